@@ -1,0 +1,128 @@
+// swift-tools-version:6.0
+// MedSearch: searching medical images that stay encrypted.
+// Layers (imports point downward only): see docs/architecture.md and README.md.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+/// A library target of ours with the package-wide settings.
+func library(_ name: String, _ dependencies: [Target.Dependency] = [], exclude: [String] = [],
+             resources: [Resource]? = nil) -> Target {
+    .target(name: name, dependencies: dependencies, exclude: exclude, resources: resources,
+            swiftSettings: swiftSettings)
+}
+
+/// The test target of a library target, with the shared test support.
+func tests(_ name: String, _ extra: [Target.Dependency] = [], resources: [Resource]? = nil) -> Target {
+    .testTarget(name: "\(name)Tests",
+                dependencies: [.byName(name: name), "_MedSearchTestSupport"] + extra,
+                resources: resources,
+                swiftSettings: swiftSettings)
+}
+
+let package = Package(
+    name: "MedSearch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "medsearch", targets: ["medsearch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages, wrapped thinly.
+        .systemLibrary(name: "CGMP", providers: [.apt(["libgmp-dev"])]),
+        .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CMedSearchShims"),
+
+        // Vocabulary shared by every layer.
+        library("MedSearchCore", ["CMedSearchShims"]),
+
+        // Imaging and features (no cryptography of ours).
+        library("MedSearchImaging", ["MedSearchCore", "CJPEG", "CPNG", "CZlib", crypto]),
+        library("MedSearchFeatures", ["MedSearchCore", "MedSearchImaging"], resources: [.copy("Resources")]),
+        library("MedSearchIndex", ["MedSearchCore", "MedSearchFeatures"]),
+
+        // Cryptography.
+        library("MedSearchBigInt", ["MedSearchCore", "CGMP", "CMedSearchShims"]),
+        library("MedSearchPaillier", ["MedSearchCore", "MedSearchBigInt", crypto]),
+        library("MedSearchModular", ["MedSearchCore"]),
+        library("MedSearchBFV", ["MedSearchCore", "MedSearchModular", crypto]),
+        library("MedSearchHESearch", ["MedSearchCore", "MedSearchBFV", "MedSearchIndex"]),
+        library("MedSearchSharing", ["MedSearchCore", crypto]),
+        library("MedSearchSealing", ["MedSearchCore", crypto]),
+        library("MedSearchSecureKNN", ["MedSearchCore"]),
+
+        // Engines: protocol logic as message-in/message-out state machines.
+        library("MedSearchFNN", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchPaillier", crypto]),
+        library("MedSearchSEI", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchSecureKNN",
+                                 "MedSearchSealing"]),
+        library("MedSearchTrustMed", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchBFV",
+                                      "MedSearchHESearch", "MedSearchSharing", "MedSearchSealing", crypto]),
+
+        // Storage, servers, web application, CLI.
+        library("MedSearchStore", ["MedSearchCore", grdb]),
+        library("MedSearchServer", ["MedSearchCore", "MedSearchStore", "MedSearchFNN", "MedSearchSEI",
+                                    "MedSearchTrustMed", hummingbird, httpClient, logging, crypto]),
+        library("MedSearchWeb", ["MedSearchCore", "MedSearchServer", "MedSearchStore", "MedSearchImaging",
+                                 "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
+                                 "MedSearchSealing", hummingbird,
+                                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                                 .product(name: "Mustache", package: "swift-mustache"), grdb],
+                resources: [.copy("Templates"), .copy("Static")]),
+        .executableTarget(
+            name: "medsearch",
+            dependencies: [
+                "MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex", "MedSearchBigInt",
+                "MedSearchPaillier", "MedSearchModular", "MedSearchBFV", "MedSearchHESearch", "MedSearchSharing",
+                "MedSearchSealing", "MedSearchSecureKNN", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
+                "MedSearchStore", "MedSearchServer", "MedSearchWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), crypto, logging,
+            ],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+        ),
+
+        // Test support: seeded randomness, data paths, fixtures. Imported only by tests.
+        library("_MedSearchTestSupport", ["MedSearchCore"]),
+
+        tests("MedSearchCore"),
+        tests("MedSearchImaging", resources: [.copy("Fixtures")]),
+        tests("MedSearchFeatures"),
+        tests("MedSearchIndex"),
+        tests("MedSearchBigInt"),
+        tests("MedSearchPaillier", resources: [.copy("Vectors")]),
+        tests("MedSearchModular"),
+        tests("MedSearchBFV"),
+        tests("MedSearchHESearch"),
+        tests("MedSearchSharing"),
+        tests("MedSearchSealing", resources: [.copy("Vectors")]),
+        tests("MedSearchSecureKNN"),
+        tests("MedSearchFNN"),
+        tests("MedSearchSEI"),
+        tests("MedSearchTrustMed"),
+        tests("MedSearchStore"),
+        tests("MedSearchServer"),
+        tests("MedSearchWeb"),
+        .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore"],
+                    swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,6 @@
+#pragma once
+#include <stdio.h>
+#include <stddef.h>
+#include <jpeglib.h>
+#include <jerror.h>
+#include <setjmp.h>

@@ -1,0 +1,41 @@
+import Foundation
+import MedSearchCore
+
+/// Paths to test data: the repository's fixtures and the shared corpus beside it.
+public enum TestData {
+    /// The repository root.
+    public static var root: URL {
+        guard let root = DataLocator.repositoryRoot() else {
+            fatalError("tests must run inside the MedSearch repository")
+        }
+        return root
+    }
+
+    /// `../shared/data`, or nil when absent (tests that need it skip with a visible message).
+    public static var shared: URL? { DataLocator.sharedData() }
+
+    /// A file under `../shared/data`, or nil (with a printed notice) when the shared corpus is absent.
+    public static func sharedFile(_ relativePath: String) -> URL? {
+        guard let shared else {
+            print("SKIP: ../shared/data is absent; \(relativePath) not available")
+            return nil
+        }
+        let url = shared.appendingPathComponent(relativePath)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            print("SKIP: \(url.path) not found")
+            return nil
+        }
+        return url
+    }
+
+    /// Whether long-running tests were asked for (`MEDSEARCH_LONG_TESTS=1`).
+    public static var longTestsEnabled: Bool {
+        ProcessInfo.processInfo.environment["MEDSEARCH_LONG_TESTS"] == "1"
+    }
+}
+
+/// A seeded generator for a test, printing its seed so a failure can be replayed.
+public func seededGenerator(_ seed: UInt64 = 0x5EED_0F_4D_ED5EA, file: String = #fileID) -> SeededRandomNumberGenerator {
+    print("seed \(seed) for \(file)")
+    return SeededRandomNumberGenerator(seed: seed)
+}
