@@ -52,12 +52,13 @@ let package = Package(
         .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CMedSearchShims"),
+        .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
 
         // Vocabulary shared by every layer.
         library("MedSearchCore", ["CMedSearchShims"]),
 
         // Imaging and features (no cryptography of ours).
-        library("MedSearchImaging", ["MedSearchCore", "CJPEG", "CPNG", "CZlib", crypto]),
+        library("MedSearchImaging", ["MedSearchCore", "CJPEG", "CJPEGShim", "CPNG", "CZlib", crypto]),
         library("MedSearchFeatures", ["MedSearchCore", "MedSearchImaging"], resources: [.copy("Resources")]),
         library("MedSearchIndex", ["MedSearchCore", "MedSearchFeatures"]),
 
@@ -84,7 +85,7 @@ let package = Package(
                                     "MedSearchTrustMed", hummingbird, httpClient, logging, crypto]),
         library("MedSearchWeb", ["MedSearchCore", "MedSearchServer", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                                 "MedSearchSealing", hummingbird,
+                                 "MedSearchSealing", "CZlib", hummingbird,
                                  .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                  .product(name: "Mustache", package: "swift-mustache"), grdb],
@@ -120,8 +121,8 @@ let package = Package(
         tests("MedSearchSEI"),
         tests("MedSearchTrustMed"),
         tests("MedSearchStore"),
-        tests("MedSearchServer"),
-        tests("MedSearchWeb"),
+        tests("MedSearchServer", [hummingbird, logging, httpClient]),
+        tests("MedSearchWeb", [hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore"],
                     swiftSettings: swiftSettings),
     ]

@@ -38,7 +38,6 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a little-endian integer.
-    @inlinable
     public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws(WireError) -> T {
         let size = MemoryLayout<T>.size
         guard remaining >= size else { throw .truncated(offset: offset, needed: size, available: remaining) }

@@ -20,7 +20,6 @@ public struct ByteWriter: Sendable {
     }
 
     /// Writes an integer in little-endian byte order.
-    @inlinable
     public mutating func write<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }

@@ -1,0 +1,140 @@
+// A setjmp-based wrapper around libjpeg so that Swift never sees a longjmp: libjpeg's error_exit must not
+// return, so it jumps back here and the functions below report the error as a return code and a message.
+#include "CJPEGShim.h"
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <jerror.h>
+
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+    int warnings;
+} shim_error_mgr;
+
+static void shim_error_exit(j_common_ptr cinfo) {
+    shim_error_mgr *err = (shim_error_mgr *)cinfo->err;
+    err->base.format_message(cinfo, err->message);
+    longjmp(err->jump, 1);
+}
+
+static void shim_output_message(j_common_ptr cinfo) {
+    (void)cinfo; // warnings are counted, never printed
+}
+
+static void shim_emit_message(j_common_ptr cinfo, int level) {
+    shim_error_mgr *err = (shim_error_mgr *)cinfo->err;
+    if (level < 0) {
+        err->warnings++;
+        // A stream that keeps producing corrupt-data warnings is cut short rather than decoded forever.
+        if (err->warnings > 10000) {
+            snprintf(err->message, sizeof err->message, "too many corrupt-data warnings");
+            longjmp(err->jump, 1);
+        }
+    }
+}
+
+static void copy_message(const char *message, char *error, size_t error_size) {
+    if (error && error_size > 0) {
+        snprintf(error, error_size, "%s", message);
+    }
+}
+
+static void fill_info(struct jpeg_decompress_struct *cinfo, medsearch_jpeg_info *info) {
+    info->width = (int)cinfo->image_width;
+    info->height = (int)cinfo->image_height;
+    info->components = cinfo->num_components;
+    info->precision = cinfo->data_precision;
+    info->color_space = (int)cinfo->jpeg_color_space;
+    info->progressive = cinfo->progressive_mode ? 1 : 0;
+    info->lossless = 0;
+}
+
+int medsearch_jpeg_read_header(const uint8_t *data, size_t size, medsearch_jpeg_info *info,
+                               char *error, size_t error_size) {
+    struct jpeg_decompress_struct cinfo;
+    shim_error_mgr err;
+    memset(&cinfo, 0, sizeof cinfo);
+    memset(&err, 0, sizeof err);
+    if (size == 0 || size > (size_t)0xFFFFFFFFu) {
+        copy_message("empty or oversized JPEG stream", error, error_size);
+        return 1;
+    }
+    cinfo.err = jpeg_std_error(&err.base);
+    err.base.error_exit = shim_error_exit;
+    err.base.output_message = shim_output_message;
+    err.base.emit_message = shim_emit_message;
+    if (setjmp(err.jump)) {
+        copy_message(err.message, error, error_size);
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, (const unsigned char *)data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    fill_info(&cinfo, info);
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
+int medsearch_jpeg_decode(const uint8_t *data, size_t size, uint8_t *output, size_t output_size,
+                          int convert_to_rgb, uint64_t max_pixels, medsearch_jpeg_info *info,
+                          char *error, size_t error_size) {
+    struct jpeg_decompress_struct cinfo;
+    shim_error_mgr err;
+    memset(&cinfo, 0, sizeof cinfo);
+    memset(&err, 0, sizeof err);
+    if (size == 0 || size > (size_t)0xFFFFFFFFu) {
+        copy_message("empty or oversized JPEG stream", error, error_size);
+        return 1;
+    }
+    cinfo.err = jpeg_std_error(&err.base);
+    err.base.error_exit = shim_error_exit;
+    err.base.output_message = shim_output_message;
+    err.base.emit_message = shim_emit_message;
+    if (setjmp(err.jump)) {
+        copy_message(err.message, error, error_size);
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, (const unsigned char *)data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    fill_info(&cinfo, info);
+    if ((uint64_t)cinfo.image_width * (uint64_t)cinfo.image_height > max_pixels) {
+        copy_message("image dimensions exceed the limit for this input size", error, error_size);
+        jpeg_destroy_decompress(&cinfo);
+        return 2;
+    }
+    // Bound libjpeg's own working memory (progressive coefficient buffers) as well.
+    cinfo.mem->max_memory_to_use = (long)((max_pixels * 8 + (64u << 20)) & 0x7FFFFFFFFFFFULL);
+    if (cinfo.num_components == 3) {
+        cinfo.out_color_space = convert_to_rgb ? JCS_RGB : cinfo.jpeg_color_space;
+    } else if (cinfo.num_components == 1) {
+        cinfo.out_color_space = JCS_GRAYSCALE;
+    } else {
+        copy_message("unsupported number of JPEG components", error, error_size);
+        jpeg_destroy_decompress(&cinfo);
+        return 3;
+    }
+    jpeg_start_decompress(&cinfo);
+    size_t stride = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
+    if (stride * (size_t)cinfo.output_height > output_size) {
+        copy_message("output buffer too small", error, error_size);
+        jpeg_destroy_decompress(&cinfo);
+        return 4;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = output + (size_t)cinfo.output_scanline * stride;
+        if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
+            copy_message("JPEG stream ended early", error, error_size);
+            jpeg_destroy_decompress(&cinfo);
+            return 5;
+        }
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}

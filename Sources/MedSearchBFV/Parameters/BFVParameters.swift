@@ -1,0 +1,153 @@
+import MedSearchCore
+import MedSearchModular
+
+/// A BFV parameter set: polynomial degree `N`, RNS coefficient modulus `q = q_0 * ... * q_(k-1)` of
+/// NTT-friendly primes and a prime plaintext modulus `t = 1 mod 2N` (SIMD batching).
+///
+/// The named production sets respect the HomomorphicEncryption.org standard bounds for 128-bit classical
+/// security with a ternary secret (`log2 q <= 109 / 218 / 438` for `N = 4096 / 8192 / 16384`); sets whose
+/// name starts with `insecure` are for tests only. Mod switching drops the last prime first.
+public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
+    /// The set's name (`n8192`, `insecureN256`, ...).
+    public let name: String
+    /// The polynomial degree `N` (a power of two).
+    public let polyDegree: Int
+    /// The plaintext modulus `t` (prime, `t = 1 mod 2N`).
+    public let plainModulus: UInt64
+    /// The coefficient moduli `q_i` (distinct primes `= 1 mod 2N`, each below `2^60`).
+    public let coefficientModuli: [UInt64]
+
+    /// Builds and validates a parameter set.
+    ///
+    /// - Throws: ``BFVError/invalidParameters(_:)`` when a modulus is not an NTT-friendly prime for `N`, when
+    ///   `t` is not a prime `= 1 mod 2N`, or when the shape is unsupported (`N` in 16...32768, 1...16 primes).
+    public init(name: String, polyDegree: Int, plainModulus: UInt64, coefficientModuli: [UInt64]) throws(BFVError) {
+        guard (16...32768).contains(polyDegree), polyDegree.nonzeroBitCount == 1 else {
+            throw .invalidParameters("polynomial degree \(polyDegree) is not a power of two in 16...32768")
+        }
+        guard (1...16).contains(coefficientModuli.count) else {
+            throw .invalidParameters("\(coefficientModuli.count) coefficient moduli (need 1...16)")
+        }
+        guard Set(coefficientModuli).count == coefficientModuli.count else {
+            throw .invalidParameters("coefficient moduli are not distinct")
+        }
+        for q in coefficientModuli {
+            guard q < (1 << 60), Primes.isNTTFriendly(q, polyDegree: polyDegree) else {
+                throw .invalidParameters("coefficient modulus \(q) is not a prime below 2^60 congruent to 1 mod 2N")
+            }
+        }
+        guard Primes.isNTTFriendly(plainModulus, polyDegree: polyDegree),
+              !coefficientModuli.contains(plainModulus) else {
+            throw .invalidParameters("plaintext modulus \(plainModulus) is not a prime congruent to 1 mod 2N")
+        }
+        guard coefficientModuli.allSatisfy({ $0 > plainModulus << 8 }) else {
+            throw .invalidParameters("coefficient moduli must be much larger than the plaintext modulus")
+        }
+        self.name = name
+        self.polyDegree = polyDegree
+        self.plainModulus = plainModulus
+        self.coefficientModuli = coefficientModuli
+    }
+
+    /// The number of RNS limbs `k`.
+    public var limbCount: Int { coefficientModuli.count }
+
+    /// An upper bound on `log2 q` (sum of the primes' bit counts).
+    public var coefficientModulusBits: Int {
+        coefficientModuli.reduce(0) { $0 + (64 - $1.leadingZeroBitCount) }
+    }
+
+    /// The largest `log2 q` allowed for 128-bit security at this degree (HomomorphicEncryption.org standard,
+    /// ternary secret), or 0 below `N = 1024`.
+    public var maximumSecureModulusBits: Int {
+        switch polyDegree {
+        case 1024: 27
+        case 2048: 54
+        case 4096: 109
+        case 8192: 218
+        case 16384: 438
+        case 32768: 881
+        default: 0
+        }
+    }
+
+    /// Whether the set meets 128-bit classical security by the HomomorphicEncryption.org standard.
+    public var isSecure: Bool { coefficientModulusBits <= maximumSecureModulusBits }
+
+    /// The number of SIMD slots (`N`), arranged as a `2 x N/2` matrix.
+    public var slotCount: Int { polyDegree }
+
+    public var description: String {
+        "\(name): N=\(polyDegree), t=\(plainModulus), log q=\(coefficientModulusBits) "
+            + "(\(coefficientModuli.map { String(64 - $0.leadingZeroBitCount) }.joined(separator: "+")) bits)"
+            + (isSecure ? ", 128-bit secure" : ", INSECURE (tests only)")
+    }
+
+    // MARK: Named sets
+
+    private static func make(_ name: String, degree: Int, bits: [Int]) -> BFVParameters {
+        var moduli: [UInt64] = []
+        for (size, count) in Dictionary(grouping: bits, by: { $0 }).mapValues(\.count).sorted(by: { $0.key > $1.key }) {
+            // swiftlint:disable:next force_try
+            moduli += try! Primes.nttPrimes(bitCount: size, count: count, polyDegree: degree, excluding: Set(moduli))
+        }
+        // Named sets are fixed at compile time; a failure here is a programming error.
+        // swiftlint:disable:next force_try
+        return try! BFVParameters(name: name, polyDegree: degree, plainModulus: 65537, coefficientModuli: moduli)
+    }
+
+    /// N = 4096, q = 55 + 54 bits (109 <= 109), t = 65537. 128-bit secure; the Hamming-search default.
+    public static let n4096 = make("n4096", degree: 4096, bits: [55, 54])
+    /// N = 8192, q = 3 x 55 bits (165 <= 218), t = 65537. 128-bit secure.
+    public static let n8192 = make("n8192", degree: 8192, bits: [55, 55, 55])
+    /// N = 16384, q = 8 x 54 bits (432 <= 438), t = 65537. 128-bit secure.
+    public static let n16384 = make("n16384", degree: 16384, bits: [54, 54, 54, 54, 54, 54, 54, 54])
+    /// Tests only: N = 256, q = 2 x 50 bits.
+    public static let insecureN256 = make("insecureN256", degree: 256, bits: [50, 50])
+    /// Tests only: N = 512, q = 3 x 45 bits.
+    public static let insecureN512 = make("insecureN512", degree: 512, bits: [45, 45, 45])
+    /// Tests only: N = 1024, q = 2 x 55 bits.
+    public static let insecureN1024 = make("insecureN1024", degree: 1024, bits: [55, 54])
+
+    /// Every named set.
+    public static let all: [BFVParameters] = [n4096, n8192, n16384, insecureN256, insecureN512, insecureN1024]
+
+    /// The named set called `name`.
+    public static func named(_ name: String) throws(BFVError) -> BFVParameters {
+        guard let set = all.first(where: { $0.name == name }) else { throw .unknownParameterSet(name) }
+        return set
+    }
+}
+
+extension BFVParameters {
+    /// Writes `N`, `t` and the moduli (used to bind every serialised object to its parameters).
+    public func write(to writer: inout ByteWriter) {
+        writer.write(UInt32(polyDegree))
+        writer.write(plainModulus)
+        writer.write(UInt8(coefficientModuli.count))
+        for q in coefficientModuli { writer.write(q) }
+    }
+
+    /// Reads parameters written by ``write(to:)`` and checks that they equal `self`.
+    ///
+    /// - Throws: ``BFVError/parameterMismatch(_:)`` or ``BFVError/malformed(_:)``.
+    public func readAndCheck(from reader: inout ByteReader) throws(BFVError) {
+        do {
+            let degree = Int(try reader.read(UInt32.self))
+            let t = try reader.read(UInt64.self)
+            let count = Int(try reader.read(UInt8.self))
+            guard count <= 16 else { throw BFVError.malformed("\(count) coefficient moduli") }
+            var moduli: [UInt64] = []
+            for _ in 0..<count { moduli.append(try reader.read(UInt64.self)) }
+            guard degree == polyDegree, t == plainModulus, moduli == coefficientModuli else {
+                throw BFVError.parameterMismatch(
+                    "object has N=\(degree), t=\(t), \(count) moduli; context \(name) has N=\(polyDegree), "
+                        + "t=\(plainModulus), \(limbCount) moduli")
+            }
+        } catch let error as BFVError {
+            throw error
+        } catch {
+            throw .malformed("\(error)")
+        }
+    }
+}

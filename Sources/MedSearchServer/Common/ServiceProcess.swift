@@ -1,0 +1,160 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A MedSearch server role running as a real child process (`medsearch serve <role> ...`).
+///
+/// Used by `medsearch demo`, the benchmarks and the end-to-end tests so every role talks to the others
+/// over the network on loopback. ``launch(executable:arguments:environment:logFile:startTimeout:)`` waits for the
+/// child's ``ServiceRunner/listeningMarker`` line and returns once the server accepts connections.
+public final class ServiceProcess: @unchecked Sendable {
+    // @unchecked: `process` is only mutated by terminate(), which is idempotent and guarded by `lock`.
+    private let process: Process
+    private let lock = NSLock()
+    /// The base URL the child announced.
+    public let url: String
+    /// The file receiving the child's standard error.
+    public let logFile: URL
+    /// The child's process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    private init(process: Process, url: String, logFile: URL) {
+        self.process = process
+        self.url = url
+        self.logFile = logFile
+    }
+
+    /// Starts `executable arguments...` and waits until it prints its listening line.
+    ///
+    /// - Throws: ``ServiceError/launchFailed(command:reason:)`` with the tail of the child's log when it exits
+    ///   or stays silent for `startTimeout`.
+    public static func launch(executable: URL, arguments: [String], environment: [String: String] = [:],
+                              logFile: URL? = nil, startTimeout: Duration = .seconds(60)) async throws -> ServiceProcess {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let log = logFile ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("medsearch-\(safeName(arguments.prefix(2).joined(separator: "-")))-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: log)
+        process.standardError = logHandle
+        let stdoutPipe = Pipe()
+        process.standardOutput = stdoutPipe
+        let command = ([executable.lastPathComponent] + arguments.prefix(2)).joined(separator: " ")
+
+        let announced = AsyncStream<String>.makeStream()
+        let buffer = LineBuffer()
+        stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                announced.continuation.finish()
+                return
+            }
+            try? logHandle.write(contentsOf: data)
+            for line in buffer.append(data) where line.hasPrefix(ServiceRunner.listeningMarker) {
+                announced.continuation.yield(String(line.dropFirst(ServiceRunner.listeningMarker.count + 1)))
+            }
+        }
+        process.terminationHandler = { _ in announced.continuation.finish() }
+        do { try process.run() } catch {
+            throw ServiceError.launchFailed(command: command, reason: "\(error)")
+        }
+
+        let url: String? = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                for await url in announced.stream { return url }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: startTimeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let url else {
+            if process.isRunning { process.terminate() }
+            let tail = (try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n").suffix(5)
+                .joined(separator: " | ") ?? ""
+            throw ServiceError.launchFailed(command: command, reason: "no listening line (log: \(tail))")
+        }
+        return ServiceProcess(process: process, url: url, logFile: log)
+    }
+
+    /// Whether the child is still running.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Stops the child: SIGTERM, then SIGKILL after `grace`.
+    public func terminate(grace: Duration = .seconds(5)) async {
+        let running: Bool = lock.withLock { process.isRunning }
+        guard running else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning { sendSignal(process.processIdentifier, SIGKILL) }
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// Kills the child at once (SIGKILL), as a crash would; used by failure tests.
+    public func kill() async {
+        guard process.isRunning else { return }
+        sendSignal(process.processIdentifier, SIGKILL)
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// The `medsearch` executable: `MEDSEARCH_EXECUTABLE`, this process if it is `medsearch`, or a
+    /// `medsearch` binary beside this process (tests) or in `.build/{debug,release}` of the repository.
+    public static func medsearchExecutable() throws -> URL {
+        let fileManager = FileManager.default
+        if let path = ProcessInfo.processInfo.environment["MEDSEARCH_EXECUTABLE"] {
+            return URL(fileURLWithPath: path)
+        }
+        let selfURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        if selfURL.lastPathComponent == "medsearch" { return selfURL }
+        var candidates = [selfURL.deletingLastPathComponent().appendingPathComponent("medsearch")]
+        var directory = URL(fileURLWithPath: fileManager.currentDirectoryPath)
+        for _ in 0..<6 {
+            for configuration in ["debug", "release"] {
+                candidates.append(directory.appendingPathComponent(".build/\(configuration)/medsearch"))
+            }
+            directory.deleteLastPathComponent()
+        }
+        if let found = candidates.first(where: { fileManager.isExecutableFile(atPath: $0.path) }) { return found }
+        throw ServiceError.launchFailed(command: "medsearch",
+                                        reason: "executable not found; build it with `swift build` or set MEDSEARCH_EXECUTABLE")
+    }
+}
+
+/// Splits a byte stream into lines.
+private final class LineBuffer: @unchecked Sendable {
+    // @unchecked: only the pipe's readability handler (one serial queue) touches `pending`.
+    private var pending = Data()
+
+    func append(_ data: Data) -> [String] {
+        pending.append(data)
+        var lines: [String] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+        return lines
+    }
+}
+
+/// Sends `signal` to process `pid`.
+private func sendSignal(_ pid: Int32, _ signal: Int32) {
+    _ = Glibc.kill(pid, signal)
+}
+
+/// A file-name-safe version of `text` (letters, digits and '-' only, at most 40 characters).
+private func safeName(_ text: String) -> String {
+    String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" }.prefix(40))
+}

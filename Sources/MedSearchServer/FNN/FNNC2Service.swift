@@ -1,0 +1,239 @@
+import Foundation
+import Hummingbird
+import MedSearchFNN
+import MedSearchStore
+
+/// The routes of FNN cloud C2 (`medsearch serve fnn-c2`): it holds the decryption capability, answers C1's
+/// protocol messages and keeps each finished search's masked hand-over for the user.
+/// - `POST /fnn/v1/setup` (owner): the owner's ``FNNC2Setup`` (secret; once),
+/// - `POST /fnn/v1/pool` (owner): C2's half of the correlation pool; `POST /fnn/v1/records/delete` (owner): ids,
+/// - `POST /fnn/v1/share` (user): the user's ``FNNQueryForC2`` (shared back end),
+/// - `POST /fnn/v1/exchange` (fnn-c1): one ``FNNC1Message``, answered by one ``FNNC2Message``,
+/// - `GET /fnn/v1/handover/:query` (user): the ``FNNC2Handover`` of a finished search (delivered once),
+/// - `GET /fnn/v1/status` (owner, admin).
+public enum FNNC2Service {
+    /// C2's state: the engine state restored from SQLite and the searches in progress.
+    public actor Node {
+        let store: FNNC2Store
+        var database: FNNC2Database?
+        var searches: [FNNQueryID: FNNC2Search] = [:]
+        var busy: Set<FNNQueryID> = []
+        var nextEntry: UInt64 = 0
+
+        /// Opens C2's state in `dataDirectory` (`fnn-c2.sqlite`), or in memory when nil.
+        public init(dataDirectory: URL?) throws {
+            store = try FNNC2Store.open(path: dataDirectory.map { AppDatabase.path(in: $0, name: "fnn-c2") })
+            if let bytes = try store.loadSetup() {
+                var database = try FNNC2Database(setup: try FNNWire.decodeC2Setup(bytes))
+                if database.parameters.backend == .shared {
+                    let (entries, rows) = try store.pool()
+                    var seeds: [FNNPoolSeed] = []
+                    var consumed: [UInt64] = []
+                    for (entry, seed) in entries {
+                        nextEntry = max(nextEntry, entry + 1)
+                        if let seed { seeds.append(FNNPoolSeed(index: entry, seed: seed)) } else { consumed.append(entry) }
+                    }
+                    let poolRows = try rows.map { row -> FNNPoolRow in
+                        guard row.payload.count == 64 else {
+                            throw StoreError.corrupt(kind: "fnn pool row", id: "\(row.entry)/\(row.recordID)", reason: "size")
+                        }
+                        return FNNPoolRow(entry: row.entry, id: row.recordID, values: Self.words(row.payload))
+                    }
+                    try database.addPool(FNNSharedPoolC2(entries: seeds, rows: poolRows.filter { !consumed.contains($0.entry) }))
+                    for entry in consumed { database.markConsumed(entry) }
+                }
+                self.database = database
+            }
+        }
+
+        static func words(_ bytes: [UInt8]) -> [UInt128] {
+            (0..<4).map { index in
+                var value: UInt128 = 0
+                for byte in bytes[(index * 16)..<(index * 16 + 16)].reversed() { value = value << 8 | UInt128(byte) }
+                return value
+            }
+        }
+
+        static func bytes(_ words: [UInt128]) -> [UInt8] {
+            var out: [UInt8] = []
+            for word in words {
+                var value = word
+                for _ in 0..<16 {
+                    out.append(UInt8(truncatingIfNeeded: value))
+                    value >>= 8
+                }
+            }
+            return out
+        }
+
+        func setup(_ bytes: [UInt8]) throws {
+            let setup = try FNNWire.decodeC2Setup(bytes)
+            let database = try FNNC2Database(setup: setup)
+            try store.saveSetup(bytes)
+            if self.database == nil { self.database = database }
+        }
+
+        func configured() throws -> FNNC2Database {
+            guard let database else { throw HTTPError(.conflict, message: "C2 is not set up: the owner must upload first") }
+            return database
+        }
+
+        func addPool(_ bytes: [UInt8]) throws -> Int {
+            var database = try configured()
+            let pool = try FNNWire.decodeC2Pool(bytes)
+            try database.addPool(pool)
+            try store.insertPool(seeds: pool.entries.map { ($0.index, $0.seed) },
+                                 rows: pool.rows.map { ($0.entry, $0.id, Self.bytes($0.values)) })
+            for seed in pool.entries { nextEntry = max(nextEntry, seed.index + 1) }
+            self.database = database
+            return pool.entries.count
+        }
+
+        func deleteRecords(_ bytes: [UInt8]) throws -> Int {
+            var database = try configured()
+            let ids = try FNNWire.decodeRecordIDs(bytes)
+            database.deleteRecords(ids)
+            try store.deleteRows(recordIDs: ids)
+            self.database = database
+            return ids.count
+        }
+
+        func putShare(_ bytes: [UInt8]) throws {
+            let share = try FNNWire.decodeQueryForC2(bytes)
+            try store.putQueryShare(queryID: share.queryID.description, payload: bytes)
+        }
+
+        /// Starts a search (consuming its correlation entry, persisted) or takes a running one for a step.
+        func take(_ message: FNNC1Message) throws -> (FNNC2Search?, FNNC2Database) {
+            let database = try configured()
+            let id = message.queryID
+            switch message {
+            case .sharedStart, .paillierStart:
+                guard searches[id] == nil, !busy.contains(id) else { throw FNNError.unexpectedMessage("query already started") }
+                busy.insert(id)
+                return (nil, database)
+            default:
+                guard let search = searches.removeValue(forKey: id) else { throw FNNError.unknownQuery(id.description) }
+                busy.insert(id)
+                return (search, database)
+            }
+        }
+
+        func userShare(for id: FNNQueryID) throws -> FNNQueryForC2? {
+            guard let bytes = try store.takeQueryShare(queryID: id.description) else { return nil }
+            return try FNNWire.decodeQueryForC2(bytes)
+        }
+
+        func started(_ search: FNNC2Search, database: FNNC2Database, consumed entry: UInt64?) throws {
+            if let entry {
+                try store.consume(entry: entry)
+                self.database?.markConsumed(entry)
+            }
+            put(search)
+        }
+
+        func put(_ search: FNNC2Search) {
+            busy.remove(search.queryID)
+            searches[search.queryID] = search
+        }
+
+        func release(_ id: FNNQueryID) { busy.remove(id) }
+
+        func finish(_ search: FNNC2Search) throws {
+            busy.remove(search.queryID)
+            if let handover = search.handover {
+                try store.putHandover(queryID: search.queryID.description, payload: FNNWire.encode(handover))
+            }
+        }
+
+        func handover(_ id: String) throws -> [UInt8] {
+            guard let bytes = try store.takeHandover(queryID: id) else {
+                throw FNNError.unknownQuery(id)
+            }
+            return bytes
+        }
+
+        func status() -> FNNServerStatus {
+            FNNServerStatus(role: "fnn-c2", configured: database != nil, backend: database?.parameters.backend.rawValue,
+                            dimension: database?.parameters.dimension, records: 0, maxRecordID: nil,
+                            unusedEntries: database?.unusedEntries ?? [], nextEntry: nextEntry)
+        }
+    }
+
+    /// The router of C2.
+    public static func router(node: Node, tokens: AccessTokens) -> Router<MedSearchRequestContext> {
+        let router = ServiceRunner.makeRouter(tokens: tokens, role: "fnn-c2")
+        let api = router.group("/fnn/v1")
+        api.post("setup") { request, context -> Response in
+            try context.require(.owner)
+            let body = try await request.bodyBytes(limit: 1 << 20)
+            try await FNNHTTP.mapped { try await node.setup(body) }
+            return .plainText("configured", status: .ok)
+        }
+        api.post("pool") { request, context -> Response in
+            try context.require(.owner)
+            let body = try await request.bodyBytes()
+            let count = try await FNNHTTP.mapped { try await node.addPool(body) }
+            return .plainText("added \(count) correlation entries", status: .ok)
+        }
+        api.post("records/delete") { request, context -> Response in
+            try context.require(.owner)
+            let body = try await request.bodyBytes(limit: 1 << 26)
+            let count = try await FNNHTTP.mapped { try await node.deleteRecords(body) }
+            return .plainText("deleted \(count)", status: .ok)
+        }
+        api.post("share") { request, context -> Response in
+            try context.require(.user)
+            let body = try await request.bodyBytes(limit: 1 << 16)
+            try await FNNHTTP.mapped { try await node.putShare(body) }
+            return .plainText("stored", status: .ok)
+        }
+        api.post("exchange") { request, context -> Response in
+            try context.require(.fnnC1)
+            let body = try await request.bodyBytes()
+            let reply = try await FNNHTTP.mapped { try await exchange(body: body, node: node) }
+            return .binary(reply)
+        }
+        api.get("handover/:query") { _, context -> Response in
+            try context.require(.user)
+            let id = try context.parameters.require("query")
+            return .binary(try await FNNHTTP.mapped { try await node.handover(id) })
+        }
+        api.get("status") { _, context -> Response in
+            try context.require(.owner, .admin)
+            return .binary(Array(try JSONEncoder().encode(await node.status())))
+        }
+        return router
+    }
+
+    static func exchange(body: [UInt8], node: Node) async throws -> [UInt8] {
+        let setupDatabase = try await node.configured()
+        let pk = setupDatabase.setup.secretKey?.publicKey
+        let message = try await FNNHTTP.offload { try FNNWire.decodeC1Message(body, publicKey: pk) }
+        let (running, database) = try await node.take(message)
+        do {
+            if let running {
+                let (search, reply) = try await FNNHTTP.offload { () throws -> (FNNC2Search, FNNC2Message) in
+                    var copy = running
+                    let reply = try copy.handle(message)
+                    return (copy, reply)
+                }
+                if case .finished = reply { try await node.finish(search) } else { await node.put(search) }
+                return FNNWire.encode(reply, publicKey: pk)
+            }
+            var entry: UInt64?
+            if case let .sharedStart(_, index, _, _, _, _, _) = message { entry = index }
+            let share = try await node.userShare(for: message.queryID)
+            let (search, reply, _) = try await FNNHTTP.offload { () throws -> (FNNC2Search, FNNC2Message, FNNC2Database) in
+                var copy = database
+                let (search, reply) = try FNNC2Search.start(database: &copy, message: message, userShare: share)
+                return (search, reply, copy)
+            }
+            try await node.started(search, database: database, consumed: entry)
+            return FNNWire.encode(reply, publicKey: pk)
+        } catch {
+            await node.release(message.queryID)
+            throw error
+        }
+    }
+}

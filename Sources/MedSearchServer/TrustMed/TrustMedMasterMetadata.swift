@@ -1,0 +1,81 @@
+import MedSearchStore
+import MedSearchTrustMed
+
+/// The edge master's metadata store on SQLite: the engine's ``TrustMedMetadataStore`` over
+/// ``TrustMedMasterDatabase``.
+public struct TrustMedMasterMetadata: TrustMedMetadataStore {
+    /// The database.
+    public let database: TrustMedMasterDatabase
+
+    /// Wraps a database.
+    public init(database: TrustMedMasterDatabase) { self.database = database }
+
+    public func keyRegistration() async throws -> KeyRegistration? {
+        try await database.keyRegistration().map { try KeyRegistration(serialized: $0) }
+    }
+
+    public func saveKeyRegistration(_ registration: KeyRegistration) async throws {
+        try await database.saveKeyRegistration(registration.serialized())
+    }
+
+    public func requestDigest(forIdempotencyKey key: [UInt8]) async throws -> [UInt8]? {
+        try await database.requestDigest(forIdempotencyKey: key)
+    }
+
+    public func beginUpload(idempotencyKey: [UInt8], requestDigest: [UInt8], block: StoredBlock) async throws {
+        try await database.beginUpload(idempotencyKey: idempotencyKey, requestDigest: requestDigest, blockID: block.id,
+                                       ciphertext: block.ciphertext)
+    }
+
+    public func record(_ recordID: String) async throws -> StoredRecord? {
+        try await database.record(recordID).map(Self.engineRecord)
+    }
+
+    public func insertRecord(_ record: StoredRecord) async throws -> Bool {
+        try await database.insertRecord(.init(
+            recordID: record.recordID, blockID: record.blockID, slot: record.slot, contentTag: record.contentTag,
+            manifest: record.manifest, placements: record.placements.map { .init(nodeIndex: $0.nodeIndex, shareID: $0.shareID) },
+            sealedSize: record.sealedSize, shareBytes: record.shareBytes))
+    }
+
+    public func updateShares(recordID: String, manifest: [UInt8], placements: [SharePlacement], shareBytes: Int) async throws {
+        try await database.updateShares(recordID: recordID, manifest: manifest,
+                                        placements: placements.map { .init(nodeIndex: $0.nodeIndex, shareID: $0.shareID) },
+                                        shareBytes: shareBytes)
+    }
+
+    public func searchableBlocks() async throws -> [(block: StoredBlock, entries: [SearchResponse.Entry])] {
+        try await database.searchableBlocks().map { block in
+            (StoredBlock(id: block.blockID, ciphertext: block.ciphertext),
+             block.entries.map { SearchResponse.Entry(slot: $0.slot, recordID: $0.recordID) })
+        }
+    }
+
+    public func recordIDs() async throws -> [String] { try await database.recordIDs() }
+
+    public func deleteBlockIfUnused(_ blockID: String) async throws { try await database.deleteBlockIfUnused(blockID) }
+
+    private static func engineRecord(_ record: TrustMedMasterDatabase.Record) -> StoredRecord {
+        StoredRecord(recordID: record.recordID, blockID: record.blockID, slot: record.slot, contentTag: record.contentTag,
+                     manifest: record.manifest,
+                     placements: record.placements.map { SharePlacement(nodeIndex: $0.nodeIndex, shareID: $0.shareID) },
+                     sealedSize: record.sealedSize, shareBytes: record.shareBytes)
+    }
+}
+
+/// A storage node's share store on SQLite.
+public struct TrustMedNodeShareStore: TrustMedShareStore {
+    /// The database.
+    public let database: TrustMedNodeDatabase
+
+    /// Wraps a database.
+    public init(database: TrustMedNodeDatabase) { self.database = database }
+
+    public func put(shareID: String, bytes: [UInt8]) async throws { try await database.put(shareID: shareID, bytes: bytes) }
+    public func get(shareID: String) async throws -> [UInt8]? { try await database.get(shareID: shareID) }
+    public func delete(shareID: String) async throws -> Bool { try await database.delete(shareID: shareID) }
+    public func usage() async throws -> ShareStoreUsage {
+        let usage = try await database.usage()
+        return ShareStoreUsage(shares: usage.shares, bytes: usage.bytes)
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import MedSearchCore
+
+/// The edge master's storage-node configuration (JSON):
+/// `{"threshold": 3, "token": "<token the master presents to the nodes>", "nodes": ["http://127.0.0.1:9001", ...]}`.
+///
+/// The file holds a bearer token, so it is written readable by its owner only.
+public struct TrustMedNodeList: Codable, Sendable, Equatable {
+    /// m: shares needed to rebuild an image.
+    public var threshold: Int
+    /// The token the master presents to every storage node (role `edge-master` in the nodes' token tables).
+    public var token: String
+    /// The nodes' base URLs; the index is the node index.
+    public var nodes: [String]
+
+    /// Creates a node list.
+    public init(threshold: Int, token: String, nodes: [String]) {
+        self.threshold = threshold
+        self.token = token
+        self.nodes = nodes
+    }
+
+    /// Reads a node list.
+    public static func load(from url: URL) throws -> TrustMedNodeList {
+        try JSONDecoder().decode(TrustMedNodeList.self, from: Data(contentsOf: url))
+    }
+
+    /// Writes the list, readable by its owner only.
+    public func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeSecretFile(try encoder.encode(self), to: url)
+    }
+}

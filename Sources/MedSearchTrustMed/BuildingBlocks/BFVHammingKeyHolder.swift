@@ -1,0 +1,142 @@
+import MedSearchBFV
+import MedSearchCore
+import MedSearchHESearch
+
+/// The client side's homomorphic key holder on MedSearchHESearch (BFV, coefficient encoding, `N/l` hashcodes
+/// per ciphertext, one ciphertext multiplication per ciphertext, distances masked so only they decrypt).
+///
+/// The evaluation-key bytes sent to the master are the parameter-set name, the code length and
+/// HESearch's evaluation key (public material only).
+public struct BFVHammingKeyHolder: TrustMedKeyHolder {
+    static let magic = FormatMagic("TMEK")
+    /// Hashcodes per upload block, as a multiple of the hashcodes one ciphertext holds.
+    static let ciphertextsPerBlock = 4
+
+    /// The search configuration (parameters and code length).
+    public let configuration: HammingSearchConfiguration
+    /// The parameter set's name.
+    public let parameterSet: String
+    private let client: HammingSearchClient
+
+    /// Fresh keys from the system CSPRNG.
+    public init(parameterSet: String, hashBits: Int) throws(TrustMedError) {
+        let configuration = try Self.configuration(parameterSet: parameterSet, hashBits: hashBits)
+        do { client = try HammingSearchClient(configuration: configuration) } catch {
+            throw .homomorphic("key generation: \(error)")
+        }
+        self.configuration = configuration
+        self.parameterSet = parameterSet
+    }
+
+    /// Restores a key holder from its secret key.
+    public init(parameterSet: String, hashBits: Int, secretKey: SecretBytes) throws(TrustMedError) {
+        let configuration = try Self.configuration(parameterSet: parameterSet, hashBits: hashBits)
+        do {
+            var bytes = secretKey.copyBytes()
+            defer { constantTimeWipe(&bytes) }
+            client = try HammingSearchClient(configuration: configuration, secretKeyBytes: bytes)
+        } catch {
+            throw .homomorphic("restoring the secret key: \(error)")
+        }
+        self.configuration = configuration
+        self.parameterSet = parameterSet
+    }
+
+    static func configuration(parameterSet: String, hashBits: Int) throws(TrustMedError) -> HammingSearchConfiguration {
+        do {
+            return try HammingSearchConfiguration(parameters: try BFVParameters.named(parameterSet), codeLength: hashBits)
+        } catch {
+            throw .homomorphic("parameters \(parameterSet) with \(hashBits)-bit codes: \(error)")
+        }
+    }
+
+    /// The serialised secret key (wipe the copy after storing it).
+    public func secretKey() -> SecretBytes {
+        var bytes = client.secretKeyBytes()
+        defer { constantTimeWipe(&bytes) }
+        return SecretBytes(bytes)
+    }
+
+    public var hashBits: Int { configuration.codeLength }
+
+    public var recordsPerBlock: Int {
+        max(1, configuration.parameters.polyDegree / configuration.codeLength) * Self.ciphertextsPerBlock
+    }
+
+    public func evaluationKeys() throws(TrustMedError) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.writeHeader(magic: Self.magic, version: 1)
+        writer.writeString(parameterSet)
+        writer.write(UInt32(hashBits))
+        writer.writeBytes(client.evaluationKeyBytes())
+        return writer.bytes
+    }
+
+    public func encryptBlock(_ hashcodes: [[UInt8]]) throws(TrustMedError) -> [UInt8] {
+        guard !hashcodes.isEmpty, hashcodes.count <= recordsPerBlock else {
+            throw .invalidParameter("a block holds 1...\(recordsPerBlock) hashcodes")
+        }
+        do {
+            let records = try hashcodes.enumerated().map { slot, bits in
+                HammingRecord(id: UInt64(slot), code: try HammingCode(bits: bits.map { $0 == 1 }))
+            }
+            return try client.encryptDatabase(records).serialized()
+        } catch {
+            throw .homomorphic("encrypting a block: \(error)")
+        }
+    }
+
+    public func encryptQuery(_ hashcode: [UInt8]) throws(TrustMedError) -> [UInt8] {
+        do { return try client.encryptQuery(try HammingCode(bits: hashcode.map { $0 == 1 })) } catch {
+            throw .homomorphic("encrypting a query: \(error)")
+        }
+    }
+
+    public func decryptDistances(_ encrypted: [UInt8], count: Int) throws(TrustMedError) -> [Int] {
+        let matches: [HammingMatch]
+        do { matches = try client.distances(responseBytes: encrypted) } catch {
+            throw .homomorphic("decrypting distances: \(error)")
+        }
+        var distances = [Int](repeating: -1, count: count)
+        for match in matches where match.id < UInt64(count) { distances[Int(match.id)] = Int(match.distance) }
+        return distances
+    }
+}
+
+/// The edge master's evaluator on MedSearchHESearch: evaluates encrypted Hamming distances of a block with
+/// public material only.
+public struct BFVHammingEvaluator: TrustMedEvaluator {
+    /// The search configuration read from the registration.
+    public let configuration: HammingSearchConfiguration
+    private let server: HammingSearchServer
+
+    /// Builds the evaluator from a client's registration.
+    public init(registration: KeyRegistration) throws(TrustMedError) {
+        do {
+            var reader = ByteReader(registration.evaluationKeys)
+            try reader.readHeader(magic: BFVHammingKeyHolder.magic, supportedVersions: 1...1)
+            let name = try reader.readString(maxLength: 64)
+            let bits = Int(try reader.read(UInt32.self))
+            _ = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
+            try reader.expectEnd()
+            guard bits == registration.hashBits else { throw TrustMedError.invalidParameter("hash bits differ from the keys'") }
+            configuration = try BFVHammingKeyHolder.configuration(parameterSet: name, hashBits: bits)
+            server = try HammingSearchServer(configuration: configuration)
+        } catch let error as TrustMedError {
+            throw error
+        } catch let error as WireError {
+            throw .malformed(error)
+        } catch {
+            throw .homomorphic("evaluation keys: \(error)")
+        }
+    }
+
+    public func distances(query: [UInt8], block: [UInt8]) async throws(TrustMedError) -> [UInt8] {
+        do {
+            let database = try EncryptedHammingDatabase(serialized: block, configuration: configuration)
+            return try await server.evaluate(queryBytes: query, database: database)
+        } catch {
+            throw .homomorphic("evaluating a block: \(error)")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import MedSearchCore
+
+/// Client -> master: an encrypted query hashcode.
+public struct SearchRequest: TrustMedMessage, Equatable {
+    public static let magic = FormatMagic("TMSQ")
+    /// The fingerprint of the evaluation keys the query was encrypted for.
+    public var keyFingerprint: [UInt8]
+    /// The encrypted query (opaque ciphertext bytes).
+    public var encryptedQuery: [UInt8]
+
+    /// Creates a request.
+    public init(keyFingerprint: [UInt8], encryptedQuery: [UInt8]) {
+        self.keyFingerprint = keyFingerprint
+        self.encryptedQuery = encryptedQuery
+    }
+
+    public func encodeBody(into writer: inout ByteWriter) {
+        writer.writeBytes(keyFingerprint)
+        writer.writeBytes(encryptedQuery)
+    }
+
+    public init(body reader: inout ByteReader) throws(WireError) {
+        let start = reader.offset
+        keyFingerprint = try reader.readBytes(maxLength: 32)
+        guard keyFingerprint.count == 32 else { throw .invalidValue(offset: start, reason: "key fingerprint") }
+        encryptedQuery = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
+    }
+}
+
+/// Master -> client: encrypted distances per block, and which record each slot belongs to.
+///
+/// Only records whose upload completed (all n shares stored) are listed; the client decrypts the distances,
+/// picks the top-k itself and asks for those records with a ``FetchRequest``.
+public struct SearchResponse: TrustMedMessage, Equatable {
+    public static let magic = FormatMagic("TMSR")
+
+    /// A slot of a block and the record stored there.
+    public struct Entry: Sendable, Equatable {
+        /// The slot.
+        public var slot: Int
+        /// The record id.
+        public var recordID: String
+
+        /// Creates an entry.
+        public init(slot: Int, recordID: String) {
+            self.slot = slot
+            self.recordID = recordID
+        }
+    }
+
+    /// The encrypted distances of one block.
+    public struct Block: Sendable, Equatable {
+        /// The evaluator's encrypted result.
+        public var encryptedDistances: [UInt8]
+        /// The searchable records of the block.
+        public var entries: [Entry]
+
+        /// Creates a block.
+        public init(encryptedDistances: [UInt8], entries: [Entry]) {
+            self.encryptedDistances = encryptedDistances
+            self.entries = entries
+        }
+    }
+
+    /// The blocks.
+    public var blocks: [Block]
+
+    /// Creates a response.
+    public init(blocks: [Block]) { self.blocks = blocks }
+
+    public func encodeBody(into writer: inout ByteWriter) {
+        writer.write(UInt32(blocks.count))
+        for block in blocks {
+            writer.writeBytes(block.encryptedDistances)
+            writer.write(UInt32(block.entries.count))
+            for entry in block.entries {
+                writer.write(UInt32(entry.slot))
+                writer.writeString(entry.recordID)
+            }
+        }
+    }
+
+    public init(body reader: inout ByteReader) throws(WireError) {
+        let count = try reader.readCount(limit: TrustMedLimits.maxBlocks)
+        var blocks = [Block]()
+        for _ in 0..<count {
+            let distances = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
+            let entryCount = try reader.readCount(limit: 1 << 20)
+            var entries = [Entry]()
+            for _ in 0..<entryCount {
+                let slot = Int(try reader.read(UInt32.self))
+                entries.append(Entry(slot: slot, recordID: try reader.readRecordID()))
+            }
+            blocks.append(Block(encryptedDistances: distances, entries: entries))
+        }
+        self.blocks = blocks
+    }
+}

@@ -1,0 +1,89 @@
+import MedSearchCore
+
+/// A versioned binary TrustMedSearch message (ByteWriter format with a 4-byte tag and a version).
+public protocol TrustMedMessage: Sendable {
+    /// The format tag that opens the message.
+    static var magic: FormatMagic { get }
+    /// Writes the body (after the header).
+    func encodeBody(into writer: inout ByteWriter)
+    /// Reads the body (after the header), checking every length.
+    init(body reader: inout ByteReader) throws(WireError)
+}
+
+/// Limits every decoder enforces, so a hostile peer cannot make a role allocate without bound.
+public enum TrustMedLimits {
+    /// The largest sealed image accepted (64 MiB).
+    public static let maxImageBytes = 64 << 20
+    /// The largest serialised ciphertext or key set accepted (256 MiB).
+    public static let maxCiphertextBytes = 256 << 20
+    /// The most images in one upload request.
+    public static let maxItemsPerUpload = 16_384
+    /// The most records in one fetch request.
+    public static let maxRecordsPerFetch = 1_000
+    /// The most result blocks in one search response.
+    public static let maxBlocks = 1 << 20
+    /// The longest record id.
+    public static let maxRecordIDLength = 128
+    /// The largest share accepted by a storage node (64 MiB).
+    public static let maxShareBytes = 64 << 20
+}
+
+extension TrustMedMessage {
+    /// The current wire version.
+    public static var version: UInt16 { 1 }
+
+    /// The message as bytes.
+    public func serialized() -> [UInt8] {
+        var writer = ByteWriter()
+        writer.writeHeader(magic: Self.magic, version: Self.version)
+        encodeBody(into: &writer)
+        return writer.bytes
+    }
+
+    /// Decodes a message, rejecting a foreign tag, a newer version, bad lengths and trailing bytes.
+    public init(serialized bytes: [UInt8]) throws(TrustMedError) {
+        do {
+            var reader = ByteReader(bytes)
+            try reader.readHeader(magic: Self.magic, supportedVersions: 1...Self.version)
+            self = try Self(body: &reader)
+            try reader.expectEnd()
+        } catch {
+            throw .malformed(error)
+        }
+    }
+}
+
+extension ByteReader {
+    /// Reads a record id and checks its alphabet and length.
+    mutating func readRecordID() throws(WireError) -> String {
+        let start = offset
+        let id = try readString(maxLength: TrustMedLimits.maxRecordIDLength)
+        guard RecordID.isValid(id) else { throw .invalidValue(offset: start, reason: "record id") }
+        return id
+    }
+
+    /// Reads a count and checks it against a limit.
+    mutating func readCount(limit: Int) throws(WireError) -> Int {
+        let start = offset
+        let count = Int(try read(UInt32.self))
+        guard count <= limit else { throw .lengthTooLarge(offset: start, length: count, limit: limit) }
+        return count
+    }
+}
+
+/// Record ids: 1-128 characters from `[A-Za-z0-9._-]`.
+public enum RecordID {
+    /// Whether `id` is a valid record id.
+    public static func isValid(_ id: String) -> Bool {
+        let utf8 = Array(id.utf8)
+        guard !utf8.isEmpty, utf8.count <= TrustMedLimits.maxRecordIDLength else { return false }
+        return utf8.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45 || c == 46 || c == 95
+        }
+    }
+
+    /// Throws unless `id` is valid.
+    public static func validate(_ id: String) throws(TrustMedError) {
+        guard isValid(id) else { throw .invalidRecordID(id) }
+    }
+}

@@ -1,0 +1,354 @@
+import Crypto
+import MedSearchCore
+import Synchronization
+
+/// The trusted master edge server of TrustMedSearch (schemes.md): keeps encrypted hashcodes in its metadata
+/// database, splits each sealed image into n verifiable shares on n storage nodes, evaluates encrypted
+/// Hamming distances for a query, and rebuilds requested images from any m verified shares.
+///
+/// It holds only the client's public and evaluation keys: it can compute on hashcodes but never decrypt
+/// them or the distances. It learns which records a client fetches. Message in, message out: the server
+/// layer only routes, authenticates and persists.
+public final class EdgeMaster: Sendable {
+    /// Settings of a master.
+    public struct Configuration: Sendable {
+        /// Shares needed to rebuild an image, m (2 <= m <= n).
+        public var threshold: Int
+        /// How long to wait for one storage node before skipping it.
+        public var nodeTimeout: Duration
+        /// How many images of one upload are shared and distributed at a time.
+        public var uploadConcurrency: Int
+
+        /// Creates a configuration.
+        public init(threshold: Int, nodeTimeout: Duration = .seconds(2), uploadConcurrency: Int = 8) {
+            self.threshold = threshold
+            self.nodeTimeout = nodeTimeout
+            self.uploadConcurrency = uploadConcurrency
+        }
+    }
+
+    /// A factory that builds an evaluator from registered evaluation keys.
+    public typealias EvaluatorFactory = @Sendable (KeyRegistration) throws(TrustMedError) -> any TrustMedEvaluator
+
+    /// The configuration.
+    public let configuration: Configuration
+    /// The metadata database.
+    public let metadata: any TrustMedMetadataStore
+    /// The storage nodes.
+    public let nodes: any TrustMedNodeTransport
+    /// The sharing scheme.
+    public let sharing: any TrustMedShareScheme
+    private let evaluatorFactory: EvaluatorFactory
+    private let evaluatorCache = Mutex<(fingerprint: [UInt8], evaluator: any TrustMedEvaluator)?>(nil)
+
+    /// Creates a master.
+    /// - Throws: ``TrustMedError/invalidParameter(_:)`` unless 2 <= m <= n <= 255.
+    public init(configuration: Configuration, metadata: any TrustMedMetadataStore, nodes: any TrustMedNodeTransport,
+                sharing: any TrustMedShareScheme, evaluatorFactory: @escaping EvaluatorFactory) throws(TrustMedError) {
+        let n = nodes.nodeCount, m = configuration.threshold
+        guard m >= 2, m <= n, n <= 255 else { throw .invalidParameter("need 2 <= m <= n <= 255 (m = \(m), n = \(n))") }
+        guard configuration.uploadConcurrency >= 1 else { throw .invalidParameter("upload concurrency must be >= 1") }
+        self.configuration = configuration
+        self.metadata = metadata
+        self.nodes = nodes
+        self.sharing = sharing
+        self.evaluatorFactory = evaluatorFactory
+    }
+
+    /// n, the number of storage nodes.
+    public var shareCount: Int { nodes.nodeCount }
+
+    // MARK: keys
+
+    /// Registers the client's public and evaluation keys. Re-registering the same keys is a no-op; other keys
+    /// are refused once records exist (they could not be searched with the old ciphertexts).
+    public func register(_ registration: KeyRegistration) async throws(TrustMedError) {
+        let existing = try await store { try await metadata.keyRegistration() }
+        if let existing, existing.fingerprint != registration.fingerprint {
+            let ids = try await store { try await metadata.recordIDs() }
+            guard ids.isEmpty else { throw .keyMismatch }
+        }
+        _ = try evaluatorFactory(registration)  // rejects malformed keys before storing them
+        try await store { try await metadata.saveKeyRegistration(registration) }
+        evaluatorCache.withLock { $0 = nil }
+    }
+
+    private func registeredKeys(fingerprint: [UInt8]) async throws(TrustMedError) -> KeyRegistration {
+        guard let registration = try await store({ try await metadata.keyRegistration() }) else {
+            throw .keysNotRegistered
+        }
+        guard constantTimeEquals(registration.fingerprint, fingerprint) else { throw .keyMismatch }
+        return registration
+    }
+
+    private func evaluator(for registration: KeyRegistration) throws(TrustMedError) -> any TrustMedEvaluator {
+        let fingerprint = registration.fingerprint
+        if let cached = evaluatorCache.withLock({ $0 }), cached.fingerprint == fingerprint { return cached.evaluator }
+        let evaluator = try evaluatorFactory(registration)
+        evaluatorCache.withLock { $0 = (fingerprint, evaluator) }
+        return evaluator
+    }
+
+    // MARK: upload
+
+    /// Stores an owner's upload: every image either ends searchable with all n shares on the nodes, or not
+    /// present at all. Retrying with the same idempotency key is safe.
+    public func upload(_ request: UploadRequest) async throws(TrustMedError) -> UploadResponse {
+        let registration = try await registeredKeys(fingerprint: request.keyFingerprint)
+        guard !request.items.isEmpty else { throw .invalidParameter("an upload needs at least one image") }
+        guard request.items.count <= registration.recordsPerBlock else {
+            throw .invalidParameter("\(request.items.count) images for a block of \(registration.recordsPerBlock)")
+        }
+        var slots = Set<Int>(), ids = Set<String>()
+        for item in request.items {
+            guard item.slot < registration.recordsPerBlock, slots.insert(item.slot).inserted else {
+                throw .invalidParameter("slot \(item.slot) out of range or used twice")
+            }
+            guard ids.insert(item.recordID).inserted else { throw .invalidParameter("record \(item.recordID) appears twice") }
+            guard !item.sealedImage.isEmpty else { throw .invalidParameter("record \(item.recordID) has an empty image") }
+        }
+        let digest = Array(SHA256.hash(data: request.serialized()))
+        if let seen = try await store({ try await metadata.requestDigest(forIdempotencyKey: request.idempotencyKey) }),
+           !constantTimeEquals(seen, digest) {
+            throw .idempotencyKeyReused
+        }
+        let blockID = Hex.encode(SHA256.hash(data: request.idempotencyKey).prefix(16))
+        try await store {
+            try await metadata.beginUpload(idempotencyKey: request.idempotencyKey, requestDigest: digest,
+                                           block: StoredBlock(id: blockID, ciphertext: request.encryptedBlock))
+        }
+        var outcomes = [UploadResponse.Outcome?](repeating: nil, count: request.items.count)
+        let concurrency = configuration.uploadConcurrency
+        await withTaskGroup(of: (Int, UploadResponse.Outcome).self) { group in
+            var next = 0
+            func launch() {
+                let index = next, item = request.items[index]
+                next += 1
+                group.addTask { (index, await self.storeItem(item, blockID: blockID)) }
+            }
+            while next < min(concurrency, request.items.count) { launch() }
+            while let (index, outcome) = await group.next() {
+                outcomes[index] = outcome
+                if next < request.items.count { launch() }
+            }
+        }
+        if !outcomes.contains(where: { $0?.status != .failed }) {
+            try? await metadata.deleteBlockIfUnused(blockID)
+        }
+        return UploadResponse(outcomes: outcomes.map { $0! })
+    }
+
+    private func storeItem(_ item: UploadRequest.Item, blockID: String) async -> UploadResponse.Outcome {
+        func failed(_ reason: String) -> UploadResponse.Outcome { .init(recordID: item.recordID, status: .failed, reason: reason) }
+        do {
+            if let existing = try await metadata.record(item.recordID) {
+                return constantTimeEquals(existing.contentTag, item.contentTag)
+                    ? .init(recordID: item.recordID, status: .alreadyStored)
+                    : failed(TrustMedError.recordConflict(item.recordID).description)
+            }
+            let (manifest, shares) = try sharing.split(item.sealedImage, threshold: configuration.threshold,
+                                                       shareCount: shareCount)
+            let placements = (0..<shareCount).map { SharePlacement(nodeIndex: $0, shareID: Self.newShareID()) }
+            let failures = await putShares(shares, at: placements)
+            guard failures.isEmpty else {
+                await deleteShares(placements)
+                return failed(failures.map(\.description).joined(separator: "; "))
+            }
+            let record = StoredRecord(recordID: item.recordID, blockID: blockID, slot: item.slot,
+                                      contentTag: item.contentTag, manifest: manifest, placements: placements,
+                                      sealedSize: item.sealedImage.count, shareBytes: shares.reduce(0) { $0 + $1.count })
+            if try await metadata.insertRecord(record) { return .init(recordID: item.recordID, status: .stored) }
+            // A concurrent retry won the race: drop our copy and report what is stored.
+            await deleteShares(placements)
+            if let winner = try await metadata.record(item.recordID), constantTimeEquals(winner.contentTag, item.contentTag) {
+                return .init(recordID: item.recordID, status: .alreadyStored)
+            }
+            return failed(TrustMedError.recordConflict(item.recordID).description)
+        } catch let error as TrustMedError {
+            return failed(error.description)
+        } catch {
+            return failed(TrustMedError.storage("\(error)").description)
+        }
+    }
+
+    /// A fresh random share id (128 bits from the system CSPRNG, hex).
+    static func newShareID() -> String { Hex.encode(SecureRandom.bytes(16)) }
+
+    /// Puts `shares[i]` at `placements[i]` on every node concurrently; returns the failures.
+    private func putShares(_ shares: [[UInt8]], at placements: [SharePlacement]) async -> [TrustMedError] {
+        await withTaskGroup(of: TrustMedError?.self) { group in
+            for (share, placement) in zip(shares, placements) {
+                group.addTask {
+                    do {
+                        try await self.withDeadline { try await self.nodes.putShare(node: placement.nodeIndex,
+                                                                                  shareID: placement.shareID, share: share) }
+                        return nil
+                    } catch {
+                        return Self.nodeError(error, node: placement.nodeIndex)
+                    }
+                }
+            }
+            var failures = [TrustMedError]()
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures.sorted { $0.description < $1.description }
+        }
+    }
+
+    /// Deletes shares, best effort (a node that is down keeps an orphan share that no record refers to).
+    private func deleteShares(_ placements: [SharePlacement]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for placement in placements {
+                group.addTask {
+                    try? await self.withDeadline { try await self.nodes.deleteShare(node: placement.nodeIndex,
+                                                                                   shareID: placement.shareID) }
+                }
+            }
+        }
+    }
+
+    // MARK: search
+
+    /// Evaluates the encrypted Hamming distance between the query and every searchable record.
+    public func search(_ request: SearchRequest) async throws(TrustMedError) -> SearchResponse {
+        let registration = try await registeredKeys(fingerprint: request.keyFingerprint)
+        let evaluator = try evaluator(for: registration)
+        let blocks = try await store { try await metadata.searchableBlocks() }
+        let query = request.encryptedQuery
+        let results: [Result<[UInt8], TrustMedError>] = await withTaskGroup(of: (Int, Result<[UInt8], TrustMedError>).self) { group in
+            for (index, entry) in blocks.enumerated() {
+                let ciphertext = entry.block.ciphertext
+                group.addTask {
+                    do throws(TrustMedError) {
+                        return (index, .success(try await evaluator.distances(query: query, block: ciphertext)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results = [Result<[UInt8], TrustMedError>](repeating: .failure(.homomorphic("not evaluated")), count: blocks.count)
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
+        var out = [SearchResponse.Block]()
+        for (result, entry) in zip(results, blocks) {
+            out.append(SearchResponse.Block(encryptedDistances: try result.get(), entries: entry.entries))
+        }
+        return SearchResponse(blocks: out)
+    }
+
+    // MARK: fetch
+
+    /// Rebuilds the requested records' sealed images from m verified shares each.
+    public func fetch(_ request: FetchRequest) async throws(TrustMedError) -> FetchResponse {
+        let items = await withTaskGroup(of: (Int, FetchResponse.Item).self) { group in
+            for (index, id) in request.recordIDs.enumerated() {
+                group.addTask {
+                    do throws(TrustMedError) {
+                        let sealed = try await self.rebuild(recordID: id)
+                        return (index, FetchResponse.Item(recordID: id, result: .sealedImage(sealed)))
+                    } catch {
+                        return (index, FetchResponse.Item(recordID: id, result: .failure(error.description)))
+                    }
+                }
+            }
+            var items = [FetchResponse.Item?](repeating: nil, count: request.recordIDs.count)
+            for await (index, item) in group { items[index] = item }
+            return items.map { $0! }
+        }
+        return FetchResponse(items: items)
+    }
+
+    /// Rebuilds one record's sealed image from the first m shares that arrive and verify.
+    ///
+    /// Every node is asked at once; a node that is down, slower than the deadline, or returns a share that
+    /// fails verification is skipped. Fewer than m valid shares is an error, never a wrong image.
+    public func rebuild(recordID: String, excluding excluded: Set<Int> = []) async throws(TrustMedError) -> [UInt8] {
+        guard let record = try await store({ try await metadata.record(recordID) }) else { throw .unknownRecord(recordID) }
+        return try await rebuild(record, excluding: excluded)
+    }
+
+    private func rebuild(_ record: StoredRecord, excluding excluded: Set<Int>) async throws(TrustMedError) -> [UInt8] {
+        let m = configuration.threshold
+        let manifest = record.manifest
+        let candidates = record.placements.filter { !excluded.contains($0.nodeIndex) }
+        let valid: [Int: [UInt8]] = await withTaskGroup(of: (Int, [UInt8])?.self) { group in
+            for placement in candidates {
+                group.addTask {
+                    guard let share = try? await self.withDeadline({
+                        try await self.nodes.getShare(node: placement.nodeIndex, shareID: placement.shareID)
+                    }) else { return nil }
+                    guard let index = self.sharing.verifiedIndex(of: share, manifest: manifest) else {
+                        return nil
+                    }
+                    return (index, share)
+                }
+            }
+            var valid = [Int: [UInt8]]()
+            for await result in group {
+                if let (index, share) = result { valid[index] = share }
+                if valid.count >= m { group.cancelAll(); break }
+            }
+            return valid
+        }
+        guard valid.count >= m else {
+            throw .notEnoughShares(recordID: record.recordID, valid: valid.count, threshold: m)
+        }
+        let chosen = valid.keys.sorted().prefix(m).map { valid[$0]! }
+        return try sharing.combine(chosen, manifest: manifest)
+    }
+
+    // MARK: re-sharing
+
+    /// Re-shares every record after storage node `nodeIndex` was replaced by an empty one: rebuilds each
+    /// sealed image from m verified shares (the empty node's missing shares are simply skipped, and a node
+    /// that came back with its data still counts), splits it afresh, stores all n new shares,
+    /// switches the record to them and deletes the old ones. A record that cannot be rebuilt keeps its old
+    /// shares and is reported.
+    public func reshare(nodeIndex: Int, progress: ProgressReporter? = nil) async throws(TrustMedError) -> ReshareReport {
+        guard nodeIndex >= 0, nodeIndex < shareCount else { throw .invalidParameter("node index \(nodeIndex) of \(shareCount)") }
+        let ids = try await store { try await metadata.recordIDs() }
+        var rebuilt = 0, failed = [String]()
+        for id in ids {
+            defer { progress?.advance() }
+            do throws(TrustMedError) {
+                guard let record = try await store({ try await metadata.record(id) }) else { continue }
+                let sealed = try await rebuild(record, excluding: [])
+                let (manifest, shares) = try sharing.split(sealed, threshold: configuration.threshold,
+                                                           shareCount: shareCount)
+                let placements = (0..<shareCount).map { SharePlacement(nodeIndex: $0, shareID: Self.newShareID()) }
+                guard await putShares(shares, at: placements).isEmpty else {
+                    await deleteShares(placements)
+                    failed.append(id)
+                    continue
+                }
+                try await store {
+                    try await metadata.updateShares(recordID: id, manifest: manifest, placements: placements,
+                                                    shareBytes: shares.reduce(0) { $0 + $1.count })
+                }
+                await deleteShares(record.placements)
+                rebuilt += 1
+            } catch {
+                failed.append(id)
+            }
+        }
+        return ReshareReport(nodeIndex: nodeIndex, rebuilt: rebuilt, failed: failed)
+    }
+
+    // MARK: helpers
+
+    /// Runs `operation`, giving up after the configured node timeout (without waiting for a straggler).
+    private func withDeadline<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Deadline.run(timeout: configuration.nodeTimeout, operation)
+    }
+
+    private static func nodeError(_ error: any Error, node: Int) -> TrustMedError {
+        if let error = error as? TrustMedError, case .nodeFailure = error { return error }
+        return .nodeFailure(node: node, reason: String(describing: error).prefix(200).description)
+    }
+
+    private func store<T>(_ body: () async throws -> T) async throws(TrustMedError) -> T {
+        do { return try await body() } catch let error as TrustMedError { throw error } catch {
+            throw .storage(String(describing: error).prefix(300).description)
+        }
+    }
+}

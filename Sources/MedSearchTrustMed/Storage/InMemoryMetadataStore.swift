@@ -1,0 +1,51 @@
+/// A metadata store in memory (tests, in-process runs); the server uses SQLite.
+public actor InMemoryMetadataStore: TrustMedMetadataStore {
+    private var registration: KeyRegistration?
+    private var digests: [[UInt8]: [UInt8]] = [:]
+    private var blocks: [String: StoredBlock] = [:]
+    private var records: [String: StoredRecord] = [:]
+
+    /// Creates an empty store.
+    public init() {}
+
+    public func keyRegistration() -> KeyRegistration? { registration }
+    public func saveKeyRegistration(_ registration: KeyRegistration) { self.registration = registration }
+    public func requestDigest(forIdempotencyKey key: [UInt8]) -> [UInt8]? { digests[key] }
+
+    public func beginUpload(idempotencyKey: [UInt8], requestDigest: [UInt8], block: StoredBlock) {
+        if digests[idempotencyKey] == nil { digests[idempotencyKey] = requestDigest }
+        if blocks[block.id] == nil { blocks[block.id] = block }
+    }
+
+    public func record(_ recordID: String) -> StoredRecord? { records[recordID] }
+
+    public func insertRecord(_ record: StoredRecord) -> Bool {
+        guard records[record.recordID] == nil else { return false }
+        records[record.recordID] = record
+        return true
+    }
+
+    public func updateShares(recordID: String, manifest: [UInt8], placements: [SharePlacement], shareBytes: Int) {
+        records[recordID]?.manifest = manifest
+        records[recordID]?.placements = placements
+        records[recordID]?.shareBytes = shareBytes
+    }
+
+    public func searchableBlocks() -> [(block: StoredBlock, entries: [SearchResponse.Entry])] {
+        var byBlock: [String: [SearchResponse.Entry]] = [:]
+        for record in records.values {
+            byBlock[record.blockID, default: []].append(.init(slot: record.slot, recordID: record.recordID))
+        }
+        return byBlock.keys.sorted().compactMap { id in
+            guard let block = blocks[id] else { return nil }
+            return (block, byBlock[id]!.sorted { $0.slot < $1.slot })
+        }
+    }
+
+    public func recordIDs() -> [String] { records.keys.sorted() }
+
+    public func deleteBlockIfUnused(_ blockID: String) {
+        guard !records.values.contains(where: { $0.blockID == blockID }) else { return }
+        blocks[blockID] = nil
+    }
+}

@@ -1,0 +1,87 @@
+/// Where a share of a record lives: a storage node index and the opaque share id the node knows it by.
+public struct SharePlacement: Sendable, Equatable, Hashable {
+    /// The storage node (0-based index into the master's node list).
+    public var nodeIndex: Int
+    /// The share id (32 random hex characters, unlinkable to the record id).
+    public var shareID: String
+
+    /// Creates a placement.
+    public init(nodeIndex: Int, shareID: String) {
+        self.nodeIndex = nodeIndex
+        self.shareID = shareID
+    }
+}
+
+/// An encrypted hashcode block kept in the master's metadata database.
+public struct StoredBlock: Sendable, Equatable {
+    /// The block id (derived from the upload's idempotency key).
+    public var id: String
+    /// The encrypted hashcodes (opaque ciphertext bytes).
+    public var ciphertext: [UInt8]
+
+    /// Creates a block.
+    public init(id: String, ciphertext: [UInt8]) {
+        self.id = id
+        self.ciphertext = ciphertext
+    }
+}
+
+/// A searchable record: all n shares stored. A record exists in the metadata database only once its upload
+/// completed, which is what makes uploads atomic from the owner's view.
+public struct StoredRecord: Sendable, Equatable {
+    /// The owner's record id.
+    public var recordID: String
+    /// The block holding the record's encrypted hashcode.
+    public var blockID: String
+    /// The slot within the block.
+    public var slot: Int
+    /// The owner's keyed tag of the plaintext image.
+    public var contentTag: [UInt8]
+    /// The signed share manifest.
+    public var manifest: [UInt8]
+    /// One placement per share.
+    public var placements: [SharePlacement]
+    /// The sealed image's size in bytes.
+    public var sealedSize: Int
+    /// The total size of the shares in bytes.
+    public var shareBytes: Int
+
+    /// Creates a record.
+    public init(recordID: String, blockID: String, slot: Int, contentTag: [UInt8], manifest: [UInt8],
+                placements: [SharePlacement], sealedSize: Int, shareBytes: Int) {
+        self.recordID = recordID
+        self.blockID = blockID
+        self.slot = slot
+        self.contentTag = contentTag
+        self.manifest = manifest
+        self.placements = placements
+        self.sealedSize = sealedSize
+        self.shareBytes = shareBytes
+    }
+}
+
+/// The edge master's metadata database (SQLite in the server; an actor in tests).
+///
+/// Implementations must make ``insertRecord(_:)`` atomic: of two concurrent inserts of one id, one wins.
+public protocol TrustMedMetadataStore: Sendable {
+    /// The registered evaluation keys, if any.
+    func keyRegistration() async throws -> KeyRegistration?
+    /// Stores (replaces) the evaluation keys.
+    func saveKeyRegistration(_ registration: KeyRegistration) async throws
+    /// The request digest recorded for an idempotency key, if the key was seen.
+    func requestDigest(forIdempotencyKey key: [UInt8]) async throws -> [UInt8]?
+    /// Records an idempotency key with its request digest and stores its block (no-op if already there).
+    func beginUpload(idempotencyKey: [UInt8], requestDigest: [UInt8], block: StoredBlock) async throws
+    /// The record with this id, if stored.
+    func record(_ recordID: String) async throws -> StoredRecord?
+    /// Inserts a record; returns false (and changes nothing) if the id exists.
+    func insertRecord(_ record: StoredRecord) async throws -> Bool
+    /// Replaces a record's manifest and placements (after re-sharing).
+    func updateShares(recordID: String, manifest: [UInt8], placements: [SharePlacement], shareBytes: Int) async throws
+    /// Every block with at least one stored record, with its records' slots.
+    func searchableBlocks() async throws -> [(block: StoredBlock, entries: [SearchResponse.Entry])]
+    /// Every stored record id, sorted.
+    func recordIDs() async throws -> [String]
+    /// Deletes a block that no stored record refers to (an abandoned upload); no-op otherwise.
+    func deleteBlockIfUnused(_ blockID: String) async throws
+}

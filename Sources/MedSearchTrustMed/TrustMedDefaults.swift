@@ -1,0 +1,73 @@
+import MedSearchCore
+
+/// The building blocks TrustMedSearch runs on by default: BFV Hamming search (MedSearchHESearch), AES-256-GCM
+/// sealing (MedSearchSealing) and verifiable m-of-n sharing (MedSearchSharing).
+public enum TrustMedDefaults {
+    /// The production BFV parameter set: N = 4096, q of 109 bits (HomomorphicEncryption.org 128-bit bound).
+    public static let defaultParameterSet = "n4096"
+    /// A small, insecure parameter set for unit tests only.
+    public static let testParameterSet = "insecureN1024"
+
+    /// Generates fresh client keys from the system CSPRNG: the BFV key pair and evaluation material, the
+    /// image sealing key and the content-tag key.
+    public static func generateClientKeys(hashBits: Int, parameterSet: String) throws(TrustMedError) -> TrustMedClientKeys {
+        let holder = try BFVHammingKeyHolder(parameterSet: parameterSet, hashBits: hashBits)
+        return TrustMedClientKeys(parameterSet: parameterSet, hashBits: hashBits, secretKey: holder.secretKey(),
+                                  evaluationKeys: try holder.evaluationKeys(),
+                                  sealingKey: SecretBytes(randomCount: 32), tagKey: SecretBytes(randomCount: 32))
+    }
+
+    /// The client for a key file.
+    public static func client(keys: TrustMedClientKeys) throws(TrustMedError) -> TrustMedClient {
+        let holder = try RegisteredKeyHolder(
+            base: try BFVHammingKeyHolder(parameterSet: keys.parameterSet, hashBits: keys.hashBits, secretKey: keys.secretKey),
+            evaluationKeys: keys.evaluationKeys)
+        return try TrustMedClient(keyHolder: holder, sealer: try sealer(key: keys.sealingKey), tagKey: keys.tagKey)
+    }
+
+    /// Builds the master's evaluator from a registration.
+    public static let evaluatorFactory: EdgeMaster.EvaluatorFactory = { registration throws(TrustMedError) in
+        try BFVHammingEvaluator(registration: registration)
+    }
+}
+
+/// A key holder that reports the evaluation keys stored in the key file (so the fingerprint the master holds
+/// stays the same across runs) and delegates everything else.
+struct RegisteredKeyHolder: TrustMedKeyHolder {
+    let base: BFVHammingKeyHolder
+    let storedEvaluationKeys: [UInt8]
+
+    init(base: BFVHammingKeyHolder, evaluationKeys: [UInt8]) throws(TrustMedError) {
+        self.base = base
+        storedEvaluationKeys = evaluationKeys
+        // The stored keys must belong to this parameter set and code length.
+        _ = try BFVHammingEvaluator(registration: KeyRegistration(hashBits: base.hashBits, recordsPerBlock: base.recordsPerBlock,
+                                                                  evaluationKeys: evaluationKeys))
+    }
+
+    var hashBits: Int { base.hashBits }
+    var recordsPerBlock: Int { base.recordsPerBlock }
+    func evaluationKeys() throws(TrustMedError) -> [UInt8] { storedEvaluationKeys }
+    func encryptBlock(_ hashcodes: [[UInt8]]) throws(TrustMedError) -> [UInt8] { try base.encryptBlock(hashcodes) }
+    func encryptQuery(_ hashcode: [UInt8]) throws(TrustMedError) -> [UInt8] { try base.encryptQuery(hashcode) }
+    func decryptDistances(_ encrypted: [UInt8], count: Int) throws(TrustMedError) -> [Int] {
+        try base.decryptDistances(encrypted, count: count)
+    }
+}
+
+extension TrustMedDefaults {
+    /// The client's image sealer (AES-256-GCM).
+    public static func sealer(key: SecretBytes) throws(TrustMedError) -> any TrustMedSealer {
+        try AESGCMImageSealer(key: key)
+    }
+}
+
+extension TrustMedDefaults {
+    /// A fresh Ed25519 key for signing share manifests (the master keeps it in its data directory).
+    public static func newManifestSigningKey() -> SecretBytes { VerifiableShareScheme.newSigningKey() }
+
+    /// The master's sharing scheme with its manifest signing key.
+    public static func sharingScheme(signingKey: SecretBytes) throws(TrustMedError) -> any TrustMedShareScheme {
+        try VerifiableShareScheme(signingKey: signingKey)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import MedSearchStore
+
+/// Registration, administrator approval, login, logout and the audit log.
+struct AccountPages: Sendable {
+    let app: WebApplication
+    var store: WebStore { app.store }
+    var renderer: PageRenderer { app.renderer }
+
+    func register(on router: Router<WebRequestContext>) {
+        router.get("/") { _, context -> Response in
+            let user = try context.requireUser()
+            let grants = try store.activeGrants().filter { $0.userId == user.id }.count
+            return renderer.page("home", title: "MedSearch", context: context, values: [
+                "engines": app.engines.map { ["name": $0.name, "title": $0.title, "note": $0.securityNote] },
+                "grantCount": grants,
+                "isClinician": user.role == .clinician,
+            ])
+        }
+        router.get("/login") { _, context in
+            renderer.page("login", title: "Log in", context: context)
+        }
+        router.post("/login") { request, context -> Response in
+            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            let username = form["username"] ?? ""
+            do {
+                let user = try store.authenticate(username: username, password: form["password"] ?? "")
+                // A new session id on login: an attacker's planted session id is never promoted.
+                if let old = context.session { try store.deleteSession(tokenHash: old.tokenHash) }
+                let (token, _) = try store.createSession(userId: user.id)
+                store.audit(user.username, "login", "ok")
+                var response = seeOther("/")
+                response.headers[.init("X-MedSearch-New-Session")!] = token
+                return response
+            } catch let error as WebError {
+                store.audit(String(username.prefix(40)), "login", "refused", error.description)
+                return renderer.page("login", title: "Log in", context: context,
+                                     values: ["error": error.description, "username": username], status: error.status)
+            }
+        }
+        router.post("/logout") { request, context -> Response in
+            _ = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            if let session = context.session { try store.deleteSession(tokenHash: session.tokenHash) }
+            if let user = context.user { store.audit(user.username, "logout", "ok") }
+            var response = seeOther("/login")
+            response.headers[.init("X-MedSearch-End-Session")!] = "1"
+            return response
+        }
+        router.get("/register") { _, context in
+            renderer.page("register", title: "Register", context: context)
+        }
+        router.post("/register") { request, context -> Response in
+            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            let role = WebUser.Role(rawValue: form["role"] ?? "clinician") ?? .clinician
+            do {
+                guard form["password"] == form["confirm"] else { throw WebError.badForm("the passwords differ") }
+                let user = try store.register(username: form["username"] ?? "", fullName: form["fullName"] ?? "",
+                                              password: form["password"] ?? "", requestedRole: role)
+                store.audit(user.username, "register", user.status.rawValue, "role \(user.role.rawValue)")
+                return renderer.page("registered", title: "Registered", context: context, values: [
+                    "username": user.username, "approved": user.status == .approved,
+                ])
+            } catch let error as WebError {
+                return renderer.page("register", title: "Register", context: context, values: [
+                    "error": error.description, "username": form["username"] ?? "", "fullName": form["fullName"] ?? "",
+                ], status: error.status)
+            }
+        }
+        router.get("/admin/users") { _, context -> Response in
+            let admin = try requireAdmin(context)
+            let users = try store.users().map { user -> [String: Any] in
+                [
+                    "id": user.id ?? 0, "username": user.username, "fullName": user.fullName,
+                    "role": user.role.rawValue, "status": user.status.rawValue,
+                    "pending": user.status == .pending, "self": user.id == admin.id,
+                    "locked": (user.lockedUntil ?? .distantPast) > Date(),
+                ]
+            }
+            return renderer.page("users", title: "Users", context: context, values: ["users": users])
+        }
+        router.post("/admin/users/:id") { request, context -> Response in
+            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            let admin = try requireAdmin(context)
+            guard let id = context.parameters.get("id", as: Int64.self) else { throw WebError.notFound("That user") }
+            guard id != admin.id else { throw WebError.forbidden("change your own account here") }
+            let status: WebUser.Status
+            switch form["action"] {
+            case "approve": status = .approved
+            case "reject": status = .rejected
+            case "disable": status = .disabled
+            default: throw WebError.badForm("unknown action")
+            }
+            let role = form["role"].flatMap(WebUser.Role.init(rawValue:))
+            let user = try store.setStatus(userId: id, status: status, role: role)
+            store.audit(admin.username, "account \(form["action"] ?? "")", "ok", "\(user.username) as \(user.role.rawValue)")
+            return seeOther("/admin/users")
+        }
+        router.get("/admin/audit") { _, context -> Response in
+            _ = try requireAdmin(context)
+            let formatter = ISO8601DateFormatter()
+            let entries = try store.auditLog().map { entry -> [String: Any] in
+                ["at": formatter.string(from: entry.at), "username": entry.username, "action": entry.action,
+                 "outcome": entry.outcome, "detail": entry.detail, "refused": entry.outcome == "refused"]
+            }
+            return renderer.page("audit", title: "Audit log", context: context, values: ["entries": entries])
+        }
+    }
+
+    func requireAdmin(_ context: WebRequestContext) throws -> WebUser {
+        do {
+            return try context.requireRole(.administrator, toDo: "manage accounts or read the audit log")
+        } catch let error as WebError where error != .notLoggedIn {
+            store.audit(context.user?.username ?? "-", "admin page", "refused")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Hummingbird
+import Logging
+import MedSearchCore
+import MedSearchImaging
+import MedSearchStore
+
+/// How `medsearch serve web` runs.
+public struct WebConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Accounts, sessions, audit log, sealed images and engine keys live here.
+    public var dataDirectory: URL
+    /// Set the `Secure` attribute on cookies (browsers accept it on http://localhost too).
+    public var secureCookies: Bool
+    /// bcrypt cost for new passwords.
+    public var bcryptCost: UInt8
+    /// The largest request body (all files of one upload together).
+    public var maxUploadBytes: Int
+    /// The largest single image file.
+    public var maxFileBytes: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL, secureCookies: Bool = true,
+                bcryptCost: UInt8 = 12, maxUploadBytes: Int = 64 * 1024 * 1024, maxFileBytes: Int = 32 * 1024 * 1024) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.secureCookies = secureCookies
+        self.bcryptCost = bcryptCost
+        self.maxUploadBytes = maxUploadBytes
+        self.maxFileBytes = maxFileBytes
+    }
+}
+
+/// The clinicians' web application: accounts, uploads, search by image, results, repository keys, audit.
+public final class WebApplication: Sendable {
+    public let configuration: WebConfiguration
+    public let store: WebStore
+    public let vault: ImageVault
+    public let engines: [any WebEngine]
+    let renderer: PageRenderer
+    let assets: StaticAssets
+
+    /// Opens the data directory and loads templates; `engines` are the search engines offered.
+    public init(configuration: WebConfiguration, engines: [any WebEngine]) async throws {
+        self.configuration = configuration
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        store = try WebStore(path: AppDatabase.path(in: configuration.dataDirectory, name: "web"),
+                             bcryptCost: configuration.bcryptCost)
+        vault = try ImageVault(directory: configuration.dataDirectory.appendingPathComponent("vault"))
+        self.engines = engines
+        renderer = try await PageRenderer.load()
+        assets = try StaticAssets.load()
+    }
+
+    /// The router with every page.
+    public func makeRouter() -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
+        router.add(middleware: WebErrorMiddleware(renderer: renderer))
+        router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
+        router.get("/static/:name") { [assets] _, context -> Response in
+            guard let name = context.parameters.get("name"), let file = assets.files[name] else {
+                throw WebError.notFound("That file")
+            }
+            return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "max-age=3600"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        }
+        router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok web"))) }
+        AccountPages(app: self).register(on: router)
+        ImagePages(app: self).register(on: router)
+        KeyPages(app: self).register(on: router)
+        return router
+    }
+
+    /// Serves until SIGINT/SIGTERM; `onBound` receives the base URL once listening.
+    public func run(logger: Logger, onBound: @escaping @Sendable (String) async -> Void) async throws {
+        let host = configuration.host
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "medsearch-web"),
+            onServerRunning: { channel in
+                await onBound("http://\(host):\(channel.localAddress?.port ?? 0)")
+            },
+            logger: logger
+        )
+        try await app.runService()
+    }
+
+    /// The engine with `name`.
+    func engine(named name: String) throws -> any WebEngine {
+        guard let engine = engines.first(where: { $0.name == name }) else {
+            throw WebError.engineUnavailable("no engine named \(name) is running")
+        }
+        return engine
+    }
+}
+
+/// Renders refusals as pages (or redirects to the login page when not logged in).
+struct WebErrorMiddleware: RouterMiddleware {
+    typealias Context = WebRequestContext
+    let renderer: PageRenderer
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as WebError {
+            if error == .notLoggedIn, request.method == .get {
+                return .redirect(to: "/login", type: .found)
+            }
+            return renderer.page("error", title: "Refused", context: context,
+                                 values: ["message": error.description], status: error.status)
+        } catch let error as HTTPError {
+            return renderer.page("error", title: "Error", context: context,
+                                 values: ["message": error.body ?? "\(error.status)"], status: error.status)
+        } catch {
+            context.logger.error("request failed: \(error)")
+            return renderer.page("error", title: "Error", context: context,
+                                 values: ["message": "The request failed: \(String(describing: error).prefix(300))"],
+                                 status: .internalServerError)
+        }
+    }
+}
+
+/// A `303 See Other` redirect after a successful POST.
+func seeOther(_ location: String) -> Response { .redirect(to: location, type: .found) }

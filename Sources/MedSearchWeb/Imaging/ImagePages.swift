@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import MedSearchImaging
+import MedSearchStore
+
+/// Upload, search by image, results and image views.
+struct ImagePages: Sendable {
+    let app: WebApplication
+    var store: WebStore { app.store }
+    var renderer: PageRenderer { app.renderer }
+
+    func register(on router: Router<WebRequestContext>) {
+        router.get("/upload") { _, context -> Response in
+            _ = try requireOwner(context)
+            return renderer.page("upload", title: "Upload images", context: context, values: ["recent": recentImages(20)])
+        }
+        router.post("/upload") { request, context -> Response in
+            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            let user = try requireOwner(context)
+            guard !form.files.isEmpty else { throw WebError.badForm("choose at least one image file") }
+            let labels = (form["labels"] ?? "").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            let outcomes = await UploadPipeline(app: app).process(form.files, labels: labels, username: user.username)
+            let rows = outcomes.map { outcome -> [String: Any] in
+                ["name": outcome.displayName, "id": outcome.id ?? "", "stored": outcome.stored, "detail": outcome.detail]
+            }
+            let anyStored = outcomes.contains(where: \.stored)
+            return renderer.page("upload", title: "Upload images", context: context, values: [
+                "results": rows, "recent": recentImages(20),
+            ], status: anyStored ? .ok : .badRequest)
+        }
+        router.get("/search") { _, context -> Response in
+            let user = try context.requireUser()
+            return renderer.page("search", title: "Search by image", context: context, values: [
+                "engines": try searchableEngines(user), "images": recentImages(60), "k": 5,
+            ])
+        }
+        router.post("/search") { request, context -> Response in
+            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            let user = try context.requireUser()
+            let engineName = try form.required("engine")
+            guard try store.maySearch(user, engine: engineName) else {
+                store.audit(user.username, "search \(engineName)", "refused", "no active key grant")
+                throw WebError.forbidden("search \(engineName): an owner must grant you its repository key")
+            }
+            let engine = try app.engine(named: engineName)
+            guard let k = Int(form["k"] ?? "5"), (1...50).contains(k) else { throw WebError.badForm("k is 1 to 50") }
+            let query: GrayImage
+            let queryLabel: String
+            let pipeline = UploadPipeline(app: app)
+            if let file = form.files.first(where: { !$0.bytes.isEmpty }) {
+                let name = try FileNames.sanitised(file.fileName)
+                guard file.bytes.count <= app.configuration.maxFileBytes else {
+                    throw WebError.uploadTooLarge(limit: app.configuration.maxFileBytes)
+                }
+                query = try pipeline.decode(file.bytes).image
+                queryLabel = name
+            } else if let id = form["queryId"], !id.isEmpty {
+                guard let record = try store.image(id: id) else { throw WebError.notFound("Image \(id)") }
+                query = try pipeline.decode(try app.vault.load(id: id)).image
+                queryLabel = "\(record.displayName) (\(record.id))"
+            } else {
+                throw WebError.badForm("upload a query image or pick a stored one")
+            }
+            let started = Date()
+            let hits: [WebSearchHit]
+            do { hits = try await engine.search(query, k: k) } catch {
+                store.audit(user.username, "search \(engineName)", "failed", String(describing: error))
+                throw WebError.engineUnavailable(String(describing: error).prefix(200).description)
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            store.audit(user.username, "search \(engineName)", "ok", "k=\(k) query=\(queryLabel)")
+            let results = try hits.enumerated().map { index, hit -> [String: Any] in
+                let record = try store.image(id: hit.id)
+                return ["rank": index + 1, "id": hit.id, "score": String(format: "%.4g", hit.score),
+                        "scoreKind": hit.scoreKind, "labels": record?.labels ?? "",
+                        "name": record?.displayName ?? hit.id]
+            }
+            return renderer.page("results", title: "Results", context: context, values: [
+                "engine": engine.title, "note": engine.securityNote, "k": k, "query": queryLabel,
+                "results": results, "elapsed": String(format: "%.2f", elapsed),
+            ])
+        }
+        router.get("/images/:id/:size") { _, context -> Response in
+            let user = try context.requireUser()
+            if user.role == .clinician, try store.activeGrants().allSatisfy({ $0.userId != user.id }) {
+                store.audit(user.username, "view image", "refused", "no active key grant")
+                throw WebError.forbidden("view images without a repository key grant")
+            }
+            guard let id = context.parameters.get("id"), try store.image(id: id) != nil else {
+                throw WebError.notFound("That image")
+            }
+            let side = context.parameters.get("size") == "thumb" ? 96 : 512
+            let bytes = try app.vault.load(id: id)
+            let pixels = try ImageLoader.decode(bytes)
+            let png = PNGWriter.encode(pixels.analysisImage(side: side))
+            return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "private, no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        }
+        router.get("/images") { _, context -> Response in
+            _ = try requireOwner(context)
+            return renderer.page("images", title: "Images", context: context, values: ["images": recentImages(1000)])
+        }
+    }
+
+    func requireOwner(_ context: WebRequestContext) throws -> WebUser {
+        do {
+            return try context.requireRole(.owner, .administrator, toDo: "upload or manage images")
+        } catch let error as WebError where error != .notLoggedIn {
+            store.audit(context.user?.username ?? "-", "upload page", "refused")
+            throw error
+        }
+    }
+
+    func searchableEngines(_ user: WebUser) throws -> [[String: Any]] {
+        try app.engines.map { engine in
+            ["name": engine.name, "title": engine.title, "note": engine.securityNote,
+             "allowed": try store.maySearch(user, engine: engine.name)]
+        }
+    }
+
+    func recentImages(_ limit: Int) -> [[String: Any]] {
+        ((try? store.images(limit: limit)) ?? []).map { record in
+            ["id": record.id, "name": record.displayName, "labels": record.labels, "status": record.status,
+             "stored": record.status == "stored", "detail": record.detail, "format": record.format,
+             "modality": record.modality ?? ""]
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Crypto
+import Foundation
+import MedSearchCore
+
+/// The web server's store of uploaded images: each de-identified original sealed with AES-256-GCM under the
+/// vault key (image id as associated data), one file per image, so images at rest on the hospital side
+/// are encrypted too and a swapped or altered file is refused.
+public struct ImageVault: Sendable {
+    let directory: URL
+    let key: SymmetricKey
+
+    /// Opens the vault in `directory`, creating its key (mode 0600) on first use.
+    public init(directory: URL) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let keyFile = directory.appendingPathComponent("vault.key")
+        if let existing = try? Data(contentsOf: keyFile) {
+            guard existing.count == 32 else { throw WebError.notFound("a valid vault key (\(keyFile.path) is corrupt)") }
+            key = SymmetricKey(data: existing)
+        } else {
+            let fresh = SymmetricKey(size: .bits256)
+            guard FileManager.default.createFile(atPath: keyFile.path, contents: fresh.withUnsafeBytes { Data($0) },
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw WebError.engineUnavailable("cannot write the vault key in \(directory.path)")
+            }
+            key = fresh
+        }
+    }
+
+    /// Seals and stores an image's bytes under `id`.
+    public func store(id: String, bytes: [UInt8]) throws {
+        let sealed = try AES.GCM.seal(bytes, using: key, authenticating: Array(id.utf8))
+        guard let combined = sealed.combined else { throw WebError.engineUnavailable("sealing failed") }
+        try combined.write(to: file(id), options: .atomic)
+    }
+
+    /// The bytes stored under `id`, after checking they were sealed for that id.
+    public func load(id: String) throws -> [UInt8] {
+        guard let combined = try? Data(contentsOf: file(id)) else { throw WebError.notFound("Image \(id)") }
+        do {
+            let box = try AES.GCM.SealedBox(combined: combined)
+            return Array(try AES.GCM.open(box, using: key, authenticating: Array(id.utf8)))
+        } catch {
+            throw WebError.notFound("An intact copy of image \(id)")
+        }
+    }
+
+    private func file(_ id: String) -> URL {
+        directory.appendingPathComponent(Hex.encode(SHA256.hash(data: Array(id.utf8)).prefix(16)) + ".sealed")
+    }
+}

@@ -1,0 +1,247 @@
+import ArgumentParser
+import Foundation
+import MedSearchCore
+import MedSearchFeatures
+import MedSearchSecureKNN
+import MedSearchSEI
+import MedSearchServer
+
+/// `medsearch sei`: the SEI engine's client side (owner and user) and its benchmark.
+struct SEICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sei",
+        abstract: "SEI: similarity search over matrix-encrypted features in a hierarchical index tree.",
+        discussion: """
+            SEI (Li et al., sei.md) encrypts PCA-reduced image features with an ASPE-style secret matrix, \
+            clusters them with CAK-means into a hierarchical index tree, and lets one cloud server find the \
+            top-k images for a user's trapdoor. Images are sealed with AES-256-GCM.
+
+            SECURITY: the feature and query encryption is OBFUSCATION against a ciphertext-only adversary, \
+            not encryption with a security proof. Matrix encryption of this family falls to known-plaintext \
+            attacks: about d+1 known (feature vector, encrypted vector) pairs reveal the secret matrix, and a \
+            user who colludes with the cloud hands it A and U. The cloud learns the tree shape and cluster \
+            sizes, the path each query takes through the tree, the result ids, and scores equal to the squared \
+            distances up to a secret per-query scaling and offset. Images themselves are protected by \
+            AES-256-GCM (every registered user holds the image key, as in the paper).
+
+            Flow: keygen (owner) -> index (owner, uploads to `medsearch serve sei`) -> user-keygen (user) -> \
+            register (owner answers with Abar, U, the image key and the feature model) -> query (user). \
+            add / delete change the index after it is built.
+            """,
+        subcommands: [SEIKeygenCommand.self, SEIUserKeygenCommand.self, SEIRegisterCommand.self,
+                      SEIIndexCommand.self, SEIQueryCommand.self, SEIAddCommand.self, SEIDeleteCommand.self,
+                      SEIBenchCommand.self]
+    )
+}
+
+/// Where the SEI cloud is.
+struct SEIServerOptions: ParsableArguments {
+    @Option(help: "Base URL of `medsearch serve sei` (e.g. http://127.0.0.1:8080).")
+    var server: String
+    @Option(help: "Bearer token (owner token for index/add/delete, user token for query).")
+    var token: String
+
+    var client: ServiceClient { ServiceClient(baseURL: server, token: token) }
+}
+
+struct SEIKeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen", abstract: "GenKey (owner): create the secret matrix key M, r, S, pi, theta, X and the image key.")
+
+    @Option(help: "Owner state file to create (secret; written with mode 0600).")
+    var owner: String
+    @Option(help: "PCA dimension d (encrypted vectors have 2d+2 entries).")
+    var dimension: Int = 128
+    @Option(help: "DM threshold of the index tree.")
+    var threshold: Double = 0.5
+    @Flag(help: "Overwrite an existing owner file.")
+    var force = false
+
+    func run() throws {
+        if FileManager.default.fileExists(atPath: owner) && !force {
+            throw ValidationError("\(owner) exists; pass --force to replace it (its index becomes unusable)")
+        }
+        let state = try SEIOwner.generate(configuration: .init(dimension: dimension, treeThreshold: threshold))
+        try SEICLI.write(state.serialized(), to: owner, secret: true)
+        print("owner key written to \(owner) (d = \(dimension), encrypted vectors of \(2 * dimension + 2) numbers)")
+    }
+}
+
+struct SEIUserKeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user-keygen", abstract: "User: create the secret matrix W and the registration request for the owner.")
+
+    @Option(help: "The user's secret file to create (mode 0600).")
+    var secret: String
+    @Option(help: "Registration request to hand to the owner.")
+    var request: String
+    @Option(help: "PCA dimension d (must match the owner's).")
+    var dimension: Int = 128
+
+    func run() throws {
+        let userSecret = try SecureKNNUserSecret.generate(dimension: dimension)
+        try SEICLI.write(userSecret.serialized(), to: secret, secret: true)
+        try SEICLI.write(userSecret.registrationRequest.serialized(), to: request)
+        print("user secret W written to \(secret); send \(request) to the owner")
+    }
+}
+
+struct SEIRegisterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "Owner: answer a user's registration with Abar = A W^-1, U, the image key and the feature model.")
+
+    @Option(help: "Owner state file.")
+    var owner: String
+    @Option(help: "The user's registration request.")
+    var request: String
+    @Option(help: "Credentials file to create for the user (secret: holds the image key).")
+    var credentials: String
+
+    func run() throws {
+        let state = try SEIOwner(serialized: SEICLI.read(owner))
+        let registration = try SecureKNNRegistrationRequest(serialized: SEICLI.read(request))
+        let answer = try state.register(registration)
+        try SEICLI.write(answer.serialized(), to: credentials, secret: true)
+        print("credentials written to \(credentials) (Abar, U, image key, \(answer.model.extractorKind) + PCA to \(answer.model.dimension))")
+    }
+}
+
+struct SEIIndexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "GenIndex + EncImage (owner): extract features, PCA, CAK-means, tree; encrypt; upload index and sealed images.")
+
+    @Option(help: "Owner state file (updated with the PCA model and index).")
+    var owner: String
+    @Option(help: "Folder of images (images/*.png|jpg|dcm, optional labels.csv).")
+    var images: String
+    @Option(help: "Feature extractor (cnn when available, else lbp; also pixels, hog, ...).")
+    var feature: String?
+    @Option(help: "Index at most this many images.")
+    var limit: Int?
+    @OptionGroup var server: SEIServerOptions
+
+    func run() async throws {
+        var state = try SEIOwner(serialized: SEICLI.read(owner))
+        let folder = try SEIImageFolder.load(URL(fileURLWithPath: images), limit: limit)
+        guard folder.entries.count >= 2 else { throw ValidationError("need at least 2 images in \(images)") }
+        let name = feature ?? SEICLI.defaultFeature
+        let model = try SEICLI.featureModel(name)
+        let features = try SEICLI.extract(folder.entries.map(\.url), model: model, label: "features (\(name))")
+        let start = Date()
+        let upload = try state.buildIndex(ids: folder.entries.map(\.id), features: features, extractorKind: name,
+                                          extractor: model.serialized(),
+                                          progress: ProgressReporter(label: "encrypt", total: features.count))
+        let elapsed = Date().timeIntervalSince(start)
+        let client = server.client
+        _ = try await client.post("/sei/v1/index", body: upload.serialized())
+        try await SEICLI.uploadImages(folder.entries.map { ($0.id, $0.url) }, owner: state, client: client)
+        try SEICLI.write(state.serialized(), to: owner, secret: true)
+        print("indexed \(upload.entries.count) images: \(state.index?.leafCentres.count ?? 0) leaf clusters, tree height \(upload.tree.height), GenIndex \(String(format: "%.2f", elapsed)) s; sealed images uploaded")
+    }
+}
+
+struct SEIQueryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query", abstract: "GenTrap + Search + DecImage (user): find the k images most similar to a query image.")
+
+    @Option(help: "The user's secret file (W).")
+    var secret: String
+    @Option(help: "The credentials from the owner.")
+    var credentials: String
+    @Option(help: "The query image.")
+    var image: String
+    @Option(help: "Number of results.")
+    var k: Int = 10
+    @Option(help: "K-anonymity: hide the query among K-1 decoy trapdoors (1 = off).")
+    var anonymity: Int = 1
+    @Flag(help: "Scan every encrypted vector instead of descending the tree.")
+    var linear = false
+    @Option(help: "Write the decrypted result images into this folder.")
+    var output: String?
+    @OptionGroup var server: SEIServerOptions
+
+    func run() async throws {
+        let userSecret = try SecureKNNUserSecret(serialized: SEICLI.read(secret))
+        let creds = try SEIUserCredentials(serialized: SEICLI.read(credentials))
+        let user = try SEIUser(credentials: creds, secret: userSecret)
+        let model = try FeatureModel(serialized: creds.model.extractor)
+        let feature = model.extract(try SEICLI.grayImage(SEICLI.read(image)))
+        let (request, pending) = try user.makeSearch(feature, options: .init(k: k, mode: linear ? .linear : .tree),
+                                                     anonymity: anonymity)
+        let client = server.client
+        let response = try SEISearchResponse(serialized: try await client.post("/sei/v1/search", body: request.serialized()))
+        let hits = try user.results(from: response, for: pending)
+        let fetched = try SEISealedImages(serialized: try await client.post(
+            "/sei/v1/fetch", body: SEIImageRequest(ids: hits.map(\.id)).serialized()))
+        let sealedByID = Dictionary(fetched.images.map { ($0.id, $0.sealed) }, uniquingKeysWith: { a, _ in a })
+        print("rank  id  encrypted-score  image")
+        for (rank, hit) in hits.enumerated() {
+            var note = "not stored"
+            if let sealed = sealedByID[hit.id] {
+                let plain = try user.openImage(sealed, id: hit.id)
+                note = "\(plain.count) bytes, authenticated"
+                if let output {
+                    let ext = SEIImageFileExtension.guess(plain)
+                    try SEICLI.write(plain, to: URL(fileURLWithPath: output).appendingPathComponent("\(rank + 1)-\(hit.id).\(ext)").path)
+                }
+            }
+            print("\(rank + 1)  \(hit.id)  \(hit.score)  \(note)")
+        }
+        print("scored \(response.scoredImages) encrypted vectors and \(response.scoredNodes) tree nodes (\(request.trapdoors.count) trapdoor(s))")
+    }
+}
+
+/// Guesses a file extension for decrypted image bytes.
+enum SEIImageFileExtension {
+    static func guess(_ bytes: [UInt8]) -> String {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "png" }
+        if bytes.starts(with: [0xFF, 0xD8]) { return "jpg" }
+        return "dcm"
+    }
+}
+
+struct SEIAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Owner: add images to the built index (each joins its nearest leaf cluster).")
+
+    @Option(help: "Owner state file.")
+    var owner: String
+    @Argument(help: "Image files to add (the id is the file name without extension).")
+    var files: [String]
+    @OptionGroup var server: SEIServerOptions
+
+    func run() async throws {
+        var state = try SEIOwner(serialized: SEICLI.read(owner))
+        guard let modelBytes = state.model?.extractor else { throw SEIError.indexNotBuilt }
+        let model = try FeatureModel(serialized: modelBytes)
+        let urls = files.map { URL(fileURLWithPath: $0) }
+        let ids = urls.map { $0.deletingPathExtension().lastPathComponent }
+        let features = try SEICLI.extract(urls, model: model, label: "features", progress: false)
+        let message = try state.addImages(ids: ids, features: features)
+        let client = server.client
+        try await SEICLI.uploadImages(Array(zip(ids, urls)).map { ($0.0, $0.1) }, owner: state, client: client)
+        _ = try await client.post("/sei/v1/add", body: message.serialized())
+        try SEICLI.write(state.serialized(), to: owner, secret: true)
+        print("added \(ids.count) image(s): " + message.entries.map { "\($0.id) -> leaf \($0.cluster)" }.joined(separator: ", "))
+    }
+}
+
+struct SEIDeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Owner: delete images from the index and the cloud.")
+
+    @Option(help: "Owner state file.")
+    var owner: String
+    @Argument(help: "Image ids to delete.")
+    var ids: [String]
+    @OptionGroup var server: SEIServerOptions
+
+    func run() async throws {
+        var state = try SEIOwner(serialized: SEICLI.read(owner))
+        let message = try state.deleteImages(ids: ids)
+        _ = try await server.client.post("/sei/v1/delete", body: message.serialized())
+        try SEICLI.write(state.serialized(), to: owner, secret: true)
+        print("deleted \(ids.count) image(s)")
+    }
+}

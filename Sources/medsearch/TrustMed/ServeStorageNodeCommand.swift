@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MedSearchServer
+
+/// `medsearch serve storage-node`: one untrusted TrustMedSearch storage node (run n of them, each with its own
+/// data directory). It stores opaque shares by share id for the edge master and nothing else.
+struct ServeStorageNodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "storage-node",
+        abstract: "Run a TrustMedSearch storage node (stores image shares for the edge master).",
+        discussion: """
+            A storage node keeps opaque shares by random share id in SQLite under --data-dir and answers only \
+            callers whose token maps to role `edge-master` (and `admin` for usage figures). A share alone \
+            reveals nothing about an image; any m of the n nodes' shares rebuild it.
+            """)
+
+    @OptionGroup var serve: ServeOptions
+
+    func run() async throws {
+        let configuration = try serve.configuration()
+        let node = try TrustMedStorageNodeService.openNode(dataDirectory: configuration.dataDirectory)
+        var logger = Logger(label: "medsearch.storage-node")
+        logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice
+        try await ServiceRunner.run(router: TrustMedStorageNodeService.router(node: node, tokens: configuration.tokens),
+                                    configuration: configuration, logger: logger)
+    }
+}

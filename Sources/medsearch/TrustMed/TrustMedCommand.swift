@@ -1,0 +1,214 @@
+import ArgumentParser
+import Foundation
+import MedSearchCore
+import MedSearchFeatures
+import MedSearchServer
+import MedSearchTrustMed
+
+/// `medsearch trustmed ...`: the client side of TrustMedSearch (owners and clinicians).
+struct TrustMedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trustmed",
+        abstract: "TrustMedSearch: BFV-encrypted hashcode search on an edge master, images shared m-of-n on storage nodes.",
+        discussion: """
+            Security: hashcodes and distances are encrypted under BFV (128-bit security, HomomorphicEncryption.org \
+            parameters); the secret key stays on the client side, the edge master holds evaluation keys only. \
+            Images are sealed with AES-256-GCM by the client and split m-of-n over the storage nodes: fewer than m \
+            compromised nodes learn nothing about an image. The edge master learns which records a client fetches, \
+            how many records there are and when they are queried. See docs/trustmed.md.
+            """,
+        subcommands: [Keygen.self, Register.self, Upload.self, Query.self, ReplaceNode.self, Status.self,
+                      TrustMedBenchCommand.self])
+
+    /// `trustmed keygen`: keys and hash model for an owner.
+    struct Keygen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the client keys (BFV, sealing, tags) and train the hash model on the owner's images.",
+            discussion: "Writes DIR/client.key (secret: give it only to authorised clinicians) and DIR/hash.model.")
+
+        @Option(help: "Directory to write client.key and hash.model to.")
+        var out: String
+
+        @Option(help: "Training images for the hash model (a folder with images/ or image files).")
+        var train: String
+
+        @Option(name: .customLong("train-limit"), help: "Train on at most this many images.")
+        var trainLimit: Int = 2000
+
+        @Option(help: "Hashcode length in bits (16...256).")
+        var bits: Int = 64
+
+        @Option(name: .customLong("hash-base"), help: "Feature the hashcode is computed from (lbp, hog, pixels, ...).")
+        var hashBase: String = "lbp"
+
+        @Option(name: .customLong("params"), help: "BFV parameter set.")
+        var parameterSet: String = TrustMedDefaults.defaultParameterSet
+
+        @Option(help: "Register the evaluation keys with this edge master right away.")
+        var master: String?
+
+        @Option(name: .customLong("token-file"), help: "Owner token file for --master.")
+        var tokenFile: String?
+
+        func validate() throws {
+            guard Hashcode.supportedBitCounts.contains(bits) else { throw ValidationError("--bits must be 16...256") }
+            guard (master == nil) == (tokenFile == nil) else { throw ValidationError("--master needs --token-file") }
+        }
+
+        func run() async throws {
+            let outURL = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            let dataset = try TrustMedDataset.load(URL(fileURLWithPath: train), limit: trainLimit)
+            guard dataset.entries.count >= bits else {
+                throw ValidationError("need at least \(bits) training images, found \(dataset.entries.count)")
+            }
+            let progress = ProgressReporter(label: "reading training images", total: dataset.entries.count)
+            var images = [GrayImage]()
+            for entry in dataset.entries {
+                images.append(try TrustMedDataset.grayImage(Array(try Data(contentsOf: entry.url))))
+                progress.advance()
+            }
+            let model = try TrustMedHashing.train(images: images, bits: bits, base: hashBase)
+            try Data(model.serialized()).write(to: outURL.appendingPathComponent("hash.model"))
+            let keys = try TrustMedDefaults.generateClientKeys(hashBits: bits, parameterSet: parameterSet)
+            var bytes = keys.serialized()
+            defer { constantTimeWipe(&bytes) }
+            try writeSecretFile(Data(bytes), to: outURL.appendingPathComponent("client.key"))
+            print("wrote \(outURL.appendingPathComponent("client.key").path) (secret) and hash.model (\(model.summary))")
+            if let master, let tokenFile {
+                let client = try TrustMedDefaults.client(keys: keys)
+                try await TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedCLI.readToken(tokenFile)))
+                    .register(client.registration)
+                print("registered the evaluation keys with \(master)")
+            }
+        }
+    }
+
+    /// `trustmed register`: sends the evaluation keys to an edge master.
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register the client's evaluation keys with an edge master.")
+        @OptionGroup var remote: TrustMedMasterOptions
+        @Option(help: "Directory holding client.key.") var keys: String
+
+        func run() async throws {
+            let client = try TrustMedDefaults.client(keys: try TrustMedCLI.readKeys(keys + "/client.key"))
+            try await remote.client().register(client.registration)
+            print("registered evaluation keys \(Hex.encode(client.keyFingerprint.prefix(8)))")
+        }
+    }
+
+    /// `trustmed upload`: seal, hash, encrypt and upload a folder of images.
+    struct Upload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Upload images: each is sealed, its hashcode BFV-encrypted, and it is searchable once all n shares are stored.",
+            discussion: "Each request is retried with its idempotency key; an image is either fully stored or absent.")
+        @OptionGroup var remote: TrustMedMasterOptions
+        @Option(help: "Directory holding client.key and hash.model.") var keys: String
+        @Option(help: "Images to upload (a folder with images/ and optional labels.csv, or image files).") var data: String
+        @Option(help: "Upload at most this many images.") var limit: Int?
+
+        func run() async throws {
+            let client = try TrustMedDefaults.client(keys: try TrustMedCLI.readKeys(keys + "/client.key"))
+            let model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/hash.model"))))
+            let dataset = try TrustMedDataset.load(URL(fileURLWithPath: data), limit: limit)
+            let remote = try self.remote.client()
+            let progress = ProgressReporter(label: "uploading", total: dataset.entries.count)
+            var stored = 0, failed = [String]()
+            let perBlock = client.keyHolder.recordsPerBlock
+            for start in stride(from: 0, to: dataset.entries.count, by: perBlock) {
+                var images = [TrustMedClient.Image]()
+                for entry in dataset.entries[start..<min(start + perBlock, dataset.entries.count)] {
+                    let bytes = Array(try Data(contentsOf: entry.url))
+                    let bits = try TrustMedHashing.bits(of: try TrustMedDataset.grayImage(bytes), model: model)
+                    images.append(.init(recordID: entry.id, bytes: bytes, hashcode: bits))
+                }
+                for request in try client.uploadRequests(for: images) {
+                    let response = try await remote.upload(request)
+                    for outcome in response.outcomes {
+                        if outcome.status == .failed {
+                            failed.append(outcome.recordID)
+                            FileHandle.standardError.write(Data("failed \(outcome.recordID): \(outcome.reason)\n".utf8))
+                        } else {
+                            stored += 1
+                        }
+                    }
+                    progress.advance(by: request.items.count)
+                }
+            }
+            print("stored \(stored) image(s), \(failed.count) failed")
+            if !failed.isEmpty { throw ExitCode.failure }
+        }
+    }
+
+    /// `trustmed query`: find the images most similar to a query image.
+    struct Query: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Query by image: encrypted hashcode search, client-side top-k, images rebuilt from m shares.")
+        @OptionGroup var remote: TrustMedMasterOptions
+        @Option(help: "Directory holding client.key and hash.model.") var keys: String
+        @Option(help: "The query image.") var image: String
+        @Option(name: .short, help: "How many results.") var k: Int = 10
+        @Option(help: "Write the retrieved images to this directory.") var out: String?
+
+        func validate() throws { guard (1...1000).contains(k) else { throw ValidationError("-k must be 1...1000") } }
+
+        func run() async throws {
+            let client = try TrustMedDefaults.client(keys: try TrustMedCLI.readKeys(keys + "/client.key"))
+            let model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/hash.model"))))
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: image)))
+            let bits = try TrustMedHashing.bits(of: try TrustMedDataset.grayImage(bytes), model: model)
+            let start = ContinuousClock.now
+            let (ranked, images) = try await remote.client().query(client: client, hashcode: bits, k: k)
+            let elapsed = ContinuousClock.now - start
+            if let out {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            }
+            var failures = 0
+            for (rank, (result, retrieved)) in zip(ranked, images).enumerated() {
+                switch retrieved.result {
+                case let .success(imageBytes):
+                    if let out {
+                        try Data(imageBytes).write(to: URL(fileURLWithPath: out).appendingPathComponent(result.recordID + ".img"))
+                    }
+                    print("\(rank + 1)\t\(result.recordID)\tdistance \(result.distance)\t\(imageBytes.count) bytes")
+                case let .failure(error):
+                    failures += 1
+                    print("\(rank + 1)\t\(result.recordID)\tdistance \(result.distance)\tNOT RETRIEVED: \(error)")
+                }
+            }
+            print(String(format: "query took %.1f ms (hashcode to decrypted images)", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
+            if failures > 0 { throw ExitCode.failure }
+        }
+    }
+
+    /// `trustmed replace-node`: re-share every record after a storage node was replaced.
+    struct ReplaceNode: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "replace-node",
+            abstract: "After storage node INDEX was replaced (empty), rebuild every record's shares from m others.")
+        @OptionGroup var remote: TrustMedMasterOptions
+        @Option(help: "The replaced node's index (0-based, as in the master's node list).") var index: Int
+        @Option(help: "The replacement node's URL (omit if it restarted at the same address).") var url: String?
+
+        func run() async throws {
+            let report = try await remote.client().reshare(ReshareRequest(nodeIndex: index, newURL: url ?? ""))
+            print("node \(report.nodeIndex): re-shared \(report.rebuilt) record(s), \(report.failed.count) failed")
+            for id in report.failed { print("failed: \(id)") }
+            if !report.failed.isEmpty { throw ExitCode.failure }
+        }
+    }
+
+    /// `trustmed status`: what the edge master holds.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the edge master's record count, storage and nodes.")
+        @OptionGroup var remote: TrustMedMasterOptions
+
+        func run() async throws {
+            let status = try await remote.client().status()
+            print("keys registered: \(status.keysRegistered)")
+            print("records: \(status.records), sealed \(status.sealedBytes) bytes, shares \(status.shareBytes) bytes")
+            print("threshold m = \(status.threshold) of n = \(status.nodes.count): \(status.nodes.joined(separator: " "))")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MedSearchCore
+import MedSearchServer
+import MedSearchWeb
+
+/// `medsearch serve web`: the clinicians' web application (the trusted, hospital-side client).
+struct ServeWebCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "web",
+        abstract: "Run the clinicians' web application (register, approve, log in, upload, search, keys, audit).",
+        discussion: """
+            The web application runs on the hospital side: it holds the owners' and users' keys, de-identifies \
+            and seals every upload before anything leaves it, and starts each engine's untrusted servers as \
+            separate processes on loopback (their data lives under --data-dir/engines). With --demo it creates \
+            the accounts demo-admin, demo-owner and demo-clinician (password from --demo-password, or a random \
+            one printed at start), a repository key per engine granted to demo-clinician, and ingests the \
+            embedded demo images, so a new user can log in and search at once.
+            """
+    )
+
+    @Option(help: "Address to bind.") var host: String = "127.0.0.1"
+    @Option(help: "Port to bind (0 picks a free port; the URL is printed as MEDSEARCH_LISTENING <url>).")
+    var port: Int = 8080
+    @Option(name: .customLong("data-dir"), help: "Directory for accounts, audit log, sealed images and engine keys.")
+    var dataDirectory: String = "medsearch-web-data"
+    @Option(help: "Engines to run, comma-separated (fnn, sei, trustmed).") var engines: String = "fnn,sei,trustmed"
+    @Flag(help: "Seed demo accounts and keys and ingest the embedded demo images.") var demo = false
+    @Option(help: "Demo data directory (default: the embedded DemoData).") var demoData: String?
+    @Option(help: "Ingest at most this many demo images.") var demoLimit: Int?
+    @Option(help: "Password of the demo accounts (default: random, printed).") var demoPassword: String?
+    @Flag(help: "Omit the Secure cookie attribute (only for plain HTTP on a non-loopback address behind TLS).")
+    var insecureCookies = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        if let demoPassword, demoPassword.count < 10 { throw ValidationError("--demo-password needs 10 characters") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "medsearch.web")
+        logger.logLevel = .notice
+        let directory = URL(fileURLWithPath: dataDirectory)
+        let names = engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let running = try await WebEngines.start(names: names, directory: directory.appendingPathComponent("engines"),
+                                                 executable: try ServiceProcess.medsearchExecutable())
+        do {
+            let app = try await WebApplication(
+                configuration: WebConfiguration(host: host, port: port, dataDirectory: directory,
+                                                secureCookies: !insecureCookies),
+                engines: running)
+            if demo {
+                guard let data = demoData.map({ URL(fileURLWithPath: $0) }) ?? DataLocator.demoData() else {
+                    throw ValidationError("no demo data: pass --demo-data DIR")
+                }
+                let password = demoPassword ?? "demo-" + Hex.encode(SecureRandom.bytes(6))
+                try await WebDemo.seed(app: app, dataDirectory: data, limit: demoLimit, password: password)
+                print("demo accounts: demo-admin, demo-owner, demo-clinician; password: \(password)")
+            }
+            try await app.run(logger: logger) { url in
+                ServiceRunner.announce(url)
+            }
+        } catch {
+            for engine in running { await engine.shutdown() }
+            throw error
+        }
+        for engine in running { await engine.shutdown() }
+    }
+}

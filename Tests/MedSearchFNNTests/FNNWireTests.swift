@@ -1,0 +1,92 @@
+import MedSearchCore
+import Testing
+import _MedSearchTestSupport
+@testable import MedSearchFNN
+
+@Suite("FNN wire formats")
+struct FNNWireTests {
+    @Test("every message of a shared search survives the wire and bad bytes are refused")
+    func sharedRoundTrip() throws {
+        var generator = seededGenerator(41)
+        let records = randomRecords(count: 12, dimension: 6, using: &generator)
+        var deployment = try FNNTestDeployment(backend: .shared, records: records, dimension: 6, poolSize: 2)
+        let prepared = try deployment.user.prepareQuery(records[1].vector, k: 2, using: &generator)
+        #expect(try FNNWire.decodeQueryForC1(FNNWire.encode(prepared.forC1, publicKey: nil), publicKey: nil) == prepared.forC1)
+        #expect(try FNNWire.decodeQueryForC2(FNNWire.encode(prepared.forC2!)) == prepared.forC2!)
+        // Drive the search through encode/decode at every hop.
+        let entry = try deployment.c1.takeEntry()
+        var c1 = try FNNC1Search(database: deployment.c1, query: prepared.forC1, entry: entry, batchSize: 2)
+        var message = try FNNWire.decodeC1Message(FNNWire.encode(try c1.start(), publicKey: nil), publicKey: nil)
+        var (c2, reply) = try FNNC2Search.start(database: &deployment.c2, message: message, userShare: prepared.forC2)
+        var result: FNNC1Result?
+        while result == nil {
+            let decodedReply = try FNNWire.decodeC2Message(FNNWire.encode(reply, publicKey: nil), publicKey: nil)
+            #expect(decodedReply == reply)
+            switch try c1.handle(decodedReply) {
+            case let .send(next):
+                message = try FNNWire.decodeC1Message(FNNWire.encode(next, publicKey: nil), publicKey: nil)
+                #expect(message == next)
+                reply = try c2.handle(message)
+            case let .finished(done):
+                result = try FNNWire.decodeResult(FNNWire.encode(done))
+            }
+        }
+        let handover = try FNNWire.decodeHandover(FNNWire.encode(c2.handover!))
+        let hits = try deployment.user.open(result: result!, handover: handover)
+        #expect(hits.map(\.neighbor) == deployment.expected(records[1].vector, k: 2))
+        // Truncation, foreign tags and trailing bytes are typed errors.
+        let bytes = FNNWire.encode(result!)
+        #expect(throws: FNNError.self) { try FNNWire.decodeResult(Array(bytes.dropLast())) }
+        #expect(throws: FNNError.self) { try FNNWire.decodeResult(bytes + [0]) }
+        #expect(throws: FNNError.self) { try FNNWire.decodeHandover(bytes) }
+        #expect(throws: FNNError.self) { try FNNWire.decodeC1Message([1, 2, 3], publicKey: nil) }
+    }
+
+    @Test("records, pools, set-ups and keys round-trip for both back ends")
+    func keysAndRecords() throws {
+        var generator = seededGenerator(42)
+        let records = randomRecords(count: 3, dimension: 4, using: &generator)
+        for backend in FNNBackend.allCases {
+            let deployment = try FNNTestDeployment(backend: backend, records: records, dimension: 4, poolSize: 2)
+            let owner = deployment.owner
+            let pk = owner.keys.paillierSecretKey?.publicKey
+            let encoded = try owner.encode(records)
+            let decoded = try FNNWire.decodeRecords(FNNWire.encode(encoded, publicKey: pk), publicKey: pk)
+            #expect(decoded.map(\.id) == encoded.map(\.id))
+            #expect(decoded.map(\.payload) == encoded.map(\.payload))
+            let c1Setup = try FNNWire.decodeC1Setup(FNNWire.encode(owner.c1Setup))
+            #expect(c1Setup.parameters == owner.parameters && c1Setup.publicKey == pk)
+            let c2Setup = try FNNWire.decodeC2Setup(FNNWire.encode(owner.c2Setup))
+            #expect(c2Setup.rowMaskKey == owner.c2Setup.rowMaskKey && c2Setup.secretKey == owner.c2Setup.secretKey)
+            let user = try FNNWire.decodeUserCredentials(FNNWire.encode(owner.userCredentials))
+            #expect(user.labelKey == owner.keys.labelKey && user.randomizerBase == owner.keys.randomizerBase)
+            let keys = try FNNWire.decodeOwnerKeys(FNNWire.encode(owner.keys))
+            #expect(keys.sharedMaster == owner.keys.sharedMaster && keys.paillierSecretKey == owner.keys.paillierSecretKey)
+            if backend == .shared {
+                let seeds = try owner.poolSeedsForC1(entries: 0..<2)
+                #expect(try FNNWire.decodeC1Pool(FNNWire.encode(c1Pool: seeds)) == seeds)
+                let pool = try owner.poolForC2(entries: 0..<2, records: records)
+                #expect(try FNNWire.decodeC2Pool(FNNWire.encode(c2Pool: pool)) == pool)
+            }
+            #expect(try FNNWire.decodeRecordIDs(FNNWire.encode(recordIDs: [3, 1, 2])) == [3, 1, 2])
+        }
+    }
+
+    @Test("messages out of order and for other queries are refused")
+    func outOfOrder() throws {
+        var generator = seededGenerator(43)
+        let records = randomRecords(count: 6, dimension: 3, using: &generator)
+        var deployment = try FNNTestDeployment(backend: .shared, records: records, dimension: 3, poolSize: 3)
+        let prepared = try deployment.user.prepareQuery(records[0].vector, k: 1, using: &generator)
+        var c1 = try FNNC1Search(database: deployment.c1, query: prepared.forC1, entry: try deployment.c1.takeEntry())
+        let start = try c1.start()
+        #expect(throws: FNNError.self) { try c1.handle(.done(queryID: prepared.forC1.queryID, winners: [0])) }
+        // C2 refuses a start without the user's share, and a second use of the same entry.
+        var c2Database = deployment.c2
+        #expect(throws: FNNError.self) { try FNNC2Search.start(database: &c2Database, message: start, userShare: nil) }
+        _ = try FNNC2Search.start(database: &c2Database, message: start, userShare: prepared.forC2)
+        #expect(throws: FNNError.self) {
+            try FNNC2Search.start(database: &c2Database, message: start, userShare: prepared.forC2)
+        }
+    }
+}

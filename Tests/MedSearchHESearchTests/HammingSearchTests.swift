@@ -1,0 +1,144 @@
+import MedSearchBFV
+import MedSearchCore
+import MedSearchHESearch
+import Testing
+import _MedSearchTestSupport
+
+func randomCode(bits: Int, using rng: inout SeededRandomNumberGenerator) throws -> HammingCode {
+    try HammingCode(bits: (0..<bits).map { _ in Bool.random(using: &rng) })
+}
+
+/// A code at a chosen distance from `base` (to create ties and near neighbours).
+func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNumberGenerator) throws -> HammingCode {
+    var bits = (0..<base.bitCount).map { base[bit: $0] }
+    for j in Array(0..<base.bitCount).shuffled(using: &rng).prefix(flips) { bits[j].toggle() }
+    return try HammingCode(bits: bits)
+}
+
+@Suite struct HammingSearchTests {
+    /// Records with many ties and near neighbours around the query.
+    func makeRecords(count: Int, bits: Int, query: HammingCode,
+                     using rng: inout SeededRandomNumberGenerator) throws -> [HammingRecord] {
+        try (0..<count).map { i in
+            let code = i % 3 == 0 ? try perturbed(query, flips: Int.random(in: 0...3, using: &rng), using: &rng)
+                                  : try randomCode(bits: bits, using: &rng)
+            return HammingRecord(id: UInt64(1000 + (i * 7919) % 10007), code: code)
+        }
+    }
+
+    @Test(arguments: [16, 24, 64])
+    func masterEncryptedTopKEqualsPlaintext(bits: Int) async throws {
+        var rng = seededGenerator(UInt64(bits))
+        let config = try HammingSearchConfiguration(parameters: .insecureN256, codeLength: bits)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        // The master only gets the evaluation key bytes.
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let query = try randomCode(bits: bits, using: &rng)
+        let records = try makeRecords(count: 3 * config.recordsPerBlock + 5, bits: bits, query: query, using: &rng)
+        let database = try encoder.encrypt(records, using: &rng)
+        #expect(database.recordCount == records.count)
+        // Round trip the stored database through its wire form.
+        let stored = try EncryptedHammingDatabase(serialized: database.serialized(), configuration: config)
+        let server = try HammingSearchServer(configuration: config)
+        let queryBytes = try client.encryptQuery(query, using: &rng)
+        let response = try await server.evaluate(queryBytes: queryBytes, database: stored)
+        let all = try client.distances(responseBytes: response)
+        let expected = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.code.distance(to: query)) })
+        #expect(all.count == records.count)
+        for match in all { #expect(match.distance == expected[match.id]) }
+        for k in [1, 5, 10, records.count] {
+            #expect(try client.topK(responseBytes: response, k: k) == plaintextHammingTopK(query: query, records: records, k: k))
+        }
+        let prepared = try await server.prepare(stored)
+        let preparedResponse = try await server.evaluate(queryBytes: queryBytes, prepared: prepared)
+        #expect(try client.distances(responseBytes: preparedResponse).sorted() == all.sorted())
+        let concurrent = try await client.topKConcurrently(responseBytes: response, k: 10)
+        #expect(concurrent == plaintextHammingTopK(query: query, records: records, k: 10))
+        let budget = try client.noiseBudget(responseBytes: response)
+        print("Hamming response noise budget (insecureN256, l=\(bits)):", budget)
+        #expect(budget >= 8)
+    }
+
+    @Test func ownerEncryptedDatabaseDeletionAndAppend() throws {
+        var rng = seededGenerator(99)
+        let config = try HammingSearchConfiguration(parameters: .insecureN512, codeLength: 32)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        let query = try randomCode(bits: 32, using: &rng)
+        let records = try makeRecords(count: 40, bits: 32, query: query, using: &rng)
+        var database = try client.encryptDatabase(Array(records[0..<30]), using: &rng)
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        try database.append(contentsOf: encoder.encrypt(Array(records[30...]), using: &rng))
+        #expect(throws: HESearchError.duplicateIdentifier) {
+            try database.append(contentsOf: encoder.encrypt([records[0]], using: &rng))
+        }
+        let removed = Set(records.prefix(12).map(\.id))
+        database.remove(ids: removed)
+        let live = records.filter { !removed.contains($0.id) }
+        #expect(database.recordCount == live.count)
+        let server = try HammingSearchServer(configuration: config)
+        let response = try server.evaluateSerially(queryBytes: client.encryptQuery(query, using: &rng), database: database)
+        let all = try client.distances(responseBytes: response)
+        #expect(Set(all.map(\.id)) == Set(live.map(\.id)))
+        #expect(try client.topK(responseBytes: response, k: 7) == plaintextHammingTopK(query: query, records: live, k: 7))
+    }
+
+    @Test func secureParametersNoiseMarginAndSecretKeyRestore() async throws {
+        var rng = seededGenerator(4096)
+        let config = try HammingSearchConfiguration(parameters: .n4096, codeLength: 64)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let query = try randomCode(bits: 64, using: &rng)
+        let records = try makeRecords(count: 80, bits: 64, query: query, using: &rng)
+        let database = try encoder.encrypt(records, using: &rng)
+        let server = try HammingSearchServer(configuration: config)
+        let restored = try HammingSearchClient(configuration: config, secretKeyBytes: client.secretKeyBytes())
+        let response = try await server.evaluate(queryBytes: restored.encryptQuery(query, using: &rng), database: database)
+        #expect(try restored.topK(responseBytes: response, k: 10) == plaintextHammingTopK(query: query, records: records, k: 10))
+        let budget = try client.noiseBudget(responseBytes: response)
+        print("Hamming response noise budget (n4096, l=64):", budget)
+        #expect(budget >= 10, "the depth-1 circuit must leave a margin")
+    }
+
+    @Test func wrongKeyAndMalformedMessages() async throws {
+        var rng = seededGenerator(5)
+        let config = try HammingSearchConfiguration(parameters: .insecureN256, codeLength: 16)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        let other = try HammingSearchClient(configuration: config, using: &rng)
+        let query = try randomCode(bits: 16, using: &rng)
+        let records = try makeRecords(count: 20, bits: 16, query: query, using: &rng)
+        let database = try client.encryptDatabase(records, using: &rng)
+        let server = try HammingSearchServer(configuration: config)
+        let response = try await server.evaluate(queryBytes: client.encryptQuery(query, using: &rng), database: database)
+        // Another key holder cannot read the distances: decryption gives non-distances (caught) or wrong values.
+        do {
+            let stolen = try other.topK(responseBytes: response, k: 20)
+            #expect(stolen != plaintextHammingTopK(query: query, records: records, k: 20))
+        } catch {
+            #expect(error == .inconsistentResponse("a decrypted value is not a distance"))
+        }
+        // Truncations and corruptions are typed errors, never crashes.
+        let queryBytes = try client.encryptQuery(query, using: &rng)
+        for cut in [0, 3, 10, queryBytes.count / 2, queryBytes.count - 1] {
+            await #expect(throws: HESearchError.self) {
+                _ = try await server.evaluate(queryBytes: Array(queryBytes.prefix(cut)), database: database)
+            }
+        }
+        #expect(throws: HESearchError.self) { try client.distances(responseBytes: Array(response.dropLast(5))) }
+        #expect(throws: HESearchError.self) { try client.distances(responseBytes: response + [0]) }
+        let otherConfig = try HammingSearchConfiguration(parameters: .insecureN256, codeLength: 32)
+        #expect(throws: HESearchError.self) {
+            try EncryptedHammingDatabase(serialized: database.serialized(), configuration: otherConfig)
+        }
+        #expect(throws: HESearchError.invalidCodeLength(8)) { try HammingSearchConfiguration(codeLength: 8) }
+        #expect(throws: HESearchError.self) { try HammingCode(words: [1 << 20], bitCount: 16) }
+    }
+
+    @Test func hammingCodeBasics() throws {
+        let a = try HammingCode(bytes: [0b1010_0001, 0xFF], bitCount: 16)
+        let b = try HammingCode(bits: (0..<16).map { $0 == 0 })
+        #expect(a[bit: 0] && !a[bit: 1] && a[bit: 5] && a[bit: 15])
+        #expect(a.popcount == 11)
+        #expect(a.distance(to: b) == 10)
+        #expect(try HammingCode(words: a.words, bitCount: 16) == a)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Hummingbird
+import Logging
+import MedSearchCore
+import MedSearchFNN
+@testable import MedSearchServer
+import Testing
+
+/// C1 reaching C2 in process (router-level test of C1, no socket between the servers).
+private struct InProcessPeer: FNNC1Service.PeerTransport {
+    let node: FNNC2Service.Node
+    func exchange(_ body: [UInt8]) async throws -> [UInt8] { try await FNNC2Service.exchange(body: body, node: node) }
+}
+
+private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInput] {
+    var generator = SeededRandomNumberGenerator(seed: seed)
+    let centre = (0..<dimension).map { _ in Int64.random(in: 40...200, using: &generator) }
+    return (0..<count).map { index in
+        FNNRecordInput(id: UInt64(index + 1),
+                       vector: centre.map { $0 + Int64.random(in: -40...40, using: &generator) },
+                       label: "image-\(index + 1).png")
+    }
+}
+
+@Suite struct FNNServiceTests {
+    /// Runs C2 and C1 on free loopback ports (C1 talks to C2 over HTTP) while `body` uses them.
+    func withServers(dataDirectory: URL, tokens: AccessTokens, byRole: [ServiceRole: String],
+                     _ body: (String, String) async throws -> Void) async throws {
+        let c2Node = try FNNC2Service.Node(dataDirectory: dataDirectory.appendingPathComponent("c2"))
+        let c2Router = FNNC2Service.router(node: c2Node, tokens: tokens)
+        let configuration = ServiceConfiguration(dataDirectory: dataDirectory, tokens: tokens)
+        let (urls, continuation) = AsyncStream<String>.makeStream()
+        let c2App = ServiceRunner.makeApplication(router: c2Router, configuration: configuration,
+                                                  logger: Logger(label: "fnn-c2")) { continuation.yield("c2 " + $0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await c2App.run() }
+            var iterator = urls.makeAsyncIterator()
+            let c2URL = String(try #require(await iterator.next()).dropFirst(3))
+            let c1Node = try FNNC1Service.Node(dataDirectory: dataDirectory.appendingPathComponent("c1"), batchSize: 2,
+                                               order: .lowerBound)
+            let peer = FNNHTTPPeer(client: ServiceClient(baseURL: c2URL, token: byRole[.fnnC1]!))
+            let c1App = ServiceRunner.makeApplication(router: FNNC1Service.router(node: c1Node, peer: peer, tokens: tokens),
+                                                      configuration: configuration,
+                                                      logger: Logger(label: "fnn-c1")) { continuation.yield("c1 " + $0) }
+            group.addTask { try await c1App.run() }
+            let c1URL = String(try #require(await iterator.next()).dropFirst(3))
+            try await body(c1URL, c2URL)
+            group.cancelAll()
+        }
+    }
+
+    @Test func liveSharedSearchMatchesPlaintextAndSurvivesRestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fnn-live-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (tokens, byRole) = AccessTokens.issue(roles: [.owner, .user, .fnnC1])
+        var generator = SeededRandomNumberGenerator(seed: 5)
+        let parameters = try FNNParameters(backend: .shared, dimension: 16, maxAbsCoordinate: 255)
+        let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
+        let user = try FNNUser(credentials: owner.userCredentials)
+        let data = records(count: 25, dimension: 16, seed: 6)
+
+        func query(_ c1URL: String, _ c2URL: String, _ vector: [Int64], k: Int) async throws -> [FNNSearchHit] {
+            let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
+            let prepared = try user.prepareQuery(vector, k: k)
+            _ = try await c2.post("/fnn/v1/share", body: FNNWire.encode(prepared.forC2!))
+            let result = try FNNWire.decodeResult(try await c1.post("/fnn/v1/query", body: FNNWire.encode(prepared.forC1, publicKey: nil)))
+            let handover = try FNNWire.decodeHandover(try await c2.get("/fnn/v1/handover/\(prepared.forC1.queryID)"))
+            return try user.open(result: result, handover: handover)
+        }
+
+        try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
+            let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
+            _ = try await c1.post("/fnn/v1/setup", body: FNNWire.encode(owner.c1Setup))
+            _ = try await c2.post("/fnn/v1/setup", body: FNNWire.encode(owner.c2Setup))
+            _ = try await c1.post("/fnn/v1/records", body: FNNWire.encode(try owner.encode(data), publicKey: nil))
+            _ = try await c2.post("/fnn/v1/pool", body: FNNWire.encode(c2Pool: try owner.poolForC2(entries: 0..<3, records: data)))
+            _ = try await c1.post("/fnn/v1/pool", body: FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: 0..<3)))
+            let hits = try await query(c1URL, c2URL, data[4].vector, k: 3)
+            #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[4].vector, records: data.map { ($0.id, $0.vector) }, k: 3))
+            #expect(hits.first?.label == "image-5.png")
+            // Roles are enforced: a user may not talk to C2 as C1, nor upload.
+            let userC2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
+            await #expect(throws: ServiceError.self) { try await userC2.post("/fnn/v1/exchange", body: [1, 2]) }
+            let userC1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!)
+            await #expect(throws: ServiceError.self) { try await userC1.post("/fnn/v1/records", body: [1]) }
+            // Garbage is a 400, not a crash.
+            do {
+                _ = try await c1.post("/fnn/v1/records", body: [9, 9, 9])
+                Issue.record("garbage accepted")
+            } catch let ServiceError.http(status, _) {
+                #expect(status == 400)
+            }
+        }
+        // Restart: both servers reopen their SQLite state; consumed entries stay consumed.
+        try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
+            let hits = try await query(c1URL, c2URL, data[9].vector, k: 2)
+            #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[9].vector, records: data.map { ($0.id, $0.vector) }, k: 2))
+            let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
+            let status = try JSONDecoder().decode(FNNServerStatus.self, from: Data(try await c1.get("/fnn/v1/status")))
+            #expect(status.records == 25 && status.unusedEntries == [2])
+        }
+    }
+
+    @Test func routerLevelPaillierSearchWithDelete() async throws {
+        var generator = SeededRandomNumberGenerator(seed: 8)
+        let parameters = try FNNParameters(backend: .paillier, dimension: 6, maxAbsCoordinate: 255)
+        let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
+        let user = try FNNUser(credentials: owner.userCredentials)
+        var data = records(count: 10, dimension: 6, seed: 9)
+        let c2 = try FNNC2Service.Node(dataDirectory: nil)
+        let c1 = try FNNC1Service.Node(dataDirectory: nil, batchSize: 1, order: .sequential)
+        try await c2.setup(FNNWire.encode(owner.c2Setup))
+        try await c1.setup(FNNWire.encode(owner.c1Setup))
+        let pk = owner.keys.paillierSecretKey!.publicKey
+        _ = try await c1.addRecords(FNNWire.encode(try owner.encode(data), publicKey: pk))
+        _ = try await c1.deleteRecords(FNNWire.encode(recordIDs: [data[0].id]))
+        data.removeFirst()
+        let prepared = try user.prepareQuery(data[2].vector, k: 2)
+        let result = try await FNNC1Service.runSearch(body: FNNWire.encode(prepared.forC1, publicKey: pk), node: c1,
+                                                      peer: InProcessPeer(node: c2))
+        let handover = try FNNWire.decodeHandover(try await c2.handover(prepared.forC1.queryID.description))
+        let hits = try user.open(result: result, handover: handover)
+        #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[2].vector, records: data.map { ($0.id, $0.vector) }, k: 2))
+        // The hand-over is delivered once.
+        await #expect(throws: FNNError.self) { try await c2.handover(prepared.forC1.queryID.description) }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import MedSearchCore
+@testable import MedSearchServer
+import MedSearchTrustMed
+import Testing
+import _MedSearchTestSupport
+
+/// TrustMedSearch on real processes: an edge master and five storage nodes (`medsearch serve ...`) on loopback.
+@Suite("TrustMedSearch on real processes", .serialized)
+struct TrustMedClusterTests {
+    struct Setup {
+        let cluster: TrustMedCluster
+        let client: TrustMedClient
+        let images: [TrustMedClient.Image]
+
+        func plaintextTopK(_ query: [UInt8], k: Int) -> [TrustMedClient.Ranked] {
+            TrustMedClient.topK(images.map { image in
+                .init(recordID: image.recordID, distance: zip(query, image.hashcode).filter { $0 != $1 }.count)
+            }, k: k)
+        }
+
+        func query(_ hashcode: [UInt8], k: Int, role: ServiceRole = .user) async throws
+            -> ([TrustMedClient.Ranked], [TrustMedClient.Retrieved]) {
+            let service = cluster.masterClient(role: role, timeout: .seconds(120))
+            let search = try SearchResponse(serialized: try await service.post("/trustmed/v1/search",
+                                                                               body: try client.searchRequest(hashcode: hashcode).serialized()))
+            let ranked = try client.rank(search, k: k)
+            let fetched = try FetchResponse(serialized: try await service.post("/trustmed/v1/fetch",
+                                                                               body: FetchRequest(recordIDs: ranked.map(\.recordID)).serialized()))
+            return (ranked, client.open(fetched))
+        }
+
+        func bytes(of id: String) -> [UInt8]? { images.first { $0.recordID == id }?.bytes }
+    }
+
+    static func launch(records: Int) async throws -> Setup? {
+        guard let executable = try? ServiceProcess.medsearchExecutable() else {
+            print("SKIP: medsearch executable not built")
+            return nil
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trustmed-cluster-\(UUID().uuidString)")
+        let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory, nodeCount: 5,
+                                                      threshold: 3, nodeTimeout: .milliseconds(800))
+        let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
+            hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))
+        var rng = seededGenerator(21)
+        let images = (0..<records).map { i in
+            TrustMedClient.Image(recordID: "rec-\(i)", bytes: SecureRandom.bytes(1000 + 37 * i, using: &rng),
+                                 hashcode: (0..<32).map { _ in UInt8.random(in: 0...1, using: &rng) })
+        }
+        let owner = cluster.masterClient(role: .owner)
+        _ = try await owner.post("/trustmed/v1/keys", body: client.registration.serialized())
+        for request in try client.uploadRequests(for: images) {
+            let response = try UploadResponse(serialized: try await owner.post("/trustmed/v1/upload", body: request.serialized()))
+            #expect(response.allStored)
+        }
+        return Setup(cluster: cluster, client: client, images: images)
+    }
+
+    @Test func killAnyTwoOfFiveNodesDuringQueriesAndReshare() async throws {
+        guard let setup = try await Self.launch(records: 20) else { return }
+        do {
+            // Roles are enforced between every pair: a user cannot upload, an unknown token gets nothing, a
+            // storage node refuses anyone but the master.
+            let user = setup.cluster.masterClient(role: .user)
+            await #expect(throws: ServiceError.self) { try await user.post("/trustmed/v1/upload", body: []) }
+            let anonymous = ServiceClient(baseURL: setup.cluster.master.url, token: "wrong", timeout: .seconds(5))
+            await #expect(throws: ServiceError.self) { try await anonymous.get("/trustmed/v1/status") }
+            let nodeURLs = setup.cluster.nodeURLs.map { $0! }
+            let ownerAtNode = ServiceClient(baseURL: nodeURLs[0], token: setup.cluster.tokens[.owner]!, timeout: .seconds(5))
+            await #expect(throws: ServiceError.self) {
+                try await ownerAtNode.get("/trustmed/v1/shares/" + String(repeating: "0", count: 32))
+            }
+
+            let queries = setup.images.prefix(4).map(\.hashcode)
+            let (first, _) = try await setup.query(queries[0], k: 5)
+            #expect(first == setup.plaintextTopK(queries[0], k: 5))
+            // Kill nodes 1 and 4 mid-run: every query still returns the right images.
+            await setup.cluster.killNode(1)
+            await setup.cluster.killNode(4)
+            for query in queries {
+                let (ranked, images) = try await setup.query(query, k: 5)
+                #expect(ranked == setup.plaintextTopK(query, k: 5))
+                for item in images { #expect(try item.result.get() == setup.bytes(of: item.recordID)) }
+            }
+            // A third node down: fewer than m healthy -> a clear error per record, never a wrong image.
+            await setup.cluster.killNode(2)
+            let (_, degraded) = try await setup.query(queries[1], k: 3)
+            for item in degraded {
+                guard case let .failure(error) = item.result else {
+                    Issue.record("image returned with only 2 of 5 nodes alive")
+                    continue
+                }
+                #expect(error.description.contains("valid share"))
+            }
+            // Node 2 restarts with its data (a crash); nodes 1 and 4 are replaced by empty nodes at the same
+            // addresses. Re-sharing rebuilds every record from m valid shares and stores n fresh ones.
+            _ = try await setup.cluster.restartNode(2, generation: 0, port: try #require(TrustMedCluster.port(of: nodeURLs[2])))
+            _ = try await setup.cluster.restartNode(1, generation: 1, port: try #require(TrustMedCluster.port(of: nodeURLs[1])))
+            _ = try await setup.cluster.restartNode(4, generation: 1, port: try #require(TrustMedCluster.port(of: nodeURLs[4])))
+            let admin = setup.cluster.masterClient(role: .admin)
+            let report = try ReshareReport(serialized: try await admin.post("/trustmed/v1/reshare",
+                                                                            body: ReshareRequest(nodeIndex: 1).serialized()))
+            #expect(report.rebuilt == 20 && report.failed.isEmpty)
+            #expect(try await setup.cluster.nodeUsage(4).shares == 20)
+            // Losing the two nodes that were never replaced now works, so the new nodes hold valid shares.
+            await setup.cluster.killNode(0)
+            await setup.cluster.killNode(3)
+            let (ranked, images) = try await setup.query(queries[2], k: 5)
+            #expect(ranked == setup.plaintextTopK(queries[2], k: 5))
+            for item in images { #expect(try item.result.get() == setup.bytes(of: item.recordID)) }
+            await setup.cluster.stop()
+        } catch {
+            await setup.cluster.stop()
+            throw error
+        }
+        try? FileManager.default.removeItem(at: setup.cluster.directory)
+    }
+}

@@ -1,0 +1,75 @@
+import MedSearchCore
+@testable import MedSearchTrustMed
+import Testing
+import _MedSearchTestSupport
+
+@Suite("TrustMedSearch wire messages")
+struct WireTests {
+    static func sampleUpload() -> UploadRequest {
+        var rng = SeededRandomNumberGenerator(seed: 7)
+        return UploadRequest(
+            idempotencyKey: SecureRandom.bytes(16, using: &rng), keyFingerprint: SecureRandom.bytes(32, using: &rng),
+            encryptedBlock: SecureRandom.bytes(300, using: &rng),
+            items: [.init(recordID: "cxr14_00005425_000", slot: 0, contentTag: SecureRandom.bytes(32, using: &rng),
+                          sealedImage: SecureRandom.bytes(100, using: &rng)),
+                    .init(recordID: "b.2-x", slot: 5, contentTag: SecureRandom.bytes(32, using: &rng),
+                          sealedImage: SecureRandom.bytes(3, using: &rng))])
+    }
+
+    @Test func roundTrips() throws {
+        let upload = Self.sampleUpload()
+        #expect(try UploadRequest(serialized: upload.serialized()) == upload)
+        let response = UploadResponse(outcomes: [.init(recordID: "a", status: .stored),
+                                                 .init(recordID: "b", status: .failed, reason: "node 2 down")])
+        #expect(try UploadResponse(serialized: response.serialized()) == response)
+        let search = SearchRequest(keyFingerprint: [UInt8](repeating: 9, count: 32), encryptedQuery: [1, 2, 3])
+        #expect(try SearchRequest(serialized: search.serialized()) == search)
+        let result = SearchResponse(blocks: [.init(encryptedDistances: [4, 5], entries: [.init(slot: 3, recordID: "r3")]),
+                                             .init(encryptedDistances: [], entries: [])])
+        #expect(try SearchResponse(serialized: result.serialized()) == result)
+        let fetch = FetchRequest(recordIDs: ["a", "b"])
+        #expect(try FetchRequest(serialized: fetch.serialized()) == fetch)
+        let fetched = FetchResponse(items: [.init(recordID: "a", result: .sealedImage([1, 2])),
+                                            .init(recordID: "b", result: .failure("not enough shares"))])
+        #expect(try FetchResponse(serialized: fetched.serialized()) == fetched)
+        let keys = KeyRegistration(hashBits: 64, recordsPerBlock: 128, evaluationKeys: [7, 7, 7])
+        #expect(try KeyRegistration(serialized: keys.serialized()) == keys)
+        let reshare = ReshareRequest(nodeIndex: 2, newURL: "http://127.0.0.1:9")
+        #expect(try ReshareRequest(serialized: reshare.serialized()) == reshare)
+        let report = ReshareReport(nodeIndex: 2, rebuilt: 10, failed: ["x"])
+        #expect(try ReshareReport(serialized: report.serialized()) == report)
+    }
+
+    @Test func everyTruncationIsATypedError() throws {
+        let bytes = Self.sampleUpload().serialized()
+        for cut in 0..<bytes.count {
+            #expect(throws: TrustMedError.self) { try UploadRequest(serialized: Array(bytes[0..<cut])) }
+        }
+        #expect(throws: TrustMedError.self) { try UploadRequest(serialized: bytes + [0]) }
+    }
+
+    @Test func rejectsForeignTagsAndBadFields() throws {
+        let search = SearchRequest(keyFingerprint: [UInt8](repeating: 1, count: 32), encryptedQuery: [1])
+        #expect(throws: TrustMedError.self) { try UploadRequest(serialized: search.serialized()) }
+        // A record id with a slash is refused by the decoder.
+        let bad = FetchRequest(recordIDs: ["../etc/passwd"]).serialized()
+        #expect(throws: TrustMedError.self) { try FetchRequest(serialized: bad) }
+        // A huge claimed count is refused before any allocation.
+        var writer = ByteWriter()
+        writer.writeHeader(magic: FetchRequest.magic, version: 1)
+        writer.write(UInt32.max)
+        #expect(throws: TrustMedError.self) { try FetchRequest(serialized: writer.bytes) }
+        // Short idempotency keys are refused.
+        var upload = Self.sampleUpload()
+        upload.idempotencyKey = [1, 2, 3]
+        #expect(throws: TrustMedError.self) { try UploadRequest(serialized: upload.serialized()) }
+    }
+
+    @Test func recordIDAlphabet() {
+        #expect(RecordID.isValid("cxr14_00005425_000.png"))
+        #expect(!RecordID.isValid(""))
+        #expect(!RecordID.isValid("a b"))
+        #expect(!RecordID.isValid(String(repeating: "a", count: 129)))
+        #expect(!RecordID.isValid("é"))
+    }
+}

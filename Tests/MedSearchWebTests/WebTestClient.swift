@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+@testable import MedSearchWeb
+
+/// A browser-like client for router tests: keeps the session cookie and reads CSRF tokens from pages.
+struct WebTestClient {
+    let client: any TestClientProtocol
+    var cookie: String?
+
+    /// The page body as text.
+    struct Page {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let text: String
+        var csrf: String? {
+            guard let range = text.range(of: "name=\"_csrf\" value=\"") else { return nil }
+            return String(text[range.upperBound...].prefix(while: { $0 != "\"" }))
+        }
+        var location: String? { headers[.location] }
+    }
+
+    mutating func get(_ uri: String) async throws -> Page {
+        try await send(uri, method: .get, headers: [:], body: nil)
+    }
+
+    mutating func post(_ uri: String, form: [String: String]) async throws -> Page {
+        let body = form.map { key, value in
+            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)"
+        }.joined(separator: "&")
+        return try await send(uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                              body: ByteBuffer(string: body))
+    }
+
+    mutating func postMultipart(_ uri: String, fields: [String: String],
+                                files: [(field: String, name: String, bytes: [UInt8])]) async throws -> Page {
+        let boundary = "----medsearchtest\(UUID().uuidString)"
+        var body = [UInt8]()
+        for (key, value) in fields {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(key)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for file in files {
+            body += Array(("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; "
+                + "filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n").utf8)
+            body += file.bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return try await send(uri, method: .post, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                              body: ByteBuffer(bytes: body))
+    }
+
+    private mutating func send(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields,
+                               body: ByteBuffer?) async throws -> Page {
+        var headers = headers
+        if let cookie { headers[.cookie] = "\(SessionMiddleware.cookieName)=\(cookie)" }
+        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        for value in response.headers[values: .setCookie] where value.hasPrefix("\(SessionMiddleware.cookieName)=") {
+            let token = value.dropFirst(SessionMiddleware.cookieName.count + 1).prefix(while: { $0 != ";" })
+            cookie = token.isEmpty ? nil : String(token)
+        }
+        return Page(status: response.status, headers: response.headers, text: String(buffer: response.body))
+    }
+
+    /// Registers an account through the form.
+    mutating func register(_ username: String, role: String = "clinician", password: String = "correct horse battery")
+        async throws -> Page {
+        let csrf = try await get("/register").csrf ?? ""
+        return try await post("/register", form: ["_csrf": csrf, "username": username, "fullName": "Dr \(username)",
+                                                  "role": role, "password": password, "confirm": password])
+    }
+
+    /// Logs in through the form.
+    mutating func login(_ username: String, password: String = "correct horse battery") async throws -> Page {
+        let csrf = try await get("/login").csrf ?? ""
+        return try await post("/login", form: ["_csrf": csrf, "username": username, "password": password])
+    }
+}
+
+/// A web application over a fresh data directory, without engines, tested in process.
+func withWebApp(maxUploadBytes: Int = 4 * 1024 * 1024, maxFileBytes: Int = 2 * 1024 * 1024,
+                _ body: @escaping @Sendable (WebApplication, any TestClientProtocol) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-test-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let configuration = WebConfiguration(dataDirectory: directory, bcryptCost: 4, maxUploadBytes: maxUploadBytes,
+                                         maxFileBytes: maxFileBytes)
+    let web = try await WebApplication(configuration: configuration, engines: [])
+    let app = Application(router: web.makeRouter())
+    try await app.test(.router) { client in try await body(web, client) }
+}

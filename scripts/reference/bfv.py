@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Reference BFV timings with Microsoft SEAL (through tenseal.sealapi), printed as JSON.
+
+Parameters match `medsearch bench bfv`: N = 8192, q = 3 x 55-bit primes, t = 65537. SEAL keeps its last prime as
+the special key-switching prime. One core (SEAL is single-threaded here). Median of ROUNDS rounds after one warm-up.
+Usage: scripts/reference/python.sh scripts/reference/bfv.py [--rounds 7]
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+
+MINIMA = {}
+
+
+def median_ms(fn, rounds, key=None):
+    fn()  # warm-up
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    if key:
+        MINIMA[key] = min(samples)
+    return statistics.median(samples)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    try:
+        import tenseal.sealapi as seal
+        import tenseal
+    except Exception as error:  # reported as missing, never fatal
+        print(json.dumps({"available": False, "reason": f"tenseal not importable: {error}"}))
+        return 0
+
+    n = 8192
+    parms = seal.EncryptionParameters(seal.SCHEME_TYPE.BFV)
+    parms.set_poly_modulus_degree(n)
+    parms.set_coeff_modulus(seal.CoeffModulus.Create(n, [55, 55, 55]))
+    parms.set_plain_modulus(seal.Modulus(65537))
+    context = seal.SEALContext(parms, True, seal.SEC_LEVEL_TYPE.TC128)
+    keygen = seal.KeyGenerator(context)
+    secret_key = keygen.secret_key()
+    public_key = seal.PublicKey()
+    keygen.create_public_key(public_key)
+    relin_keys = seal.RelinKeys()
+    keygen.create_relin_keys(relin_keys)
+    galois_keys = seal.GaloisKeys()
+    keygen.create_galois_keys(galois_keys)
+    encryptor = seal.Encryptor(context, public_key)
+    decryptor = seal.Decryptor(context, secret_key)
+    evaluator = seal.Evaluator(context)
+    encoder = seal.BatchEncoder(context)
+
+    values = [i % 65537 for i in range(n)]
+    plain = seal.Plaintext()
+    encoder.encode(values, plain)
+    a = seal.Ciphertext()
+    b = seal.Ciphertext()
+    encryptor.encrypt(plain, a)
+    encryptor.encrypt(plain, b)
+
+    def multiply_relin():
+        out = seal.Ciphertext()
+        evaluator.multiply(a, b, out)
+        evaluator.relinearize_inplace(out, relin_keys)
+
+    def multiply_only():
+        out = seal.Ciphertext()
+        evaluator.multiply(a, b, out)
+
+    def rotate():
+        out = seal.Ciphertext()
+        evaluator.rotate_rows(a, 1, galois_keys, out)
+
+    def decrypt():
+        out = seal.Plaintext()
+        decryptor.decrypt(a, out)
+
+    def encrypt():
+        out = seal.Ciphertext()
+        encryptor.encrypt(plain, out)
+
+    def ntt_one_limb():
+        # SEAL's Python API exposes no raw NTT: time the forward transform of a 1-limb plaintext instead
+        # (transform_to_ntt of a plaintext at the last data level = one 8192-point NTT over one prime).
+        out = seal.Plaintext()
+        evaluator.transform_to_ntt(plain, context.last_parms_id(), out)
+
+    rounds = args.rounds
+    results = {
+        "available": True,
+        "library": "Microsoft SEAL via tenseal " + getattr(tenseal, "__version__", "?"),
+        "parameters": {"N": n, "q_bits": [55, 55, 55], "t": 65537},
+        "rounds": rounds,
+        "multiply_relinearize_ms": median_ms(multiply_relin, rounds, "multiply_relinearize_ms"),
+        "multiply_ms": median_ms(multiply_only, rounds, "multiply_ms"),
+        "rotate_rows_ms": median_ms(rotate, rounds, "rotate_rows_ms"),
+        "decrypt_ms": median_ms(decrypt, rounds, "decrypt_ms"),
+        "encrypt_public_ms": median_ms(encrypt, rounds, "encrypt_public_ms"),
+        "ntt_one_limb_ms": median_ms(ntt_one_limb, rounds * 5, "ntt_one_limb_ms"),
+        "noise_budget_fresh_bits": decryptor.invariant_noise_budget(a),
+    }
+    results["minimum_ms"] = MINIMA
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages MedSearch builds against, only those missing (idempotent).
+# Extra packages can be named as arguments (the web tests ask for chromium and chromium-driver).
+set -euo pipefail
+packages=(libgmp-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libsqlite3-dev "$@")
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >&2
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+command -v swift >/dev/null 2>&1 || { echo "setup: swift is not on PATH (Swift 6.x is required)" >&2; exit 1; }

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""End-to-end test of the clinicians' web application in a real browser (headless Chromium via Selenium).
+
+Starts `medsearch serve web --demo` on loopback (which starts the engines' untrusted servers as separate
+processes), then drives the pages as a person would: register, approve, log in, upload, search, view,
+revoke, log out, and checks that a revoked or logged-out user is refused. Screenshots of the main pages go
+to artifacts/web/. Prints one line per check and closes with 'N passed, M failed'.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ARTIFACTS = os.path.join(ROOT, "artifacts", "web")
+PASSWORD = "correct horse battery staple"
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append((name, bool(condition)))
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f"  ({detail})"), flush=True)
+
+
+def start_server(executable, data_dir):
+    log = open(os.path.join(ARTIFACTS, "server.log"), "w")
+    process = subprocess.Popen(
+        [executable, "serve", "web", "--demo", "--port", "0", "--data-dir", data_dir, "--demo-limit", "60",
+         "--demo-password", os.environ["E2E_ADMIN_PASSWORD"]],
+        stdout=subprocess.PIPE, stderr=log, text=True)
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        print("server: " + line.rstrip(), flush=True)
+        match = re.match(r"MEDSEARCH_LISTENING (\S+)", line)
+        if match:
+            return process, match.group(1)
+    process.kill()
+    raise SystemExit("the web server did not start (see artifacts/web/server.log)")
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
+        options.add_argument(argument)
+    for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"]:
+        if os.path.exists(candidate):
+            options.binary_location = candidate
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(300)
+    return driver
+
+
+def shot(driver, name):
+    driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
+
+
+def register(driver, base, username, role="clinician"):
+    driver.delete_all_cookies()
+    driver.get(base + "/register")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "fullName").send_keys("Dr " + username)
+    Select(driver.find_element(By.ID, "role")).select_by_value(role)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "confirm").send_keys(PASSWORD)
+    driver.find_element(By.ID, "register-submit").click()
+
+
+def login(driver, base, username, password=PASSWORD):
+    driver.delete_all_cookies()
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+
+
+def approve(driver, base, username, role):
+    driver.get(base + "/admin/users")
+    row = driver.find_element(By.CSS_SELECTOR, f"tr[data-username='{username}']")
+    Select(row.find_element(By.TAG_NAME, "select")).select_by_value(role)
+    row.find_element(By.CSS_SELECTOR, "button.approve").click()
+
+
+def main():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    executable = os.environ.get("MEDSEARCH_EXECUTABLE", os.path.join(ROOT, ".build", "debug", "medsearch"))
+    data_dir = tempfile.mkdtemp(prefix="medsearch-web-e2e-")
+    server, base = start_server(executable, data_dir)
+    driver = browser()
+    try:
+        run(driver, base)
+    finally:
+        driver.quit()
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    passed = sum(1 for _, ok in results if ok)
+    failed = len(results) - passed
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def run(driver, base):
+    wait = WebDriverWait(driver, 300)
+    # The demo starts with an administrator whose password the server printed; a new administrator-approved
+    # flow is exercised with fresh accounts here.
+    register(driver, base, "e2e.owner", role="owner")
+    check("registration of an owner awaits approval", "must approve" in driver.page_source)
+    shot(driver, "01-registered")
+    register(driver, base, "e2e.clinician")
+    check("registration of a clinician awaits approval", "must approve" in driver.page_source)
+
+    login(driver, base, "e2e.clinician")
+    check("a pending account is refused", "pending" in driver.page_source)
+    login(driver, base, "e2e.clinician", password="wrong password!!")
+    check("a wrong password is refused with a clear message", "Wrong user name or password" in driver.page_source)
+    shot(driver, "02-login-refused")
+
+    login(driver, base, "demo-admin", password=os.environ["E2E_ADMIN_PASSWORD"])
+    check("the administrator logs in", "Welcome" in driver.page_source)
+    approve(driver, base, "e2e.owner", "owner")
+    approve(driver, base, "e2e.clinician", "clinician")
+    shot(driver, "03-users")
+    check("the administrator approved both accounts", driver.page_source.count("approved") >= 2)
+
+    login(driver, base, "e2e.owner")
+    check("the owner logs in", "Welcome" in driver.page_source)
+    driver.get(base + "/upload")
+    files = [os.path.join(ROOT, "DemoData", "images", name)
+             for name in sorted(os.listdir(os.path.join(ROOT, "DemoData", "images")))[-2:]]
+    files.append(os.path.join(ROOT, "DemoData", "dicom", "CT_small.dcm"))
+    driver.find_element(By.ID, "files").send_keys("\n".join(files))
+    driver.find_element(By.ID, "labels").send_keys("E2E")
+    driver.find_element(By.ID, "upload-submit").click()
+    wait.until(lambda d: "upload-result" in d.page_source)
+    shot(driver, "04-upload")
+    stored = driver.page_source.count("stored as img-")
+    check("three uploads (two PNG, one DICOM) are stored", stored == 3, f"{stored} stored")
+
+    driver.get(base + "/keys")
+    engine_select = Select(driver.find_element(By.ID, "engine"))
+    engines = [option.get_attribute("value") for option in engine_select.options]
+    check("every engine is offered for keys", set(engines) >= {"fnn", "sei", "trustmed"}, str(engines))
+    for engine in engines:
+        Select(driver.find_element(By.ID, "engine")).select_by_value(engine)
+        name = driver.find_element(By.ID, "keyname")
+        name.clear()
+        name.send_keys("e2e-" + engine)
+        driver.find_element(By.ID, "key-submit").click()
+        row = driver.find_element(By.CSS_SELECTOR, f"tr[data-key='e2e-{engine}']")
+        Select(row.find_element(By.TAG_NAME, "select")).select_by_visible_text("e2e.clinician")
+        row.find_element(By.CSS_SELECTOR, "button.grant").click()
+    shot(driver, "05-keys")
+    check("the clinician was granted every key", driver.page_source.count('data-user="e2e.clinician"') == len(engines))
+
+    login(driver, base, "e2e.clinician")
+    for engine in engines:
+        driver.get(base + "/search")
+        driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
+        k = driver.find_element(By.ID, "k")
+        k.clear()
+        k.send_keys("5")
+        query = os.path.join(ROOT, "DemoData", "images", sorted(os.listdir(os.path.join(ROOT, "DemoData", "images")))[0])
+        driver.find_element(By.ID, "query").send_keys(query)
+        driver.find_element(By.ID, "search-submit").click()
+        wait.until(lambda d: "results" in d.page_source or "error" in d.page_source)
+        hits = driver.find_elements(By.CSS_SELECTOR, "#results li.result")
+        check(f"search with {engine} returns 5 results", len(hits) == 5, f"{len(hits)} results")
+        shot(driver, f"06-results-{engine}")
+        if hits:
+            thumbnail = hits[0].find_element(By.TAG_NAME, "img")
+            loaded = driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", thumbnail)
+            check(f"{engine} result thumbnails load", loaded)
+    if driver.find_elements(By.CSS_SELECTOR, "#results li.result a"):
+        driver.find_elements(By.CSS_SELECTOR, "#results li.result a")[0].click()
+        check("a result opens full size", driver.execute_script(
+            "var i = document.images[0]; return i && i.naturalWidth == 512"))
+        shot(driver, "07-full-size")
+
+    login(driver, base, "e2e.owner")
+    driver.get(base + "/keys")
+    for button in driver.find_elements(By.CSS_SELECTOR, "button.revoke[data-user='e2e.clinician']")[:1]:
+        button.click()
+    revoked_engine = engines[0]
+    login(driver, base, "e2e.clinician")
+    driver.get(base + "/search")
+    radio = driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{revoked_engine}']")
+    check("a revoked engine is disabled in the search form", not radio.is_enabled())
+    shot(driver, "08-revoked")
+
+    driver.find_element(By.ID, "logout").click()
+    driver.get(base + "/search")
+    check("a logged-out user is sent to the login page", driver.current_url.endswith("/login"))
+
+    login(driver, base, "demo-admin", password=os.environ["E2E_ADMIN_PASSWORD"])
+    driver.get(base + "/admin/audit")
+    page = driver.page_source
+    check("the audit log shows logins, uploads, searches, grants and refusals",
+          all(word in page for word in ["login", "upload", "search", "grant key", "revoke key", "refused"]))
+    shot(driver, "09-audit")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
