@@ -62,7 +62,7 @@ public enum ImageSealer {
         var out = [UInt8]()
         out.reserveCapacity(header.count + combined.count)
         out.append(contentsOf: header)
-        out.append(contentsOf: combined)
+        combined.withUnsafeBytes { out.append(contentsOf: $0.bindMemory(to: UInt8.self)) }  // one memcpy
         return out
     }
 
@@ -91,7 +91,7 @@ public enum ImageSealer {
             let box = try AES.GCM.SealedBox(combined: sealed[7...])
             let plaintext = try AES.GCM.open(box, using: key.symmetricKey,
                                              authenticating: associatedData(header: header, imageID: imageID))
-            return Array(plaintext)
+            return plaintext.withUnsafeBytes { Array($0.bindMemory(to: UInt8.self)) }
         } catch {
             throw .authenticationFailed
         }

@@ -29,6 +29,9 @@ public struct Share: Sendable, Equatable {
     /// The longest object id accepted.
     public static let maximumObjectIDLength = 1024
 
+    /// The serialised form, kept from creation or decoding (not part of equality).
+    let serializedBytes: [UInt8]
+
     init(objectID: String, index: Int, threshold: Int, shareCount: Int, keyShare: [UInt8], fragment: [UInt8]) {
         self.objectID = objectID
         self.index = index
@@ -36,14 +39,23 @@ public struct Share: Sendable, Equatable {
         self.shareCount = shareCount
         self.keyShare = keyShare
         self.fragment = fragment
-        self.hash = Array(SHA256.hash(data: Self.content(objectID: objectID, index: index, threshold: threshold,
-                                                         shareCount: shareCount, keyShare: keyShare,
-                                                         fragment: fragment)))
+        var bytes = Self.content(objectID: objectID, index: index, threshold: threshold, shareCount: shareCount,
+                                 keyShare: keyShare, fragment: fragment, extraCapacity: 32)
+        let hash = Array(SHA256.hash(data: bytes))
+        bytes.append(contentsOf: hash)
+        self.hash = hash
+        self.serializedBytes = bytes
+    }
+
+    public static func == (lhs: Share, rhs: Share) -> Bool {
+        lhs.objectID == rhs.objectID && lhs.index == rhs.index && lhs.threshold == rhs.threshold
+            && lhs.shareCount == rhs.shareCount && lhs.keyShare == rhs.keyShare && lhs.fragment == rhs.fragment
+            && lhs.hash == rhs.hash
     }
 
     static func content(objectID: String, index: Int, threshold: Int, shareCount: Int, keyShare: [UInt8],
-                        fragment: [UInt8]) -> [UInt8] {
-        var writer = ByteWriter(capacity: 64 + objectID.utf8.count + fragment.count)
+                        fragment: [UInt8], extraCapacity: Int = 0) -> [UInt8] {
+        var writer = ByteWriter(capacity: 64 + objectID.utf8.count + fragment.count + extraCapacity)
         writer.writeHeader(magic: magic, version: formatVersion)
         writer.writeString(objectID)
         writer.write(UInt8(index))
@@ -56,8 +68,7 @@ public struct Share: Sendable, Equatable {
 
     /// The serialised share (content followed by its hash).
     public func serialized() -> [UInt8] {
-        Self.content(objectID: objectID, index: index, threshold: threshold, shareCount: shareCount,
-                     keyShare: keyShare, fragment: fragment) + hash
+        serializedBytes
     }
 
     /// Decodes a share and checks its own hash (a corrupted share fails here; a forged one with a fresh hash is
@@ -91,6 +102,7 @@ public struct Share: Sendable, Equatable {
             self.keyShare = keyShare
             self.fragment = fragment
             self.hash = hash
+            self.serializedBytes = bytes
         } catch let error as WireError {
             throw .wire(error)
         } catch {

@@ -58,7 +58,7 @@ public enum VerifiableSharing {
                                        authenticating: associatedData(objectID: objectID, threshold: threshold,
                                                                       shareCount: shareCount))
             guard let combined = box.combined else { throw SharingError.cryptoFailure("non-standard nonce") }
-            sealed = Array(combined)
+            sealed = combined.withUnsafeBytes { Array($0.bindMemory(to: UInt8.self)) }
         } catch let error as SharingError {
             throw error
         } catch {
@@ -75,7 +75,7 @@ public enum VerifiableSharing {
         let manifest = try ShareManifest(objectID: objectID, threshold: threshold, shareCount: shareCount,
                                          sealedLength: sealed.count, shareHashes: shares.map(\.hash),
                                          signingKey: signingKey)
-        return SharedObject(manifest: manifest.serialized(), shares: shares.map { $0.serialized() })
+        return SharedObject(manifest: manifest.serialized(), shares: shares.map(\.serializedBytes))
     }
 
     /// Checks one serialised share against a manifest already verified by the caller.
@@ -136,7 +136,7 @@ public enum VerifiableSharing {
                                              authenticating: associatedData(objectID: objectID,
                                                                             threshold: manifest.threshold,
                                                                             shareCount: manifest.shareCount))
-            return Array(plaintext)
+            return plaintext.withUnsafeBytes { Array($0.bindMemory(to: UInt8.self)) }
         } catch {
             throw .authenticationFailed
         }

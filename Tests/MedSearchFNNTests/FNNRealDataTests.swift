@@ -17,7 +17,7 @@ struct FNNRealDataTests {
         let model = try FeatureRegistry.make("pixels", options: options)
         return try names.prefix(count).enumerated().map { index, name in
             let image = try ImageLoader.load(directory.appendingPathComponent(name)).grayImage()
-            let vector = model.extract(image).map { Int64((Double($0) * 255).rounded()) }
+            let vector = model.extract(image).map { min(255, max(0, Int64((Double($0) * 255).rounded()))) }
             return FNNRecordInput(id: UInt64(index + 1), vector: vector, label: name)
         }
     }

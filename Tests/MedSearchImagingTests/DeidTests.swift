@@ -1,14 +1,14 @@
 import Foundation
-import MedSearchCore
+import _MedSearchTestSupport
 @testable import MedSearchImaging
 import Testing
 
 /// De-identification (PS3.15 Annex E Basic Profile) and the Part 10 writer.
 @Suite struct DeidTests {
     /// A fixed, test-only secret (insecure by construction: never use a constant secret in production).
-    static let insecureTestSecret = SecretBytes(Array(0..<32).map { UInt8($0) })
+    static let insecureTestSecret: [UInt8] = Array(0..<32).map { UInt8($0) }
 
-    static func deidentifier() throws -> Deidentifier { try Deidentifier(secret: insecureTestSecret) }
+    static func deidentifier() throws -> Deidentifier { try Deidentifier(secretBytes: insecureTestSecret) }
 
     @Test func ctIsDeidentifiedAndReReads() throws {
         let source = try DICOMFixtures.file("CT_small.dcm")
@@ -52,7 +52,7 @@ import Testing
         // Deterministic under one secret, different under another.
         let (again, _) = try deid.deidentify(bytes: DICOMFixtures.bytes("CT_small.dcm"))
         #expect(again == bytes)
-        let other = try Deidentifier(secret: SecretBytes(Array(repeating: 0x42, count: 32)))
+        let other = try Deidentifier(secretBytes: Array(repeating: 0x42, count: 32))
         #expect(other.remappedUID(study) != newStudy)
     }
 
@@ -106,14 +106,14 @@ import Testing
 
     @Test func shortSecretIsRejected() {
         #expect(throws: DeidentificationError.secretTooShort(minimum: 32, actual: 16)) {
-            try Deidentifier(secret: SecretBytes(Array(repeating: 1, count: 16)))
+            try Deidentifier(secretBytes: Array(repeating: 1, count: 16))
         }
     }
 
     @Test func dateShiftMatchesFoundationCalendar() throws {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        var generator = SeededRandomNumberGenerator(seed: 20_260_122)
+        var generator = seededGenerator(20_260_122)
         let formatter = DateFormatter()
         formatter.calendar = calendar
         formatter.timeZone = calendar.timeZone

@@ -1,5 +1,4 @@
 import Foundation
-import MedSearchCore
 @testable import MedSearchImaging
 import Testing
 import _MedSearchTestSupport
@@ -13,7 +12,7 @@ import _MedSearchTestSupport
 
     enum Mutation: CaseIterable { case truncate, flip, absurdLength, insert, delete, splice }
 
-    static func mutate(_ input: [UInt8], using generator: inout SeededRandomNumberGenerator) -> [UInt8] {
+    static func mutate<G: RandomNumberGenerator>(_ input: [UInt8], using generator: inout G) -> [UInt8] {
         var bytes = input
         let kind = Mutation.allCases.randomElement(using: &generator)!
         // Mutations land mostly in the header, where the structure is.
@@ -61,7 +60,7 @@ import _MedSearchTestSupport
                 if attributes.frames <= 16 { _ = try file.decodePixels() }
                 _ = try file.grayImage(frame: 0)
             }
-            let (clean, _) = try Deidentifier(secret: DeidTests.insecureTestSecret).deidentify(file)
+            let (clean, _) = try Deidentifier(secretBytes: DeidTests.insecureTestSecret).deidentify(file)
             _ = try DICOMFile(bytes: DICOMWriter.write(clean))
             return false
         } catch is DICOMError {

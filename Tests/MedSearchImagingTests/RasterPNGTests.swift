@@ -52,7 +52,7 @@ struct RasterPNGTests {
         #expect(throws: RasterError.self) { try PNGDecoder.decode(png) }
         do {
             _ = try PNGDecoder.decode(png)
-        } catch let error as RasterError {
+        } catch {
             if case .checksumMismatch = error {} else { Issue.record("expected a checksum error, got \(error)") }
         }
     }
@@ -91,7 +91,7 @@ struct RasterPNGTests {
                 let buffer = try PNGDecoder.decode(png)
                 #expect(buffer.samples.count == buffer.rows * buffer.columns * buffer.samplesPerPixel)
                 decoded += 1
-            } catch is RasterError {
+            } catch {
                 rejected += 1
             }
         }

@@ -4,7 +4,7 @@ import Logging
 import MedSearchCore
 import MedSearchSecureKNN
 import MedSearchSEI
-@testable import MedSearchServer
+import MedSearchServer
 import Testing
 
 @Suite struct SEIServiceTests {

@@ -101,7 +101,7 @@ struct TrustMedClusterTests {
             let admin = setup.cluster.masterClient(role: .admin)
             let report = try ReshareReport(serialized: try await admin.post("/trustmed/v1/reshare",
                                                                             body: ReshareRequest(nodeIndex: 1).serialized()))
-            #expect(report.rebuilt == 20 && report.failed.isEmpty)
+            #expect(report.rebuilt == 20 && report.failed.isEmpty, "re-share report: \(report)")
             #expect(try await setup.cluster.nodeUsage(4).shares == 20)
             // Losing the two nodes that were never replaced now works, so the new nodes hold valid shares.
             await setup.cluster.killNode(0)

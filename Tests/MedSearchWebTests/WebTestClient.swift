@@ -76,14 +76,14 @@ struct WebTestClient {
     }
 }
 
-/// A web application over a fresh data directory, without engines, tested in process.
-func withWebApp(maxUploadBytes: Int = 4 * 1024 * 1024, maxFileBytes: Int = 2 * 1024 * 1024,
+/// A web application over a fresh data directory (with `engines`, none by default), tested in process.
+func withWebApp(maxUploadBytes: Int = 4 * 1024 * 1024, maxFileBytes: Int = 2 * 1024 * 1024, engines: [any WebEngine] = [],
                 _ body: @escaping @Sendable (WebApplication, any TestClientProtocol) async throws -> Void) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-test-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     let configuration = WebConfiguration(dataDirectory: directory, bcryptCost: 4, maxUploadBytes: maxUploadBytes,
                                          maxFileBytes: maxFileBytes)
-    let web = try await WebApplication(configuration: configuration, engines: [])
+    let web = try await WebApplication(configuration: configuration, engines: engines)
     let app = Application(router: web.makeRouter())
     try await app.test(.router) { client in try await body(web, client) }
 }

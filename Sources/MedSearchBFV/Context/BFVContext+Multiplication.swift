@@ -67,9 +67,13 @@ extension BFVContext {
                                         let m = combined[l]
                                         for i in l * n..<(l + 1) * n {
                                             let x0 = a0[i], x1 = a1[i], y0 = b0[i], y1 = b1[i]
-                                            r0[i] = m.multiply(x0, y0)
-                                            r2[i] = m.multiply(x1, y1)
-                                            r1[i] = m.add(m.multiply(x0, y1), m.multiply(x1, y0))
+                                            // Karatsuba: three products instead of four.
+                                            let p0 = m.multiply(x0, y0)
+                                            let p2 = m.multiply(x1, y1)
+                                            let mid = m.multiply(m.add(x0, x1), m.add(y0, y1))
+                                            r0[i] = p0
+                                            r2[i] = p2
+                                            r1[i] = m.subtract(mid, m.add(p0, p2))
                                         }
                                     }
                                 }

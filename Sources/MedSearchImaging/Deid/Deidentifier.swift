@@ -25,6 +25,12 @@ import MedSearchCore
 public struct Deidentifier: Sendable {
     private let key: SymmetricKey
 
+    /// Creates a de-identifier keyed with a copy of `secret` (at least 32 bytes; wipe your copy afterwards).
+    /// - Throws: ``DeidentificationError/secretTooShort(minimum:actual:)``.
+    public init(secretBytes: [UInt8]) throws {
+        try self.init(secret: SecretBytes(secretBytes))
+    }
+
     /// Creates a de-identifier keyed with a per-deployment secret (at least 32 bytes).
     /// - Throws: ``DeidentificationError/secretTooShort(minimum:actual:)``.
     public init(secret: SecretBytes) throws {
@@ -260,20 +266,5 @@ public struct Deidentifier: Sendable {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-}
-
-/// Errors of de-identification set-up.
-public enum DeidentificationError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The deployment secret is too short.
-    case secretTooShort(minimum: Int, actual: Int)
-    /// The secret file is not hex of at least 32 bytes.
-    case malformedSecretFile(reason: String)
-
-    public var description: String {
-        switch self {
-        case .secretTooShort(let minimum, let actual): "de-identification secret has \(actual) bytes, needs \(minimum)"
-        case .malformedSecretFile(let reason): "de-identification secret file is malformed: \(reason)"
-        }
     }
 }

@@ -78,7 +78,7 @@ public enum SEIService {
         }
 
         /// A snapshot of the index for a search (value semantics: searches run outside the actor).
-        func snapshot() throws -> SEICloudIndex { try configured() }
+        public func snapshot() throws -> SEICloudIndex { try configured() }
 
         func status() throws -> SEIServerStatus {
             SEIServerStatus(role: "sei", indexed: index?.count ?? 0, leaves: index?.leaves.count ?? 0,

@@ -29,7 +29,7 @@ public enum TrustMedEdgeMasterService {
     }
 
     /// Everything a running edge master needs.
-    public struct Deployment: Sendable {
+    public final class Deployment: Sendable {
         /// The engine.
         public let master: EdgeMaster
         /// The metadata database.

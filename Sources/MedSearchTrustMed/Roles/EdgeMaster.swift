@@ -179,13 +179,18 @@ public final class EdgeMaster: Sendable {
         await withTaskGroup(of: TrustMedError?.self) { group in
             for (share, placement) in zip(shares, placements) {
                 group.addTask {
-                    do {
-                        try await self.withDeadline { try await self.nodes.putShare(node: placement.nodeIndex,
-                                                                                  shareID: placement.shareID, share: share) }
-                        return nil
-                    } catch {
-                        return Self.nodeError(error, node: placement.nodeIndex)
+                    // One retry: a pooled connection to a node that restarted fails once.
+                    var lastError: (any Error)?
+                    for _ in 0..<2 {
+                        do {
+                            try await self.withDeadline { try await self.nodes.putShare(node: placement.nodeIndex,
+                                                                                      shareID: placement.shareID, share: share) }
+                            return nil
+                        } catch {
+                            lastError = error
+                        }
                     }
+                    return Self.nodeError(lastError!, node: placement.nodeIndex)
                 }
             }
             var failures = [TrustMedError]()

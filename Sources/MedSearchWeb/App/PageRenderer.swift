@@ -39,11 +39,11 @@ struct StaticAssets: Sendable {
         guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
             throw WebError.notFound("the static assets")
         }
-        var files: [String: (String, [UInt8])] = [:]
+        var files: [String: (contentType: String, bytes: [UInt8])] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
             let type = name.hasSuffix(".css") ? "text/css; charset=utf-8"
                 : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
-            files[name] = (type, Array(try Data(contentsOf: directory.appendingPathComponent(name))))
+            files[name] = (contentType: type, bytes: Array(try Data(contentsOf: directory.appendingPathComponent(name))))
         }
         return StaticAssets(files: files)
     }

@@ -14,9 +14,9 @@ struct SessionMiddleware: RouterMiddleware {
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if request.uri.path.hasPrefix("/static/") { return try await next(request, context) }
-        if let token = request.cookies[Self.cookieName]?.value, let (session, user) = try store.session(token: token) {
-            context.session = session
-            context.user = user
+        if let token = request.cookies[Self.cookieName]?.value, let found = try store.session(token: token) {
+            context.session = found.0
+            context.user = found.1
         } else {
             let (token, session) = try store.createSession(userId: nil)
             context.session = session

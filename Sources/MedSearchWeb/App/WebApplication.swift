@@ -38,6 +38,7 @@ public final class WebApplication: Sendable {
     public let store: WebStore
     public let vault: ImageVault
     public let engines: [any WebEngine]
+    let deidentification: WebDeidentification
     let renderer: PageRenderer
     let assets: StaticAssets
 
@@ -49,6 +50,7 @@ public final class WebApplication: Sendable {
         store = try WebStore(path: AppDatabase.path(in: configuration.dataDirectory, name: "web"),
                              bcryptCost: configuration.bcryptCost)
         vault = try ImageVault(directory: configuration.dataDirectory.appendingPathComponent("vault"))
+        deidentification = try WebDeidentification(directory: configuration.dataDirectory)
         self.engines = engines
         renderer = try await PageRenderer.load()
         assets = try StaticAssets.load()
@@ -123,5 +125,5 @@ struct WebErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// A `303 See Other` redirect after a successful POST.
+/// A `302 Found` redirect after a successful POST (browsers follow it with a GET).
 func seeOther(_ location: String) -> Response { .redirect(to: location, type: .found) }

@@ -13,13 +13,15 @@ public enum WebDemo {
     /// Seeds accounts (if absent), keys and grants, and ingests up to `limit` demo images (if none stored yet).
     public static func seed(app: WebApplication, dataDirectory: URL, limit: Int?, password: String) async throws {
         let store = app.store
-        for (username, role) in accounts where try store.users().allSatisfy({ $0.username != username }) {
+        for (username, role) in accounts {
+            guard try store.users().allSatisfy({ $0.username != username }) else { continue }
             let user = try store.register(username: username, fullName: "Demo \(role.rawValue)", password: password,
                                           requestedRole: role == .administrator ? .owner : role)
             _ = try store.setStatus(userId: user.id ?? 0, status: .approved, role: role)
         }
         let clinician = try store.users().first(where: { $0.username == "demo-clinician" })
-        for engine in app.engines where try store.keys().allSatisfy({ $0.engine != engine.name }) {
+        for engine in app.engines {
+            guard try store.keys().allSatisfy({ $0.engine != engine.name }) else { continue }
             let key = try store.createKey(engine: engine.name, name: "demo-\(engine.name)", createdBy: "demo-owner")
             if let keyId = key.id, let userId = clinician?.id {
                 try store.grant(keyId: keyId, userId: userId, by: "demo-owner")

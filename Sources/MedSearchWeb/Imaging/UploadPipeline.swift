@@ -68,13 +68,13 @@ struct UploadPipeline: Sendable {
 
     /// Detects the format, de-identifies DICOM, and decodes to the analysis form.
     func decode(_ bytes: [UInt8]) throws -> (stored: [UInt8], format: String, modality: String?, image: GrayImage) {
-        guard let format = ImageLoader.detectFormat(bytes) else {
+        guard let format = ImageLoader.detectFormat(bytes), [.dicom, .png, .jpeg].contains(format) else {
             throw WebError.notAnImage("the file starts with neither a DICOM, PNG nor JPEG signature")
         }
         var stored = bytes
         var modality: String?
         if format == .dicom {
-            let deidentified = try WebDeidentification.apply(bytes)
+            let deidentified = try app.deidentification.apply(bytes)
             stored = deidentified.bytes
             modality = deidentified.modality
         }

@@ -39,7 +39,9 @@ struct FNNVectorizer: Codable, Equatable, Sendable {
         let values = model.extract(image)
         let factor = feature == "pixels" ? 255.0 : Double(scale)
         return try values.enumerated().map { index, value in
-            let scaled = (Double(value) * factor).rounded()
+            var scaled = (Double(value) * factor).rounded()
+            // Resampling (Lanczos) can overshoot 0...1 slightly: pixels are clamped to the 8-bit range.
+            if feature == "pixels" { scaled = min(255, max(0, scaled)) }
             guard scaled.isFinite, abs(scaled) <= Double(maxAbs) else {
                 throw ValidationError("coordinate \(index) of the \(feature) vector exceeds --max-abs \(maxAbs) after scaling")
             }

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import MedSearchCore
 import MedSearchFeatures
+import MedSearchImaging
 import MedSearchIndex
 import MedSearchServer
 import MedSearchTrustMed

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedSearchCore
 import MedSearchFeatures
+import MedSearchImaging
 import MedSearchServer
 import MedSearchTrustMed
 

@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MedSearchImaging
+import MedSearchStore
+@testable import MedSearchWeb
+import Testing
+import _MedSearchTestSupport
+
+/// A test-only engine: exact squared Euclidean distance over the analysis pixels, in memory. It lets the router
+/// tests check the search pages, grants and result rendering against a known ranking without server processes.
+actor ExactTestEngine: WebEngine {
+    nonisolated let name = "exact"
+    nonisolated let title = "Exact (test)"
+    nonisolated let securityNote = "Plaintext, for tests only."
+    private var stored: [(String, [Float])] = []
+
+    func ingest(_ items: [WebIngestItem]) async throws {
+        stored += items.map { ($0.id, $0.image.values) }
+    }
+
+    func search(_ query: GrayImage, k: Int) async throws -> [WebSearchHit] {
+        stored.map { id, values in
+            (id, zip(values, query.values).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) })
+        }
+        .sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+        .prefix(k)
+        .map { WebSearchHit(id: $0.0, score: $0.1, scoreKind: "squared distance") }
+    }
+
+    func shutdown() async {}
+}
+
+@Suite struct WebSearchTests {
+    func demoImages(_ count: Int) throws -> [(String, [UInt8])] {
+        let images = TestData.root.appendingPathComponent("DemoData/images")
+        return try FileManager.default.contentsOfDirectory(atPath: images.path).sorted().prefix(count).map {
+            ($0, Array(try Data(contentsOf: images.appendingPathComponent($0))))
+        }
+    }
+
+    @Test func searchNeedsAGrantAndRanksTheQueryImageFirst() async throws {
+        let engine = ExactTestEngine()
+        try await withWebApp(engines: [engine]) { web, client in
+            var owner = WebTestClient(client: client)
+            _ = try await owner.register("owner1", role: "owner")
+            _ = try await owner.login("owner1")
+            var clinician = WebTestClient(client: client)
+            _ = try await clinician.register("clin1")
+            let clinicianId = try #require(try web.store.users().first(where: { $0.username == "clin1" })?.id)
+            _ = try web.store.setStatus(userId: clinicianId, status: .approved, role: .clinician)
+            _ = try await clinician.login("clin1")
+
+            let images = try demoImages(4)
+            let csrf = try await owner.get("/upload").csrf ?? ""
+            let upload = try await owner.postMultipart("/upload", fields: ["_csrf": csrf, "labels": "Demo"],
+                                                       files: images.map { ("files", $0.0, $0.1) })
+            #expect(upload.status == .ok)
+            #expect(upload.text.components(separatedBy: "stored as img-").count - 1 == 4)
+            let records = try web.store.images()
+            let queryRecord = try #require(records.first(where: { $0.displayName == images[2].0 }))
+
+            // Without a grant the engine is disabled in the form and a forged search is refused and audited.
+            let form = try await clinician.get("/search")
+            #expect(form.text.contains("value=\"exact\" disabled"))
+            let refused = try await clinician.postMultipart("/search", fields: ["_csrf": form.csrf ?? "", "engine": "exact",
+                                                                              "k": "3", "queryId": queryRecord.id], files: [])
+            #expect(refused.status == .forbidden)
+            #expect(try web.store.auditLog().contains { $0.username == "clin1" && $0.action == "search exact" && $0.outcome == "refused" })
+
+            // With a grant: the stored query image is its own nearest neighbour (distance 0), k results.
+            let key = try web.store.createKey(engine: "exact", name: "k1", createdBy: "owner1")
+            try web.store.grant(keyId: try #require(key.id), userId: clinicianId, by: "owner1")
+            let byId = try await clinician.postMultipart("/search", fields: ["_csrf": form.csrf ?? "", "engine": "exact",
+                                                                           "k": "3", "queryId": queryRecord.id], files: [])
+            #expect(byId.status == .ok)
+            #expect(byId.text.components(separatedBy: "class=\"result\"").count - 1 == 3)
+            let firstHit = try #require(byId.text.range(of: "/images/")).upperBound
+            #expect(byId.text[firstHit...].hasPrefix(queryRecord.id))
+            #expect(byId.text.contains("squared distance 0"))
+
+            // Uploading the same file as the query gives the same top-1; k out of range is refused.
+            let byFile = try await clinician.postMultipart("/search", fields: ["_csrf": form.csrf ?? "", "engine": "exact", "k": "1"],
+                                                           files: [("query", images[2].0, images[2].1)])
+            #expect(byFile.text.contains("/images/\(queryRecord.id)/thumb"))
+            let badK = try await clinician.postMultipart("/search", fields: ["_csrf": form.csrf ?? "", "engine": "exact", "k": "500",
+                                                                           "queryId": queryRecord.id], files: [])
+            #expect(badK.status == .badRequest)
+            let traversal = try await clinician.postMultipart("/search", fields: ["_csrf": form.csrf ?? "", "engine": "exact", "k": "1"],
+                                                              files: [("query", "../secret.png", images[0].1)])
+            #expect(traversal.status == .badRequest)
+            #expect(try web.store.auditLog().filter { $0.action == "search exact" && $0.outcome == "ok" }.count == 2)
+        }
+    }
+
+    @Test func dicomUploadsAreDeidentifiedBeforeSealing() async throws {
+        let dicom = TestData.root.appendingPathComponent("DemoData/dicom/CT_small.dcm")
+        let bytes = Array(try Data(contentsOf: dicom))
+        let patientName = Array("CompressedSamples^CT1".utf8)
+        #expect(MultipartParser.find(patientName, in: bytes, from: 0) != nil)
+        try await withWebApp { web, client in
+            var owner = WebTestClient(client: client)
+            _ = try await owner.register("owner1", role: "owner")
+            _ = try await owner.login("owner1")
+            let csrf = try await owner.get("/upload").csrf ?? ""
+            let upload = try await owner.postMultipart("/upload", fields: ["_csrf": csrf], files: [("files", "CT_small.dcm", bytes)])
+            #expect(upload.status == .ok)
+            let record = try #require(try web.store.images().first)
+            #expect(record.format == "dicom")
+            #expect(record.modality == "CT")
+            let stored = try web.vault.load(id: record.id)
+            #expect(MultipartParser.find(patientName, in: stored, from: 0) == nil)
+            #expect(try await owner.get("/images/\(record.id)/thumb").status == .ok)
+        }
+    }
+
+    @Test func unknownEnginesAreRefusedWithAClearError() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-engines-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        await #expect(throws: WebError.self) {
+            _ = try await WebEngines.start(names: ["nosuch"], directory: directory,
+                                           executable: URL(fileURLWithPath: "/nonexistent/medsearch"))
+        }
+    }
+}
