@@ -75,9 +75,10 @@ let package = Package(
         library("MedSearchSecureKNN", ["MedSearchCore"]),
 
         // Engines: protocol logic as message-in/message-out state machines.
-        library("MedSearchFNN", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchPaillier", crypto]),
+        library("MedSearchFNN", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchPaillier",
+                                 "MedSearchBigInt", crypto]),
         library("MedSearchSEI", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchSecureKNN",
-                                 "MedSearchSealing"]),
+                                 "MedSearchSealing", crypto]),
         library("MedSearchTrustMed", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchBFV",
                                       "MedSearchHESearch", "MedSearchSharing", "MedSearchSealing", crypto]),
 
@@ -119,11 +120,11 @@ let package = Package(
         tests("MedSearchSharing", [crypto]),
         tests("MedSearchSealing", resources: [.copy("Vectors")]),
         tests("MedSearchSecureKNN"),
-        tests("MedSearchFNN"),
+        tests("MedSearchFNN", ["MedSearchFeatures", "MedSearchImaging", "MedSearchPaillier", "MedSearchBigInt"]),
         tests("MedSearchSEI"),
         tests("MedSearchTrustMed"),
         tests("MedSearchStore", [grdb]),
-        tests("MedSearchServer", [hummingbird, logging, httpClient]),
+        tests("MedSearchServer", ["MedSearchCore", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchFNN", hummingbird, logging, httpClient]),
         tests("MedSearchWeb", [hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore", "medsearch"],
                     swiftSettings: swiftSettings),

@@ -129,7 +129,7 @@ import _MedSearchTestSupport
         #expect(throws: PCAError.emptyTrainingSet) { try PCA.fit([[Double]](), outputDimension: 1) }
         #expect(throws: PCAError.invalidDimension(input: 6, output: 7)) { try PCA.fit(data.samples, outputDimension: 7) }
         #expect(throws: PCAError.dimensionMismatch(expected: 6, actual: 2)) { try PCA.fit(data.samples + [[1, 2]], outputDimension: 2) }
-        #expect(throws: PCAError.nonFiniteValue) { try pca.transform([1, 2, 3, 4, 5, .infinity]) }
+        #expect(throws: PCAError.nonFiniteValue) { try pca.transform([1, 2, 3, 4, 5, Double.infinity]) }
         #expect(throws: PCAError.dimensionMismatch(expected: 6, actual: 5)) { try pca.transform([Double](repeating: 0, count: 5)) }
     }
 }

@@ -37,9 +37,9 @@ import Testing
 
             // A clinician may not open administrator pages; the refusal is audited.
             #expect(try await clinician.get("/admin/users").status == .forbidden)
-            let audit = try web.store.auditLog()
-            #expect(audit.contains(where: { $0.username == "dr.house" && $0.action == "admin page" && $0.outcome == "refused" }))
-            #expect(audit.contains(where: { $0.username == "dr.house" && $0.action == "login" && $0.outcome == "ok" }))
+            let audit = try web.store.auditLog().map { "\($0.username) \($0.action) \($0.outcome)" }
+            #expect(audit.contains("dr.house admin page refused"))
+            #expect(audit.contains("dr.house login ok"))
             let auditPage = try await admin.get("/admin/audit")
             #expect(auditPage.status == .ok)
             #expect(auditPage.text.contains("admin page"))
@@ -61,8 +61,8 @@ import Testing
             let locked = try await admin.login("admin")
             #expect(locked.status == .tooManyRequests)
             #expect(locked.text.contains("locked"))
-            #expect(try web.store.auditLog().filter { $0.action == "login" && $0.outcome == "refused" }.count
-                    == WebLimits.maxFailedLogins + 2)
+            let refusedLogins = try web.store.auditLog().filter { $0.action == "login" }.filter { $0.outcome == "refused" }
+            #expect(refusedLogins.count == WebLimits.maxFailedLogins + 2)
         }
     }
 

@@ -35,7 +35,7 @@ def check(name, condition, detail=""):
 def start_server(executable, data_dir):
     log = open(os.path.join(ARTIFACTS, "server.log"), "w")
     process = subprocess.Popen(
-        [executable, "serve", "web", "--demo", "--port", "0", "--data-dir", data_dir, "--demo-limit", "60",
+        [executable, "serve", "web", "--demo", "--port", "0", "--data-dir", data_dir, "--demo-limit", os.environ.get("E2E_DEMO_LIMIT", "40"),
          "--demo-password", os.environ["E2E_ADMIN_PASSWORD"], "--engines", ",".join(ENGINES)],
         stdout=subprocess.PIPE, stderr=log, text=True)
     deadline = time.time() + 600

@@ -279,9 +279,14 @@ public final class EdgeMaster: Sendable {
         let valid: [Int: [UInt8]] = await withTaskGroup(of: (Int, [UInt8])?.self) { group in
             for placement in candidates {
                 group.addTask {
-                    guard let share = try? await self.withDeadline({
-                        try await self.nodes.getShare(node: placement.nodeIndex, shareID: placement.shareID)
-                    }) else { return nil }
+                    // One retry: a pooled connection to a node that restarted fails once.
+                    var fetched: [UInt8]?
+                    for _ in 0..<2 where fetched == nil && !Task.isCancelled {
+                        fetched = try? await self.withDeadline {
+                            try await self.nodes.getShare(node: placement.nodeIndex, shareID: placement.shareID)
+                        }
+                    }
+                    guard let share = fetched else { return nil }
                     guard let index = self.sharing.verifiedIndex(of: share, manifest: manifest) else {
                         return nil
                     }

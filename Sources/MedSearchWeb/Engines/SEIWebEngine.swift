@@ -21,7 +21,7 @@ public actor SEIWebEngine: WebEngine {
         """
 
     /// The fewest images the index is built from (PCA needs more images than dimensions).
-    static let minimumImages = 4
+    static let minimumImages = 8
     /// The largest PCA output dimension.
     static let maximumDimension = 64
 

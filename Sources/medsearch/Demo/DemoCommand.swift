@@ -28,7 +28,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Engines to run, comma-separated (fnn, sei, trustmed; empty for none).")
     var engines: String = "fnn,sei,trustmed"
     @Option(help: "Feature for the plaintext retrieval section (see `medsearch eval --help`).")
-    var feature: String = "lbp"
+    var feature: String = "hog"
     @Flag(help: "Keep the servers' temporary data directories.") var keepWork = false
 
     func validate() throws {
@@ -46,6 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         let executable = try ServiceProcess.medsearchExecutable()
         var failures: [String] = []
+        var ranEngines = false
         for name in engines.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
             let work = FileManager.default.temporaryDirectory.appendingPathComponent("medsearch-demo-\(name)-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true,
@@ -54,6 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
             let context = DemoContext(dataDirectory: directory, workDirectory: work, executable: executable, k: k,
                                       printer: say)
             let started = Date()
+            ranEngines = true
             say("")
             do {
                 switch name {
@@ -79,7 +81,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         say("")
         if failures.isEmpty {
-            say("Demo complete: every engine ran end to end on loopback.")
+            say(ranEngines ? "Demo complete: every engine ran end to end on loopback." : "Demo complete.")
         } else {
             say("Demo finished with failures in: \(failures.joined(separator: ", "))")
             throw ExitCode.failure
