@@ -88,7 +88,7 @@ let package = Package(
                                     "MedSearchTrustMed", hummingbird, httpClient, logging, crypto]),
         library("MedSearchWeb", ["MedSearchCore", "MedSearchServer", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                                 "MedSearchSealing", "CZlib", hummingbird,
+                                 "MedSearchSealing", "MedSearchSecureKNN", "CZlib", crypto, hummingbird,
                                  .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                  .product(name: "Mustache", package: "swift-mustache"), grdb],
@@ -125,7 +125,8 @@ let package = Package(
         tests("MedSearchTrustMed"),
         tests("MedSearchStore", [grdb]),
         tests("MedSearchServer", ["MedSearchCore", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchFNN", hummingbird, logging, httpClient]),
-        tests("MedSearchWeb", [hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", hummingbird,
+                               .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore", "medsearch"],
                     swiftSettings: swiftSettings),
     ]

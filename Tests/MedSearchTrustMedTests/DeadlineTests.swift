@@ -12,11 +12,13 @@ struct DeadlineTests {
         let start = ContinuousClock.now
         await #expect(throws: Deadline.Exceeded.self) {
             try await Deadline.run(timeout: .milliseconds(100)) {
-                try? await Task.sleep(for: .seconds(30))  // ignores cancellation on purpose
+                try? await Task.sleep(for: .seconds(600))  // ignores cancellation on purpose
                 return 1
             }
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Far less than the straggler's 600 s, with room for a machine whose cooperative pool is busy with
+        // other suites' CPU-bound work (seen: 55 s under a load average of 20).
+        #expect(ContinuousClock.now - start < .seconds(300))
     }
 
     @Test func passesErrorsThrough() async throws {
@@ -27,14 +29,14 @@ struct DeadlineTests {
     @Test func returnsPromptlyWhenTheCallerIsCancelled() async throws {
         let start = ContinuousClock.now
         let task = Task {
-            try await Deadline.run(timeout: .seconds(30)) {
-                try? await Task.sleep(for: .seconds(30))
+            try await Deadline.run(timeout: .seconds(600)) {
+                try? await Task.sleep(for: .seconds(600))
                 return 1
             }
         }
         try await Task.sleep(for: .milliseconds(50))
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(300))
     }
 }

@@ -25,7 +25,7 @@ struct ServeWebCommand: AsyncParsableCommand {
     var port: Int = 8080
     @Option(name: .customLong("data-dir"), help: "Directory for accounts, audit log, sealed images and engine keys.")
     var dataDirectory: String = "medsearch-web-data"
-    @Option(help: "Engines to run, comma-separated (fnn, sei, trustmed).") var engines: String = "fnn,sei,trustmed"
+    @Option(help: "Engines to run, comma-separated (only sei has a web adapter so far).") var engines: String = "sei"
     @Flag(help: "Seed demo accounts and keys and ingest the embedded demo images.") var demo = false
     @Option(help: "Demo data directory (default: the embedded DemoData).") var demoData: String?
     @Option(help: "Ingest at most this many demo images.") var demoLimit: Int?
