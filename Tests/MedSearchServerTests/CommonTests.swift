@@ -101,7 +101,7 @@ private struct SampleEngineError: Error, CustomStringConvertible {
 
 @Suite struct ServiceProcessTests {
     @Test func launchesWaitsForTheListeningLineAndTerminates() async throws {
-        let script = "echo starting; echo 'MEDSEARCH_LISTENING http://127.0.0.1:4242'; exec sleep 30"
+        let script = "echo starting; echo 'MEDSEARCH_LISTENING http://127.0.0.1:4242'; exec sleep 600"
         let child = try await ServiceProcess.launch(executable: URL(fileURLWithPath: "/bin/sh"),
                                                    arguments: ["-c", script])
         #expect(child.url == "http://127.0.0.1:4242")
