@@ -6,7 +6,7 @@ import MedSearchCore
 ///
 /// The key bytes live in swift-crypto's `SymmetricKey` (wiped on release by swift-crypto) and are serialised as
 /// `"MSSK"`, version 1, then 32 raw bytes.
-public struct ImageSealingKey: Sendable {
+public struct ImageSealingKey: SealingKeyFileFormat {
     /// The swift-crypto key.
     public let symmetricKey: SymmetricKey
 
@@ -25,46 +25,8 @@ public struct ImageSealingKey: Sendable {
 
     /// The tag of a serialised key.
     public static let magic = FormatMagic("MSSK")
-    /// The current key format version.
-    public static let formatVersion: UInt16 = 1
 
-    /// The serialised key (secret: wipe it after use).
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter(capacity: 38)
-        writer.writeHeader(magic: Self.magic, version: Self.formatVersion)
-        symmetricKey.withUnsafeBytes { writer.writeRaw($0) }
-        return writer.bytes
-    }
+    public init(rawKey: [UInt8]) throws(SealingError) { try self.init(bytes: rawKey) }
 
-    /// Decodes a key written by ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SealingError) {
-        var reader = ByteReader(bytes)
-        do {
-            try reader.readHeader(magic: Self.magic, supportedVersions: 1...Self.formatVersion)
-            var raw = try reader.readRaw(count: 32)
-            defer { constantTimeWipe(&raw) }
-            try reader.expectEnd()
-            try self.init(bytes: raw)
-        } catch let error as WireError {
-            throw .wire(error)
-        } catch let error as SealingError {
-            throw error
-        } catch {
-            throw .invalidKey("\(error)")
-        }
-    }
-
-    /// Writes the key to `url` with mode 0600.
-    public func write(to url: URL) throws(SealingError) {
-        var bytes = serialized()
-        defer { constantTimeWipe(&bytes) }
-        try KeyFile.write(bytes, to: url)
-    }
-
-    /// Reads a key file, refusing one that group or others can read.
-    public init(contentsOf url: URL) throws(SealingError) {
-        var bytes = try KeyFile.read(from: url)
-        defer { constantTimeWipe(&bytes) }
-        try self.init(serialized: bytes)
-    }
+    public func withRawKey<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { symmetricKey.withUnsafeBytes(body) }
 }
