@@ -20,9 +20,8 @@ public struct ImageVault: Sendable {
             key = SymmetricKey(data: existing)
         } else {
             let fresh = SymmetricKey(size: .bits256)
-            guard FileManager.default.createFile(atPath: keyFile.path, contents: fresh.withUnsafeBytes { Data($0) },
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                throw WebError.engineUnavailable("cannot write the vault key in \(directory.path)")
+            do { try OwnerOnlyFile.write(fresh.withUnsafeBytes { Array($0) }, to: keyFile) } catch {
+                throw WebError.engineUnavailable("cannot write the vault key: \(error)")
             }
             key = fresh
         }

@@ -15,9 +15,8 @@ struct WebDeidentification: Sendable {
             secret = Array(existing)
         } else {
             secret = SecureRandom.bytes(32)
-            guard FileManager.default.createFile(atPath: file.path, contents: Data(secret),
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                throw WebError.engineUnavailable("cannot write the de-identification secret in \(directory.path)")
+            do { try OwnerOnlyFile.write(secret, to: file) } catch {
+                throw WebError.engineUnavailable("cannot write the de-identification secret: \(error)")
             }
         }
         deidentifier = try Deidentifier(secret: SecretBytes(secret))
