@@ -70,8 +70,8 @@ let package = Package(
         library("MedSearchModular", ["MedSearchCore"]),
         library("MedSearchBFV", ["MedSearchCore", "MedSearchModular", crypto]),
         library("MedSearchHESearch", ["MedSearchCore", "MedSearchBFV", "MedSearchIndex"]),
-        library("MedSearchSharing", ["MedSearchCore", crypto]),
         library("MedSearchSealing", ["MedSearchCore", crypto]),
+        library("MedSearchSharing", ["MedSearchCore", "MedSearchSealing", crypto]),
         library("MedSearchSecureKNN", ["MedSearchCore"]),
 
         // Engines: protocol logic as message-in/message-out state machines.
@@ -86,20 +86,23 @@ let package = Package(
         library("MedSearchStore", ["MedSearchCore", grdb]),
         library("MedSearchServer", ["MedSearchCore", "MedSearchStore", "MedSearchFNN", "MedSearchSEI",
                                     "MedSearchTrustMed", hummingbird, httpClient, logging, crypto]),
-        library("MedSearchWeb", ["MedSearchCore", "MedSearchServer", "MedSearchStore", "MedSearchImaging",
+        library("MedSearchWeb", ["MedSearchCore", "MedSearchServer", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
                                  "MedSearchSealing", "MedSearchSecureKNN", "CZlib", crypto, hummingbird,
                                  .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                  .product(name: "Mustache", package: "swift-mustache"), grdb],
                 resources: [.copy("Templates"), .copy("Static")]),
+        // The trusted client side's flows over the network (CLI, demo, web application).
+        library("MedSearchClient", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
+                                    "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed", "MedSearchServer"]),
         .executableTarget(
             name: "medsearch",
             dependencies: [
                 "MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex", "MedSearchBigInt",
                 "MedSearchPaillier", "MedSearchModular", "MedSearchBFV", "MedSearchHESearch", "MedSearchSharing",
                 "MedSearchSealing", "MedSearchSecureKNN", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                "MedSearchStore", "MedSearchServer", "MedSearchWeb",
+                "MedSearchStore", "MedSearchServer", "MedSearchClient", "MedSearchWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), crypto, logging,
             ],
             swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
@@ -125,6 +128,7 @@ let package = Package(
         tests("MedSearchTrustMed"),
         tests("MedSearchStore", [grdb]),
         tests("MedSearchServer", ["MedSearchCore", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchFNN", hummingbird, logging, httpClient]),
+        tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging"]),
         tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", hummingbird,
                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore", "medsearch"],

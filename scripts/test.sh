@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # The one command that runs MedSearch's whole test suite on a fresh machine: installs what is missing,
-# builds (debug), runs every unit, protocol, server and end-to-end test. CI runs exactly this (.ci/run).
+# builds (debug), runs every unit, protocol, server and end-to-end test, then the browser end-to-end test of
+# the web application (headless Chromium; installs chromium, chromium-driver and Selenium when missing).
+# CI runs exactly this (.ci/run). Set MEDSEARCH_SKIP_BROWSER=1 to skip the browser test locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
+if [ "${MEDSEARCH_SKIP_BROWSER:-0}" = "1" ]; then
+  echo "test: SKIP browser end-to-end test (MEDSEARCH_SKIP_BROWSER=1)" >&2
+else
+  scripts/web-e2e/ci.sh "$(swift build --show-bin-path)/medsearch"
+fi

@@ -14,13 +14,19 @@ public struct HammingDatabaseEncoder: Sendable {
         self.configuration = configuration
         let context = try configuration.context()
         self.context = context
+        publicKey = try Self.readEvaluationKey(bytes, configuration: configuration, context: context)
+    }
+
+    /// Decodes ``HammingSearchClient/evaluationKeyBytes()``.
+    static func readEvaluationKey(_ bytes: [UInt8], configuration: HammingSearchConfiguration,
+                                  context: BFVContext) throws(HESearchError) -> BFVPublicKey {
         var reader = ByteReader(bytes)
         try reader.heHeader(HESearchWire.evaluationKey)
         try configuration.readAndCheck(from: &reader)
         let keyBytes: [UInt8]
         do { keyBytes = try reader.readBytes(maxLength: 1 << 26) } catch { throw .malformed("\(error)") }
         try reader.heEnd()
-        publicKey = try bfv { () throws(BFVError) in try context.deserializePublicKey(keyBytes) }
+        return try bfv { () throws(BFVError) in try context.deserializePublicKey(keyBytes) }
     }
 
     /// Encrypts records into blocks of `N / l` (system-seeded CSPRNG).

@@ -4,14 +4,16 @@ import MedSearchCore
 /// The key holder's side (data owner or authorised clinician): holds the BFV secret key, encrypts queries (and
 /// optionally the database), and decrypts responses to distances or top-k identifiers.
 ///
-/// The client learns the distances of the live records in the responses it decrypts (every other coefficient is
-/// masked by the server with fresh randomness) and nothing else about the stored hashcodes.
+/// The client learns the distances of the live records in the responses it decrypts (with flooded noise; the
+/// server sends the first polynomial of each product only at those records' result coefficients, so no other
+/// coefficient can be decrypted); see docs/bfv.md for the exact statement.
 public final class HammingSearchClient: Sendable {
     /// The configuration.
     public let configuration: HammingSearchConfiguration
     let context: BFVContext
     let secretKey: BFVSecretKey
     let publicKey: BFVPublicKey
+    let decryptor: BFVPowerOfTwoDecryptor
 
     /// A client with fresh keys from the system-seeded CSPRNG.
     public convenience init(configuration: HammingSearchConfiguration) throws(HESearchError) {
@@ -23,9 +25,12 @@ public final class HammingSearchClient: Sendable {
     public init(configuration: HammingSearchConfiguration,
                 using rng: inout some RandomNumberGenerator) throws(HESearchError) {
         self.configuration = configuration
-        context = try configuration.context()
-        secretKey = context.generateSecretKey(using: &rng)
-        publicKey = context.generatePublicKey(secretKey: secretKey, using: &rng)
+        let context = try configuration.context()
+        self.context = context
+        let key = context.generateSecretKey(using: &rng)
+        secretKey = key
+        publicKey = context.generatePublicKey(secretKey: key, using: &rng)
+        decryptor = try bfv { () throws(BFVError) in try BFVPowerOfTwoDecryptor(context: context, secretKey: key) }
     }
 
     /// A client restored from ``secretKeyBytes()``.
@@ -42,6 +47,7 @@ public final class HammingSearchClient: Sendable {
         let key = try bfv { () throws(BFVError) in try context.deserializeSecretKey(keyBytes) }
         secretKey = key
         publicKey = context.generatePublicKey(secretKey: key)
+        decryptor = try bfv { () throws(BFVError) in try BFVPowerOfTwoDecryptor(context: context, secretKey: key) }
     }
 
     /// The secret key's wire form. Keep it on the client side; wipe the array after storing it.
@@ -65,7 +71,8 @@ public final class HammingSearchClient: Sendable {
         return writer.bytes
     }
 
-    /// Encrypts a query hashcode (secret-key encryption, seeded: about half the size of a public-key one).
+    /// Encrypts a query hashcode: an *unscaled* (BGV-form) secret-key encryption, seeded (half size), which the
+    /// server multiplies with each block modulo `q` without base extension.
     public func encryptQuery(_ code: HammingCode) throws(HESearchError) -> [UInt8] {
         var rng = ChaChaRandomGenerator()
         return try encryptQuery(code, using: &rng)
@@ -78,9 +85,9 @@ public final class HammingSearchClient: Sendable {
         }
         let plaintext = try HammingLayout.queryPlaintext(code, configuration: configuration, context: context)
         let sk = secretKey
-        let ciphertext = try bfv { () throws(BFVError) in try context.encrypt(plaintext, secretKey: sk, using: &rng) }
+        let ciphertext = try bfv { () throws(BFVError) in try context.encryptUnscaled(plaintext, secretKey: sk, using: &rng) }
         var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.query, version: HESearchWire.version)
+        writer.writeHeader(magic: HESearchWire.query, version: HESearchWire.evaluationVersion)
         configuration.write(to: &writer)
         context.writeCiphertext(ciphertext, into: &writer)
         return writer.bytes
@@ -112,6 +119,7 @@ public final class HammingSearchClient: Sendable {
     ///   response for another key, or tampered), or a decoding error.
     public func distances(responseBytes: [UInt8]) throws(HESearchError) -> [HammingMatch] {
         let response = try HammingResponse(serialized: responseBytes, configuration: configuration)
+        guard !response.withholdsIdentifiers else { throw .malformed("response withholds identifiers: use nearestSlots") }
         var matches: [HammingMatch] = []
         matches.reserveCapacity(response.blocks.reduce(0) { $0 + $1.entries.count })
         for block in response.blocks { matches += try decrypt(block) }
@@ -121,6 +129,9 @@ public final class HammingSearchClient: Sendable {
     /// Decrypts a response with both cores (blocks split between tasks).
     public func distancesConcurrently(responseBytes: [UInt8]) async throws -> [HammingMatch] {
         let response = try HammingResponse(serialized: responseBytes, configuration: configuration)
+        guard !response.withholdsIdentifiers else {
+            throw HESearchError.malformed("response withholds identifiers: use nearestSlots")
+        }
         let blocks = response.blocks
         let workers = max(1, min(ProcessInfoCores.count, blocks.count))
         return try await withThrowingTaskGroup(of: [HammingMatch].self) { group in
@@ -147,26 +158,30 @@ public final class HammingSearchClient: Sendable {
         Array(try await distancesConcurrently(responseBytes: responseBytes).sorted().prefix(max(0, k)))
     }
 
-    /// The smallest remaining noise budget (bits) over a response's blocks: a client-side diagnostic.
+    /// The smallest remaining noise budget (bits) over a response's blocks, at the live records' results (after
+    /// the server's noise flooding, which deliberately uses most of it): a client-side diagnostic.
     public func noiseBudget(responseBytes: [UInt8]) throws(HESearchError) -> Int {
         let response = try HammingResponse(serialized: responseBytes, configuration: configuration)
         var budget = Int.max
-        let sk = secretKey
-        for block in response.blocks {
-            budget = min(budget, try bfv { () throws(BFVError) in try context.noiseBudget(block.ciphertext, secretKey: sk) })
+        let l = configuration.codeLength
+        for block in response.blocks where !block.entries.isEmpty {
+            let positions = block.entries.map { HammingLayout.resultPosition(record: $0.position, codeLength: l) }
+            let decryptor = self.decryptor
+            budget = min(budget, try bfv { () throws(BFVError) in try decryptor.noiseBudget(block.ciphertext, positions: positions) })
         }
         return budget
     }
 
     func decrypt(_ block: HammingResponse.Block) throws(HESearchError) -> [HammingMatch] {
-        let sk = secretKey
-        let plaintext = try bfv { () throws(BFVError) in try context.decrypt(block.ciphertext, secretKey: sk) }
+        guard !block.entries.isEmpty else { return [] }
         let l = configuration.codeLength
         let t = configuration.parameters.plainModulus
+        let positions = block.entries.map { HammingLayout.resultPosition(record: $0.position, codeLength: l) }
+        let decryptor = self.decryptor
+        let values = try bfv { () throws(BFVError) in try decryptor.decrypt(block.ciphertext, positions: positions) }
         var out: [HammingMatch] = []
         out.reserveCapacity(block.entries.count)
-        for entry in block.entries {
-            let raw = plaintext.coefficients[HammingLayout.resultPosition(record: entry.position, codeLength: l)]
+        for (entry, raw) in zip(block.entries, values) {
             let v = raw > t / 2 ? -Int(t - raw) : Int(raw)
             guard abs(v) <= l, (l - v) % 2 == 0 else {
                 throw .inconsistentResponse("a decrypted value is not a distance")

@@ -5,7 +5,9 @@ import MedSearchCore
 ///
 /// Decryption follows Paillier (1999), section 7: per prime, `m_p = L_p(c^(p-1) mod p^2) * h_p mod p` with
 /// `L_p(x) = (x - 1) / p` and `h_p = L_p(g^(p-1) mod p^2)^-1 mod p`, then the CRT joins `m_p` and `m_q`. The two
-/// exponentiations use `mpz_powm_sec` (the exponents `p - 1`, `q - 1` are secret) on half-size moduli.
+/// exponentiations (secret exponents `p - 1`, `q - 1`, half-size moduli) are constant time: BoringSSL's
+/// `BN_mod_exp_mont_consttime` with per-key Montgomery contexts where available, else GMP's `mpz_powm_sec`
+/// (see ``decryptionExponentiation``).
 /// Every secret value is a ``BigInt`` marked secret, whose limbs are zeroed when the key is released.
 public struct PaillierPrivateKey: Sendable {
     /// The matching public key.
@@ -23,6 +25,9 @@ public struct PaillierPrivateKey: Sendable {
     let hq: BigInt
     /// `p^-1 mod q`, for the CRT recombination.
     let pInverseModQ: BigInt
+    /// `x -> x^(p-1) mod p^2` and `x -> x^(q-1) mod q^2`, constant time (see ``PrimePowerExponentiator``).
+    let pExponentiator: PrimePowerExponentiator
+    let qExponentiator: PrimePowerExponentiator
 
     /// Key sizes generated for production use.
     public static let supportedBits: Set<Int> = [2048, 3072]
@@ -71,7 +76,12 @@ public struct PaillierPrivateKey: Sendable {
         self.hq = h(q, qSquared, qMinusOne)
         guard let inverse = p.inverse(modulo: q) else { preconditionFailure("distinct primes are coprime") }
         self.pInverseModQ = secret(inverse)
+        self.pExponentiator = PrimePowerExponentiator(modulus: pSquared, exponent: pMinusOne)
+        self.qExponentiator = PrimePowerExponentiator(modulus: qSquared, exponent: qMinusOne)
     }
+
+    /// The implementation of decryption's two exponentiations on this platform (for benchmarks and docs).
+    public static var decryptionExponentiation: String { PrimePowerExponentiator.engine }
 
     /// Generates a key of `bits` (2048 or 3072) bits from the system CSPRNG.
     ///
@@ -119,8 +129,8 @@ public struct PaillierPrivateKey: Sendable {
 
     /// Decrypts to the plaintext in `0..<N` (CRT: two half-size constant-time exponentiations).
     public func decrypt(_ ciphertext: PaillierCiphertext) -> BigInt {
-        let mp = decryptModPrime(ciphertext.value, p, pSquared, pMinusOne, hp)
-        let mq = decryptModPrime(ciphertext.value, q, qSquared, qMinusOne, hq)
+        let mp = decryptModPrime(ciphertext.value, p, pSquared, pExponentiator, hp)
+        let mq = decryptModPrime(ciphertext.value, q, qSquared, qExponentiator, hq)
         // m = mp + p * ((mq - mp) * p^-1 mod q)
         var t = BigInt.multiply(mq - mp, pInverseModQ, modulo: q)
         t *= p
@@ -140,12 +150,12 @@ public struct PaillierPrivateKey: Sendable {
         decryptSigned(ciphertext).asInt
     }
 
-    private func decryptModPrime(_ c: BigInt, _ prime: BigInt, _ primeSquared: BigInt, _ primeMinusOne: BigInt,
-                                 _ h: BigInt) -> BigInt {
+    func decryptModPrime(_ c: BigInt, _ prime: BigInt, _ primeSquared: BigInt, _ exponentiator: PrimePowerExponentiator,
+                         _ h: BigInt) -> BigInt {
         var reduced = c.modulo(primeSquared)
         reduced.markSecret()
         if reduced.isZero { return BigInt() }  // not a valid ciphertext; avoid powm_sec on a zero base edge case
-        var x = reduced.power(primeMinusOne, modulo: primeSquared)
+        var x = exponentiator.power(reduced)
         x.markSecret()
         var l = (x - 1) / prime
         l.markSecret()

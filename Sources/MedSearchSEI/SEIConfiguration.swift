@@ -63,10 +63,10 @@ public struct SEISearchOptions: Sendable, Equatable {
         self.minLeaves = minLeaves
     }
 
-    /// The default candidate budget: `max(8k, n/16)` images, capped at `n`. Chosen so the tree's recall@10
+    /// The default candidate budget: `max(8k, n/32)` images, capped at `n`. Chosen so the tree's recall@10
     /// against the encrypted linear scan stays at or above 0.95 on the benchmark sets (see docs/sei.md).
     public static func defaultMinCandidates(k: Int, count: Int) -> Int {
-        min(count, max(8 * k, count / 16))
+        min(count, max(8 * k, count / 32))
     }
 
     /// Checks ranges.

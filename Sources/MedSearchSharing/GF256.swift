@@ -1,7 +1,9 @@
+import CMedSearchShims
+
 /// Arithmetic in GF(2^8) with the polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D) and generator 2, table driven.
 ///
-/// Addition is XOR; multiplication uses log/exp tables, and bulk "multiply a region by a constant and add it"
-/// uses a 256-byte row of the full multiplication table.
+/// Addition is XOR; multiplication uses log/exp tables; bulk "multiply regions by constants and add them" uses
+/// split-nibble tables in C (``dot(_:sources:into:count:accumulate:portableOnly:)``).
 public enum GF256 {
     /// exp[i] = 2^i for i in 0..<510 (doubled so log a + log b needs no reduction).
     static let exp: [UInt8] = {
@@ -22,17 +24,6 @@ public enum GF256 {
     static let log: [Int] = {
         var table = [Int](repeating: 0, count: 256)
         for i in 0..<255 { table[Int(exp[i])] = i }
-        return table
-    }()
-
-    /// The full 64 KiB multiplication table, row-major: mul[a * 256 + b] = a * b.
-    static let mulTable: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 65536)
-        for a in 1..<256 {
-            for b in 1..<256 {
-                table[a * 256 + b] = exp[log[a] + log[b]]
-            }
-        }
         return table
     }()
 
@@ -62,51 +53,39 @@ public enum GF256 {
         return exp[log[Int(a)] + 255 - log[Int(b)]]
     }
 
-    /// `destination[i] ^= coefficient * source[i]` for every i (the inner loop of dispersal).
-    static func multiplyAdd(_ coefficient: UInt8, source: UnsafeBufferPointer<UInt8>,
-                            into destination: UnsafeMutableBufferPointer<UInt8>) {
-        precondition(source.count == destination.count, "regions must have equal length")
-        if coefficient == 0 { return }
-        let count = source.count
-        guard let src = source.baseAddress, let dst = destination.baseAddress else { return }
-        if coefficient == 1 {
-            var i = 0
-            let words = count / 8
-            let s64 = UnsafeRawPointer(src), d64 = UnsafeMutableRawPointer(dst)
-            while i < words {
-                let value = s64.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
-                    ^ d64.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
-                d64.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self)
-                i += 1
-            }
-            for j in (words * 8)..<count { dst[j] ^= src[j] }
-            return
-        }
-        mulTable.withUnsafeBufferPointer { table in
-            let row = table.baseAddress! + Int(coefficient) * 256
-            var i = 0
-            // Eight products per iteration, assembled into one 64-bit XOR.
-            let s64 = UnsafeRawPointer(src), d64 = UnsafeMutableRawPointer(dst)
-            while i + 8 <= count {
-                let word = s64.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                var product = UInt64(row[Int(word & 0xFF)])
-                product |= UInt64(row[Int((word >> 8) & 0xFF)]) << 8
-                product |= UInt64(row[Int((word >> 16) & 0xFF)]) << 16
-                product |= UInt64(row[Int((word >> 24) & 0xFF)]) << 24
-                product |= UInt64(row[Int((word >> 32) & 0xFF)]) << 32
-                product |= UInt64(row[Int((word >> 40) & 0xFF)]) << 40
-                product |= UInt64(row[Int((word >> 48) & 0xFF)]) << 48
-                product |= UInt64(row[Int(word >> 56)]) << 56
-                let old = d64.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                d64.storeBytes(of: old ^ product, toByteOffset: i, as: UInt64.self)
-                i += 8
-            }
-            while i < count {
-                dst[i] ^= row[Int(src[i])]
-                i += 1
+    /// The split-nibble tables of `coefficient`: `c * i` for i in 0..<16, then `c * (i << 4)` for i in 0..<16.
+    static func nibbleTables(_ coefficient: UInt8) -> [UInt8] {
+        (0..<16).map { multiply(coefficient, UInt8($0)) } + (0..<16).map { multiply(coefficient, UInt8($0 << 4)) }
+    }
+
+    /// `destination[x] = (accumulate ? destination[x] : 0) XOR sum_j coefficients[j] * sources[j][x]` for x in
+    /// `0..<count` (the inner loop of dispersal), vectorised in C (`medsearch_gf256_dot`: AVX2 or SSSE3 shuffles
+    /// of split-nibble tables, else a byte loop).
+    ///
+    /// - Precondition: one source per coefficient, each readable for `count` bytes.
+    static func dot(_ coefficients: [UInt8], sources: [UnsafePointer<UInt8>], into destination: UnsafeMutablePointer<UInt8>,
+                    count: Int, accumulate: Bool = false, portableOnly: Bool = false) {
+        precondition(coefficients.count == sources.count, "one source per coefficient")
+        guard count > 0 else { return }
+        var tables = [UInt8]()
+        tables.reserveCapacity(32 * coefficients.count)
+        for coefficient in coefficients { tables += nibbleTables(coefficient) }
+        let optionalSources: [UnsafePointer<UInt8>?] = sources
+        tables.withUnsafeBufferPointer { table in
+            optionalSources.withUnsafeBufferPointer { pointers in
+                if portableOnly {
+                    medsearch_gf256_dot_portable(table.baseAddress, pointers.baseAddress, sources.count, destination,
+                                                 count, accumulate ? 1 : 0)
+                } else {
+                    medsearch_gf256_dot(table.baseAddress, pointers.baseAddress, sources.count, destination, count,
+                                        accumulate ? 1 : 0)
+                }
             }
         }
     }
+
+    /// The vector path `dot` takes on this CPU: 2 = AVX2, 1 = SSSE3, 0 = portable.
+    static var vectorPath: Int { Int(medsearch_gf256_path()) }
 
     /// Inverts a square matrix (row-major, `size x size`), or returns nil when it is singular.
     static func invert(_ matrix: [UInt8], size: Int) -> [UInt8]? {

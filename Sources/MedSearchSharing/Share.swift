@@ -17,8 +17,10 @@ public struct Share: Sendable, Equatable {
     public let shareCount: Int
     /// The Shamir share of the 32-byte AES key.
     public let keyShare: [UInt8]
-    /// The dispersal fragment (about 1/m of the sealed data).
-    public let fragment: [UInt8]
+    /// The dispersal fragment (about 1/m of the sealed data), copied out of the serialised share.
+    public var fragment: [UInt8] { Array(serializedBytes[fragmentRange]) }
+    /// Where the fragment lies in ``serialized()``.
+    let fragmentRange: Range<Int>
     /// SHA-256 of the serialised content (everything before the hash); listed in the signed manifest.
     public let hash: [UInt8]
 
@@ -32,38 +34,55 @@ public struct Share: Sendable, Equatable {
     /// The serialised form, kept from creation or decoding (not part of equality).
     let serializedBytes: [UInt8]
 
-    init(objectID: String, index: Int, threshold: Int, shareCount: Int, keyShare: [UInt8], fragment: [UInt8]) {
-        self.objectID = objectID
-        self.index = index
-        self.threshold = threshold
-        self.shareCount = shareCount
-        self.keyShare = keyShare
-        self.fragment = fragment
-        var bytes = Self.content(objectID: objectID, index: index, threshold: threshold, shareCount: shareCount,
-                                 keyShare: keyShare, fragment: fragment, extraCapacity: 32)
-        let hash = Array(SHA256.hash(data: bytes))
-        bytes.append(contentsOf: hash)
-        self.hash = hash
-        self.serializedBytes = bytes
-    }
-
-    public static func == (lhs: Share, rhs: Share) -> Bool {
-        lhs.objectID == rhs.objectID && lhs.index == rhs.index && lhs.threshold == rhs.threshold
-            && lhs.shareCount == rhs.shareCount && lhs.keyShare == rhs.keyShare && lhs.fragment == rhs.fragment
-            && lhs.hash == rhs.hash
-    }
-
-    static func content(objectID: String, index: Int, threshold: Int, shareCount: Int, keyShare: [UInt8],
-                        fragment: [UInt8], extraCapacity: Int = 0) -> [UInt8] {
-        var writer = ByteWriter(capacity: 64 + objectID.utf8.count + fragment.count + extraCapacity)
-        writer.writeHeader(magic: magic, version: formatVersion)
+    /// Builds share `index` with its fragment written in place by `writeFragment` (exactly `fragmentLength` bytes
+    /// at the pointer it is given), then hashes the content: the fragment is never copied.
+    init(objectID: String, index: Int, threshold: Int, shareCount: Int, keyShare: [UInt8], fragmentLength: Int,
+         writeFragment: (UnsafeMutablePointer<UInt8>) -> Void) {
+        var writer = ByteWriter(capacity: 64 + objectID.utf8.count)
+        writer.writeHeader(magic: Self.magic, version: Self.formatVersion)
         writer.writeString(objectID)
         writer.write(UInt8(index))
         writer.write(UInt8(threshold))
         writer.write(UInt8(shareCount))
         writer.writeRaw(keyShare)
-        writer.writeBytes(fragment)
-        return writer.bytes
+        writer.write(UInt32(fragmentLength))
+        let prefix = writer.bytes
+        let contentLength = prefix.count + fragmentLength
+        var hash = [UInt8]()
+        let bytes = [UInt8](unsafeUninitializedCapacity: contentLength + 32) { buffer, initialized in
+            let base = buffer.baseAddress!
+            prefix.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: prefix.count) }
+            writeFragment(base + prefix.count)
+            hash = Array(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: contentLength)))
+            (base + contentLength).update(from: hash, count: 32)
+            initialized = contentLength + 32
+        }
+        self.objectID = objectID
+        self.index = index
+        self.threshold = threshold
+        self.shareCount = shareCount
+        self.keyShare = keyShare
+        self.hash = hash
+        self.fragmentRange = prefix.count..<contentLength
+        self.serializedBytes = bytes
+    }
+
+    /// Builds a share from a fragment held in an array (copies it once).
+    init(objectID: String, index: Int, threshold: Int, shareCount: Int, keyShare: [UInt8], fragment: [UInt8]) {
+        self.init(objectID: objectID, index: index, threshold: threshold, shareCount: shareCount, keyShare: keyShare,
+                  fragmentLength: fragment.count) { destination in
+            fragment.withUnsafeBufferPointer { if let source = $0.baseAddress { destination.update(from: source, count: $0.count) } }
+        }
+    }
+
+    /// Equal shares have equal serialisations (the encoding is canonical and includes every field).
+    public static func == (lhs: Share, rhs: Share) -> Bool {
+        lhs.serializedBytes == rhs.serializedBytes
+    }
+
+    /// Calls `body` with the fragment's bytes in place.
+    func withFragment<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try serializedBytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[fragmentRange])) }
     }
 
     /// The serialised share (content followed by its hash).
@@ -87,8 +106,17 @@ public struct Share: Sendable, Equatable {
                 throw WireError.invalidValue(offset: indexOffset, reason: "index \(index) of \(threshold)-of-\(count)")
             }
             let keyShare = try reader.readRaw(count: 32)
-            let fragment = try reader.readBytes(maxLength: maxFragmentLength)
-            let contentEnd = reader.offset
+            let lengthOffset = reader.offset
+            let fragmentLength = Int(try reader.read(UInt32.self))
+            guard fragmentLength <= maxFragmentLength else {
+                throw WireError.lengthTooLarge(offset: lengthOffset, length: fragmentLength, limit: maxFragmentLength)
+            }
+            let fragmentStart = reader.offset
+            guard reader.remaining >= fragmentLength else {
+                throw WireError.truncated(offset: fragmentStart, needed: fragmentLength, available: reader.remaining)
+            }
+            let contentEnd = fragmentStart + fragmentLength
+            reader = ByteReader(bytes, offset: contentEnd)  // skips the fragment without copying it
             let hash = try reader.readRaw(count: 32)
             try reader.expectEnd()
             let computed = bytes.withUnsafeBufferPointer { Array(SHA256.hash(data: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[0..<contentEnd]))) }
@@ -100,7 +128,7 @@ public struct Share: Sendable, Equatable {
             self.threshold = threshold
             self.shareCount = count
             self.keyShare = keyShare
-            self.fragment = fragment
+            self.fragmentRange = fragmentStart..<contentEnd
             self.hash = hash
             self.serializedBytes = bytes
         } catch let error as WireError {

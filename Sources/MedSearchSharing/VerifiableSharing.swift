@@ -52,25 +52,27 @@ public enum VerifiableSharing {
             throw .wire(.lengthTooLarge(offset: 0, length: objectID.utf8.count, limit: Share.maximumObjectIDLength))
         }
         let key = SymmetricKey(size: .bits256)
-        let sealed: [UInt8]
-        do {
-            let box = try AES.GCM.seal(data, using: key, nonce: AES.GCM.Nonce(),
-                                       authenticating: associatedData(objectID: objectID, threshold: threshold,
-                                                                      shareCount: shareCount))
-            guard let combined = box.combined else { throw SharingError.cryptoFailure("non-standard nonce") }
-            sealed = combined.withUnsafeBytes { Array($0.bindMemory(to: UInt8.self)) }
-        } catch let error as SharingError {
-            throw error
-        } catch {
-            throw .cryptoFailure("AES-GCM seal: \(error)")
-        }
+        let sealed = try data.withUnsafeBytes { bytes in
+            Result { () throws(SharingError) in
+                try SharingAEAD.seal(bytes, key: key, nonce: SharingAEAD.randomNonce(),
+                                     associatedData: associatedData(objectID: objectID, threshold: threshold,
+                                                                    shareCount: shareCount))
+            }
+        }.get()
         var keyBytes = key.withUnsafeBytes { Array($0) }
         defer { constantTimeWipe(&keyBytes) }
         let keyShares = try ShamirSecretSharing.split(keyBytes, threshold: threshold, shareCount: shareCount)
-        let fragments = dispersal.disperse(sealed)
-        let shares = (1...shareCount).map { x in
-            Share(objectID: objectID, index: x, threshold: threshold, shareCount: shareCount,
-                  keyShare: keyShares[x - 1], fragment: fragments[x - 1])
+        // Each fragment is written straight into its share's serialised bytes.
+        let length = dispersal.fragmentLength(forDataLength: sealed.count)
+        let shares = sealed.withUnsafeBytes { bytes in
+            dispersal.withStripes(of: bytes) { stripes in
+                (1...shareCount).map { x in
+                    Share(objectID: objectID, index: x, threshold: threshold, shareCount: shareCount,
+                          keyShare: keyShares[x - 1], fragmentLength: length) { destination in
+                        dispersal.writeFragment(x, stripes: stripes, length: length, into: destination)
+                    }
+                }
+            }
         }
         let manifest = try ShareManifest(objectID: objectID, threshold: threshold, shareCount: shareCount,
                                          sealedLength: sealed.count, shareHashes: shares.map(\.hash),
@@ -87,7 +89,7 @@ public enum VerifiableSharing {
             return .failure(.malformed)
         }
         guard share.objectID == manifest.objectID, share.threshold == manifest.threshold,
-              share.shareCount == manifest.shareCount, share.fragment.count == fragmentLength else {
+              share.shareCount == manifest.shareCount, share.fragmentRange.count == fragmentLength else {
             return .failure(.inconsistent)
         }
         guard constantTimeEquals(share.hash, manifest.shareHashes[share.index - 1]) else {
@@ -128,17 +130,25 @@ public enum VerifiableSharing {
         var keyBytes = ShamirSecretSharing.combine(chosen.map { (index: $0.index, bytes: $0.keyShare) })
         defer { constantTimeWipe(&keyBytes) }
         let dispersal = try InformationDispersal(threshold: manifest.threshold, shareCount: manifest.shareCount)
-        let sealed = dispersal.reconstruct(chosen.map { (index: $0.index, bytes: $0.fragment) },
-                                           dataLength: manifest.sealedLength)
-        do {
-            let box = try AES.GCM.SealedBox(combined: sealed)
-            let plaintext = try AES.GCM.open(box, using: SymmetricKey(data: keyBytes),
-                                             authenticating: associatedData(objectID: objectID,
-                                                                            threshold: manifest.threshold,
-                                                                            shareCount: manifest.shareCount))
-            return plaintext.withUnsafeBytes { Array($0.bindMemory(to: UInt8.self)) }
-        } catch {
-            throw .authenticationFailed
+        let sealedLength = manifest.sealedLength
+        let sealed = withPointers(chosen.map(\.serializedBytes)) { bases in
+            let fragments = zip(chosen, bases).map { share, base in
+                (index: share.index, bytes: base + share.fragmentRange.lowerBound)
+            }
+            return [UInt8](unsafeUninitializedCapacity: sealedLength) { buffer, initialized in
+                if sealedLength > 0 {
+                    dispersal.reconstruct(fragments, dataLength: sealedLength, into: buffer.baseAddress!)
+                }
+                initialized = sealedLength
+            }
         }
+        let associatedData = associatedData(objectID: objectID, threshold: manifest.threshold,
+                                            shareCount: manifest.shareCount)
+        let symmetricKey = SymmetricKey(data: keyBytes)
+        return try sealed.withUnsafeBytes { bytes in
+            Result { () throws(SharingError) in
+                try SharingAEAD.open(bytes, key: symmetricKey, associatedData: associatedData)
+            }
+        }.get()
     }
 }

@@ -28,11 +28,14 @@ struct FNNTestDeployment {
 
     /// Runs one query in process.
     mutating func search(_ query: [Int64], k: Int, batchSize: Int = 1, order: FNNScanOrder = .lowerBound,
-                         seed: UInt64 = 99) throws -> FNNInProcess.Report {
+                         seed: UInt64 = 99, recoverVectors: Bool = false) throws -> FNNInProcess.Report {
         var generator = SeededRandomNumberGenerator(seed: seed)
-        let prepared = try user.prepareQuery(query, k: k, using: &generator)
+        let prepared = try user.prepareQuery(query, k: k, recoverVectors: recoverVectors, using: &generator)
         return try FNNInProcess.search(prepared, user: user, c1: &c1, c2: &c2, batchSize: batchSize, order: order)
     }
+
+    /// The stored vector of a record.
+    func vector(of id: UInt64) -> [Int64]? { records.first { $0.id == id }?.vector }
 
     /// The plaintext answer.
     func expected(_ query: [Int64], k: Int) -> [FNNNeighbor] {

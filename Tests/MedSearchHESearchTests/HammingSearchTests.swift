@@ -1,6 +1,6 @@
 import MedSearchBFV
 import MedSearchCore
-import MedSearchHESearch
+@testable import MedSearchHESearch
 import Testing
 import _MedSearchTestSupport
 
@@ -54,9 +54,32 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         #expect(try client.distances(responseBytes: preparedResponse).sorted() == all.sorted())
         let concurrent = try await client.topKConcurrently(responseBytes: response, k: 10)
         #expect(concurrent == plaintextHammingTopK(query: query, records: records, k: 10))
-        let budget = try client.noiseBudget(responseBytes: response)
-        print("Hamming response noise budget (insecureN256, l=\(bits)):", budget)
+        // The server holding the evaluation key re-randomises and floods: fresh bytes, same distances.
+        let rerandomizing = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        #expect(rerandomizing.rerandomizesResponses && !server.rerandomizesResponses)
+        let fresh1 = try await rerandomizing.evaluate(queryBytes: queryBytes, prepared: prepared)
+        let fresh2 = try rerandomizing.evaluateSerially(queryBytes: queryBytes, database: stored)
+        #expect(fresh1 != fresh2 && fresh1.count == fresh2.count)
+        #expect(try client.distances(responseBytes: fresh1).sorted() == all.sorted())
+        #expect(try client.distances(responseBytes: fresh2).sorted() == all.sorted())
+        // Only the first polynomial's result coefficients are sent: header + per block (ids, 1 + 2 N words).
+        let n = config.parameters.polyDegree, w = config.responseWordBytes
+        var perBlock = 0
+        for block in stored.blocks {
+            let live: Int = block.ids.compactMap { $0 }.count
+            let entryBytes: Int = 2 + live * 10 + 1 + live * w
+            perBlock += entryBytes + 2 * n * w
+        }
+        let header = HammingResponse.header(configuration: config, blockCount: stored.blockCount).bytes.count
+        #expect(fresh1.count == header + perBlock)
+        // The product's own noise (flooding off) leaves a margin; flooding then uses most of it on purpose.
+        var unflooded = rerandomizing
+        unflooded.floodsResults = false
+        let quiet = try await unflooded.evaluate(queryBytes: queryBytes, database: stored)
+        let budget = try client.noiseBudget(responseBytes: quiet)
+        print("Hamming response noise budget before flooding (insecureN256, l=\(bits)):", budget)
         #expect(budget >= 8)
+        #expect(try client.noiseBudget(responseBytes: fresh1) < budget)
     }
 
     @Test func ownerEncryptedDatabaseDeletionAndAppend() throws {
@@ -82,21 +105,94 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         #expect(try client.topK(responseBytes: response, k: 7) == plaintextHammingTopK(query: query, records: live, k: 7))
     }
 
-    @Test func secureParametersNoiseMarginAndSecretKeyRestore() async throws {
+    @Test(arguments: [BFVParameters.n4096single, .n4096])
+    func secureParametersNoiseMarginAndSecretKeyRestore(parameters: BFVParameters) async throws {
         var rng = seededGenerator(4096)
-        let config = try HammingSearchConfiguration(parameters: .n4096, codeLength: 64)
+        let config = try HammingSearchConfiguration(parameters: parameters, codeLength: 64)
         let client = try HammingSearchClient(configuration: config, using: &rng)
         let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
         let query = try randomCode(bits: 64, using: &rng)
         let records = try makeRecords(count: 80, bits: 64, query: query, using: &rng)
         let database = try encoder.encrypt(records, using: &rng)
-        let server = try HammingSearchServer(configuration: config)
+        var server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
         let restored = try HammingSearchClient(configuration: config, secretKeyBytes: client.secretKeyBytes())
-        let response = try await server.evaluate(queryBytes: restored.encryptQuery(query, using: &rng), database: database)
+        let queryBytes = try restored.encryptQuery(query, using: &rng)
+        let response = try await server.evaluate(queryBytes: queryBytes, database: database)
         #expect(try restored.topK(responseBytes: response, k: 10) == plaintextHammingTopK(query: query, records: records, k: 10))
-        let budget = try client.noiseBudget(responseBytes: response)
-        print("Hamming response noise budget (n4096, l=64):", budget)
-        #expect(budget >= 10, "the depth-1 circuit must leave a margin")
+        server.floodsResults = false
+        let quiet = try await server.evaluate(queryBytes: queryBytes, database: database)
+        let budget = try client.noiseBudget(responseBytes: quiet)
+        print("Hamming response noise budget before flooding (\(parameters.name), l=64):", budget)
+        // Flooding adds up to a quarter of the scale (half of the decryption margin: one bit of budget); the
+        // product's own noise must stay far below it (measured 8 bits for n4096single, 11 for n4096).
+        #expect(budget >= 6, "the depth-1 circuit must leave a margin")
+    }
+
+    @Test func unlinkableModeResolvesTheTopKWithoutIdentifiers() async throws {
+        var rng = seededGenerator(77)
+        let config = try HammingSearchConfiguration(parameters: .insecureN256, codeLength: 16)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let query = try randomCode(bits: 16, using: &rng)
+        // Many ties (16-bit codes, near neighbours): the master must break them by identifier.
+        let records = try makeRecords(count: 6 * config.recordsPerBlock + 3, bits: 16, query: query, using: &rng)
+        var database = try encoder.encrypt(records, using: &rng)
+        let removed: Set<UInt64> = [records[1].id, records[20].id]
+        database.remove(ids: removed)
+        let live = records.filter { !removed.contains($0.id) }
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let queryBytes = try client.encryptQuery(query, using: &rng)
+        let prepared = try await server.prepare(database)
+        for k in [1, 5, 10, live.count] {
+            let result = try await server.evaluateUnlinkable(queryBytes: queryBytes, prepared: prepared)
+            #expect(result.mapping.recordCount == live.count)
+            // The response carries no identifiers: the identifier-based API refuses it.
+            #expect(throws: HESearchError.self) { try client.distances(responseBytes: result.response) }
+            let ranked = try client.nearestSlots(responseBytes: result.response, k: k)
+            #expect(ranked.count >= min(k, live.count))
+            let request = HammingSlotRequest(ranked)
+            #expect(try HammingSlotRequest(serialized: request.serialized()) == request)
+            let resolved = try result.mapping.resolve(requestBytes: request.serialized(), k: k)
+            let distanceOf = Dictionary(uniqueKeysWithValues: ranked.map { ($0.slot, $0.distance) })
+            let matches = resolved.map { HammingMatch(id: $0.id, distance: distanceOf[$0.slot]!) }
+            #expect(matches == plaintextHammingTopK(query: query, records: live, k: k))
+        }
+        // Fresh block order per query: two evaluations map slots differently (with overwhelming probability).
+        let a = try await server.evaluateUnlinkable(queryBytes: queryBytes, database: database)
+        let b = try await server.evaluateUnlinkable(queryBytes: queryBytes, database: database)
+        #expect(a.mapping.ids != b.mapping.ids)
+        // Bad requests are typed errors.
+        let bogus = HammingSlotRequest(entries: [(HammingSlot(block: 10_000, position: 0), 0)])
+        #expect(throws: HESearchError.self) { try a.mapping.resolve(bogus, k: 1) }
+        let twice = HammingSlotRequest(entries: [(HammingSlot(block: 0, position: 2), 0), (HammingSlot(block: 0, position: 2), 1)])
+        #expect(throws: HESearchError.self) { try a.mapping.resolve(twice, k: 2) }
+        #expect(throws: HESearchError.self) { try HammingSlotRequest(serialized: Array(bogus.serialized().dropLast())) }
+        #expect(throws: HESearchError.self) { try client.nearestSlots(responseBytes: server.evaluateSerially(queryBytes: queryBytes, database: database), k: 1) }
+    }
+
+    /// Long run (MEDSEARCH_LONG_TESTS=1): 20,000 master-encrypted records at the secure default set, re-randomised
+    /// and flooded responses; every one of the 20,000 decrypted distances must be exact (noise tails).
+    @Test func manyRecordsAtTheSecureDefaultDecryptExactly() async throws {
+        guard TestData.longTestsEnabled else {
+            print("SKIP manyRecordsAtTheSecureDefaultDecryptExactly: set MEDSEARCH_LONG_TESTS=1")
+            return
+        }
+        var rng = seededGenerator(20_000)
+        let config = try HammingSearchConfiguration(codeLength: 64)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let query = try randomCode(bits: 64, using: &rng)
+        // Identifiers by index (makeRecords' identifiers repeat beyond 10,007 records).
+        let records = try makeRecords(count: 20_000, bits: 64, query: query, using: &rng).enumerated().map {
+            HammingRecord(id: UInt64($0.offset), code: $0.element.code)
+        }
+        let database = try await encoder.encryptConcurrently(records)
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let response = try await server.evaluate(queryBytes: client.encryptQuery(query, using: &rng), database: database)
+        let expected = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.code.distance(to: query)) })
+        let all = try await client.distancesConcurrently(responseBytes: response)
+        #expect(all.count == records.count)
+        #expect(all.allSatisfy { expected[$0.id] == $0.distance })
     }
 
     @Test func wrongKeyAndMalformedMessages() async throws {

@@ -85,7 +85,7 @@ struct PaillierSerializationTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("secret.key")
         // An existing, world-readable file is replaced with mode 0600.
-        FileManager.default.createFile(atPath: url.path, contents: Data([1, 2, 3]),
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data([1, 2, 3]),
                                        attributes: [.posixPermissions: 0o644])
         try sk.write(to: url)
         let mode = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int

@@ -140,6 +140,55 @@ struct SEIFixture {
         #expect(fixture.cloud.count == fixture.ids.count + 4)
     }
 
+    /// An index built from fewer images than d + 2 holds a lower-dimensional subspace; images added later
+    /// grow it, and the linear scan still ranks exactly like plaintext distances; scores stay affine in them.
+    @Test func indexGrowsItsSubspaceWhenImagesAreAdded() throws {
+        var generator = seededGenerator(8)
+        let d = 16
+        let key = try SecureKNNOwnerKey.generate(dimension: d, using: &generator)
+        let secret = try SecureKNNUserSecret.generate(dimension: d, using: &generator)
+        let queryKey = try SecureKNNQueryKey(grant: key.register(secret.registrationRequest), secret: secret)
+        func point() -> [Double] { (0..<d).map { _ in Double.random(in: -2...2, using: &generator) } }
+        var points = (0..<6).map { _ in point() }
+        var ids = (0..<6).map { "p\($0)" }
+        let (_, upload) = try SEIOwner.buildEncryptedIndex(ids: ids, reduced: points, key: key,
+                                                           configuration: .init(dimension: d, affinitySampleSize: 6))
+        var cloud = try SEICloudIndex(upload: upload)
+        #expect(cloud.subspace.rank < d + 1)
+        let extra = (0..<40).map { _ in point() }
+        let entries = try extra.enumerated().map { i, p in
+            SEIIndexEntry(id: "x\(i)", cluster: i % cloud.leaves.count, vector: try key.encryptIndexVector(p).map(Float.init))
+        }
+        try cloud.apply(SEIAddImages(entries: entries))
+        points += extra
+        ids += (0..<40).map { "x\($0)" }
+        #expect(cloud.subspace.rank == d + 1)
+        #expect(cloud.count == 46)
+        for _ in 0..<8 {
+            let q = point()
+            let trapdoor = try queryKey.trapdoor(for: q, using: &generator)
+            let hits = cloud.search(try cloud.prepare(trapdoor), options: .init(k: 46, mode: .linear)).hits
+            func dist2(_ i: Int) -> Double { zip(points[i], q).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+            let exact = ids.indices.sorted { dist2($0) < dist2($1) }.map { ids[$0] }
+            #expect(hits.map(\.id) == exact)
+            // Reported scores are the full f'.t (offset included): compare with the Double computation.
+            for hit in hits.prefix(5) {
+                let i = ids.firstIndex(of: hit.id)!
+                let full = SecureKNN.score(try key.encryptIndexVector(points[i]), trapdoor)
+                #expect(abs(Double(hit.score) - full) <= 1e-4 * max(1, abs(full)))
+            }
+        }
+        // Persistence view: vectors come back up to Float rounding.
+        var rebuilt = 0
+        cloud.forEachEntry { entry in
+            guard let i = ids.firstIndex(of: entry.id) else { return }
+            let original = (try? key.encryptIndexVector(points[i])) ?? []
+            let norm = original.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if zip(original, entry.vector).allSatisfy({ abs($0.0 - Double($0.1)) <= 1e-5 * norm }) { rebuilt += 1 }
+        }
+        #expect(rebuilt == 46)
+    }
+
     @Test func wrongKeyGivesNearRandomResults() throws {
         let fixture = try SEIFixture()
         var generator = seededGenerator(5)
@@ -162,13 +211,17 @@ struct SEIFixture {
         let fixture = try SEIFixture(count: 40)
         let image = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
         let sealed = try fixture.owner.sealImage(image, id: "img-0003")
-        #expect(sealed.count == image.count + 28)
+        #expect(sealed.count == image.count + 35)   // ImageSealer: header 7, nonce 12, tag 16
+        #expect(Array(sealed.prefix(4)) == Array("MSSL".utf8))
         #expect(try fixture.user.openImage(sealed, id: "img-0003") == image)
         #expect(throws: SEIError.imageAuthenticationFailed) { try fixture.user.openImage(sealed, id: "img-0004") }
         var tampered = sealed
         tampered[20] ^= 1
         #expect(throws: SEIError.imageAuthenticationFailed) { try fixture.user.openImage(tampered, id: "img-0003") }
         #expect(throws: SEIError.self) { try fixture.user.openImage([1, 2, 3], id: "img-0003") }
+        tampered = sealed
+        tampered[0] ^= 1   // the header is checked and authenticated
+        #expect(throws: SEIError.self) { try fixture.user.openImage(tampered, id: "img-0003") }
     }
 
     @Test func ownerStateSurvivesSerialization() throws {

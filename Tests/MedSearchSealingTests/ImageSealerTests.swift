@@ -1,6 +1,7 @@
+import Crypto
 import Foundation
 import MedSearchCore
-import MedSearchSealing
+@testable import MedSearchSealing
 import Testing
 import _MedSearchTestSupport
 
@@ -82,5 +83,58 @@ struct ImageSealerTests {
         let data = try [UInt8](Data(contentsOf: url))
         let sealed = try ImageSealer.seal(data, imageID: "RG1_UNCI", key: key)
         #expect(try ImageSealer.open(sealed, imageID: "RG1_UNCI", key: key) == data)
+    }
+}
+
+/// The direct BoringSSL AES-256-GCM path against a published vector and against swift-crypto's `AES.GCM`.
+@Suite("AES-256-GCM engine")
+struct AESGCMEngineTests {
+    func hex(_ text: String) -> [UInt8] { Hex.decode(text)! }
+
+    @Test("NIST GCM test case 16 (AES-256, 60-byte plaintext, 20-byte associated data)")
+    func knownAnswer() throws {
+        let key = SymmetricKey(data: hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308"))
+        let nonce = hex("cafebabefacedbaddecaf888")
+        let plaintext = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+            + "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+        let ad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+        let expected = hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+            + "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662" + "76fc6ece0f4e1768cddf8853bb2d551b")
+        let sealed = try plaintext.withUnsafeBytes {
+            try AESGCMEngine.seal($0, key: key, nonce: nonce, associatedData: ad, prefix: [0xAA])
+        }
+        #expect(sealed == [0xAA] + nonce + expected)
+        let opened = try Array(sealed.dropFirst()).withUnsafeBytes { try AESGCMEngine.open($0, key: key, associatedData: ad) }
+        #expect(opened == plaintext)
+        #if os(Linux)
+        #expect(AESGCMEngine.isDirect)  // on Linux the BoringSSL path is the one under test
+        #endif
+    }
+
+    @Test("sealed images open with swift-crypto, and swift-crypto boxes open here (format v1 unchanged)")
+    func interoperability() throws {
+        var rng = seededGenerator(53)
+        let key = ImageSealingKey()
+        for length in [0, 1, 16, 1000, 65_537] {
+            let data = SecureRandom.bytes(length, using: &rng)
+            let sealed = try ImageSealer.seal(data, imageID: "i\(length)", key: key)
+            let ad = Array(sealed.prefix(7)) + Array("i\(length)".utf8)
+            let box = try AES.GCM.SealedBox(combined: sealed.dropFirst(7))
+            #expect(Array(try AES.GCM.open(box, using: key.symmetricKey, authenticating: ad)) == data)
+            let theirs = try AES.GCM.seal(data, using: key.symmetricKey, authenticating: ad)
+            let blob = Array(sealed.prefix(7)) + Array(theirs.combined!)
+            #expect(try ImageSealer.open(blob, imageID: "i\(length)", key: key) == data)
+        }
+    }
+
+    @Test("a failed open returns nothing for every altered position of a short message")
+    func everyByte() throws {
+        let key = ImageSealingKey()
+        let sealed = try ImageSealer.seal(Array("short DICOM stand-in".utf8), imageID: "e", key: key)
+        for position in 7..<sealed.count {
+            var altered = sealed
+            altered[position] ^= 0x80
+            #expect(throws: SealingError.authenticationFailed) { try ImageSealer.open(altered, imageID: "e", key: key) }
+        }
     }
 }

@@ -59,9 +59,9 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         let user = try FNNUser(credentials: owner.userCredentials)
         let data = records(count: 25, dimension: 16, seed: 6)
 
-        func query(_ c1URL: String, _ c2URL: String, _ vector: [Int64], k: Int) async throws -> [FNNSearchHit] {
+        func query(_ c1URL: String, _ c2URL: String, _ vector: [Int64], k: Int, vectors: Bool = false) async throws -> [FNNSearchHit] {
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
-            let prepared = try user.prepareQuery(vector, k: k)
+            let prepared = try user.prepareQuery(vector, k: k, recoverVectors: vectors)
             _ = try await c2.post("/fnn/v1/share", body: FNNWire.encode(prepared.forC2!))
             let result = try FNNWire.decodeResult(try await c1.post("/fnn/v1/query", body: FNNWire.encode(prepared.forC1, publicKey: nil)))
             let handover = try FNNWire.decodeHandover(try await c2.get("/fnn/v1/handover/\(prepared.forC1.queryID)"))
@@ -75,9 +75,11 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
             _ = try await c1.post("/fnn/v1/records", body: FNNWire.encode(try owner.encode(data), publicKey: nil))
             _ = try await c2.post("/fnn/v1/pool", body: FNNWire.encode(c2Pool: try owner.poolForC2(entries: 0..<3, records: data)))
             _ = try await c1.post("/fnn/v1/pool", body: FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: 0..<3)))
-            let hits = try await query(c1URL, c2URL, data[4].vector, k: 3)
+            let hits = try await query(c1URL, c2URL, data[4].vector, k: 3, vectors: true)
             #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[4].vector, records: data.map { ($0.id, $0.vector) }, k: 3))
             #expect(hits.first?.label == "image-5.png")
+            // The masked hand-over gives the user the stored vectors of the winners.
+            #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
             // Roles are enforced: a user may not talk to C2 as C1, nor upload.
             let userC2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
             await #expect(throws: ServiceError.self) { try await userC2.post("/fnn/v1/exchange", body: [1, 2]) }
@@ -95,6 +97,7 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
             let hits = try await query(c1URL, c2URL, data[9].vector, k: 2)
             #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[9].vector, records: data.map { ($0.id, $0.vector) }, k: 2))
+            #expect(hits.allSatisfy { $0.vector == nil })
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
             let status = try JSONDecoder().decode(FNNServerStatus.self, from: Data(try await c1.get("/fnn/v1/status")))
             #expect(status.records == 25 && status.unusedEntries == [2])
@@ -115,13 +118,43 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         _ = try await c1.addRecords(FNNWire.encode(try owner.encode(data), publicKey: pk))
         _ = try await c1.deleteRecords(FNNWire.encode(recordIDs: [data[0].id]))
         data.removeFirst()
-        let prepared = try user.prepareQuery(data[2].vector, k: 2)
+        let prepared = try user.prepareQuery(data[2].vector, k: 2, recoverVectors: true)
         let result = try await FNNC1Service.runSearch(body: FNNWire.encode(prepared.forC1, publicKey: pk), node: c1,
                                                       peer: InProcessPeer(node: c2))
         let handover = try FNNWire.decodeHandover(try await c2.handover(prepared.forC1.queryID.description))
         let hits = try user.open(result: result, handover: handover)
         #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[2].vector, records: data.map { ($0.id, $0.vector) }, k: 2))
+        #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
         // The hand-over is delivered once.
         await #expect(throws: FNNError.self) { try await c2.handover(prepared.forC1.queryID.description) }
+    }
+
+    @Test func livePaillierSearchHandsOverVectors() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fnn-live-p-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (tokens, byRole) = AccessTokens.issue(roles: [.owner, .user, .fnnC1])
+        var generator = SeededRandomNumberGenerator(seed: 11)
+        // d = 30 with a 512-bit key: several packed groups per vector.
+        let parameters = try FNNParameters(backend: .paillier, dimension: 30, maxAbsCoordinate: 255)
+        let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
+        let user = try FNNUser(credentials: owner.userCredentials)
+        let pk = owner.keys.paillierSecretKey!.publicKey
+        let data = records(count: 9, dimension: 30, seed: 12)
+        try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
+            let ownerC1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
+            let ownerC2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
+            _ = try await ownerC1.post("/fnn/v1/setup", body: FNNWire.encode(owner.c1Setup))
+            _ = try await ownerC2.post("/fnn/v1/setup", body: FNNWire.encode(owner.c2Setup))
+            _ = try await ownerC1.post("/fnn/v1/records", body: FNNWire.encode(try owner.encode(data), publicKey: pk))
+            let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
+            let query = data[6].vector.map { min(255, $0 + 1) }
+            let prepared = try user.prepareQuery(query, k: 3, recoverVectors: true)
+            let result = try FNNWire.decodeResult(try await c1.post("/fnn/v1/query", body: FNNWire.encode(prepared.forC1, publicKey: pk)))
+            let handover = try FNNWire.decodeHandover(try await c2.get("/fnn/v1/handover/\(prepared.forC1.queryID)"))
+            let hits = try user.open(result: result, handover: handover)
+            #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: query, records: data.map { ($0.id, $0.vector) }, k: 3))
+            #expect(hits.allSatisfy { $0.vector != nil })
+            #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
+        }
     }
 }

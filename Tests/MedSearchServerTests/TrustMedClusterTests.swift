@@ -33,14 +33,14 @@ struct TrustMedClusterTests {
         func bytes(of id: String) -> [UInt8]? { images.first { $0.recordID == id }?.bytes }
     }
 
-    static func launch(records: Int) async throws -> Setup? {
+    static func launch(records: Int, nodeTimeout: Duration = .seconds(15)) async throws -> Setup? {
         guard let executable = try? ServiceProcess.medsearchExecutable() else {
             print("SKIP: medsearch executable not built")
             return nil
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trustmed-cluster-\(UUID().uuidString)")
         let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory, nodeCount: 5,
-                                                      threshold: 3, nodeTimeout: .seconds(15))
+                                                      threshold: 3, nodeTimeout: nodeTimeout)
         // Killed nodes refuse connections at once; the generous timeout only keeps live nodes from being
         // mistaken for slow ones when the suite's other tests load both cores (slow nodes are tested in process).
         let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
@@ -96,21 +96,79 @@ struct TrustMedClusterTests {
                 #expect(error.description.contains("valid share"))
             }
             // Node 2 restarts with its data (a crash); nodes 1 and 4 are replaced by empty nodes at the same
-            // addresses. Re-sharing rebuilds every record from m valid shares and stores n fresh ones.
+            // addresses. Re-sharing each replaced node regenerates its shares from m valid shares of the others.
             _ = try await setup.cluster.restartNode(2, generation: 0, port: try #require(TrustMedCluster.port(of: nodeURLs[2])))
             _ = try await setup.cluster.restartNode(1, generation: 1, port: try #require(TrustMedCluster.port(of: nodeURLs[1])))
             _ = try await setup.cluster.restartNode(4, generation: 1, port: try #require(TrustMedCluster.port(of: nodeURLs[4])))
             let admin = setup.cluster.masterClient(role: .admin)
-            let report = try ReshareReport(serialized: try await admin.post("/trustmed/v1/reshare",
-                                                                            body: ReshareRequest(nodeIndex: 1).serialized()))
-            #expect(report.rebuilt == 20 && report.failed.isEmpty, "re-share report: \(report)")
-            #expect(try await setup.cluster.nodeUsage(4).shares == 20)
+            for replaced in [1, 4] {
+                let report = try ReshareReport(serialized: try await admin.post("/trustmed/v1/reshare",
+                                                                                body: ReshareRequest(nodeIndex: replaced).serialized()))
+                #expect(report.rebuilt == 20 && report.regenerated == 20 && report.failed.isEmpty, "re-share report: \(report)")
+                #expect(try await setup.cluster.nodeUsage(replaced).shares == 20)
+            }
+            // Node 2 kept its data: nothing to regenerate there.
+            let kept = try ReshareReport(serialized: try await admin.post("/trustmed/v1/reshare",
+                                                                          body: ReshareRequest(nodeIndex: 2).serialized()))
+            #expect(kept.rebuilt == 20 && kept.regenerated == 0 && kept.resplit == 0)
             // Losing the two nodes that were never replaced now works, so the new nodes hold valid shares.
             await setup.cluster.killNode(0)
             await setup.cluster.killNode(3)
             let (ranked, images) = try await setup.query(queries[2], k: 5)
             #expect(ranked == setup.plaintextTopK(queries[2], k: 5))
             for item in images { #expect(try item.result.get() == setup.bytes(of: item.recordID)) }
+            await setup.cluster.stop()
+        } catch {
+            await setup.cluster.stop()
+            throw error
+        }
+        try? FileManager.default.removeItem(at: setup.cluster.directory)
+    }
+
+    @Test func deleteRemovesRecordsAndTheirSharesOnEveryNode() async throws {
+        // A down node costs the deletion two node timeouts: keep them short here (deletes on live nodes are quick).
+        guard let setup = try await Self.launch(records: 12, nodeTimeout: .seconds(5)) else { return }
+        do {
+            let doomed = ["rec-2", "rec-5", "rec-11"]
+            // A clinician may not delete.
+            let user = setup.cluster.masterClient(role: .user)
+            await #expect(throws: ServiceError.self) {
+                try await user.post("/trustmed/v1/delete", body: DeleteRequest(recordIDs: doomed).serialized())
+            }
+            // Node 3 is down during the deletion: its shares stay pending until it is back.
+            let nodeURLs = setup.cluster.nodeURLs.map { $0! }
+            await setup.cluster.killNode(3)
+            let owner = setup.cluster.masterClient(role: .owner)
+            let report = try DeleteReport(serialized: try await owner.post("/trustmed/v1/delete",
+                                                                           body: DeleteRequest(recordIDs: doomed).serialized()))
+            #expect(report.outcomes.allSatisfy { $0.status == .deleted })
+            #expect(report.sharesDeleted == 12 && report.sharesPending == 3)
+            for node in [0, 1, 2, 4] { #expect(try await setup.cluster.nodeUsage(node).shares == 9) }
+            for id in doomed {
+                let query = setup.images.first { $0.recordID == id }!.hashcode
+                let (ranked, images) = try await setup.query(query, k: 12)
+                #expect(ranked.count == 9 && !ranked.contains { doomed.contains($0.recordID) })
+                for item in images { #expect(try item.result.get() == setup.bytes(of: item.recordID)) }
+            }
+            // Node 3 restarts with its data: a later delete call (here with no ids) removes its stale shares.
+            _ = try await setup.cluster.restartNode(3, generation: 0, port: try #require(TrustMedCluster.port(of: nodeURLs[3])))
+            #expect(try await setup.cluster.nodeUsage(3).shares == 12)
+            // (The HTTP client backs off reconnecting to a node that was down, so the first call may still miss it:
+            // "later" means within a few calls.)
+            var purged = 0, pending = 3
+            for _ in 0..<6 where pending > 0 {
+                let purge = try DeleteReport(serialized: try await owner.post("/trustmed/v1/delete",
+                                                                              body: DeleteRequest(recordIDs: []).serialized()))
+                purged += purge.sharesDeleted
+                pending = purge.sharesPending
+                if pending > 0 { try await Task.sleep(for: .seconds(1)) }
+            }
+            #expect(purged == 3 && pending == 0)
+            #expect(try await setup.cluster.nodeUsage(3).shares == 9)
+            // Retry-safe.
+            let again = try DeleteReport(serialized: try await owner.post("/trustmed/v1/delete",
+                                                                          body: DeleteRequest(recordIDs: doomed).serialized()))
+            #expect(again.outcomes.allSatisfy { $0.status == .notFound })
             await setup.cluster.stop()
         } catch {
             await setup.cluster.stop()

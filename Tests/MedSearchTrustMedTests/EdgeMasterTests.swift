@@ -15,14 +15,15 @@ struct Deployment {
     static let bits = 64
 
     static func make(records: Int, n: Int = 5, m: Int = 3, seed: UInt64 = 11,
-                     nodeTimeout: Duration = .milliseconds(500)) async throws -> Deployment {
+                     nodeTimeout: Duration = .milliseconds(500),
+                     sharing: (any TrustMedShareScheme)? = nil) async throws -> Deployment {
         let keys = try TrustMedDefaults.generateClientKeys(hashBits: bits, parameterSet: TrustMedDefaults.testParameterSet)
         let client = try TrustMedDefaults.client(keys: keys)
         let transport = FaultyNodeTransport(nodes: (0..<n).map { _ in StorageNode(store: InMemoryShareStore()) })
         let metadata = InMemoryMetadataStore()
         let master = try EdgeMaster(configuration: .init(threshold: m, nodeTimeout: nodeTimeout), metadata: metadata,
                                     nodes: transport,
-                                    sharing: try TrustMedDefaults.sharingScheme(signingKey: TrustMedDefaults.newManifestSigningKey()),
+                                    sharing: try sharing ?? TrustMedDefaults.sharingScheme(signingKey: TrustMedDefaults.newManifestSigningKey()),
                                     evaluatorFactory: TrustMedDefaults.evaluatorFactory)
         try await master.register(client.registration)
         var rng = seededGenerator(seed)
@@ -147,24 +148,137 @@ struct EdgeMasterTests {
         for item in skipped { #expect(try item.result.get() == deployment.bytes(of: item.recordID)) }
     }
 
-    @Test func reshareRebuildsAReplacedNode() async throws {
+    /// Every (share id, bytes) a node holds.
+    static func contents(of node: StorageNode) async throws -> [String: [UInt8]] {
+        let store = try #require(node.store as? InMemoryShareStore)
+        var out = [String: [UInt8]]()
+        for id in await store.shareIDs() { out[id] = await store.get(shareID: id) }
+        return out
+    }
+
+    @Test func reshareRegeneratesAReplacedNodesSharesByteIdentically() async throws {
         let deployment = try await Deployment.make(records: 8)
         try await deployment.uploadAll()
+        let before = try await Self.contents(of: deployment.transport.node(2))
+        let manifests = try await deployment.images.asyncMap { try await deployment.metadata.record($0.recordID)!.manifest }
+        #expect(before.count == 8)
         // Node 2 dies and is replaced by an empty node.
         deployment.transport.replace(2, with: StorageNode(store: InMemoryShareStore()))
         let report = try await deployment.master.reshare(nodeIndex: 2)
-        #expect(report.rebuilt == 8 && report.failed.isEmpty)
-        #expect(try await deployment.transport.node(2).usage().shares == 8)
-        // Old shares are gone from the other nodes (8 new shares each, not 16).
+        #expect(report.rebuilt == 8 && report.regenerated == 8 && report.resplit == 0 && report.failed.isEmpty)
+        // Same share ids, byte-identical shares, unchanged manifests; the other nodes untouched.
+        #expect(try await Self.contents(of: deployment.transport.node(2)) == before)
+        #expect(try await deployment.images.asyncMap { try await deployment.metadata.record($0.recordID)!.manifest } == manifests)
         #expect(try await deployment.transport.node(0).usage().shares == 8)
+        // Re-sharing a node that still holds its shares changes nothing.
+        let again = try await deployment.master.reshare(nodeIndex: 2)
+        #expect(again.rebuilt == 8 && again.regenerated == 0 && again.resplit == 0)
         // Now lose two other nodes: the replaced node's shares are needed and valid.
         deployment.transport.set(.down, for: 0)
         deployment.transport.set(.down, for: 4)
-        for image in deployment.images {
-            #expect(try await deployment.master.rebuild(recordID: image.recordID).isEmpty == false)
-        }
         let (_, retrieved) = try await deployment.query(deployment.images[5].hashcode, k: 8)
         for item in retrieved { #expect(try item.result.get() == deployment.bytes(of: item.recordID)) }
+        // With only m - 1 other nodes up, a replaced node cannot be repaired: reported, nothing wrong stored.
+        deployment.transport.replace(1, with: StorageNode(store: InMemoryShareStore()))
+        let failed = try await deployment.master.reshare(nodeIndex: 1)
+        #expect(failed.failed.count == 8 && failed.rebuilt == 0)
+        #expect(try await deployment.transport.node(1).usage().shares == 0)
+    }
+
+    @Test func reshareFallsBackToResplittingWhenASchemeCannotRegenerate() async throws {
+        let scheme = try TrustMedDefaults.sharingScheme(signingKey: TrustMedDefaults.newManifestSigningKey())
+        let deployment = try await Deployment.make(records: 6, sharing: NoRegenerationScheme(inner: scheme))
+        try await deployment.uploadAll()
+        deployment.transport.replace(3, with: StorageNode(store: InMemoryShareStore()))
+        let report = try await deployment.master.reshare(nodeIndex: 3)
+        #expect(report.rebuilt == 6 && report.resplit == 6 && report.regenerated == 0 && report.failed.isEmpty)
+        // Old shares were deleted: 6 per node, not 12.
+        for node in 0..<5 { #expect(try await deployment.transport.node(node).usage().shares == 6) }
+        deployment.transport.set(.down, for: 0)
+        deployment.transport.set(.down, for: 1)
+        let (_, retrieved) = try await deployment.query(deployment.images[2].hashcode, k: 6)
+        for item in retrieved { #expect(try item.result.get() == deployment.bytes(of: item.recordID)) }
+    }
+
+    @Test func deletedRecordsAreNeverReturnedAndTheirSharesLeaveEveryNode() async throws {
+        let deployment = try await Deployment.make(records: 20)
+        try await deployment.uploadAll()
+        let doomed = ["img-0003", "img-0007", "img-0011", "img-0012", "img-0019"]
+        var doomedShares = [SharePlacement](), doomedSlots = [String: Int]()
+        for id in doomed {
+            let record = try #require(try await deployment.metadata.record(id))
+            doomedShares += record.placements
+            doomedSlots[record.blockID + "/" + String(record.slot)] = record.slot
+        }
+        let blockIDs = Set(try await deployment.images.asyncMap { try await deployment.metadata.record($0.recordID)!.blockID })
+        let report = try await deployment.master.delete(DeleteRequest(recordIDs: doomed + ["never-stored"]))
+        #expect(report.outcomes.map(\.status) == Array(repeating: .deleted, count: 5) + [.notFound])
+        #expect(report.sharesDeleted == 25 && report.sharesPending == 0)
+        // Shares gone from every node; the others' shares stay.
+        for node in 0..<5 {
+            let held = try await Self.contents(of: deployment.transport.node(node))
+            #expect(held.count == 15)
+            for placement in doomedShares where placement.nodeIndex == node { #expect(held[placement.shareID] == nil) }
+        }
+        // Never returned: a query with a deleted image's own hashcode ranks only the remaining records, exactly as
+        // the plaintext search over them; fetching a deleted id fails.
+        let remaining = Set(deployment.images.map(\.recordID)).subtracting(doomed)
+        for id in doomed {
+            let query = deployment.images.first { $0.recordID == id }!.hashcode
+            let (ranked, retrieved) = try await deployment.query(query, k: 20)
+            #expect(ranked.count == 15 && ranked.allSatisfy { remaining.contains($0.recordID) })
+            #expect(ranked == deployment.plaintextTopK(query, k: 20, among: remaining))
+            for item in retrieved { #expect(try item.result.get() == deployment.bytes(of: item.recordID)) }
+        }
+        // The deleted slots are left out of the encrypted result itself: even the key holder cannot decrypt them.
+        let response = try await deployment.master.search(try deployment.client.searchRequest(hashcode: deployment.images[3].hashcode))
+        #expect(response.blocks.count == blockIDs.count)
+        let perBlock = deployment.client.keyHolder.recordsPerBlock
+        for block in response.blocks {
+            let distances = try deployment.client.keyHolder.decryptDistances(block.encryptedDistances, count: perBlock)
+            let live = Set(block.entries.map(\.slot))
+            for slot in 0..<perBlock where !live.contains(slot) { #expect(distances[slot] == -1, "slot \(slot)") }
+            for slot in live { #expect(distances[slot] >= 0) }
+        }
+        #expect(doomedSlots.count == 5)
+        let fetched = try await deployment.master.fetch(FetchRequest(recordIDs: ["img-0003"]))
+        guard case .failure = fetched.items[0].result else { Issue.record("a deleted record was fetched"); return }
+        // Retry-safe: deleting again reports not found and changes nothing.
+        let retry = try await deployment.master.delete(DeleteRequest(recordIDs: doomed))
+        #expect(retry.outcomes.allSatisfy { $0.status == .notFound } && retry.sharesDeleted == 0)
+        for node in 0..<5 { #expect(try await deployment.transport.node(node).usage().shares == 15) }
+        // Re-sharing does not bring a deleted record back.
+        deployment.transport.replace(1, with: StorageNode(store: InMemoryShareStore()))
+        let reshared = try await deployment.master.reshare(nodeIndex: 1)
+        #expect(reshared.rebuilt == 15 && reshared.regenerated == 15)
+        #expect(try await deployment.transport.node(1).usage().shares == 15)
+    }
+
+    @Test func aDownNodesStaleShareIsDeletedLaterAndEmptyBlocksAreDropped() async throws {
+        let deployment = try await Deployment.make(records: 6)
+        try await deployment.uploadAll()
+        let blockID = try #require(try await deployment.metadata.record("img-0000")).blockID
+        deployment.transport.set(.down, for: 3)
+        let report = try await deployment.master.delete(DeleteRequest(recordIDs: ["img-0000", "img-0001"]))
+        #expect(report.outcomes.allSatisfy { $0.status == .deleted })
+        #expect(report.sharesDeleted == 8 && report.sharesPending == 2)
+        #expect(try await deployment.transport.node(3).usage().shares == 6)   // stale, but no record refers to it
+        #expect(try await deployment.transport.node(2).usage().shares == 4)
+        let (ranked, _) = try await deployment.query(deployment.images[0].hashcode, k: 6)
+        #expect(!ranked.contains { $0.recordID == "img-0000" || $0.recordID == "img-0001" })
+        // Still down: an empty delete keeps them pending; once the node is back, they are deleted.
+        #expect(try await deployment.master.delete(DeleteRequest(recordIDs: [])).sharesPending == 2)
+        deployment.transport.healAll()
+        let purge = try await deployment.master.delete(DeleteRequest(recordIDs: []))
+        #expect(purge.sharesDeleted == 2 && purge.sharesPending == 0)
+        #expect(try await deployment.transport.node(3).usage().shares == 4)
+        // Deleting every record of the block drops the block (its encrypted hashcodes) from the master.
+        #expect(await deployment.metadata.hasBlock(blockID))
+        _ = try await deployment.master.delete(DeleteRequest(recordIDs: deployment.images.map(\.recordID)))
+        #expect(await !deployment.metadata.hasBlock(blockID))
+        let empty = try await deployment.master.search(try deployment.client.searchRequest(hashcode: deployment.images[0].hashcode))
+        #expect(empty.blocks.isEmpty)
+        for node in 0..<5 { #expect(try await deployment.transport.node(node).usage().shares == 0) }
     }
 
     @Test func storageIsAboutNOverMTimesTheSealedImage() async throws {
@@ -196,5 +310,26 @@ struct EdgeMasterTests {
         swapped.items[0].result = fetched.items[1].result
         let opened = deployment.client.open(swapped)
         #expect(throws: TrustMedError.self) { try opened[0].result.get() }
+    }
+}
+
+/// A sharing scheme without single-share regeneration (forces the master's re-split fallback).
+struct NoRegenerationScheme: TrustMedShareScheme {
+    let inner: any TrustMedShareScheme
+    func split(_ secret: [UInt8], threshold: Int, shareCount: Int) throws(TrustMedError) -> (manifest: [UInt8], shares: [[UInt8]]) {
+        try inner.split(secret, threshold: threshold, shareCount: shareCount)
+    }
+    func verifiedIndex(of share: [UInt8], manifest: [UInt8]) -> Int? { inner.verifiedIndex(of: share, manifest: manifest) }
+    func combine(_ shares: [[UInt8]], manifest: [UInt8]) throws(TrustMedError) -> [UInt8] {
+        try inner.combine(shares, manifest: manifest)
+    }
+}
+
+extension Array {
+    /// Maps with an async throwing transform, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out = [T]()
+        for element in self { out.append(try await transform(element)) }
+        return out
     }
 }

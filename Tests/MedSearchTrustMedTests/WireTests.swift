@@ -36,8 +36,28 @@ struct WireTests {
         #expect(try KeyRegistration(serialized: keys.serialized()) == keys)
         let reshare = ReshareRequest(nodeIndex: 2, newURL: "http://127.0.0.1:9")
         #expect(try ReshareRequest(serialized: reshare.serialized()) == reshare)
-        let report = ReshareReport(nodeIndex: 2, rebuilt: 10, failed: ["x"])
+        let report = ReshareReport(nodeIndex: 2, rebuilt: 10, failed: ["x"], regenerated: 7, resplit: 2)
         #expect(try ReshareReport(serialized: report.serialized()) == report)
+        // A report without the two counts (an older master) still decodes, with zero counts.
+        var old = ByteWriter()
+        old.writeHeader(magic: ReshareReport.magic, version: 1)
+        report.encodeBody(into: &old)
+        let legacy = try ReshareReport(serialized: Array(old.bytes.dropLast(8)))
+        #expect(legacy == ReshareReport(nodeIndex: 2, rebuilt: 10, failed: ["x"]))
+        let delete = DeleteRequest(recordIDs: ["a", "cxr14_1"])
+        #expect(try DeleteRequest(serialized: delete.serialized()) == delete)
+        let deleted = DeleteReport(outcomes: [.init(recordID: "a", status: .deleted), .init(recordID: "b", status: .notFound)],
+                                   sharesDeleted: 5, sharesPending: 2)
+        #expect(try DeleteReport(serialized: deleted.serialized()) == deleted)
+        // Every truncation of a delete report is a typed error, and an unknown status is refused.
+        let deletedBytes = deleted.serialized()
+        for cut in 0..<deletedBytes.count {
+            #expect(throws: TrustMedError.self) { try DeleteReport(serialized: Array(deletedBytes[0..<cut])) }
+        }
+        var badStatus = deletedBytes
+        badStatus[badStatus.count - 9] = 7   // the second outcome's status byte (before the two counts)
+        #expect(throws: TrustMedError.self) { try DeleteReport(serialized: badStatus) }
+        #expect(throws: TrustMedError.self) { try DeleteRequest(serialized: DeleteRequest(recordIDs: ["a/b"]).serialized()) }
     }
 
     @Test func everyTruncationIsATypedError() throws {

@@ -33,6 +33,8 @@ actor ExactTestEngine: WebEngine {
         return scored.prefix(k).map { WebSearchHit(id: $0.id, score: $0.distance, scoreKind: "squared distance") }
     }
 
+    func heldIDs() async -> Set<String> { Set(stored.map(\.0)) }
+
     func shutdown() async {}
 }
 
@@ -71,6 +73,9 @@ actor ExactTestEngine: WebEngine {
             let refused = try await clinician.postMultipart("/search", fields: ["_csrf": form.csrf ?? "", "engine": "exact",
                                                                               "k": "3", "queryId": queryRecord.id], files: [])
             #expect(refused.status == .forbidden)
+            // The refusal page is a normal page of the logged-in user: navigation with logout, security headers.
+            #expect(refused.text.contains("id=\"logout\""))
+            #expect(refused.headers[.init("Content-Security-Policy")!]?.hasPrefix("default-src 'self'") == true)
             let refusedSearches = try web.store.auditLog().map { "\($0.username) \($0.action) \($0.outcome)" }
             #expect(refusedSearches.contains("clin1 search exact refused"))
 
@@ -119,6 +124,29 @@ actor ExactTestEngine: WebEngine {
             #expect(MultipartParser.find(patientName, in: stored, from: 0) == nil)
             #expect(try await owner.get("/images/\(record.id)/thumb").status == .ok)
         }
+    }
+
+    @Test func anEngineAddedLaterReceivesTheStoredImages() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-catchup-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configuration = WebConfiguration(dataDirectory: directory, bcryptCost: 4)
+        let images = try demoImages(3)
+        do {
+            let web = try await WebApplication(configuration: configuration, engines: [])
+            let outcomes = await UploadPipeline(app: web).process(images.map { UploadedFile(field: "files", fileName: $0.0, bytes: $0.1) },
+                                                                  labels: ["Demo"], username: "owner1")
+            #expect(outcomes.allSatisfy { $0.stored })
+        }
+        // A restart with an engine that holds nothing: it receives the three stored images, in their analysis form.
+        let engine = ExactTestEngine()
+        let web = try await WebApplication(configuration: configuration, engines: [engine])
+        #expect(try await web.catchUpEngines() == ["exact": 3])
+        let ids = try web.store.images().map(\.id)
+        #expect(await engine.heldIDs() == Set(ids))
+        let query = try UploadPipeline(app: web).decode(try web.vault.load(id: ids[0])).image
+        let hits = try await engine.search(query, k: 1)
+        #expect(hits == [WebSearchHit(id: ids[0], score: 0, scoreKind: "squared distance")])
+        #expect(try await web.catchUpEngines() == ["exact": 0])
     }
 
     @Test func unknownEnginesAreRefusedWithAClearError() async throws {

@@ -4,7 +4,10 @@
 Starts `medsearch serve web --demo` on loopback (which starts the engines' untrusted servers as separate
 processes), then drives the pages as a person would: register, approve, log in, upload, search, view,
 revoke, log out, and checks that a revoked or logged-out user is refused. Screenshots of the main pages go
-to artifacts/web/. Prints one line per check and closes with 'N passed, M failed'.
+to $E2E_ARTIFACTS (default artifacts/web/). Prints one line per check and closes with 'N passed, M failed'.
+
+Every click that submits a form or follows a link waits for the next page to load (`submit`), so a later
+`driver.get` can never cancel a POST whose response (and session cookie) has not arrived yet.
 """
 import os
 import re
@@ -17,13 +20,14 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-ARTIFACTS = os.path.join(ROOT, "artifacts", "web")
+ARTIFACTS = os.path.abspath(os.environ.get("E2E_ARTIFACTS", os.path.join(ROOT, "artifacts", "web")))
 PASSWORD = "correct horse battery staple"
 # The engines the server runs (and the e2e expects in the key and search forms); override with E2E_ENGINES.
-ENGINES = [name for name in os.environ.get("E2E_ENGINES", "sei").split(",") if name]
+ENGINES = [name for name in os.environ.get("E2E_ENGINES", "fnn,sei,trustmed").split(",") if name]
 results = []
 
 
@@ -48,7 +52,7 @@ def start_server(executable, data_dir):
         if match:
             return process, match.group(1)
     process.kill()
-    raise SystemExit("the web server did not start (see artifacts/web/server.log)")
+    raise SystemExit(f"the web server did not start (see {ARTIFACTS}/server.log)")
 
 
 def browser():
@@ -64,6 +68,14 @@ def browser():
     return driver
 
 
+def submit(driver, element, timeout=300):
+    """Clicks `element` (a submit button or link) and waits until the next page has loaded."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def shot(driver, name):
     driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
 
@@ -76,7 +88,7 @@ def register(driver, base, username, role="clinician"):
     Select(driver.find_element(By.ID, "role")).select_by_value(role)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "confirm").send_keys(PASSWORD)
-    driver.find_element(By.ID, "register-submit").click()
+    submit(driver, driver.find_element(By.ID, "register-submit"))
 
 
 def login(driver, base, username, password=PASSWORD):
@@ -84,24 +96,34 @@ def login(driver, base, username, password=PASSWORD):
     driver.get(base + "/login")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login-submit").click()
+    submit(driver, driver.find_element(By.ID, "login-submit"))
 
 
 def approve(driver, base, username, role):
     driver.get(base + "/admin/users")
     row = driver.find_element(By.CSS_SELECTOR, f"tr[data-username='{username}']")
     Select(row.find_element(By.TAG_NAME, "select")).select_by_value(role)
-    row.find_element(By.CSS_SELECTOR, "button.approve").click()
+    submit(driver, row.find_element(By.CSS_SELECTOR, "button.approve"))
 
 
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
+    for name in os.listdir(ARTIFACTS):  # screenshots of an earlier run must not pass for this run's
+        if name.endswith(".png") or name == "server.log":
+            os.remove(os.path.join(ARTIFACTS, name))
     executable = os.environ.get("MEDSEARCH_EXECUTABLE", os.path.join(ROOT, ".build", "debug", "medsearch"))
     data_dir = tempfile.mkdtemp(prefix="medsearch-web-e2e-")
     server, base = start_server(executable, data_dir)
     driver = browser()
     try:
         run(driver, base)
+    except Exception as error:  # a missing element or a timeout fails the run with a screenshot, not a traceback only
+        check("the browser run completes", False, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+        try:
+            shot(driver, "99-failure")
+            print("failure page: " + driver.current_url, flush=True)
+        except Exception:
+            pass
     finally:
         driver.quit()
         server.terminate()
@@ -113,7 +135,8 @@ def main():
     passed = sum(1 for _, ok in results if ok)
     failed = len(results) - passed
     print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"screenshots: {ARTIFACTS}")
+    return 1 if failed or not results else 0
 
 
 def run(driver, base):
@@ -147,8 +170,7 @@ def run(driver, base):
     files.append(os.path.join(ROOT, "DemoData", "dicom", "CT_small.dcm"))
     driver.find_element(By.ID, "files").send_keys("\n".join(files))
     driver.find_element(By.ID, "labels").send_keys("E2E")
-    driver.find_element(By.ID, "upload-submit").click()
-    wait.until(lambda d: "upload-result" in d.page_source)
+    submit(driver, driver.find_element(By.ID, "upload-submit"))
     shot(driver, "04-upload")
     stored = driver.page_source.count("stored as img-")
     check("three uploads (two PNG, one DICOM) are stored", stored == 3, f"{stored} stored")
@@ -162,49 +184,75 @@ def run(driver, base):
         name = driver.find_element(By.ID, "keyname")
         name.clear()
         name.send_keys("e2e-" + engine)
-        driver.find_element(By.ID, "key-submit").click()
+        submit(driver, driver.find_element(By.ID, "key-submit"))
         row = driver.find_element(By.CSS_SELECTOR, f"tr[data-key='e2e-{engine}']")
         Select(row.find_element(By.TAG_NAME, "select")).select_by_visible_text("e2e.clinician")
-        row.find_element(By.CSS_SELECTOR, "button.grant").click()
+        submit(driver, row.find_element(By.CSS_SELECTOR, "button.grant"))
     shot(driver, "05-keys")
     check("the clinician was granted every key", driver.page_source.count('data-user="e2e.clinician"') == len(engines))
 
     login(driver, base, "e2e.clinician")
+    images = sorted(os.listdir(os.path.join(ROOT, "DemoData", "images")))
+    query = os.path.join(ROOT, "DemoData", "images", images[0])  # also ingested by --demo (first row)
     for engine in engines:
         driver.get(base + "/search")
         driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
         k = driver.find_element(By.ID, "k")
         k.clear()
         k.send_keys("5")
-        query = os.path.join(ROOT, "DemoData", "images", sorted(os.listdir(os.path.join(ROOT, "DemoData", "images")))[0])
         driver.find_element(By.ID, "query").send_keys(query)
-        driver.find_element(By.ID, "search-submit").click()
-        wait.until(lambda d: "results" in d.page_source or "error" in d.page_source)
+        submit(driver, driver.find_element(By.ID, "search-submit"))
         hits = driver.find_elements(By.CSS_SELECTOR, "#results li.result")
-        check(f"search with {engine} returns 5 results", len(hits) == 5, f"{len(hits)} results")
+        check(f"search with {engine} returns 5 results", len(hits) == 5,
+              f"{len(hits)} results; page: {driver.find_element(By.TAG_NAME, 'main').text[:300]!r}")
         shot(driver, f"06-results-{engine}")
+        summary = driver.find_elements(By.CSS_SELECTOR, "main p")
+        if summary:
+            print(f"info {engine}: {summary[0].text}", flush=True)
         if hits:
             thumbnail = hits[0].find_element(By.TAG_NAME, "img")
-            loaded = driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", thumbnail)
+            WebDriverWait(driver, 60).until(lambda d: d.execute_script("return arguments[0].complete", thumbnail))
+            loaded = driver.execute_script("return arguments[0].naturalWidth > 0", thumbnail)
             check(f"{engine} result thumbnails load", loaded)
-    if driver.find_elements(By.CSS_SELECTOR, "#results li.result a"):
-        driver.find_elements(By.CSS_SELECTOR, "#results li.result a")[0].click()
+            if engine in ("fnn", "trustmed"):
+                # The query is a stored demo image: exact FNN distance 0, identical hashcode (Hamming 0).
+                first = hits[0].text
+                check(f"{engine}: the stored query image is at distance 0", re.search(r"distance[^\n]*\b0$", first, re.M),
+                      repr(first))
+            if engine == "trustmed":
+                check("trustmed: result images are rebuilt from their shares", "rebuilt from 3 of 5 shares" in hits[0].text,
+                      repr(hits[0].text))
+    links = driver.find_elements(By.CSS_SELECTOR, "#results li.result a")
+    if links:
+        submit(driver, links[0])
         check("a result opens full size", driver.execute_script(
-            "var i = document.images[0]; return i && i.naturalWidth == 512"))
+            "var i = document.images[0]; return i && i.complete && i.naturalWidth == 512"))
         shot(driver, "07-full-size")
 
+    # The owner revokes the clinician's key of the first engine.
+    revoked_engine = engines[0]
     login(driver, base, "e2e.owner")
     driver.get(base + "/keys")
-    for button in driver.find_elements(By.CSS_SELECTOR, "button.revoke[data-user='e2e.clinician']")[:1]:
-        button.click()
-    revoked_engine = engines[0]
+    row = driver.find_element(By.CSS_SELECTOR, f"tr[data-key='e2e-{revoked_engine}']")
+    submit(driver, row.find_element(By.CSS_SELECTOR, "button.revoke[data-user='e2e.clinician']"))
+    row = driver.find_element(By.CSS_SELECTOR, f"tr[data-key='e2e-{revoked_engine}']")
+    check("the revoked grant is gone from the keys page", not row.find_elements(By.CSS_SELECTOR, "button.revoke"))
+
     login(driver, base, "e2e.clinician")
+    check("the clinician logs in again", "Welcome" in driver.page_source)
     driver.get(base + "/search")
     radio = driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{revoked_engine}']")
     check("a revoked engine is disabled in the search form", not radio.is_enabled())
     shot(driver, "08-revoked")
+    # A forged request (the disabled radio re-enabled by hand) is refused with a clear message.
+    driver.execute_script("arguments[0].disabled = false; arguments[0].checked = true;", radio)
+    driver.find_element(By.ID, "query").send_keys(query)
+    submit(driver, driver.find_element(By.ID, "search-submit"))
+    check("a search with a revoked key is refused", "must grant you its repository key" in driver.page_source
+          and not driver.find_elements(By.CSS_SELECTOR, "#results li.result"))
+    shot(driver, "08-revoked-refused")
 
-    driver.find_element(By.ID, "logout").click()
+    submit(driver, driver.find_element(By.ID, "logout"))
     driver.get(base + "/search")
     check("a logged-out user is sent to the login page", driver.current_url.endswith("/login"))
 

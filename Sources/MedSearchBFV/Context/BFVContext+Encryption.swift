@@ -2,11 +2,15 @@ import MedSearchCore
 import MedSearchModular
 
 extension BFVContext {
-    /// Adds `Delta * m` to limb-major `c0` (coefficient form, `level` limbs).
+    /// Adds `Delta * m` to limb-major `c0` (coefficient form, `level` limbs), with `m` taken as its centred
+    /// representative in `(-t/2, t/2]`: `Delta * (t - 1)` would be `-Delta - (q mod t)`, an extra noise term of up
+    /// to `t` that products multiply; `Delta * (-1)` has none.
     func addScaledPlaintext(_ plaintext: BFVPlaintext, to c0: inout PolyRq, subtract: Bool = false) {
         let n = degree
         let level = c0.limbCount
         let deltas = tables(level: level).deltaModQ
+        let t = plainModulus.value
+        let halfT = t >> 1
         c0.data.withUnsafeMutableBufferPointer { x in
             plaintext.coefficients.withUnsafeBufferPointer { m in
                 for l in 0..<level {
@@ -14,7 +18,8 @@ extension BFVContext {
                     let delta = q.shoup(deltas[l])
                     let p = q.value
                     for i in 0..<n {
-                        let v = delta.multiply(m[i], modulus: p)
+                        let mi = m[i]
+                        let v = mi > halfT ? q.negate(delta.multiply(t &- mi, modulus: p)) : delta.multiply(mi, modulus: p)
                         let a = x[l * n + i]
                         if subtract {
                             x[l * n + i] = a >= v ? a &- v : a &+ p &- v

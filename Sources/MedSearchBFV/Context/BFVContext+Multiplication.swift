@@ -11,6 +11,10 @@ public struct BFVMultiplicand: Sendable {
 }
 
 extension BFVContext {
+    /// Coefficients per chunk in the RNS base conversions (2 KiB per row: the accumulators and the chunk of every
+    /// input row stay in the L1 cache while the output limbs are produced).
+    static let conversionChunk = 256
+
     /// Ciphertext multiplication by BEHZ (Bajard, Eynard, Hasan, Zucca 2016), as in SEAL:
     /// 1. extend each input from `q` to `Bsk + {m~}` with a fast base conversion, then remove the `q`-overflow by a
     ///    small Montgomery reduction modulo `m~ = 2^32`;
@@ -32,11 +36,10 @@ extension BFVContext {
         let combinedTables = Array(nttTables[0..<level]) + auxNTT
         var polys: [PolyRq] = []
         for poly in a.polys {
-            var ext = PolyRq(degree: n, limbCount: level + nb)
-            ext.data.withUnsafeMutableBufferPointer { out in
+            var ext = PolyRq(degree: n, limbCount: level + nb) { out in
                 poly.data.withUnsafeBufferPointer { x in
-                    out.baseAddress!.update(from: x.baseAddress!, count: level * n)
-                    extendToBsk(x.baseAddress!, level: level, into: out.baseAddress! + level * n)
+                    out.initialize(from: x.baseAddress!, count: level * n)
+                    extendToBsk(x.baseAddress!, level: level, into: out + level * n)
                 }
             }
             ext.forwardNTT(combinedTables)
@@ -53,9 +56,10 @@ extension BFVContext {
         let combined = Array(moduli[0..<level]) + auxModuli
         let combinedTables = Array(nttTables[0..<level]) + auxNTT
         let limbs = combined.count
-        var c0 = PolyRq(degree: n, limbCount: limbs)
-        var c1 = PolyRq(degree: n, limbCount: limbs)
-        var c2 = PolyRq(degree: n, limbCount: limbs)
+        // Every residue is written by the tensor loop below.
+        var c0 = PolyRq(degree: n, limbCount: limbs) { _ in }
+        var c1 = PolyRq(degree: n, limbCount: limbs) { _ in }
+        var c2 = PolyRq(degree: n, limbCount: limbs) { _ in }
         a.polys[0].data.withUnsafeBufferPointer { a0 in
             a.polys[1].data.withUnsafeBufferPointer { a1 in
                 b.polys[0].data.withUnsafeBufferPointer { b0 in
@@ -84,16 +88,21 @@ extension BFVContext {
             }
         }
         var result: [PolyRq] = []
-        for var c in [c0, c1, c2] {
+        let floorBsk = UnsafeMutablePointer<UInt64>.allocate(capacity: auxModuli.count * n)
+        defer { floorBsk.deallocate() }
+        for which in 0..<3 {
+            // Move the product out (no copy-on-write of a still-referenced buffer).
+            var c = PolyRq(degree: n, limbCount: 0)
+            switch which {
+            case 0: swap(&c, &c0)
+            case 1: swap(&c, &c1)
+            default: swap(&c, &c2)
+            }
             c.inverseNTT(combinedTables)
-            var out = PolyRq(degree: n, limbCount: level)
-            var floorBsk = [UInt64](repeating: 0, count: auxModuli.count * n)
-            c.data.withUnsafeBufferPointer { x in
-                floorBsk.withUnsafeMutableBufferPointer { f in
-                    fastFloor(x.baseAddress!, level: level, into: f.baseAddress!)
-                    out.data.withUnsafeMutableBufferPointer { o in
-                        convertBskToQ(f.baseAddress!, level: level, into: o.baseAddress!)
-                    }
+            let out = c.data.withUnsafeBufferPointer { x in
+                fastFloor(x.baseAddress!, level: level, into: floorBsk)
+                return PolyRq(degree: n, limbCount: level) { o in
+                    convertBskToQ(floorBsk, level: level, into: o)
                 }
             }
             result.append(out)
@@ -128,27 +137,31 @@ extension BFVContext {
         for i in 0..<n { r[i] = ((r[i] & mask) &* negQInvModMTilde) & mask }
         let acc = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
         defer { acc.deallocate() }
-        for j in 0..<nb {
-            let b = aux[j].value
-            let twoB = b &<< 1
-            let qB = qModBsk[j], negQB = negQModBsk[j], mInv = mTildeInvModBsk[j]
-            let row = out + j * n
-            for i in 0..<n { acc[i] = 0 }
-            for l in 0..<level {
-                let w = qHatModBsk[l * nb + j]
-                let yl = y + l * n
-                for i in 0..<n {
-                    let v = acc[i] &+ w.multiplyLazy(yl[i], modulus: b)
-                    acc[i] = v >= twoB ? v &- twoB : v
+        // Coefficient chunks keep the accumulators and the chunk of every input row in L1.
+        for start in stride(from: 0, to: n, by: Self.conversionChunk) {
+            let end = min(start + Self.conversionChunk, n)
+            for j in 0..<nb {
+                let b = aux[j].value
+                let twoB = b &<< 1
+                let qB = qModBsk[j], negQB = negQModBsk[j], mInv = mTildeInvModBsk[j]
+                let row = out + j * n
+                for i in start..<end { acc[i] = 0 }
+                for l in 0..<level {
+                    let w = qHatModBsk[l * nb + j]
+                    let yl = y + l * n
+                    for i in start..<end {
+                        let v = acc[i] &+ w.multiplyLazy(yl[i], modulus: b)
+                        acc[i] = v >= twoB ? v &- twoB : v
+                    }
                 }
-            }
-            for i in 0..<n {
-                let acc = acc[i]
-                let ri = r[i]
-                // Centred r: values >= 2^31 stand for r - 2^32.
-                let correction = ri >= (1 << 31) ? negQB.multiply((1 << 32) &- ri, modulus: b)
-                                                 : qB.multiply(ri, modulus: b)
-                row[i] = mInv.multiply(acc &+ correction, modulus: b)
+                for i in start..<end {
+                    let acc = acc[i]
+                    let ri = r[i]
+                    // Centred r: values >= 2^31 stand for r - 2^32.
+                    let correction = ri >= (1 << 31) ? negQB.multiply((1 << 32) &- ri, modulus: b)
+                                                     : qB.multiply(ri, modulus: b)
+                    row[i] = mInv.multiply(acc &+ correction, modulus: b)
+                }
             }
         }
     }
@@ -169,26 +182,30 @@ extension BFVContext {
             let c = tQHatInv[l], p = qs[l].value
             for i in 0..<n { y[l * n + i] = c.multiply(x[l * n + i], modulus: p) }
         }
-        for j in 0..<nb {
-            let b = aux[j].value
-            let twoB = b &<< 1
-            let tqInv = tQInvModBsk[j], qInv = qInvModBsk[j]
-            let xb = x + (level + j) * n
-            let row = out + j * n
-            for i in 0..<n { accs[i] = 0 }
-            for l in 0..<level {
-                let w = qHatModBsk[l * nb + j]
-                let yl = y + l * n
-                for i in 0..<n {
-                    let v = accs[i] &+ w.multiplyLazy(yl[i], modulus: b)
-                    accs[i] = v >= twoB ? v &- twoB : v
+        // Coefficient chunks keep the accumulators and the chunk of every input row in L1.
+        for start in stride(from: 0, to: n, by: Self.conversionChunk) {
+            let end = min(start + Self.conversionChunk, n)
+            for j in 0..<nb {
+                let b = aux[j].value
+                let twoB = b &<< 1
+                let tqInv = tQInvModBsk[j], qInv = qInvModBsk[j]
+                let xb = x + (level + j) * n
+                let row = out + j * n
+                for i in start..<end { accs[i] = 0 }
+                for l in 0..<level {
+                    let w = qHatModBsk[l * nb + j]
+                    let yl = y + l * n
+                    for i in start..<end {
+                        let v = accs[i] &+ w.multiplyLazy(yl[i], modulus: b)
+                        accs[i] = v >= twoB ? v &- twoB : v
+                    }
                 }
-            }
-            for i in 0..<n {
-                let acc = accs[i]
-                let u = tqInv.multiply(xb[i], modulus: b)
-                let v = qInv.multiply(acc, modulus: b)
-                row[i] = u >= v ? u &- v : u &+ b &- v
+                for i in start..<end {
+                    let acc = accs[i]
+                    let u = tqInv.multiply(xb[i], modulus: b)
+                    let v = qInv.multiply(acc, modulus: b)
+                    row[i] = u >= v ? u &- v : u &+ b &- v
+                }
             }
         }
     }
@@ -230,27 +247,30 @@ extension BFVContext {
             acc = acc >= mskP ? acc &- mskP : acc
             alpha[i] = bInvModMsk.multiply(msk.subtract(acc, xm[i]), modulus: mskP)
         }
-        for l in 0..<level {
-            let q = qs[l].value
-            let twoQ = q &<< 1
-            let bq = bModQ[l], negBq = negBModQ[l]
-            let row = out + l * n
-            for i in 0..<n { accs[i] = 0 }
-            for j in 0..<nb {
-                let w = bHatModQ[j * qCount + l]
-                let zj = z + j * n
-                for i in 0..<n {
-                    let v = accs[i] &+ w.multiplyLazy(zj[i], modulus: q)
-                    accs[i] = v >= twoQ ? v &- twoQ : v
+        for start in stride(from: 0, to: n, by: Self.conversionChunk) {
+            let end = min(start + Self.conversionChunk, n)
+            for l in 0..<level {
+                let q = qs[l].value
+                let twoQ = q &<< 1
+                let bq = bModQ[l], negBq = negBModQ[l]
+                let row = out + l * n
+                for i in start..<end { accs[i] = 0 }
+                for j in 0..<nb {
+                    let w = bHatModQ[j * qCount + l]
+                    let zj = z + j * n
+                    for i in start..<end {
+                        let v = accs[i] &+ w.multiplyLazy(zj[i], modulus: q)
+                        accs[i] = v >= twoQ ? v &- twoQ : v
+                    }
                 }
-            }
-            for i in 0..<n {
-                let acc = accs[i]
-                let a = alpha[i]
-                let correction = a > mskHalf ? bq.multiply(mskP &- a, modulus: q) : negBq.multiply(a, modulus: q)
-                var s = acc &+ correction
-                s = s >= twoQ ? s &- twoQ : s
-                row[i] = s >= q ? s &- q : s
+                for i in start..<end {
+                    let acc = accs[i]
+                    let a = alpha[i]
+                    let correction = a > mskHalf ? bq.multiply(mskP &- a, modulus: q) : negBq.multiply(a, modulus: q)
+                    var s = acc &+ correction
+                    s = s >= twoQ ? s &- twoQ : s
+                    row[i] = s >= q ? s &- q : s
+                }
             }
         }
     }

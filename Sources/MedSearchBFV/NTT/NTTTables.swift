@@ -21,6 +21,8 @@ public final class NTTTables: Sendable {
     @usableFromInline let inverseRoots: [ShoupConstant]
     /// `N^-1 mod p`.
     @usableFromInline let inverseDegree: ShoupConstant
+    /// `psi^-bitrev(1) * N^-1 mod p`: the last inverse stage's root with the `1/N` scaling folded in.
+    @usableFromInline let lastInverseRootScaled: ShoupConstant
 
     /// Builds the tables for `modulus` (prime, `= 1 mod 2N`) and degree `N`.
     public init(modulus: Modulus, degree: Int) throws(ModularError) {
@@ -43,6 +45,7 @@ public final class NTTTables: Sendable {
         forwardRoots = (0..<degree).map { modulus.shoup(powers[ModularMath.reverseBits($0, bitCount: log)]) }
         inverseRoots = (0..<degree).map { modulus.shoup(inversePowers[ModularMath.reverseBits($0, bitCount: log)]) }
         inverseDegree = modulus.shoup(nInverse)
+        lastInverseRootScaled = modulus.shoup(modulus.multiply(inverseRoots[1].value, nInverse))
     }
 
     /// Forward negacyclic NTT in place. Input values in `[0, 4p)`; output in `[0, p)`, bit-reversed order.
@@ -62,42 +65,69 @@ public final class NTTTables: Sendable {
                         let wv = w.value, wq = w.quotient
                         let x = a + (2 &* i &* t)
                         let y = x + t
-                        var j = 0
-                        while j < t {
-                            var u = x[j]
-                            u = u >= twoP ? u &- twoP : u
+                        for j in 0..<t {
+                            let u0 = x[j]
+                            let u = u0 >= twoP ? u0 &- twoP : u0
                             let v0 = y[j]
                             let q = v0.multipliedFullWidth(by: wq).high
                             let v = v0 &* wv &- q &* p
                             x[j] = u &+ v
                             y[j] = u &- v &+ twoP
-                            j &+= 1
                         }
                     }
+                } else if t == 2 {
+                    // The last two stages (t = 2, then t = 1) fused per group of four values, with the final
+                    // reduction to [0, p): one pass over the data instead of three.
+                    let half = n &>> 1
+                    for g in 0..<m {
+                        let w2 = roots[m &+ g]
+                        let r0 = roots[half &+ (g &<< 1)], r1 = roots[half &+ (g &<< 1) &+ 1]
+                        let x = a + (g &<< 2)
+                        var a0 = x[0], a1 = x[1]
+                        let a2 = x[2], a3 = x[3]
+                        a0 = a0 >= twoP ? a0 &- twoP : a0
+                        a1 = a1 >= twoP ? a1 &- twoP : a1
+                        let v2 = a2 &* w2.value &- a2.multipliedFullWidth(by: w2.quotient).high &* p
+                        let v3 = a3 &* w2.value &- a3.multipliedFullWidth(by: w2.quotient).high &* p
+                        var b0 = a0 &+ v2, b2 = a0 &- v2 &+ twoP
+                        let b1 = a1 &+ v3, b3 = a1 &- v3 &+ twoP
+                        b0 = b0 >= twoP ? b0 &- twoP : b0
+                        b2 = b2 >= twoP ? b2 &- twoP : b2
+                        let v1 = b1 &* r0.value &- b1.multipliedFullWidth(by: r0.quotient).high &* p
+                        let w3 = b3 &* r1.value &- b3.multipliedFullWidth(by: r1.quotient).high &* p
+                        var o0 = b0 &+ v1, o1 = b0 &- v1 &+ twoP
+                        var o2 = b2 &+ w3, o3 = b2 &- w3 &+ twoP
+                        o0 = o0 >= twoP ? o0 &- twoP : o0
+                        o1 = o1 >= twoP ? o1 &- twoP : o1
+                        o2 = o2 >= twoP ? o2 &- twoP : o2
+                        o3 = o3 >= twoP ? o3 &- twoP : o3
+                        x[0] = o0 >= p ? o0 &- p : o0
+                        x[1] = o1 >= p ? o1 &- p : o1
+                        x[2] = o2 >= p ? o2 &- p : o2
+                        x[3] = o3 >= p ? o3 &- p : o3
+                    }
+                    m = n // both remaining stages done
+                    continue
                 } else {
+                    // N = 2: the only stage (t = 1), fused with the final reduction to [0, p).
                     for i in 0..<m {
                         let w = roots[m &+ i]
-                        let wv = w.value, wq = w.quotient
-                        let x = a + (2 &* i &* t)
-                        let y = x + t
-                        for j in 0..<t {
-                            var u = x[j]
-                            u = u >= twoP ? u &- twoP : u
-                            let v0 = y[j]
-                            let q = v0.multipliedFullWidth(by: wq).high
-                            let v = v0 &* wv &- q &* p
-                            x[j] = u &+ v
-                            y[j] = u &- v &+ twoP
-                        }
+                        let x = a + (i &<< 1)
+                        var u = x[0]
+                        u = u >= twoP ? u &- twoP : u
+                        let v0 = x[1]
+                        let q = v0.multipliedFullWidth(by: w.quotient).high
+                        let v = v0 &* w.value &- q &* p
+                        var s = u &+ v
+                        s = s >= twoP ? s &- twoP : s
+                        x[0] = s >= p ? s &- p : s
+                        var d = u &- v &+ twoP
+                        d = d >= twoP ? d &- twoP : d
+                        x[1] = d >= p ? d &- p : d
                     }
                 }
                 m &<<= 1
             }
-        }
-        for j in 0..<n {
-            var u = a[j]
-            u = u >= twoP ? u &- twoP : u
-            a[j] = u >= p ? u &- p : u
         }
     }
 
@@ -111,7 +141,34 @@ public final class NTTTables: Sendable {
         inverseRoots.withUnsafeBufferPointer { roots in
             var t = 1
             var m = n
-            while m > 1 {
+            if n >= 8 {
+                // The first two stages (t = 1, then t = 2) fused per group of four values: one pass instead of two.
+                let half = n &>> 1, quarter = n &>> 2
+                for g in 0..<quarter {
+                    let ra = roots[half &+ (g &<< 1)], rb = roots[half &+ (g &<< 1) &+ 1], rc = roots[quarter &+ g]
+                    let x = a + (g &<< 2)
+                    let a0 = x[0], a1 = x[1], a2 = x[2], a3 = x[3]
+                    var b0 = a0 &+ a1
+                    b0 = b0 >= twoP ? b0 &- twoP : b0
+                    let d1 = a0 &- a1 &+ twoP
+                    let b1 = d1 &* ra.value &- d1.multipliedFullWidth(by: ra.quotient).high &* p
+                    var b2 = a2 &+ a3
+                    b2 = b2 >= twoP ? b2 &- twoP : b2
+                    let d3 = a2 &- a3 &+ twoP
+                    let b3 = d3 &* rb.value &- d3.multipliedFullWidth(by: rb.quotient).high &* p
+                    var c0 = b0 &+ b2
+                    x[0] = c0 >= twoP ? c0 &- twoP : c0
+                    let e2 = b0 &- b2 &+ twoP
+                    x[2] = e2 &* rc.value &- e2.multipliedFullWidth(by: rc.quotient).high &* p
+                    c0 = b1 &+ b3
+                    x[1] = c0 >= twoP ? c0 &- twoP : c0
+                    let e3 = b1 &- b3 &+ twoP
+                    x[3] = e3 &* rc.value &- e3.multipliedFullWidth(by: rc.quotient).high &* p
+                }
+                t = 4
+                m = quarter
+            }
+            while m > 2 {
                 let h = m &>> 1
                 var j1 = 0
                 for i in 0..<h {
@@ -134,12 +191,21 @@ public final class NTTTables: Sendable {
                 m = h
             }
         }
+        // Last stage (one root) with the 1/N scaling folded into both outputs.
         let nv = inverseDegree.value, nq = inverseDegree.quotient
-        for j in 0..<n {
-            let x = a[j]
-            let q = x.multipliedFullWidth(by: nq).high
-            let r = x &* nv &- q &* p
-            a[j] = r >= p ? r &- p : r
+        let lv = lastInverseRootScaled.value, lq = lastInverseRootScaled.quotient
+        let half = n &>> 1
+        let x = a, y = a + half
+        for j in 0..<half {
+            let u = x[j], v = y[j]
+            let s = u &+ v
+            let qs = s.multipliedFullWidth(by: nq).high
+            let rs = s &* nv &- qs &* p
+            x[j] = rs >= p ? rs &- p : rs
+            let d = u &- v &+ twoP
+            let qd = d.multipliedFullWidth(by: lq).high
+            let rd = d &* lv &- qd &* p
+            y[j] = rd >= p ? rd &- p : rd
         }
     }
 

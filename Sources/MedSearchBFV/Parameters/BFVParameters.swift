@@ -98,6 +98,11 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
 
     /// N = 4096, q = 55 + 54 bits (109 <= 109), t = 65537. 128-bit secure; the Hamming-search default.
     public static let n4096 = make("n4096", degree: 4096, bits: [55, 54])
+    /// N = 4096, q = one 59-bit prime (59 <= 109), t = 65537. 128-bit secure (with a wide margin). Enough for
+    /// depth-1 circuits such as the encrypted Hamming search with an unscaled multiplier
+    /// (``BFVContext/multiply(_:by:rerandomizingWith:using:)``), not for a BEHZ multiplication followed by more
+    /// work. The Hamming-search default: every product costs one limb.
+    public static let n4096single = make("n4096single", degree: 4096, bits: [59])
     /// N = 8192, q = 3 x 55 bits (165 <= 218), t = 65537. 128-bit secure.
     public static let n8192 = make("n8192", degree: 8192, bits: [55, 55, 55])
     /// N = 16384, q = 8 x 54 bits (432 <= 438), t = 65537. 128-bit secure.
@@ -110,7 +115,7 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     public static let insecureN1024 = make("insecureN1024", degree: 1024, bits: [55, 54])
 
     /// Every named set.
-    public static let all: [BFVParameters] = [n4096, n8192, n16384, insecureN256, insecureN512, insecureN1024]
+    public static let all: [BFVParameters] = [n4096, n4096single, n8192, n16384, insecureN256, insecureN512, insecureN1024]
 
     /// The named set called `name`.
     public static func named(_ name: String) throws(BFVError) -> BFVParameters {

@@ -20,6 +20,18 @@ public struct PolyRq: Sendable, Equatable {
         data = [UInt64](repeating: 0, count: degree * limbCount)
     }
 
+    /// A polynomial whose residues are written by `initializer` (every one of the `degree * limbCount` values must
+    /// be set): skips the zero fill of ``init(degree:limbCount:)`` for buffers that are overwritten at once.
+    @inlinable
+    public init(degree: Int, limbCount: Int, initializingWith initializer: (UnsafeMutablePointer<UInt64>) -> Void) {
+        self.degree = degree
+        let count = degree * limbCount
+        data = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initializer(buffer.baseAddress!)
+            initialized = count
+        }
+    }
+
     /// A polynomial over existing residues (`data.count` a multiple of `degree`).
     public init(degree: Int, data: [UInt64]) {
         precondition(degree > 0 && data.count % degree == 0, "residue count must be a multiple of the degree")

@@ -166,25 +166,43 @@ public struct FNNC1Search: Sendable {
         }
         var entries = [FNNResultEntry]()
         var masked = [PaillierCiphertext]()
+        var sharedVectors: [[UInt64]] = []
+        var paillierVectors: [[PaillierCiphertext]] = []
         var generator = SystemRandomNumberGenerator()
         for slot in winners {
             let record = database.records[slots[slot]]!
-            switch parameters.backend {
-            case .shared:
+            let seed = query.wantsVectors ? FNNVectorHandover.freshSeed() : []
+            switch record.payload {
+            case let .shared(row, _):
                 entries.append(FNNResultEntry(id: record.id, sealedLabel: record.sealedLabel,
-                                              mask: 0 &- distanceShares[slot]!))
-            case .paillier:
+                                              mask: 0 &- distanceShares[slot]!, vectorMaskSeed: seed))
+                if query.wantsVectors {
+                    sharedVectors.append(FNNVectorHandover.maskShared(row: row, seed: seed, dimension: parameters.dimension))
+                }
+            case let .paillier(_, packed, _, _):
                 let pk = database.setup.publicKey!
                 let mask = UInt128.random(in: 0..<(UInt128(1) << 120), using: &generator)
                 let scaled = pk.multiply(encryptedDistances[slot]!, byScalar: BigInt(parameters.dimension))
                 masked.append(pk.add(scaled, plaintext: FNNPaillierMath.big(mask)))
-                entries.append(FNNResultEntry(id: record.id, sealedLabel: record.sealedLabel, mask: mask))
+                entries.append(FNNResultEntry(id: record.id, sealedLabel: record.sealedLabel, mask: mask,
+                                              vectorMaskSeed: seed))
+                if query.wantsVectors {
+                    paillierVectors.append(FNNVectorHandover.maskPaillier(packed: packed, seed: seed, publicKey: pk))
+                }
             }
+        }
+        let vectors: FNNVectorsForC2
+        if !query.wantsVectors {
+            vectors = .none
+        } else if parameters.backend == .shared {
+            vectors = .shared(sharedVectors)
+        } else {
+            vectors = .paillier(paillierVectors)
         }
         result = FNNC1Result(queryID: queryID, entries: entries, recordCount: slots.count,
                              rejected: slots.count - computedSlots.count)
         phase = .finishSent
-        return .finish(queryID: queryID, masked: masked)
+        return .finish(queryID: queryID, masked: masked, vectors: vectors)
     }
 
     // MARK: shared back end

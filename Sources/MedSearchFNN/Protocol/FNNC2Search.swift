@@ -129,18 +129,20 @@ public struct FNNC2Search: Sendable {
             let keys = try openBlinded(values, slots: slots, rowIndex: 3)
             try scheduler!.record(slots: slots, keys: keys)
             return try nextRequest()
-        case let (.finish(_, masked), .awaitingFinish):
+        case let (.finish(_, masked, vectors), .awaitingFinish):
             let winners = scheduler!.winners
             switch parameters.backend {
             case .shared:
                 guard masked.isEmpty else { throw .malformed("unexpected ciphertexts") }
-                handover = FNNC2Handover(queryID: queryID, masked: winners.map { distanceShares[$0]! })
+                handover = FNNC2Handover(queryID: queryID, masked: winners.map { distanceShares[$0]! },
+                                         vectors: try sharedVectors(vectors, winners: winners))
             case .paillier:
                 guard masked.count == winners.count else { throw .malformed("one masked distance per winner expected") }
                 let sk = setup.secretKey!
                 var values = [UInt128]()
                 for ciphertext in masked { values.append(try FNNPaillierMath.word(sk.decrypt(ciphertext))) }
-                handover = FNNC2Handover(queryID: queryID, masked: values)
+                handover = FNNC2Handover(queryID: queryID, masked: values,
+                                         vectors: try paillierVectors(vectors, winners: winners))
             }
             phase = .done
             return .finished(queryID: queryID)
@@ -201,6 +203,44 @@ public struct FNNC2Search: Sendable {
         var out = [BigInt]()
         for result in results { out.append(contentsOf: try result.get()) }
         return out
+    }
+
+    // MARK: vector hand-over
+
+    /// Shared back end: adds C2's row mask to C1's masked winner rows (`x + r`, uniformly random to C2).
+    private func sharedVectors(_ vectors: FNNVectorsForC2, winners: [Int]) throws(FNNError) -> FNNMaskedVectors? {
+        switch vectors {
+        case .none: return nil
+        case .paillier: throw .backendMismatch(expected: "shared", found: "paillier")
+        case let .shared(rows):
+            let d = parameters.dimension
+            guard rows.count == winners.count, rows.allSatisfy({ $0.count == d }) else {
+                throw .malformed("one masked vector of \(d) coordinates per winner expected")
+            }
+            let key = setup.rowMaskKey!
+            return .shared(zip(winners, rows).map { slot, row in
+                FNNVectorHandover.unmaskShared(row, rowMask: rowCache.mask(id: ids[slot], key: key, dimension: d))
+            })
+        }
+    }
+
+    /// Paillier back end: decrypts C1's masked packed groups (`(P_g + R_g) mod N`, uniformly random to C2).
+    private func paillierVectors(_ vectors: FNNVectorsForC2, winners: [Int]) throws(FNNError) -> FNNMaskedVectors? {
+        switch vectors {
+        case .none: return nil
+        case .shared: throw .backendMismatch(expected: "paillier", found: "shared")
+        case let .paillier(rows):
+            let groups = layout!.packedPerRecord
+            guard rows.count == winners.count, rows.allSatisfy({ $0.count == groups }) else {
+                throw .malformed("one masked vector of \(groups) packed groups per winner expected")
+            }
+            let sk = setup.secretKey!
+            let flat = rows.flatMap { $0 }
+            let plain: [BigInt] = FNNSharedArithmetic.parallelChunks(flat.count, minimumChunk: 8) { range in
+                range.map { sk.decrypt(flat[$0]) }
+            }
+            return .paillier((0..<rows.count).map { Array(plain[($0 * groups)..<(($0 + 1) * groups)]) })
+        }
     }
 
     // MARK: shared back end

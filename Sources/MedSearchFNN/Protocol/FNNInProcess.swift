@@ -13,8 +13,10 @@ public enum FNNInProcess {
         public var rounds: Int
         /// Seconds in the lower-bound pass (start to the first candidate request).
         public var lowerBoundSeconds: Double
-        /// Seconds for the whole search (excluding query preparation).
+        /// Seconds for the whole search (excluding query preparation), including the hand-over.
         public var searchSeconds: Double
+        /// Seconds of the final hand-over step (C1 masking, C2 decrypting; the winners' vectors when asked for).
+        public var handoverSeconds: Double = 0
     }
 
     /// Runs `prepared` against C1's and C2's state.
@@ -30,19 +32,22 @@ public enum FNNInProcess {
         var (c2Search, reply) = try FNNC2Search.start(database: &c2, message: message, userShare: prepared.forC2)
         var rounds = 1
         var lowerBoundSeconds: Double?
+        var handoverStart: Date?
         while true {
             if lowerBoundSeconds == nil, case .compute = reply { lowerBoundSeconds = Date().timeIntervalSince(begin) }
             switch try search.handle(reply) {
             case let .send(next):
                 message = next
                 rounds += 1
+                if case .finish = next { handoverStart = Date() }
                 reply = try c2Search.handle(message)
             case let .finished(result):
                 let searchSeconds = Date().timeIntervalSince(begin)
                 guard let handover = c2Search.handover else { throw .unexpectedMessage("C2 has no hand-over") }
                 let hits = try user.open(result: result, handover: handover)
                 return Report(hits: hits, result: result, rounds: rounds, lowerBoundSeconds: lowerBoundSeconds ?? 0,
-                              searchSeconds: searchSeconds)
+                              searchSeconds: searchSeconds,
+                              handoverSeconds: handoverStart.map { Date().timeIntervalSince($0) } ?? 0)
             }
         }
     }

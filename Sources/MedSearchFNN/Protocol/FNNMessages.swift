@@ -1,3 +1,4 @@
+import MedSearchBigInt
 import MedSearchCore
 import MedSearchPaillier
 
@@ -34,6 +35,8 @@ public struct FNNQueryForC1: Sendable, Equatable {
     public var k: Int
     /// The back-end payload.
     public var payload: Payload
+    /// Whether the user asks for the winners' vectors (the masked hand-over of FNN's `E(m_min + r)`).
+    public var wantsVectors: Bool
 
     /// The encrypted or shared query.
     public enum Payload: Sendable, Equatable {
@@ -45,10 +48,11 @@ public struct FNNQueryForC1: Sendable, Equatable {
     }
 
     /// Creates a query message.
-    public init(queryID: FNNQueryID, k: Int, payload: Payload) {
+    public init(queryID: FNNQueryID, k: Int, payload: Payload, wantsVectors: Bool = false) {
         self.queryID = queryID
         self.k = k
         self.payload = payload
+        self.wantsVectors = wantsVectors
     }
 }
 
@@ -90,15 +94,45 @@ public enum FNNC1Message: Sendable, Equatable {
     case ssedRequest(queryID: FNNQueryID, slots: [Int], packed: [PaillierCiphertext])
     /// The blinded distance keys of `slots`.
     case distances(queryID: FNNQueryID, slots: [Int], values: FNNBlindedValues)
-    /// The masked distances of the winners for the user (Paillier: `E(T + r)`; shared: empty).
-    case finish(queryID: FNNQueryID, masked: [PaillierCiphertext])
+    /// The masked distances of the winners for the user (Paillier: `E(T + r)`; shared: empty) and, when the user
+    /// asked for them, the winners' masked vectors (``FNNVectorsForC2``).
+    case finish(queryID: FNNQueryID, masked: [PaillierCiphertext], vectors: FNNVectorsForC2)
 
     /// The query this message belongs to.
     public var queryID: FNNQueryID {
         switch self {
         case let .sharedStart(id, _, _, _, _, _, _), let .paillierStart(id, _, _, _, _, _),
-             let .lowerBounds(id, _), let .ssedRequest(id, _, _), let .distances(id, _, _), let .finish(id, _):
+             let .lowerBounds(id, _), let .ssedRequest(id, _, _), let .distances(id, _, _), let .finish(id, _, _):
             id
+        }
+    }
+}
+
+/// The winners' vectors as C1 hands them to C2, masked with fresh randomness only C1 and the user know
+/// (FNN's `E(m_min + r)`), in C2's winner order.
+public enum FNNVectorsForC2: Sendable, Equatable {
+    /// The user did not ask for vectors.
+    case none
+    /// Shared back end: per winner, `X1_j + r_j mod 2^64` (C1's masked row plus a fresh mask `r`); C2 adds its
+    /// row mask `A_id`, which gives `x_j + r_j`.
+    case shared([[UInt64]])
+    /// Paillier back end: per winner, `E(P_g + R_g)` for every packed group `P_g = sum (x_j + M) 2^(s j)` with a
+    /// fresh `R_g` uniform modulo `N`; C2 decrypts `(P_g + R_g) mod N`.
+    case paillier([[PaillierCiphertext]])
+}
+
+/// The winners' masked vectors C2 keeps for the user, in C1's result order: uniformly random to C2.
+public enum FNNMaskedVectors: Sendable, Equatable {
+    /// Shared back end: per winner, `x_j + r_j mod 2^64`.
+    case shared([[UInt64]])
+    /// Paillier back end: per winner, `(P_g + R_g) mod N` per packed group.
+    case paillier([[BigInt]])
+
+    /// The number of winners.
+    public var count: Int {
+        switch self {
+        case let .shared(rows): rows.count
+        case let .paillier(rows): rows.count
         }
     }
 }
@@ -127,12 +161,15 @@ public struct FNNResultEntry: Sendable, Equatable {
     public var sealedLabel: [UInt8]
     /// The mask the user removes from C2's hand-over value.
     public var mask: UInt128
+    /// The 32-byte seed of the mask the user removes from C2's masked vector (empty when no vector was asked for).
+    public var vectorMaskSeed: [UInt8]
 
     /// Creates an entry.
-    public init(id: UInt64, sealedLabel: [UInt8], mask: UInt128) {
+    public init(id: UInt64, sealedLabel: [UInt8], mask: UInt128, vectorMaskSeed: [UInt8] = []) {
         self.id = id
         self.sealedLabel = sealedLabel
         self.mask = mask
+        self.vectorMaskSeed = vectorMaskSeed
     }
 }
 
@@ -165,11 +202,14 @@ public struct FNNC2Handover: Sendable, Equatable {
     public var queryID: FNNQueryID
     /// `T + r` (Paillier) or C2's share of `T` (shared), per winner.
     public var masked: [UInt128]
+    /// The winners' masked vectors, when the user asked for them.
+    public var vectors: FNNMaskedVectors?
 
     /// Creates a hand-over.
-    public init(queryID: FNNQueryID, masked: [UInt128]) {
+    public init(queryID: FNNQueryID, masked: [UInt128], vectors: FNNMaskedVectors? = nil) {
         self.queryID = queryID
         self.masked = masked
+        self.vectors = vectors
     }
 }
 
@@ -181,12 +221,15 @@ public struct FNNSearchHit: Sendable, Equatable {
     public var label: String
     /// The exact squared Euclidean distance.
     public var squaredDistance: Int64
+    /// The record's vector, recovered from the masked hand-over (nil unless the query asked for vectors).
+    public var vector: [Int64]?
 
     /// Creates a hit.
-    public init(id: UInt64, label: String, squaredDistance: Int64) {
+    public init(id: UInt64, label: String, squaredDistance: Int64, vector: [Int64]? = nil) {
         self.id = id
         self.label = label
         self.squaredDistance = squaredDistance
+        self.vector = vector
     }
 
     /// The hit as a ``FNNNeighbor``.

@@ -117,8 +117,17 @@ public enum FNNWire {
             w.bytes.write(UInt8(4)); w.id(id); w.ints(slots); w.ciphertexts(packed)
         case let .distances(id, slots, values):
             w.bytes.write(UInt8(5)); w.id(id); w.ints(slots); writeBlinded(values, &w)
-        case let .finish(id, masked):
+        case let .finish(id, masked, vectors):
             w.bytes.write(UInt8(6)); w.id(id); w.ciphertexts(masked)
+            switch vectors {
+            case .none: break
+            case let .shared(rows):
+                w.bytes.write(UInt8(1)); w.int(rows.count)
+                for row in rows { w.bytes.writeArray(row) }
+            case let .paillier(rows):
+                w.bytes.write(UInt8(2)); w.int(rows.count)
+                for row in rows { w.ciphertexts(row) }
+            }
         }
         return w.bytes.bytes
     }
@@ -152,11 +161,32 @@ public enum FNNWire {
         case 3: message = .lowerBounds(queryID: try r.id(), values: try readBlinded(&r))
         case 4: message = .ssedRequest(queryID: try r.id(), slots: try r.ints(), packed: try r.ciphertexts())
         case 5: message = .distances(queryID: try r.id(), slots: try r.ints(), values: try readBlinded(&r))
-        case 6: message = .finish(queryID: try r.id(), masked: try r.ciphertexts())
+        case 6: message = .finish(queryID: try r.id(), masked: try r.ciphertexts(), vectors: try readVectorsForC2(&r))
         case let other: throw .malformed("unknown C1 message \(other)")
         }
         try r.end()
         return message
+    }
+
+    /// The optional trailing vector section of a finish message (absent: no vectors).
+    private static func readVectorsForC2(_ r: inout Reader) throws(FNNError) -> FNNVectorsForC2 {
+        guard r.bytes.remaining > 0 else { return .none }
+        let form = try r.u8()
+        let count = try r.int()
+        guard count <= 1 << 20 else { throw .malformed("too many masked vectors") }
+        switch form {
+        case 1:
+            var rows = [[UInt64]]()
+            for _ in 0..<count {
+                rows.append(try r.wrap { try r.bytes.readArray(of: UInt64.self, maxCount: FNNWire.maxElements) })
+            }
+            return .shared(rows)
+        case 2:
+            var rows = [[PaillierCiphertext]]()
+            for _ in 0..<count { rows.append(try r.ciphertexts()) }
+            return .paillier(rows)
+        case let other: throw .malformed("unknown masked vector form \(other)")
+        }
     }
 
     /// Encodes a C2-to-C1 message.
@@ -208,6 +238,7 @@ public enum FNNWire {
         case let .paillier(coordinates, packed, sum, root):
             w.bytes.write(UInt8(2)); w.ciphertexts(coordinates); w.ciphertexts(packed); w.ciphertext(sum); w.ciphertext(root)
         }
+        if query.wantsVectors { w.bytes.write(UInt8(1)) }
         return w.bytes.bytes
     }
 
@@ -223,8 +254,15 @@ public enum FNNWire {
                                 root: try r.ciphertext())
         case let other: throw .malformed("unknown query payload \(other)")
         }
+        // Optional trailing flag: 1 = the user asks for the winners' vectors.
+        var wantsVectors = false
+        if r.bytes.remaining > 0 {
+            let flag = try r.u8()
+            guard flag == 1 else { throw .malformed("unknown query flag \(flag)") }
+            wantsVectors = true
+        }
         try r.end()
-        return FNNQueryForC1(queryID: id, k: k, payload: payload)
+        return FNNQueryForC1(queryID: id, k: k, payload: payload, wantsVectors: wantsVectors)
     }
 
     /// Encodes the user's share for C2.
@@ -250,6 +288,10 @@ public enum FNNWire {
         for entry in result.entries {
             w.bytes.write(entry.id); w.bytes.writeBytes(entry.sealedLabel); w.bytes.writeWord(entry.mask)
         }
+        // Optional trailing section: the vector mask seeds, one per entry.
+        if result.entries.contains(where: { !$0.vectorMaskSeed.isEmpty }) {
+            for entry in result.entries { w.bytes.writeBytes(entry.vectorMaskSeed) }
+        }
         return w.bytes.bytes
     }
 
@@ -264,6 +306,13 @@ public enum FNNWire {
             let mask = try r.wrap { try r.bytes.readWord() }
             out.append(FNNResultEntry(id: recordID, sealedLabel: label, mask: mask))
         }
+        if r.bytes.remaining > 0 {
+            for index in out.indices {
+                let seed = try r.raw()
+                guard seed.count == 32 else { throw .malformed("vector mask seeds are 32 bytes") }
+                out[index].vectorMaskSeed = seed
+            }
+        }
         try r.end()
         return FNNC1Result(queryID: id, entries: out, recordCount: count, rejected: rejected)
     }
@@ -272,6 +321,19 @@ public enum FNNWire {
     public static func encode(_ handover: FNNC2Handover) -> [UInt8] {
         var w = Writer(kind: .handover, publicKey: nil)
         w.id(handover.queryID); w.words(handover.masked)
+        // Optional trailing section: the masked vectors.
+        switch handover.vectors {
+        case nil: break
+        case let .shared(rows)?:
+            w.bytes.write(UInt8(1)); w.int(rows.count)
+            for row in rows { w.bytes.writeArray(row) }
+        case let .paillier(rows)?:
+            w.bytes.write(UInt8(2)); w.int(rows.count)
+            for row in rows {
+                w.int(row.count)
+                for value in row { w.bytes.writeBytes(value.magnitudeBytes()) }
+            }
+        }
         return w.bytes.bytes
     }
 
@@ -279,8 +341,39 @@ public enum FNNWire {
     public static func decodeHandover(_ bytes: [UInt8]) throws(FNNError) -> FNNC2Handover {
         var r = try Reader(bytes, kind: .handover, publicKey: nil)
         let id = try r.id(), masked = try r.words()
+        var vectors: FNNMaskedVectors?
+        if r.bytes.remaining > 0 {
+            let form = try r.u8(), count = try r.int()
+            guard count == masked.count else { throw .malformed("one masked vector per winner expected") }
+            switch form {
+            case 1:
+                var rows = [[UInt64]]()
+                for _ in 0..<count {
+                    rows.append(try r.wrap { try r.bytes.readArray(of: UInt64.self, maxCount: FNNWire.maxElements) })
+                }
+                vectors = .shared(rows)
+            case 2:
+                var rows = [[BigInt]]()
+                for _ in 0..<count {
+                    let groups = try r.int()
+                    // Each group takes at least its 4-byte length prefix.
+                    guard groups <= FNNWire.maxElements, r.bytes.remaining >= groups * 4 else {
+                        throw .malformed("masked vector group count does not match the data")
+                    }
+                    var row = [BigInt]()
+                    row.reserveCapacity(groups)
+                    for _ in 0..<groups {
+                        let raw = try r.wrap { try r.bytes.readBytes(maxLength: 1024) }
+                        row.append(BigInt(magnitudeBytes: raw))
+                    }
+                    rows.append(row)
+                }
+                vectors = .paillier(rows)
+            case let other: throw .malformed("unknown masked vector form \(other)")
+            }
+        }
         try r.end()
-        return FNNC2Handover(queryID: id, masked: masked)
+        return FNNC2Handover(queryID: id, masked: masked, vectors: vectors)
     }
 
     // MARK: owner uploads

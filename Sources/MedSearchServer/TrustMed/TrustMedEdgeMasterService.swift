@@ -9,6 +9,7 @@ import Synchronization
 /// - `POST /trustmed/v1/upload` (owner): ``UploadRequest`` -> ``UploadResponse``;
 /// - `POST /trustmed/v1/search` (owner, user, web): ``SearchRequest`` -> ``SearchResponse``;
 /// - `POST /trustmed/v1/fetch` (owner, user, web): ``FetchRequest`` -> ``FetchResponse``;
+/// - `POST /trustmed/v1/delete` (owner, admin): ``DeleteRequest`` -> ``DeleteReport``;
 /// - `POST /trustmed/v1/reshare` (admin, owner): ``ReshareRequest`` -> ``ReshareReport``;
 /// - `GET /trustmed/v1/status` (owner, user, admin, web): JSON ``TrustMedEdgeMasterService/Status``.
 public enum TrustMedEdgeMasterService {
@@ -56,6 +57,15 @@ public enum TrustMedEdgeMasterService {
             if let nodeListURL { try nodeList.write(to: nodeListURL) }
         }
 
+        /// Retries queued share deletions (shares of deleted records on nodes that were down) every `interval`
+        /// until the task is cancelled; run it beside the server.
+        public func purgeLoop(interval: Duration = .seconds(60)) async {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: interval) } catch { return }
+                _ = try? await master.purgePendingShareDeletions()
+            }
+        }
+
         /// The node list in force.
         public var currentNodeList: TrustMedNodeList { nodeList.withLock { $0 } }
 
@@ -99,6 +109,13 @@ public enum TrustMedEdgeMasterService {
             let body = try await request.bodyBytes(limit: 1 << 20)
             return .binary(try await TrustMedHTTP.mapped {
                 try await master.fetch(try FetchRequest(serialized: body)).serialized()
+            })
+        }
+        api.post("delete") { request, context -> Response in
+            try context.require(.owner, .admin)
+            let body = try await request.bodyBytes(limit: 1 << 20)
+            return .binary(try await TrustMedHTTP.mapped {
+                try await master.delete(try DeleteRequest(serialized: body)).serialized()
             })
         }
         api.post("reshare") { request, context -> Response in

@@ -55,6 +55,22 @@ public struct TrustMedMasterMetadata: TrustMedMetadataStore {
 
     public func deleteBlockIfUnused(_ blockID: String) async throws { try await database.deleteBlockIfUnused(blockID) }
 
+    public func deleteRecord(_ recordID: String) async throws -> StoredRecord? {
+        try await database.deleteRecord(recordID).map(Self.engineRecord)
+    }
+
+    public func enqueueShareDeletions(_ placements: [SharePlacement]) async throws {
+        try await database.enqueueShareDeletions(placements.map { .init(nodeIndex: $0.nodeIndex, shareID: $0.shareID) })
+    }
+
+    public func pendingShareDeletions(limit: Int) async throws -> [SharePlacement] {
+        try await database.pendingShareDeletions(limit: limit).map { SharePlacement(nodeIndex: $0.nodeIndex, shareID: $0.shareID) }
+    }
+
+    public func completeShareDeletions(_ placements: [SharePlacement]) async throws {
+        try await database.completeShareDeletions(placements.map { .init(nodeIndex: $0.nodeIndex, shareID: $0.shareID) })
+    }
+
     private static func engineRecord(_ record: TrustMedMasterDatabase.Record) -> StoredRecord {
         StoredRecord(recordID: record.recordID, blockID: record.blockID, slot: record.slot, contentTag: record.contentTag,
                      manifest: record.manifest,

@@ -85,6 +85,14 @@ public struct TrustMedMasterDatabase: Sendable {
                 t.column("shareBytes", .integer).notNull()
             }
         }
+        migrator.registerMigration("trustmed-master-v2-deletions") { db in
+            // Shares to delete on the nodes (deleted records, orphaned or replaced shares) until a node confirms.
+            try db.create(table: "pendingShareDeletion") { t in
+                t.column("nodeIndex", .integer).notNull()
+                t.column("shareID", .text).notNull()
+                t.primaryKey(["nodeIndex", "shareID"])
+            }
+        }
         return migrator
     }
 
@@ -191,6 +199,49 @@ public struct TrustMedMasterDatabase: Sendable {
         try await writer.write { db in
             try db.execute(sql: "DELETE FROM block WHERE id = ? AND NOT EXISTS (SELECT 1 FROM record WHERE blockID = ?)",
                            arguments: [blockID, blockID])
+        }
+    }
+
+    /// Removes a record and queues its shares for deletion, in one transaction; returns the removed record.
+    public func deleteRecord(_ recordID: String) async throws -> Record? {
+        try await writer.write { db in
+            guard let record = try Row.fetchOne(db, sql: "SELECT * FROM record WHERE recordID = ?",
+                                                arguments: [recordID]).map(Self.decode) else { return nil }
+            try db.execute(sql: "DELETE FROM record WHERE recordID = ?", arguments: [recordID])
+            try Self.enqueue(record.placements, in: db)
+            return record
+        }
+    }
+
+    /// Queues share deletions.
+    public func enqueueShareDeletions(_ placements: [Placement]) async throws {
+        guard !placements.isEmpty else { return }
+        try await writer.write { db in try Self.enqueue(placements, in: db) }
+    }
+
+    /// Queued share deletions, at most `limit`, ordered by node and share id.
+    public func pendingShareDeletions(limit: Int) async throws -> [Placement] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT nodeIndex, shareID FROM pendingShareDeletion ORDER BY nodeIndex, shareID LIMIT ?",
+                             arguments: [max(0, limit)]).map { Placement(nodeIndex: $0["nodeIndex"], shareID: $0["shareID"]) }
+        }
+    }
+
+    /// Removes confirmed share deletions from the queue.
+    public func completeShareDeletions(_ placements: [Placement]) async throws {
+        guard !placements.isEmpty else { return }
+        try await writer.write { db in
+            for placement in placements {
+                try db.execute(sql: "DELETE FROM pendingShareDeletion WHERE nodeIndex = ? AND shareID = ?",
+                               arguments: [placement.nodeIndex, placement.shareID])
+            }
+        }
+    }
+
+    private static func enqueue(_ placements: [Placement], in db: Database) throws {
+        for placement in placements {
+            try db.execute(sql: "INSERT OR IGNORE INTO pendingShareDeletion (nodeIndex, shareID) VALUES (?, ?)",
+                           arguments: [placement.nodeIndex, placement.shareID])
         }
     }
 

@@ -1,6 +1,7 @@
 import MedSearchBFV
 import MedSearchCore
 import MedSearchHESearch
+import Synchronization
 
 /// The client side's homomorphic key holder on MedSearchHESearch (BFV, coefficient encoding, `N/l` hashcodes
 /// per ciphertext, one ciphertext multiplication per ciphertext, distances masked so only they decrypt).
@@ -104,11 +105,17 @@ public struct BFVHammingKeyHolder: TrustMedKeyHolder {
 }
 
 /// The edge master's evaluator on MedSearchHESearch: evaluates encrypted Hamming distances of a block with
-/// public material only.
-public struct BFVHammingEvaluator: TrustMedEvaluator {
+/// public material only. Responses are re-randomised with the client's public key (HESearch's evaluation key), and
+/// stored blocks are kept decoded and in NTT form between queries (``distances(query:block:blockID:)``).
+public final class BFVHammingEvaluator: TrustMedEvaluator {
     /// The search configuration read from the registration.
     public let configuration: HammingSearchConfiguration
     private let server: HammingSearchServer
+    /// Prepared blocks by block id (with the byte count as a consistency check and the live slots they were
+    /// prepared for), bounded in total size.
+    private let prepared = Mutex<[String: (size: Int, liveSlots: [Int], database: PreparedHammingDatabase)]>([:])
+    /// The most block bytes kept prepared (the NTT form takes about as much again).
+    public static let preparedCacheLimitBytes = 1 << 30
 
     /// Builds the evaluator from a client's registration.
     public init(registration: KeyRegistration) throws(TrustMedError) {
@@ -117,11 +124,11 @@ public struct BFVHammingEvaluator: TrustMedEvaluator {
             try reader.readHeader(magic: BFVHammingKeyHolder.magic, supportedVersions: 1...1)
             let name = try reader.readString(maxLength: 64)
             let bits = Int(try reader.read(UInt32.self))
-            _ = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
+            let evaluationKey = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
             try reader.expectEnd()
             guard bits == registration.hashBits else { throw TrustMedError.invalidParameter("hash bits differ from the keys'") }
             configuration = try BFVHammingKeyHolder.configuration(parameterSet: name, hashBits: bits)
-            server = try HammingSearchServer(configuration: configuration)
+            server = try HammingSearchServer(configuration: configuration, evaluationKeyBytes: evaluationKey)
         } catch let error as TrustMedError {
             throw error
         } catch let error as WireError {
@@ -139,4 +146,38 @@ public struct BFVHammingEvaluator: TrustMedEvaluator {
             throw .homomorphic("evaluating a block: \(error)")
         }
     }
+
+    public func distances(query: [UInt8], block: [UInt8], blockID: String, liveSlots: [Int]) async throws(TrustMedError) -> [UInt8] {
+        do {
+            let cached = prepared.withLock { $0[blockID] }
+            let database: PreparedHammingDatabase
+            if let cached, cached.size == block.count, cached.liveSlots == liveSlots {
+                database = cached.database
+            } else {
+                var decoded = try EncryptedHammingDatabase(serialized: block, configuration: configuration)
+                // Deleted records' positions are masked out of every response (their blocks dropped when empty).
+                let live = Set(liveSlots.map(UInt64.init))
+                decoded.remove(ids: Set(decoded.ids).subtracting(live))
+                guard !decoded.ids.isEmpty else {
+                    throw TrustMedError.invalidParameter("no live slot in block \(blockID)")
+                }
+                database = try await server.prepare(decoded)
+                prepared.withLock { cache in
+                    var total = cache.values.reduce(0) { $0 + $1.size }
+                    while total + block.count > Self.preparedCacheLimitBytes, let victim = cache.keys.first {
+                        total -= cache.removeValue(forKey: victim)!.size
+                    }
+                    cache[blockID] = (block.count, liveSlots, database)
+                }
+            }
+            return try await server.evaluate(queryBytes: query, prepared: database)
+        } catch let error as TrustMedError {
+            throw error
+        } catch {
+            throw .homomorphic("evaluating a block: \(error)")
+        }
+    }
+
+    /// Drops a block's prepared form (after the block was deleted).
+    public func forget(blockID: String) { _ = prepared.withLock { $0.removeValue(forKey: blockID) } }
 }

@@ -26,4 +26,16 @@ public protocol TrustMedKeyHolder: Sendable {
 public protocol TrustMedEvaluator: Sendable {
     /// The encrypted Hamming distances between an encrypted query and every hashcode of an encrypted block.
     func distances(query: [UInt8], block: [UInt8]) async throws(TrustMedError) -> [UInt8]
+    /// The encrypted distances of the live slots `liveSlots` of a stored block with a stable id (its bytes never
+    /// change under that id). Evaluators leave every other slot (deleted records) out of the result, so its
+    /// distance cannot be decrypted even by the key holder, and may cache the block's decoded, precomputed form
+    /// between queries.
+    func distances(query: [UInt8], block: [UInt8], blockID: String, liveSlots: [Int]) async throws(TrustMedError) -> [UInt8]
+}
+
+extension TrustMedEvaluator {
+    /// Default: every slot evaluated, no caching.
+    public func distances(query: [UInt8], block: [UInt8], blockID: String, liveSlots: [Int]) async throws(TrustMedError) -> [UInt8] {
+        try await distances(query: query, block: block)
+    }
 }

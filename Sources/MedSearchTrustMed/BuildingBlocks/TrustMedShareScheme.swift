@@ -10,4 +10,15 @@ public protocol TrustMedShareScheme: Sendable {
     func verifiedIndex(of share: [UInt8], manifest: [UInt8]) -> Int?
     /// Rebuilds the secret from at least `threshold` verified shares.
     func combine(_ shares: [[UInt8]], manifest: [UInt8]) throws(TrustMedError) -> [UInt8]
+    /// Regenerates share `index` (0-based) from at least `threshold` other verified shares, byte-identical to
+    /// the original (so the manifest stays valid). Schemes that cannot throw ``TrustMedError/sharing(_:)``;
+    /// the master then re-splits the whole image instead.
+    func regenerate(index: Int, from shares: [[UInt8]], manifest: [UInt8]) throws(TrustMedError) -> [UInt8]
+}
+
+extension TrustMedShareScheme {
+    /// Default: regeneration unsupported (the master falls back to re-splitting).
+    public func regenerate(index: Int, from shares: [[UInt8]], manifest: [UInt8]) throws(TrustMedError) -> [UInt8] {
+        throw .sharing("this sharing scheme cannot regenerate a single share")
+    }
 }

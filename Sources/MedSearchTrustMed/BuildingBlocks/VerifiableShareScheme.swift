@@ -55,4 +55,11 @@ public struct VerifiableShareScheme: TrustMedShareScheme {
             throw .sharing(error.description)
         }
     }
+
+    public func regenerate(index: Int, from shares: [[UInt8]], manifest: [UInt8]) throws(TrustMedError) -> [UInt8] {
+        let parsed: ShareManifest
+        do { parsed = try ShareManifest(serialized: manifest) } catch { throw .sharing(error.description) }
+        guard parsed.isValidSignature(for: signingKey.publicKey) else { throw .sharing("the manifest signature does not verify") }
+        return try ShareRegeneration.regenerate(index: index + 1, from: shares, manifest: parsed)
+    }
 }

@@ -10,15 +10,11 @@ public struct FetchRequest: TrustMedMessage, Equatable {
     public init(recordIDs: [String]) { self.recordIDs = recordIDs }
 
     public func encodeBody(into writer: inout ByteWriter) {
-        writer.write(UInt32(recordIDs.count))
-        for id in recordIDs { writer.writeString(id) }
+        writer.writeRecordIDs(recordIDs)
     }
 
     public init(body reader: inout ByteReader) throws(WireError) {
-        let count = try reader.readCount(limit: TrustMedLimits.maxRecordsPerFetch)
-        var ids = [String]()
-        for _ in 0..<count { ids.append(try reader.readRecordID()) }
-        recordIDs = ids
+        recordIDs = try reader.readRecordIDs(limit: TrustMedLimits.maxRecordsPerFetch)
     }
 }
 

@@ -53,6 +53,14 @@ extension TrustMedMessage {
     }
 }
 
+extension ByteWriter {
+    /// Writes a list of record ids: a 32-bit count, then each id as a string.
+    mutating func writeRecordIDs(_ ids: [String]) {
+        write(UInt32(ids.count))
+        for id in ids { writeString(id) }
+    }
+}
+
 extension ByteReader {
     /// Reads a record id and checks its alphabet and length.
     mutating func readRecordID() throws(WireError) -> String {
@@ -60,6 +68,15 @@ extension ByteReader {
         let id = try readString(maxLength: TrustMedLimits.maxRecordIDLength)
         guard RecordID.isValid(id) else { throw .invalidValue(offset: start, reason: "record id") }
         return id
+    }
+
+    /// Reads a list of record ids written by ``ByteWriter/writeRecordIDs(_:)``, at most `limit` of them.
+    mutating func readRecordIDs(limit: Int) throws(WireError) -> [String] {
+        let count = try readCount(limit: limit)
+        var ids = [String]()
+        ids.reserveCapacity(count)
+        for _ in 0..<count { ids.append(try readRecordID()) }
+        return ids
     }
 
     /// Reads a count and checks it against a limit.

@@ -199,16 +199,85 @@ public final class EdgeMaster: Sendable {
         }
     }
 
-    /// Deletes shares, best effort (a node that is down keeps an orphan share that no record refers to).
+    /// Deletes shares that no record refers to any more: queues them first (so a node that is down gets them
+    /// deleted on a later call), then deletes them on the nodes and removes the confirmed ones from the queue.
     private func deleteShares(_ placements: [SharePlacement]) async {
-        await withTaskGroup(of: Void.self) { group in
+        guard !placements.isEmpty else { return }
+        if (try? await metadata.enqueueShareDeletions(placements)) == nil {
+            // Without the queue, still try once.
+            _ = await deleteOnNodes(placements)
+            return
+        }
+        let done = await deleteOnNodes(placements)
+        try? await metadata.completeShareDeletions(done)
+    }
+
+    /// Deletes shares on their nodes concurrently (each bounded by the node timeout, one retry); returns the
+    /// placements whose node confirmed (deleting an absent share counts: node deletes are idempotent).
+    private func deleteOnNodes(_ placements: [SharePlacement]) async -> [SharePlacement] {
+        await withTaskGroup(of: SharePlacement?.self) { group in
+            var running = 0
+            var done = [SharePlacement]()
             for placement in placements {
+                if running >= 32, let finished = await group.next() {
+                    running -= 1
+                    if let finished { done.append(finished) }
+                }
+                running += 1
                 group.addTask {
-                    try? await self.withDeadline { try await self.nodes.deleteShare(node: placement.nodeIndex,
-                                                                                   shareID: placement.shareID) }
+                    // One retry: the first call to a node that restarted can fail on its stale pooled connection.
+                    for _ in 0..<2 {
+                        if (try? await self.withDeadline({ try await self.nodes.deleteShare(node: placement.nodeIndex,
+                                                                                            shareID: placement.shareID) })) != nil {
+                            return placement
+                        }
+                    }
+                    return nil
                 }
             }
+            for await finished in group { if let finished { done.append(finished) } }
+            return done
         }
+    }
+
+    // MARK: delete
+
+    /// Deletes records: each record row (and with it its slot in the encrypted hashcode block) is removed from
+    /// the metadata database in one transaction that also queues its n shares for deletion, so a deleted record
+    /// is never returned by a search or a fetch again, even if the nodes are down. Then the queued share
+    /// deletions (of these records and any left over from earlier calls) are sent to the nodes; a node that is
+    /// unreachable keeps its stale share until a later delete or re-sharing call reaches it. A block whose
+    /// records are all deleted is dropped. Retry-safe: deleting an absent record reports `notFound`.
+    public func delete(_ request: DeleteRequest) async throws(TrustMedError) -> DeleteReport {
+        var outcomes = [DeleteReport.Outcome]()
+        for id in request.recordIDs {
+            if let record = try await store({ try await metadata.deleteRecord(id) }) {
+                try? await metadata.deleteBlockIfUnused(record.blockID)
+                outcomes.append(.init(recordID: id, status: .deleted))
+            } else {
+                outcomes.append(.init(recordID: id, status: .notFound))
+            }
+        }
+        let (deleted, pending) = try await purgePendingShareDeletions()
+        return DeleteReport(outcomes: outcomes, sharesDeleted: deleted, sharesPending: pending)
+    }
+
+    /// Sends every queued share deletion to its node; returns how many were confirmed and how many remain
+    /// queued (their node is unreachable).
+    @discardableResult
+    public func purgePendingShareDeletions() async throws(TrustMedError) -> (deleted: Int, pending: Int) {
+        var deleted = 0, failed = Set<SharePlacement>()
+        while true {
+            let batch = try await store { try await metadata.pendingShareDeletions(limit: 512 + failed.count) }
+                .filter { !failed.contains($0) }
+            if batch.isEmpty { break }
+            let done = await deleteOnNodes(batch)
+            try await store { try await metadata.completeShareDeletions(done) }
+            deleted += done.count
+            failed.formUnion(Set(batch).subtracting(done))
+            if batch.count < 512 { break }
+        }
+        return (deleted, failed.count)
     }
 
     // MARK: search
@@ -219,20 +288,18 @@ public final class EdgeMaster: Sendable {
         let evaluator = try evaluator(for: registration)
         let blocks = try await store { try await metadata.searchableBlocks() }
         let query = request.encryptedQuery
+        // Child tasks call non-throwing helpers that return a Result (a `do throws(E)` block returning from inside a
+        // task-group closure lost its results in a release build).
         let results: [Result<[UInt8], TrustMedError>] = await withTaskGroup(of: (Int, Result<[UInt8], TrustMedError>).self) { group in
             for (index, entry) in blocks.enumerated() {
-                let ciphertext = entry.block.ciphertext
+                let ciphertext = entry.block.ciphertext, blockID = entry.block.id, live = entry.entries.map(\.slot)
                 group.addTask {
-                    do throws(TrustMedError) {
-                        return (index, .success(try await evaluator.distances(query: query, block: ciphertext)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
+                    (index, await Self.evaluate(evaluator, query: query, block: ciphertext, blockID: blockID, liveSlots: live))
                 }
             }
-            var results = [Result<[UInt8], TrustMedError>](repeating: .failure(.homomorphic("not evaluated")), count: blocks.count)
-            for await (index, result) in group { results[index] = result }
-            return results
+            var byIndex = [Int: Result<[UInt8], TrustMedError>]()
+            while let (index, result) = await group.next() { byIndex[index] = result }
+            return (0..<blocks.count).map { byIndex[$0] ?? .failure(.homomorphic("block \($0) of \(blocks.count) was not evaluated")) }
         }
         var out = [SearchResponse.Block]()
         for (result, entry) in zip(results, blocks) {
@@ -245,22 +312,33 @@ public final class EdgeMaster: Sendable {
 
     /// Rebuilds the requested records' sealed images from m verified shares each.
     public func fetch(_ request: FetchRequest) async throws(TrustMedError) -> FetchResponse {
+        let ids = request.recordIDs
         let items = await withTaskGroup(of: (Int, FetchResponse.Item).self) { group in
-            for (index, id) in request.recordIDs.enumerated() {
-                group.addTask {
-                    do throws(TrustMedError) {
-                        let sealed = try await self.rebuild(recordID: id)
-                        return (index, FetchResponse.Item(recordID: id, result: .sealedImage(sealed)))
-                    } catch {
-                        return (index, FetchResponse.Item(recordID: id, result: .failure(error.description)))
-                    }
-                }
+            for (index, id) in ids.enumerated() {
+                group.addTask { (index, await self.fetchItem(id)) }
             }
-            var items = [FetchResponse.Item?](repeating: nil, count: request.recordIDs.count)
-            for await (index, item) in group { items[index] = item }
-            return items.map { $0! }
+            var byIndex = [Int: FetchResponse.Item]()
+            while let (index, item) = await group.next() { byIndex[index] = item }
+            return ids.indices.map { byIndex[$0] ?? FetchResponse.Item(recordID: ids[$0], result: .failure("not rebuilt")) }
         }
         return FetchResponse(items: items)
+    }
+
+    private func fetchItem(_ id: String) async -> FetchResponse.Item {
+        do {
+            return FetchResponse.Item(recordID: id, result: .sealedImage(try await rebuild(recordID: id)))
+        } catch {
+            return FetchResponse.Item(recordID: id, result: .failure(error.description))
+        }
+    }
+
+    private static func evaluate(_ evaluator: any TrustMedEvaluator, query: [UInt8], block: [UInt8], blockID: String,
+                                 liveSlots: [Int]) async -> Result<[UInt8], TrustMedError> {
+        do {
+            return .success(try await evaluator.distances(query: query, block: block, blockID: blockID, liveSlots: liveSlots))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Rebuilds one record's sealed image from the first m shares that arrive and verify.
@@ -274,9 +352,21 @@ public final class EdgeMaster: Sendable {
 
     private func rebuild(_ record: StoredRecord, excluding excluded: Set<Int>) async throws(TrustMedError) -> [UInt8] {
         let m = configuration.threshold
+        let valid = await validShares(of: record, excluding: excluded)
+        guard valid.count >= m else {
+            throw .notEnoughShares(recordID: record.recordID, valid: valid.count, threshold: m)
+        }
+        let chosen = valid.keys.sorted().prefix(m).map { valid[$0]! }
+        return try sharing.combine(chosen, manifest: record.manifest)
+    }
+
+    /// Asks every node not in `excluded` at once for the record's share and returns the first m that verify,
+    /// by 0-based share index (fewer if not enough nodes answer with a valid share in time).
+    private func validShares(of record: StoredRecord, excluding excluded: Set<Int>) async -> [Int: [UInt8]] {
+        let m = configuration.threshold
         let manifest = record.manifest
         let candidates = record.placements.filter { !excluded.contains($0.nodeIndex) }
-        let valid: [Int: [UInt8]] = await withTaskGroup(of: (Int, [UInt8])?.self) { group in
+        return await withTaskGroup(of: (Int, [UInt8])?.self) { group in
             for placement in candidates {
                 group.addTask {
                     // One retry: a pooled connection to a node that restarted fails once.
@@ -300,48 +390,98 @@ public final class EdgeMaster: Sendable {
             }
             return valid
         }
-        guard valid.count >= m else {
-            throw .notEnoughShares(recordID: record.recordID, valid: valid.count, threshold: m)
-        }
-        let chosen = valid.keys.sorted().prefix(m).map { valid[$0]! }
-        return try sharing.combine(chosen, manifest: manifest)
     }
 
     // MARK: re-sharing
 
-    /// Re-shares every record after storage node `nodeIndex` was replaced by an empty one: rebuilds each
-    /// sealed image from m verified shares (the empty node's missing shares are simply skipped, and a node
-    /// that came back with its data still counts), splits it afresh, stores all n new shares,
-    /// switches the record to them and deletes the old ones. A record that cannot be rebuilt keeps its old
-    /// shares and is reported.
-    public func reshare(nodeIndex: Int, progress: ProgressReporter? = nil) async throws(TrustMedError) -> ReshareReport {
+    /// Re-shares every record after storage node `nodeIndex` was replaced by an empty one (or lost data).
+    ///
+    /// For each record: if the node still holds a valid share, nothing is done; otherwise the node's share is
+    /// regenerated from m verified shares of the other nodes (``TrustMedShareScheme/regenerate(index:from:manifest:)``:
+    /// byte-identical, so the signed manifest and the other n - 1 shares stay as they are, and only one share
+    /// travels to the node) and stored under the record's share id on that node. If a share cannot be
+    /// regenerated, the record falls back to a full re-split: rebuilt from m shares, split afresh into n new
+    /// shares with a new manifest, switched over, old shares deleted. A record that cannot be repaired keeps its
+    /// shares and is reported. Queued share deletions are retried first (the node may be back).
+    public func reshare(nodeIndex: Int, progress: ProgressReporter? = nil,
+                        concurrency: Int = 8) async throws(TrustMedError) -> ReshareReport {
         guard nodeIndex >= 0, nodeIndex < shareCount else { throw .invalidParameter("node index \(nodeIndex) of \(shareCount)") }
+        _ = try? await purgePendingShareDeletions()
         let ids = try await store { try await metadata.recordIDs() }
-        var rebuilt = 0, failed = [String]()
-        for id in ids {
-            defer { progress?.advance() }
-            do throws(TrustMedError) {
-                guard let record = try await store({ try await metadata.record(id) }) else { continue }
-                let sealed = try await rebuild(record, excluding: [])
-                let (manifest, shares) = try sharing.split(sealed, threshold: configuration.threshold,
-                                                           shareCount: shareCount)
-                let placements = (0..<shareCount).map { SharePlacement(nodeIndex: $0, shareID: Self.newShareID()) }
-                guard await putShares(shares, at: placements).isEmpty else {
-                    await deleteShares(placements)
-                    failed.append(id)
-                    continue
-                }
-                try await store {
-                    try await metadata.updateShares(recordID: id, manifest: manifest, placements: placements,
-                                                    shareBytes: shares.reduce(0) { $0 + $1.count })
-                }
-                await deleteShares(record.placements)
-                rebuilt += 1
-            } catch {
-                failed.append(id)
+        var outcomes = [RepairOutcome]()
+        await withTaskGroup(of: RepairOutcome.self) { group in
+            var next = 0
+            func launch() {
+                let id = ids[next]
+                next += 1
+                group.addTask { await self.repair(recordID: id, nodeIndex: nodeIndex) }
+            }
+            while next < min(max(concurrency, 1), ids.count) { launch() }
+            while let outcome = await group.next() {
+                outcomes.append(outcome)
+                progress?.advance()
+                if next < ids.count { launch() }
             }
         }
-        return ReshareReport(nodeIndex: nodeIndex, rebuilt: rebuilt, failed: failed)
+        var present = 0, regenerated = 0, resplit = 0, failed = [String]()
+        for outcome in outcomes {
+            switch outcome {
+            case .present: present += 1
+            case .regenerated: regenerated += 1
+            case .resplit: resplit += 1
+            case let .failed(id): failed.append(id)
+            case .gone: break
+            }
+        }
+        return ReshareReport(nodeIndex: nodeIndex, rebuilt: present + regenerated + resplit, failed: failed.sorted(),
+                             regenerated: regenerated, resplit: resplit)
+    }
+
+    /// What re-sharing did for one record.
+    private enum RepairOutcome: Sendable { case present, regenerated, resplit, failed(String), gone }
+
+    /// Makes node `nodeIndex` hold a valid share of one record again.
+    private func repair(recordID id: String, nodeIndex: Int) async -> RepairOutcome {
+        let record: StoredRecord
+        do {
+            guard let stored = try await metadata.record(id) else { return .gone }
+            record = stored
+        } catch {
+            return .failed(id)
+        }
+        guard let placement = record.placements.first(where: { $0.nodeIndex == nodeIndex }) else { return .failed(id) }
+        // Still there and valid (the node restarted with its data): nothing to do.
+        if let share = try? await withDeadline({ try await self.nodes.getShare(node: nodeIndex, shareID: placement.shareID) }),
+           sharing.verifiedIndex(of: share, manifest: record.manifest) == nodeIndex {
+            return .present
+        }
+        let valid = await validShares(of: record, excluding: [nodeIndex])
+        guard valid.count >= configuration.threshold else { return .failed(id) }
+        if let share = try? sharing.regenerate(index: nodeIndex, from: Array(valid.values), manifest: record.manifest),
+           await putShares([share], at: [placement]).isEmpty {
+            // A record deleted meanwhile must not leave the regenerated share behind.
+            if (try? await metadata.record(id)) == nil { await deleteShares([placement]) }
+            return .regenerated
+        }
+        // Fallback: re-split the whole image.
+        do throws(TrustMedError) {
+            let chosen = valid.keys.sorted().prefix(configuration.threshold).map { valid[$0]! }
+            let sealed = try sharing.combine(chosen, manifest: record.manifest)
+            let (manifest, shares) = try sharing.split(sealed, threshold: configuration.threshold, shareCount: shareCount)
+            let placements = (0..<shareCount).map { SharePlacement(nodeIndex: $0, shareID: Self.newShareID()) }
+            guard await putShares(shares, at: placements).isEmpty else {
+                await deleteShares(placements)
+                return .failed(id)
+            }
+            try await store {
+                try await metadata.updateShares(recordID: id, manifest: manifest, placements: placements,
+                                                shareBytes: shares.reduce(0) { $0 + $1.count })
+            }
+            await deleteShares(record.placements)
+            return .resplit
+        } catch {
+            return .failed(id)
+        }
     }
 
     // MARK: helpers

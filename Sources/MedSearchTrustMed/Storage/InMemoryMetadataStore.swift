@@ -4,6 +4,7 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
     private var digests: [[UInt8]: [UInt8]] = [:]
     private var blocks: [String: StoredBlock] = [:]
     private var records: [String: StoredRecord] = [:]
+    private var pendingDeletions = Set<SharePlacement>()
 
     /// Creates an empty store.
     public init() {}
@@ -48,4 +49,21 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
         guard !records.values.contains(where: { $0.blockID == blockID }) else { return }
         blocks[blockID] = nil
     }
+
+    public func deleteRecord(_ recordID: String) -> StoredRecord? {
+        guard let record = records.removeValue(forKey: recordID) else { return nil }
+        pendingDeletions.formUnion(record.placements)
+        return record
+    }
+
+    public func enqueueShareDeletions(_ placements: [SharePlacement]) { pendingDeletions.formUnion(placements) }
+
+    public func pendingShareDeletions(limit: Int) -> [SharePlacement] {
+        Array(pendingDeletions.sorted { ($0.nodeIndex, $0.shareID) < ($1.nodeIndex, $1.shareID) }.prefix(limit))
+    }
+
+    public func completeShareDeletions(_ placements: [SharePlacement]) { pendingDeletions.subtract(placements) }
+
+    /// Whether a block with this id is stored (tests).
+    public func hasBlock(_ blockID: String) -> Bool { blocks[blockID] != nil }
 }

@@ -84,4 +84,13 @@ public protocol TrustMedMetadataStore: Sendable {
     func recordIDs() async throws -> [String]
     /// Deletes a block that no stored record refers to (an abandoned upload); no-op otherwise.
     func deleteBlockIfUnused(_ blockID: String) async throws
+    /// Removes a record and, atomically with it, queues its share placements for deletion on the nodes.
+    /// Returns the removed record, or nil (and changes nothing) if there is none.
+    func deleteRecord(_ recordID: String) async throws -> StoredRecord?
+    /// Queues share deletions (orphaned or replaced shares) until a node confirms them.
+    func enqueueShareDeletions(_ placements: [SharePlacement]) async throws
+    /// Queued share deletions, at most `limit`, in a stable order.
+    func pendingShareDeletions(limit: Int) async throws -> [SharePlacement]
+    /// Removes share deletions a node confirmed from the queue.
+    func completeShareDeletions(_ placements: [SharePlacement]) async throws
 }

@@ -59,8 +59,10 @@ public final class WebApplication: Sendable {
     /// The router with every page.
     public func makeRouter() -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
-        router.add(middleware: WebErrorMiddleware(renderer: renderer))
+        // The session middleware runs first so refusal pages know the logged-in user (navigation, logout button)
+        // and carry the session cookie and the security headers like every other page.
         router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
+        router.add(middleware: WebErrorMiddleware(renderer: renderer))
         router.get("/static/:name") { [assets] _, context -> Response in
             guard let name = context.parameters.get("name"), let file = assets.files[name] else {
                 throw WebError.notFound("That file")
@@ -87,6 +89,33 @@ public final class WebApplication: Sendable {
             logger: logger
         )
         try await app.runService()
+    }
+
+    /// Hands every engine the stored images it does not hold yet (read from the vault, in the same analysis
+    /// form as at upload), for example after an engine was added to `--engines` on a restart or an ingest failed.
+    /// Returns how many images each engine received; throws the first engine error.
+    @discardableResult
+    public func catchUpEngines(timing: (@Sendable (_ engine: String, _ images: Int, _ seconds: Double) -> Void)? = nil)
+        async throws -> [String: Int] {
+        let stored = try store.images(limit: Int.max).filter { $0.status == "stored" }
+        var added: [String: Int] = [:]
+        for engine in engines {
+            let held = await engine.heldIDs()
+            let missing = stored.filter { !held.contains($0.id) }
+            added[engine.name] = missing.count
+            guard !missing.isEmpty else { continue }
+            let pipeline = UploadPipeline(app: self)
+            let items = try missing.reversed().map { record in  // oldest first
+                let bytes = try vault.load(id: record.id)
+                return WebIngestItem(id: record.id, image: try pipeline.decode(bytes).image,
+                                     labels: record.labels.split(separator: "|").map(String.init), bytes: bytes)
+            }
+            let started = ContinuousClock.now
+            try await engine.ingest(items)
+            let elapsed = ContinuousClock.now - started
+            timing?(engine.name, items.count, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        return added
     }
 
     /// The engine with `name`.

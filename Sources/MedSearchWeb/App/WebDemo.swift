@@ -43,14 +43,13 @@ public enum WebDemo {
             files.append(UploadedFile(field: "files", fileName: "\(id).png", bytes: Array(try Data(contentsOf: url))))
             labelsByName["\(id).png"] = labels
         }
-        // One batch per label set keeps labels attached; engines ingest in batches.
-        let groups = Dictionary(grouping: files, by: { labelsByName[$0.fileName] ?? [] })
-        for (labels, group) in groups.sorted(by: { $0.key.joined() < $1.key.joined() }) {
-            let outcomes = await UploadPipeline(app: app).process(group, labels: labels, username: "demo-owner",
-                                                                  progress: progress)
-            if let failure = outcomes.first(where: { !$0.stored }) {
-                throw WebError.engineUnavailable("demo ingest failed for \(failure.displayName): \(failure.detail)")
-            }
+        // One batch: each engine builds its index (SEI) or trains its hash model (TrustMedSearch) once.
+        let outcomes = await UploadPipeline(app: app).process(files, labels: [], labelsByName: labelsByName,
+                                                              username: "demo-owner", progress: progress) { engine, count, seconds in
+            FileHandle.standardError.write(Data(String(format: "demo: %@ indexed %d images in %.1f s\n", engine, count, seconds).utf8))
+        }
+        if let failure = outcomes.first(where: { !$0.stored }) {
+            throw WebError.engineUnavailable("demo ingest failed for \(failure.displayName): \(failure.detail)")
         }
     }
 }

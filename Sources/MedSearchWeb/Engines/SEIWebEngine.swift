@@ -34,6 +34,7 @@ public actor SEIWebEngine: WebEngine {
     private var user: SEIUser?
     private var features: SEIWebFeatureStore
     private var indexedCount: Int
+    private var turns = WebEngineTurns()
 
     /// Starts the SEI cloud process (data under `directory/cloud`) and loads or creates the owner state.
     public static func start(directory: URL, executable: URL) async throws -> SEIWebEngine {
@@ -75,8 +76,23 @@ public actor SEIWebEngine: WebEngine {
         indexedCount = owner?.index?.clusterOf.count ?? 0
     }
 
+    private func acquire() async {
+        if !turns.tryAcquire() { await withCheckedContinuation { turns.enqueue($0) } }
+    }
+
+    /// Runs `body` when no other operation of this engine is under way (actors re-enter at every `await`).
+    private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { turns.release() }
+        return try await body()
+    }
+
     public func ingest(_ items: [WebIngestItem]) async throws {
-        let extracted = items.map { ($0.id, model.extract($0.image)) }
+        try await exclusively { try await ingestNow(items) }
+    }
+
+    private func ingestNow(_ items: [WebIngestItem]) async throws {
+        let extracted = try await WebCompute.run { [model] in items.map { ($0.id, model.extract($0.image)) } }
         for (id, feature) in extracted { features.values[id] = feature }
         try features.save()
         let total = features.values.count
@@ -97,9 +113,12 @@ public actor SEIWebEngine: WebEngine {
         let ids = features.values.keys.sorted()
         let raw = ids.map { features.values[$0]! }
         let dimension = min(Self.maximumDimension, model.dimension, ids.count - 1)
-        var next = try SEIOwner.generate(configuration: SEIConfiguration(dimension: dimension))
-        let upload = try next.buildIndex(ids: ids, features: raw, extractorKind: model.kind,
-                                         extractor: model.serialized())
+        let (next, upload) = try await WebCompute.run { [model] in
+            var next = try SEIOwner.generate(configuration: SEIConfiguration(dimension: dimension))
+            let upload = try next.buildIndex(ids: ids, features: raw, extractorKind: model.kind,
+                                             extractor: model.serialized())
+            return (next, upload)
+        }
         _ = try await ownerClient.post("/sei/v1/index", body: upload.serialized())
         owner = next
         indexedCount = ids.count
@@ -120,18 +139,24 @@ public actor SEIWebEngine: WebEngine {
     }
 
     public func search(_ query: GrayImage, k: Int) async throws -> [WebSearchHit] {
+        try await exclusively { try await searchNow(query, k: k) }
+    }
+
+    private func searchNow(_ query: GrayImage, k: Int) async throws -> [WebSearchHit] {
         guard let user else {
             throw WebError.engineUnavailable("SEI builds its index once \(Self.minimumImages) images are stored")
         }
-        let feature = model.extract(query)
+        let feature = try await WebCompute.run { [model] in model.extract(query) }
         let options = SEISearchOptions(k: min(k, indexedCount))
         let (request, pending) = try user.makeSearch(feature, options: options)
         let response = try SEISearchResponse(serialized: try await userClient.post("/sei/v1/search",
                                                                                   body: request.serialized()))
         return try user.results(from: response, for: pending).map {
-            WebSearchHit(id: $0.id, score: Double($0.score), scoreKind: "SEI score (higher is closer)")
+            WebSearchHit(id: $0.id, score: Double($0.score), scoreKind: "SEI score (smaller is closer; scaled per query)")
         }
     }
+
+    public func heldIDs() -> Set<String> { Set(features.values.keys) }
 
     public func shutdown() async {
         await process.terminate()

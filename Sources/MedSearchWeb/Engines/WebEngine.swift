@@ -14,20 +14,30 @@ public protocol WebEngine: Sendable {
     func ingest(_ items: [WebIngestItem]) async throws
     /// The `k` stored images most similar to `query`, best first.
     func search(_ query: GrayImage, k: Int) async throws -> [WebSearchHit]
+    /// The ids of the images this engine holds (indexed or waiting to be), so the web application can hand it
+    /// the images it lacks (an engine added to `--engines` later, or an ingest that failed).
+    func heldIDs() async -> Set<String>
     /// Stops the engine's server processes.
     func shutdown() async
 }
 
-/// An image handed to an engine: its repository id and its analysis form.
+/// An image handed to an engine: its repository id, its analysis form and its de-identified file.
 public struct WebIngestItem: Sendable {
+    /// The repository id (`img-` and 16 hexadecimal digits).
     public var id: String
+    /// The analysis form features are computed on.
     public var image: GrayImage
+    /// The labels attached at upload.
     public var labels: [String]
+    /// The de-identified file as stored in the vault (engines that store images themselves, such as
+    /// TrustMedSearch's shares, upload these bytes); empty when the caller has only the analysis form.
+    public var bytes: [UInt8]
 
-    public init(id: String, image: GrayImage, labels: [String]) {
+    public init(id: String, image: GrayImage, labels: [String], bytes: [UInt8] = []) {
         self.id = id
         self.image = image
         self.labels = labels
+        self.bytes = bytes
     }
 }
 
@@ -35,14 +45,17 @@ public struct WebIngestItem: Sendable {
 public struct WebSearchHit: Sendable, Equatable {
     /// The repository id of the image.
     public var id: String
-    /// The engine's distance or score (smaller is closer).
+    /// The engine's distance or score (`scoreKind` says which way is closer).
     public var score: Double
     /// What the score is ("squared distance", "Hamming distance", "score").
     public var scoreKind: String
+    /// A remark on this hit (for example whether TrustMedSearch rebuilt the image from its shares); empty if none.
+    public var detail: String
 
-    public init(id: String, score: Double, scoreKind: String) {
+    public init(id: String, score: Double, scoreKind: String, detail: String = "") {
         self.id = id
         self.score = score
         self.scoreKind = scoreKind
+        self.detail = detail
     }
 }

@@ -72,8 +72,8 @@ struct ImagePages: Sendable {
             store.audit(user.username, "search \(engineName)", "ok", "k=\(k) query=\(queryLabel)")
             let results = try hits.enumerated().map { index, hit -> [String: Any] in
                 let record = try store.image(id: hit.id)
-                return ["rank": index + 1, "id": hit.id, "score": String(format: "%.4g", hit.score),
-                        "scoreKind": hit.scoreKind, "labels": record?.labels ?? "",
+                return ["rank": index + 1, "id": hit.id, "score": Self.formatScore(hit.score),
+                        "scoreKind": hit.scoreKind, "labels": record?.labels ?? "", "detail": hit.detail,
                         "name": record?.displayName ?? hit.id]
             }
             return renderer.page("results", title: "Results", context: context, values: [
@@ -101,6 +101,12 @@ struct ImagePages: Sendable {
             _ = try requireOwner(context)
             return renderer.page("images", title: "Images", context: context, values: ["images": recentImages(1000)])
         }
+    }
+
+    /// Whole-number scores (FNN's exact squared distances, Hamming distances) in full; others to 4 digits.
+    static func formatScore(_ score: Double) -> String {
+        score.isFinite && score == score.rounded() && abs(score) < 1e15 ? String(format: "%.0f", score)
+            : String(format: "%.4g", score)
     }
 
     func requireOwner(_ context: WebRequestContext) throws -> WebUser {

@@ -11,10 +11,12 @@ struct BenchBFVCommand: AsyncParsableCommand {
         commandName: "bfv",
         abstract: "Benchmark our BFV (N=8192, q=3x55) against SEAL and the encrypted Hamming top-k search.",
         discussion: """
-            Release builds only. Each figure is the median of --rounds rounds after one warm-up. SEAL is measured in \
-            the same run through scripts/reference/python.sh scripts/reference/bfv.py (tenseal); when Python or \
-            tenseal is unavailable the reference is recorded as missing. The Hamming search uses the 128-bit secure \
-            set n4096 by default (one ciphertext multiplication per 64 records, no rotations).
+            Release builds only. Each primitive is measured over --rounds rounds after one warm-up (median and \
+            minimum wall time, median and minimum thread CPU time). SEAL is measured in the same run, once before and \
+            once after our primitives, through scripts/reference/python.sh scripts/reference/bfv.py (tenseal); when \
+            Python or tenseal is unavailable the reference is recorded as missing. The Hamming search uses the 128-bit secure \
+            set n4096single by default (one single-limb product with the unscaled query per 64 records, no \
+            rotations, responses re-randomised, switched to 2^40 and sent sparse).
             """
     )
 
@@ -33,11 +35,14 @@ struct BenchBFVCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Rounds of the end-to-end Hamming search (median reported).")
     var searchRounds: Int = 5
 
-    @Option(name: .long, help: "BFV parameter set of the Hamming search (n4096, n8192, n16384).")
-    var searchParameters: String = "n4096"
+    @Option(name: .long, help: "BFV parameter set of the Hamming search (n4096single, n4096, n8192, n16384).")
+    var searchParameters: String = "n4096single"
 
     @Flag(name: .long, help: "Skip the SEAL reference.")
     var noReference = false
+
+    @Flag(name: .long, help: "Run only the encrypted Hamming search (no primitives, no reference).")
+    var searchOnly = false
 
     func validate() throws {
         guard rounds >= 1, searchRounds >= 1 else { throw ValidationError("rounds must be positive") }
@@ -47,57 +52,14 @@ struct BenchBFVCommand: AsyncParsableCommand {
     func run() async throws {
         var figures: [[String: Any]] = []
         var reference: [String: Any] = ["available": false, "reason": "skipped (--no-reference)"]
-        if !noReference { reference = BFVBenchSupport.runReference(rounds: max(rounds, 5)) }
-        let seal = reference["available"] as? Bool == true ? reference : [:]
-
-        // Primitives at N = 8192, q = 3 x 55.
-        let context = try BFVContext.cached(.n8192)
-        var rng = SeededRandomNumberGenerator(seed: 0xBF5)
-        let sk = context.generateSecretKey(using: &rng)
-        let pk = context.generatePublicKey(secretKey: sk, using: &rng)
-        let rk = context.generateRelinearizationKey(secretKey: sk, using: &rng)
-        let gk = try context.generateGaloisKeys(secretKey: sk, elements: [context.galoisElement(rotatingRowsBy: 1)],
-                                                using: &rng)
-        let t = context.parameters.plainModulus
-        let values = (0..<context.degree).map { _ in UInt64.random(in: 0..<t, using: &rng) }
-        let plaintext = try context.encode(values)
-        let a = try context.encrypt(plaintext, publicKey: pk)
-        let b = try context.encrypt(plaintext, publicKey: pk)
-        var limb = Array(a.polys[0].limb(0))
-        let tables = context.nttTables[0]
-        let params: [String: Any] = ["N": 8192, "q_bits": [55, 55, 55], "t": 65537, "set": "n8192"]
-        func primitive(_ name: String, sealKey: String?, target: Double?, _ body: () throws -> Void) rethrows {
-            let (ms, minimum) = try BFVBenchSupport.medianMilliseconds(rounds: rounds, body)
-            var figure: [String: Any] = ["name": name, "value": ms, "unit": "ms", "parameters": params,
-                                         "rounds": rounds, "warmup": 1, "minimum": minimum]
-            if let sealKey, let ref = seal[sealKey] as? Double {
-                var reference: [String: Any] = ["library": seal["library"] ?? "SEAL", "value": ref, "unit": "ms"]
-                figure["ratio_to_reference"] = ms / ref
-                if let refMin = (seal["minimum_ms"] as? [String: Any])?[sealKey] as? Double {
-                    reference["minimum"] = refMin
-                    figure["ratio_of_minima"] = minimum / refMin
-                }
-                figure["reference"] = reference
-                if let target { figure["target_ratio"] = target; figure["meets_target"] = ms / ref <= target }
-            }
-            figures.append(figure)
-            FileHandle.standardError.write(Data("bench bfv: \(name) \(String(format: "%.3f", ms)) ms (min \(String(format: "%.3f", minimum)))\n".utf8))
-        }
-        try primitive("ntt_forward_one_limb", sealKey: "ntt_one_limb_ms", target: 2.0) { tables.forward(&limb) }
-        try primitive("ntt_inverse_one_limb", sealKey: nil, target: nil) { tables.inverse(&limb) }
-        try primitive("multiply_relinearize", sealKey: "multiply_relinearize_ms", target: 1.5) {
-            _ = try context.multiplyRelinearize(a, b, key: rk)
-        }
-        try primitive("multiply", sealKey: "multiply_ms", target: nil) { _ = try context.multiply(a, b) }
-        try primitive("rotate_rows", sealKey: "rotate_rows_ms", target: 2.0) {
-            _ = try context.rotateRows(a, by: 1, keys: gk)
-        }
-        try primitive("decrypt", sealKey: "decrypt_ms", target: nil) { _ = try context.decrypt(a, secretKey: sk) }
-        try primitive("encrypt_public_key", sealKey: "encrypt_public_ms", target: nil) {
-            _ = try context.encrypt(plaintext, publicKey: pk)
-        }
-        try primitive("encrypt_secret_key_seeded", sealKey: nil, target: nil) {
-            _ = try context.encrypt(plaintext, secretKey: sk)
+        // Primitives at N = 8192, q = 3 x 55, bracketed by two SEAL runs (before and after) whose figures are
+        // combined, so that a change of machine load during the run affects both sides alike.
+        if !searchOnly {
+            let before = noReference ? reference : BFVBenchSupport.runReference(rounds: max(rounds, 5))
+            try primitives(into: &figures)
+            let after = noReference ? reference : BFVBenchSupport.runReference(rounds: max(rounds, 5))
+            reference = BFVBenchSupport.combineReferences(before, after)
+            BFVBenchSupport.attachReference(reference, to: &figures)
         }
 
         // Encrypted Hamming top-10.
@@ -122,19 +84,100 @@ struct BenchBFVCommand: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         }
     }
+
+    /// BFV primitives at N = 8192 (SEAL's figures are attached afterwards, see ``BFVBenchSupport/attachReference``).
+    func primitives(into figures: inout [[String: Any]]) throws {
+        let context = try BFVContext.cached(.n8192)
+        var rng = SeededRandomNumberGenerator(seed: 0xBF5)
+        let sk = context.generateSecretKey(using: &rng)
+        let pk = context.generatePublicKey(secretKey: sk, using: &rng)
+        let rk = context.generateRelinearizationKey(secretKey: sk, using: &rng)
+        let gk = try context.generateGaloisKeys(secretKey: sk, elements: [context.galoisElement(rotatingRowsBy: 1)],
+                                                using: &rng)
+        let t = context.parameters.plainModulus
+        let values = (0..<context.degree).map { _ in UInt64.random(in: 0..<t, using: &rng) }
+        let plaintext = try context.encode(values)
+        let a = try context.encrypt(plaintext, publicKey: pk)
+        let b = try context.encrypt(plaintext, publicKey: pk)
+        var limb = Array(a.polys[0].limb(0))
+        let tables = context.nttTables[0]
+        let params: [String: Any] = ["N": 8192, "q_bits": [55, 55, 55], "t": 65537, "set": "n8192"]
+        func primitive(_ name: String, sealKey: String?, target: Double?, note: String? = nil,
+                       _ body: () throws -> Void) rethrows {
+            let (ms, minimum, cpu, cpuMinimum) = try BFVBenchSupport.timedMillisecondsWithCPUMinimum(rounds: rounds, body)
+            var figure: [String: Any] = ["name": name, "value": ms, "unit": "ms", "parameters": params,
+                                         "rounds": rounds, "warmup": 1, "minimum": minimum, "cpu_median": cpu,
+                                         "cpu_minimum": cpuMinimum]
+            if let note { figure["note"] = note }
+            if let sealKey { figure["reference_key"] = sealKey }
+            if let target { figure["target_ratio"] = target }
+            figures.append(figure)
+            FileHandle.standardError.write(Data("bench bfv: \(name) \(String(format: "%.3f", ms)) ms (min \(String(format: "%.3f", minimum)), cpu \(String(format: "%.3f", cpu)))\n".utf8))
+        }
+        try primitive("ntt_forward_one_limb", sealKey: "ntt_one_limb_ms", target: 2.0) { tables.forward(&limb) }
+        try primitive("ntt_inverse_one_limb", sealKey: nil, target: nil) { tables.inverse(&limb) }
+        try primitive("multiply_relinearize", sealKey: "multiply_relinearize_ms", target: 1.5) {
+            _ = try context.multiplyRelinearize(a, b, key: rk)
+        }
+        try primitive("multiply", sealKey: "multiply_ms", target: nil) { _ = try context.multiply(a, b) }
+        // SEAL keeps the last of its three primes as the special key-switching prime, so its ciphertexts live modulo
+        // the first two (110 bits). The same ciphertext modulus here is level 2 (keys unchanged).
+        let a2 = try context.modSwitchToNext(a), b2 = try context.modSwitchToNext(b)
+        try primitive("multiply_relinearize_level2", sealKey: "multiply_relinearize_ms", target: 1.5,
+                      note: "ciphertexts modulo the first two primes (110 bits), the modulus SEAL's ciphertexts have") {
+            _ = try context.multiplyRelinearize(a2, b2, key: rk)
+        }
+        try primitive("multiply_level2", sealKey: "multiply_ms", target: nil,
+                      note: "ciphertexts modulo the first two primes (110 bits), the modulus SEAL's ciphertexts have") {
+            _ = try context.multiply(a2, b2)
+        }
+        try primitive("rotate_rows", sealKey: "rotate_rows_ms", target: 2.0) {
+            _ = try context.rotateRows(a, by: 1, keys: gk)
+        }
+        try primitive("decrypt", sealKey: "decrypt_ms", target: nil) { _ = try context.decrypt(a, secretKey: sk) }
+        try primitive("encrypt_public_key", sealKey: "encrypt_public_ms", target: nil) {
+            _ = try context.encrypt(plaintext, publicKey: pk)
+        }
+        try primitive("encrypt_secret_key_seeded", sealKey: nil, target: nil) {
+            _ = try context.encrypt(plaintext, secretKey: sk)
+        }
+    }
 }
 
 /// Timing, machine description, reference runner and the Hamming scenario of `bench bfv`.
 enum BFVBenchSupport {
     static func medianMilliseconds(rounds: Int, _ body: () throws -> Void) rethrows -> (median: Double, minimum: Double) {
+        let (m, minimum, _) = try timedMilliseconds(rounds: rounds, body)
+        return (m, minimum)
+    }
+
+    /// Median and minimum wall time and median thread CPU time (ms) of `rounds` runs after one warm-up.
+    static func timedMilliseconds(rounds: Int, _ body: () throws -> Void) rethrows
+        -> (median: Double, minimum: Double, cpu: Double) {
+        let (m, minimum, cpu, _) = try timedMillisecondsWithCPUMinimum(rounds: rounds, body)
+        return (m, minimum, cpu)
+    }
+
+    /// As ``timedMilliseconds(rounds:_:)`` plus the minimum thread CPU time (the least disturbed round).
+    static func timedMillisecondsWithCPUMinimum(rounds: Int, _ body: () throws -> Void) rethrows
+        -> (median: Double, minimum: Double, cpu: Double, cpuMinimum: Double) {
         try body() // warm-up
-        var samples: [Double] = []
+        var samples: [Double] = [], cpu: [Double] = []
         for _ in 0..<rounds {
+            let c0 = threadCPUSeconds()
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            cpu.append((threadCPUSeconds() - c0) * 1000)
         }
-        return (median(samples), samples.min() ?? 0)
+        return (median(samples), samples.min() ?? 0, median(cpu), cpu.min() ?? 0)
+    }
+
+    /// CPU seconds of the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     static func median(_ samples: [Double]) -> Double {
@@ -163,18 +206,19 @@ enum BFVBenchSupport {
         let database = try await encoder.encryptConcurrently(records)
         let encryptMs = Double(now() - encryptStart) / 1e6
         progress.advance()
-        let server = try HammingSearchServer(configuration: config)
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
         let prepareStart = now()
         let prepared = try await server.prepare(database)
         let prepareMs = Double(now() - prepareStart) / 1e6
         var plainServerSamples: [Double] = []
         var serverSamples: [Double] = [], decryptSamples: [Double] = [], totalSamples: [Double] = []
-        var querySamples: [Double] = []
+        var querySamples: [Double] = [], cpuSamples: [Double] = []
         var allMatch = true
         var responseBytes = 0
         var budget = 0
         for round in 0...rounds {
             let query = try randomCode()
+            let cpu0 = cpuSeconds()
             let t0 = now()
             let queryBytes = try client.encryptQuery(query)
             let t1 = now()
@@ -182,6 +226,7 @@ enum BFVBenchSupport {
             let t2 = now()
             let top = try await client.topKConcurrently(responseBytes: response, k: 10)
             let t3 = now()
+            let cpu3 = cpuSeconds()
             let expected = plaintextHammingTopK(query: query, records: records, k: 10)
             allMatch = allMatch && top == expected
             if round == 0 {
@@ -194,6 +239,7 @@ enum BFVBenchSupport {
             plainServerSamples.append(Double(now() - u0) / 1e6)
             let unpreparedTop = try client.topK(responseBytes: unprepared, k: 10)
             allMatch = allMatch && unpreparedTop == expected
+            cpuSamples.append((cpu3 - cpu0) * 1000)
             querySamples.append(Double(t1 - t0) / 1e6)
             serverSamples.append(Double(t2 - t1) / 1e6)
             decryptSamples.append(Double(t3 - t2) / 1e6)
@@ -215,6 +261,9 @@ enum BFVBenchSupport {
              "rounds": rounds, "warmup": 1, "target": 5000.0, "meets_target": median(totalSamples) < 5000,
              "includes": "query encryption + server evaluation on the prepared database (all cores) + client decryption and top-k (all cores)",
              "results_equal_plaintext_top10": allMatch],
+            ["name": "hamming_end_to_end_cpu_time", "value": median(cpuSamples), "unit": "ms", "parameters": p,
+             "rounds": rounds, "note": "user + system CPU time of the process over the end-to-end figure (all threads); "
+                + "on an idle machine the wall time is about this divided by the cores used"],
             ["name": "hamming_server_evaluation_prepared", "value": median(serverSamples), "unit": "ms", "parameters": p,
              "rounds": rounds],
             ["name": "hamming_server_evaluation_unprepared", "value": median(plainServerSamples), "unit": "ms",
@@ -232,10 +281,87 @@ enum BFVBenchSupport {
             ["name": "hamming_database_serialized", "value": serialized, "unit": "bytes", "parameters": p],
             ["name": "hamming_response_size", "value": responseBytes, "unit": "bytes", "parameters": p],
             ["name": "hamming_response_noise_budget", "value": budget, "unit": "bits", "parameters": p,
-             "note": "client-side measurement, minimum over blocks"],
+             "note": "client-side measurement at the 2^k response scale, minimum over blocks, AFTER the server's noise flooding (which deliberately uses the budget down to 0-1 bits; the product's own noise leaves 8 bits at n4096single, see the tests)"],
+            ["name": "process_peak_resident_memory", "value": peakResidentBytes(), "unit": "bytes", "parameters": p,
+             "note": "VmHWM of the benchmark process (database, prepared operands, 100,000 plaintext records, responses)"],
             ["name": "hamming_plaintext_scan_swift", "value": plainMs, "unit": "ms", "parameters": p,
              "note": "unencrypted sort-based scan for scale"],
         ]
+    }
+
+    /// User + system CPU seconds of this process so far (all threads).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// The process's peak resident set (VmHWM from /proc/self/status), or 0 when unavailable.
+    static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb * 1024
+    }
+
+    /// SEAL's figures of two runs (before and after ours) combined: the mean of the medians and of the CPU
+    /// medians, the smaller minimum; both runs are kept under "runs".
+    static func combineReferences(_ a: [String: Any], _ b: [String: Any]) -> [String: Any] {
+        let aOK = a["available"] as? Bool == true, bOK = b["available"] as? Bool == true
+        guard aOK || bOK else { return a }
+        guard aOK && bOK else { return aOK ? a : b }
+        var out = a
+        for (key, value) in a where key.hasSuffix("_ms") {
+            if let x = value as? Double, let y = b[key] as? Double { out[key] = (x + y) / 2 }
+        }
+        for field in ["minimum_ms", "cpu_ms", "cpu_minimum_ms"] {
+            guard let x = a[field] as? [String: Any], let y = b[field] as? [String: Any] else { continue }
+            var merged: [String: Any] = [:]
+            for (key, value) in x {
+                guard let u = value as? Double, let v = y[key] as? Double else { continue }
+                merged[key] = field == "cpu_ms" ? (u + v) / 2 : min(u, v)
+            }
+            out[field] = merged
+        }
+        out["runs"] = [a, b]
+        out["combination"] = "mean of the medians and CPU medians of a run before and a run after ours; smaller minima"
+        return out
+    }
+
+    /// Adds SEAL's figure, the ratios and the target check to every figure that names a reference key.
+    static func attachReference(_ seal: [String: Any], to figures: inout [[String: Any]]) {
+        guard seal["available"] as? Bool == true else { return }
+        for index in figures.indices {
+            guard let key = figures[index]["reference_key"] as? String, let ref = seal[key] as? Double,
+                  let ms = figures[index]["value"] as? Double else { continue }
+            var reference: [String: Any] = ["library": seal["library"] ?? "SEAL", "value": ref, "unit": "ms"]
+            figures[index]["ratio_to_reference"] = ms / ref
+            if let refMin = (seal["minimum_ms"] as? [String: Any])?[key] as? Double,
+               let minimum = figures[index]["minimum"] as? Double {
+                reference["minimum"] = refMin
+                figures[index]["ratio_of_minima"] = minimum / refMin
+            }
+            if let refCPU = (seal["cpu_ms"] as? [String: Any])?[key] as? Double,
+               let cpu = figures[index]["cpu_median"] as? Double {
+                reference["cpu_median"] = refCPU
+                figures[index]["ratio_of_cpu_medians"] = cpu / refCPU
+            }
+            if let refCPUMin = (seal["cpu_minimum_ms"] as? [String: Any])?[key] as? Double,
+               let cpuMin = figures[index]["cpu_minimum"] as? Double {
+                reference["cpu_minimum"] = refCPUMin
+                figures[index]["ratio_of_cpu_minima"] = cpuMin / refCPUMin
+            }
+            figures[index]["reference"] = reference
+            if let target = figures[index]["target_ratio"] as? Double {
+                figures[index]["meets_target"] = ms / ref <= target
+                if let r = figures[index]["ratio_of_cpu_medians"] as? Double { figures[index]["meets_target_by_cpu"] = r <= target }
+            }
+        }
     }
 
     static func runReference(rounds: Int) -> [String: Any] {

@@ -1,3 +1,4 @@
+import MedSearchClient
 import ArgumentParser
 import Foundation
 import MedSearchCore
@@ -64,6 +65,10 @@ struct FNNBenchCommand: AsyncParsableCommand {
     @Option(help: "Image directory.")
     var images: String?
 
+    @Flag(name: .customLong("no-vectors"),
+          help: "Do not recover the winners' vectors through the masked hand-over (by default every search does, and each recovered vector is compared with the stored one).")
+    var noVectors = false
+
     @Option(help: "Write every figure to this JSON file.")
     var json: String?
 
@@ -100,7 +105,7 @@ struct FNNBenchCommand: AsyncParsableCommand {
                                                  queries: queryVectors, k: k, side: imageSide,
                                                  rounds: backend == .shared ? rounds : paillierRounds,
                                                  warmup: backend == .shared, batchSize: backend == .shared ? batchSize : 1,
-                                                 paillierBits: paillierBits, maxAbs: 255)
+                                                 paillierBits: paillierBits, maxAbs: 255, recoverVectors: !noVectors)
                 report.tables.append(row)
                 print(row.summary)
             }
@@ -113,7 +118,8 @@ struct FNNBenchCommand: AsyncParsableCommand {
                                                  queries: records.suffix(queries).map(\.vector), k: max(k, 10), side: 0,
                                                  rounds: backend == .shared ? rounds : paillierRounds,
                                                  warmup: backend == .shared, batchSize: backend == .shared ? 64 : 1,
-                                                 paillierBits: paillierBits, maxAbs: FNNBenchRunner.featureMaxAbs)
+                                                 paillierBits: paillierBits, maxAbs: FNNBenchRunner.featureMaxAbs,
+                                                 recoverVectors: !noVectors)
                 report.features.append(row)
                 print(row.summary)
             }
@@ -126,6 +132,9 @@ struct FNNBenchCommand: AsyncParsableCommand {
         }
         if report.tables.contains(where: { !$0.exact }) || report.features.contains(where: { !$0.exact }) {
             throw ValidationError("an encrypted answer differed from plaintext exact search")
+        }
+        if (report.tables + report.features).contains(where: { $0.vectorsEqualStored == false }) {
+            throw ValidationError("a vector recovered through the hand-over differed from the stored vector")
         }
     }
 }

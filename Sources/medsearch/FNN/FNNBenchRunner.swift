@@ -72,11 +72,18 @@ struct FNNBenchRow: Codable {
     var secondsPerRecordAt256: Double?
     /// The paper's reject ratio for this n (Table II), when n is in the table.
     var paperRejectRatio: Double?
+    /// Whether the winners' vectors were recovered through the masked hand-over (and included in searchSeconds).
+    var vectorsRequested: Bool = false
+    /// Every recovered vector equalled the stored vector of its record (nil when not requested).
+    var vectorsEqualStored: Bool?
+    /// The final hand-over step (C1 masking, C2 decrypting the masked winners), median, seconds.
+    var handoverSeconds: Double = 0
 
     var summary: String {
         "\(backend) n=\(n) d=\(dimension): " + String(format: "LB %.1f ms, reject %.1f %%, search %.3f s (%.4f s/record)",
             lowerBoundMilliseconds, 100 * rejectRatio, searchSeconds, searchSecondsPerRecord)
-            + (speedupVersusPaper.map { String(format: ", %.0fx the paper", $0) } ?? "") + ", exact \(exact ? "yes" : "NO")"
+            + (speedupVersusPaper.map { String(format: ", %.1fx the paper", $0) } ?? "") + ", exact \(exact ? "yes" : "NO")"
+            + (vectorsEqualStored.map { String(format: ", hand-over %.3f s, vectors ", handoverSeconds) + ($0 ? "equal stored" : "DIFFER") } ?? "")
     }
 }
 
@@ -126,7 +133,8 @@ enum FNNBenchRunner {
     }
 
     static func run(backend: FNNBackend, records: [FNNRecordInput], queries: [[Int64]], k: Int, side: Int, rounds: Int,
-                    warmup: Bool, batchSize: Int, paillierBits: Int, maxAbs: Int64) throws -> FNNBenchRow {
+                    warmup: Bool, batchSize: Int, paillierBits: Int, maxAbs: Int64,
+                    recoverVectors: Bool = true) throws -> FNNBenchRow {
         let dimension = records[0].vector.count
         let parameters = try FNNParameters(backend: backend, dimension: dimension, maxAbsCoordinate: maxAbs)
         let owner: FNNOwner
@@ -155,6 +163,9 @@ enum FNNBenchRunner {
         }
         let pairs = records.map { ($0.id, $0.vector) }
         var exact = true
+        var vectorsEqual = true
+        let storedVectors = Dictionary(uniqueKeysWithValues: pairs)
+        var handovers: [Double] = []
         var lowerBounds: [Double] = [], searches: [Double] = [], prepares: [Double] = [], plains: [Double] = []
         var rejects: [Double] = [], messageCounts: [Double] = []
         let searchProgress = ProgressReporter(label: "\(backend) n=\(records.count) search", total: queries.count * perQuery)
@@ -170,14 +181,18 @@ enum FNNBenchRunner {
             var queryLB: [Double] = [], querySearch: [Double] = [], queryPrepare: [Double] = []
             for round in 0..<perQuery {
                 start = Date()
-                let prepared = try user.prepareQuery(query, k: k)
+                let prepared = try user.prepareQuery(query, k: k, recoverVectors: recoverVectors)
                 let prepareSeconds = Date().timeIntervalSince(start)
                 let report = try FNNInProcess.search(prepared, user: user, c1: &c1, c2: &c2, batchSize: batchSize)
                 searchProgress.advance()
                 if report.hits.map(\.neighbor) != expected { exact = false }
+                if recoverVectors, !report.hits.allSatisfy({ $0.vector != nil && $0.vector == storedVectors[$0.id] }) {
+                    vectorsEqual = false
+                }
                 if warmup && round == 0 { continue }
                 queryLB.append(report.lowerBoundSeconds)
                 querySearch.append(report.searchSeconds)
+                handovers.append(report.handoverSeconds)
                 queryPrepare.append(prepareSeconds)
                 rejects.append(report.result.rejectRatio)
                 messageCounts.append(Double(report.rounds))
@@ -204,6 +219,8 @@ enum FNNBenchRunner {
                            paperSecondsPerRecord: paperPerRecord,
                            speedupVersusPaper: paperPerRecord.map { $0 / max(perRecord, 1e-12) },
                            secondsPerRecordAt256: side > 0 ? perRecord * 65_536 / Double(dimension) : nil,
-                           paperRejectRatio: side == 256 ? paperTable[n]?.reject : nil)
+                           paperRejectRatio: side == 256 ? paperTable[n]?.reject : nil,
+                           vectorsRequested: recoverVectors, vectorsEqualStored: recoverVectors ? vectorsEqual : nil,
+                           handoverSeconds: median(handovers))
     }
 }

@@ -1,3 +1,4 @@
+import MedSearchClient
 import ArgumentParser
 import Foundation
 import MedSearchCore
@@ -207,6 +208,11 @@ struct FNNQueryCommand: AsyncParsableCommand {
     @Option(help: "How many neighbours.")
     var k: Int = 5
 
+    @Option(help: ArgumentHelp(
+        "Also recover the winners' vectors through the masked hand-over and write them to this directory: vectors.csv, and rank<r>-id<id>.png per hit for the pixels vectorizer.",
+        valueName: "DIR"))
+    var vectorsOut: String?
+
     func run() async throws {
         let directory = URL(fileURLWithPath: credentials)
         var bytes = try FNNKeyFiles.read(directory, FNNKeyFiles.user)
@@ -216,13 +222,19 @@ struct FNNQueryCommand: AsyncParsableCommand {
         let vector = try vectorizer.vector(of: URL(fileURLWithPath: image), model: try vectorizer.model())
         let (c1, c2) = try connection.clients(role: .user)
         let start = Date()
-        let (hits, result) = try await FNNClientFlows.query(user: user, vector: vector, k: k, c1: c1, c2: c2)
+        let (hits, result) = try await FNNClientFlows.query(user: user, vector: vector, k: k, c1: c1, c2: c2,
+                                                            recoverVectors: vectorsOut != nil)
         print("rank  id  squared distance  label")
         for (rank, hit) in hits.enumerated() {
             print("\(rank + 1)  \(hit.id)  \(hit.squaredDistance)  \(hit.label)")
         }
         print(String(format: "%d records, %.1f %% rejected by the lower bound, %.2f s", result.recordCount,
                      100 * result.rejectRatio, Date().timeIntervalSince(start)))
+        if let vectorsOut {
+            let files = try FNNClientFlows.writeVectors(hits, vectorizer: vectorizer, to: URL(fileURLWithPath: vectorsOut))
+            print("recovered \(hits.count) vector(s) of \(vector.count) coordinates through the masked hand-over: "
+                  + files.map(\.path).joined(separator: ", "))
+        }
     }
 }
 

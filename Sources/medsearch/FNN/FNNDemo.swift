@@ -1,3 +1,4 @@
+import MedSearchClient
 import Foundation
 import MedSearchCore
 import MedSearchFNN
@@ -64,7 +65,8 @@ enum FNNDemo {
             let vector = try vectorizer.vector(of: query, model: try vectorizer.model())
             let k = min(context.k, records.count)
             let queryStart = ContinuousClock.now
-            let (hits, result) = try await FNNClientFlows.query(user: user, vector: vector, k: k, c1: userC1, c2: userC2)
+            let (hits, result) = try await FNNClientFlows.query(user: user, vector: vector, k: k, c1: userC1, c2: userC2,
+                                                                recoverVectors: true)
             let elapsed = milliseconds(ContinuousClock.now - queryStart)
             let plain = FNNPlaintextSearch.topK(query: vector, records: records.map { ($0.id, $0.vector) }, k: k)
             let labels = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.label) })
@@ -77,6 +79,14 @@ enum FNNDemo {
                 say("  \(String(index + 1).padding(toLength: 4, withPad: " ", startingAt: 0))  \(e.padding(toLength: 46, withPad: " ", startingAt: 0))  \(p)")
             }
             say("fnn[\(backend)]: encrypted top-\(k) \(hits.map(\.neighbor) == plain ? "MATCHES" : "DIFFERS FROM") plaintext exact search")
+            // The masked hand-over (FNN's E(m_min + r)): the user alone recovers the winners' vectors.
+            let storedVectors = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.vector) })
+            let recovered = hits.filter { $0.vector != nil && $0.vector == storedVectors[$0.id] }.count
+            if let winner = hits.first {
+                say("fnn[\(backend)]: winner's vector (id \(winner.id), d = \(winner.vector?.count ?? 0)) recovered through the "
+                    + "masked hand-over \(winner.vector != nil && winner.vector == storedVectors[winner.id] ? "and EQUALS" : "but DIFFERS FROM") "
+                    + "the stored vector; \(recovered) of \(hits.count) top-\(k) vectors equal the stored ones")
+            }
         } catch {
             await c1Process.terminate()
             await c2Process.terminate()

@@ -45,6 +45,11 @@ struct SEIBench {
 
     /// Median wall time in milliseconds of `rounds` runs of `body` after one warm-up run.
     func medianMilliseconds(_ body: () throws -> Void) rethrows -> Double {
+        try timeMilliseconds(body).median
+    }
+
+    /// Median and minimum wall time in milliseconds of `rounds` runs of `body` after one warm-up run.
+    func timeMilliseconds(_ body: () throws -> Void) rethrows -> (median: Double, minimum: Double) {
         try body()
         var times = [Double]()
         for _ in 0..<rounds {
@@ -53,7 +58,13 @@ struct SEIBench {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         times.sort()
-        return times[times.count / 2]
+        return (times[times.count / 2], times[0])
+    }
+
+    /// The 1, 5 and 15 minute load averages (from /proc/loadavg).
+    static func loadAverage() -> [Double] {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return [] }
+        return text.split(separator: " ").prefix(3).compactMap { Double($0) }
     }
 
     // MARK: - Synthetic data
@@ -85,16 +96,25 @@ struct SEIBench {
 
     /// An owner key, a cloud index over `reduced` and a user, without PCA (synthetic features are already reduced).
     static func deployment(reduced: [[Double]], d: Int, configuration: SEIConfiguration? = nil) throws -> (SecureKNNOwnerKey, SEICloudIndex, SecureKNNQueryKey, Double) {
+        let (key, cloud, queryKey, build, _) = try timedDeployment(reduced: reduced, d: d, configuration: configuration)
+        return (key, cloud, queryKey, build)
+    }
+
+    /// As ``deployment(reduced:d:configuration:)``, also returning the cloud's index load time (ms: tables and
+    /// the ciphertext subspace).
+    static func timedDeployment(reduced: [[Double]], d: Int, configuration: SEIConfiguration? = nil) throws -> (SecureKNNOwnerKey, SEICloudIndex, SecureKNNQueryKey, Double, Double) {
         let key = try SecureKNNOwnerKey.generate(dimension: d)
         let ids = (0..<reduced.count).map { String(format: "s%08d", $0) }
         let start = DispatchTime.now().uptimeNanoseconds
         let (_, upload) = try SEIOwner.buildEncryptedIndex(ids: ids, reduced: reduced, key: key,
                                                            configuration: configuration ?? SEIConfiguration(dimension: d))
         let buildMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        let loadStart = DispatchTime.now().uptimeNanoseconds
         let cloud = try SEICloudIndex(upload: upload)
+        let loadMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e6
         let secret = try SecureKNNUserSecret.generate(dimension: d)
         let queryKey = try SecureKNNQueryKey(grant: key.register(secret.registrationRequest), secret: secret)
-        return (key, cloud, queryKey, buildMilliseconds)
+        return (key, cloud, queryKey, buildMilliseconds, loadMilliseconds)
     }
 
     // MARK: - Accuracy (Table 5)
@@ -116,6 +136,10 @@ struct SEIBench {
         let ks = Array(stride(from: 5, through: 40, by: 5))
         var table: [[String: Any]] = []
         let indexOf = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        let skipped = [32, 64, 128, 256].filter { $0 > raw[0].count || $0 >= n }
+        if !skipped.isEmpty {
+            note("\(feature): d = \(skipped.map(String.init).joined(separator: ", ")) skipped (the feature has \(raw[0].count) dimensions; PCA cannot exceed them)")
+        }
         for d in [32, 64, 128, 256] where d <= raw[0].count && d < n {
             var owner = try SEIOwner.generate(configuration: .init(dimension: d))
             let upload = try owner.buildIndex(ids: ids, features: raw, extractorKind: feature)
@@ -132,13 +156,13 @@ struct SEIBench {
             var scanned = 0
             for q in 0..<n {
                 let trapdoor = try user.queryKey.trapdoor(for: reduced[q])
-                let prepared = try cloud.nodeTable.prepare(trapdoor)
+                let prepared = try cloud.prepare(trapdoor)
                 let k = ks.last! + 1
                 let treeResult = cloud.search(prepared, options: .init(k: k, mode: .tree))
                 let tree = treeResult.hits.map { indexOf[$0.id]! }.filter { $0 != q }
                 scanned += treeResult.scoredImages
                 let linear = cloud.search(prepared, options: .init(k: k, mode: .linear)).hits.map { indexOf[$0.id]! }.filter { $0 != q }
-                let wrongPrepared = try cloud.nodeTable.prepare(try wrongKey.trapdoor(for: reduced[q]))
+                let wrongPrepared = try cloud.prepare(try wrongKey.trapdoor(for: reduced[q]))
                 let wrong = cloud.search(wrongPrepared, options: .init(k: k, mode: .linear)).hits.map { indexOf[$0.id]! }.filter { $0 != q }
                 let plain = (0..<n).filter { $0 != q }.map { i in
                     (zip(reduced[i], reduced[q]).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }, i)
@@ -160,14 +184,16 @@ struct SEIBench {
             }
             table.append(row)
             let p5 = sums.mapValues { $0[0] / Double(n) }
-            print("d=\(d): K=\(cloud.leaves.count) leaves, P@5 tree \(Self.format(p5["tree"]!)) linear \(Self.format(p5["linear"]!)) plaintext \(Self.format(p5["plaintext"]!)) wrong-key \(Self.format(p5["wrong-key"]!)) (random \(Self.format(randomPrecision)))")
+            print("\(feature) d=\(d): K=\(cloud.leaves.count) leaves, P@5 tree \(Self.format(p5["tree"]!)) linear \(Self.format(p5["linear"]!)) plaintext \(Self.format(p5["plaintext"]!)) wrong-key \(Self.format(p5["wrong-key"]!)) (random \(Self.format(randomPrecision)))")
             figure("recall@10 tree vs encrypted linear scan (real data)", Double(recallHits) / Double(10 * n), "fraction",
                    parameters: ["d": d, "n": n, "feature": feature], target: ">= 0.95", met: Double(recallHits) / Double(10 * n) >= 0.95)
         }
-        tables["precision"] = ["dataset": folder.lastPathComponent, "images": n, "feature": feature,
+        var precisionTables = tables["precision"] as? [[String: Any]] ?? []
+        precisionTables.append(["dataset": folder.lastPathComponent, "images": n, "feature": feature,
                                "feature_dimension": raw[0].count, "relevance": "shares at least one finding label",
                                "random_precision": randomPrecision, "rows": table,
-                               "paper": "Caltech-256, VGG features: P@5 = 0.66 at d = 128; about 1 % with a wrong key"]
+                               "paper": "Caltech-256, VGG features: P@5 = 0.66 at d = 128; about 1 % with a wrong key"])
+        tables["precision"] = precisionTables
     }
 
     // MARK: - GenKey and GenTrap (Figs. 8 and 10)
@@ -203,16 +229,24 @@ struct SEIBench {
         for n in sizes {
             let points = Self.mixture(n: n, d: d, components: max(8, n / 100), seed: UInt64(n))
             var buildTimes = [Double]()
-            var deployment: (SecureKNNOwnerKey, SEICloudIndex, SecureKNNQueryKey, Double)?
+            var loadTimes = [Double]()
+            var deployment: (SecureKNNOwnerKey, SEICloudIndex, SecureKNNQueryKey, Double, Double)?
             for round in 0..<(quick ? 1 : 3) {
-                let current = try Self.deployment(reduced: points, d: d)
+                let current = try Self.timedDeployment(reduced: points, d: d)
                 if round == 0 { deployment = current }
                 buildTimes.append(current.3)
+                loadTimes.append(current.4)
             }
             buildTimes.sort()
-            let (_, cloud, queryKey, _) = deployment!
+            loadTimes.sort()
+            let (_, cloud, queryKey, _, _) = deployment!
             figure("GenIndex (CAK-means + tree + encryption)", buildTimes[buildTimes.count / 2], "ms",
                    parameters: ["n": n, "d": d, "leaves": cloud.leaves.count, "rounds": buildTimes.count])
+            figure("cloud index load (tables + ciphertext subspace)", loadTimes[loadTimes.count / 2], "ms",
+                   parameters: ["n": n, "d": d, "subspace_rank": cloud.subspace.rank, "rounds": loadTimes.count])
+            figure("memory of encrypted vectors (cloud)", Double(cloud.vectorMemoryBytes) / 1_048_576, "MiB",
+                   parameters: ["n": n, "d": d, "stored_floats_per_image": cloud.nodeTable.stride,
+                                "ciphertext_floats_per_image": 2 * d + 2])
             try searchFigures(cloud: cloud, queryKey: queryKey, points: points, n: n, d: d, plaintextReference: n == 4000)
         }
     }
@@ -221,14 +255,15 @@ struct SEIBench {
     mutating func searchFigures(cloud: SEICloudIndex, queryKey: SecureKNNQueryKey, points: [[Double]], n: Int, d: Int,
                                 plaintextReference: Bool, queryCount: Int = 200, recallQueries: Int = 200) throws {
         let queries = Self.queries(from: points, count: queryCount, seed: UInt64(n) + 1)
-        let prepared = try queries.map { try cloud.nodeTable.prepare(try queryKey.trapdoor(for: $0)) }
+        let prepared = try queries.map { try cloud.prepare(try queryKey.trapdoor(for: $0)) }
         var sink = 0
-        let tree = medianMilliseconds {
+        let treeTimes = timeMilliseconds {
             for trapdoor in prepared { sink &+= cloud.search(trapdoor, options: .init(k: 10, mode: .tree)).hits.count }
-        } / Double(queryCount)
-        let linear = medianMilliseconds {
+        }
+        let linearTimes = timeMilliseconds {
             for trapdoor in prepared { sink &+= cloud.search(trapdoor, options: .init(k: 10, mode: .linear)).hits.count }
-        } / Double(queryCount)
+        }
+        let tree = treeTimes.median / Double(queryCount), linear = linearTimes.median / Double(queryCount)
         var hits = 0, scored = 0
         for trapdoor in prepared.prefix(recallQueries) {
             let t = cloud.search(trapdoor, options: .init(k: 10, mode: .tree))
@@ -238,9 +273,13 @@ struct SEIBench {
         }
         let recall = Double(hits) / Double(10 * min(recallQueries, prepared.count))
         let isTarget = n == 4000 && d == 128
-        figure("Search, tree", tree, "ms/query", parameters: ["n": n, "d": d, "k": 10, "images_scored": scored / max(1, min(recallQueries, prepared.count))],
+        figure("Search, tree", tree, "ms/query", parameters: ["n": n, "d": d, "k": 10, "images_scored": scored / max(1, min(recallQueries, prepared.count)),
+                                                          "leaves": cloud.leaves.count, "queries_per_round": queryCount,
+                                                          "min_of_rounds_ms": treeTimes.minimum / Double(queryCount)],
                target: isTarget ? "< 0.05 ms" : nil, met: isTarget ? tree < 0.05 : nil)
-        figure("Search, encrypted linear scan", linear, "ms/query", parameters: ["n": n, "d": d, "k": 10],
+        figure("Search, encrypted linear scan", linear, "ms/query", parameters: ["n": n, "d": d, "k": 10, "queries_per_round": queryCount,
+                                                                            "stored_floats_per_image": cloud.nodeTable.stride,
+                                                                            "min_of_rounds_ms": linearTimes.minimum / Double(queryCount)],
                target: isTarget ? "< 0.2 ms" : nil, met: isTarget ? linear < 0.2 : nil)
         figure("recall@10 tree vs encrypted linear scan (synthetic)", recall, "fraction", parameters: ["n": n, "d": d],
                target: ">= 0.95", met: recall >= 0.95)
@@ -248,9 +287,12 @@ struct SEIBench {
             let floats = points.map { $0.map(Float.init) }
             let database = try ExactSearch.FloatDatabase(ids: Array(0..<n), vectors: floats)
             let plainQueries = queries.map { $0.map(Float.init) }
-            let plain = medianMilliseconds {
+            let plainTimes = timeMilliseconds {
                 for query in plainQueries { sink &+= database.search(query, k: 10).count }
-            } / Double(queryCount)
+            }
+            let plain = plainTimes.median / Double(queryCount)
+            figure("Search, plaintext exact scan (reference)", plain, "ms/query",
+                   parameters: ["n": n, "d": d, "min_of_rounds_ms": plainTimes.minimum / Double(queryCount)])
             figure("Search, encrypted linear scan vs plaintext exact scan", linear, "ms/query",
                    parameters: ["n": n, "d": d, "encrypted_dimension": 2 * d + 2],
                    reference: ("plaintext exact scan (ExactSearch.FloatDatabase, d floats)", plain),
@@ -275,15 +317,18 @@ struct SEIBench {
         let start = DispatchTime.now().uptimeNanoseconds
         let points = Self.mixture(n: n, d: d, components: 1000, seed: 77)
         let generated = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let (_, cloud, queryKey, buildMilliseconds) = try Self.deployment(reduced: points, d: d)
+        let (_, cloud, queryKey, buildMilliseconds, loadMilliseconds) = try Self.timedDeployment(reduced: points, d: d)
         figure("GenIndex (CAK-means on samples + tree + encryption)", buildMilliseconds / 1000, "s",
                parameters: ["n": n, "d": d, "leaves": cloud.leaves.count, "data_generation_s": generated, "rounds": 1])
+        figure("cloud index load (tables + ciphertext subspace)", loadMilliseconds / 1000, "s",
+               parameters: ["n": n, "d": d, "subspace_rank": cloud.subspace.rank, "rounds": 1])
         let queries = Self.queries(from: points, count: 50, seed: 78)
-        let prepared = try queries.map { try cloud.nodeTable.prepare(try queryKey.trapdoor(for: $0)) }
+        let prepared = try queries.map { try cloud.prepare(try queryKey.trapdoor(for: $0)) }
         var sink = 0
-        let tree = medianMilliseconds {
+        let treeTimes = timeMilliseconds {
             for trapdoor in prepared { sink &+= cloud.search(trapdoor, options: .init(k: 10, mode: .tree)).hits.count }
-        } / Double(prepared.count)
+        }
+        let tree = treeTimes.median / Double(prepared.count)
         var hits = 0, scored = 0
         let recallQueries = prepared.prefix(20)
         var linearTimes = [Double]()
@@ -296,13 +341,17 @@ struct SEIBench {
             hits += Set(t.hits.map(\.id)).intersection(l.map(\.id)).count
         }
         linearTimes.sort()
-        figure("Search, tree", tree, "ms/query", parameters: ["n": n, "d": d, "k": 10, "images_scored": scored / recallQueries.count],
+        figure("Search, tree", tree, "ms/query", parameters: ["n": n, "d": d, "k": 10, "images_scored": scored / recallQueries.count,
+                                                          "leaves": cloud.leaves.count, "queries_per_round": prepared.count,
+                                                          "min_of_rounds_ms": treeTimes.minimum / Double(prepared.count)],
                target: "< 20 ms", met: tree < 20)
         figure("Search, encrypted linear scan", linearTimes[linearTimes.count / 2], "ms/query",
                parameters: ["n": n, "d": d, "k": 10, "rounds": linearTimes.count])
         figure("recall@10 tree vs encrypted linear scan (synthetic)", Double(hits) / Double(10 * recallQueries.count), "fraction",
                parameters: ["n": n, "d": d], target: ">= 0.95", met: Double(hits) / Double(10 * recallQueries.count) >= 0.95)
-        figure("memory of encrypted vectors (cloud)", Double(cloud.vectorMemoryBytes) / 1_048_576, "MiB", parameters: ["n": n, "d": d])
+        figure("memory of encrypted vectors (cloud)", Double(cloud.vectorMemoryBytes) / 1_048_576, "MiB",
+               parameters: ["n": n, "d": d, "stored_floats_per_image": cloud.nodeTable.stride,
+                            "ciphertext_floats_per_image": 2 * d + 2])
         figure("process resident memory (peak, whole bench)", Double(Self.peakResidentKiB()) / 1024, "MiB", parameters: ["n": n])
         if sink == 42 { print("") }
     }
@@ -323,7 +372,8 @@ struct SEIBench {
             "machine": Self.machine(),
             "rounds": rounds,
             "warmup_rounds": 1,
-            "statistic": "median",
+            "statistic": "median (min_of_rounds_ms also given for search times)",
+            "load_average_at_end": Self.loadAverage(),
             "threads": 1,
             "figures": figures,
             "notes": notes,

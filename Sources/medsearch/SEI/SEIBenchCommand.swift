@@ -12,19 +12,20 @@ struct SEIBenchCommand: AsyncParsableCommand {
             Accuracy uses a labelled image folder (default ../shared/data/cxr-public; a result is relevant when it \
             shares a finding label with the query, leave-one-out over every image). Speed uses synthetic \
             Gaussian-mixture features (d = 128). Every time is the median of --rounds rounds after one warm-up \
-            round, on one core. Run from a release build.
+            round, on one core (search times also give the minimum). The n = 1,000,000 run takes several \
+            minutes and about 4 GB of memory: enable it with --scale-n 1000000. Run from a release build.
             """)
 
     @Option(help: "Write every figure to this JSON file.")
     var json: String?
     @Option(help: "Labelled image folder for the accuracy table (images/ + labels.csv).")
     var data: String?
-    @Option(help: "Feature extractor for the accuracy table (cnn when available, else lbp).")
+    @Option(help: "Feature extractors for the accuracy table, comma-separated (default: cnn and lbp when cnn is available, else lbp; cnn-cxr-v1 embeds in 64 dimensions, so d = 128 and 256 need a wider feature such as lbp).")
     var feature: String?
     @Option(help: "Timing rounds (median reported; one extra warm-up round first).")
     var rounds: Int = 5
-    @Option(help: "Size of the large-scale run (0 skips it).")
-    var scaleN: Int = 1_000_000
+    @Option(help: "Size of the large-scale run, e.g. 1000000 (0, the default, skips it).")
+    var scaleN: Int = 0
     @Flag(help: "Smaller run (fewer sizes, no large-scale run) for a quick check.")
     var quick = false
 
@@ -35,9 +36,12 @@ struct SEIBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         var bench = SEIBench(rounds: max(1, rounds), quick: quick)
+        bench.note("load average at start: \(SEIBench.loadAverage().map { String($0) }.joined(separator: " ")) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
         let dataURL = data.map { URL(fileURLWithPath: $0) } ?? DataLocator.sharedData()?.appendingPathComponent("cxr-public")
         if let dataURL, FileManager.default.fileExists(atPath: dataURL.path) {
-            try bench.accuracy(folder: dataURL, feature: feature ?? SEICLI.defaultFeature)
+            let features = feature.map { $0.split(separator: ",").map(String.init) }
+                ?? (SEICLI.defaultFeature == "cnn" ? ["cnn", "lbp"] : ["lbp"])
+            for name in features { try bench.accuracy(folder: dataURL, feature: name) }
         } else {
             bench.note("accuracy skipped: no labelled data folder (pass --data)")
         }

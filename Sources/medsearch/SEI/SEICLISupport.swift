@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import MedSearchClient
 import MedSearchCore
 import MedSearchFeatures
 import MedSearchImaging
@@ -8,41 +9,10 @@ import MedSearchServer
 
 /// A folder of images for SEI: `images/<id>.<png|jpg|jpeg|dcm>` (or the files directly in the folder) and
 /// optionally `labels.csv` with columns `id` and `labels` (separated by `|`).
-struct SEIImageFolder {
-    struct Entry {
-        let id: String
-        let url: URL
-        let labels: Set<String>
-    }
-
-    let entries: [Entry]
-
-    static func load(_ directory: URL, limit: Int? = nil) throws -> SEIImageFolder {
-        let imagesDirectory = directory.appendingPathComponent("images")
-        let folder = FileManager.default.fileExists(atPath: imagesDirectory.path) ? imagesDirectory : directory
-        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-            .filter { ["png", "jpg", "jpeg", "dcm"].contains($0.pathExtension.lowercased()) }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        var labels: [String: Set<String>] = [:]
-        if let text = try? String(contentsOf: directory.appendingPathComponent("labels.csv"), encoding: .utf8) {
-            let lines = text.split(whereSeparator: \.isNewline)
-            if let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
-               let idColumn = header.firstIndex(of: "id"), let labelColumn = header.firstIndex(of: "labels") {
-                for line in lines.dropFirst() {
-                    let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                    guard fields.count > max(idColumn, labelColumn) else { continue }
-                    labels[String(fields[idColumn])] = Set(fields[labelColumn].split(separator: "|").map(String.init))
-                }
-            }
-        }
-        var entries = [Entry]()
-        for file in files {
-            let id = file.deletingPathExtension().lastPathComponent
-            guard !id.isEmpty, id.utf8.count <= 256 else { continue }
-            entries.append(Entry(id: id, url: file, labels: labels[id] ?? []))
-            if let limit, entries.count >= limit { break }
-        }
-        return SEIImageFolder(entries: entries)
+enum SEIImageFolder {
+    /// Lists the images of `directory` with ids of 1 to 256 bytes.
+    static func load(_ directory: URL, limit: Int? = nil) throws -> LabelledImageFolder {
+        try LabelledImageFolder.load(directory, limit: limit) { !$0.isEmpty && $0.utf8.count <= 256 }
     }
 }
 

@@ -21,8 +21,10 @@ struct SEICommand: AsyncParsableCommand {
             attacks: about d+1 known (feature vector, encrypted vector) pairs reveal the secret matrix, and a \
             user who colludes with the cloud hands it A and U. The cloud learns the tree shape and cluster \
             sizes, the path each query takes through the tree, the result ids, and scores equal to the squared \
-            distances up to a secret per-query scaling and offset. Images themselves are protected by \
-            AES-256-GCM (every registered user holds the image key, as in the paper).
+            distances up to a secret per-query scaling and offset. Every ciphertext lies in one (d+1)-dimensional \
+            affine subspace that the cloud computes from the ciphertexts alone (this cloud uses it to score \
+            faster): the dummy entries S add no hiding. Images themselves are protected by AES-256-GCM \
+            (every registered user holds the image key, as in the paper).
 
             Flow: keygen (owner) -> index (owner, uploads to `medsearch serve sei`) -> user-keygen (user) -> \
             register (owner answers with Abar, U, the image key and the feature model) -> query (user). \

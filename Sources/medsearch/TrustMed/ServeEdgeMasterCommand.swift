@@ -1,3 +1,4 @@
+import MedSearchClient
 import ArgumentParser
 import Foundation
 import Logging
@@ -44,7 +45,7 @@ struct ServeEdgeMasterCommand: AsyncParsableCommand {
             throw ValidationError("no --nodes file given and none saved in \(data.path)")
         }
         let list = try TrustMedNodeList.load(from: listURL)
-        let signingKey = try TrustMedCLI.loadOrCreateSecret(at: data.appendingPathComponent("trustmed-manifest-signing.key")) {
+        let signingKey = try TrustMedKeyFiles.loadOrCreateSecret(at: data.appendingPathComponent("trustmed-manifest-signing.key")) {
             TrustMedDefaults.newManifestSigningKey()
         }
         let deployment = try TrustMedEdgeMasterService.Deployment(
@@ -53,6 +54,9 @@ struct ServeEdgeMasterCommand: AsyncParsableCommand {
             evaluatorFactory: TrustMedDefaults.evaluatorFactory)
         var logger = Logger(label: "medsearch.edge-master")
         logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice
+        // Shares of deleted records that a node missed (it was down) are retried in the background.
+        let purge = Task { await deployment.purgeLoop() }
+        defer { purge.cancel() }
         try await ServiceRunner.run(router: TrustMedEdgeMasterService.router(deployment: deployment, tokens: configuration.tokens),
                                     configuration: configuration, logger: logger)
     }

@@ -1,3 +1,4 @@
+import MedSearchClient
 import ArgumentParser
 import Crypto
 import Foundation
@@ -28,11 +29,13 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
     @Option(help: "Storage nodes, n.") var nodes: Int = 5
     @Option(help: "Shares needed, m.") var threshold: Int = 3
     @Option(help: "Hashcode bits.") var bits: Int = 64
-    @Option(name: .customLong("hash-base"), help: "Feature the hashcode is computed from.") var hashBase: String = "lbp"
+    @Option(name: .customLong("hash-base"), help: "Feature the hashcode is computed from.") var hashBase: String = TrustMedHashing.defaultBase
     @Option(help: "Findings (comma-separated).") var classes: String = "Atelectasis,Infiltration,Cardiomegaly,Effusion"
     @Option(name: .customLong("latency-images"), help: "Images stored when timing queries.") var latencyImages: Int = 1000
     @Option(help: "Timed rounds (after one warm-up round).") var rounds: Int = 5
     @Option(name: .customLong("max-queries"), help: "Use at most this many leave-one-out queries (evenly spread).") var maxQueries: Int?
+    @Flag(name: .customLong("quality-only"), help: "Measure retrieval quality only (skip latency, failures, re-sharing, deletion).")
+    var qualityOnly = false
     @Option(name: .customLong("params"), help: "BFV parameter set.") var parameterSet: String = TrustMedDefaults.defaultParameterSet
 
     func validate() throws {
@@ -144,7 +147,7 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
             let response = try await user.search(try client.searchRequest(hashcode: codes[query.id]!))
             let ranked = try client.rank(response, k: kMax + 1)
             searchTimes.append((ContinuousClock.now - t0).trustMedSeconds)
-            let plain = Self.plaintextTopK(query: codes[query.id]!, database: databaseIndex, k: kMax + 1)
+            let plain = TrustMedPlaintext.topK(query: codes[query.id]!, database: databaseIndex, k: kMax + 1)
             if ranked != plain { mismatches += 1 }
             let encryptedIDs = ranked.map(\.recordID).filter { $0 != query.id }.prefix(kMax)
             let plainIDs = plain.map(\.recordID).filter { $0 != query.id }.prefix(kMax)
@@ -153,6 +156,29 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
             progress.advance()
         }
         log("encrypted and plaintext top-\(kMax + 1) identical on \(queryIndices.count - mismatches) of \(queryIndices.count) queries")
+
+        let accuracy: [String: Any] = [
+            "encrypted": encryptedSums.table(ks: Self.ks),
+            "plaintext_hamming": plainSums.table(ks: Self.ks),
+            "encrypted_equals_plaintext_topk": mismatches == 0,
+            "queries_with_different_topk": mismatches,
+            "chance_level": Dictionary(uniqueKeysWithValues: classList.map { ($0, Double(classCounts[$0] ?? 0) / Double(database.count)) }),
+            "paper_table3_infiltration_k50": [
+                "TrustMedSearch": ["P": 0.695, "R": 0.139, "F1": 0.233],
+                "SLBP": ["P": 0.581, "R": 0.232, "F1": 0.332],
+                "EdgeShield": ["P": 0.642, "R": 0.256, "F1": 0.365]],
+        ]
+        let parameters: [String: Any] = [
+            "n": nodes, "m": threshold, "hash_bits": bits, "hash_base": hashBase, "hash_model": modelSummary,
+            "bfv_parameters": parameterSet, "records_per_block": client.keyHolder.recordsPerBlock,
+            "classes": classList, "database_images": database.count, "queries": queryIndices.count,
+            "dataset": "cxr-public", "rounds_after_warmup": rounds,
+            "note": "ITQ hash trained (unsupervised) on the database images; leave-one-out queries"]
+        if qualityOnly {
+            return ["suite": "trustmed", "machine": TrustMedBenchMachine.describe(),
+                    "git_commit": TrustMedBenchMachine.gitCommit() as Any, "parameters": parameters, "accuracy": accuracy,
+                    "search_rank_ms_median_during_accuracy": 1000 * trustMedMedian(searchTimes)]
+        }
 
         // Top up to the latency database size and time queries.
         let topUp = Array(extra.prefix(max(0, latencyImages - database.count)))
@@ -174,7 +200,7 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
                 throw ValidationError("a retrieved image differs from the uploaded file")
             }
             let p0 = ContinuousClock.now
-            let plain = Self.plaintextTopK(query: codes[query.id]!, database: storedIndex, k: 10)
+            let plain = TrustMedPlaintext.topK(query: codes[query.id]!, database: storedIndex, k: 10)
             let plainTime = (ContinuousClock.now - p0).trustMedSeconds
             guard plain == ranked else { throw ValidationError("encrypted top-10 differs from plaintext top-10") }
             if round == 0 { continue }  // warm-up
@@ -205,7 +231,7 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
             let t0 = ContinuousClock.now
             let (ranked, images) = try await user.query(client: client, hashcode: codes[query.id]!, k: 10)
             if step >= 1 { failureLatencies.append((ContinuousClock.now - t0).trustMedSeconds) }
-            let plain = Self.plaintextTopK(query: codes[query.id]!, database: storedIndex, k: 10)
+            let plain = TrustMedPlaintext.topK(query: codes[query.id]!, database: storedIndex, k: 10)
             failureQueries += 1
             if ranked == plain, images.allSatisfy({ (try? $0.result.get()) == bytesByID[$0.recordID] }) { failureCorrect += 1 }
         }
@@ -221,12 +247,13 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
         let sampleError = degraded.compactMap { if case let .failure(error) = $0.result { error.description } else { nil } }.first ?? ""
 
         // The extra node restarts with its data (a crash); the n - m killed nodes are replaced by empty nodes at
-        // the same addresses; one re-sharing rebuilds every record from m valid shares and stores n fresh ones.
+        // the same addresses; re-sharing each regenerates its share of every record from m valid shares.
         _ = try await cluster.restartNode(extraVictim, generation: 0, port: nodePorts[extraVictim])
         for victim in victims { _ = try await cluster.restartNode(victim, generation: 1, port: nodePorts[victim]) }
         let reshareStart = ContinuousClock.now
         let admin = TrustMedRemote(service: cluster.masterClient(role: .admin))
-        let reshareReport = try await admin.reshare(ReshareRequest(nodeIndex: victims[0]))
+        var reshareReports = [ReshareReport]()
+        for victim in victims { reshareReports.append(try await admin.reshare(ReshareRequest(nodeIndex: victim))) }
         let reshareSeconds = (ContinuousClock.now - reshareStart).trustMedSeconds
         // Then kill n - m nodes that were never replaced: the replaced nodes must hold valid shares.
         let secondVictims = Array((0..<nodes).filter { !victims.contains($0) }.prefix(nodes - threshold))
@@ -235,9 +262,25 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
         for _ in 0..<rounds {
             let query = stored[Int.random(in: 0..<stored.count, using: &failureRng)]
             let (ranked, images) = try await user.query(client: client, hashcode: codes[query.id]!, k: 10)
-            let plain = Self.plaintextTopK(query: codes[query.id]!, database: storedIndex, k: 10)
+            let plain = TrustMedPlaintext.topK(query: codes[query.id]!, database: storedIndex, k: 10)
             if ranked == plain, images.allSatisfy({ (try? $0.result.get()) == bytesByID[$0.recordID] }) { afterReshareCorrect += 1 }
         }
+
+        // Deletion while the n - m nodes above are down: deleted records are never returned; their shares on
+        // the down nodes stay pending until the nodes are back, then one more delete call removes them.
+        let doomed = stored.suffix(10).map(\.id)
+        let deleteStart = ContinuousClock.now
+        let deleteReport = try await owner.delete(recordIDs: doomed)
+        let deleteSeconds = (ContinuousClock.now - deleteStart).trustMedSeconds
+        var deletedReturned = 0
+        for id in doomed {
+            let (ranked, _) = try await user.query(client: client, hashcode: codes[id]!, k: 10)
+            deletedReturned += ranked.filter { doomed.contains($0.recordID) }.count
+        }
+        for victim in secondVictims { _ = try await cluster.restartNode(victim, generation: 0, port: nodePorts[victim]) }
+        let purgeReport = try await owner.delete(recordIDs: [])
+        var sharesAfterDelete = [Int]()
+        for index in 0..<nodes { sharesAfterDelete.append(try await cluster.nodeUsage(index).shares) }
 
         let sealedPerImage = Double(status.sealedBytes) / Double(max(status.records, 1))
         let nodeBytesPerImage = Double(nodeBytes) / Double(max(stored.count, 1))
@@ -245,22 +288,8 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
             "suite": "trustmed",
             "machine": TrustMedBenchMachine.describe(),
             "git_commit": TrustMedBenchMachine.gitCommit() as Any,
-            "parameters": ["n": nodes, "m": threshold, "hash_bits": bits, "hash_model": modelSummary,
-                           "bfv_parameters": parameterSet, "records_per_block": client.keyHolder.recordsPerBlock,
-                           "classes": classList, "database_images": database.count, "queries": queryIndices.count,
-                           "dataset": "cxr-public", "rounds_after_warmup": rounds,
-                           "note": "ITQ hash trained (unsupervised) on the database images; leave-one-out queries"],
-            "accuracy": [
-                "encrypted": encryptedSums.table(ks: Self.ks),
-                "plaintext_hamming": plainSums.table(ks: Self.ks),
-                "encrypted_equals_plaintext_topk": mismatches == 0,
-                "queries_with_different_topk": mismatches,
-                "chance_level": Dictionary(uniqueKeysWithValues: classList.map { ($0, Double(classCounts[$0] ?? 0) / Double(database.count)) }),
-                "paper_table3_infiltration_k50": [
-                    "TrustMedSearch": ["P": 0.695, "R": 0.139, "F1": 0.233],
-                    "SLBP": ["P": 0.581, "R": 0.232, "F1": 0.332],
-                    "EdgeShield": ["P": 0.642, "R": 0.256, "F1": 0.365]],
-            ],
+            "parameters": parameters,
+            "accuracy": accuracy,
             "latency": [
                 "keygen_seconds": keygenTime.trustMedSeconds,
                 "upload_per_image_ms": 1000 * databaseUpload.seconds / Double(database.count),
@@ -291,24 +320,29 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
                 "queries_during_kill": failureQueries,
                 "queries_with_right_images": failureCorrect,
                 "fewer_than_m_healthy": ["wrong_images": wrongImages, "refused_records": refused, "sample_error": sampleError],
-                "reshare": ["records_rebuilt": reshareReport.rebuilt, "records_failed": reshareReport.failed.count,
-                            "seconds": reshareSeconds],
+                "reshare": ["replaced_nodes": victims,
+                            "records_rebuilt_per_node": reshareReports.map(\.rebuilt),
+                            "shares_regenerated_per_node": reshareReports.map(\.regenerated),
+                            "records_resplit_per_node": reshareReports.map(\.resplit),
+                            "records_failed": reshareReports.map(\.failed.count).reduce(0, +),
+                            "seconds_all_replaced_nodes": reshareSeconds],
                 "queries_after_reshare_with_other_nodes_killed": rounds,
                 "right_after_reshare": afterReshareCorrect,
                 "killed_after_reshare": secondVictims,
             ],
+            "delete": [
+                "records_deleted": deleteReport.outcomes.filter { $0.status == .deleted }.count,
+                "seconds": deleteSeconds,
+                "nodes_down_during_delete": secondVictims,
+                "shares_deleted_at_once": deleteReport.sharesDeleted,
+                "shares_pending_while_nodes_down": deleteReport.sharesPending,
+                "deleted_records_returned_by_queries": deletedReturned,
+                "shares_deleted_after_nodes_restarted": purgeReport.sharesDeleted,
+                "shares_pending_after": purgeReport.sharesPending,
+                "shares_per_node_after": sharesAfterDelete,
+                "records_left": stored.count - doomed.count,
+            ],
         ]
-    }
-
-    /// The plaintext reference: MedSearchIndex's exact Hamming top-k (ties by increasing id).
-    static func plaintextTopK(query: [UInt8], ids: [String], codes: [String: [UInt8]], k: Int) throws -> [TrustMedClient.Ranked] {
-        let database = try ExactSearch.HammingDatabase(ids: ids, codes: ids.map { Hashcode(bits: codes[$0]!.map { $0 == 1 }) })
-        return plaintextTopK(query: query, database: database, k: k)
-    }
-
-    /// The plaintext reference over a prepared database.
-    static func plaintextTopK(query: [UInt8], database: ExactSearch.HammingDatabase<String>, k: Int) -> [TrustMedClient.Ranked] {
-        database.search(Hashcode(bits: query.map { $0 == 1 }), k: k).map { .init(recordID: $0.id, distance: $0.score) }
     }
 }
 

@@ -1,3 +1,4 @@
+import MedSearchClient
 import ArgumentParser
 import Foundation
 import MedSearchCore
@@ -18,7 +19,7 @@ struct TrustMedCommand: AsyncParsableCommand {
             compromised nodes learn nothing about an image. The edge master learns which records a client fetches, \
             how many records there are and when they are queried. See docs/trustmed.md.
             """,
-        subcommands: [Keygen.self, Register.self, Upload.self, Query.self, ReplaceNode.self, Status.self,
+        subcommands: [Keygen.self, Register.self, Upload.self, Query.self, Delete.self, ReplaceNode.self, Status.self,
                       TrustMedBenchCommand.self])
 
     /// `trustmed keygen`: keys and hash model for an owner.
@@ -39,8 +40,8 @@ struct TrustMedCommand: AsyncParsableCommand {
         @Option(help: "Hashcode length in bits (16...256).")
         var bits: Int = 64
 
-        @Option(name: .customLong("hash-base"), help: "Feature the hashcode is computed from (lbp, hog, pixels, ...).")
-        var hashBase: String = "lbp"
+        @Option(name: .customLong("hash-base"), help: "Feature the hashcode is computed from (hog, lbp, pixels, pca, cnn, ...).")
+        var hashBase: String = TrustMedHashing.defaultBase
 
         @Option(name: .customLong("params"), help: "BFV parameter set.")
         var parameterSet: String = TrustMedDefaults.defaultParameterSet
@@ -79,7 +80,7 @@ struct TrustMedCommand: AsyncParsableCommand {
             print("wrote \(outURL.appendingPathComponent("client.key").path) (secret) and hash.model (\(model.summary))")
             if let master, let tokenFile {
                 let client = try TrustMedDefaults.client(keys: keys)
-                try await TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedCLI.readToken(tokenFile)))
+                try await TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile)))
                     .register(client.registration)
                 print("registered the evaluation keys with \(master)")
             }
@@ -93,7 +94,7 @@ struct TrustMedCommand: AsyncParsableCommand {
         @Option(help: "Directory holding client.key.") var keys: String
 
         func run() async throws {
-            let client = try TrustMedDefaults.client(keys: try TrustMedCLI.readKeys(keys + "/client.key"))
+            let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(keys + "/client.key"))
             try await remote.client().register(client.registration)
             print("registered evaluation keys \(Hex.encode(client.keyFingerprint.prefix(8)))")
         }
@@ -110,7 +111,7 @@ struct TrustMedCommand: AsyncParsableCommand {
         @Option(help: "Upload at most this many images.") var limit: Int?
 
         func run() async throws {
-            let client = try TrustMedDefaults.client(keys: try TrustMedCLI.readKeys(keys + "/client.key"))
+            let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(keys + "/client.key"))
             let model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/hash.model"))))
             let dataset = try TrustMedDataset.load(URL(fileURLWithPath: data), limit: limit)
             let remote = try self.remote.client()
@@ -155,7 +156,7 @@ struct TrustMedCommand: AsyncParsableCommand {
         func validate() throws { guard (1...1000).contains(k) else { throw ValidationError("-k must be 1...1000") } }
 
         func run() async throws {
-            let client = try TrustMedDefaults.client(keys: try TrustMedCLI.readKeys(keys + "/client.key"))
+            let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(keys + "/client.key"))
             let model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/hash.model"))))
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: image)))
             let bits = try TrustMedHashing.bits(of: try TrustMedDataset.grayImage(bytes), model: model)
@@ -183,18 +184,53 @@ struct TrustMedCommand: AsyncParsableCommand {
         }
     }
 
+    /// `trustmed delete`: delete records and their shares.
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete records: never returned again; their shares are deleted on every storage node.",
+            discussion: """
+                Needs the owner or admin token. A record is removed from the master's database (with its hashcode \
+                slot) at once; its n shares are deleted on the nodes, and a node that is down gets its share \
+                deleted on a later call (every delete retries them; without --id only that is done) or by the \
+                master's background retry. Retry-safe: a record already gone is reported as not found.
+                """)
+        @OptionGroup var remote: TrustMedMasterOptions
+        @Option(name: .customLong("id"), help: "A record id to delete (repeatable).") var ids: [String] = []
+        @Option(name: .customLong("ids-file"), help: "A file with one record id per line.") var idsFile: String?
+
+        func run() async throws {
+            var all = ids
+            if let idsFile {
+                guard let text = try? String(contentsOfFile: idsFile, encoding: .utf8) else {
+                    throw MedSearchClientError.unreadableFile(path: idsFile, hint: "one record id per line")
+                }
+                all += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            for id in all where !RecordID.isValid(id) { throw TrustMedError.invalidRecordID(id) }
+            let report = try await remote.client().delete(recordIDs: all)
+            for outcome in report.outcomes {
+                print("\(outcome.recordID)\t\(outcome.status == .deleted ? "deleted" : "not found")")
+            }
+            let deleted = report.outcomes.filter { $0.status == .deleted }.count
+            print("deleted \(deleted) record(s); \(report.sharesDeleted) share(s) removed from the nodes, "
+                  + "\(report.sharesPending) pending (node unreachable, retried later)")
+        }
+    }
+
     /// `trustmed replace-node`: re-share every record after a storage node was replaced.
     struct ReplaceNode: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "replace-node",
-            abstract: "After storage node INDEX was replaced (empty), rebuild every record's shares from m others.")
+            abstract: "After storage node INDEX was replaced (empty), regenerate its share of every record from m others.")
         @OptionGroup var remote: TrustMedMasterOptions
         @Option(help: "The replaced node's index (0-based, as in the master's node list).") var index: Int
         @Option(help: "The replacement node's URL (omit if it restarted at the same address).") var url: String?
 
         func run() async throws {
             let report = try await remote.client().reshare(ReshareRequest(nodeIndex: index, newURL: url ?? ""))
-            print("node \(report.nodeIndex): re-shared \(report.rebuilt) record(s), \(report.failed.count) failed")
+            print("node \(report.nodeIndex): \(report.rebuilt) record(s) hold a valid share again (\(report.regenerated) regenerated, "
+                  + "\(report.resplit) re-split, \(report.rebuilt - report.regenerated - report.resplit) still present), "
+                  + "\(report.failed.count) failed")
             for id in report.failed { print("failed: \(id)") }
             if !report.failed.isEmpty { throw ExitCode.failure }
         }

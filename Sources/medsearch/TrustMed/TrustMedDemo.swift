@@ -1,3 +1,4 @@
+import MedSearchClient
 import Foundation
 import MedSearchCore
 import MedSearchImaging
@@ -24,7 +25,7 @@ enum TrustMedDemo {
             grays.append(try TrustMedDataset.grayImage(bytes))
         }
         let bits = min(64, max(16, dataset.entries.count / 2 / 8 * 8))
-        let model = try TrustMedHashing.train(images: grays, bits: bits, base: "lbp")
+        let model = try TrustMedHashing.train(images: grays, bits: bits, base: TrustMedHashing.defaultBase)
         var codes: [String: [UInt8]] = [:]
         for (entry, gray) in zip(dataset.entries, grays) { codes[entry.id] = try TrustMedHashing.bits(of: gray, model: model) }
 
@@ -50,7 +51,7 @@ enum TrustMedDemo {
             let start = ContinuousClock.now
             let (ranked, retrieved) = try await user.query(client: client, hashcode: codes[query.id]!, k: k)
             let elapsed = ContinuousClock.now - start
-            let plain = try TrustMedBenchCommand.plaintextTopK(query: codes[query.id]!, ids: dataset.entries.map(\.id), codes: codes, k: k)
+            let plain = try TrustMedPlaintext.topK(query: codes[query.id]!, ids: dataset.entries.map(\.id), codes: codes, k: k)
             say("trustmed: query \(query.id) [\(query.labels.sorted().joined(separator: "|"))], top-\(k) in \(Int(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)) ms")
             say("  rank  encrypted (distance)                  plaintext Hamming (distance)")
             for i in 0..<k {

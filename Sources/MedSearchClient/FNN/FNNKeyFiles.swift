@@ -1,0 +1,38 @@
+import Foundation
+import MedSearchServer
+
+/// Files of a key directory written by `medsearch fnn keygen`.
+public enum FNNKeyFiles {
+    public static let owner = "owner.fnnkey"
+    public static let c1Setup = "c1.fnnsetup"
+    public static let c2Setup = "c2.fnnsetup"
+    public static let user = "user.fnncred"
+    public static let manifest = "records.tsv"
+
+    public static func read(_ directory: URL, _ name: String) throws -> [UInt8] {
+        let url = directory.appendingPathComponent(name)
+        do { return Array(try Data(contentsOf: url)) } catch {
+            throw MedSearchClientError.unreadableFile(path: url.path, hint: "run `medsearch fnn keygen` first")
+        }
+    }
+
+    public static func writeSecret(_ bytes: [UInt8], to url: URL) throws {
+        try writeSecretFile(Data(bytes), to: url)
+    }
+
+    /// The owner's manifest: record id and image path, one per line.
+    public static func manifest(_ directory: URL) throws -> [(id: UInt64, path: String)] {
+        let url = directory.appendingPathComponent(manifest)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2, let id = UInt64(parts[0]) else { return nil }
+            return (id, String(parts[1]))
+        }
+    }
+
+    public static func writeManifest(_ entries: [(id: UInt64, path: String)], to directory: URL) throws {
+        let text = entries.map { "\($0.id)\t\($0.path)" }.joined(separator: "\n") + "\n"
+        try Data(text.utf8).write(to: directory.appendingPathComponent(manifest))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import MedSearchServer
+import MedSearchTrustMed
+
+/// The client side's calls to an edge master over HTTP.
+public struct TrustMedRemote: Sendable {
+    /// The connection to the edge master.
+    public let service: ServiceClient
+
+    /// Creates the calls over a connection to the master.
+    public init(service: ServiceClient) { self.service = service }
+
+    /// Registers the client's public and evaluation keys (owner token).
+    public func register(_ registration: KeyRegistration) async throws {
+        _ = try await service.post("/trustmed/v1/keys", body: registration.serialized())
+    }
+
+    /// Sends an upload, retrying the same request (same idempotency key) on transport failures.
+    public func upload(_ request: UploadRequest, attempts: Int = 3) async throws -> UploadResponse {
+        let body = request.serialized()
+        var lastError: any Error = ServiceError.badResponse(reason: "no attempt made")
+        for attempt in 1...max(attempts, 1) {
+            do {
+                return try UploadResponse(serialized: try await service.post("/trustmed/v1/upload", body: body))
+            } catch let error as ServiceError {
+                lastError = error
+                switch error {
+                case .unreachable, .timeout, .badResponse: break
+                case let .http(status, _) where status >= 500: break
+                default: throw error
+                }
+                if attempt < attempts { try await Task.sleep(for: .milliseconds(200 * attempt)) }
+            }
+        }
+        throw lastError
+    }
+
+    /// Sends an encrypted query; the answer holds encrypted distances only the client can decrypt.
+    public func search(_ request: SearchRequest) async throws -> SearchResponse {
+        try SearchResponse(serialized: try await service.post("/trustmed/v1/search", body: request.serialized()))
+    }
+
+    /// Asks for the sealed images of records (rebuilt by the master from m shares each).
+    public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
+        try FetchResponse(serialized: try await service.post("/trustmed/v1/fetch", body: request.serialized()))
+    }
+
+    /// Deletes records (owner or admin token). Retry-safe: already deleted records come back as `notFound`.
+    public func delete(_ request: DeleteRequest) async throws -> DeleteReport {
+        try DeleteReport(serialized: try await service.post("/trustmed/v1/delete", body: request.serialized()))
+    }
+
+    /// Deletes records by id, in requests of at most ``TrustMedLimits/maxRecordsPerFetch`` ids; an empty list
+    /// only retries share deletions a node missed earlier. Returns the outcomes in order and the last
+    /// request's count of share deletions still pending.
+    public func delete(recordIDs: [String]) async throws -> DeleteReport {
+        var outcomes = [DeleteReport.Outcome](), deleted = 0, pending = 0
+        var start = 0
+        repeat {
+            let chunk = Array(recordIDs[start..<min(start + TrustMedLimits.maxRecordsPerFetch, recordIDs.count)])
+            let report = try await delete(DeleteRequest(recordIDs: chunk))
+            outcomes += report.outcomes
+            deleted += report.sharesDeleted
+            pending = report.sharesPending
+            start += TrustMedLimits.maxRecordsPerFetch
+        } while start < recordIDs.count
+        return DeleteReport(outcomes: outcomes, sharesDeleted: deleted, sharesPending: pending)
+    }
+
+    /// Asks the master to repair storage node `nodeIndex`'s shares after it was replaced (admin or owner).
+    public func reshare(_ request: ReshareRequest) async throws -> ReshareReport {
+        try ReshareReport(serialized: try await service.post("/trustmed/v1/reshare", body: request.serialized()))
+    }
+
+    /// The master's record count, storage and node list.
+    public func status() async throws -> TrustMedEdgeMasterService.Status {
+        try JSONDecoder().decode(TrustMedEdgeMasterService.Status.self, from: Data(try await service.get("/trustmed/v1/status")))
+    }
+
+    /// Search, rank, fetch and open: the whole query of a clinician.
+    public func query(client: TrustMedClient, hashcode: [UInt8], k: Int) async throws
+        -> (ranked: [TrustMedClient.Ranked], images: [TrustMedClient.Retrieved]) {
+        let response = try await search(try client.searchRequest(hashcode: hashcode))
+        let ranked = try client.rank(response, k: k)
+        let fetched = try await fetch(FetchRequest(recordIDs: ranked.map(\.recordID)))
+        return (ranked, client.open(fetched))
+    }
+}

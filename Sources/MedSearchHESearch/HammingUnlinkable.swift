@@ -1,0 +1,152 @@
+import MedSearchBFV
+import MedSearchCore
+
+/// A record's place in an unlinkable response: block index in response order and position within the block.
+public struct HammingSlot: Sendable, Hashable, Comparable {
+    /// The block's index in the response (a fresh random order per query).
+    public let block: Int
+    /// The record's position within the block.
+    public let position: Int
+
+    public init(block: Int, position: Int) {
+        self.block = block
+        self.position = position
+    }
+
+    public static func < (a: HammingSlot, b: HammingSlot) -> Bool { (a.block, a.position) < (b.block, b.position) }
+}
+
+/// A slot the key holder picked, with its distance (kept by the client) and its rank (the index of its distance
+/// among the distinct distances picked: 0 = nearest), which is all the master needs to order the results.
+public struct HammingRankedSlot: Sendable, Hashable {
+    /// The slot.
+    public let slot: HammingSlot
+    /// The decrypted distance (client side only; not part of ``HammingSlotRequest``'s wire form).
+    public let distance: Int
+    /// The rank of the distance (ties share a rank).
+    public let rank: Int
+}
+
+/// What the key holder sends back to the master in unlinkable mode: slots and ranks, no distances.
+public struct HammingSlotRequest: Sendable, Equatable {
+    /// `(slot, rank)` pairs.
+    public let entries: [(slot: HammingSlot, rank: Int)]
+
+    /// The request for `slots` (distances dropped).
+    public init(_ slots: [HammingRankedSlot]) {
+        entries = slots.map { ($0.slot, $0.rank) }
+    }
+
+    init(entries: [(slot: HammingSlot, rank: Int)]) {
+        self.entries = entries
+    }
+
+    public static func == (a: HammingSlotRequest, b: HammingSlotRequest) -> Bool {
+        a.entries.count == b.entries.count
+            && zip(a.entries, b.entries).allSatisfy { $0.slot == $1.slot && $0.rank == $1.rank }
+    }
+
+    /// The versioned wire form (`HSSL`, version 1).
+    public func serialized() -> [UInt8] {
+        var writer = ByteWriter()
+        writer.writeHeader(magic: HESearchWire.slotRequest, version: HESearchWire.version)
+        writer.write(UInt32(entries.count))
+        for entry in entries {
+            writer.write(UInt32(entry.slot.block))
+            writer.write(UInt16(entry.slot.position))
+            writer.write(UInt32(entry.rank))
+        }
+        return writer.bytes
+    }
+
+    /// Decodes a request.
+    public init(serialized bytes: [UInt8]) throws(HESearchError) {
+        var reader = ByteReader(bytes)
+        try reader.heHeader(HESearchWire.slotRequest)
+        let count = Int(try reader.heRead(UInt32.self))
+        guard count <= reader.remaining / 10 else { throw .malformed("\(count) slots in \(bytes.count) bytes") }
+        var entries: [(slot: HammingSlot, rank: Int)] = []
+        entries.reserveCapacity(count)
+        for _ in 0..<count {
+            let block = Int(try reader.heRead(UInt32.self))
+            let position = Int(try reader.heRead(UInt16.self))
+            let rank = Int(try reader.heRead(UInt32.self))
+            entries.append((HammingSlot(block: block, position: position), rank))
+        }
+        try reader.heEnd()
+        self.entries = entries
+    }
+}
+
+/// The master's secret of one unlinkable evaluation: which record sits in which slot. Keep it with the query
+/// (never send it); use it once to resolve the key holder's request.
+public struct HammingResponseMapping: Sendable {
+    /// Identifiers by response block and position (nil: deleted).
+    let ids: [[UInt64?]]
+
+    /// The number of live records in the response.
+    public var recordCount: Int { ids.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == nil ? 0 : 1) } } }
+
+    /// Resolves the key holder's request to the `k` nearest records: orders the requested slots by rank, ties by
+    /// identifier (the plaintext ranking rule), and returns `(slot, id)` pairs in that order.
+    ///
+    /// - Throws: ``HESearchError/malformed(_:)`` for a slot that does not hold a live record, a duplicate slot, or
+    ///   more slots than records.
+    public func resolve(_ request: HammingSlotRequest, k: Int) throws(HESearchError) -> [(slot: HammingSlot, id: UInt64)] {
+        guard request.entries.count <= recordCount else { throw .malformed("more slots than records") }
+        var seen = Set<HammingSlot>()
+        var resolved: [(slot: HammingSlot, id: UInt64, rank: Int)] = []
+        for entry in request.entries {
+            let slot = entry.slot
+            guard ids.indices.contains(slot.block), ids[slot.block].indices.contains(slot.position),
+                  let id = ids[slot.block][slot.position] else {
+                throw .malformed("slot \(slot.block)/\(slot.position) holds no record")
+            }
+            guard seen.insert(slot).inserted else { throw .malformed("duplicate slot") }
+            resolved.append((slot, id, entry.rank))
+        }
+        resolved.sort { ($0.rank, $0.id) < ($1.rank, $1.id) }
+        return resolved.prefix(max(0, k)).map { ($0.slot, $0.id) }
+    }
+
+    /// Resolves a serialised ``HammingSlotRequest``.
+    public func resolve(requestBytes: [UInt8], k: Int) throws(HESearchError) -> [(slot: HammingSlot, id: UInt64)] {
+        try resolve(HammingSlotRequest(serialized: requestBytes), k: k)
+    }
+}
+
+/// The result of ``HammingSearchServer/evaluateUnlinkable(queryBytes:prepared:)``.
+public struct HammingUnlinkableResponse: Sendable {
+    /// The response message for the key holder (no identifiers, blocks in random order).
+    public let response: [UInt8]
+    /// The slot-to-identifier mapping the master keeps.
+    public let mapping: HammingResponseMapping
+}
+
+extension HammingSearchClient {
+    /// Decrypts an unlinkable response and returns the slots of the `k` nearest records **plus every slot tied
+    /// with the k-th distance** (the master breaks ties by identifier), nearest first, with ranks.
+    ///
+    /// - Throws: ``HESearchError/malformed(_:)`` for a response that carries identifiers (use ``topK(responseBytes:k:)``).
+    public func nearestSlots(responseBytes: [UInt8], k: Int) throws(HESearchError) -> [HammingRankedSlot] {
+        let response = try HammingResponse(serialized: responseBytes, configuration: configuration)
+        guard response.withholdsIdentifiers else { throw .malformed("response carries identifiers") }
+        var all: [(slot: HammingSlot, distance: Int)] = []
+        for (index, block) in response.blocks.enumerated() {
+            for (entry, match) in zip(block.entries, try decrypt(block)) {
+                all.append((HammingSlot(block: index, position: entry.position), match.distance))
+            }
+        }
+        all.sort { ($0.distance, $0.slot) < ($1.distance, $1.slot) }
+        guard k > 0, !all.isEmpty else { return [] }
+        let cutoff = all[min(k, all.count) - 1].distance
+        var out: [HammingRankedSlot] = []
+        var rank = -1
+        var last = -1
+        for item in all where item.distance <= cutoff {
+            if item.distance != last { rank += 1; last = item.distance }
+            out.append(HammingRankedSlot(slot: item.slot, distance: item.distance, rank: rank))
+        }
+        return out
+    }
+}

@@ -1,0 +1,27 @@
+import MedSearchBigInt
+import MedSearchCore
+@testable import MedSearchPaillier
+import Testing
+import _MedSearchTestSupport
+
+/// The constant-time exponentiation behind CRT decryption against GMP (the textbook comparison of whole
+/// decryptions is in PaillierPropertyTests).
+@Suite("Paillier decryption engine")
+struct PaillierDecryptionEngineTests {
+    @Test("the prime-power exponentiator equals GMP's mpz_powm_sec, including edge bases")
+    func exponentiatorMatchesGMP() {
+        var rng = seededGenerator(31)
+        for bits in [256, 512, 1024] {
+            let sk = PaillierPrivateKey.generateInsecure(bits: bits, using: &rng)
+            for (prime, exponentiator) in [(sk.p, sk.pExponentiator), (sk.q, sk.qExponentiator)] {
+                let modulus = prime * prime, exponent = prime - 1
+                var bases = [BigInt(0), BigInt(1), BigInt(2), prime, modulus - 1, prime + 1]
+                for _ in 0..<10 { bases.append(BigInt.random(below: modulus, using: &rng)) }
+                for base in bases {
+                    #expect(exponentiator.power(base) == base.power(exponent, modulo: modulus), "bits \(bits)")
+                }
+            }
+        }
+        #expect(!PaillierPrivateKey.decryptionExponentiation.isEmpty)
+    }
+}
