@@ -5,6 +5,7 @@ public enum MedSearchClientError: Error, Equatable, Sendable, CustomStringConver
     /// An input (image, vector, option) cannot be used; the reason says why.
     case invalidInput(String)
 
+    /// A one-line explanation for the user.
     public var description: String {
         switch self {
         case let .unreadableFile(path, hint): return hint.isEmpty ? "cannot read \(path)" : "cannot read \(path) (\(hint))"

@@ -30,6 +30,7 @@ public enum FNNClientFlows {
         return out
     }
 
+    /// C1's or C2's status (stored records, correlation entries).
     public static func status(_ client: ServiceClient) async throws -> FNNServerStatus {
         try JSONDecoder().decode(FNNServerStatus.self, from: Data(try await client.get("/fnn/v1/status")))
     }
@@ -89,9 +90,18 @@ public enum FNNClientFlows {
 
     /// Runs one query over the network: share to C2 (shared back end), query to C1, hand-over from C2.
     ///
-    /// - Parameter recoverVectors: also fetch the winners' vectors through the masked hand-over (FNN's
-    ///   `E(m_min + r)`): each returned hit's ``FNNSearchHit/vector`` is then the stored vector, recovered by the
-    ///   user alone (neither server learns it). Costs C2 one decryption per 40-odd coordinates per winner (Paillier).
+    /// - Parameters:
+    ///   - user: The user's credentials and state.
+    ///   - vector: The query vector (from the same ``FNNVectorizer`` as the database).
+    ///   - k: How many nearest neighbours to return.
+    ///   - c1: The client of cloud C1.
+    ///   - c2: The client of cloud C2.
+    ///   - recoverVectors: Also fetch the winners' vectors through the masked hand-over (FNN's `E(m_min + r)`):
+    ///     each returned hit's ``FNNSearchHit/vector`` is then the stored vector, recovered by the user alone
+    ///     (neither server learns it). Costs C2 one decryption per 40-odd coordinates per winner (Paillier).
+    /// - Returns: The opened hits, best first, and C1's raw result.
+    /// - Throws: ``ServiceError`` when a server cannot be reached or refuses, `FNNError` on a malformed or
+    ///   inconsistent reply.
     public static func query(user: FNNUser, vector: [Int64], k: Int, c1: ServiceClient, c2: ServiceClient,
                              recoverVectors: Bool = false) async throws
         -> (hits: [FNNSearchHit], result: FNNC1Result) {

@@ -3,12 +3,18 @@ import MedSearchServer
 
 /// Files of a key directory written by `medsearch fnn keygen`.
 public enum FNNKeyFiles {
+    /// The owner's secret keys (mode 0600).
     public static let owner = "owner.fnnkey"
+    /// C1's set-up message, sent at the first upload.
     public static let c1Setup = "c1.fnnsetup"
+    /// C2's set-up message (holds C2's secret material; mode 0600).
     public static let c2Setup = "c2.fnnsetup"
+    /// The user's credentials (mode 0600).
     public static let user = "user.fnncred"
+    /// The owner's list of record ids and image paths.
     public static let manifest = "records.tsv"
 
+    /// Reads a key-directory file; a missing one is a ``MedSearchClientError``.
     public static func read(_ directory: URL, _ name: String) throws -> [UInt8] {
         let url = directory.appendingPathComponent(name)
         do { return Array(try Data(contentsOf: url)) } catch {
@@ -16,6 +22,7 @@ public enum FNNKeyFiles {
         }
     }
 
+    /// Writes a secret file readable only by its owner.
     public static func writeSecret(_ bytes: [UInt8], to url: URL) throws {
         try writeSecretFile(Data(bytes), to: url)
     }
@@ -31,6 +38,7 @@ public enum FNNKeyFiles {
         }
     }
 
+    /// Writes the owner's manifest (replacing it).
     public static func writeManifest(_ entries: [(id: UInt64, path: String)], to directory: URL) throws {
         let text = entries.map { "\($0.id)\t\($0.path)" }.joined(separator: "\n") + "\n"
         try Data(text.utf8).write(to: directory.appendingPathComponent(manifest))

@@ -14,6 +14,7 @@ public struct FNNVectorizer: Codable, Equatable, Sendable {
     /// The largest coordinate magnitude.
     public var maxAbs: Int64
 
+    /// Creates a vectorizer.
     public init(feature: String, side: Int, scale: Int, maxAbs: Int64) {
         self.feature = feature
         self.side = side
@@ -21,14 +22,17 @@ public struct FNNVectorizer: Codable, Equatable, Sendable {
         self.maxAbs = maxAbs
     }
 
+    /// The vectorizer's file name in a key directory.
     public static let fileName = "fnn-vectorizer.json"
 
+    /// The feature model this vectorizer extracts with.
     public func model() throws -> FeatureModel {
         var options = FeatureOptions()
         options.side = side
         return try FeatureRegistry.make(feature, options: options)
     }
 
+    /// The vector length.
     public var dimension: Int { get throws { try model().dimension } }
 
     /// The integer vector of an image file.
@@ -52,11 +56,13 @@ public struct FNNVectorizer: Codable, Equatable, Sendable {
         }
     }
 
+    /// Writes the vectorizer as JSON into a key directory.
     public func write(to directory: URL) throws {
         let data = try JSONEncoder().encode(self)
         try data.write(to: directory.appendingPathComponent(Self.fileName))
     }
 
+    /// Reads the vectorizer of a key directory.
     public static func load(from directory: URL) throws -> FNNVectorizer {
         let url = directory.appendingPathComponent(fileName)
         do { return try JSONDecoder().decode(FNNVectorizer.self, from: Data(contentsOf: url)) } catch {

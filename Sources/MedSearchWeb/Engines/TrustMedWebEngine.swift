@@ -27,7 +27,7 @@ public actor TrustMedWebEngine: WebEngine {
         /// BFV parameter set (`n4096`: 128-bit security; `insecureN1024` for unit tests only).
         public var parameterSet: String
 
-        public init(nodeCount: Int = 5, threshold: Int = 3, minimumImages: Int = 24, hashBase: String = "lbp",
+        public init(nodeCount: Int = 5, threshold: Int = 3, minimumImages: Int = 24, hashBase: String = TrustMedHashing.defaultBase,
                     parameterSet: String = TrustMedDefaults.defaultParameterSet) {
             self.nodeCount = nodeCount
             self.threshold = threshold
