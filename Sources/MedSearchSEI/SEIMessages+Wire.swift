@@ -147,24 +147,11 @@ extension SEIDeleteImages {
     static let magic = FormatMagic("SEID")
 
     /// The versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
-        writer.write(UInt32(ids.count))
-        for id in ids { writer.writeString(id) }
-        return writer.bytes
-    }
+    public func serialized() -> [UInt8] { SEIIDList.serialize(ids, magic: Self.magic) }
 
     /// Decodes ``serialized()``.
     public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let count = Int(try reader.sei { try $0.read(UInt32.self) })
-        guard count * 5 <= reader.remaining else { throw .malformedMessage("id count \(count) exceeds the data") }
-        var ids = [String]()
-        for _ in 0..<count { ids.append(try reader.readID()) }
-        try reader.sei { try $0.expectEnd() }
-        self.init(ids: ids)
+        self.init(ids: try SEIIDList.decode(bytes, magic: Self.magic, limit: nil))
     }
 }
 
@@ -351,24 +338,11 @@ extension SEIImageRequest {
     static let magic = FormatMagic("SEIF")
 
     /// The versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
-        writer.write(UInt32(ids.count))
-        for id in ids { writer.writeString(id) }
-        return writer.bytes
-    }
+    public func serialized() -> [UInt8] { SEIIDList.serialize(ids, magic: Self.magic) }
 
-    /// Decodes ``serialized()``.
+    /// Decodes ``serialized()`` (at most 100,000 ids).
     public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let count = Int(try reader.sei { try $0.read(UInt32.self) })
-        guard count * 5 <= reader.remaining, count <= 100_000 else { throw .malformedMessage("id count \(count) out of range") }
-        var ids = [String]()
-        for _ in 0..<count { ids.append(try reader.readID()) }
-        try reader.sei { try $0.expectEnd() }
-        self.init(ids: ids)
+        self.init(ids: try SEIIDList.decode(bytes, magic: Self.magic, limit: 100_000))
     }
 }
 
@@ -387,3 +361,28 @@ extension SEIIndexEntry {
         self.init(id: id, cluster: cluster, vector: try reader.readFloats(count: vectorBytes.count / 4))
     }
 }
+
+/// The wire form of a message that is only a list of image ids (delete, image request): header, count, ids.
+private enum SEIIDList {
+    static func serialize(_ ids: [String], magic: FormatMagic) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.writeHeader(magic: magic, version: 1)
+        writer.write(UInt32(ids.count))
+        for id in ids { writer.writeString(id) }
+        return writer.bytes
+    }
+
+    /// Decodes a list written by ``serialize(_:magic:)``; `limit` caps the count when given.
+    static func decode(_ bytes: [UInt8], magic: FormatMagic, limit: Int?) throws(SEIError) -> [String] {
+        var reader = ByteReader(bytes)
+        try reader.sei { try $0.readHeader(magic: magic, supportedVersions: 1...1) }
+        let count = Int(try reader.sei { try $0.read(UInt32.self) })
+        guard count * 5 <= reader.remaining else { throw .malformedMessage("id count \(count) exceeds the data") }
+        if let limit, count > limit { throw .malformedMessage("id count \(count) out of range") }
+        var ids = [String]()
+        for _ in 0..<count { ids.append(try reader.readID()) }
+        try reader.sei { try $0.expectEnd() }
+        return ids
+    }
+}
+
