@@ -13,6 +13,7 @@ let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let postgres: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
 
 /// A library target of ours with the package-wide settings.
 func library(_ name: String, _ dependencies: [Target.Dependency] = [], exclude: [String] = [],
@@ -46,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian packages, wrapped thinly.
@@ -83,7 +85,7 @@ let package = Package(
                                       "MedSearchHESearch", "MedSearchSharing", "MedSearchSealing", crypto]),
 
         // Storage, servers, web application, CLI.
-        library("MedSearchStore", ["MedSearchCore", grdb]),
+        library("MedSearchStore", ["MedSearchCore", grdb, postgres, logging, crypto]),
         library("MedSearchServer", ["MedSearchCore", "MedSearchStore", "MedSearchFNN", "MedSearchSEI",
                                     "MedSearchTrustMed", hummingbird, httpClient, logging, crypto]),
         library("MedSearchWeb", ["MedSearchCore", "MedSearchServer", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
@@ -91,7 +93,7 @@ let package = Package(
                                  "MedSearchSealing", "MedSearchSecureKNN", "CZlib", crypto, hummingbird,
                                  .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                                 .product(name: "Mustache", package: "swift-mustache"), grdb],
+                                 .product(name: "Mustache", package: "swift-mustache")],
                 resources: [.copy("Templates"), .copy("Static")]),
         // The trusted client side's flows over the network (CLI, demo, web application).
         library("MedSearchClient", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
@@ -127,7 +129,8 @@ let package = Package(
         tests("MedSearchSEI"),
         tests("MedSearchTrustMed"),
         tests("MedSearchStore", [grdb]),
-        tests("MedSearchServer", ["MedSearchCore", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchFNN", hummingbird, logging, httpClient]),
+        tests("MedSearchServer", ["MedSearchCore", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchFNN",
+                                   "MedSearchStore", "MedSearchClient", hummingbird, logging, httpClient]),
         tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging"]),
         tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", hummingbird,
                                .product(name: "HummingbirdTesting", package: "hummingbird")]),

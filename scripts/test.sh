@@ -2,11 +2,15 @@
 # The one command that runs MedSearch's whole test suite on a fresh machine: installs what is missing,
 # builds (debug), runs every unit, protocol, server and end-to-end test, then the browser end-to-end test of
 # the web application (headless Chromium; installs chromium, chromium-driver and Selenium when missing).
+# The store tests also run against a private PostgreSQL cluster it starts on loopback (scripts/test-postgres.sh;
+# installs Debian's postgresql when missing; skipped with the reason when it cannot start) and stops on exit.
 # CI runs exactly this (.ci/run). Set MEDSEARCH_SKIP_BROWSER=1 to skip the browser test locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
+source scripts/test-postgres.sh
+medsearch_postgres_start
 swift test --skip-build
 if [ "${MEDSEARCH_SKIP_BROWSER:-0}" = "1" ]; then
   echo "test: SKIP browser end-to-end test (MEDSEARCH_SKIP_BROWSER=1)" >&2

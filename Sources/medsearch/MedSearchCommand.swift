@@ -25,6 +25,7 @@ struct MedSearchCommand: AsyncParsableCommand {
             SEICommand.self,
             TrustMedCommand.self,
             ServeCommand.self,
+            StoreCommand.self,
             BenchCommand.self,
         ]
     )

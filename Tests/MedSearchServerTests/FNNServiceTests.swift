@@ -26,7 +26,7 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
     /// Runs C2 and C1 on free loopback ports (C1 talks to C2 over HTTP) while `body` uses them.
     func withServers(dataDirectory: URL, tokens: AccessTokens, byRole: [ServiceRole: String],
                      _ body: (String, String) async throws -> Void) async throws {
-        let c2Node = try FNNC2Service.Node(dataDirectory: dataDirectory.appendingPathComponent("c2"))
+        let c2Node = try await FNNC2Service.Node(dataDirectory: dataDirectory.appendingPathComponent("c2"))
         let c2Router = FNNC2Service.router(node: c2Node, tokens: tokens)
         let configuration = ServiceConfiguration(dataDirectory: dataDirectory, tokens: tokens)
         let (urls, continuation) = AsyncStream<String>.makeStream()
@@ -36,7 +36,7 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
             group.addTask { try await c2App.run() }
             var iterator = urls.makeAsyncIterator()
             let c2URL = String(try #require(await iterator.next()).dropFirst(3))
-            let c1Node = try FNNC1Service.Node(dataDirectory: dataDirectory.appendingPathComponent("c1"), batchSize: 2,
+            let c1Node = try await FNNC1Service.Node(dataDirectory: dataDirectory.appendingPathComponent("c1"), batchSize: 2,
                                                order: .lowerBound)
             let peer = FNNHTTPPeer(client: ServiceClient(baseURL: c2URL, token: byRole[.fnnC1]!))
             let c1App = ServiceRunner.makeApplication(router: FNNC1Service.router(node: c1Node, peer: peer, tokens: tokens),
@@ -110,8 +110,8 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
         let user = try FNNUser(credentials: owner.userCredentials)
         var data = records(count: 10, dimension: 6, seed: 9)
-        let c2 = try FNNC2Service.Node(dataDirectory: nil)
-        let c1 = try FNNC1Service.Node(dataDirectory: nil, batchSize: 1, order: .sequential)
+        let c2 = try await FNNC2Service.Node(dataDirectory: nil)
+        let c1 = try await FNNC1Service.Node(dataDirectory: nil, batchSize: 1, order: .sequential)
         try await c2.setup(FNNWire.encode(owner.c2Setup))
         try await c1.setup(FNNWire.encode(owner.c1Setup))
         let pk = owner.keys.paillierSecretKey!.publicKey

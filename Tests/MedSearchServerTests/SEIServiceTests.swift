@@ -30,7 +30,7 @@ import Testing
 
     func withServer(dataDirectory: URL, _ body: (String, [ServiceRole: String]) async throws -> Void) async throws {
         let (tokens, byRole) = AccessTokens.issue(roles: [.owner, .user])
-        let node = try SEIService.Node(dataDirectory: dataDirectory)
+        let node = try await SEIService.Node(dataDirectory: dataDirectory)
         let router = SEIService.router(node: node, tokens: tokens)
         let configuration = ServiceConfiguration(dataDirectory: dataDirectory, tokens: tokens)
         let (urls, continuation) = AsyncStream<String>.makeStream()
@@ -86,7 +86,7 @@ import Testing
             #expect(status.sealedImages == 1)
         }
         // A restart rebuilds the same index from SQLite.
-        let node = try SEIService.Node(dataDirectory: directory)
+        let node = try await SEIService.Node(dataDirectory: directory)
         let restored = try await node.snapshot()
         #expect(restored.count == 90)
         #expect(restored.contains("extra") && !restored.contains("img-11"))

@@ -6,8 +6,9 @@ import MedSearchStore
 import Testing
 
 @Suite struct WebAccountTests {
-    @Test func registrationApprovalAndLogin() async throws {
-        try await withWebApp { web, client in
+    @Test(arguments: WebStoreBackend.configured)
+    func registrationApprovalAndLogin(_ backend: WebStoreBackend) async throws {
+        try await withWebApp(backend: backend) { web, client in
             var admin = WebTestClient(client: client)
             let first = try await admin.register("admin", role: "owner")
             #expect(first.text.contains("As the first account it is the administrator"))
@@ -24,7 +25,7 @@ import Testing
             #expect(try await admin.login("admin").status == .found)
             let users = try await admin.get("/admin/users")
             #expect(users.text.contains("dr.house"))
-            let id = try #require(try web.store.users().first(where: { $0.username == "dr.house" })?.id)
+            let id = try #require(try await web.store.users().first(where: { $0.username == "dr.house" })?.id)
             let approved = try await admin.post("/admin/users/\(id)", form: ["_csrf": users.csrf ?? "", "action": "approve",
                                                                               "role": "clinician"])
             #expect(approved.status == .found)
@@ -37,7 +38,7 @@ import Testing
 
             // A clinician may not open administrator pages; the refusal is audited.
             #expect(try await clinician.get("/admin/users").status == .forbidden)
-            let audit = try web.store.auditLog().map { "\($0.username) \($0.action) \($0.outcome)" }
+            let audit = try await web.store.auditLog().map { "\($0.username) \($0.action) \($0.outcome)" }
             #expect(audit.contains("dr.house admin page refused"))
             #expect(audit.contains("dr.house login ok"))
             let auditPage = try await admin.get("/admin/audit")
@@ -46,8 +47,9 @@ import Testing
         }
     }
 
-    @Test func wrongPasswordsLockTheAccount() async throws {
-        try await withWebApp { web, client in
+    @Test(arguments: WebStoreBackend.configured)
+    func wrongPasswordsLockTheAccount(_ backend: WebStoreBackend) async throws {
+        try await withWebApp(backend: backend) { web, client in
             var admin = WebTestClient(client: client)
             _ = try await admin.register("admin")
             var attacker = WebTestClient(client: client)
@@ -61,13 +63,14 @@ import Testing
             let locked = try await admin.login("admin")
             #expect(locked.status == .tooManyRequests)
             #expect(locked.text.contains("locked"))
-            let refusedLogins = try web.store.auditLog().filter { $0.action == "login" }.filter { $0.outcome == "refused" }
+            let refusedLogins = try await web.store.auditLog().filter { $0.action == "login" }.filter { $0.outcome == "refused" }
             #expect(refusedLogins.count == WebLimits.maxFailedLogins + 2)
         }
     }
 
-    @Test func formsWithoutOrWithAForeignCSRFTokenAreRefusedAndChangeNothing() async throws {
-        try await withWebApp { web, client in
+    @Test(arguments: WebStoreBackend.configured)
+    func formsWithoutOrWithAForeignCSRFTokenAreRefusedAndChangeNothing(_ backend: WebStoreBackend) async throws {
+        try await withWebApp(backend: backend) { web, client in
             var browser = WebTestClient(client: client)
             _ = try await browser.get("/register")
             let missing = try await browser.post("/register", form: ["username": "mallory", "fullName": "M",
@@ -81,7 +84,7 @@ import Testing
                                                                       "confirm": "0123456789"])
             #expect(mismatch.status == .forbidden)
             #expect(mismatch.text.contains("does not match"))
-            #expect(try web.store.users().isEmpty)
+            #expect(try await web.store.users().isEmpty)
         }
     }
 

@@ -38,8 +38,8 @@ import _MedSearchTestSupport
         var owner = WebTestClient(client: client)
         _ = try await owner.register("owner1", role: "owner")
         // The first account registered is the administrator; a later owner is approved here.
-        let ownerId = try #require(try web.store.users().first(where: { $0.username == "owner1" })?.id)
-        _ = try web.store.setStatus(userId: ownerId, status: .approved, role: .owner)
+        let ownerId = try #require(try await web.store.users().first(where: { $0.username == "owner1" })?.id)
+        _ = try await web.store.setStatus(userId: ownerId, status: .approved, role: .owner)
         _ = try await owner.login("owner1")
         let csrf = try await owner.get("/upload").csrf ?? ""
         let upload = try await owner.postMultipart("/upload", fields: ["_csrf": csrf, "labels": "Demo"],
@@ -48,15 +48,15 @@ import _MedSearchTestSupport
         #expect(upload.text.components(separatedBy: "stored as img-").count - 1 == images.count)
         var clinician = WebTestClient(client: client)
         _ = try await clinician.register("clin1")
-        let clinicianId = try #require(try web.store.users().first(where: { $0.username == "clin1" })?.id)
-        _ = try web.store.setStatus(userId: clinicianId, status: .approved, role: .clinician)
-        let key = try web.store.createKey(engine: engine, name: "k-\(engine)", createdBy: "owner1")
-        try web.store.grant(keyId: try #require(key.id), userId: clinicianId, by: "owner1")
+        let clinicianId = try #require(try await web.store.users().first(where: { $0.username == "clin1" })?.id)
+        _ = try await web.store.setStatus(userId: clinicianId, status: .approved, role: .clinician)
+        let key = try await web.store.createKey(engine: engine, name: "k-\(engine)", createdBy: "owner1")
+        try await web.store.grant(keyId: try #require(key.id), userId: clinicianId, by: "owner1")
         _ = try await clinician.login("clin1")
         let form = try await clinician.get("/search")
         #expect(form.text.contains("value=\"\(engine)\" >") || form.text.contains("value=\"\(engine)\" "))
         #expect(!form.text.contains("value=\"\(engine)\" disabled"))
-        return (clinician, form.csrf ?? "", try web.store.images())
+        return (clinician, form.csrf ?? "", try await web.store.images())
     }
 
     /// The result ids of a results page, in rank order.
@@ -97,7 +97,7 @@ import _MedSearchTestSupport
                 let reference = try await engine.plaintextTopK(query, k: 4)
                 #expect(hits.map(\.id) == reference.map(\.id))
                 #expect(hits.map { Int64($0.score) } == reference.map(\.squaredDistance))
-                #expect(try web.store.auditLog().filter { $0.action == "search fnn" && $0.outcome == "ok" }.count == 3)
+                #expect(try await web.store.auditLog().filter { $0.action == "search fnn" && $0.outcome == "ok" }.count == 3)
                 // Images added after searches (correlation entries partly consumed) are found exactly too.
                 let later = try demoImages(14).suffix(2).enumerated().map { index, image in
                     WebIngestItem(id: "img-later\(index)", image: try ImageLoader.decode(image.1).analysisImage(side: 128),

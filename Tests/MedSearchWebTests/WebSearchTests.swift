@@ -54,8 +54,8 @@ actor ExactTestEngine: WebEngine {
             _ = try await owner.login("owner1")
             var clinician = WebTestClient(client: client)
             _ = try await clinician.register("clin1")
-            let clinicianId = try #require(try web.store.users().first(where: { $0.username == "clin1" })?.id)
-            _ = try web.store.setStatus(userId: clinicianId, status: .approved, role: .clinician)
+            let clinicianId = try #require(try await web.store.users().first(where: { $0.username == "clin1" })?.id)
+            _ = try await web.store.setStatus(userId: clinicianId, status: .approved, role: .clinician)
             _ = try await clinician.login("clin1")
 
             let images = try demoImages(4)
@@ -64,7 +64,7 @@ actor ExactTestEngine: WebEngine {
                                                        files: images.map { ("files", $0.0, $0.1) })
             #expect(upload.status == .ok)
             #expect(upload.text.components(separatedBy: "stored as img-").count - 1 == 4)
-            let records = try web.store.images()
+            let records = try await web.store.images()
             let queryRecord = try #require(records.first(where: { $0.displayName == images[2].0 }))
 
             // Without a grant the engine is disabled in the form and a forged search is refused and audited.
@@ -76,12 +76,12 @@ actor ExactTestEngine: WebEngine {
             // The refusal page is a normal page of the logged-in user: navigation with logout, security headers.
             #expect(refused.text.contains("id=\"logout\""))
             #expect(refused.headers[.init("Content-Security-Policy")!]?.hasPrefix("default-src 'self'") == true)
-            let refusedSearches = try web.store.auditLog().map { "\($0.username) \($0.action) \($0.outcome)" }
+            let refusedSearches = try await web.store.auditLog().map { "\($0.username) \($0.action) \($0.outcome)" }
             #expect(refusedSearches.contains("clin1 search exact refused"))
 
             // With a grant: the stored query image is its own nearest neighbour (distance 0), k results.
-            let key = try web.store.createKey(engine: "exact", name: "k1", createdBy: "owner1")
-            try web.store.grant(keyId: try #require(key.id), userId: clinicianId, by: "owner1")
+            let key = try await web.store.createKey(engine: "exact", name: "k1", createdBy: "owner1")
+            try await web.store.grant(keyId: try #require(key.id), userId: clinicianId, by: "owner1")
             let byId = try await clinician.postMultipart("/search", fields: ["_csrf": form.csrf ?? "", "engine": "exact",
                                                                            "k": "3", "queryId": queryRecord.id], files: [])
             #expect(byId.status == .ok)
@@ -100,7 +100,7 @@ actor ExactTestEngine: WebEngine {
             let traversal = try await clinician.postMultipart("/search", fields: ["_csrf": form.csrf ?? "", "engine": "exact", "k": "1"],
                                                               files: [("query", "../secret.png", images[0].1)])
             #expect(traversal.status == .badRequest)
-            let okSearches = try web.store.auditLog().map { "\($0.action) \($0.outcome)" }.filter { $0 == "search exact ok" }
+            let okSearches = try await web.store.auditLog().map { "\($0.action) \($0.outcome)" }.filter { $0 == "search exact ok" }
             #expect(okSearches.count == 2)
         }
     }
@@ -117,7 +117,7 @@ actor ExactTestEngine: WebEngine {
             let csrf = try await owner.get("/upload").csrf ?? ""
             let upload = try await owner.postMultipart("/upload", fields: ["_csrf": csrf], files: [("files", "CT_small.dcm", bytes)])
             #expect(upload.status == .ok)
-            let record = try #require(try web.store.images().first)
+            let record = try #require(try await web.store.images().first)
             #expect(record.format == "dicom")
             #expect(record.modality == "CT")
             let stored = try web.vault.load(id: record.id)
@@ -141,7 +141,7 @@ actor ExactTestEngine: WebEngine {
         let engine = ExactTestEngine()
         let web = try await WebApplication(configuration: configuration, engines: [engine])
         #expect(try await web.catchUpEngines() == ["exact": 3])
-        let ids = try web.store.images().map(\.id)
+        let ids = try await web.store.images().map(\.id)
         #expect(await engine.heldIDs() == Set(ids))
         let query = try UploadPipeline(app: web).decode(try web.vault.load(id: ids[0])).image
         let hits = try await engine.search(query, k: 1)

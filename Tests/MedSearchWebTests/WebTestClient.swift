@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MedSearchStore
 @testable import MedSearchWeb
+import Testing
+import _MedSearchTestSupport
 
 /// A browser-like client for router tests: keeps the session cookie and reads CSRF tokens from pages.
 struct WebTestClient {
@@ -76,13 +79,30 @@ struct WebTestClient {
     }
 }
 
+/// Where a test's web store lives: SQLite in the data directory, or a fresh schema of the test PostgreSQL server.
+enum WebStoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+
+    /// SQLite, and PostgreSQL when a server is configured (StoreConformanceTests reports it skipped otherwise).
+    static var configured: [WebStoreBackend] { TestPostgres.isConfigured ? [.sqlite, .postgres] : [.sqlite] }
+
+    func location() throws -> StoreLocation? {
+        switch self {
+        case .sqlite: nil
+        case .postgres: try TestPostgres.url(schema: TestPostgres.uniqueSchema("web")).map(StoreLocation.init(parsing:))
+        }
+    }
+}
+
 /// A web application over a fresh data directory (with `engines`, none by default), tested in process.
 func withWebApp(maxUploadBytes: Int = 4 * 1024 * 1024, maxFileBytes: Int = 2 * 1024 * 1024, engines: [any WebEngine] = [],
+                backend: WebStoreBackend = .sqlite,
                 _ body: @escaping @Sendable (WebApplication, any TestClientProtocol) async throws -> Void) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-test-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     let configuration = WebConfiguration(dataDirectory: directory, bcryptCost: 4, maxUploadBytes: maxUploadBytes,
-                                         maxFileBytes: maxFileBytes)
+                                         maxFileBytes: maxFileBytes, database: try backend.location())
     let web = try await WebApplication(configuration: configuration, engines: engines)
     let app = Application(router: web.makeRouter())
     try await app.test(.router) { client in try await body(web, client) }

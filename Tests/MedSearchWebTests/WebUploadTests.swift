@@ -15,8 +15,8 @@ import _MedSearchTestSupport
         _ = try await owner.login("owner1")
         var clinician = WebTestClient(client: client)
         _ = try await clinician.register("clin1")
-        let id = try #require(try web.store.users().first(where: { $0.username == "clin1" })?.id)
-        _ = try web.store.setStatus(userId: id, status: .approved, role: .clinician)
+        let id = try #require(try await web.store.users().first(where: { $0.username == "clin1" })?.id)
+        _ = try await web.store.setStatus(userId: id, status: .approved, role: .clinician)
         _ = try await clinician.login("clin1")
         return (owner, clinician, id)
     }
@@ -46,12 +46,12 @@ import _MedSearchTestSupport
             let huge = try await owner.postMultipart("/upload", fields: ["_csrf": csrf],
                                                      files: [("files", "huge.png", [UInt8](repeating: 1, count: 1_200_000))])
             #expect(huge.status == .contentTooLarge)
-            #expect(try web.store.images().isEmpty)
+            #expect(try await web.store.images().isEmpty)
             let sealed = try FileManager.default.contentsOfDirectory(
                 atPath: web.configuration.dataDirectory.appendingPathComponent("vault").path)
                 .filter { $0.hasSuffix(".sealed") }
             #expect(sealed.isEmpty)
-            let refusedUploads = try web.store.auditLog().map { "\($0.action) \($0.outcome)" }.filter { $0 == "upload refused" }
+            let refusedUploads = try await web.store.auditLog().map { "\($0.action) \($0.outcome)" }.filter { $0 == "upload refused" }
             #expect(refusedUploads.count == 3)
         }
     }
@@ -64,7 +64,7 @@ import _MedSearchTestSupport
             let upload = try await owner.postMultipart("/upload", fields: ["_csrf": csrf, "labels": "Effusion"],
                                                        files: [("files", "a.png", png), ("files", "b.png", png)])
             #expect(upload.status == .ok)
-            let records = try web.store.images()
+            let records = try await web.store.images()
             #expect(records.count == 2)
             #expect(records.allSatisfy { $0.status == "stored" && $0.labels == "Effusion" })
             let id = records[0].id
@@ -82,13 +82,13 @@ import _MedSearchTestSupport
             #expect(try await clinician.get("/images/\(id)/full").status == .forbidden)
             let keysPage = try await owner.get("/keys")
             #expect(keysPage.status == .ok)
-            let key = try web.store.createKey(engine: "fnn", name: "chest", createdBy: "owner1")
+            let key = try await web.store.createKey(engine: "fnn", name: "chest", createdBy: "owner1")
             let keyId = try #require(key.id)
             let granted = try await owner.post("/keys/\(keyId)/grant", form: ["_csrf": keysPage.csrf ?? "",
                                                                               "user": "\(clinicianId)"])
             #expect(granted.status == .found)
             #expect(try await clinician.get("/images/\(id)/full").status == .ok)
-            #expect(try web.store.maySearch(try #require(try web.store.user(id: clinicianId)), engine: "fnn"))
+            #expect(try await web.store.maySearch(try #require(try await web.store.user(id: clinicianId)), engine: "fnn"))
             let revoked = try await owner.post("/keys/\(keyId)/revoke", form: ["_csrf": keysPage.csrf ?? "",
                                                                                "user": "\(clinicianId)"])
             #expect(revoked.status == .found)

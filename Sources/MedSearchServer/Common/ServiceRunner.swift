@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import MedSearchStore
 
 /// Where and how a server role listens, and which tokens it accepts.
 public struct ServiceConfiguration: Sendable {
@@ -12,12 +13,17 @@ public struct ServiceConfiguration: Sendable {
     public var dataDirectory: URL
     /// The bearer tokens accepted.
     public var tokens: AccessTokens
+    /// Where the role keeps its state: nil for its SQLite file in ``dataDirectory`` (the default), or a shared
+    /// PostgreSQL database (replicas). Its description never shows a password.
+    public var database: StoreLocation?
 
-    public init(host: String = "127.0.0.1", port: Int = 0, dataDirectory: URL, tokens: AccessTokens) {
+    public init(host: String = "127.0.0.1", port: Int = 0, dataDirectory: URL, tokens: AccessTokens,
+                database: StoreLocation? = nil) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.tokens = tokens
+        self.database = database
     }
 }
 

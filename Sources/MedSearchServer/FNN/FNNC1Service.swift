@@ -20,30 +20,32 @@ public enum FNNC1Service {
         public let batchSize: Int
         public let order: FNNScanOrder
 
-        /// Opens C1's state in `dataDirectory` (`fnn-c1.sqlite`), or in memory when nil.
-        public init(dataDirectory: URL?, batchSize: Int, order: FNNScanOrder) throws {
-            store = try FNNC1Store.open(path: dataDirectory.map { AppDatabase.path(in: $0, name: "fnn-c1") })
+        /// Opens C1's state at `database` (default: `fnn-c1.sqlite` in `dataDirectory`; in memory when both are nil).
+        public init(dataDirectory: URL?, database location: StoreLocation? = nil, batchSize: Int,
+                    order: FNNScanOrder) async throws {
+            store = try await FNNC1Store.open(StoreLocation.resolve(location, dataDirectory: dataDirectory,
+                                                                    schema: FNNC1Store.schema))
             self.batchSize = batchSize
             self.order = order
-            if let bytes = try store.loadSetup() {
+            if let bytes = try await store.loadSetup() {
                 var database = FNNC1Database(setup: try FNNWire.decodeC1Setup(bytes))
                 let pk = database.setup.publicKey
-                for (_, payload) in try store.allRecords() {
-                    for record in try FNNWire.decodeRecords(payload, publicKey: pk) { try database.restore(record) }
+                for record in try await store.allRecords() {
+                    for decoded in try FNNWire.decodeRecords(record.payload, publicKey: pk) { try database.restore(decoded) }
                 }
                 var seeds: [FNNPoolSeed] = []
-                for (entry, seed) in try store.poolEntries() {
-                    nextEntry = max(nextEntry, entry + 1)
-                    if let seed { seeds.append(FNNPoolSeed(index: entry, seed: seed)) } else { database.markConsumed(entry) }
+                for entry in try await store.poolEntries() {
+                    nextEntry = max(nextEntry, entry.entry + 1)
+                    if let seed = entry.seed { seeds.append(FNNPoolSeed(index: entry.entry, seed: seed)) } else { database.markConsumed(entry.entry) }
                 }
                 if database.parameters.backend == .shared { try database.addPool(seeds) }
                 self.database = database
             }
         }
 
-        func setup(_ bytes: [UInt8]) throws {
+        func setup(_ bytes: [UInt8]) async throws {
             let setup = try FNNWire.decodeC1Setup(bytes)
-            try store.saveSetup(bytes)
+            try await store.saveSetup(bytes)
             if database == nil { database = FNNC1Database(setup: setup) }
         }
 
@@ -52,43 +54,47 @@ public enum FNNC1Service {
             return database
         }
 
-        func addRecords(_ bytes: [UInt8]) throws -> Int {
+        /// Adds records; a record already stored with the same bytes is skipped (a re-sent upload completes without
+        /// duplicates), other bytes under a stored id are refused.
+        func addRecords(_ bytes: [UInt8]) async throws -> Int {
             var database = try configured()
             let records = try FNNWire.decodeRecords(bytes, publicKey: database.setup.publicKey)
-            try database.add(records)
-            try store.insertRecords(records.map { ($0.id, FNNWire.encode([$0], publicKey: database.setup.publicKey)) })
+            let publicKey = database.setup.publicKey
+            let known = database.records
+            try database.add(records.filter { known[$0.id] == nil })
+            try await store.insertRecords(records.map {
+                FNNC1Store.Record(id: $0.id, payload: FNNWire.encode([$0], publicKey: publicKey))
+            })
             self.database = database
             return records.count
         }
 
-        func deleteRecords(_ bytes: [UInt8]) throws -> Int {
+        func deleteRecords(_ bytes: [UInt8]) async throws -> Int {
             var database = try configured()
             let ids = try FNNWire.decodeRecordIDs(bytes)
             try database.delete(ids)
-            try store.deleteRecords(ids)
+            try await store.deleteRecords(ids)
             self.database = database
             return ids.count
         }
 
-        func addPool(_ bytes: [UInt8]) throws -> Int {
+        func addPool(_ bytes: [UInt8]) async throws -> Int {
             var database = try configured()
             let seeds = try FNNWire.decodeC1Pool(bytes)
             try database.addPool(seeds)
-            try store.insertPool(seeds.map { ($0.index, $0.seed) })
+            try await store.insertPool(seeds.map { FNNC1Store.PoolEntry(entry: $0.index, seed: $0.seed) })
             for seed in seeds { nextEntry = max(nextEntry, seed.index + 1) }
             self.database = database
             return seeds.count
         }
 
         /// A snapshot for a search, consuming a correlation entry (persisted before use).
-        func beginSearch() throws -> (FNNC1Database, FNNPoolSeed?) {
+        func beginSearch() async throws -> (FNNC1Database, FNNPoolSeed?) {
             var database = try configured()
-            var entry: FNNPoolSeed?
-            if database.parameters.backend == .shared {
-                entry = try database.takeEntry()
-                try store.consume(entry: entry!.index)
-                self.database = database
-            }
+            guard database.parameters.backend == .shared else { return (database, nil) }
+            let entry = try database.takeEntry()
+            self.database = database
+            try await store.consume(entry: entry.index)
             return (database, entry)
         }
 

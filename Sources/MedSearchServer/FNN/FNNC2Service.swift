@@ -20,18 +20,19 @@ public enum FNNC2Service {
         var busy: Set<FNNQueryID> = []
         var nextEntry: UInt64 = 0
 
-        /// Opens C2's state in `dataDirectory` (`fnn-c2.sqlite`), or in memory when nil.
-        public init(dataDirectory: URL?) throws {
-            store = try FNNC2Store.open(path: dataDirectory.map { AppDatabase.path(in: $0, name: "fnn-c2") })
-            if let bytes = try store.loadSetup() {
+        /// Opens C2's state at `database` (default: `fnn-c2.sqlite` in `dataDirectory`; in memory when both are nil).
+        public init(dataDirectory: URL?, database location: StoreLocation? = nil) async throws {
+            store = try await FNNC2Store.open(StoreLocation.resolve(location, dataDirectory: dataDirectory,
+                                                                    schema: FNNC2Store.schema))
+            if let bytes = try await store.loadSetup() {
                 var database = try FNNC2Database(setup: try FNNWire.decodeC2Setup(bytes))
                 if database.parameters.backend == .shared {
-                    let (entries, rows) = try store.pool()
+                    let (entries, rows) = try await store.pool()
                     var seeds: [FNNPoolSeed] = []
                     var consumed: [UInt64] = []
-                    for (entry, seed) in entries {
-                        nextEntry = max(nextEntry, entry + 1)
-                        if let seed { seeds.append(FNNPoolSeed(index: entry, seed: seed)) } else { consumed.append(entry) }
+                    for entry in entries {
+                        nextEntry = max(nextEntry, entry.entry + 1)
+                        if let seed = entry.seed { seeds.append(FNNPoolSeed(index: entry.entry, seed: seed)) } else { consumed.append(entry.entry) }
                     }
                     let poolRows = try rows.map { row -> FNNPoolRow in
                         guard row.payload.count == 64 else {
@@ -66,10 +67,10 @@ public enum FNNC2Service {
             return out
         }
 
-        func setup(_ bytes: [UInt8]) throws {
+        func setup(_ bytes: [UInt8]) async throws {
             let setup = try FNNWire.decodeC2Setup(bytes)
             let database = try FNNC2Database(setup: setup)
-            try store.saveSetup(bytes)
+            try await store.saveSetup(bytes)
             if self.database == nil { self.database = database }
         }
 
@@ -78,29 +79,29 @@ public enum FNNC2Service {
             return database
         }
 
-        func addPool(_ bytes: [UInt8]) throws -> Int {
+        func addPool(_ bytes: [UInt8]) async throws -> Int {
             var database = try configured()
             let pool = try FNNWire.decodeC2Pool(bytes)
             try database.addPool(pool)
-            try store.insertPool(seeds: pool.entries.map { ($0.index, $0.seed) },
-                                 rows: pool.rows.map { ($0.entry, $0.id, Self.bytes($0.values)) })
+            try await store.insertPool(seeds: pool.entries.map { FNNC1Store.PoolEntry(entry: $0.index, seed: $0.seed) },
+                                       rows: pool.rows.map { FNNC2Store.PoolRow(entry: $0.entry, recordID: $0.id, payload: Self.bytes($0.values)) })
             for seed in pool.entries { nextEntry = max(nextEntry, seed.index + 1) }
             self.database = database
             return pool.entries.count
         }
 
-        func deleteRecords(_ bytes: [UInt8]) throws -> Int {
+        func deleteRecords(_ bytes: [UInt8]) async throws -> Int {
             var database = try configured()
             let ids = try FNNWire.decodeRecordIDs(bytes)
             database.deleteRecords(ids)
-            try store.deleteRows(recordIDs: ids)
+            try await store.deleteRows(recordIDs: ids)
             self.database = database
             return ids.count
         }
 
-        func putShare(_ bytes: [UInt8]) throws {
+        func putShare(_ bytes: [UInt8]) async throws {
             let share = try FNNWire.decodeQueryForC2(bytes)
-            try store.putQueryShare(queryID: share.queryID.description, payload: bytes)
+            try await store.putQueryShare(queryID: share.queryID.description, payload: bytes)
         }
 
         /// Starts a search (consuming its correlation entry, persisted) or takes a running one for a step.
@@ -119,15 +120,15 @@ public enum FNNC2Service {
             }
         }
 
-        func userShare(for id: FNNQueryID) throws -> FNNQueryForC2? {
-            guard let bytes = try store.takeQueryShare(queryID: id.description) else { return nil }
+        func userShare(for id: FNNQueryID) async throws -> FNNQueryForC2? {
+            guard let bytes = try await store.takeQueryShare(queryID: id.description) else { return nil }
             return try FNNWire.decodeQueryForC2(bytes)
         }
 
-        func started(_ search: FNNC2Search, database: FNNC2Database, consumed entry: UInt64?) throws {
+        func started(_ search: FNNC2Search, database: FNNC2Database, consumed entry: UInt64?) async throws {
             if let entry {
-                try store.consume(entry: entry)
                 self.database?.markConsumed(entry)
+                try await store.consume(entry: entry)
             }
             put(search)
         }
@@ -139,15 +140,15 @@ public enum FNNC2Service {
 
         func release(_ id: FNNQueryID) { busy.remove(id) }
 
-        func finish(_ search: FNNC2Search) throws {
+        func finish(_ search: FNNC2Search) async throws {
             busy.remove(search.queryID)
             if let handover = search.handover {
-                try store.putHandover(queryID: search.queryID.description, payload: FNNWire.encode(handover))
+                try await store.putHandover(queryID: search.queryID.description, payload: FNNWire.encode(handover))
             }
         }
 
-        func handover(_ id: String) throws -> [UInt8] {
-            guard let bytes = try store.takeHandover(queryID: id) else {
+        func handover(_ id: String) async throws -> [UInt8] {
+            guard let bytes = try await store.takeHandover(queryID: id) else {
                 throw FNNError.unknownQuery(id)
             }
             return bytes

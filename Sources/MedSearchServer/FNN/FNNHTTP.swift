@@ -15,7 +15,8 @@ enum FNNHTTP {
             switch error {
             case .notFound: throw HTTPError(.notFound, message: error.description)
             case .conflict: throw HTTPError(.conflict, message: error.description)
-            case .cannotOpen, .corrupt: throw HTTPError(.internalServerError, message: error.description)
+            case .database: throw HTTPError(.serviceUnavailable, message: error.description)
+            case .cannotOpen, .corrupt, .invalidLocation: throw HTTPError(.internalServerError, message: error.description)
             }
         }
     }

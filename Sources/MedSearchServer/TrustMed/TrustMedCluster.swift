@@ -27,9 +27,11 @@ public final class TrustMedCluster: Sendable {
         self.tokenTable = tokenTable
     }
 
-    /// Starts `nodeCount` storage nodes and an edge master with threshold `threshold`.
+    /// Starts `nodeCount` storage nodes and an edge master with threshold `threshold`; `masterEnvironment` is
+    /// added to the master's environment (e.g. `MEDSEARCH_DATABASE_URL` to keep its state in PostgreSQL).
     public static func launch(executable: URL, directory: URL, nodeCount: Int, threshold: Int,
-                              nodeTimeout: Duration = .seconds(2)) async throws -> TrustMedCluster {
+                              nodeTimeout: Duration = .seconds(2),
+                              masterEnvironment: [String: String] = [:]) async throws -> TrustMedCluster {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let issued = AccessTokens.issue(roles: [.owner, .user, .admin, .edgeMaster])
@@ -50,7 +52,7 @@ public final class TrustMedCluster: Sendable {
                 arguments: ["serve", "edge-master", "--data-dir", directory.appendingPathComponent("master").path,
                             "--tokens", tokenTable.path, "--nodes", listURL.path,
                             "--node-timeout-ms", String(max(milliseconds, 10))],
-                logFile: directory.appendingPathComponent("master.log"))
+                environment: masterEnvironment, logFile: directory.appendingPathComponent("master.log"))
             return TrustMedCluster(directory: directory, master: master, nodes: nodes, executable: executable,
                                    tokens: issued.byRole, tokenTable: tokenTable)
         } catch {

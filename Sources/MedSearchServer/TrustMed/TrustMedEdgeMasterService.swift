@@ -41,13 +41,16 @@ public enum TrustMedEdgeMasterService {
         let nodeList: Mutex<TrustMedNodeList>
         let nodeListURL: URL?
 
-        /// Opens the master's database in `dataDirectory` (`trustmed-master.sqlite`; in memory when nil) and
-        /// builds the engine over HTTP transports to `nodeList`.
-        public init(dataDirectory: URL?, nodeList: TrustMedNodeList, nodeTimeout: Duration,
-                    sharing: any TrustMedShareScheme,
-                    evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory) throws {
-            let path = dataDirectory.map { AppDatabase.path(in: $0, name: "trustmed-master") }
-            database = try TrustMedMasterDatabase.open(path: path)
+        /// Opens the master's database at `location` (default: `trustmed-master.sqlite` in `dataDirectory`; in
+        /// memory when both are nil) and builds the engine over HTTP transports to `nodeList`.
+        ///
+        /// Replicas (several masters on one PostgreSQL) share every record, block and pending deletion: the engine
+        /// reads them from the store for each request.
+        public init(dataDirectory: URL?, database location: StoreLocation? = nil, nodeList: TrustMedNodeList,
+                    nodeTimeout: Duration, sharing: any TrustMedShareScheme,
+                    evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory) async throws {
+            database = try await TrustMedMasterDatabase.open(
+                StoreLocation.resolve(location, dataDirectory: dataDirectory, schema: TrustMedMasterDatabase.schema))
             transport = TrustMedHTTPNodeTransport(urls: nodeList.nodes, token: nodeList.token, timeout: nodeTimeout)
             master = try EdgeMaster(configuration: .init(threshold: nodeList.threshold, nodeTimeout: nodeTimeout),
                                     metadata: TrustMedMasterMetadata(database: database), nodes: transport,

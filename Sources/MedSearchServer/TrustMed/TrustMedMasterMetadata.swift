@@ -1,7 +1,7 @@
 import MedSearchStore
 import MedSearchTrustMed
 
-/// The edge master's metadata store on SQLite: the engine's ``TrustMedMetadataStore`` over
+/// The edge master's metadata store (SQLite or PostgreSQL): the engine's ``TrustMedMetadataStore`` over
 /// ``TrustMedMasterDatabase``.
 public struct TrustMedMasterMetadata: TrustMedMetadataStore {
     /// The database.
@@ -79,7 +79,7 @@ public struct TrustMedMasterMetadata: TrustMedMetadataStore {
     }
 }
 
-/// A storage node's share store on SQLite.
+/// A storage node's share store (SQLite or PostgreSQL).
 public struct TrustMedNodeShareStore: TrustMedShareStore {
     /// The database.
     public let database: TrustMedNodeDatabase

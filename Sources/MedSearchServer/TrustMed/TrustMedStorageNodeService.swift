@@ -9,10 +9,10 @@ import MedSearchTrustMed
 /// - `GET /trustmed/v1/shares/:id` returns it, `DELETE` removes it,
 /// - `GET /trustmed/v1/usage` returns `{"shares": N, "bytes": B}`.
 public enum TrustMedStorageNodeService {
-    /// Opens the node's database in `dataDirectory` (`trustmed-node.sqlite`).
-    public static func openNode(dataDirectory: URL?) throws -> StorageNode {
-        let path = dataDirectory.map { AppDatabase.path(in: $0, name: "trustmed-node") }
-        return StorageNode(store: TrustMedNodeShareStore(database: try TrustMedNodeDatabase.open(path: path)))
+    /// Opens the node's share index at `database` (default: `trustmed-node.sqlite` in `dataDirectory`).
+    public static func openNode(dataDirectory: URL?, database: StoreLocation? = nil) async throws -> StorageNode {
+        let location = StoreLocation.resolve(database, dataDirectory: dataDirectory, schema: TrustMedNodeDatabase.schema)
+        return StorageNode(store: TrustMedNodeShareStore(database: try await TrustMedNodeDatabase.open(location)))
     }
 
     /// The router of a storage node.

@@ -1,154 +1,151 @@
 import Foundation
-import GRDB
 
-/// C2's persistent state (`fnn-c2.sqlite`): its set-up (secret), its half of the correlation pool with consumed
-/// flags, the users' query shares waiting for C1, and the hand-overs waiting for users.
+/// C2's persistent state: its set-up (secret), its half of the correlation pool with consumed flags, the users'
+/// query shares waiting for C1, and the hand-overs waiting for users.
 ///
-/// - Warning: the set-up holds C2's secret (the Paillier secret key or the row-mask key); the database file is
-///   created inside a 0700 data directory.
+/// - Warning: the set-up holds C2's secret (the Paillier secret key or the row-mask key). On SQLite the database
+///   file is created inside a 0700 data directory; on PostgreSQL it is as protected as the database's role and
+///   backups (see docs/deployment.md).
 public struct FNNC2Store: Sendable {
     /// The database.
-    public let database: AppDatabase
+    public let database: any StoreDatabase
 
     /// The schema.
-    public static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("fnn-c2-v1") { db in
-            try db.create(table: "fnn_c2_setup") { t in
-                t.primaryKey("singleton", .integer).check { $0 == 1 }
-                t.column("payload", .blob).notNull()
-            }
-            try db.create(table: "fnn_c2_pool") { t in
-                t.primaryKey("entry", .integer)
-                t.column("seed", .blob)
-                t.column("consumed", .boolean).notNull().defaults(to: false)
-            }
-            try db.create(table: "fnn_c2_pool_row") { t in
-                t.column("entry", .integer).notNull()
-                t.column("record_id", .integer).notNull()
-                t.column("payload", .blob).notNull()
-                t.primaryKey(["entry", "record_id"])
-            }
-            try db.create(table: "fnn_c2_query_share") { t in
-                t.primaryKey("query_id", .text)
-                t.column("payload", .blob).notNull()
-                t.column("created", .datetime).notNull()
-            }
-            try db.create(table: "fnn_c2_handover") { t in
-                t.primaryKey("query_id", .text)
-                t.column("payload", .blob).notNull()
-                t.column("created", .datetime).notNull()
-            }
+    public static let schema = StoreSchema(
+        name: "fnn-c2",
+        migrations: [
+            StoreMigration("fnn-c2-v1", sqlite: [
+                "CREATE TABLE fnn_c2_setup (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), payload BLOB NOT NULL)",
+                "CREATE TABLE fnn_c2_pool (entry INTEGER PRIMARY KEY, seed BLOB, consumed BOOLEAN NOT NULL DEFAULT 0)",
+                "CREATE TABLE fnn_c2_pool_row (entry INTEGER NOT NULL, record_id INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (entry, record_id))",
+                "CREATE TABLE fnn_c2_query_share (query_id TEXT PRIMARY KEY, payload BLOB NOT NULL, created DATETIME NOT NULL)",
+                "CREATE TABLE fnn_c2_handover (query_id TEXT PRIMARY KEY, payload BLOB NOT NULL, created DATETIME NOT NULL)",
+            ], postgres: [
+                "CREATE TABLE fnn_c2_setup (singleton BIGINT PRIMARY KEY CHECK (singleton = 1), payload BYTEA NOT NULL)",
+                "CREATE TABLE fnn_c2_pool (entry BIGINT PRIMARY KEY, seed BYTEA, consumed BIGINT NOT NULL DEFAULT 0)",
+                "CREATE TABLE fnn_c2_pool_row (entry BIGINT NOT NULL, record_id BIGINT NOT NULL, payload BYTEA NOT NULL, PRIMARY KEY (entry, record_id))",
+                "CREATE TABLE fnn_c2_query_share (query_id TEXT PRIMARY KEY, payload BYTEA NOT NULL, created TIMESTAMPTZ NOT NULL)",
+                "CREATE TABLE fnn_c2_handover (query_id TEXT PRIMARY KEY, payload BYTEA NOT NULL, created TIMESTAMPTZ NOT NULL)",
+            ]),
+        ],
+        tables: [
+            StoreTable("fnn_c2_setup", columns: ["singleton", "payload"], key: ["singleton"]),
+            StoreTable("fnn_c2_pool", columns: ["entry", "seed", "consumed"], key: ["entry"]),
+            StoreTable("fnn_c2_pool_row", columns: ["entry", "record_id", "payload"], key: ["entry", "record_id"]),
+            StoreTable("fnn_c2_query_share", columns: ["query_id", "payload", "created"], key: ["query_id"], dates: ["created"]),
+            StoreTable("fnn_c2_handover", columns: ["query_id", "payload", "created"], key: ["query_id"], dates: ["created"]),
+        ])
+
+    /// Wraps an open database.
+    public init(database: any StoreDatabase) { self.database = database }
+
+    /// Opens (or creates) the store at `location`.
+    public static func open(_ location: StoreLocation) async throws -> FNNC2Store {
+        FNNC2Store(database: try await location.open(schema: schema))
+    }
+
+    /// One explicit pool row: the entry, the record and its 64 bytes.
+    public struct PoolRow: Sendable, Equatable {
+        public var entry: UInt64
+        public var recordID: UInt64
+        public var payload: [UInt8]
+
+        public init(entry: UInt64, recordID: UInt64, payload: [UInt8]) {
+            self.entry = entry
+            self.recordID = recordID
+            self.payload = payload
         }
-        return migrator
     }
 
-    /// Opens (or creates) the store at `path`, or in memory.
-    public static func open(path: String?) throws -> FNNC2Store {
-        FNNC2Store(database: try AppDatabase.open(path: path, migrator: migrator))
-    }
-
-    /// Saves the set-up once.
+    /// Saves the set-up once (the same bytes again are accepted).
     ///
     /// - Throws: ``StoreError/conflict(kind:id:reason:)`` when a different set-up is stored.
-    public func saveSetup(_ payload: [UInt8]) throws {
-        try database.writer.write { db in
-            if let existing = try Data.fetchOne(db, sql: "SELECT payload FROM fnn_c2_setup WHERE singleton = 1") {
-                guard Array(existing) == payload else {
-                    throw StoreError.conflict(kind: "fnn setup", id: "c2", reason: "C2 is already set up with other keys")
-                }
-                return
-            }
-            try db.execute(sql: "INSERT INTO fnn_c2_setup (singleton, payload) VALUES (1, ?)", arguments: [Data(payload)])
-        }
+    public func saveSetup(_ payload: [UInt8]) async throws {
+        try await database.write { tx in try FNNSetupRow.save(payload, table: "fnn_c2_setup", role: "c2", tx) }
     }
 
     /// The stored set-up, if any.
-    public func loadSetup() throws -> [UInt8]? {
-        try database.writer.read { db in try Data.fetchOne(db, sql: "SELECT payload FROM fnn_c2_setup WHERE singleton = 1") }.map { Array($0) }
+    public func loadSetup() async throws -> [UInt8]? {
+        try await database.read { tx in try FNNSetupRow.load(table: "fnn_c2_setup", tx) }
     }
 
     /// Adds entry seeds (known entries keep their seed) and explicit rows (replacing rows of the same key).
-    public func insertPool(seeds: [(entry: UInt64, seed: [UInt8])], rows: [(entry: UInt64, recordID: UInt64, payload: [UInt8])]) throws {
-        try database.writer.write { db in
+    public func insertPool(seeds: [FNNC1Store.PoolEntry], rows: [PoolRow]) async throws {
+        try await database.write { tx in
             for seed in seeds {
-                try db.execute(sql: "INSERT OR IGNORE INTO fnn_c2_pool (entry, seed) VALUES (?, ?)",
-                               arguments: [Int64(bitPattern: seed.entry), Data(seed.seed)])
+                try tx.execute("INSERT INTO fnn_c2_pool (entry, seed) VALUES (?, ?) ON CONFLICT (entry) DO NOTHING",
+                               [seed.entry, seed.seed])
             }
             for row in rows {
-                try db.execute(sql: "INSERT OR REPLACE INTO fnn_c2_pool_row (entry, record_id, payload) VALUES (?, ?, ?)",
-                               arguments: [Int64(bitPattern: row.entry), Int64(bitPattern: row.recordID), Data(row.payload)])
+                try tx.execute("""
+                    INSERT INTO fnn_c2_pool_row (entry, record_id, payload) VALUES (?, ?, ?)
+                    ON CONFLICT (entry, record_id) DO UPDATE SET payload = excluded.payload
+                    """, [row.entry, row.recordID, row.payload])
             }
         }
     }
 
     /// Marks an entry consumed and deletes its seed and rows.
-    public func consume(entry: UInt64) throws {
-        try database.writer.write { db in
-            let key = Int64(bitPattern: entry)
-            try db.execute(sql: "UPDATE fnn_c2_pool SET consumed = 1, seed = NULL WHERE entry = ?", arguments: [key])
-            try db.execute(sql: "DELETE FROM fnn_c2_pool_row WHERE entry = ?", arguments: [key])
+    public func consume(entry: UInt64) async throws {
+        try await database.write { tx in
+            try tx.execute("UPDATE fnn_c2_pool SET consumed = 1, seed = NULL WHERE entry = ?", [entry])
+            try tx.execute("DELETE FROM fnn_c2_pool_row WHERE entry = ?", [entry])
         }
     }
 
     /// Deletes the rows of deleted records.
-    public func deleteRows(recordIDs: [UInt64]) throws {
-        try database.writer.write { db in
-            for id in recordIDs {
-                try db.execute(sql: "DELETE FROM fnn_c2_pool_row WHERE record_id = ?", arguments: [Int64(bitPattern: id)])
-            }
+    public func deleteRows(recordIDs: [UInt64]) async throws {
+        try await database.write { tx in
+            for id in recordIDs { try tx.execute("DELETE FROM fnn_c2_pool_row WHERE record_id = ?", [id]) }
         }
     }
 
-    /// Every pool entry (seed nil once consumed) and every stored row.
-    public func pool() throws -> (entries: [(entry: UInt64, seed: [UInt8]?)],
-                                  rows: [(entry: UInt64, recordID: UInt64, payload: [UInt8])]) {
-        try database.writer.read { db in
-            let entries = try Row.fetchAll(db, sql: "SELECT entry, seed, consumed FROM fnn_c2_pool ORDER BY entry").map { row in
-                let consumed: Bool = row["consumed"]
-                return (UInt64(bitPattern: row["entry"] as Int64), consumed ? nil : (row["seed"] as Data?).map { Array($0) })
-            }
-            let rows = try Row.fetchAll(db, sql: "SELECT entry, record_id, payload FROM fnn_c2_pool_row").map { row in
-                (UInt64(bitPattern: row["entry"] as Int64), UInt64(bitPattern: row["record_id"] as Int64),
-                 Array(row["payload"] as Data))
+    /// Every pool entry (seed nil once consumed) and every stored row, in one snapshot.
+    public func pool() async throws -> (entries: [FNNC1Store.PoolEntry], rows: [PoolRow]) {
+        try await database.read { tx in
+            let entries = try FNNPoolRows.entries(table: "fnn_c2_pool", tx)
+            let rows = try tx.query("SELECT entry, record_id, payload FROM fnn_c2_pool_row ORDER BY entry, record_id", []).map { row in
+                PoolRow(entry: try row.uint64("entry"), recordID: try row.uint64("record_id"), payload: try row.blob("payload"))
             }
             return (entries, rows)
         }
     }
 
     /// Stores a user's query share until C1 starts the search.
-    public func putQueryShare(queryID: String, payload: [UInt8]) throws {
-        try database.writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO fnn_c2_query_share (query_id, payload, created) VALUES (?, ?, ?)",
-                           arguments: [queryID, Data(payload), Date()])
-        }
+    public func putQueryShare(queryID: String, payload: [UInt8]) async throws {
+        try await put(table: "fnn_c2_query_share", queryID: queryID, payload: payload)
     }
 
     /// Takes (reads and deletes) a user's query share.
-    public func takeQueryShare(queryID: String) throws -> [UInt8]? {
-        try database.writer.write { db in
-            let payload = try Data.fetchOne(db, sql: "SELECT payload FROM fnn_c2_query_share WHERE query_id = ?",
-                                               arguments: [queryID])
-            try db.execute(sql: "DELETE FROM fnn_c2_query_share WHERE query_id = ?", arguments: [queryID])
-            return payload.map { Array($0) }
-        }
+    public func takeQueryShare(queryID: String) async throws -> [UInt8]? {
+        try await take(table: "fnn_c2_query_share", queryID: queryID)
     }
 
     /// Stores a finished search's hand-over for the user.
-    public func putHandover(queryID: String, payload: [UInt8]) throws {
-        try database.writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO fnn_c2_handover (query_id, payload, created) VALUES (?, ?, ?)",
-                           arguments: [queryID, Data(payload), Date()])
-        }
+    public func putHandover(queryID: String, payload: [UInt8]) async throws {
+        try await put(table: "fnn_c2_handover", queryID: queryID, payload: payload)
     }
 
     /// Takes (reads and deletes) a hand-over: each is delivered once.
-    public func takeHandover(queryID: String) throws -> [UInt8]? {
-        try database.writer.write { db in
-            let payload = try Data.fetchOne(db, sql: "SELECT payload FROM fnn_c2_handover WHERE query_id = ?",
-                                               arguments: [queryID])
-            try db.execute(sql: "DELETE FROM fnn_c2_handover WHERE query_id = ?", arguments: [queryID])
-            return payload.map { Array($0) }
+    public func takeHandover(queryID: String) async throws -> [UInt8]? {
+        try await take(table: "fnn_c2_handover", queryID: queryID)
+    }
+
+    private func put(table: String, queryID: String, payload: [UInt8]) async throws {
+        try await database.write { tx in
+            try tx.execute("""
+                INSERT INTO \(table) (query_id, payload, created) VALUES (?, ?, ?)
+                ON CONFLICT (query_id) DO UPDATE SET payload = excluded.payload, created = excluded.created
+                """, [queryID, payload, Date()])
+        }
+    }
+
+    private func take(table: String, queryID: String) async throws -> [UInt8]? {
+        try await database.write { tx in
+            let payload = try tx.queryOne("SELECT payload FROM \(table) WHERE query_id = ?", [queryID]).map { try $0.blob("payload") }
+            // Only the transaction that deletes the row delivers it (two replicas racing deliver it once).
+            guard payload != nil, try tx.execute("DELETE FROM \(table) WHERE query_id = ?", [queryID]) == 1 else { return nil }
+            return payload
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Synchronization
 
 /// The TrustMedSearch edge master's metadata database: evaluation keys, upload idempotency keys, encrypted
 /// hashcode blocks and searchable records with their share placements.
@@ -9,7 +9,7 @@ import GRDB
 /// exactly one wins.
 public struct TrustMedMasterDatabase: Sendable {
     /// The underlying database.
-    public let database: AppDatabase
+    public let database: any StoreDatabase
 
     /// A stored record (plain values; the engine maps them to its own types).
     public struct Record: Sendable, Equatable {
@@ -59,156 +59,187 @@ public struct TrustMedMasterDatabase: Sendable {
     }
 
     /// The schema.
-    public static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("trustmed-master-v1") { db in
-            try db.create(table: "keyRegistration") { t in
-                t.column("id", .integer).primaryKey().check { $0 == 1 }
-                t.column("registration", .blob).notNull()
-            }
-            try db.create(table: "upload") { t in
-                t.column("idempotencyKey", .blob).primaryKey()
-                t.column("requestDigest", .blob).notNull()
-            }
-            try db.create(table: "block") { t in
-                t.column("id", .text).primaryKey()
-                t.column("ciphertext", .blob).notNull()
-            }
-            try db.create(table: "record") { t in
-                t.column("recordID", .text).primaryKey()
-                t.column("blockID", .text).notNull().indexed().references("block", onDelete: .restrict)
-                t.column("slot", .integer).notNull()
-                t.column("contentTag", .blob).notNull()
-                t.column("manifest", .blob).notNull()
-                t.column("placements", .text).notNull()
-                t.column("sealedSize", .integer).notNull()
-                t.column("shareBytes", .integer).notNull()
-            }
-        }
-        migrator.registerMigration("trustmed-master-v2-deletions") { db in
+    public static let schema = StoreSchema(
+        name: "trustmed-master",
+        migrations: [
+            StoreMigration("trustmed-master-v1", sqlite: [
+                "CREATE TABLE keyRegistration (id INTEGER PRIMARY KEY CHECK (id = 1), registration BLOB NOT NULL)",
+                "CREATE TABLE upload (idempotencyKey BLOB PRIMARY KEY, requestDigest BLOB NOT NULL)",
+                "CREATE TABLE block (id TEXT PRIMARY KEY, ciphertext BLOB NOT NULL)",
+                """
+                CREATE TABLE record (recordID TEXT PRIMARY KEY, blockID TEXT NOT NULL REFERENCES block(id) ON DELETE RESTRICT,
+                    slot INTEGER NOT NULL, contentTag BLOB NOT NULL, manifest BLOB NOT NULL, placements TEXT NOT NULL,
+                    sealedSize INTEGER NOT NULL, shareBytes INTEGER NOT NULL)
+                """,
+                "CREATE INDEX record_on_blockID ON record(blockID)",
+            ], postgres: [
+                "CREATE TABLE keyRegistration (id BIGINT PRIMARY KEY CHECK (id = 1), registration BYTEA NOT NULL)",
+                "CREATE TABLE upload (idempotencyKey BYTEA PRIMARY KEY, requestDigest BYTEA NOT NULL)",
+                "CREATE TABLE block (id TEXT PRIMARY KEY, ciphertext BYTEA NOT NULL)",
+                """
+                CREATE TABLE record (recordID TEXT PRIMARY KEY, blockID TEXT NOT NULL REFERENCES block(id) ON DELETE RESTRICT,
+                    slot BIGINT NOT NULL, contentTag BYTEA NOT NULL, manifest BYTEA NOT NULL, placements TEXT NOT NULL,
+                    sealedSize BIGINT NOT NULL, shareBytes BIGINT NOT NULL)
+                """,
+                "CREATE INDEX record_on_blockID ON record(blockID)",
+            ]),
             // Shares to delete on the nodes (deleted records, orphaned or replaced shares) until a node confirms.
-            try db.create(table: "pendingShareDeletion") { t in
-                t.column("nodeIndex", .integer).notNull()
-                t.column("shareID", .text).notNull()
-                t.primaryKey(["nodeIndex", "shareID"])
-            }
-        }
-        return migrator
+            StoreMigration("trustmed-master-v2-deletions", sqlite: [
+                "CREATE TABLE pendingShareDeletion (nodeIndex INTEGER NOT NULL, shareID TEXT NOT NULL, PRIMARY KEY (nodeIndex, shareID))",
+            ], postgres: [
+                "CREATE TABLE pendingShareDeletion (nodeIndex BIGINT NOT NULL, shareID TEXT NOT NULL, PRIMARY KEY (nodeIndex, shareID))",
+            ]),
+        ],
+        tables: [
+            StoreTable("keyRegistration", columns: ["id", "registration"], key: ["id"]),
+            StoreTable("upload", columns: ["idempotencyKey", "requestDigest"], key: ["idempotencyKey"]),
+            StoreTable("block", columns: ["id", "ciphertext"], key: ["id"]),
+            StoreTable("record", columns: ["recordID", "blockID", "slot", "contentTag", "manifest", "placements",
+                                           "sealedSize", "shareBytes"], key: ["recordID"]),
+            StoreTable("pendingShareDeletion", columns: ["nodeIndex", "shareID"], key: ["nodeIndex", "shareID"]),
+        ])
+
+    /// Block ciphertexts already read, by block id. A block's bytes never change once stored (its id is derived
+    /// from its upload's idempotency key), so every search reads only the record index and blocks not seen before.
+    private let blockCache = BlockCache()
+
+    final class BlockCache: Sendable {
+        let blocks = Mutex<[String: [UInt8]]>([:])
     }
 
-    /// Opens (creating) the database at `path`, or in memory when nil.
-    public static func open(path: String?) throws -> TrustMedMasterDatabase {
-        TrustMedMasterDatabase(database: try AppDatabase.open(path: path, migrator: migrator))
-    }
+    /// Wraps an open database.
+    public init(database: any StoreDatabase) { self.database = database }
 
-    private var writer: any DatabaseWriter { database.writer }
+    /// Opens (or creates) the store at `location`.
+    public static func open(_ location: StoreLocation) async throws -> TrustMedMasterDatabase {
+        TrustMedMasterDatabase(database: try await location.open(schema: schema))
+    }
 
     /// The registered evaluation keys (serialised), if any.
     public func keyRegistration() async throws -> [UInt8]? {
-        try await writer.read { db in
-            try Data.fetchOne(db, sql: "SELECT registration FROM keyRegistration WHERE id = 1").map { Array($0) }
+        try await database.read { tx in
+            try tx.queryOne("SELECT registration FROM keyRegistration WHERE id = 1").map { try $0.blob("registration") }
         }
     }
 
     /// Stores (replaces) the serialised evaluation keys.
     public func saveKeyRegistration(_ bytes: [UInt8]) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO keyRegistration (id, registration) VALUES (1, ?)",
-                           arguments: [Data(bytes)])
+        try await database.write { tx in
+            try tx.execute("""
+                INSERT INTO keyRegistration (id, registration) VALUES (1, ?)
+                ON CONFLICT (id) DO UPDATE SET registration = excluded.registration
+                """, [bytes])
         }
     }
 
     /// The request digest recorded for an idempotency key.
     public func requestDigest(forIdempotencyKey key: [UInt8]) async throws -> [UInt8]? {
-        try await writer.read { db in
-            try Data.fetchOne(db, sql: "SELECT requestDigest FROM upload WHERE idempotencyKey = ?",
-                              arguments: [Data(key)]).map { Array($0) }
+        try await database.read { tx in
+            try tx.queryOne("SELECT requestDigest FROM upload WHERE idempotencyKey = ?", [key]).map { try $0.blob("requestDigest") }
         }
     }
 
     /// Records an idempotency key and stores its block, both only if absent, in one transaction.
     public func beginUpload(idempotencyKey: [UInt8], requestDigest: [UInt8], blockID: String, ciphertext: [UInt8]) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO upload (idempotencyKey, requestDigest) VALUES (?, ?)",
-                           arguments: [Data(idempotencyKey), Data(requestDigest)])
-            try db.execute(sql: "INSERT OR IGNORE INTO block (id, ciphertext) VALUES (?, ?)",
-                           arguments: [blockID, Data(ciphertext)])
+        try await database.write { tx in
+            try tx.execute("INSERT INTO upload (idempotencyKey, requestDigest) VALUES (?, ?) ON CONFLICT (idempotencyKey) DO NOTHING",
+                           [idempotencyKey, requestDigest])
+            try tx.execute("INSERT INTO block (id, ciphertext) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", [blockID, ciphertext])
         }
     }
 
     /// The record with this id.
     public func record(_ recordID: String) async throws -> Record? {
-        try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM record WHERE recordID = ?", arguments: [recordID]).map(Self.decode)
+        try await database.read { tx in
+            try tx.queryOne("SELECT * FROM record WHERE recordID = ?", [recordID]).map(Self.decode)
         }
     }
 
-    /// Inserts a record; false if the id exists.
+    /// Inserts a record; false if the id exists (of two concurrent inserts, on one process or two, exactly one wins).
     public func insertRecord(_ record: Record) async throws -> Bool {
-        try await writer.write { db in
-            try db.execute(sql: """
+        try await database.write { tx in
+            try tx.execute("""
                 INSERT INTO record (recordID, blockID, slot, contentTag, manifest, placements, sealedSize, shareBytes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(recordID) DO NOTHING
-                """, arguments: [record.recordID, record.blockID, record.slot, Data(record.contentTag),
-                                 Data(record.manifest), Self.encode(record.placements), record.sealedSize,
-                                 record.shareBytes])
-            return db.changesCount == 1
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recordID) DO NOTHING
+                """, [record.recordID, record.blockID, record.slot, record.contentTag, record.manifest,
+                      Self.encode(record.placements), record.sealedSize, record.shareBytes]) == 1
         }
     }
 
     /// Replaces a record's manifest and placements.
     public func updateShares(recordID: String, manifest: [UInt8], placements: [Placement], shareBytes: Int) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "UPDATE record SET manifest = ?, placements = ?, shareBytes = ? WHERE recordID = ?",
-                           arguments: [Data(manifest), Self.encode(placements), shareBytes, recordID])
+        try await database.write { tx in
+            try tx.execute("UPDATE record SET manifest = ?, placements = ?, shareBytes = ? WHERE recordID = ?",
+                           [manifest, Self.encode(placements), shareBytes, recordID])
         }
     }
 
-    /// Every block with at least one record, with (slot, record id) pairs sorted by slot.
-    public func searchableBlocks() async throws -> [(blockID: String, ciphertext: [UInt8], entries: [(slot: Int, recordID: String)])] {
-        try await writer.read { db in
+    /// A block with at least one record, and its (slot, record id) pairs sorted by slot.
+    public struct SearchableBlock: Sendable {
+        public var blockID: String
+        public var ciphertext: [UInt8]
+        public var entries: [(slot: Int, recordID: String)]
+    }
+
+    /// Every block with at least one record, with (slot, record id) pairs sorted by slot, in one snapshot.
+    public func searchableBlocks() async throws -> [SearchableBlock] {
+        let cache = blockCache
+        return try await database.read { tx in
             var entries: [String: [(slot: Int, recordID: String)]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT blockID, slot, recordID FROM record ORDER BY blockID, slot") {
-                entries[row["blockID"], default: []].append((row["slot"], row["recordID"]))
+            for row in try tx.query("SELECT blockID, slot, recordID FROM record ORDER BY blockID, slot", []) {
+                entries[try row.text("blockID"), default: []].append((try row.int("slot"), try row.text("recordID")))
             }
-            var out: [(blockID: String, ciphertext: [UInt8], entries: [(slot: Int, recordID: String)])] = []
-            for row in try Row.fetchAll(db, sql: "SELECT id, ciphertext FROM block WHERE id IN (SELECT DISTINCT blockID FROM record) ORDER BY id") {
-                let id: String = row["id"]
-                let data: Data = row["ciphertext"]
-                out.append((id, Array(data), entries[id] ?? []))
+            var cached = cache.blocks.withLock { blocks in entries.keys.compactMap { id in blocks[id].map { (id, $0) } } }
+                .reduce(into: [String: [UInt8]]()) { $0[$1.0] = $1.1 }
+            for id in entries.keys where cached[id] == nil {
+                guard let row = try tx.queryOne("SELECT ciphertext FROM block WHERE id = ?", [id]) else {
+                    throw StoreError.corrupt(kind: "record", id: id, reason: "refers to a missing block")
+                }
+                cached[id] = try row.blob("ciphertext")
             }
-            return out
+            cache.blocks.withLock { blocks in
+                // Keep only live blocks: a deleted block's bytes are dropped with its last record.
+                blocks = cached
+            }
+            return entries.keys.sorted().map { id in
+                SearchableBlock(blockID: id, ciphertext: cached[id] ?? [], entries: entries[id] ?? [])
+            }
         }
     }
 
     /// Every record id, sorted.
     public func recordIDs() async throws -> [String] {
-        try await writer.read { db in try String.fetchAll(db, sql: "SELECT recordID FROM record ORDER BY recordID") }
+        try await database.read { tx in try tx.query("SELECT recordID FROM record ORDER BY recordID", []).map { try $0.text("recordID") } }
     }
 
     /// Record count, total sealed bytes and total share bytes.
     public func totals() async throws -> (records: Int, sealedBytes: Int, shareBytes: Int) {
-        try await writer.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS c, COALESCE(SUM(sealedSize), 0) AS s, COALESCE(SUM(shareBytes), 0) AS b FROM record")
-            return (row?["c"] ?? 0, row?["s"] ?? 0, row?["b"] ?? 0)
+        let row = try await database.read { tx in
+            try tx.queryOne("""
+                SELECT COUNT(*) AS c, CAST(COALESCE(SUM(sealedSize), 0) AS BIGINT) AS s,
+                       CAST(COALESCE(SUM(shareBytes), 0) AS BIGINT) AS b FROM record
+                """)
         }
+        guard let row else { return (0, 0, 0) }
+        return (try row.int("c"), try row.int("s"), try row.int("b"))
     }
 
     /// Deletes a block no record refers to.
     public func deleteBlockIfUnused(_ blockID: String) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "DELETE FROM block WHERE id = ? AND NOT EXISTS (SELECT 1 FROM record WHERE blockID = ?)",
-                           arguments: [blockID, blockID])
+        try await database.write { tx in
+            try tx.execute("DELETE FROM block WHERE id = ? AND NOT EXISTS (SELECT 1 FROM record WHERE blockID = ?)", [blockID, blockID])
         }
     }
 
     /// Removes a record and queues its shares for deletion, in one transaction; returns the removed record.
     public func deleteRecord(_ recordID: String) async throws -> Record? {
-        try await writer.write { db in
-            guard let record = try Row.fetchOne(db, sql: "SELECT * FROM record WHERE recordID = ?",
-                                                arguments: [recordID]).map(Self.decode) else { return nil }
-            try db.execute(sql: "DELETE FROM record WHERE recordID = ?", arguments: [recordID])
-            try Self.enqueue(record.placements, in: db)
+        try await database.write { tx in
+            guard let record = try tx.queryOne("SELECT * FROM record WHERE recordID = ?", [recordID]).map(Self.decode) else {
+                return nil
+            }
+            // Of two replicas deleting the same record, only the one whose DELETE removed the row reports it.
+            guard try tx.execute("DELETE FROM record WHERE recordID = ?", [recordID]) == 1 else { return nil }
+            try Self.enqueue(record.placements, in: tx)
             return record
         }
     }
@@ -216,32 +247,33 @@ public struct TrustMedMasterDatabase: Sendable {
     /// Queues share deletions.
     public func enqueueShareDeletions(_ placements: [Placement]) async throws {
         guard !placements.isEmpty else { return }
-        try await writer.write { db in try Self.enqueue(placements, in: db) }
+        try await database.write { tx in try Self.enqueue(placements, in: tx) }
     }
 
     /// Queued share deletions, at most `limit`, ordered by node and share id.
     public func pendingShareDeletions(limit: Int) async throws -> [Placement] {
-        try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT nodeIndex, shareID FROM pendingShareDeletion ORDER BY nodeIndex, shareID LIMIT ?",
-                             arguments: [max(0, limit)]).map { Placement(nodeIndex: $0["nodeIndex"], shareID: $0["shareID"]) }
+        try await database.read { tx in
+            try tx.query("SELECT nodeIndex, shareID FROM pendingShareDeletion ORDER BY nodeIndex, shareID LIMIT ?", [max(0, limit)]).map {
+                Placement(nodeIndex: try $0.int("nodeIndex"), shareID: try $0.text("shareID"))
+            }
         }
     }
 
     /// Removes confirmed share deletions from the queue.
     public func completeShareDeletions(_ placements: [Placement]) async throws {
         guard !placements.isEmpty else { return }
-        try await writer.write { db in
+        try await database.write { tx in
             for placement in placements {
-                try db.execute(sql: "DELETE FROM pendingShareDeletion WHERE nodeIndex = ? AND shareID = ?",
-                               arguments: [placement.nodeIndex, placement.shareID])
+                try tx.execute("DELETE FROM pendingShareDeletion WHERE nodeIndex = ? AND shareID = ?",
+                               [placement.nodeIndex, placement.shareID])
             }
         }
     }
 
-    private static func enqueue(_ placements: [Placement], in db: Database) throws {
+    private static func enqueue(_ placements: [Placement], in tx: any SQLTransaction) throws {
         for placement in placements {
-            try db.execute(sql: "INSERT OR IGNORE INTO pendingShareDeletion (nodeIndex, shareID) VALUES (?, ?)",
-                           arguments: [placement.nodeIndex, placement.shareID])
+            try tx.execute("INSERT INTO pendingShareDeletion (nodeIndex, shareID) VALUES (?, ?) ON CONFLICT (nodeIndex, shareID) DO NOTHING",
+                           [placement.nodeIndex, placement.shareID])
         }
     }
 
@@ -249,19 +281,18 @@ public struct TrustMedMasterDatabase: Sendable {
         placements.map { "\($0.nodeIndex):\($0.shareID)" }.joined(separator: ",")
     }
 
-    private static func decode(_ row: Row) throws -> Record {
-        let text: String = row["placements"]
+    private static func decode(_ row: SQLRow) throws -> Record {
+        let recordID = try row.text("recordID")
         var placements = [Placement]()
-        for part in text.split(separator: ",") {
+        for part in try row.text("placements").split(separator: ",") {
             let pieces = part.split(separator: ":")
             guard pieces.count == 2, let index = Int(pieces[0]) else {
-                throw StoreError.corrupt(kind: "record", id: row["recordID"], reason: "share placements")
+                throw StoreError.corrupt(kind: "record", id: recordID, reason: "share placements")
             }
             placements.append(Placement(nodeIndex: index, shareID: String(pieces[1])))
         }
-        let tag: Data = row["contentTag"], manifest: Data = row["manifest"]
-        return Record(recordID: row["recordID"], blockID: row["blockID"], slot: row["slot"], contentTag: Array(tag),
-                      manifest: Array(manifest), placements: placements, sealedSize: row["sealedSize"],
-                      shareBytes: row["shareBytes"])
+        return Record(recordID: recordID, blockID: try row.text("blockID"), slot: try row.int("slot"),
+                      contentTag: try row.blob("contentTag"), manifest: try row.blob("manifest"), placements: placements,
+                      sealedSize: try row.int("sealedSize"), shareBytes: try row.int("shareBytes"))
     }
 }

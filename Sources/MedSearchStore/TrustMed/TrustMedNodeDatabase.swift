@@ -1,55 +1,54 @@
 import Foundation
-import GRDB
 
 /// A TrustMedSearch storage node's database: opaque share bytes by share id, nothing else.
 public struct TrustMedNodeDatabase: Sendable {
     /// The underlying database.
-    public let database: AppDatabase
+    public let database: any StoreDatabase
 
     /// The schema.
-    public static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("trustmed-node-v1") { db in
-            try db.create(table: "share") { t in
-                t.column("id", .text).primaryKey()
-                t.column("bytes", .blob).notNull()
-            }
-        }
-        return migrator
-    }
+    public static let schema = StoreSchema(
+        name: "trustmed-node",
+        migrations: [
+            StoreMigration("trustmed-node-v1", sqlite: [
+                "CREATE TABLE share (id TEXT PRIMARY KEY, bytes BLOB NOT NULL)",
+            ], postgres: [
+                "CREATE TABLE share (id TEXT PRIMARY KEY, bytes BYTEA NOT NULL)",
+            ]),
+        ],
+        tables: [StoreTable("share", columns: ["id", "bytes"], key: ["id"])])
 
-    /// Opens (creating) the database at `path`, or in memory when nil.
-    public static func open(path: String?) throws -> TrustMedNodeDatabase {
-        TrustMedNodeDatabase(database: try AppDatabase.open(path: path, migrator: migrator))
+    /// Wraps an open database.
+    public init(database: any StoreDatabase) { self.database = database }
+
+    /// Opens (or creates) the store at `location`.
+    public static func open(_ location: StoreLocation) async throws -> TrustMedNodeDatabase {
+        TrustMedNodeDatabase(database: try await location.open(schema: schema))
     }
 
     /// Stores or overwrites a share.
     public func put(shareID: String, bytes: [UInt8]) async throws {
-        try await database.writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO share (id, bytes) VALUES (?, ?)", arguments: [shareID, Data(bytes)])
+        try await database.write { tx in
+            try tx.execute("INSERT INTO share (id, bytes) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes",
+                           [shareID, bytes])
         }
     }
 
     /// Reads a share.
     public func get(shareID: String) async throws -> [UInt8]? {
-        try await database.writer.read { db in
-            try Data.fetchOne(db, sql: "SELECT bytes FROM share WHERE id = ?", arguments: [shareID]).map { Array($0) }
-        }
+        try await database.read { tx in try tx.queryOne("SELECT bytes FROM share WHERE id = ?", [shareID]).map { try $0.blob("bytes") } }
     }
 
     /// Deletes a share; whether it existed.
     public func delete(shareID: String) async throws -> Bool {
-        try await database.writer.write { db in
-            try db.execute(sql: "DELETE FROM share WHERE id = ?", arguments: [shareID])
-            return db.changesCount == 1
-        }
+        try await database.write { tx in try tx.execute("DELETE FROM share WHERE id = ?", [shareID]) == 1 }
     }
 
     /// Share count and total bytes.
     public func usage() async throws -> (shares: Int, bytes: Int) {
-        try await database.writer.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS c, COALESCE(SUM(LENGTH(bytes)), 0) AS b FROM share")
-            return (row?["c"] ?? 0, row?["b"] ?? 0)
+        let row = try await database.read { tx in
+            try tx.queryOne("SELECT COUNT(*) AS c, CAST(COALESCE(SUM(LENGTH(bytes)), 0) AS BIGINT) AS b FROM share")
         }
+        guard let row else { return (0, 0) }
+        return (try row.int("c"), try row.int("b"))
     }
 }

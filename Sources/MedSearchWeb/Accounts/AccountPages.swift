@@ -11,7 +11,7 @@ struct AccountPages: Sendable {
     func register(on router: Router<WebRequestContext>) {
         router.get("/") { _, context -> Response in
             let user = try context.requireUser()
-            let grants = try store.activeGrants().filter { $0.userId == user.id }.count
+            let grants = try await store.activeGrants().filter { $0.userId == user.id }.count
             return renderer.page("home", title: "MedSearch", context: context, values: [
                 "engines": app.engines.map { ["name": $0.name, "title": $0.title, "note": $0.securityNote] },
                 "grantCount": grants,
@@ -25,24 +25,24 @@ struct AccountPages: Sendable {
             let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             let username = form["username"] ?? ""
             do {
-                let user = try store.authenticate(username: username, password: form["password"] ?? "")
+                let user = try await store.authenticate(username: username, password: form["password"] ?? "")
                 // A new session id on login: an attacker's planted session id is never promoted.
-                if let old = context.session { try store.deleteSession(tokenHash: old.tokenHash) }
-                let (token, _) = try store.createSession(userId: user.id)
-                store.audit(user.username, "login", "ok")
+                if let old = context.session { try await store.deleteSession(tokenHash: old.tokenHash) }
+                let (token, _) = try await store.createSession(userId: user.id)
+                await store.audit(user.username, "login", "ok")
                 var response = seeOther("/")
                 response.headers[.init("X-MedSearch-New-Session")!] = token
                 return response
             } catch let error as WebError {
-                store.audit(String(username.prefix(40)), "login", "refused", error.description)
+                await store.audit(String(username.prefix(40)), "login", "refused", error.description)
                 return renderer.page("login", title: "Log in", context: context,
                                      values: ["error": error.description, "username": username], status: error.status)
             }
         }
         router.post("/logout") { request, context -> Response in
             _ = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
-            if let session = context.session { try store.deleteSession(tokenHash: session.tokenHash) }
-            if let user = context.user { store.audit(user.username, "logout", "ok") }
+            if let session = context.session { try await store.deleteSession(tokenHash: session.tokenHash) }
+            if let user = context.user { await store.audit(user.username, "logout", "ok") }
             var response = seeOther("/login")
             response.headers[.init("X-MedSearch-End-Session")!] = "1"
             return response
@@ -55,9 +55,9 @@ struct AccountPages: Sendable {
             let role = WebUser.Role(rawValue: form["role"] ?? "clinician") ?? .clinician
             do {
                 guard form["password"] == form["confirm"] else { throw WebError.badForm("the passwords differ") }
-                let user = try store.register(username: form["username"] ?? "", fullName: form["fullName"] ?? "",
+                let user = try await store.register(username: form["username"] ?? "", fullName: form["fullName"] ?? "",
                                               password: form["password"] ?? "", requestedRole: role)
-                store.audit(user.username, "register", user.status.rawValue, "role \(user.role.rawValue)")
+                await store.audit(user.username, "register", user.status.rawValue, "role \(user.role.rawValue)")
                 return renderer.page("registered", title: "Registered", context: context, values: [
                     "username": user.username, "approved": user.status == .approved,
                 ])
@@ -68,8 +68,8 @@ struct AccountPages: Sendable {
             }
         }
         router.get("/admin/users") { _, context -> Response in
-            let admin = try requireAdmin(context)
-            let users = try store.users().map { user -> [String: Any] in
+            let admin = try await requireAdmin(context)
+            let users = try await store.users().map { user -> [String: Any] in
                 [
                     "id": user.id ?? 0, "username": user.username, "fullName": user.fullName,
                     "role": user.role.rawValue, "status": user.status.rawValue,
@@ -81,7 +81,7 @@ struct AccountPages: Sendable {
         }
         router.post("/admin/users/:id") { request, context -> Response in
             let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
-            let admin = try requireAdmin(context)
+            let admin = try await requireAdmin(context)
             guard let id = context.parameters.get("id", as: Int64.self) else { throw WebError.notFound("That user") }
             guard id != admin.id else { throw WebError.forbidden("change your own account here") }
             let status: WebUser.Status
@@ -92,14 +92,14 @@ struct AccountPages: Sendable {
             default: throw WebError.badForm("unknown action")
             }
             let role = form["role"].flatMap(WebUser.Role.init(rawValue:))
-            let user = try store.setStatus(userId: id, status: status, role: role)
-            store.audit(admin.username, "account \(form["action"] ?? "")", "ok", "\(user.username) as \(user.role.rawValue)")
+            let user = try await store.setStatus(userId: id, status: status, role: role)
+            await store.audit(admin.username, "account \(form["action"] ?? "")", "ok", "\(user.username) as \(user.role.rawValue)")
             return seeOther("/admin/users")
         }
         router.get("/admin/audit") { _, context -> Response in
-            _ = try requireAdmin(context)
+            _ = try await requireAdmin(context)
             let formatter = ISO8601DateFormatter()
-            let entries = try store.auditLog().map { entry -> [String: Any] in
+            let entries = try await store.auditLog().map { entry -> [String: Any] in
                 ["at": formatter.string(from: entry.at), "username": entry.username, "action": entry.action,
                  "outcome": entry.outcome, "detail": entry.detail, "refused": entry.outcome == "refused"]
             }
@@ -107,11 +107,11 @@ struct AccountPages: Sendable {
         }
     }
 
-    func requireAdmin(_ context: WebRequestContext) throws -> WebUser {
+    func requireAdmin(_ context: WebRequestContext) async throws -> WebUser {
         do {
             return try context.requireRole(.administrator, toDo: "manage accounts or read the audit log")
         } catch let error as WebError where error != .notLoggedIn {
-            store.audit(context.user?.username ?? "-", "admin page", "refused")
+            await store.audit(context.user?.username ?? "-", "admin page", "refused")
             throw error
         }
     }

@@ -10,55 +10,55 @@ struct KeyPages: Sendable {
 
     func register(on router: Router<WebRequestContext>) {
         router.get("/keys") { _, context -> Response in
-            _ = try requireOwner(context)
-            return renderer.page("keys", title: "Repository keys", context: context, values: try keyValues())
+            _ = try await requireOwner(context)
+            return renderer.page("keys", title: "Repository keys", context: context, values: try await keyValues())
         }
         router.post("/keys") { request, context -> Response in
             let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
-            let owner = try requireOwner(context)
+            let owner = try await requireOwner(context)
             let engine = try app.engine(named: try form.required("engine"))
             let name = try form.required("name")
             guard name.count <= 80 else { throw WebError.badForm("a key name has at most 80 characters") }
-            let key = try store.createKey(engine: engine.name, name: name, createdBy: owner.username)
-            store.audit(owner.username, "create key", "ok", "\(key.id ?? 0) \(engine.name) \(name)")
+            let key = try await store.createKey(engine: engine.name, name: name, createdBy: owner.username)
+            await store.audit(owner.username, "create key", "ok", "\(key.id ?? 0) \(engine.name) \(name)")
             return seeOther("/keys")
         }
         router.post("/keys/:id/grant") { request, context -> Response in
             let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
-            let owner = try requireOwner(context)
+            let owner = try await requireOwner(context)
             guard let keyId = context.parameters.get("id", as: Int64.self),
                   let userId = Int64(try form.required("user")) else { throw WebError.badForm("choose a clinician") }
-            try store.grant(keyId: keyId, userId: userId, by: owner.username)
-            let username = try store.user(id: userId)?.username ?? "\(userId)"
-            store.audit(owner.username, "grant key", "ok", "key \(keyId) to \(username)")
+            try await store.grant(keyId: keyId, userId: userId, by: owner.username)
+            let username = try await store.user(id: userId)?.username ?? "\(userId)"
+            await store.audit(owner.username, "grant key", "ok", "key \(keyId) to \(username)")
             return seeOther("/keys")
         }
         router.post("/keys/:id/revoke") { request, context -> Response in
             let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
-            let owner = try requireOwner(context)
+            let owner = try await requireOwner(context)
             guard let keyId = context.parameters.get("id", as: Int64.self),
                   let userId = Int64(try form.required("user")) else { throw WebError.badForm("choose a clinician") }
-            try store.revoke(keyId: keyId, userId: userId)
-            let username = try store.user(id: userId)?.username ?? "\(userId)"
-            store.audit(owner.username, "revoke key", "ok", "key \(keyId) from \(username)")
+            try await store.revoke(keyId: keyId, userId: userId)
+            let username = try await store.user(id: userId)?.username ?? "\(userId)"
+            await store.audit(owner.username, "revoke key", "ok", "key \(keyId) from \(username)")
             return seeOther("/keys")
         }
     }
 
-    func requireOwner(_ context: WebRequestContext) throws -> WebUser {
+    func requireOwner(_ context: WebRequestContext) async throws -> WebUser {
         do {
             return try context.requireRole(.owner, .administrator, toDo: "manage repository keys")
         } catch let error as WebError where error != .notLoggedIn {
-            store.audit(context.user?.username ?? "-", "keys page", "refused")
+            await store.audit(context.user?.username ?? "-", "keys page", "refused")
             throw error
         }
     }
 
-    func keyValues() throws -> [String: Any] {
-        let users = try store.users()
+    func keyValues() async throws -> [String: Any] {
+        let users = try await store.users()
         let clinicians = users.filter { $0.role == .clinician && $0.status == .approved }
-        let grants = try store.activeGrants()
-        let keys = try store.keys().map { key -> [String: Any] in
+        let grants = try await store.activeGrants()
+        let keys = try await store.keys().map { key -> [String: Any] in
             let granted = grants.filter { $0.keyId == key.id }.compactMap { grant in
                 users.first(where: { $0.id == grant.userId })
             }

@@ -1,28 +1,35 @@
 import Crypto
 import Foundation
-import GRDB
 import HummingbirdBcrypt
 import MedSearchCore
 import MedSearchStore
 
-/// The web application's accounts, sessions, audit log, uploads and key grants, in its SQLite database.
+/// The web application's accounts, sessions, audit log, uploads and key grants, in its database (SQLite
+/// `web.sqlite` in the data directory, or PostgreSQL: several web replicas then share accounts and sessions).
 public struct WebStore: Sendable {
     /// The database.
-    public let database: AppDatabase
+    public let database: any StoreDatabase
     /// bcrypt cost (12 in production; tests lower it to keep debug runs fast).
     public let bcryptCost: UInt8
 
-    /// Opens the store at `path` (nil: in memory).
-    public init(path: String?, bcryptCost: UInt8 = 12) throws {
-        database = try AppDatabase.open(path: path, migrator: WebSchema.migrator)
+    /// Wraps an open database.
+    public init(database: any StoreDatabase, bcryptCost: UInt8 = 12) {
+        self.database = database
         self.bcryptCost = bcryptCost
     }
+
+    /// Opens the store at `location` and applies its migrations.
+    public static func open(_ location: StoreLocation, bcryptCost: UInt8 = 12) async throws -> WebStore {
+        WebStore(database: try await location.open(schema: WebSchema.schema), bcryptCost: bcryptCost)
+    }
+
+    private static let userColumns = "id, username, fullName, passwordHash, role, status, failedLogins, lockedUntil, createdAt"
 
     // MARK: Accounts
 
     /// Registers an account awaiting approval. The first account ever registered becomes the approved
     /// administrator (the person installing MedSearch).
-    public func register(username: String, fullName: String, password: String, requestedRole: WebUser.Role) throws -> WebUser {
+    public func register(username: String, fullName: String, password: String, requestedRole: WebUser.Role) async throws -> WebUser {
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
         guard name.count >= 3, name.count <= 40,
               name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }) else {
@@ -33,24 +40,47 @@ public struct WebStore: Sendable {
         let trimmedName = fullName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmedName.isEmpty, trimmedName.count <= 100 else { throw WebError.badForm("a full name is required") }
         let hash = Bcrypt.hash(password, cost: bcryptCost)
-        return try database.writer.write { db in
-            if try WebUser.filter(Column("username") == name).fetchCount(db) > 0 {
+        return try await database.write { tx in
+            if try tx.count(#"SELECT COUNT(*) FROM "user" WHERE username = ?"#, [name]) > 0 {
                 throw WebError.badForm("the user name \(name) is taken")
             }
-            let first = try WebUser.fetchCount(db) == 0
+            let first = try tx.count(#"SELECT COUNT(*) FROM "user""#) == 0
             var user = WebUser(username: name, fullName: trimmedName, passwordHash: hash,
                                role: first ? .administrator : (requestedRole == .administrator ? .clinician : requestedRole),
                                status: first ? .approved : .pending)
-            try user.insert(db)
+            user.id = try Self.insertReturningID(tx, """
+                INSERT INTO "user" (username, fullName, passwordHash, role, status, failedLogins, lockedUntil, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [user.username, user.fullName, user.passwordHash, user.role.rawValue, user.status.rawValue,
+                      user.failedLogins, user.lockedUntil, user.createdAt])
             return user
         }
     }
 
+    /// Inserts a row and returns its generated id (`RETURNING id`: SQLite 3.35+ and PostgreSQL).
+    private static func insertReturningID(_ tx: any SQLTransaction, _ sql: String, _ arguments: [any SQLBindable]) throws -> Int64 {
+        guard let row = try tx.queryOne(sql + " RETURNING id", arguments) else {
+            throw StoreError.corrupt(kind: "insert", id: "id", reason: "no id returned")
+        }
+        return try row.int64("id")
+    }
+
+    private func update(_ user: WebUser) async throws {
+        guard let id = user.id else { return }
+        _ = try await database.write { tx in
+            try tx.execute("""
+                UPDATE "user" SET username = ?, fullName = ?, passwordHash = ?, role = ?, status = ?, failedLogins = ?,
+                    lockedUntil = ?, createdAt = ? WHERE id = ?
+                """, [user.username, user.fullName, user.passwordHash, user.role.rawValue, user.status.rawValue,
+                      user.failedLogins, user.lockedUntil, user.createdAt, id])
+        }
+    }
+
     /// Checks a password, counting failures and locking the account after ``WebLimits/maxFailedLogins``.
-    public func authenticate(username: String, password: String, now: Date = Date()) throws -> WebUser {
+    public func authenticate(username: String, password: String, now: Date = Date()) async throws -> WebUser {
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
-        guard var user = try database.writer.read({ db in
-            try WebUser.filter(Column("username") == name).fetchOne(db)
+        guard var user = try await database.read({ tx in
+            try tx.queryOne(#"SELECT \#(Self.userColumns) FROM "user" WHERE username = ?"#, [name]).map(WebUser.init(row:))
         }) else {
             // Spend the same time as a real check so that user names cannot be probed by timing.
             _ = Bcrypt.verify(password, hash: Self.dummyHash)
@@ -65,16 +95,14 @@ public struct WebStore: Sendable {
                 user.lockedUntil = now.addingTimeInterval(WebLimits.lockoutSeconds)
                 user.failedLogins = 0
             }
-            let updated = user
-            try database.writer.write { db in try updated.update(db) }
+            try await update(user)
             throw WebError.invalidCredentials
         }
         guard user.status == .approved else { throw WebError.accountNotApproved(user.status.rawValue) }
         if user.failedLogins != 0 || user.lockedUntil != nil {
             user.failedLogins = 0
             user.lockedUntil = nil
-            let updated = user
-            try database.writer.write { db in try updated.update(db) }
+            try await update(user)
         }
         return user
     }
@@ -82,24 +110,30 @@ public struct WebStore: Sendable {
     private static let dummyHash = Bcrypt.hash("medsearch-timing-equaliser", cost: 4)
 
     /// All accounts, newest first.
-    public func users() throws -> [WebUser] {
-        try database.writer.read { db in try WebUser.order(Column("createdAt").desc).fetchAll(db) }
+    public func users() async throws -> [WebUser] {
+        try await database.read { tx in
+            try tx.query(#"SELECT \#(Self.userColumns) FROM "user" ORDER BY createdAt DESC, id DESC"#, []).map(WebUser.init(row:))
+        }
     }
 
     /// One account.
-    public func user(id: Int64) throws -> WebUser? {
-        try database.writer.read { db in try WebUser.fetchOne(db, key: id) }
+    public func user(id: Int64) async throws -> WebUser? {
+        try await database.read { tx in try Self.user(id: id, tx) }
+    }
+
+    private static func user(id: Int64, _ tx: any SQLTransaction) throws -> WebUser? {
+        try tx.queryOne(#"SELECT \#(userColumns) FROM "user" WHERE id = ?"#, [id]).map(WebUser.init(row:))
     }
 
     /// Sets an account's status and role (administrators only, checked by the caller).
-    public func setStatus(userId: Int64, status: WebUser.Status, role: WebUser.Role?) throws -> WebUser {
-        try database.writer.write { db in
-            guard var user = try WebUser.fetchOne(db, key: userId) else { throw WebError.notFound("User \(userId)") }
+    public func setStatus(userId: Int64, status: WebUser.Status, role: WebUser.Role?) async throws -> WebUser {
+        try await database.write { tx in
+            guard var user = try Self.user(id: userId, tx) else { throw WebError.notFound("User \(userId)") }
             user.status = status
             if let role { user.role = role }
-            try user.update(db)
+            try tx.execute(#"UPDATE "user" SET status = ?, role = ? WHERE id = ?"#, [user.status.rawValue, user.role.rawValue, userId])
             if status != .approved {
-                try WebSession.filter(Column("userId") == userId).deleteAll(db)
+                try tx.execute("DELETE FROM session WHERE userId = ?", [userId])
             }
             return user
         }
@@ -108,34 +142,44 @@ public struct WebStore: Sendable {
     // MARK: Sessions
 
     /// Creates a session (anonymous when `userId` is nil) and returns its cookie token.
-    public func createSession(userId: Int64?, now: Date = Date()) throws -> (token: String, session: WebSession) {
+    public func createSession(userId: Int64?, now: Date = Date()) async throws -> (token: String, session: WebSession) {
         let token = Hex.encode(SecureRandom.bytes(32))
         let session = WebSession(tokenHash: Self.hash(token), userId: userId,
                                  csrfToken: Hex.encode(SecureRandom.bytes(32)),
                                  createdAt: now, expiresAt: now.addingTimeInterval(WebLimits.sessionSeconds))
-        try database.writer.write { db in try session.insert(db) }
+        try await database.write { tx in
+            try tx.execute("INSERT INTO session (tokenHash, userId, csrfToken, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?)",
+                           [session.tokenHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt])
+        }
         return (token, session)
     }
 
     /// The live session for a cookie token, with its user when logged in and approved.
-    public func session(token: String, now: Date = Date()) throws -> (WebSession, WebUser?)? {
+    public func session(token: String, now: Date = Date()) async throws -> (WebSession, WebUser?)? {
         guard token.count == 64, Hex.decode(token) != nil else { return nil }
-        return try database.writer.read { db in
-            guard let session = try WebSession.fetchOne(db, key: Self.hash(token)), session.expiresAt > now else {
+        let found = try await database.read { tx -> SessionLookup? in
+            guard let session = try tx.queryOne("SELECT * FROM session WHERE tokenHash = ?", [Self.hash(token)])
+                .map(WebSession.init(row:)), session.expiresAt > now else {
                 return nil
             }
             var user: WebUser?
             if let userId = session.userId {
-                user = try WebUser.fetchOne(db, key: userId)
+                user = try Self.user(id: userId, tx)
                 if user?.status != .approved { user = nil }
             }
-            return (session, user)
+            return SessionLookup(session: session, user: user)
         }
+        return found.map { ($0.session, $0.user) }
+    }
+
+    private struct SessionLookup: Sendable {
+        var session: WebSession
+        var user: WebUser?
     }
 
     /// Ends a session.
-    public func deleteSession(tokenHash: String) throws {
-        _ = try database.writer.write { db in try WebSession.deleteOne(db, key: tokenHash) }
+    public func deleteSession(tokenHash: String) async throws {
+        try await database.write { tx in try tx.execute("DELETE FROM session WHERE tokenHash = ?", [tokenHash]) }
     }
 
     /// SHA-256 of a session token (what the database keeps).
@@ -144,91 +188,109 @@ public struct WebStore: Sendable {
     // MARK: Audit
 
     /// Appends a line to the audit log.
-    public func audit(_ username: String, _ action: String, _ outcome: String, _ detail: String = "") {
-        var entry = AuditEntry(username: username, action: action, outcome: outcome, detail: String(detail.prefix(500)))
-        _ = try? database.writer.write { db in try entry.insert(db) }
+    public func audit(_ username: String, _ action: String, _ outcome: String, _ detail: String = "") async {
+        let entry = AuditEntry(username: username, action: action, outcome: outcome, detail: String(detail.prefix(500)))
+        _ = try? await database.write { tx in
+            try tx.execute("INSERT INTO audit (at, username, action, outcome, detail) VALUES (?, ?, ?, ?, ?)",
+                           [entry.at, entry.username, entry.action, entry.outcome, entry.detail])
+        }
     }
 
     /// The newest audit lines.
-    public func auditLog(limit: Int = 500) throws -> [AuditEntry] {
-        try database.writer.read { db in try AuditEntry.order(Column("id").desc).limit(limit).fetchAll(db) }
+    public func auditLog(limit: Int = 500) async throws -> [AuditEntry] {
+        try await database.read { tx in
+            try tx.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", [limit]).map(AuditEntry.init(row:))
+        }
     }
 
     // MARK: Images
 
-    /// Records an upload's outcome.
-    public func saveImage(_ record: WebImageRecord) throws {
-        try database.writer.write { db in try record.save(db) }
+    /// Records an upload's outcome (replacing an earlier record of the same id).
+    public func saveImage(_ record: WebImageRecord) async throws {
+        try await database.write { tx in
+            try tx.execute("""
+                INSERT INTO image (id, displayName, format, modality, labels, uploadedBy, uploadedAt, status, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET displayName = excluded.displayName, format = excluded.format,
+                    modality = excluded.modality, labels = excluded.labels, uploadedBy = excluded.uploadedBy,
+                    uploadedAt = excluded.uploadedAt, status = excluded.status, detail = excluded.detail
+                """, [record.id, record.displayName, record.format, record.modality, record.labels, record.uploadedBy,
+                      record.uploadedAt, record.status, record.detail])
+        }
     }
 
     /// Uploaded images, newest first.
-    public func images(limit: Int = 1000) throws -> [WebImageRecord] {
-        try database.writer.read { db in
-            try WebImageRecord.order(Column("uploadedAt").desc).limit(limit).fetchAll(db)
+    public func images(limit: Int = 1000) async throws -> [WebImageRecord] {
+        try await database.read { tx in
+            try tx.query("SELECT * FROM image ORDER BY uploadedAt DESC, id LIMIT ?", [limit]).map(WebImageRecord.init(row:))
         }
     }
 
     /// One uploaded image's record.
-    public func image(id: String) throws -> WebImageRecord? {
-        try database.writer.read { db in try WebImageRecord.fetchOne(db, key: id) }
+    public func image(id: String) async throws -> WebImageRecord? {
+        try await database.read { tx in try tx.queryOne("SELECT * FROM image WHERE id = ?", [id]).map(WebImageRecord.init(row:)) }
     }
 
     // MARK: Keys and grants
 
     /// Creates a repository key record.
-    public func createKey(engine: String, name: String, createdBy: String) throws -> RepositoryKey {
-        try database.writer.write { db in
+    public func createKey(engine: String, name: String, createdBy: String) async throws -> RepositoryKey {
+        try await database.write { tx in
             var key = RepositoryKey(engine: engine, name: name, createdBy: createdBy)
-            try key.insert(db)
+            key.id = try Self.insertReturningID(tx, "INSERT INTO repositoryKey (engine, name, createdBy, createdAt) VALUES (?, ?, ?, ?)",
+                                                [key.engine, key.name, key.createdBy, key.createdAt])
             return key
         }
     }
 
     /// Every repository key.
-    public func keys() throws -> [RepositoryKey] {
-        try database.writer.read { db in try RepositoryKey.order(Column("id")).fetchAll(db) }
+    public func keys() async throws -> [RepositoryKey] {
+        try await database.read { tx in try tx.query("SELECT * FROM repositoryKey ORDER BY id", []).map(RepositoryKey.init(row:)) }
     }
 
     /// Grants a clinician access to a key (idempotent while a grant is active).
-    public func grant(keyId: Int64, userId: Int64, by owner: String) throws {
-        try database.writer.write { db in
-            guard try RepositoryKey.fetchOne(db, key: keyId) != nil else { throw WebError.notFound("Key \(keyId)") }
-            guard let user = try WebUser.fetchOne(db, key: userId), user.role == .clinician, user.status == .approved else {
+    public func grant(keyId: Int64, userId: Int64, by owner: String) async throws {
+        try await database.write { tx in
+            guard try tx.count("SELECT COUNT(*) FROM repositoryKey WHERE id = ?", [keyId]) > 0 else {
+                throw WebError.notFound("Key \(keyId)")
+            }
+            guard let user = try Self.user(id: userId, tx), user.role == .clinician, user.status == .approved else {
                 throw WebError.badForm("access can be granted to approved clinicians only")
             }
-            let active = try KeyGrant.filter(Column("keyId") == keyId && Column("userId") == userId
-                                             && Column("revokedAt") == nil).fetchCount(db)
+            let active = try tx.count("SELECT COUNT(*) FROM keyGrant WHERE keyId = ? AND userId = ? AND revokedAt IS NULL",
+                                      [keyId, userId])
             if active == 0 {
-                var grant = KeyGrant(keyId: keyId, userId: userId, grantedBy: owner)
-                try grant.insert(db)
+                try tx.execute("INSERT INTO keyGrant (keyId, userId, grantedBy, grantedAt) VALUES (?, ?, ?, ?)",
+                               [keyId, userId, owner, Date()])
             }
         }
     }
 
     /// Revokes every active grant of a key to a user.
-    public func revoke(keyId: Int64, userId: Int64, now: Date = Date()) throws {
-        try database.writer.write { db in
-            try db.execute(sql: "UPDATE keyGrant SET revokedAt = ? WHERE keyId = ? AND userId = ? AND revokedAt IS NULL",
-                           arguments: [now, keyId, userId])
+    public func revoke(keyId: Int64, userId: Int64, now: Date = Date()) async throws {
+        try await database.write { tx in
+            try tx.execute("UPDATE keyGrant SET revokedAt = ? WHERE keyId = ? AND userId = ? AND revokedAt IS NULL",
+                           [now, keyId, userId])
         }
     }
 
     /// Active grants, as (key, user) pairs.
-    public func activeGrants() throws -> [KeyGrant] {
-        try database.writer.read { db in try KeyGrant.filter(Column("revokedAt") == nil).fetchAll(db) }
+    public func activeGrants() async throws -> [KeyGrant] {
+        try await database.read { tx in
+            try tx.query("SELECT * FROM keyGrant WHERE revokedAt IS NULL ORDER BY id", []).map(KeyGrant.init(row:))
+        }
     }
 
     /// Whether `user` may search `engine`: owners and administrators always; clinicians with an active grant
     /// of a key for that engine.
-    public func maySearch(_ user: WebUser, engine: String) throws -> Bool {
+    public func maySearch(_ user: WebUser, engine: String) async throws -> Bool {
         if user.role != .clinician { return true }
         guard let userId = user.id else { return false }
-        return try database.writer.read { db in
-            let count = try Int.fetchOne(db, sql: """
+        return try await database.read { tx in
+            try tx.count("""
                 SELECT COUNT(*) FROM keyGrant JOIN repositoryKey ON repositoryKey.id = keyGrant.keyId
                 WHERE keyGrant.userId = ? AND keyGrant.revokedAt IS NULL AND repositoryKey.engine = ?
-                """, arguments: [userId, engine]) ?? 0
-            return count > 0
+                """, [userId, engine]) > 0
         }
     }
 }

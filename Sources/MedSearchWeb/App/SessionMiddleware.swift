@@ -14,11 +14,11 @@ struct SessionMiddleware: RouterMiddleware {
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if request.uri.path.hasPrefix("/static/") { return try await next(request, context) }
-        if let token = request.cookies[Self.cookieName]?.value, let found = try store.session(token: token) {
+        if let token = request.cookies[Self.cookieName]?.value, let found = try await store.session(token: token) {
             context.session = found.0
             context.user = found.1
         } else {
-            let (token, session) = try store.createSession(userId: nil)
+            let (token, session) = try await store.createSession(userId: nil)
             context.session = session
             context.newSessionToken = token
         }

@@ -19,9 +19,14 @@ public struct WebConfiguration: Sendable {
     public var maxUploadBytes: Int
     /// The largest single image file.
     public var maxFileBytes: Int
+    /// Where accounts, sessions, the audit log and upload records live: nil for `web.sqlite` in the data
+    /// directory, or a PostgreSQL database several web replicas share.
+    public var database: StoreLocation?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL, secureCookies: Bool = true,
-                bcryptCost: UInt8 = 12, maxUploadBytes: Int = 64 * 1024 * 1024, maxFileBytes: Int = 32 * 1024 * 1024) {
+                bcryptCost: UInt8 = 12, maxUploadBytes: Int = 64 * 1024 * 1024, maxFileBytes: Int = 32 * 1024 * 1024,
+                database: StoreLocation? = nil) {
+        self.database = database
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -47,8 +52,10 @@ public final class WebApplication: Sendable {
         self.configuration = configuration
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        store = try WebStore(path: AppDatabase.path(in: configuration.dataDirectory, name: "web"),
-                             bcryptCost: configuration.bcryptCost)
+        store = try await WebStore.open(StoreLocation.resolve(configuration.database,
+                                                              dataDirectory: configuration.dataDirectory,
+                                                              schema: WebSchema.schema),
+                                        bcryptCost: configuration.bcryptCost)
         vault = try ImageVault(directory: configuration.dataDirectory.appendingPathComponent("vault"))
         deidentification = try WebDeidentification(directory: configuration.dataDirectory)
         self.engines = engines
@@ -97,7 +104,7 @@ public final class WebApplication: Sendable {
     @discardableResult
     public func catchUpEngines(timing: (@Sendable (_ engine: String, _ images: Int, _ seconds: Double) -> Void)? = nil)
         async throws -> [String: Int] {
-        let stored = try store.images(limit: Int.max).filter { $0.status == "stored" }
+        let stored = try await store.images(limit: Int.max).filter { $0.status == "stored" }
         var added: [String: Int] = [:]
         for engine in engines {
             let held = await engine.heldIDs()

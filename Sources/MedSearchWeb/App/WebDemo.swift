@@ -14,20 +14,20 @@ public enum WebDemo {
     public static func seed(app: WebApplication, dataDirectory: URL, limit: Int?, password: String) async throws {
         let store = app.store
         for (username, role) in accounts {
-            guard try store.users().allSatisfy({ $0.username != username }) else { continue }
-            let user = try store.register(username: username, fullName: "Demo \(role.rawValue)", password: password,
+            guard try await store.users().allSatisfy({ $0.username != username }) else { continue }
+            let user = try await store.register(username: username, fullName: "Demo \(role.rawValue)", password: password,
                                           requestedRole: role == .administrator ? .owner : role)
-            _ = try store.setStatus(userId: user.id ?? 0, status: .approved, role: role)
+            _ = try await store.setStatus(userId: user.id ?? 0, status: .approved, role: role)
         }
-        let clinician = try store.users().first(where: { $0.username == "demo-clinician" })
+        let clinician = try await store.users().first(where: { $0.username == "demo-clinician" })
         for engine in app.engines {
-            guard try store.keys().allSatisfy({ $0.engine != engine.name }) else { continue }
-            let key = try store.createKey(engine: engine.name, name: "demo-\(engine.name)", createdBy: "demo-owner")
+            guard try await store.keys().allSatisfy({ $0.engine != engine.name }) else { continue }
+            let key = try await store.createKey(engine: engine.name, name: "demo-\(engine.name)", createdBy: "demo-owner")
             if let keyId = key.id, let userId = clinician?.id {
-                try store.grant(keyId: keyId, userId: userId, by: "demo-owner")
+                try await store.grant(keyId: keyId, userId: userId, by: "demo-owner")
             }
         }
-        guard try store.images(limit: 1).isEmpty else { return }
+        guard try await store.images(limit: 1).isEmpty else { return }
         let labelsFile = dataDirectory.appendingPathComponent("labels.csv")
         let text = try String(contentsOf: labelsFile, encoding: .utf8)
         var rows = text.split(separator: "\n").dropFirst().map { line -> (String, [String]) in

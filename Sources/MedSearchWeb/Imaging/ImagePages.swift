@@ -11,12 +11,12 @@ struct ImagePages: Sendable {
 
     func register(on router: Router<WebRequestContext>) {
         router.get("/upload") { _, context -> Response in
-            _ = try requireOwner(context)
-            return renderer.page("upload", title: "Upload images", context: context, values: ["recent": recentImages(20)])
+            _ = try await requireOwner(context)
+            return renderer.page("upload", title: "Upload images", context: context, values: ["recent": await recentImages(20)])
         }
         router.post("/upload") { request, context -> Response in
             let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
-            let user = try requireOwner(context)
+            let user = try await requireOwner(context)
             guard !form.files.isEmpty else { throw WebError.badForm("choose at least one image file") }
             let labels = (form["labels"] ?? "").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
@@ -26,21 +26,21 @@ struct ImagePages: Sendable {
             }
             let anyStored = outcomes.contains(where: \.stored)
             return renderer.page("upload", title: "Upload images", context: context, values: [
-                "results": rows, "recent": recentImages(20),
+                "results": rows, "recent": await recentImages(20),
             ], status: anyStored ? .ok : .badRequest)
         }
         router.get("/search") { _, context -> Response in
             let user = try context.requireUser()
             return renderer.page("search", title: "Search by image", context: context, values: [
-                "engines": try searchableEngines(user), "images": recentImages(60), "k": 5,
+                "engines": try await searchableEngines(user), "images": await recentImages(60), "k": 5,
             ])
         }
         router.post("/search") { request, context -> Response in
             let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             let user = try context.requireUser()
             let engineName = try form.required("engine")
-            guard try store.maySearch(user, engine: engineName) else {
-                store.audit(user.username, "search \(engineName)", "refused", "no active key grant")
+            guard try await store.maySearch(user, engine: engineName) else {
+                await store.audit(user.username, "search \(engineName)", "refused", "no active key grant")
                 throw WebError.forbidden("search \(engineName): an owner must grant you its repository key")
             }
             let engine = try app.engine(named: engineName)
@@ -56,7 +56,7 @@ struct ImagePages: Sendable {
                 query = try pipeline.decode(file.bytes).image
                 queryLabel = name
             } else if let id = form["queryId"], !id.isEmpty {
-                guard let record = try store.image(id: id) else { throw WebError.notFound("Image \(id)") }
+                guard let record = try await store.image(id: id) else { throw WebError.notFound("Image \(id)") }
                 query = try pipeline.decode(try app.vault.load(id: id)).image
                 queryLabel = "\(record.displayName) (\(record.id))"
             } else {
@@ -65,16 +65,17 @@ struct ImagePages: Sendable {
             let started = Date()
             let hits: [WebSearchHit]
             do { hits = try await engine.search(query, k: k) } catch {
-                store.audit(user.username, "search \(engineName)", "failed", String(describing: error))
+                await store.audit(user.username, "search \(engineName)", "failed", String(describing: error))
                 throw WebError.engineUnavailable(String(describing: error).prefix(200).description)
             }
             let elapsed = Date().timeIntervalSince(started)
-            store.audit(user.username, "search \(engineName)", "ok", "k=\(k) query=\(queryLabel)")
-            let results = try hits.enumerated().map { index, hit -> [String: Any] in
-                let record = try store.image(id: hit.id)
-                return ["rank": index + 1, "id": hit.id, "score": Self.formatScore(hit.score),
-                        "scoreKind": hit.scoreKind, "labels": record?.labels ?? "", "detail": hit.detail,
-                        "name": record?.displayName ?? hit.id]
+            await store.audit(user.username, "search \(engineName)", "ok", "k=\(k) query=\(queryLabel)")
+            var results: [[String: Any]] = []
+            for (index, hit) in hits.enumerated() {
+                let record = try await store.image(id: hit.id)
+                results.append(["rank": index + 1, "id": hit.id, "score": Self.formatScore(hit.score),
+                                "scoreKind": hit.scoreKind, "labels": record?.labels ?? "", "detail": hit.detail,
+                                "name": record?.displayName ?? hit.id])
             }
             return renderer.page("results", title: "Results", context: context, values: [
                 "engine": engine.title, "note": engine.securityNote, "k": k, "query": queryLabel,
@@ -83,11 +84,11 @@ struct ImagePages: Sendable {
         }
         router.get("/images/:id/:size") { _, context -> Response in
             let user = try context.requireUser()
-            if user.role == .clinician, try store.activeGrants().allSatisfy({ $0.userId != user.id }) {
-                store.audit(user.username, "view image", "refused", "no active key grant")
+            if user.role == .clinician, try await store.activeGrants().allSatisfy({ $0.userId != user.id }) {
+                await store.audit(user.username, "view image", "refused", "no active key grant")
                 throw WebError.forbidden("view images without a repository key grant")
             }
-            guard let id = context.parameters.get("id"), try store.image(id: id) != nil else {
+            guard let id = context.parameters.get("id"), try await store.image(id: id) != nil else {
                 throw WebError.notFound("That image")
             }
             let side = context.parameters.get("size") == "thumb" ? 96 : 512
@@ -98,8 +99,8 @@ struct ImagePages: Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: png)))
         }
         router.get("/images") { _, context -> Response in
-            _ = try requireOwner(context)
-            return renderer.page("images", title: "Images", context: context, values: ["images": recentImages(1000)])
+            _ = try await requireOwner(context)
+            return renderer.page("images", title: "Images", context: context, values: ["images": await recentImages(1000)])
         }
     }
 
@@ -109,24 +110,26 @@ struct ImagePages: Sendable {
             : String(format: "%.4g", score)
     }
 
-    func requireOwner(_ context: WebRequestContext) throws -> WebUser {
+    func requireOwner(_ context: WebRequestContext) async throws -> WebUser {
         do {
             return try context.requireRole(.owner, .administrator, toDo: "upload or manage images")
         } catch let error as WebError where error != .notLoggedIn {
-            store.audit(context.user?.username ?? "-", "upload page", "refused")
+            await store.audit(context.user?.username ?? "-", "upload page", "refused")
             throw error
         }
     }
 
-    func searchableEngines(_ user: WebUser) throws -> [[String: Any]] {
-        try app.engines.map { engine in
-            ["name": engine.name, "title": engine.title, "note": engine.securityNote,
-             "allowed": try store.maySearch(user, engine: engine.name)]
+    func searchableEngines(_ user: WebUser) async throws -> [[String: Any]] {
+        var engines: [[String: Any]] = []
+        for engine in app.engines {
+            engines.append(["name": engine.name, "title": engine.title, "note": engine.securityNote,
+                            "allowed": try await store.maySearch(user, engine: engine.name)])
         }
+        return engines
     }
 
-    func recentImages(_ limit: Int) -> [[String: Any]] {
-        ((try? store.images(limit: limit)) ?? []).map { record in
+    func recentImages(_ limit: Int) async -> [[String: Any]] {
+        ((try? await store.images(limit: limit)) ?? []).map { record in
             ["id": record.id, "name": record.displayName, "labels": record.labels, "status": record.status,
              "stored": record.status == "stored", "detail": record.detail, "format": record.format,
              "modality": record.modality ?? ""]

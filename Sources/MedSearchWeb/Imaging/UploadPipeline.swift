@@ -46,7 +46,7 @@ struct UploadPipeline: Sendable {
             } catch {
                 let reason = (error as? WebError)?.description ?? String(describing: error)
                 outcomes.append(Outcome(displayName: shownName, id: nil, stored: false, detail: reason))
-                app.store.audit(username, "upload", "refused", "\(shownName): \(reason)")
+                await app.store.audit(username, "upload", "refused", "\(shownName): \(reason)")
             }
         }
         guard !prepared.isEmpty else { return outcomes }
@@ -75,10 +75,10 @@ struct UploadPipeline: Sendable {
             record.status = failures.isEmpty ? "stored" : "failed"
             record.detail = failures.isEmpty ? "indexed by \(app.engines.map(\.name).joined(separator: ", "))"
                 : failures.joined(separator: "; ")
-            try? app.store.saveImage(record)
+            try? await app.store.saveImage(record)
             outcomes.append(Outcome(displayName: record.displayName, id: record.id, stored: failures.isEmpty,
                                     detail: record.detail))
-            app.store.audit(username, "upload", failures.isEmpty ? "ok" : "failed", "\(record.id) \(record.displayName)")
+            await app.store.audit(username, "upload", failures.isEmpty ? "ok" : "failed", "\(record.id) \(record.displayName)")
         }
         return outcomes
     }

@@ -9,6 +9,6 @@ struct BenchCommand: AsyncParsableCommand {
             Engine benchmarks live under their engine: `medsearch fnn bench`, `medsearch sei bench`, \
             `medsearch trustmed bench`.
             """,
-        subcommands: [BenchImagingCommand.self, BenchCryptoCommand.self, BenchBFVCommand.self]
+        subcommands: [BenchImagingCommand.self, BenchCryptoCommand.self, BenchBFVCommand.self, BenchStoreCommand.self]
     )
 }

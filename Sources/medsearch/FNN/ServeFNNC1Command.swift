@@ -40,7 +40,7 @@ struct ServeFNNC1Command: AsyncParsableCommand {
         guard let token = peerTable.tokens.first(where: { $0.value == .fnnC1 })?.key else {
             throw ValidationError("no token of role fnn-c1 in the peer token file")
         }
-        let node = try FNNC1Service.Node(dataDirectory: configuration.dataDirectory, batchSize: batchSize, order: order)
+        let node = try await FNNC1Service.Node(dataDirectory: configuration.dataDirectory, database: configuration.database, batchSize: batchSize, order: order)
         let peer = FNNHTTPPeer(client: ServiceClient(baseURL: c2, token: token, timeout: .seconds(3600)))
         var logger = Logger(label: "medsearch.fnn-c1")
         logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice

@@ -20,7 +20,7 @@ struct ServeFNNC2Command: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try serve.configuration()
-        let node = try FNNC2Service.Node(dataDirectory: configuration.dataDirectory)
+        let node = try await FNNC2Service.Node(dataDirectory: configuration.dataDirectory, database: configuration.database)
         var logger = Logger(label: "medsearch.fnn-c2")
         logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice
         try await ServiceRunner.run(router: FNNC2Service.router(node: node, tokens: configuration.tokens),

@@ -21,7 +21,7 @@ struct ServeSEICommand: AsyncParsableCommand {
         let configuration = try options.configuration()
         var logger = Logger(label: "medsearch.sei")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .notice
-        let node = try SEIService.Node(dataDirectory: configuration.dataDirectory)
+        let node = try await SEIService.Node(dataDirectory: configuration.dataDirectory, database: configuration.database)
         let router = SEIService.router(node: node, tokens: configuration.tokens)
         try await ServiceRunner.run(router: router, configuration: configuration, logger: logger)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedSearchServer
+import MedSearchStore
 
 /// Options every `medsearch serve <role>` command shares.
 struct ServeOptions: ParsableArguments {
@@ -16,6 +17,8 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "JSON file of accepted bearer tokens: {\"tokens\": {\"<token>\": \"<role>\"}}.")
     var tokens: String
 
+    @OptionGroup var store: DatabaseOption
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String = "notice"
 
@@ -23,10 +26,31 @@ struct ServeOptions: ParsableArguments {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
     }
 
-    /// The role's configuration, with the token table loaded.
+    /// The role's configuration, with the token table loaded and the database location parsed.
     func configuration() throws -> ServiceConfiguration {
         ServiceConfiguration(host: host, port: port,
                              dataDirectory: URL(fileURLWithPath: dataDirectory),
-                             tokens: try AccessTokens.load(from: URL(fileURLWithPath: tokens)))
+                             tokens: try AccessTokens.load(from: URL(fileURLWithPath: tokens)),
+                             database: try store.location())
+    }
+}
+
+/// `--database`: where a role keeps its state (shared by every `serve` command).
+struct DatabaseOption: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        Where the role keeps its state: sqlite:PATH (default: its SQLite file in --data-dir) or \
+        postgres://user@host:port/database[?schema=NAME&sslmode=disable|prefer|require] (replicas of a role share \
+        it). Without it, MEDSEARCH_DATABASE_URL is used when set: it keeps the password out of the process list \
+        (PGPASSWORD also supplies one).
+        """, valueName: "url"))
+    var database: String?
+
+    /// `--database`, else `MEDSEARCH_DATABASE_URL`, else nil (the role's SQLite file).
+    func location() throws -> StoreLocation? {
+        let value = database ?? ProcessInfo.processInfo.environment["MEDSEARCH_DATABASE_URL"]
+        guard let value, !value.isEmpty else { return nil }
+        do { return try StoreLocation(parsing: value) } catch {
+            throw ValidationError("--database: \(error)")
+        }
     }
 }

@@ -48,8 +48,8 @@ struct ServeEdgeMasterCommand: AsyncParsableCommand {
         let signingKey = try TrustMedKeyFiles.loadOrCreateSecret(at: data.appendingPathComponent("trustmed-manifest-signing.key")) {
             TrustMedDefaults.newManifestSigningKey()
         }
-        let deployment = try TrustMedEdgeMasterService.Deployment(
-            dataDirectory: data, nodeList: list, nodeTimeout: .milliseconds(nodeTimeoutMilliseconds),
+        let deployment = try await TrustMedEdgeMasterService.Deployment(
+            dataDirectory: data, database: configuration.database, nodeList: list, nodeTimeout: .milliseconds(nodeTimeoutMilliseconds),
             sharing: try TrustMedDefaults.sharingScheme(signingKey: signingKey),
             evaluatorFactory: TrustMedDefaults.evaluatorFactory)
         var logger = Logger(label: "medsearch.edge-master")

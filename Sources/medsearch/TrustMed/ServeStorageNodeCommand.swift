@@ -19,7 +19,8 @@ struct ServeStorageNodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try serve.configuration()
-        let node = try TrustMedStorageNodeService.openNode(dataDirectory: configuration.dataDirectory)
+        let node = try await TrustMedStorageNodeService.openNode(dataDirectory: configuration.dataDirectory,
+                                                                  database: configuration.database)
         var logger = Logger(label: "medsearch.storage-node")
         logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice
         try await ServiceRunner.run(router: TrustMedStorageNodeService.router(node: node, tokens: configuration.tokens),

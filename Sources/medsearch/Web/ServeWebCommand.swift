@@ -42,6 +42,7 @@ struct ServeWebCommand: AsyncParsableCommand {
             + "encryption dominate)."))
     var demoLimit: Int = 60
     @Option(help: "Password of the demo accounts (default: random, printed).") var demoPassword: String?
+    @OptionGroup var store: DatabaseOption
     @Flag(help: "Omit the Secure cookie attribute (only for plain HTTP on a non-loopback address behind TLS).")
     var insecureCookies = false
 
@@ -65,7 +66,7 @@ struct ServeWebCommand: AsyncParsableCommand {
         do {
             let app = try await WebApplication(
                 configuration: WebConfiguration(host: host, port: port, dataDirectory: directory,
-                                                secureCookies: !insecureCookies),
+                                                secureCookies: !insecureCookies, database: try store.location()),
                 engines: running)
             if demo {
                 guard let data = demoData.map({ URL(fileURLWithPath: $0) }) ?? DataLocator.demoData() else {

@@ -1,0 +1,247 @@
+import Foundation
+
+/// `medsearch bench store`: the edge master's store on each back end with TrustMedSearch's real sizes (64 records
+/// per BFV block, about 61 KB per serialised block, as docs/bfv.md measures for `n4096single`, l = 64).
+///
+/// - ingest: one block per 64 records and one transaction per record, as the master writes them;
+/// - search read: what the master reads for every encrypted search (every block with its (slot, record) list),
+///   the part of a query that differs between back ends (the homomorphic evaluation does not);
+/// - fetch lookups: a record's placements by id (every image fetch), single-client latency;
+/// - concurrent clients: `clients` tasks, each doing `operationsPerClient` operations (9 lookups to 1 insert),
+///   p50/p99 per kind; a bounded run on loopback only.
+public enum StoreBenchmark {
+    /// What to run.
+    public struct Options: Sendable {
+        public var records: Int
+        public var recordsPerBlock: Int
+        public var blockBytes: Int
+        public var searchRuns: Int
+        public var lookups: Int
+        public var clients: Int
+        public var operationsPerClient: Int
+
+        public init(records: Int = 100_000, recordsPerBlock: Int = 64, blockBytes: Int = 61_000, searchRuns: Int = 7,
+                    lookups: Int = 2000, clients: Int = 8, operationsPerClient: Int = 500) {
+            self.records = records
+            self.recordsPerBlock = recordsPerBlock
+            self.blockBytes = blockBytes
+            self.searchRuns = searchRuns
+            self.lookups = lookups
+            self.clients = clients
+            self.operationsPerClient = operationsPerClient
+        }
+    }
+
+    /// Latency figures in milliseconds.
+    public struct Latency: Sendable, Codable, Equatable {
+        public var count: Int
+        public var p50: Double
+        public var p99: Double
+        public var min: Double
+        public var max: Double
+
+        init(_ samples: [Double]) {
+            let sorted = samples.sorted()
+            count = sorted.count
+            func quantile(_ q: Double) -> Double {
+                guard !sorted.isEmpty else { return 0 }
+                return sorted[Swift.min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+            }
+            p50 = quantile(0.5)
+            p99 = quantile(0.99)
+            min = sorted.first ?? 0
+            max = sorted.last ?? 0
+        }
+    }
+
+    /// One back end's figures.
+    public struct BackendResult: Sendable, Codable {
+        public var backend: String
+        public var location: String
+        public var ingestSeconds: Double
+        public var ingestRecordsPerSecond: Double
+        public var searchRead: Latency
+        public var searchReadBlocks: Int
+        public var lookup: Latency
+        public var lookupsPerSecond: Double
+        public var concurrentClients: Int
+        public var concurrentLookup: Latency
+        public var concurrentInsert: Latency
+        public var concurrentOperationsPerSecond: Double
+    }
+
+    /// Runs the benchmark on one back end; `location` must be empty (a fresh file or schema).
+    public static func run(_ location: StoreLocation, backend: String, options: Options,
+                           progress: @Sendable (String) -> Void = { _ in }) async throws -> BackendResult {
+        if case let .postgres(postgres) = location {
+            guard ["127.0.0.1", "localhost", "::1"].contains(postgres.host) else {
+                throw StoreError.invalidLocation("the store benchmark only loads a server on loopback")
+            }
+        }
+        let store = try await TrustMedMasterDatabase.open(location)
+        defer { Task { await store.database.close() } }
+        guard try await store.totals().records == 0 else {
+            throw StoreError.conflict(kind: "benchmark store", id: location.description, reason: "not empty")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let blockCount = (options.records + options.recordsPerBlock - 1) / options.recordsPerBlock
+
+        // Ingest.
+        let ingestStart = ContinuousClock.now
+        for block in 0..<blockCount {
+            let blockID = String(format: "block-%06d", block)
+            let ciphertext = (0..<options.blockBytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try await store.beginUpload(idempotencyKey: Array(blockID.utf8), requestDigest: [UInt8](repeating: 1, count: 32),
+                                        blockID: blockID, ciphertext: ciphertext)
+            for slot in 0..<options.recordsPerBlock {
+                let index = block * options.recordsPerBlock + slot
+                guard index < options.records else { break }
+                _ = try await store.insertRecord(record(index, blockID: blockID, slot: slot))
+            }
+            if block % 200 == 199 { progress("\(backend): \(min(options.records, (block + 1) * options.recordsPerBlock)) records") }
+        }
+        let ingestSeconds = seconds(ContinuousClock.now - ingestStart)
+
+        // The search read.
+        var searchSamples: [Double] = []
+        var blocksRead = 0
+        for _ in 0..<options.searchRuns {
+            let start = ContinuousClock.now
+            blocksRead = try await store.searchableBlocks().count
+            searchSamples.append(milliseconds(ContinuousClock.now - start))
+        }
+        progress("\(backend): search read median \(Latency(searchSamples).p50) ms")
+
+        // Fetch lookups, one client.
+        var lookupSamples: [Double] = []
+        let lookupStart = ContinuousClock.now
+        for _ in 0..<options.lookups {
+            let id = recordID(Int.random(in: 0..<options.records, using: &generator))
+            let start = ContinuousClock.now
+            _ = try await store.record(id)
+            lookupSamples.append(milliseconds(ContinuousClock.now - start))
+        }
+        let lookupsPerSecond = Double(options.lookups) / seconds(ContinuousClock.now - lookupStart)
+
+        // Concurrent clients.
+        let concurrentStart = ContinuousClock.now
+        let samples = try await withThrowingTaskGroup(of: (lookups: [Double], inserts: [Double]).self) { group in
+            for client in 0..<options.clients {
+                group.addTask {
+                    var generator = SystemRandomNumberGenerator()
+                    var lookups: [Double] = [], inserts: [Double] = []
+                    for operation in 0..<options.operationsPerClient {
+                        let start = ContinuousClock.now
+                        if operation % 10 == 9 {
+                            let index = options.records + client * options.operationsPerClient + operation
+                            _ = try await store.insertRecord(record(index, blockID: "block-000000", slot: 0))
+                            inserts.append(milliseconds(ContinuousClock.now - start))
+                        } else {
+                            _ = try await store.record(recordID(Int.random(in: 0..<options.records, using: &generator)))
+                            lookups.append(milliseconds(ContinuousClock.now - start))
+                        }
+                    }
+                    return (lookups, inserts)
+                }
+            }
+            return try await group.reduce(into: (lookups: [Double](), inserts: [Double]())) {
+                $0.lookups += $1.lookups
+                $0.inserts += $1.inserts
+            }
+        }
+        let concurrentSeconds = seconds(ContinuousClock.now - concurrentStart)
+        return BackendResult(
+            backend: backend, location: store.database.displayLocation, ingestSeconds: ingestSeconds,
+            ingestRecordsPerSecond: Double(options.records) / ingestSeconds, searchRead: Latency(searchSamples),
+            searchReadBlocks: blocksRead, lookup: Latency(lookupSamples), lookupsPerSecond: lookupsPerSecond,
+            concurrentClients: options.clients, concurrentLookup: Latency(samples.lookups),
+            concurrentInsert: Latency(samples.inserts),
+            concurrentOperationsPerSecond: Double(options.clients * options.operationsPerClient) / concurrentSeconds)
+    }
+
+    static func recordID(_ index: Int) -> String { String(format: "rec-%07d", index) }
+
+    static func record(_ index: Int, blockID: String, slot: Int) -> TrustMedMasterDatabase.Record {
+        var bytes = [UInt8](repeating: 0, count: 320)
+        withUnsafeBytes(of: UInt64(index).littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
+        return .init(recordID: recordID(index), blockID: blockID, slot: slot, contentTag: Array(bytes.prefix(32)),
+                     manifest: bytes,
+                     placements: (0..<5).map { .init(nodeIndex: $0, shareID: String(format: "%032x", index * 5 + $0)) },
+                     sealedSize: 50_000, shareBytes: 87_500)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1000 }
+}
+
+extension StoreBenchmark {
+    /// Both back ends measured in one run, with the machine and the ratios that matter.
+    public struct Report: Sendable, Codable {
+        public var benchmark = "store"
+        public var cpu: String
+        public var cores: Int
+        /// The 1-minute load average before and after the run (other processes share this machine).
+        public var loadAverage: [Double]
+        public var records: Int
+        public var recordsPerBlock: Int
+        public var blockBytes: Int
+        public var results: [BackendResult]
+        /// PostgreSQL / SQLite medians (nil without a PostgreSQL run): the target is a search-read ratio ≤ 1.5.
+        public var postgresOverSQLiteSearchRead: Double?
+        public var postgresOverSQLiteLookup: Double?
+        public var postgresOverSQLiteIngest: Double?
+    }
+
+    /// Runs SQLite (a file in `directory`) and, when given, PostgreSQL (a fresh schema, dropped afterwards).
+    public static func compare(directory: URL, postgres: PostgresLocation?, options: Options,
+                               progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Report {
+        let before = loadAverage()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let file = directory.appendingPathComponent("bench-\(UUID().uuidString).sqlite")
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file.path + suffix) }
+        }
+        var results = [try await run(.sqlite(path: file.path), backend: "sqlite", options: options, progress: progress)]
+        if let postgres {
+            let schema = "bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            let location = postgres.with(schema: schema)
+            do {
+                results.append(try await run(.postgres(location), backend: "postgres", options: options, progress: progress))
+            } catch {
+                await dropSchema(location)
+                throw error
+            }
+            await dropSchema(location)
+        }
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) }
+        func ratio(_ value: (BackendResult) -> Double) -> Double? {
+            guard results.count == 2, value(results[0]) > 0 else { return nil }
+            return value(results[1]) / value(results[0])
+        }
+        return Report(cpu: model ?? "unknown", cores: ProcessInfo.processInfo.activeProcessorCount,
+                      loadAverage: [before, loadAverage()], records: options.records,
+                      recordsPerBlock: options.recordsPerBlock, blockBytes: options.blockBytes, results: results,
+                      postgresOverSQLiteSearchRead: ratio { $0.searchRead.p50 },
+                      postgresOverSQLiteLookup: ratio { $0.lookup.p50 },
+                      postgresOverSQLiteIngest: ratio { $0.ingestSeconds })
+    }
+
+    static func dropSchema(_ location: PostgresLocation) async {
+        guard let schema = location.schema,
+              let database = try? await PostgresStoreDatabase.open(location, schema: StoreSchema(name: schema, migrations: [], tables: []))
+        else { return }
+        _ = try? await database.write { tx in try tx.execute("DROP SCHEMA \(schema) CASCADE") }
+        await database.close()
+    }
+
+    static func loadAverage() -> Double {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return Double(text.split(separator: " ").first ?? "") ?? -1
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import MedSearchClient
+import MedSearchCore
+import MedSearchSEI
+@testable import MedSearchServer
+import MedSearchStore
+import MedSearchTrustMed
+import Testing
+import _MedSearchTestSupport
+
+/// A schema of the test PostgreSQL server for one test, dropped afterwards.
+struct ReplicaDatabase {
+    let schema = TestPostgres.uniqueSchema("replica")
+
+    /// The URL every replica gets (through `MEDSEARCH_DATABASE_URL`, so the password stays out of `ps`).
+    var url: String { TestPostgres.url(schema: schema) ?? "" }
+    var environment: [String: String] { ["MEDSEARCH_DATABASE_URL": url] }
+
+    func drop() async {
+        guard case let .postgres(location)? = try? StoreLocation(parsing: url),
+              let database = try? await PostgresStoreDatabase.open(location, schema: StoreSchema(name: schema, migrations: [], tables: []))
+        else { return }
+        let name = schema
+        _ = try? await database.write { tx in try tx.execute("DROP SCHEMA \(name) CASCADE") }
+        await database.close()
+    }
+}
+
+/// Two processes of the same role on one PostgreSQL serve the same data: real `medsearch serve ...` processes.
+@Suite("Replicas on one PostgreSQL", .serialized,
+       .enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)))
+struct StoreReplicaTests {
+    @Test func twoSEIServersServeOneIndex() async throws {
+        let executable = try ServiceProcess.medsearchExecutable()
+        let database = ReplicaDatabase()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sei-replicas-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (table, tokens) = AccessTokens.issue(roles: [.owner, .user])
+        let tokenFile = directory.appendingPathComponent("tokens.json")
+        try table.write(to: tokenFile)
+        var replicas: [ServiceProcess] = []
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            for name in ["a", "b"] {
+                replicas.append(try await ServiceProcess.launch(
+                    executable: executable,
+                    arguments: ["serve", "sei", "--data-dir", directory.appendingPathComponent(name).path, "--tokens", tokenFile.path],
+                    environment: database.environment, logFile: directory.appendingPathComponent("\(name).log")))
+            }
+            var world = try SEIServiceTests.World()
+            let owner = replicas.map { ServiceClient(baseURL: $0.url, token: tokens[.owner]!, timeout: .seconds(60)) }
+            let user = replicas.map { ServiceClient(baseURL: $0.url, token: tokens[.user]!, timeout: .seconds(60)) }
+            func status(_ replica: Int) async throws -> SEIServerStatus {
+                try JSONDecoder().decode(SEIServerStatus.self, from: Data(try await user[replica].get("/sei/v1/status")))
+            }
+            func linearSearch(_ replica: Int, _ feature: [Float], k: Int) async throws -> [String] {
+                let (request, pending) = try world.user.makeSearch(feature, options: .init(k: k, mode: .linear))
+                let response = try SEISearchResponse(serialized: try await user[replica].post("/sei/v1/search", body: request.serialized()))
+                return try world.user.results(from: response, for: pending).map(\.id)
+            }
+            // The index uploaded through A is searched through B with the engine's own answer.
+            _ = try await owner[0].post("/sei/v1/index", body: world.upload.serialized())
+            let query = world.features[10]
+            let local = try SEICloudIndex(upload: world.upload)
+            let (request, pending) = try world.user.makeSearch(query, options: .init(k: 5))
+            let throughB = try SEISearchResponse(serialized: try await user[1].post("/sei/v1/search", body: request.serialized()))
+            #expect(try world.user.results(from: throughB, for: pending).map(\.id)
+                    == world.user.results(from: local.search(request), for: pending).map(\.id))
+            // An image added through A is found through B, with its sealed image.
+            let near = query.map { $0 + 0.01 }
+            _ = try await owner[0].post("/sei/v1/add", body: try world.owner.addImages(ids: ["extra"], features: [near]).serialized())
+            let sealed = try world.owner.sealImage([1, 2, 3], id: "extra")
+            _ = try await owner[0].post("/sei/v1/images", body: SEISealedImages(images: [.init(id: "extra", sealed: sealed)]).serialized())
+            #expect(try await linearSearch(1, query, k: 3).contains("extra"))
+            let fetched = try SEISealedImages(serialized: try await user[1].post("/sei/v1/fetch", body: SEIImageRequest(ids: ["extra"]).serialized()))
+            #expect(try fetched.images.map { try world.user.openImage($0.sealed, id: $0.id) } == [[1, 2, 3]])
+            // A delete through B is gone through A.
+            #expect(try await linearSearch(0, world.features[11], k: 1) == ["img-11"])
+            _ = try await owner[1].post("/sei/v1/delete", body: try world.owner.deleteImages(ids: ["img-11"]).serialized())
+            #expect(try await !linearSearch(0, world.features[11], k: 5).contains("img-11"))
+            let afterDelete = (try await status(0).indexed, try await status(1).indexed)
+            #expect(afterDelete == (90, 90))
+            // The same add sent to both at once (a retried upload) leaves one record; two different entries
+            // under one id: exactly one is accepted.
+            let same = try world.owner.addImages(ids: ["dup"], features: [world.features[3]]).serialized()
+            let first = try world.owner.addImages(ids: ["clash"], features: [world.features[4]]).serialized()
+            // Another vector under the same id (the owner's library refuses to build it, a faulty client might not).
+            let other = try world.owner.addImages(ids: ["other"], features: [world.features[5]]).entries[0]
+            let second = SEIAddImages(entries: [try SEIIndexEntry(id: "clash", cluster: other.cluster,
+                                                                  vectorBytes: other.vectorBytes)]).serialized()
+            let accepted = await withTaskGroup(of: Bool.self) { group in
+                for (replica, body) in [(0, same), (1, same), (0, first), (1, second)] {
+                    group.addTask { (try? await owner[replica].post("/sei/v1/add", body: body)) != nil }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(accepted.filter { $0 }.count == 3)
+            let afterAdds = (try await status(0).indexed, try await status(1).indexed)
+            #expect(afterAdds == (92, 92))
+            #expect(try await linearSearch(1, world.features[3], k: 2).filter { $0 == "dup" }.count == 1)
+        } catch {
+            for replica in replicas { await replica.terminate() }
+            await database.drop()
+            throw error
+        }
+        for replica in replicas { await replica.terminate() }
+        await database.drop()
+    }
+
+    @Test func twoEdgeMastersServeOneRepository() async throws {
+        let executable = try ServiceProcess.medsearchExecutable()
+        let database = ReplicaDatabase()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("master-replicas-\(UUID().uuidString)")
+        let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory, nodeCount: 3, threshold: 2,
+                                                      nodeTimeout: .seconds(15), masterEnvironment: database.environment)
+        var second: ServiceProcess?
+        do {
+            // The second master shares the first's manifest-signing key (a deployment copies it to every replica).
+            let secondDirectory = directory.appendingPathComponent("master-b")
+            try FileManager.default.createDirectory(at: secondDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.copyItem(at: directory.appendingPathComponent("master/trustmed-manifest-signing.key"),
+                                             to: secondDirectory.appendingPathComponent("trustmed-manifest-signing.key"))
+            second = try await ServiceProcess.launch(
+                executable: executable,
+                arguments: ["serve", "edge-master", "--data-dir", secondDirectory.path, "--tokens", cluster.tokenTable.path,
+                            "--nodes", directory.appendingPathComponent("nodes.json").path, "--node-timeout-ms", "15000"],
+                environment: database.environment, logFile: directory.appendingPathComponent("master-b.log"))
+            let masters = [cluster.master.url, try #require(second).url]
+            func remote(_ index: Int, _ role: ServiceRole) -> TrustMedRemote {
+                TrustMedRemote(service: ServiceClient(baseURL: masters[index], token: cluster.tokens[role]!, timeout: .seconds(120)))
+            }
+            let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
+                hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))
+            var rng = seededGenerator(77)
+            let images = (0..<6).map { i in
+                TrustMedClient.Image(recordID: "rec-\(i)", bytes: SecureRandom.bytes(500 + 13 * i, using: &rng),
+                                     hashcode: (0..<32).map { _ in UInt8.random(in: 0...1, using: &rng) })
+            }
+            try await remote(0, .owner).register(client.registration)
+            for request in try client.uploadRequests(for: Array(images.prefix(5))) {
+                #expect(try await remote(0, .owner).upload(request).allStored)
+            }
+            // Uploaded through the first master, found and rebuilt through the second.
+            let (ranked, opened) = try await remote(1, .user).query(client: client, hashcode: images[2].hashcode, k: 1)
+            #expect(ranked.map(\.recordID) == ["rec-2"])
+            #expect(try opened.map { try $0.result.get() } == [images[2].bytes])
+            // Deleted through the second, gone through the first.
+            let report = try await remote(1, .owner).delete(recordIDs: ["rec-2"])
+            #expect(report.outcomes.count == 1)
+            let after = try await remote(0, .user).query(client: client, hashcode: images[2].hashcode, k: 5)
+            #expect(!after.ranked.map(\.recordID).contains("rec-2"))
+            #expect(try await remote(0, .admin).status().records == 4)
+            // The same new record uploaded through both masters at once: exactly one record, no stray shares.
+            let requests = try [client.uploadRequests(for: [images[5]]), client.uploadRequests(for: [images[5]])].map { try #require($0.first) }
+            let outcomes = try await withThrowingTaskGroup(of: UploadResponse.self) { group in
+                for (index, request) in requests.enumerated() { group.addTask { try await remote(index, .owner).upload(request) } }
+                return try await group.reduce(into: [UploadResponse.Outcome]()) { $0 += $1.outcomes }
+            }
+            #expect(outcomes.map(\.status).sorted { "\($0)" < "\($1)" } == [.alreadyStored, .stored])
+            #expect(try await remote(0, .admin).status().records == 5)
+            #expect(try await remote(1, .admin).status().records == 5)
+            for node in 0..<3 { #expect(try await cluster.nodeUsage(node).shares == 5) }
+        } catch {
+            await second?.terminate()
+            await cluster.stop()
+            await database.drop()
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        await second?.terminate()
+        await cluster.stop()
+        await database.drop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
