@@ -111,7 +111,7 @@ let package = Package(
         ),
 
         // Test support: seeded randomness, data paths, fixtures. Imported only by tests.
-        library("_MedSearchTestSupport", ["MedSearchCore"]),
+        library("_MedSearchTestSupport", ["MedSearchCore", "CZlib"]),
 
         tests("MedSearchCore"),
         tests("MedSearchImaging", resources: [.copy("Fixtures")]),

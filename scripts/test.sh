@@ -4,10 +4,15 @@
 # the web application (headless Chromium; installs chromium, chromium-driver and Selenium when missing).
 # The store tests also run against a private PostgreSQL cluster it starts on loopback (scripts/test-postgres.sh;
 # installs Debian's postgresql when missing; skipped with the reason when it cannot start) and stops on exit.
+# Prepares .venv-test (pydicom, numpy) for the reference checks of the imaging tests.
 # CI runs exactly this (.ci/run). Set MEDSEARCH_SKIP_BROWSER=1 to skip the browser test locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The independent DICOM reader (pydicom) the imaging tests check de-identified output against; without it
+# (no PyPI access) those tests are reported as skipped.
+MEDSEARCH_PYTHON_ENV=test scripts/reference/python.sh -c "import pydicom" \
+  || echo "test: pydicom reference environment unavailable; its tests will be skipped" >&2
 swift build --build-tests
 source scripts/test-postgres.sh
 medsearch_postgres_start

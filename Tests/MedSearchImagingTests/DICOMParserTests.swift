@@ -43,8 +43,11 @@ import Testing
         #expect(file.transferSyntax == .deflatedExplicitVRLittleEndian)
         #expect(DICOMFixtures.hashPrefix(try file.decodePixels()) == "1f5f1b1c1a57606a")
         // The inflated size is bounded: a small limit turns into a typed error, not an allocation.
-        #expect(throws: DICOMError.self) {
-            try DICOMFile(bytes: DICOMFixtures.bytes("image_dfl.dcm"), maximumInflatedSize: 10_000)
+        let limits = DecodeLimits(maxBytes: 10_000)
+        #expect(throws: DICOMError.limitExceeded(DecodeLimitExceeded(
+            format: "DICOM", limit: .bytes, what: "the inflated data set (inflation stopped at the limit)",
+            declared: 10_001, maximum: 10_000))) {
+            try DICOMFile(bytes: DICOMFixtures.bytes("image_dfl.dcm"), limits: limits)
         }
     }
 
@@ -167,7 +170,14 @@ import Testing
             deep.tag(0x0008, 0x1140); deep.bytes += Array("SQ".utf8) + [0, 0]; deep.u32(0xFFFF_FFFF)
             deep.tag(0xFFFE, 0xE000); deep.u32(0xFFFF_FFFF)
         }
-        #expect(throws: DICOMError.nestingTooDeep(limit: 48)) { try DICOMFile(bytes: deep.bytes) }
+        #expect(throws: DICOMError.limitExceeded(DecodeLimitExceeded(
+            format: "DICOM", limit: .nestingDepth, what: "sequence nesting", declared: 49, maximum: 48))) {
+            try DICOMFile(bytes: deep.bytes)
+        }
+        #expect(throws: DICOMError.limitExceeded(DecodeLimitExceeded(
+            format: "DICOM", limit: .nestingDepth, what: "sequence nesting", declared: 5, maximum: 4))) {
+            try DICOMFile(bytes: deep.bytes, limits: DecodeLimits(maxNestingDepth: 4))
+        }
     }
 
     @Test func packBitsKnownAnswer() throws {
@@ -202,5 +212,47 @@ import Testing
         dataset.set(DICOMElement(tag: .pixelData, vr: .OB, value: .fragments(offsetTable: [], fragments: [frame[...]])))
         short.dataset = dataset
         #expect(throws: DICOMError.self) { try short.decodePixels() }
+    }
+}
+
+/// Native YBR_FULL_422 (issue 14, item 9): decoded like pydicom, the independent reader whose output for the
+/// fixture is committed beside it (scripts/fixtures/make_ybr422_fixture.py).
+@Suite struct YBRFull422Tests {
+    struct Expected: Decodable {
+        var rows: Int
+        var columns: Int
+        var frames: Int
+        var ybr: [Int32]
+        var rgb: [Int32]
+    }
+
+    @Test func nativeYBRFull422MatchesPydicom() throws {
+        let expected = try JSONDecoder().decode(Expected.self,
+                                                from: Data(contentsOf: DICOMFixtures.url("ybr_full_422.json")))
+        let file = try DICOMFixtures.file("ybr_full_422.dcm")
+        let stored = try file.decodePixels()
+        #expect(stored.rows == expected.rows && stored.columns == expected.columns && stored.frames == expected.frames)
+        #expect(stored.samplesPerPixel == 3 && stored.photometric == .ybrFull422)
+        #expect(stored.samples == expected.ybr, "expanded YBR samples differ from pydicom's (as_rgb=False)")
+        let rgb = try (0..<expected.frames).flatMap { try file.colorFrame($0).samples }
+        #expect(rgb == expected.rgb, "RGB differs from pydicom's YBR_FULL to RGB conversion")
+        #expect(try file.decodeFrame(1).samples == Array(expected.ybr[(expected.ybr.count / 2)...]))
+        let report = try ImageInspector.dicomReport(file)
+        #expect(report.photometric == "YBR_FULL_422" && report.samplesPerPixel == 3 && report.frames == 2)
+        let gray = try file.grayImage(frame: 0)
+        #expect(gray.values.allSatisfy { (0...1).contains($0) })
+    }
+
+    @Test func malformedYBRFull422IsRefusedWithAReason() throws {
+        var b = DICOMStreamBuilder()
+        func us(_ element: UInt16, _ value: UInt16) { b.explicit(0x0028, element, "US", [UInt8(value & 0xFF), UInt8(value >> 8)]) }
+        b.explicit(0x0008, 0x0060, "CS", DICOMStreamBuilder.text("OT"))
+        us(0x0002, 3)
+        b.explicit(0x0028, 0x0004, "CS", DICOMStreamBuilder.text("YBR_FULL_422"))
+        us(0x0010, 2); us(0x0011, 3); us(0x0100, 8); us(0x0101, 8)
+        b.explicit(0x7FE0, 0x0010, "OB", [UInt8](repeating: 9, count: 12))
+        #expect(throws: DICOMError.unsupportedPixelFormat(reason: "YBR_FULL_422 with an odd number of columns")) {
+            try DICOMFile(bytes: b.bytes).decodePixels()
+        }
     }
 }

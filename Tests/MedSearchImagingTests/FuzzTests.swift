@@ -53,7 +53,7 @@ import _MedSearchTestSupport
     /// Runs everything a reader of this file would run; returns a typed-error flag or throws on anything untyped.
     static func exercise(_ bytes: [UInt8]) throws -> Bool {
         do {
-            let file = try DICOMFile(bytes: bytes, maximumInflatedSize: max(bytes.count * 64, 1 << 20))
+            let file = try DICOMFile(bytes: bytes, limits: DecodeLimits(maxBytes: max(bytes.count * 64, 1 << 20)))
             _ = try? ImageInspector.dicomReport(file)
             if file.hasPixelData {
                 let attributes = try file.pixelAttributes()

@@ -40,7 +40,8 @@ struct RasterPNGTests {
         // IHDR data starts at offset 16: width then height, big-endian.
         png.replaceSubrange(16..<24, with: [0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00])
         png = RasterFixtures.fixingCRCs(png)
-        #expect(throws: RasterError.tooLarge(format: "PNG", reason: "65536x65536 pixels")) {
+        #expect(throws: RasterError.limitExceeded(DecodeLimitExceeded(
+            format: "PNG", limit: .pixels, what: "a 65536x65536 image", declared: 1 << 32, maximum: 1 << 26))) {
             try PNGDecoder.decode(png)
         }
     }

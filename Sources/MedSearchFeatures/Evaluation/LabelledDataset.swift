@@ -98,9 +98,11 @@ public struct LabelledDataset: Sendable {
     ///   - filters: metadata filters every kept row must pass.
     ///   - progress: advanced once per image read.
     ///   - loadImages: when false, only `labels.csv` is read and `images` holds empty 0x0 images.
+    ///   - limits: the decode budget for each image.
     /// - Throws: ``DatasetError`` or the image reader's error.
     public static func loadDirectory(_ directory: URL, classes: [String]? = nil, filters: [DatasetFilter] = [],
-                                     progress: ProgressReporter? = nil, loadImages: Bool = true) throws -> LabelledDataset {
+                                     progress: ProgressReporter? = nil, loadImages: Bool = true,
+                                     limits: DecodeLimits = .default) throws -> LabelledDataset {
         let csvURL = directory.appendingPathComponent("labels.csv")
         guard let text = try? String(contentsOf: csvURL, encoding: .utf8) else {
             throw DatasetError.unrecognisedLayout(path: directory.path)
@@ -140,7 +142,7 @@ public struct LabelledDataset: Sendable {
         let images = try Parallel.map(count: urls.count) { index throws -> GrayImage in
             defer { progress?.advance() }
             do {
-                return try ImageLoader.loadGrayImage(urls[index])
+                return try ImageLoader.loadGrayImage(urls[index], limits: limits)
             } catch {
                 throw DatasetError.unreadableImage(id: chosen[index].id, reason: "\(error)")
             }
@@ -153,10 +155,13 @@ public struct LabelledDataset: Sendable {
     /// - Parameters:
     ///   - split: `train`, `val` or `test`.
     ///   - labelNames: names for label indices (default: the index as text).
-    /// - Throws: ``RasterError`` for archive problems, ``DatasetError`` for inconsistent arrays.
-    public static func loadMedMNIST(_ url: URL, split: String, labelNames: [String]? = nil) throws -> LabelledDataset {
-        let archive = try NPZArchive(contentsOf: url)
-        let images = try archive.array(named: "\(split)_images").imageBuffers()
+    ///   - limits: the decode budget for the archive's arrays (a bomb is refused before it inflates).
+    /// - Throws: ``RasterError`` for archive problems (``RasterError/limitExceeded(_:)`` beyond `limits`),
+    ///   ``DatasetError`` for inconsistent arrays.
+    public static func loadMedMNIST(_ url: URL, split: String, labelNames: [String]? = nil,
+                                    limits: DecodeLimits = .default) throws -> LabelledDataset {
+        let archive = try NPZArchive(contentsOf: url, limits: limits)
+        var images = try archive.array(named: "\(split)_images").imageBuffers(limits: limits)
         let labelArray = try archive.array(named: "\(split)_labels")
         let labelValues = try labelArray.int32s()
         guard !images.isEmpty, labelValues.count % images.count == 0 else {
@@ -175,8 +180,14 @@ public struct LabelledDataset: Sendable {
             items.append(LabelledItem(id: "\(split)_\(String(format: "%05d", index))", labels: labels,
                                       metadata: ["split": split]))
         }
-        return LabelledDataset(source: "\(url.lastPathComponent):\(split)", items: items,
-                               images: images.map { $0.grayImage() })
+        // Convert one image at a time, releasing its samples, so the stack is never held twice.
+        var gray: [GrayImage] = []
+        gray.reserveCapacity(images.count)
+        for index in images.indices {
+            gray.append(images[index].grayImage())
+            images[index].samples = []
+        }
+        return LabelledDataset(source: "\(url.lastPathComponent):\(split)", items: items, images: gray)
     }
 }
 

@@ -13,8 +13,9 @@ public enum DICOMError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidVR(tag: DICOMTag, offset: Int)
     /// A sequence or item is malformed.
     case malformedSequence(tag: DICOMTag, offset: Int, reason: String)
-    /// Sequences nest deeper than the reader allows.
-    case nestingTooDeep(limit: Int)
+    /// The file declares a decoded size (pixels, frames, bytes, sequence nesting) beyond the caller's
+    /// ``DecodeLimits``; checked before allocating.
+    case limitExceeded(DecodeLimitExceeded)
     /// An attribute's value cannot be interpreted (e.g. a non-numeric IS).
     case invalidValue(tag: DICOMTag, reason: String)
     /// An attribute needed to decode pixels is absent.
@@ -47,7 +48,7 @@ public enum DICOMError: Error, Equatable, Sendable, CustomStringConvertible {
             "invalid length \(length) for \(tag) at offset \(offset)"
         case .invalidVR(let tag, let offset): "invalid VR for \(tag) at offset \(offset)"
         case .malformedSequence(let tag, let offset, let reason): "malformed sequence \(tag) at offset \(offset): \(reason)"
-        case .nestingTooDeep(let limit): "sequences nested deeper than \(limit) levels"
+        case .limitExceeded(let exceeded): exceeded.description
         case .invalidValue(let tag, let reason): "invalid value of \(tag): \(reason)"
         case .missingAttribute(let tag): "missing attribute \(tag) \(DICOMDictionary.keyword(for: tag) ?? "")"
         case .noPixelData: "the data set has no pixel data"

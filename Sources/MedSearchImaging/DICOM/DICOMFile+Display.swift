@@ -131,12 +131,11 @@ extension DICOMFile {
             return GrayImage(rows: buffer.rows, columns: buffer.columns, values: values)
         }
         let modality = try modalityTransform()
-        var modalityValues = [Double](repeating: 0, count: pixels)
+        // Two passes over the samples (range, then values) rather than a Double copy of the frame.
         var low = Double.infinity, high = -Double.infinity
         buffer.samples.withUnsafeBufferPointer { s in
             for p in 0..<pixels {
                 let v = modality.apply(s[p])
-                modalityValues[p] = v
                 low = min(low, v)
                 high = max(high, v)
             }
@@ -144,9 +143,13 @@ extension DICOMFile {
         let voi = try window ?? storedWindow()
             ?? VOIWindow(center: (low + high) / 2, width: max(high - low, 1), function: .linearExact)
         let invert = buffer.photometric == .monochrome1
-        for p in 0..<pixels {
-            let v = Float(voi.apply(modalityValues[p]))
-            values[p] = invert ? 1 - v : v
+        buffer.samples.withUnsafeBufferPointer { s in
+            values.withUnsafeMutableBufferPointer { out in
+                for p in 0..<pixels {
+                    let v = Float(voi.apply(modality.apply(s[p])))
+                    out[p] = invert ? 1 - v : v
+                }
+            }
         }
         return GrayImage(rows: buffer.rows, columns: buffer.columns, values: values)
     }
@@ -206,21 +209,23 @@ extension DICOMFile {
                            bitsStored: bits, photometric: .rgb, samples: samples)
     }
 
-    /// YCbCr (full range, PS3.3 C.7.6.3.1.2) to RGB.
+    /// YCbCr (full range, PS3.3 C.7.6.3.1.2) to RGB, with the standard's exact coefficients
+    /// (G = Y - 0.114 x 1.772 / 0.587 Cb - 0.299 x 1.402 / 0.587 Cr), rounded half up as pydicom does.
     static func ybrToRGB(_ buffer: PixelBuffer) -> PixelBuffer {
         var out = buffer
         let maximum = Float((1 << buffer.bitsStored) - 1)
         let half = Float(1 << (buffer.bitsStored - 1))
         let count = buffer.samples.count / 3
+        let cbToG: Float = -0.114 * 1.772 / 0.587, crToG: Float = -0.299 * 1.402 / 0.587
         out.samples.withUnsafeMutableBufferPointer { s in
             for p in 0..<count {
                 let y = Float(s[3 * p]), cb = Float(s[3 * p + 1]) - half, cr = Float(s[3 * p + 2]) - half
                 let r = y + 1.402 * cr
-                let g = y - 0.344136 * cb - 0.714136 * cr
+                let g = y + cbToG * cb + crToG * cr
                 let b = y + 1.772 * cb
-                s[3 * p] = Int32(min(max(r.rounded(), 0), maximum))
-                s[3 * p + 1] = Int32(min(max(g.rounded(), 0), maximum))
-                s[3 * p + 2] = Int32(min(max(b.rounded(), 0), maximum))
+                s[3 * p] = Int32(min(max((r + 0.5).rounded(.down), 0), maximum))
+                s[3 * p + 1] = Int32(min(max((g + 0.5).rounded(.down), 0), maximum))
+                s[3 * p + 2] = Int32(min(max((b + 0.5).rounded(.down), 0), maximum))
             }
         }
         out.photometric = .rgb

@@ -3,10 +3,18 @@ extension DICOMFile {
     /// Whether the data set has a Pixel Data element.
     public var hasPixelData: Bool { dataset.contains(.pixelData) }
 
-    /// The validated pixel attributes.
-    /// - Throws: ``DICOMError``.
+    /// The validated pixel attributes, checked against ``limits``: rows x columns against
+    /// ``DecodeLimits/maxPixels``, Number of Frames against ``DecodeLimits/maxFrames``.
+    /// - Throws: ``DICOMError``, ``DICOMError/limitExceeded(_:)`` beyond ``limits``.
     public func pixelAttributes() throws -> DICOMPixelAttributes {
-        try DICOMPixelAttributes(dataset)
+        let attributes = try DICOMPixelAttributes(dataset)
+        do {
+            try limits.checkPixels(format: "DICOM", width: attributes.columns, height: attributes.rows)
+            try limits.checkFrames(format: "DICOM", attributes.frames)
+        } catch {
+            throw DICOMError.limitExceeded(error)
+        }
+        return attributes
     }
 
     /// Decodes every frame to stored values (before any LUT, rescale or window).
@@ -33,10 +41,18 @@ extension DICOMFile {
 
     func decode(frames: Range<Int>, attributes: DICOMPixelAttributes) throws -> PixelBuffer {
         guard let element = dataset[.pixelData] else { throw DICOMError.noPixelData }
+        // Every decoder below produces Int32 samples for these frames: check their size before any of them runs.
+        do {
+            try limits.checkSamples(format: "DICOM", width: attributes.columns, height: attributes.rows,
+                                    frames: frames.count, samplesPerPixel: attributes.samplesPerPixel)
+        } catch {
+            throw DICOMError.limitExceeded(error)
+        }
         switch element.value {
         case .bytes(let bytes):
-            if attributes.photometricName.hasPrefix("YBR_") && attributes.photometricName != "YBR_FULL" {
-                throw DICOMError.unsupportedPixelFormat(reason: "native \(attributes.photometricName) (subsampled) data")
+            if attributes.photometricName.hasPrefix("YBR_") && attributes.photometricName != "YBR_FULL"
+                && attributes.photometricName != "YBR_FULL_422" {
+                throw DICOMError.unsupportedPixelFormat(reason: "native \(attributes.photometricName) data")
             }
             if transferSyntax.isEncapsulated {
                 // Compressed syntaxes must encapsulate; a defined-length value is not decodable as such.
@@ -54,10 +70,10 @@ extension DICOMFile {
                 return try RLEDecoder.decode(frameStreams, attributes: attributes, frames: frames)
             case TransferSyntax.jpegBaseline.uid, TransferSyntax.jpegExtended.uid:
                 return try EncapsulatedJPEG.decode(frameStreams, attributes: attributes, frames: frames,
-                                                   syntax: transferSyntax)
+                                                   syntax: transferSyntax, limits: limits)
             case TransferSyntax.jpegLossless.uid, TransferSyntax.jpegLosslessSV1.uid:
                 return try EncapsulatedJPEG.decodeLossless(frameStreams, attributes: attributes, frames: frames,
-                                                           syntax: transferSyntax)
+                                                           syntax: transferSyntax, limits: limits)
             default:
                 throw DICOMError.unsupportedTransferSyntax(uid: transferSyntax.uid, name: transferSyntax.name)
             }

@@ -18,19 +18,24 @@ public struct DICOMFile: Sendable {
     public var transferSyntax: TransferSyntax
     /// Whether the file started with a 128-byte preamble and `DICM`.
     public var hasPreamble: Bool
+    /// The budget pixel decoding checks this file's declared sizes against (``decodePixels()``,
+    /// ``decodeFrame(_:)``, ``colorFrame(_:)``, ``grayImage(frame:window:)``).
+    public var limits: DecodeLimits
 
     /// Creates a file from parts (for writing).
-    public init(meta: DICOMDataset, dataset: DICOMDataset, transferSyntax: TransferSyntax, hasPreamble: Bool = true) {
+    public init(meta: DICOMDataset, dataset: DICOMDataset, transferSyntax: TransferSyntax, hasPreamble: Bool = true,
+                limits: DecodeLimits = .default) {
         self.meta = meta
         self.dataset = dataset
         self.transferSyntax = transferSyntax
         self.hasPreamble = hasPreamble
+        self.limits = limits
     }
 
-    /// Reads and parses the file at `url`.
+    /// Reads and parses the file at `url` under `limits`.
     /// - Throws: ``DICOMError`` for malformed input; Foundation errors when the file cannot be read.
-    public init(contentsOf url: URL) throws {
-        try self.init(bytes: try DICOMFile.readBytes(url))
+    public init(contentsOf url: URL, limits: DecodeLimits = .default) throws {
+        try self.init(bytes: try DICOMFile.readBytes(url), limits: limits)
     }
 
     /// Reads a whole file into a byte array with one `read` into uninitialised storage.
@@ -59,10 +64,15 @@ public struct DICOMFile: Sendable {
     }
 
     /// Parses DICOM bytes.
-    /// - Parameter maximumInflatedSize: the largest data set a deflated file may inflate to.
-    /// - Throws: ``DICOMError``.
-    public init(bytes: [UInt8], maximumInflatedSize: Int = 1 << 30) throws {
-        let parser = DICOMParser(bytes: bytes)
+    ///
+    /// `limits` bounds what parsing may cost: a deflated data set is inflated to at most
+    /// ``DecodeLimits/maxBytes`` (memory follows the real output, not a declared size), sequences nest at most
+    /// ``DecodeLimits/maxNestingDepth`` levels, and every element length is checked against the bytes that remain
+    /// before anything is sliced. The same limits are kept in ``limits`` for pixel decoding.
+    /// - Throws: ``DICOMError``, ``DICOMError/limitExceeded(_:)`` beyond `limits`.
+    public init(bytes: [UInt8], limits: DecodeLimits = .default) throws {
+        self.limits = limits
+        let parser = DICOMParser(bytes: bytes, limits: limits)
         var offset = 0
         hasPreamble = false
         if bytes.count >= 132, bytes[128] == 0x44, bytes[129] == 0x49, bytes[130] == 0x43, bytes[131] == 0x4D {
@@ -95,13 +105,27 @@ public struct DICOMFile: Sendable {
         transferSyntax = syntax
 
         if syntax.isDeflated {
-            let inflated = try Inflate.raw(bytes[offset...], maximumOutput: maximumInflatedSize)
-            let inner = DICOMParser(bytes: inflated)
+            let inflated = try DICOMFile.inflate(bytes, from: offset, limits: limits)
+            let inner = DICOMParser(bytes: inflated, limits: limits)
             dataset = try inner.parseDataset(from: 0, end: inflated.count, explicit: true, little: true, depth: 0,
                                              terminator: .end).0
         } else {
             dataset = try parser.parseDataset(from: offset, end: bytes.count, explicit: syntax.isExplicitVR,
                                               little: syntax.isLittleEndian, depth: 0, terminator: .end).0
+        }
+    }
+
+    /// Inflates the deflated data set that starts at `offset` (raw DEFLATE, PS3.5 A.5), under `limits.maxBytes`.
+    static func inflate(_ bytes: [UInt8], from offset: Int, limits: DecodeLimits) throws -> [UInt8] {
+        do {
+            return try bytes.withUnsafeBytesTyped { (buffer) throws(RasterError) -> [UInt8] in
+                try Inflater.inflateAll(UnsafeRawBufferPointer(rebasing: buffer[offset...]), wrapping: .raw,
+                                        limit: limits.maxBytes, what: "the inflated data set", format: "DICOM")
+            }
+        } catch RasterError.limitExceeded(let exceeded) {
+            throw DICOMError.limitExceeded(exceeded)
+        } catch {
+            throw DICOMError.deflateError(reason: "\(error)")
         }
     }
 

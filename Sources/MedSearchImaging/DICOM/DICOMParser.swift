@@ -2,13 +2,22 @@
 /// and undefined length, encapsulated pixel data.
 ///
 /// Every length is checked against the bytes that remain before anything is sliced, so no length field can
-/// make the parser allocate or read beyond the input; nesting is limited to ``maximumDepth`` levels.
+/// make the parser allocate or read beyond the input; nesting is limited to the caller's
+/// ``DecodeLimits/maxNestingDepth``.
 struct DICOMParser {
     let bytes: [UInt8]
-    /// Deepest sequence nesting accepted.
-    static let maximumDepth = 48
+    /// The budget (sequence nesting is checked here; pixel sizes when decoding).
+    let limits: DecodeLimits
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], limits: DecodeLimits = .default) {
+        self.bytes = bytes
+        self.limits = limits
+    }
+
+    @inline(__always)
+    func checkDepth(_ depth: Int) throws {
+        do { try limits.checkNesting(format: "DICOM", depth: depth) } catch { throw DICOMError.limitExceeded(error) }
+    }
 
     // MARK: Primitive reads
 
@@ -52,7 +61,7 @@ struct DICOMParser {
     /// Parses elements from `offset` up to `end` (or a terminator); returns the data set and the offset after it.
     func parseDataset(from offset: Int, end: Int, explicit: Bool, little: Bool, depth: Int,
                       terminator: Terminator) throws -> (DICOMDataset, Int) {
-        guard depth <= Self.maximumDepth else { throw DICOMError.nestingTooDeep(limit: Self.maximumDepth) }
+        try checkDepth(depth)
         var elements = [DICOMElement]()
         var position = offset
         while position < end {
@@ -135,10 +144,13 @@ struct DICOMParser {
                                             explicit: explicit, little: little, depth: depth + 1)
             return (DICOMElement(tag: tag, vr: .SQ, value: .sequence(items)), valueEnd)
         }
-        if vr == .UN, count >= 8, !explicit, looksLikeItem(at: position, little: little) {
-            // Implicit VR, unknown tag, value starting with an item tag: a sequence the dictionary does not know.
-            if let (items, _) = try? parseItems(from: position, end: valueEnd, undefinedLength: false,
-                                                explicit: explicit, little: little, depth: depth + 1) {
+        if vr == .UN, count >= 8 {
+            // A value starting with an item tag is a sequence the writer did not know: in an implicit-VR data set
+            // encoded like the rest, in an explicit-VR one (VR UN) in implicit VR little endian (PS3.5 6.2.2).
+            let itemsLittle = explicit ? true : little
+            if looksLikeItem(at: position, little: itemsLittle),
+               let (items, _) = try? parseItems(from: position, end: valueEnd, undefinedLength: false,
+                                                explicit: false, little: itemsLittle, depth: depth + 1) {
                 return (DICOMElement(tag: tag, vr: .SQ, value: .sequence(items)), valueEnd)
             }
         }
@@ -152,7 +164,7 @@ struct DICOMParser {
     /// Parses the items of a sequence; with `undefinedLength` up to and including the Sequence Delimitation Item.
     func parseItems(from offset: Int, end: Int, undefinedLength: Bool, explicit: Bool, little: Bool,
                     depth: Int) throws -> ([DICOMDataset], Int) {
-        guard depth <= Self.maximumDepth else { throw DICOMError.nestingTooDeep(limit: Self.maximumDepth) }
+        try checkDepth(depth)
         var items = [DICOMDataset]()
         var position = offset
         while true {

@@ -2,14 +2,16 @@
 enum EncapsulatedJPEG {
     /// Baseline (process 1) and extended (process 2/4) JPEG; 12-bit extended data is rejected by name.
     static func decode(_ streams: [[ArraySlice<UInt8>]], attributes a: DICOMPixelAttributes, frames: Range<Int>,
-                       syntax: TransferSyntax) throws -> PixelBuffer {
+                       syntax: TransferSyntax, limits: DecodeLimits) throws -> PixelBuffer {
         var samples = [Int32]()
         var photometric: Photometric = a.photometric ?? .monochrome2
         for frame in frames {
             let stream = EncapsulatedFrames.joined(streams[frame])
             let decoded: PixelBuffer
             do {
-                decoded = try JPEGDecoder.decode(stream, convertToRGB: true)
+                decoded = try JPEGDecoder.decode(stream, convertToRGB: true, limits: limits)
+            } catch JPEGError.limitExceeded(let exceeded) {
+                throw DICOMError.limitExceeded(exceeded)
             } catch JPEGError.unsupportedProcess {
                 throw DICOMError.unsupportedTransferSyntax(uid: syntax.uid, name: syntax.name + " with non-8-bit samples")
             } catch let error as JPEGError {
@@ -29,13 +31,15 @@ enum EncapsulatedJPEG {
 
     /// Lossless JPEG (process 14), including selection value 1.
     static func decodeLossless(_ streams: [[ArraySlice<UInt8>]], attributes a: DICOMPixelAttributes,
-                               frames: Range<Int>, syntax: TransferSyntax) throws -> PixelBuffer {
+                               frames: Range<Int>, syntax: TransferSyntax, limits: DecodeLimits) throws -> PixelBuffer {
         var samples = [Int32]()
         for frame in frames {
             let stream = EncapsulatedFrames.joined(streams[frame])
             let image: JPEGLosslessDecoder.Image
             do {
-                image = try JPEGLosslessDecoder.decode(stream)
+                image = try JPEGLosslessDecoder.decode(stream, limits: limits)
+            } catch JPEGError.limitExceeded(let exceeded) {
+                throw DICOMError.limitExceeded(exceeded)
             } catch let error as JPEGError {
                 throw DICOMError.jpegError(reason: error.description)
             }

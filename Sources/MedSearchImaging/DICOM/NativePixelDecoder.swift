@@ -6,6 +6,9 @@ enum NativePixelDecoder {
     ///   - swapBytePairs: 8-bit samples in a big-endian OW value (stored as byte-swapped 16-bit words).
     static func decode(_ data: ArraySlice<UInt8>, attributes a: DICOMPixelAttributes, frames: Range<Int>,
                        littleEndian: Bool, swapBytePairs: Bool) throws -> PixelBuffer {
+        if a.photometricName == "YBR_FULL_422" {
+            return try decodeYBRFull422(data, attributes: a, frames: frames, littleEndian: littleEndian)
+        }
         let frameBits = a.nativeFrameBits
         let (totalBits, overflow) = frameBits.multipliedReportingOverflow(by: a.frames)
         guard !overflow, totalBits / 8 < Int.max / 2 else {
@@ -86,6 +89,67 @@ enum NativePixelDecoder {
         return PixelBuffer(rows: a.rows, columns: a.columns, frames: frames.count, samplesPerPixel: a.samplesPerPixel,
                            bitsAllocated: a.bitsAllocated, bitsStored: a.bitsStored, isSigned: a.isSigned,
                            photometric: a.photometric ?? .monochrome2, samples: samples)
+    }
+
+    /// Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2): chroma at half the horizontal rate, stored per pair of pixels as
+    /// `Y1 Y2 Cb Cr`; expanded here to `Y1 Cb Cr Y2 Cb Cr` (both pixels of a pair share the chroma of the first),
+    /// as pydicom does. The samples keep their YBR meaning (``Photometric/ybrFull422``); ``DICOMFile/colorFrame(_:)``
+    /// converts to RGB.
+    static func decodeYBRFull422(_ data: ArraySlice<UInt8>, attributes a: DICOMPixelAttributes, frames: Range<Int>,
+                                 littleEndian: Bool) throws -> PixelBuffer {
+        guard a.samplesPerPixel == 3, a.planarConfiguration == 0 else {
+            throw DICOMError.unsupportedPixelFormat(reason: "YBR_FULL_422 needs 3 samples per pixel, interleaved")
+        }
+        guard a.bitsAllocated == 8 || a.bitsAllocated == 16 else {
+            throw DICOMError.unsupportedPixelFormat(reason: "YBR_FULL_422 with \(a.bitsAllocated) bits allocated")
+        }
+        guard a.columns % 2 == 0 else {
+            throw DICOMError.unsupportedPixelFormat(reason: "YBR_FULL_422 with an odd number of columns")
+        }
+        let bytesPerSample = a.bitsAllocated / 8
+        let pixelsPerFrame = a.rows * a.columns
+        // Two stored samples per pixel (Y, and half of a Cb/Cr pair).
+        let frameBytes = pixelsPerFrame * 2 * bytesPerSample
+        let expectedBytes = DecodeLimits.product(frameBytes, a.frames)
+        guard data.count >= expectedBytes else {
+            throw DICOMError.pixelDataTooShort(expected: expectedBytes, actual: data.count)
+        }
+        let count = pixelsPerFrame * 3 * frames.count
+        let shift = Int32(32 - a.bitsStored)
+        let signExtend = a.isSigned && a.bitsStored < 32
+        let samples = [Int32](unsafeUninitializedCapacity: count) { out, initialized in
+            data.withUnsafeBytes { raw in
+                func sample(_ index: Int) -> Int32 {
+                    var value: Int32
+                    if bytesPerSample == 1 {
+                        value = Int32(raw[index])
+                    } else {
+                        let first = UInt16(raw[2 * index]), second = UInt16(raw[2 * index + 1])
+                        value = Int32(littleEndian ? first | second << 8 : first << 8 | second)
+                    }
+                    if signExtend { value = (value << shift) >> shift }
+                    return value
+                }
+                for (f, frame) in frames.enumerated() {
+                    let source = frame * pixelsPerFrame * 2
+                    let target = f * pixelsPerFrame * 3
+                    for pair in 0..<pixelsPerFrame / 2 {
+                        let s = source + 4 * pair, t = target + 6 * pair
+                        let cb = sample(s + 2), cr = sample(s + 3)
+                        out[t] = sample(s)
+                        out[t + 1] = cb
+                        out[t + 2] = cr
+                        out[t + 3] = sample(s + 1)
+                        out[t + 4] = cb
+                        out[t + 5] = cr
+                    }
+                }
+            }
+            initialized = count
+        }
+        return PixelBuffer(rows: a.rows, columns: a.columns, frames: frames.count, samplesPerPixel: 3,
+                           bitsAllocated: a.bitsAllocated, bitsStored: a.bitsStored, isSigned: a.isSigned,
+                           photometric: .ybrFull422, samples: samples)
     }
 
     /// Turns R...R G...G B...B frames into R,G,B,R,G,B,... frames.

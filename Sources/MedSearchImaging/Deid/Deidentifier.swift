@@ -151,6 +151,22 @@ public struct Deidentifier: Sendable {
         DICOMTag(0x0040, 0xDB0C), DICOMTag(0x0008, 0x010C),
     ]
 
+    /// The VR the profile's generic rules go by: the element's own, or for VR UN (a writer that did not know
+    /// the tag, or an implicit-VR file) the dictionary's.
+    static func effectiveVR(of element: DICOMElement) -> DICOMVR {
+        element.vr == .UN ? (DICOMDictionary.vr(for: element.tag) ?? .UN) : element.vr
+    }
+
+    /// Whether every value of a UN element reads as an instance UID (digits and dots, not DICOM-defined): such a
+    /// value is remapped even though the tag is unknown, so no UID of the original study survives by accident.
+    static func looksLikeInstanceUIDs(_ values: [String]) -> Bool {
+        !values.isEmpty && values.allSatisfy { value in
+            let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+            return parts.count >= 3 && value.utf8.count <= 64 && !value.hasPrefix("1.2.840.10008.")
+                && parts.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { (48...57).contains($0) } }
+        }
+    }
+
     private func clean(_ dataset: DICOMDataset, patientKey: String, shift: Int, counts: inout Counts) throws
         -> DICOMDataset {
         var out = [DICOMElement]()
@@ -167,7 +183,12 @@ public struct Deidentifier: Sendable {
                 continue
             }
             var element = element
-            switch AnnexEProfile.action(for: tag) {
+            // The profile applies by tag whatever VR the file gave the element (PS3.15 E.1.1): a UID written
+            // as UN is remapped like one written as UI.
+            let vr = Self.effectiveVR(of: element)
+            if element.vr == .UN, vr.isText { element.vr = vr }
+            let action = AnnexEProfile.action(for: tag)
+            switch action {
             case .remove?:
                 counts.removed += 1
                 continue
@@ -190,30 +211,33 @@ public struct Deidentifier: Sendable {
                     try clean($0, patientKey: patientKey, shift: shift, counts: &counts)
                 })
             case .bytes(let bytes):
-                switch element.vr {
-                case .UI where !Self.classUIDTags.contains(tag):
-                    let values = DICOMDataset(elements: [element], isLittleEndian: little).strings(tag)
-                    let remapped = values.map { uid -> String in
+                let values = { DICOMDataset(elements: [element], isLittleEndian: little).strings(tag) }
+                if action == .remapUID || (vr == .UI && !Self.classUIDTags.contains(tag))
+                    || (vr == .UN && Self.looksLikeInstanceUIDs(values())) {
+                    let remapped = values().map { uid -> String in
                         if uid.isEmpty || uid.hasPrefix("1.2.840.10008.") { return uid }
                         counts.uids += 1
                         return remappedUID(uid)
                     }
                     element.value = .bytes(ArraySlice(Array(remapped.joined(separator: "\\").utf8)))
-                case .DA, .DT:
-                    let values = DICOMDataset(elements: [element], isLittleEndian: little).strings(tag)
-                    let shifted = values.map { value -> String in
+                    if element.vr == .UN { element.vr = .UI }
+                } else if action == .shiftDate || vr == .DA || vr == .DT {
+                    let isDateTime = vr == .DT || (vr != .DA && bytes.count > 10)
+                    let shifted = values().map { value -> String in
                         if value.isEmpty { return value }
                         counts.dates += 1
-                        return Self.shiftDate(value, days: shift, isDateTime: element.vr == .DT) ?? ""
+                        return Self.shiftDate(value, days: shift, isDateTime: isDateTime) ?? ""
                     }
                     element.value = .bytes(ArraySlice(Array(shifted.joined(separator: "\\").utf8)))
-                case .PN:
+                } else if vr == .PN {
                     if !bytes.isEmpty {
                         element.value = .bytes([])
                         counts.replaced += 1
                     }
-                default:
-                    break
+                } else if vr == .SQ || (element.vr == .UN && bytes.count >= 8 && Self.startsWithItem(bytes)) {
+                    // A sequence whose items could not be read: it cannot be de-identified, so it goes.
+                    counts.removed += 1
+                    continue
                 }
             case .fragments:
                 break
@@ -221,6 +245,12 @@ public struct Deidentifier: Sendable {
             out.append(element)
         }
         return DICOMDataset(elements: out, isLittleEndian: little)
+    }
+
+    /// Whether a value starts with an Item tag (FFFE,E000) in either byte order.
+    static func startsWithItem(_ bytes: ArraySlice<UInt8>) -> Bool {
+        let head = Array(bytes.prefix(4))
+        return head == [0xFE, 0xFF, 0x00, 0xE0] || head == [0xFF, 0xFE, 0xE0, 0x00]
     }
 
     /// Shifts a DA (`YYYYMMDD`) or the date part of a DT by `days`; nil when the date cannot be parsed

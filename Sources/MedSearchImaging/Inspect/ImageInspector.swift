@@ -10,39 +10,46 @@ public enum ImageInspector {
         case dicom(DICOMError)
         /// A JPEG decoding error.
         case jpeg(JPEGError)
-        /// A PNG decoding error (its description).
-        case png(String)
+        /// A PNG decoding error.
+        case raster(RasterError)
 
         public var description: String {
             switch self {
             case .dicom(let error): error.description
             case .jpeg(let error): error.description
-            case .png(let reason): reason
+            case .raster(let error): error.description
             }
         }
     }
 
-    /// Inspects the file at `url`.
+    /// Inspects the file at `url`, decoding under `limits`.
     /// - Throws: ``Failure``, or a Foundation error when the file cannot be read.
-    public static func inspect(fileAt url: URL) throws -> InspectReport {
-        try inspect(bytes: DICOMFile.readBytes(url))
+    public static func inspect(fileAt url: URL, limits: DecodeLimits = .default) throws -> InspectReport {
+        try inspect(bytes: DICOMFile.readBytes(url), limits: limits)
     }
 
     /// Inspects bytes, recognising PNG and JPEG by their signatures and reading anything else as DICOM.
+    ///
+    /// Only the first frame is decoded, under `limits` (a header declaring more is refused before anything of
+    /// that size is allocated).
     /// - Throws: ``Failure``.
-    public static func inspect(bytes: [UInt8]) throws -> InspectReport {
+    public static func inspect(bytes: [UInt8], limits: DecodeLimits = .default) throws -> InspectReport {
         if bytes.count >= 8, bytes[0] == 0x89, bytes[1] == 0x50, bytes[2] == 0x4E, bytes[3] == 0x47 {
             let buffer: PixelBuffer
-            do { buffer = try PNGDecoder.decode(bytes) } catch { throw Failure.png(String(describing: error)) }
+            do { buffer = try PNGDecoder.decode(bytes, limits: limits) } catch { throw Failure.raster(error) }
             return rasterReport(format: "png", buffer)
         }
         if bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8, bytes[2] == 0xFF {
             let buffer: PixelBuffer
-            do { buffer = try JPEGDecoder.decode(bytes) } catch let error as JPEGError { throw Failure.jpeg(error) }
+            do {
+                buffer = try JPEGDecoder.decode(bytes, limits: limits)
+            } catch let error as JPEGError {
+                throw Failure.jpeg(error)
+            }
             return rasterReport(format: "jpeg", buffer)
         }
         do {
-            return try dicomReport(DICOMFile(bytes: bytes))
+            return try dicomReport(DICOMFile(bytes: bytes, limits: limits))
         } catch let error as DICOMError {
             throw Failure.dicom(error)
         }

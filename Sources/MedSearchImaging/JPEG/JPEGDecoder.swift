@@ -9,7 +9,8 @@ import CJPEGShim
 /// libjpeg's fatal errors are caught in a small C shim (`CJPEGShim`, setjmp/longjmp stay in C) and arrive here
 /// as ``JPEGError`` values; corrupt-data warnings are tolerated as libjpeg does (the damaged part decodes grey).
 /// Hostile headers cannot force a large allocation: an image may have at most 1024 pixels per input byte
-/// (far above what baseline or progressive Huffman coding can reach) and at most 2^28 pixels.
+/// (far above what baseline or progressive Huffman coding can reach) and must fit the caller's
+/// ``DecodeLimits``.
 public enum JPEGDecoder {
     /// The facts of a JPEG header.
     public struct Header: Sendable, Equatable {
@@ -45,14 +46,20 @@ public enum JPEGDecoder {
     }
 
     /// Decodes a JPEG file's bytes to an 8-bit ``PixelBuffer`` (MONOCHROME2 for one component, RGB for three).
-    /// - Throws: ``JPEGError``.
-    public static func decode(_ bytes: [UInt8]) throws -> PixelBuffer {
-        try decode(bytes[...], convertToRGB: true)
+    /// - Throws: ``JPEGError``, ``JPEGError/limitExceeded(_:)`` when the header declares more than `limits`.
+    public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default) throws -> PixelBuffer {
+        try decode(bytes[...], convertToRGB: true, limits: limits)
     }
 
     /// Decodes a JPEG stream; with `convertToRGB == false` colour stays in the stream's colour space (YCbCr).
-    /// - Throws: ``JPEGError``.
-    public static func decode(_ bytes: ArraySlice<UInt8>, convertToRGB: Bool = true) throws -> PixelBuffer {
+    ///
+    /// The header is read first and its size checked against `limits` (width x height against
+    /// ``DecodeLimits/maxPixels``, the `Int32` samples against ``DecodeLimits/maxBytes``) and against the input
+    /// (at most 1024 pixels per input byte) before the output is allocated; libjpeg's own working memory is
+    /// bounded as well.
+    /// - Throws: ``JPEGError``, ``JPEGError/limitExceeded(_:)`` when the header declares more than `limits`.
+    public static func decode(_ bytes: ArraySlice<UInt8>, convertToRGB: Bool = true,
+                              limits: DecodeLimits = .default) throws -> PixelBuffer {
         let head = try header(bytes)
         guard head.precision == 8 else {
             throw JPEGError.unsupportedProcess(reason: "\(head.precision)-bit samples (libjpeg-turbo decodes 8-bit)")
@@ -60,8 +67,15 @@ public enum JPEGDecoder {
         guard head.components == 1 || head.components == 3 else {
             throw JPEGError.unsupportedProcess(reason: "\(head.components) components")
         }
+        do {
+            try limits.checkPixels(format: "JPEG", width: head.width, height: head.height)
+            try limits.checkSamples(format: "JPEG", width: head.width, height: head.height,
+                                    samplesPerPixel: head.components)
+        } catch {
+            throw JPEGError.limitExceeded(error)
+        }
         let pixels = head.width * head.height
-        let maximumPixels = min(bytes.count * 1024, 1 << 28)
+        let maximumPixels = min(DecodeLimits.product(bytes.count, 1024), limits.maxPixels)
         guard head.width > 0, head.height > 0, pixels <= maximumPixels else {
             throw JPEGError.imageTooLarge(width: head.width, height: head.height)
         }

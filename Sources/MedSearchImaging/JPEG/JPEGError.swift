@@ -6,6 +6,8 @@ public enum JPEGError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedProcess(reason: String)
     /// The image is larger than the input could possibly encode (a hostile header).
     case imageTooLarge(width: Int, height: Int)
+    /// The header declares an image beyond the caller's ``DecodeLimits`` (checked before allocating).
+    case limitExceeded(DecodeLimitExceeded)
     /// The lossless (process 14) stream is malformed.
     case malformedStream(reason: String)
 
@@ -14,6 +16,7 @@ public enum JPEGError: Error, Equatable, Sendable, CustomStringConvertible {
         case .decodeFailed(let reason): "JPEG decoding failed: \(reason)"
         case .unsupportedProcess(let reason): "unsupported JPEG process: \(reason)"
         case .imageTooLarge(let width, let height): "JPEG image \(width)x\(height) is too large for its input"
+        case .limitExceeded(let exceeded): exceeded.description
         case .malformedStream(let reason): "malformed JPEG stream: \(reason)"
         }
     }

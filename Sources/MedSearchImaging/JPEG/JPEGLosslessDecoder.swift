@@ -116,12 +116,16 @@ public enum JPEGLosslessDecoder {
     }
 
     /// Decodes a lossless JPEG stream.
-    /// - Throws: ``JPEGError``.
-    public static func decode(_ bytes: ArraySlice<UInt8>) throws -> Image {
-        try Array(bytes).withUnsafeBufferPointer { try decode(buffer: $0) }
+    ///
+    /// The frame header's size is checked against `limits` (width x height against ``DecodeLimits/maxPixels``,
+    /// the `Int32` samples against ``DecodeLimits/maxBytes``) and against the input (every sample costs at least
+    /// one bit) before the samples are allocated.
+    /// - Throws: ``JPEGError``, ``JPEGError/limitExceeded(_:)`` beyond `limits`.
+    public static func decode(_ bytes: ArraySlice<UInt8>, limits: DecodeLimits = .default) throws -> Image {
+        try bytes.withUnsafeBufferPointer { try decode(buffer: $0, limits: limits) }
     }
 
-    private static func decode(buffer data: UnsafeBufferPointer<UInt8>) throws -> Image {
+    private static func decode(buffer data: UnsafeBufferPointer<UInt8>, limits: DecodeLimits) throws -> Image {
         func u16(_ o: Int) throws -> Int {
             guard o + 1 < data.count else { throw JPEGError.malformedStream(reason: "truncated segment") }
             return Int(data[o]) << 8 | Int(data[o + 1])
@@ -202,6 +206,12 @@ public enum JPEGLosslessDecoder {
                 let pointTransform = Int(data[body + 3 + 2 * count] & 0x0F)
                 guard (1...7).contains(predictor), pointTransform < precision else {
                     throw JPEGError.malformedStream(reason: "bad predictor or point transform")
+                }
+                do {
+                    try limits.checkPixels(format: "JPEG", width: width, height: height)
+                    try limits.checkSamples(format: "JPEG", width: width, height: height, samplesPerPixel: count)
+                } catch {
+                    throw JPEGError.limitExceeded(error)
                 }
                 // Every sample costs at least one bit: bound the output by the input.
                 let sampleCount = width * height * count

@@ -23,16 +23,19 @@ public enum ImageLoader {
         return nil
     }
 
-    /// Reads and decodes the image file at `url`.
+    /// Reads and decodes the image file at `url` under `limits`.
     ///
     /// - Throws: ``RasterError/fileUnreadable(path:reason:)``, ``RasterError/unrecognisedFormat``, or the
-    ///   decoder's error.
-    public static func load(_ url: URL) throws -> PixelBuffer {
-        let bytes: [UInt8]
-        do { bytes = Array(try Data(contentsOf: url)) } catch {
+    ///   decoder's error (``DecodeLimitExceeded/find(in:)`` recognises a limit error of any format).
+    public static func load(_ url: URL, limits: DecodeLimits = .default) throws -> PixelBuffer {
+        try decode(readBytes(url), limits: limits)
+    }
+
+    /// The bytes of the file at `url`.
+    static func readBytes(_ url: URL) throws(RasterError) -> [UInt8] {
+        do { return Array(try Data(contentsOf: url)) } catch {
             throw RasterError.fileUnreadable(path: url.path, reason: error.localizedDescription)
         }
-        return try decode(bytes)
     }
 
     /// Reads the file at `url` and returns its analysis form (one frame, 0...1, display orientation).
@@ -40,26 +43,30 @@ public enum ImageLoader {
     /// DICOM goes through the DICOM reader's display pipeline (Modality LUT, the file's VOI window or the
     /// frame's full range, MONOCHROME1 inversion, palette/YBR colour to luma); other formats through
     /// ``PixelBuffer/grayImage(frame:rescale:scaling:)`` with automatic scaling.
-    public static func loadGrayImage(_ url: URL) throws -> GrayImage {
-        let bytes: [UInt8]
-        do { bytes = Array(try Data(contentsOf: url)) } catch {
-            throw RasterError.fileUnreadable(path: url.path, reason: error.localizedDescription)
-        }
-        if detectFormat(bytes) == .dicom { return try DICOMFile(bytes: bytes).grayImage() }
-        return try decode(bytes).grayImage()
+    public static func loadGrayImage(_ url: URL, limits: DecodeLimits = .default) throws -> GrayImage {
+        try grayImage(readBytes(url), limits: limits)
     }
 
-    /// Decodes an image held in memory, dispatching on its content.
-    public static func decode(_ bytes: [UInt8]) throws -> PixelBuffer {
+    /// The analysis form of an image held in memory (see ``loadGrayImage(_:limits:)``).
+    public static func grayImage(_ bytes: [UInt8], limits: DecodeLimits = .default) throws -> GrayImage {
+        if detectFormat(bytes) == .dicom { return try DICOMFile(bytes: bytes, limits: limits).grayImage() }
+        return try decode(bytes, limits: limits).grayImage()
+    }
+
+    /// Decodes an image held in memory under `limits`, dispatching on its content (DICOM: every frame).
+    ///
+    /// - Throws: ``RasterError/unrecognisedFormat`` or the decoder's error; a header that declares more than
+    ///   `limits` is refused before the image is allocated (``DecodeLimitExceeded/find(in:)``).
+    public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default) throws -> PixelBuffer {
         switch detectFormat(bytes) {
         case .png:
-            return try PNGDecoder.decode(bytes)
+            return try PNGDecoder.decode(bytes, limits: limits)
         case .jpeg:
-            return try decodeJPEG(bytes)
+            return try JPEGDecoder.decode(bytes, limits: limits)
         case .dicom:
-            return try decodeDICOM(bytes)
+            return try DICOMFile(bytes: bytes, limits: limits).decodePixels()
         case .npy:
-            let images = try NPYArray(npy: bytes).imageBuffers()
+            let images = try NPYArray(npy: bytes, limits: limits).imageBuffers(limits: limits)
             guard images.count == 1 else {
                 throw RasterError.unsupported(format: "NPY", feature: "a stack of \(images.count) images (use NPZArchive)")
             }

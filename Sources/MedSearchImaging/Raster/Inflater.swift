@@ -1,84 +1,71 @@
 import CZlib
 
-/// zlib inflate with a hard output limit, shared by the PNG and NPZ readers.
+/// zlib inflate with hard output bounds, shared by the PNG, NPZ and DICOM (deflated data set) readers.
 enum Inflater {
     /// The kind of stream to inflate.
     enum Wrapping {
         /// A zlib stream (2-byte header, Adler-32 trailer), as in PNG IDAT data.
         case zlib
-        /// A raw deflate stream, as in ZIP entries.
+        /// A raw deflate stream, as in ZIP entries and the deflated DICOM transfer syntax.
         case raw
     }
 
-    /// Inflates `input` into at most `limit` bytes.
+    /// DEFLATE's largest expansion: a 258-byte match coded in 2 bits (RFC 1951), so `n` compressed bytes never
+    /// inflate to more than `n * 1032` bytes (plus slack for tiny streams).
+    static func maximumInflatedSize(compressed: Int) -> Int {
+        DecodeLimits.product(compressed, 1032) &+ 1024
+    }
+
+    /// Inflates `input` into exactly `expected` bytes (a size the container declared and the caller has checked
+    /// against its budget); trailing compressed data after those bytes is ignored, as libpng and ZIP readers do.
     ///
-    /// - Parameters:
-    ///   - expected: when given, the output must be exactly this long; inflation stops once that many bytes
-    ///     were produced (trailing compressed data is ignored, as libpng does).
-    ///   - limit: the largest output accepted; more throws ``RasterError/tooLarge(format:reason:)``.
-    /// - Throws: ``RasterError`` when the stream is corrupt, truncated or too large.
-    static func inflate(_ input: UnsafeRawBufferPointer, wrapping: Wrapping, expected: Int?, limit: Int,
+    /// - Throws: ``RasterError/malformed(format:reason:)`` when `input` cannot possibly inflate to `expected`
+    ///   bytes (checked before allocating), or a decompression error when the stream is corrupt or ends early.
+    static func inflate(_ input: UnsafeRawBufferPointer, wrapping: Wrapping, expected: Int,
                         format: String) throws(RasterError) -> [UInt8] {
-        var stream = z_stream()
-        let windowBits: Int32 = wrapping == .zlib ? 15 : -15
-        guard inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw .decompressionFailed(format: format, reason: "cannot initialise zlib")
+        guard expected <= maximumInflatedSize(compressed: input.count) else {
+            throw .malformed(format: format, reason: "\(input.count) compressed bytes cannot inflate to \(expected)")
         }
-        defer { inflateEnd(&stream) }
-        // Deflate expands at most about 1032:1, so a forged size cannot make us allocate more than that up front.
-        let plausible = input.count.multipliedReportingOverflow(by: 1032).partialValue + 1024
-        let capacity = min(expected ?? max(1024, input.count * 4), plausible, limit)
-        var output = [UInt8](repeating: 0, count: capacity)
+        let stream = try InflateStream(input, pieces: [0..<input.count], wrapping: wrapping, format: format)
+        var failure: RasterError?
+        let output = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
+            do throws(RasterError) {
+                try stream.read(into: UnsafeMutableRawBufferPointer(buffer))
+            } catch {
+                failure = error
+                buffer.initialize(repeating: 0)
+            }
+            initialized = expected
+        }
+        if let failure { throw failure }
+        return output
+    }
+
+    /// Inflates `input` completely, growing the output as it comes (so memory follows the real output, not a
+    /// declared size) and stopping with ``RasterError/limitExceeded(_:)`` as soon as it passes `limit` bytes.
+    ///
+    /// - Throws: ``RasterError`` when the stream is corrupt, truncated or larger than `limit`.
+    static func inflateAll(_ input: UnsafeRawBufferPointer, wrapping: Wrapping, limit: Int, what: String,
+                           format: String) throws(RasterError) -> [UInt8] {
+        let stream = try InflateStream(input, pieces: [0..<input.count], wrapping: wrapping, format: format)
+        var output = [UInt8](repeating: 0, count: min(max(4096, DecodeLimits.product(input.count, 4)), limit))
         var produced = 0
-        var consumed = 0
         while true {
+            let got = try output.withUnsafeMutableBytesTyped { (buffer) throws(RasterError) -> Int in
+                try stream.readSome(into: UnsafeMutableRawBufferPointer(rebasing: buffer[produced...]))
+            }
+            produced += got
+            if stream.isFinished { break }
             if produced == output.count {
-                if let expected, produced >= expected { break }
-                if produced >= plausible { throw .malformed(format: format, reason: "more data than deflate can encode") }
                 guard output.count < limit else {
-                    throw .tooLarge(format: format, reason: "inflated data exceeds \(limit) bytes")
+                    throw .limitExceeded(DecodeLimitExceeded(
+                        format: format, limit: .bytes, what: what + " (inflation stopped at the limit)",
+                        declared: limit == Int.max ? limit : limit + 1, maximum: limit))
                 }
                 output.append(contentsOf: repeatElement(0, count: min(limit, output.count * 2) - output.count))
             }
-            let status: Int32 = output.withUnsafeMutableBytes { out in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?
-                    .assumingMemoryBound(to: Bytef.self).advanced(by: consumed))
-                let availableIn = min(input.count - consumed, Int(UInt32.max))
-                stream.avail_in = uInt(availableIn)
-                stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self).advanced(by: produced)
-                let availableOut = min(out.count - produced, Int(UInt32.max))
-                stream.avail_out = uInt(availableOut)
-                let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-                consumed += availableIn - Int(stream.avail_in)
-                produced += availableOut - Int(stream.avail_out)
-                return status
-            }
-            if status == Z_STREAM_END { break }
-            switch status {
-            case Z_OK:
-                continue
-            case Z_BUF_ERROR:
-                // No progress possible: either the output is full (loop grows it) or the input ended early.
-                if produced < output.count {
-                    throw .decompressionFailed(format: format, reason: "compressed stream ends early")
-                }
-            case Z_DATA_ERROR:
-                let message = stream.msg.map { String(cString: $0) } ?? "corrupt data"
-                throw .decompressionFailed(format: format, reason: message)
-            case Z_MEM_ERROR:
-                throw .decompressionFailed(format: format, reason: "out of memory")
-            default:
-                throw .decompressionFailed(format: format, reason: "zlib status \(status)")
-            }
         }
-        if let expected {
-            guard produced >= expected else {
-                throw .malformed(format: format, reason: "inflated \(produced) bytes, expected \(expected)")
-            }
-            output.removeLast(output.count - expected)
-        } else {
-            output.removeLast(output.count - produced)
-        }
+        output.removeLast(output.count - produced)
         return output
     }
 
@@ -93,5 +80,103 @@ enum Inflater {
             offset += chunk
         }
         return UInt32(truncatingIfNeeded: value)
+    }
+}
+
+/// A zlib inflate stream read in pieces of the caller's choosing (a PNG scanline, an NPY header), so that no
+/// more output exists at once than the caller asked for.
+///
+/// The compressed input is a list of byte ranges of one buffer (PNG IDAT chunks, one ZIP entry); the buffer must
+/// stay valid for the stream's lifetime (use it inside `withUnsafeBytes`).
+final class InflateStream {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let input: UnsafeRawBufferPointer
+    private let pieces: [Range<Int>]
+    private var nextPiece = 0
+    private let format: String
+    /// Bytes produced so far.
+    private(set) var produced = 0
+    /// Whether the end of the compressed stream was reached.
+    private(set) var isFinished = false
+
+    init(_ input: UnsafeRawBufferPointer, pieces: [Range<Int>], wrapping: Inflater.Wrapping,
+         format: String) throws(RasterError) {
+        self.input = input
+        // zlib counts input in 32-bit units: feed larger ranges in parts.
+        self.pieces = pieces.flatMap { piece in
+            stride(from: piece.lowerBound, to: piece.upperBound, by: Int(UInt32.max)).map {
+                $0..<min($0 + Int(UInt32.max), piece.upperBound)
+            }
+        }
+        self.format = format
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let windowBits: Int32 = wrapping == .zlib ? 15 : -15
+        guard inflateInit2_(stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw .decompressionFailed(format: format, reason: "cannot initialise zlib")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+    /// Fills `output` completely.
+    /// - Throws: ``RasterError/decompressionFailed(format:reason:)`` when the data is corrupt or ends first.
+    func read(into output: UnsafeMutableRawBufferPointer) throws(RasterError) {
+        let got = try readSome(into: output)
+        guard got == output.count else {
+            throw .decompressionFailed(format: format, reason: "compressed stream ends after \(produced) bytes")
+        }
+    }
+
+    /// Fills as much of `output` as the stream gives before it ends; returns the byte count.
+    func readSome(into output: UnsafeMutableRawBufferPointer) throws(RasterError) -> Int {
+        guard let base = output.baseAddress, output.count > 0 else { return 0 }
+        var filled = 0
+        while filled < output.count && !isFinished {
+            if stream.pointee.avail_in == 0 {
+                guard nextPiece < pieces.count else {
+                    throw .decompressionFailed(format: format, reason: "compressed stream ends early")
+                }
+                let piece = pieces[nextPiece]
+                nextPiece += 1
+                stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?
+                    .advanced(by: piece.lowerBound).assumingMemoryBound(to: Bytef.self))
+                stream.pointee.avail_in = uInt(piece.count)
+            }
+            let room = min(output.count - filled, Int(UInt32.max))
+            stream.pointee.next_out = base.advanced(by: filled).assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = uInt(room)
+            let status = CZlib.inflate(stream, Z_NO_FLUSH)
+            let wrote = room - Int(stream.pointee.avail_out)
+            filled += wrote
+            produced += wrote
+            switch status {
+            case Z_STREAM_END:
+                isFinished = true
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR:
+                // No progress: more input is needed (the loop feeds the next piece or reports the early end).
+                if stream.pointee.avail_in != 0 {
+                    throw .decompressionFailed(format: format, reason: "zlib made no progress")
+                }
+            case Z_DATA_ERROR:
+                let message = stream.pointee.msg.map { String(cString: $0) } ?? "corrupt data"
+                throw .decompressionFailed(format: format, reason: message)
+            case Z_NEED_DICT:
+                throw .decompressionFailed(format: format, reason: "preset dictionary required")
+            case Z_MEM_ERROR:
+                throw .decompressionFailed(format: format, reason: "out of memory")
+            default:
+                throw .decompressionFailed(format: format, reason: "zlib status \(status)")
+            }
+        }
+        return filled
     }
 }

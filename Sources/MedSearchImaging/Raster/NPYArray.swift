@@ -31,55 +31,25 @@ public struct NPYArray: Sendable, Equatable {
     /// The stored element bytes.
     public var data: [UInt8]
 
-    /// The largest array accepted, in bytes.
-    public static let maximumByteCount = 1 << 31
-
     /// Number of elements (product of the shape; 1 for a scalar).
     public var count: Int { shape.reduce(1, *) }
 
-    /// Parses a `.npy` file.
+    /// Parses a `.npy` file held in memory.
     ///
-    /// - Throws: ``RasterError`` for a bad magic string, header, dtype or a data length that does not match
-    ///   the shape.
-    public init(npy bytes: [UInt8]) throws(RasterError) {
-        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
-        guard bytes.count >= 10 else { throw .truncated(format: "NPY", offset: 0, needed: 10 - bytes.count) }
-        guard bytes.starts(with: magic) else { throw .malformed(format: "NPY", reason: "missing \\x93NUMPY magic") }
-        let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw .truncated(format: "NPY", offset: 8, needed: 12 - bytes.count) }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            headerStart = 12
-        default:
-            throw .unsupported(format: "NPY", feature: "format version \(major)")
-        }
-        guard bytes.count - headerStart >= headerLength else {
-            throw .truncated(format: "NPY", offset: headerStart, needed: headerLength - (bytes.count - headerStart))
-        }
-        let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
-        let parsed = try NPYHeaderParser.parse(header)
-        dtype = parsed.dtype
-        shape = parsed.shape
-        fortranOrder = parsed.fortranOrder
-        var total = dtype.size
-        for dimension in shape {
-            let (product, overflow) = total.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= Self.maximumByteCount else {
-                throw .tooLarge(format: "NPY", reason: "shape \(shape) of \(dtype)")
+    /// The shape is checked against `limits` before the data is copied: the elements at `max(4, itemsize)` bytes
+    /// each (the `Int32` or `Double` form they are read into) must fit ``DecodeLimits/maxBytes``.
+    ///
+    /// - Throws: ``RasterError/limitExceeded(_:)`` for a shape beyond `limits`; ``RasterError`` for a bad magic
+    ///   string, header, dtype or a data length that does not match the shape.
+    public init(npy bytes: [UInt8], limits: DecodeLimits = .default) throws(RasterError) {
+        var cursor = 0
+        self = try bytes.withUnsafeBytesTyped { (input) throws(RasterError) -> NPYArray in
+            try NPYStreamReader.read(available: input.count, limits: limits) { (out) throws(RasterError) in
+                // The reader never asks for more than `available` bytes in all.
+                out.copyMemory(from: UnsafeRawBufferPointer(rebasing: input[cursor..<cursor + out.count]))
+                cursor += out.count
             }
-            total = product
         }
-        let dataStart = headerStart + headerLength
-        guard bytes.count - dataStart >= total else {
-            throw .truncated(format: "NPY", offset: dataStart, needed: total - (bytes.count - dataStart))
-        }
-        data = Array(bytes[dataStart..<dataStart + total])
     }
 
     /// Creates an array from parts (for tests and writers).
@@ -108,20 +78,34 @@ public struct NPYArray: Sendable, Equatable {
     ///
     /// - Throws: ``RasterError/unsupported(format:feature:)`` for float arrays or values outside `Int32`.
     public func int32s() throws(RasterError) -> [Int32] {
+        try int32s(elements: 0..<count)
+    }
+
+    /// The elements at C-order positions `range` as `Int32` (one image of a stack without converting the rest).
+    ///
+    /// - Throws: ``RasterError/unsupported(format:feature:)`` for float arrays or values outside `Int32`.
+    public func int32s(elements range: Range<Int>) throws(RasterError) -> [Int32] {
         guard dtype.kind != "f" else { throw .unsupported(format: "NPY", feature: "float data where integers are needed") }
-        let n = count
-        var result = [Int32](repeating: 0, count: n)
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "element range out of bounds")
+        var result = [Int32](repeating: 0, count: range.count)
         if dtype.size == 1 && !fortranOrder {
             let signed = dtype.kind == "i"
-            for i in 0..<n { result[i] = signed ? Int32(Int8(bitPattern: data[i])) : Int32(data[i]) }
+            data.withUnsafeBufferPointer { source in
+                result.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<range.count {
+                        let byte = source[range.lowerBound + i]
+                        out[i] = signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)
+                    }
+                }
+            }
             return result
         }
-        for index in 0..<n {
+        for (i, index) in range.enumerated() {
             let value = element(atStorage: storageIndex(ofCIndex: index))
             guard let exact = Int32(exactly: value) else {
                 throw .unsupported(format: "NPY", feature: "value outside the 32-bit range")
             }
-            result[index] = exact
+            result[i] = exact
         }
         return result
     }
@@ -170,6 +154,66 @@ public struct NPYArray: Sendable, Equatable {
         case 31: return mantissa == 0 ? sign * .infinity : .nan
         default: return sign * (1 + mantissa / 1024) * Float(sign: .plus, exponent: exponent - 15, significand: 1)
         }
+    }
+}
+
+/// Reads a `.npy` stream from any byte source (memory, a stored or an inflating ZIP entry) in three reads:
+/// the fixed prelude, the header, then the data into an array of exactly the declared size, which is checked
+/// against the caller's limits first. Bytes after the data are read (so a ZIP entry's CRC covers them) and
+/// ignored.
+enum NPYStreamReader {
+    /// The largest header accepted (NumPy pads headers to 64 bytes; real ones are a few hundred bytes).
+    static let maximumHeaderLength = 1 << 20
+
+    /// Reads one array from a source of `available` bytes; `read` must fill its buffer from the next bytes.
+    static func read(available: Int, limits: DecodeLimits,
+                     _ read: (UnsafeMutableRawBufferPointer) throws(RasterError) -> Void) throws(RasterError) -> NPYArray {
+        var consumed = 0
+        func next(_ count: Int) throws(RasterError) -> [UInt8] {
+            guard available - consumed >= count else {
+                throw .truncated(format: "NPY", offset: consumed, needed: count - (available - consumed))
+            }
+            var bytes = [UInt8](repeating: 0, count: count)
+            try bytes.withUnsafeMutableBytesTyped { (buffer) throws(RasterError) in try read(buffer) }
+            consumed += count
+            return bytes
+        }
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+        var prelude = try next(10)
+        guard prelude.starts(with: magic) else { throw .malformed(format: "NPY", reason: "missing \\x93NUMPY magic") }
+        let major = prelude[6]
+        let headerLength: Int
+        switch major {
+        case 1:
+            headerLength = Int(prelude[8]) | Int(prelude[9]) << 8
+        case 2, 3:
+            prelude += try next(2)
+            headerLength = Int(prelude[8]) | Int(prelude[9]) << 8 | Int(prelude[10]) << 16 | Int(prelude[11]) << 24
+        default:
+            throw .unsupported(format: "NPY", feature: "format version \(major)")
+        }
+        guard headerLength <= maximumHeaderLength else {
+            throw .malformed(format: "NPY", reason: "header of \(headerLength) bytes")
+        }
+        let header = try NPYHeaderParser.parse(String(decoding: try next(headerLength), as: UTF8.self))
+        let count = DecodeLimits.product(header.shape)
+        do {
+            try limits.checkBytes(format: "NPY", what: "an array of shape \(header.shape) of \(header.dtype)",
+                                  DecodeLimits.product(count, max(4, header.dtype.size)))
+        } catch {
+            throw .limitExceeded(error)
+        }
+        let data = try next(count * header.dtype.size)
+        // Read (and so checksum) whatever follows the data, a bounded piece at a time.
+        var scratch = [UInt8](repeating: 0, count: min(available - consumed, 1 << 16))
+        while consumed < available {
+            let piece = min(available - consumed, scratch.count)
+            try scratch.withUnsafeMutableBytesTyped { (buffer) throws(RasterError) in
+                try read(UnsafeMutableRawBufferPointer(rebasing: buffer[..<piece]))
+            }
+            consumed += piece
+        }
+        return NPYArray(shape: header.shape, dtype: header.dtype, fortranOrder: header.fortranOrder, data: data)
     }
 }
 

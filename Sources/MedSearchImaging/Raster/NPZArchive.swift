@@ -21,26 +21,29 @@ public struct NPZArchive: Sendable {
 
     private let bytes: [UInt8]
     private let entries: [String: Entry]
+    /// The budget every array read from this archive is checked against.
+    public let limits: DecodeLimits
 
     /// The array names (entry names without the `.npy` suffix), in archive order.
     public let names: [String]
 
-    /// Reads an archive from disk.
+    /// Reads an archive from disk; its arrays are read under `limits`.
     ///
     /// - Throws: ``RasterError/fileUnreadable(path:reason:)`` or a format error.
-    public init(contentsOf url: URL) throws(RasterError) {
+    public init(contentsOf url: URL, limits: DecodeLimits = .default) throws(RasterError) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw .fileUnreadable(path: url.path, reason: "\(error.localizedDescription)")
         }
-        try self.init(bytes: Array(data))
+        try self.init(bytes: Array(data), limits: limits)
     }
 
-    /// Parses the central directory of an archive held in memory.
+    /// Parses the central directory of an archive held in memory; its arrays are read under `limits`.
     ///
     /// - Throws: ``RasterError`` when the ZIP structure is invalid or uses encryption or multiple disks.
-    public init(bytes: [UInt8]) throws(RasterError) {
+    public init(bytes: [UInt8], limits: DecodeLimits = .default) throws(RasterError) {
         self.bytes = bytes
+        self.limits = limits
         let directory = try Self.readDirectory(bytes)
         var map: [String: Entry] = [:]
         var order: [String] = []
@@ -55,19 +58,25 @@ public struct NPZArchive: Sendable {
 
     /// Reads and parses the array `name` (with or without `.npy`).
     ///
-    /// - Throws: ``RasterError/missingArray(name:)`` when absent, or a ZIP/NPY format error.
+    /// The entry's declared size is checked against ``limits`` (``DecodeLimits/maxBytes``) before anything is
+    /// inflated, the NPY header is inflated first and its shape checked the same way, and the data is then
+    /// inflated straight into an array of the declared size: an entry that inflates past what it declared is an
+    /// error, never a larger allocation.
+    ///
+    /// - Throws: ``RasterError/missingArray(name:)`` when absent, ``RasterError/limitExceeded(_:)`` beyond the
+    ///   limits, or a ZIP/NPY format error.
     public func array(named name: String) throws(RasterError) -> NPYArray {
         let key = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
         guard let entry = entries[key] else { throw .missingArray(name: key) }
-        return try NPYArray(npy: try contents(of: entry))
+        return try read(entry)
     }
 
     // MARK: - ZIP structure
 
-    private func contents(of entry: Entry) throws(RasterError) -> [UInt8] {
+    private func read(_ entry: Entry) throws(RasterError) -> NPYArray {
         guard entry.flags & 1 == 0 else { throw .unsupported(format: "ZIP", feature: "encrypted entry") }
         let offset = entry.localHeaderOffset
-        guard offset >= 0, bytes.count - offset >= 30 else {
+        guard offset >= 0, offset <= bytes.count, bytes.count - offset >= 30 else {
             throw .truncated(format: "ZIP", offset: offset, needed: 30)
         }
         guard Self.le32(bytes, offset) == 0x0403_4B50 else {
@@ -79,30 +88,44 @@ public struct NPZArchive: Sendable {
         guard start <= bytes.count, bytes.count - start >= entry.compressedSize else {
             throw .truncated(format: "ZIP", offset: start, needed: max(0, start + entry.compressedSize - bytes.count))
         }
-        guard entry.uncompressedSize <= NPYArray.maximumByteCount + (1 << 16) else {
-            throw .tooLarge(format: "ZIP", reason: "entry \(entry.name) of \(entry.uncompressedSize) bytes")
+        let label = entry.name.count <= 64 ? entry.name : String(entry.name.prefix(64)) + "..."
+        do {
+            try limits.checkBytes(format: "NPZ", what: "the entry \(label.debugDescription)", entry.uncompressedSize)
+        } catch {
+            throw .limitExceeded(error)
         }
-        let output: [UInt8]
-        switch entry.method {
-        case 0:
-            guard entry.compressedSize == entry.uncompressedSize else {
-                throw .malformed(format: "ZIP", reason: "stored entry sizes differ")
-            }
-            output = Array(bytes[start..<start + entry.compressedSize])
-        case 8:
-            output = try bytes.withUnsafeBytes { buffer in
-                let input = UnsafeRawBufferPointer(rebasing: buffer[start..<start + entry.compressedSize])
-                return Result { () throws(RasterError) -> [UInt8] in
-                    try Inflater.inflate(input, wrapping: .raw, expected: entry.uncompressedSize,
-                                         limit: entry.uncompressedSize, format: "ZIP")
+        var crc: UInt32 = 0
+        let array = try bytes.withUnsafeBytesTyped { (buffer) throws(RasterError) -> NPYArray in
+            let compressed = UnsafeRawBufferPointer(rebasing: buffer[start..<start + entry.compressedSize])
+            switch entry.method {
+            case 0:
+                guard entry.compressedSize == entry.uncompressedSize else {
+                    throw .malformed(format: "ZIP", reason: "stored entry sizes differ")
                 }
-            }.get()
-        default:
-            throw .unsupported(format: "ZIP", feature: "compression method \(entry.method)")
+                var cursor = 0
+                return try NPYStreamReader.read(available: entry.uncompressedSize, limits: limits) { (out) throws(RasterError) in
+                    let piece = UnsafeRawBufferPointer(rebasing: compressed[cursor..<cursor + out.count])
+                    out.copyMemory(from: piece)
+                    crc = Inflater.crc32(piece, crc: crc)
+                    cursor += out.count
+                }
+            case 8:
+                guard entry.uncompressedSize <= Inflater.maximumInflatedSize(compressed: entry.compressedSize) else {
+                    throw .malformed(format: "ZIP", reason: "\(entry.compressedSize) compressed bytes cannot "
+                                     + "inflate to the \(entry.uncompressedSize) the entry declares")
+                }
+                let stream = try InflateStream(compressed, pieces: [0..<compressed.count], wrapping: .raw,
+                                               format: "ZIP")
+                return try NPYStreamReader.read(available: entry.uncompressedSize, limits: limits) { (out) throws(RasterError) in
+                    try stream.read(into: out)
+                    crc = Inflater.crc32(UnsafeRawBufferPointer(out), crc: crc)
+                }
+            default:
+                throw .unsupported(format: "ZIP", feature: "compression method \(entry.method)")
+            }
         }
-        let crc = output.withUnsafeBytes { Inflater.crc32($0) }
-        guard crc == entry.crc else { throw .checksumMismatch(format: "ZIP", what: "entry \(entry.name)") }
-        return output
+        guard crc == entry.crc else { throw .checksumMismatch(format: "ZIP", what: "entry \(label)") }
+        return array
     }
 
     private static func readDirectory(_ bytes: [UInt8]) throws(RasterError) -> [Entry] {

@@ -52,11 +52,6 @@ public enum PNGDecoder {
     /// The 8-byte PNG signature.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// The largest image accepted, in pixels (width x height), so a forged header cannot allocate without bound.
-    public static let maximumPixelCount = 1 << 28
-    /// The largest width or height accepted.
-    public static let maximumSide = 1 << 16
-
     /// Whether `bytes` start with the PNG signature.
     public static func isPNG<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         bytes.starts(with: signature)
@@ -75,17 +70,26 @@ public enum PNGDecoder {
 
     /// Decodes a PNG file held in memory.
     ///
+    /// The header's size is checked against `limits` before anything is allocated: width x height against
+    /// ``DecodeLimits/maxPixels``, the `Int32` samples of the result and the inflated scanlines against
+    /// ``DecodeLimits/maxBytes``; IDAT data too short to inflate to the declared scanlines is refused too. The
+    /// scanlines are then inflated one at a time, so the result is the only image-sized allocation.
+    ///
     /// - Returns: the pixels as stored (see the type's discussion for the mapping of colour types).
-    /// - Throws: ``RasterError`` for any malformed, truncated, corrupt or unsupported input.
-    public static func decode(_ bytes: [UInt8]) throws(RasterError) -> PixelBuffer {
+    /// - Throws: ``RasterError/limitExceeded(_:)`` for a header beyond `limits`, and ``RasterError`` for any
+    ///   malformed, truncated, corrupt or unsupported input.
+    public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default) throws(RasterError) -> PixelBuffer {
         var reader = ChunkReader(bytes: bytes)
         try reader.readSignature()
         let first = try reader.nextChunk()
         guard first.type == "IHDR" else { throw .malformed(format: "PNG", reason: "first chunk is not IHDR") }
         let header = try parseHeader(bytes, first)
+        do { try limits.checkPixels(format: "PNG", width: header.width, height: header.height) } catch {
+            throw .limitExceeded(error)
+        }
         var palette: [UInt8]? = nil
-        var compressed: [UInt8] = []
-        var sawIDAT = false
+        var idat: [Range<Int>] = []
+        var compressedCount = 0
         var idatEnded = false
         var sawEnd = false
         while !sawEnd {
@@ -94,7 +98,7 @@ public enum PNGDecoder {
             case "IHDR":
                 throw .malformed(format: "PNG", reason: "second IHDR chunk")
             case "PLTE":
-                guard !sawIDAT else { throw .malformed(format: "PNG", reason: "PLTE after IDAT") }
+                guard idat.isEmpty else { throw .malformed(format: "PNG", reason: "PLTE after IDAT") }
                 guard palette == nil else { throw .malformed(format: "PNG", reason: "second PLTE chunk") }
                 guard chunk.length % 3 == 0, chunk.length >= 3, chunk.length <= 768 else {
                     throw .malformed(format: "PNG", reason: "PLTE length \(chunk.length)")
@@ -102,39 +106,43 @@ public enum PNGDecoder {
                 palette = Array(bytes[chunk.dataStart..<chunk.dataStart + chunk.length])
             case "IDAT":
                 guard !idatEnded else { throw .malformed(format: "PNG", reason: "IDAT chunks are not consecutive") }
-                sawIDAT = true
-                compressed.append(contentsOf: bytes[chunk.dataStart..<chunk.dataStart + chunk.length])
+                idat.append(chunk.dataStart..<chunk.dataStart + chunk.length)
+                compressedCount += chunk.length
             case "IEND":
                 sawEnd = true
             default:
-                if sawIDAT { idatEnded = true }
+                if !idat.isEmpty { idatEnded = true }
                 // Unknown critical chunks (upper-case first letter) cannot be skipped safely.
                 if let first = chunk.type.utf8.first, first >= 65, first <= 90 {
                     throw .unsupported(format: "PNG", feature: "critical chunk \(chunk.type)")
                 }
             }
         }
-        guard sawIDAT else { throw .malformed(format: "PNG", reason: "no IDAT chunk") }
-        if header.colorType == .palette {
-            guard let palette else { throw .malformed(format: "PNG", reason: "palette image without PLTE") }
-            guard palette.count / 3 <= 1 << header.bitDepth else {
-                throw .malformed(format: "PNG", reason: "palette has more entries than the bit depth allows")
-            }
-        }
+        guard !idat.isEmpty else { throw .malformed(format: "PNG", reason: "no IDAT chunk") }
+        var layout = try Layout(header: header, palette: palette)
 
         let passes = header.interlaced ? adam7Passes(header) : [Pass(x0: 0, y0: 0, dx: 1, dy: 1,
                                                                        width: header.width, height: header.height)]
         let bitsPerPixel = header.bitDepth * header.colorType.channels
         var rawSize = 0
         for pass in passes where pass.width > 0 && pass.height > 0 {
-            rawSize += pass.height * (1 + (pass.width * bitsPerPixel + 7) / 8)
+            rawSize = DecodeLimits.product(pass.height, 1 + (pass.width * bitsPerPixel + 7) / 8) &+ rawSize
         }
-        let raw = try compressed.withUnsafeBytes { input in
-            Result { () throws(RasterError) -> [UInt8] in
-                try Inflater.inflate(input, wrapping: .zlib, expected: rawSize, limit: rawSize, format: "PNG")
-            }
-        }.get()
-        return try assemble(header: header, palette: palette, raw: raw, passes: passes)
+        do {
+            try limits.checkSamples(format: "PNG", width: header.width, height: header.height,
+                                    samplesPerPixel: layout.outputChannels)
+            try limits.checkBytes(format: "PNG", what: "the inflated scanlines", rawSize)
+        } catch {
+            throw .limitExceeded(error)
+        }
+        guard rawSize <= Inflater.maximumInflatedSize(compressed: compressedCount) else {
+            throw .malformed(format: "PNG", reason: "\(compressedCount) bytes of IDAT data cannot inflate to the "
+                             + "\(rawSize) bytes of scanlines the header declares")
+        }
+        return try bytes.withUnsafeBytesTyped { (input) throws(RasterError) -> PixelBuffer in
+            let stream = try InflateStream(input, pieces: idat, wrapping: .zlib, format: "PNG")
+            return try assemble(header: header, layout: &layout, stream: stream, passes: passes)
+        }
     }
 
     // MARK: - Header
@@ -147,9 +155,6 @@ public enum PNGDecoder {
         let depth = Int(bytes[s + 8])
         guard width > 0, height > 0, width < 1 << 31, height < 1 << 31 else {
             throw .malformed(format: "PNG", reason: "image size \(width)x\(height)")
-        }
-        guard width <= maximumSide, height <= maximumSide, width * height <= maximumPixelCount else {
-            throw .tooLarge(format: "PNG", reason: "\(width)x\(height) pixels")
         }
         guard let colorType = PNGHeader.ColorType(rawValue: bytes[s + 9]) else {
             throw .malformed(format: "PNG", reason: "colour type \(bytes[s + 9])")
@@ -233,44 +238,136 @@ public enum PNGDecoder {
         }
     }
 
-    /// Unfilters every pass, unpacks samples and places them in the full image.
-    private static func assemble(header: PNGHeader, palette: [UInt8]?, raw: [UInt8],
+    /// How stored samples become output samples: alpha dropped, palette indices looked up.
+    struct Layout {
+        let header: PNGHeader
+        /// Samples per pixel of the result.
+        let outputChannels: Int
+        /// The palette as RGB triples (palette images only).
+        let table: [UInt8]
+        /// Whether every palette entry is gray (then the result is one 8-bit gray sample per pixel).
+        let grayPalette: Bool
+        /// The result's samples.
+        var samples: [Int32] = []
+
+        init(header: PNGHeader, palette: [UInt8]?) throws(RasterError) {
+            self.header = header
+            table = palette ?? []
+            if header.colorType == .palette {
+                guard let palette else { throw .malformed(format: "PNG", reason: "palette image without PLTE") }
+                guard palette.count / 3 <= 1 << header.bitDepth else {
+                    throw .malformed(format: "PNG", reason: "palette has more entries than the bit depth allows")
+                }
+                var gray = true
+                for entry in 0..<palette.count / 3 {
+                    let red = palette[3 * entry]
+                    if red != palette[3 * entry + 1] || red != palette[3 * entry + 2] { gray = false }
+                }
+                grayPalette = gray
+            } else {
+                grayPalette = false
+            }
+            switch header.colorType {
+            case .gray, .grayAlpha: outputChannels = 1
+            case .rgb, .rgba: outputChannels = 3
+            case .palette: outputChannels = grayPalette ? 1 : 3
+            }
+        }
+
+        /// Places one row of stored samples (`channels` per pixel) at pixels `x0, x0 + dx, ...` of row `y`.
+        mutating func place(_ row: UnsafeBufferPointer<Int32>, pixels: Int, y: Int, x0: Int, dx: Int) throws(RasterError) {
+            let channels = header.colorType.channels
+            let out = outputChannels
+            let width = header.width
+            let entries = table.count / 3
+            var badIndex: Int32? = nil
+            samples.withUnsafeMutableBufferPointer { dst in
+                table.withUnsafeBufferPointer { lut in
+                    for p in 0..<pixels {
+                        let target = (y * width + x0 + p * dx) * out
+                        switch header.colorType {
+                        case .gray, .rgb:
+                            for c in 0..<channels { dst[target + c] = row[p * channels + c] }
+                        case .grayAlpha, .rgba:
+                            for c in 0..<out { dst[target + c] = row[p * channels + c] }
+                        case .palette:
+                            let index = row[p]
+                            guard Int(index) < entries else {
+                                badIndex = index
+                                return
+                            }
+                            let e = 3 * Int(index)
+                            if grayPalette {
+                                dst[target] = Int32(lut[e])
+                            } else {
+                                dst[target] = Int32(lut[e])
+                                dst[target + 1] = Int32(lut[e + 1])
+                                dst[target + 2] = Int32(lut[e + 2])
+                            }
+                        }
+                    }
+                }
+            }
+            if let badIndex {
+                throw .malformed(format: "PNG", reason: "palette index \(badIndex) beyond \(entries) entries")
+            }
+        }
+
+        /// The finished buffer.
+        func buffer() -> PixelBuffer {
+            let photometric: Photometric = outputChannels == 3 ? .rgb : .monochrome2
+            switch header.colorType {
+            case .gray:
+                return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: 1,
+                                   bitsAllocated: header.bitDepth <= 8 ? 8 : 16, bitsStored: header.bitDepth,
+                                   photometric: .monochrome2, samples: samples)
+            case .palette:
+                return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: outputChannels,
+                                   bitsAllocated: 8, photometric: photometric, samples: samples)
+            case .grayAlpha, .rgb, .rgba:
+                return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: outputChannels,
+                                   bitsAllocated: header.bitDepth, photometric: photometric, samples: samples)
+            }
+        }
+    }
+
+    /// Inflates, unfilters and unpacks every scanline of every pass into the result, one scanline at a time.
+    private static func assemble(header: PNGHeader, layout: inout Layout, stream: InflateStream,
                                  passes: [Pass]) throws(RasterError) -> PixelBuffer {
         let channels = header.colorType.channels
         let depth = header.bitDepth
         let bitsPerPixel = depth * channels
         let filterStride = max(1, bitsPerPixel / 8)
-        // Stored samples of the whole image, all channels (alpha included), before palette expansion.
-        var stored = [Int32](repeating: 0, count: header.width * header.height * channels)
-        var rawOffset = 0
+        layout.samples = [Int32](repeating: 0, count: header.width * header.height * layout.outputChannels)
+        var line = [UInt8]()
         var previous = [UInt8]()
         var current = [UInt8]()
+        var row = [Int32]()
         for pass in passes where pass.width > 0 && pass.height > 0 {
             let rowBytes = (pass.width * bitsPerPixel + 7) / 8
+            line = [UInt8](repeating: 0, count: rowBytes + 1)
             previous = [UInt8](repeating: 0, count: rowBytes)
             current = [UInt8](repeating: 0, count: rowBytes)
+            row = [Int32](repeating: 0, count: pass.width * channels)
             for passRow in 0..<pass.height {
-                let filter = raw[rawOffset]
-                try raw.withUnsafeBufferPointer { rawBuffer in
-                    let line = UnsafeBufferPointer(rebasing: rawBuffer[rawOffset + 1..<rawOffset + 1 + rowBytes])
-                    return Result { () throws(RasterError) in
-                        try unfilter(filter, line: line, previous: previous, into: &current, stride: filterStride)
+                try line.withUnsafeMutableBytesTyped { (buffer) throws(RasterError) in try stream.read(into: buffer) }
+                try line.withUnsafeBufferPointerTyped { (buffer) throws(RasterError) in
+                    try unfilter(buffer[0], line: UnsafeBufferPointer(rebasing: buffer[1...]), previous: previous,
+                                 into: &current, stride: filterStride)
+                }
+                current.withUnsafeBufferPointer { source in
+                    row.withUnsafeMutableBufferPointer { out in
+                        unpack(row: source, count: pass.width * channels, depth: depth) { out[$0] = $1 }
                     }
-                }.get()
-                rawOffset += 1 + rowBytes
-                let y = pass.y0 + passRow * pass.dy
-                current.withUnsafeBufferPointer { row in
-                    stored.withUnsafeMutableBufferPointer { out in
-                        unpack(row: row, count: pass.width * channels, depth: depth) { sampleIndex, value in
-                            let x = pass.x0 + (sampleIndex / channels) * pass.dx
-                            out[(y * header.width + x) * channels + sampleIndex % channels] = value
-                        }
-                    }
+                }
+                try row.withUnsafeBufferPointerTyped { (samples) throws(RasterError) in
+                    try layout.place(samples, pixels: pass.width, y: pass.y0 + passRow * pass.dy, x0: pass.x0,
+                                     dx: pass.dx)
                 }
                 swap(&previous, &current)
             }
         }
-        return try makeBuffer(header: header, palette: palette, stored: stored)
+        return layout.buffer()
     }
 
     /// Reverses one PNG filter (None, Sub, Up, Average, Paeth) for one scanline.
@@ -327,58 +424,6 @@ public enum PNGDecoder {
                 let shift = 8 - depth * (i % perByte + 1)
                 emit(i, (byte >> shift) & mask)
             }
-        }
-    }
-
-    private static func makeBuffer(header: PNGHeader, palette: [UInt8]?,
-                                   stored: [Int32]) throws(RasterError) -> PixelBuffer {
-        let pixelCount = header.width * header.height
-        switch header.colorType {
-        case .gray:
-            return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: 1,
-                               bitsAllocated: header.bitDepth <= 8 ? 8 : 16, bitsStored: header.bitDepth,
-                               photometric: .monochrome2, samples: stored)
-        case .grayAlpha:
-            let gray = (0..<pixelCount).map { stored[2 * $0] }
-            return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: 1,
-                               bitsAllocated: header.bitDepth, photometric: .monochrome2, samples: gray)
-        case .rgb:
-            return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: 3,
-                               bitsAllocated: header.bitDepth, photometric: .rgb, samples: stored)
-        case .rgba:
-            var rgb = [Int32](repeating: 0, count: pixelCount * 3)
-            for p in 0..<pixelCount {
-                rgb[3 * p] = stored[4 * p]
-                rgb[3 * p + 1] = stored[4 * p + 1]
-                rgb[3 * p + 2] = stored[4 * p + 2]
-            }
-            return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: 3,
-                               bitsAllocated: header.bitDepth, photometric: .rgb, samples: rgb)
-        case .palette:
-            let table = palette ?? []
-            let entries = table.count / 3
-            var isGray = true
-            for e in 0..<entries where table[3 * e] != table[3 * e + 1] || table[3 * e] != table[3 * e + 2] {
-                isGray = false
-                break
-            }
-            for index in stored where Int(index) >= entries {
-                throw .malformed(format: "PNG", reason: "palette index \(index) beyond \(entries) entries")
-            }
-            if isGray {
-                let gray = stored.map { Int32(table[3 * Int($0)]) }
-                return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: 1,
-                                   bitsAllocated: 8, photometric: .monochrome2, samples: gray)
-            }
-            var rgb = [Int32](repeating: 0, count: pixelCount * 3)
-            for p in 0..<pixelCount {
-                let e = 3 * Int(stored[p])
-                rgb[3 * p] = Int32(table[e])
-                rgb[3 * p + 1] = Int32(table[e + 1])
-                rgb[3 * p + 2] = Int32(table[e + 2])
-            }
-            return PixelBuffer(rows: header.height, columns: header.width, samplesPerPixel: 3,
-                               bitsAllocated: 8, photometric: .rgb, samples: rgb)
         }
     }
 }

@@ -12,8 +12,10 @@ public enum RasterError: Error, Equatable, Sendable, CustomStringConvertible {
     case checksumMismatch(format: String, what: String)
     /// The data is valid but uses a feature this reader does not implement.
     case unsupported(format: String, feature: String)
-    /// Decoding would need more memory than the reader allows for one image or array.
+    /// A size field is beyond what the format or this reader can represent (e.g. a 64-bit ZIP size).
     case tooLarge(format: String, reason: String)
+    /// The file declares a decoded size beyond the caller's ``DecodeLimits`` (checked before allocating).
+    case limitExceeded(DecodeLimitExceeded)
     /// zlib reported an error while inflating compressed data.
     case decompressionFailed(format: String, reason: String)
     /// An array asked for by name is not in the archive.
@@ -35,6 +37,8 @@ public enum RasterError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(format): unsupported \(feature)"
         case let .tooLarge(format, reason):
             "\(format): too large: \(reason)"
+        case let .limitExceeded(exceeded):
+            exceeded.description
         case let .decompressionFailed(format, reason):
             "\(format): decompression failed: \(reason)"
         case let .missingArray(name):
