@@ -1,16 +1,21 @@
 import MedSearchBFV
 import MedSearchCore
 
-/// One block: up to `N / l` records in one ciphertext; `ids[r]` is nil for a deleted record.
+/// One block: up to `N` records in `l` ciphertexts (bit-sliced: ciphertext `j` holds bit `j` of record `r` at
+/// coefficient `r`); `ids[r]` is nil for a deleted record.
 public struct EncryptedHammingBlock: Sendable {
-    /// Record identifiers by position (nil: deleted, its distance is masked in responses).
+    /// Record identifiers by position (nil: deleted, its distance is never sent).
     public internal(set) var ids: [UInt64?]
-    /// The encrypted `+-1` codes (coefficient encoding).
-    public let ciphertext: BFVCiphertext
+    /// The `l` bit-slice ciphertexts.
+    public let ciphertexts: [BFVCiphertext]
 }
 
-/// The encrypted hashcode database a master stores: blocks of records, each block one BFV ciphertext under the
+/// The encrypted hashcode database a master stores: blocks of records, each block `l` BFV ciphertexts under the
 /// client's key. Adding records appends blocks; deleting records marks their positions dead.
+///
+/// The server packs blocks side by side into response ciphertexts of `N` coefficients
+/// (``HammingSearchServer/prepare(_:)``), so small blocks (for example one upload of 256 records) cost no extra
+/// response size.
 public struct EncryptedHammingDatabase: Sendable {
     /// The configuration the blocks were made for.
     public let configuration: HammingSearchConfiguration
@@ -30,15 +35,20 @@ public struct EncryptedHammingDatabase: Sendable {
     /// The number of live records.
     public var recordCount: Int { blocks.reduce(0) { $0 + $1.ids.reduce(0) { $0 + ($1 == nil ? 0 : 1) } } }
 
-    /// The number of block ciphertexts.
+    /// The number of blocks.
     public var blockCount: Int { blocks.count }
+
+    /// The number of BFV ciphertexts (`l` per block).
+    public var ciphertextCount: Int { blocks.reduce(0) { $0 + $1.ciphertexts.count } }
 
     /// The live record identifiers.
     public var ids: [UInt64] { blocks.flatMap { $0.ids.compactMap { $0 } } }
 
     /// Bytes held by the ciphertexts in memory (8 bytes per residue).
     public var byteCount: Int {
-        blocks.reduce(0) { $0 + $1.ciphertext.size * $1.ciphertext.level * $1.ciphertext.degree * 8 }
+        blocks.reduce(0) { total, block in
+            total + block.ciphertexts.reduce(0) { $0 + $1.size * $1.level * $1.degree * 8 }
+        }
     }
 
     /// Appends the blocks of `other` (same configuration).
@@ -50,7 +60,23 @@ public struct EncryptedHammingDatabase: Sendable {
         blocks += other.blocks
     }
 
-    /// Deletes records (their positions stay in the ciphertexts but are masked out of every response);
+    /// The blocks of `parts` in order, as one database (identifiers checked for uniqueness once).
+    ///
+    /// - Throws: ``HESearchError/configurationMismatch(_:)`` or ``HESearchError/duplicateIdentifier``.
+    public init(configuration: HammingSearchConfiguration, concatenating parts: [EncryptedHammingDatabase]) throws(HESearchError) {
+        var seen = Set<UInt64>()
+        var blocks: [EncryptedHammingBlock] = []
+        for part in parts {
+            guard part.configuration == configuration else { throw .configurationMismatch("databases differ") }
+            for block in part.blocks {
+                for case let id? in block.ids { guard seen.insert(id).inserted else { throw .duplicateIdentifier } }
+                blocks.append(block)
+            }
+        }
+        self.init(configuration: configuration, blocks: blocks)
+    }
+
+    /// Deletes records (their positions stay in the ciphertexts but are never sent in a response);
     /// blocks left without live records are dropped.
     public mutating func remove(ids removed: Set<UInt64>) {
         for b in blocks.indices {
@@ -61,11 +87,30 @@ public struct EncryptedHammingDatabase: Sendable {
         blocks.removeAll { $0.ids.allSatisfy { $0 == nil } }
     }
 
-    /// The versioned wire form.
+    /// The same database with every live identifier replaced by `transform(id)` (nil deletes the record; blocks left
+    /// without live records are dropped). The ciphertexts are shared, not copied.
+    ///
+    /// - Throws: ``HESearchError/duplicateIdentifier`` when two records map to the same identifier.
+    public func mapIdentifiers(_ transform: (UInt64) -> UInt64?) throws(HESearchError) -> EncryptedHammingDatabase {
+        var seen = Set<UInt64>()
+        var out = self
+        for b in out.blocks.indices {
+            for r in out.blocks[b].ids.indices {
+                guard let id = out.blocks[b].ids[r] else { continue }
+                let mapped = transform(id)
+                if let mapped { guard seen.insert(mapped).inserted else { throw .duplicateIdentifier } }
+                out.blocks[b].ids[r] = mapped
+            }
+        }
+        out.blocks.removeAll { $0.ids.allSatisfy { $0 == nil } }
+        return out
+    }
+
+    /// The versioned wire form (`HSDB` version 3).
     public func serialized() throws(HESearchError) -> [UInt8] {
         let context = try configuration.context()
         var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.database, version: HESearchWire.version)
+        writer.writeHeader(magic: HESearchWire.database, version: HESearchWire.layoutVersion)
         configuration.write(to: &writer)
         writer.write(UInt32(blocks.count))
         for block in blocks {
@@ -74,7 +119,7 @@ public struct EncryptedHammingDatabase: Sendable {
                 writer.write(id != nil)
                 writer.write(id ?? 0)
             }
-            context.writeCiphertext(block.ciphertext, into: &writer)
+            for ciphertext in block.ciphertexts { context.writeCiphertext(ciphertext, into: &writer) }
         }
         return writer.bytes
     }
@@ -85,11 +130,12 @@ public struct EncryptedHammingDatabase: Sendable {
     public init(serialized bytes: [UInt8], configuration: HammingSearchConfiguration) throws(HESearchError) {
         let context = try configuration.context()
         var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.database)
+        try reader.heHeader(HESearchWire.database, version: HESearchWire.layoutVersion)
         try configuration.readAndCheck(from: &reader)
+        let l = configuration.codeLength
         let count = Int(try reader.heRead(UInt32.self))
-        // Each block takes at least one ciphertext header: bound the count by the bytes present.
-        guard count <= reader.remaining / 16 + 1 else { throw .malformed("\(count) blocks in \(bytes.count) bytes") }
+        // Each block takes at least l ciphertext headers: bound the count by the bytes present.
+        guard count <= reader.remaining / (16 * l) + 1 else { throw .malformed("\(count) blocks in \(bytes.count) bytes") }
         var blocks: [EncryptedHammingBlock] = []
         var seen = Set<UInt64>()
         for _ in 0..<count {
@@ -107,9 +153,15 @@ public struct EncryptedHammingDatabase: Sendable {
                     ids.append(nil)
                 }
             }
-            let ciphertext = try bfv { () throws(BFVError) in try context.readCiphertext(from: &reader) }
-            guard ciphertext.size == 2 else { throw .malformed("block ciphertext of size \(ciphertext.size)") }
-            blocks.append(EncryptedHammingBlock(ids: ids, ciphertext: ciphertext))
+            var ciphertexts: [BFVCiphertext] = []
+            for _ in 0..<l {
+                let ciphertext = try bfv { () throws(BFVError) in try context.readCiphertext(from: &reader) }
+                guard ciphertext.size == 2, ciphertext.level == context.topLevel else {
+                    throw .malformed("block ciphertext of size \(ciphertext.size) at level \(ciphertext.level)")
+                }
+                ciphertexts.append(ciphertext)
+            }
+            blocks.append(EncryptedHammingBlock(ids: ids, ciphertexts: ciphertexts))
         }
         try reader.heEnd()
         self.init(configuration: configuration, blocks: blocks)

@@ -29,7 +29,7 @@ public struct HammingDatabaseEncoder: Sendable {
         return try bfv { () throws(BFVError) in try context.deserializePublicKey(keyBytes) }
     }
 
-    /// Encrypts records into blocks of `N / l` (system-seeded CSPRNG).
+    /// Encrypts records into blocks of `N` (`l` ciphertexts each; system-seeded CSPRNG).
     public func encrypt(_ records: [HammingRecord]) throws(HESearchError) -> EncryptedHammingDatabase {
         var rng = ChaChaRandomGenerator()
         return try encrypt(records, using: &rng)
@@ -69,10 +69,13 @@ public struct HammingDatabaseEncoder: Sendable {
 
     func encryptBlock(_ slice: ArraySlice<HammingRecord>,
                       using rng: inout some RandomNumberGenerator) throws(HESearchError) -> EncryptedHammingBlock {
-        let plaintext = try HammingLayout.blockPlaintext(slice, configuration: configuration, context: context)
+        let plaintexts = try HammingLayout.blockPlaintexts(slice, configuration: configuration, context: context)
         let pk = publicKey
         let context = self.context
-        let ciphertext = try bfv { () throws(BFVError) in try context.encrypt(plaintext, publicKey: pk, using: &rng) }
-        return EncryptedHammingBlock(ids: slice.map(\.id), ciphertext: ciphertext)
+        var ciphertexts: [BFVCiphertext] = []
+        for plaintext in plaintexts {
+            ciphertexts.append(try bfv { () throws(BFVError) in try context.encrypt(plaintext, publicKey: pk, using: &rng) })
+        }
+        return EncryptedHammingBlock(ids: slice.map(\.id), ciphertexts: ciphertexts)
     }
 }

@@ -1,138 +1,158 @@
 import MedSearchBFV
 import MedSearchCore
 
-/// The server's answer (wire version 2): per block, the live records' positions and identifiers and a
-/// three-polynomial product switched to `2^k`, of which the first polynomial is sent **only at the live records'
-/// result coefficients**; the client can therefore decrypt those coefficients and no other.
+/// The server's answer (wire version 3): per response ciphertext ("shelf", up to `N` records), which positions hold
+/// live records (a bitmap), their identifiers unless withheld (zig-zag varint deltas), the second and third
+/// polynomials of the product switched to `2^k` (`N` values each) and the first polynomial **only at the live
+/// positions**, rounded to `2^(k_0)`. The client can decrypt the live records' coefficients and no other.
 struct HammingResponse: Sendable {
-    struct Entry: Sendable, Equatable {
-        let position: Int
-        let id: UInt64
+    struct Shelf: Sendable {
+        /// Live positions (ascending).
+        let positions: [Int]
+        /// Identifiers at those positions (empty when withheld).
+        let ids: [UInt64]
+        /// `c_0` at `positions` (`k_0` bits each), then `c_1`, `c_2` (`N` values of `k` bits).
+        let results: [UInt64]
+        let c1: [UInt64]
+        let c2: [UInt64]
     }
 
-    struct Block: Sendable {
-        let entries: [Entry]
-        /// `polys[0]` holds the values at the entries' result positions (entry order); the others are full.
-        let ciphertext: BFVPowerOfTwoCiphertext
-    }
-
-    let blocks: [Block]
-    /// Whether the server withheld the identifiers (unlinkable mode: entries carry positions only, blocks are in a
-    /// fresh random order; identifiers read as 0).
+    let shelves: [Shelf]
+    /// Whether the server withheld the identifiers (unlinkable mode: shelves are in a fresh random order).
     let withholdsIdentifiers: Bool
 
-    /// Writes one block (used by the server, which serialises blocks in parallel).
-    static func writeBlock(entries: [Entry], ciphertext: BFVPowerOfTwoCiphertext, wordBytes: Int,
-                           includeIdentifiers: Bool = true, into writer: inout ByteWriter) {
-        writer.write(UInt16(entries.count))
-        for entry in entries {
-            writer.write(UInt16(entry.position))
-            if includeIdentifiers { writer.write(entry.id) }
-        }
-        writer.write(UInt8(ciphertext.polys.count))
-        for poly in ciphertext.polys { writer.writeRaw(pack(poly, wordBytes: wordBytes)) }
-    }
-
-    static func pack(_ values: [UInt64], wordBytes: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: values.count * wordBytes)
-        out.withUnsafeMutableBufferPointer { o in
-            values.withUnsafeBufferPointer { v in
-                var offset = 0
-                for value in v {
-                    var x = value
-                    for b in 0..<wordBytes {
-                        o[offset + b] = UInt8(truncatingIfNeeded: x)
-                        x >>= 8
-                    }
-                    offset += wordBytes
-                }
-            }
-        }
-        return out
-    }
-
-    static func unpack(_ bytes: [UInt8], count: Int, wordBytes: Int, bits: Int) throws(HESearchError) -> [UInt64] {
-        let limit: UInt64 = 1 << UInt64(bits)
-        var out = [UInt64](repeating: 0, count: count)
-        var valid = true
-        out.withUnsafeMutableBufferPointer { o in
-            bytes.withUnsafeBufferPointer { b in
-                let raw = UnsafeRawBufferPointer(b)
-                let wordMask: UInt64 = wordBytes >= 8 ? .max : (1 << UInt64(8 * wordBytes)) - 1
-                var offset = 0
-                for i in 0..<count {
-                    var x: UInt64
-                    if offset + 8 <= b.count {
-                        x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) & wordMask
-                    } else {
-                        x = 0
-                        for j in stride(from: wordBytes - 1, through: 0, by: -1) { x = x << 8 | UInt64(b[offset + j]) }
-                    }
-                    valid = valid && x < limit
-                    o[i] = x
-                    offset += wordBytes
-                }
-            }
-        }
-        guard valid else { throw .malformed("response coefficient out of range") }
-        return out
-    }
-
-    static func header(configuration: HammingSearchConfiguration, blockCount: Int,
+    /// The header (shelf count patched by ``finish(_:shelfCount:)``).
+    static func header(configuration: HammingSearchConfiguration, shelfCount: Int,
                        withholdsIdentifiers: Bool = false) -> ByteWriter {
         var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.response, version: HESearchWire.evaluationVersion)
+        writer.writeHeader(magic: HESearchWire.response, version: HESearchWire.layoutVersion)
         configuration.write(to: &writer)
         writer.write(UInt8(withholdsIdentifiers ? 1 : 0))
         writer.write(UInt8(configuration.responseBits))
-        writer.write(UInt32(blockCount))
+        writer.write(UInt8(configuration.resultBits))
+        writer.write(UInt32(shelfCount))
         return writer
     }
 
+    /// Writes one shelf (the server serialises shelves in parallel).
+    static func writeShelf(span: Int, positions: [Int], ids: [UInt64]?, results: [UInt64], c1: [UInt64], c2: [UInt64],
+                           configuration: HammingSearchConfiguration, into writer: inout ByteWriter) {
+        writer.write(UInt16(span))
+        var bitmap = [UInt8](repeating: 0, count: (span + 7) / 8)
+        for p in positions { bitmap[p >> 3] |= 1 << UInt8(p & 7) }
+        writer.writeRaw(bitmap)
+        if let ids {
+            var previous: UInt64 = 0
+            var varints: [UInt8] = []
+            for id in ids {
+                let delta = Int64(bitPattern: id &- previous)
+                var zigzag = UInt64(bitPattern: (delta << 1) ^ (delta >> 63))
+                while zigzag >= 0x80 {
+                    varints.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
+                    zigzag >>= 7
+                }
+                varints.append(UInt8(zigzag))
+                previous = id
+            }
+            writer.writeRaw(varints)
+        }
+        var packed: [UInt8] = []
+        c1.withUnsafeBufferPointer { BitPacking.pack($0, bits: configuration.responseBits, into: &packed) }
+        c2.withUnsafeBufferPointer { BitPacking.pack($0, bits: configuration.responseBits, into: &packed) }
+        results.withUnsafeBufferPointer { BitPacking.pack($0, bits: configuration.resultBits, into: &packed) }
+        writer.writeRaw(packed)
+    }
+
+    /// Decodes a response; every count is bounded by the bytes present.
     init(serialized bytes: [UInt8], configuration: HammingSearchConfiguration) throws(HESearchError) {
-        let n = configuration.parameters.polyDegree
         var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.response, version: HESearchWire.evaluationVersion)
+        let (withholds, count) = try Self.readHeader(&reader, configuration: configuration)
+        let n = configuration.parameters.polyDegree
+        let k = configuration.responseBits, k0 = configuration.resultBits
+        var shelves: [Shelf] = []
+        shelves.reserveCapacity(count)
+        for _ in 0..<count {
+            let span = Int(try reader.heRead(UInt16.self))
+            guard (1...n).contains(span) else { throw .malformed("shelf of \(span) positions") }
+            let bitmap: [UInt8]
+            do { bitmap = try reader.readRaw(count: (span + 7) / 8) } catch { throw .malformed("\(error)") }
+            var positions: [Int] = []
+            for p in 0..<bitmap.count * 8 where bitmap[p >> 3] >> UInt8(p & 7) & 1 == 1 {
+                guard p < span else { throw .malformed("live bit past the shelf") }
+                positions.append(p)
+            }
+            var ids: [UInt64] = []
+            if !withholds {
+                ids.reserveCapacity(positions.count)
+                var previous: UInt64 = 0
+                for _ in positions {
+                    var value: UInt64 = 0
+                    var shift: UInt64 = 0
+                    while true {
+                        let byte = try reader.heRead(UInt8.self)
+                        guard shift < 64, shift < 63 || byte <= 1 else { throw .malformed("identifier varint too long") }
+                        value |= UInt64(byte & 0x7F) << shift
+                        if byte & 0x80 == 0 { break }
+                        shift += 7
+                    }
+                    let delta = Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+                    previous = previous &+ UInt64(bitPattern: delta)
+                    ids.append(previous)
+                }
+            }
+            let c1 = try Self.unpack(&reader, count: n, bits: k)
+            let c2 = try Self.unpack(&reader, count: n, bits: k)
+            // Each packed array is padded to a whole byte (BitPacking.pack).
+            let results = try Self.unpack(&reader, count: positions.count, bits: k0)
+            shelves.append(Shelf(positions: positions, ids: ids, results: results, c1: c1, c2: c2))
+        }
+        try reader.heEnd()
+        self.shelves = shelves
+        withholdsIdentifiers = withholds
+    }
+
+    static func readHeader(_ reader: inout ByteReader,
+                           configuration: HammingSearchConfiguration) throws(HESearchError) -> (Bool, Int) {
+        try reader.heHeader(HESearchWire.response, version: HESearchWire.layoutVersion)
         try configuration.readAndCheck(from: &reader)
         let flags = try reader.heRead(UInt8.self)
         guard flags <= 1 else { throw .malformed("response flags \(flags)") }
-        let withholds = flags == 1
-        let bits = Int(try reader.heRead(UInt8.self))
-        guard bits == configuration.responseBits else { throw .configurationMismatch("response modulus 2^\(bits)") }
-        let wordBytes = configuration.responseWordBytes
+        let k = Int(try reader.heRead(UInt8.self)), k0 = Int(try reader.heRead(UInt8.self))
+        guard k == configuration.responseBits, k0 == configuration.resultBits else {
+            throw .configurationMismatch("response moduli 2^\(k), 2^\(k0)")
+        }
         let count = Int(try reader.heRead(UInt32.self))
-        // Each block carries at least two full polynomials: bound the count by the bytes present.
-        guard count <= reader.remaining / (2 * n * wordBytes) + 1 else {
-            throw .malformed("\(count) blocks in \(bytes.count) bytes")
+        // Each shelf carries two full polynomials of k bits.
+        let minimum = 2 * configuration.parameters.polyDegree * k / 8
+        guard count <= reader.remaining / minimum else { throw .malformed("\(count) shelves in \(reader.remaining) bytes") }
+        return (flags == 1, count)
+    }
+
+    static func unpack(_ reader: inout ByteReader, count: Int, bits: Int) throws(HESearchError) -> [UInt64] {
+        let raw: [UInt8]
+        do { raw = try reader.readRaw(count: BitPacking.byteCount(count: count, bits: bits)) } catch {
+            throw .malformed("\(error)")
         }
-        var blocks: [Block] = []
-        blocks.reserveCapacity(count)
-        for _ in 0..<count {
-            let entryCount = Int(try reader.heRead(UInt16.self))
-            guard entryCount <= configuration.recordsPerBlock else { throw .malformed("block of \(entryCount) records") }
-            var entries: [Entry] = []
-            var positions = Set<Int>()
-            for _ in 0..<entryCount {
-                let position = Int(try reader.heRead(UInt16.self))
-                let id = withholds ? 0 : try reader.heRead(UInt64.self)
-                guard position < configuration.recordsPerBlock, positions.insert(position).inserted else {
-                    throw .malformed("record position \(position)")
-                }
-                entries.append(Entry(position: position, id: id))
-            }
-            let polyCount = Int(try reader.heRead(UInt8.self))
-            guard (2...3).contains(polyCount) else { throw .malformed("\(polyCount) polynomials in a block") }
-            var polys: [[UInt64]] = []
-            for index in 0..<polyCount {
-                let values = index == 0 ? entryCount : n
-                let raw: [UInt8]
-                do { raw = try reader.readRaw(count: values * wordBytes) } catch { throw .malformed("\(error)") }
-                polys.append(try Self.unpack(raw, count: values, wordBytes: wordBytes, bits: bits))
-            }
-            blocks.append(Block(entries: entries, ciphertext: BFVPowerOfTwoCiphertext(bits: bits, polys: polys)))
+        return BitPacking.unpack(raw[...], count: count, bits: bits)
+    }
+
+    /// Concatenates partial responses (same configuration and mode) into one: how the shards of a database
+    /// evaluated by several workers merge (``HammingSearchServer/evaluate(queryBytes:prepared:shelves:)``).
+    static func merge(_ parts: [[UInt8]], configuration: HammingSearchConfiguration) throws(HESearchError) -> [UInt8] {
+        guard !parts.isEmpty else { throw .malformed("no partial response") }
+        var total = 0
+        var bodies: [ArraySlice<UInt8>] = []
+        var mode: Bool?
+        for part in parts {
+            var reader = ByteReader(part)
+            let (withholds, count) = try readHeader(&reader, configuration: configuration)
+            guard mode == nil || mode == withholds else { throw .malformed("partial responses of different modes") }
+            mode = withholds
+            total += count
+            bodies.append(part[reader.offset...])
         }
-        try reader.heEnd()
-        self.blocks = blocks
-        withholdsIdentifiers = withholds
+        var writer = header(configuration: configuration, shelfCount: total, withholdsIdentifiers: mode ?? false)
+        for body in bodies { writer.writeRaw(body) }
+        return writer.bytes
     }
 }

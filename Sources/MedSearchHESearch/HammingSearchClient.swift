@@ -71,8 +71,8 @@ public final class HammingSearchClient: Sendable {
         return writer.bytes
     }
 
-    /// Encrypts a query hashcode: an *unscaled* (BGV-form) secret-key encryption, seeded (half size), which the
-    /// server multiplies with each block modulo `q` without base extension.
+    /// Encrypts a query hashcode: `l` *unscaled* (BGV-form) secret-key encryptions of the constants `+-1`, each
+    /// seeded (half size), which the server multiplies with the blocks' bit slices modulo `q` without base extension.
     public func encryptQuery(_ code: HammingCode) throws(HESearchError) -> [UInt8] {
         var rng = ChaChaRandomGenerator()
         return try encryptQuery(code, using: &rng)
@@ -83,13 +83,15 @@ public final class HammingSearchClient: Sendable {
         guard code.bitCount == configuration.codeLength else {
             throw .invalidCode("\(code.bitCount) bits, configuration has \(configuration.codeLength)")
         }
-        let plaintext = try HammingLayout.queryPlaintext(code, configuration: configuration, context: context)
+        let plaintexts = try HammingLayout.queryPlaintexts(code, configuration: configuration, context: context)
         let sk = secretKey
-        let ciphertext = try bfv { () throws(BFVError) in try context.encryptUnscaled(plaintext, secretKey: sk, using: &rng) }
         var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.query, version: HESearchWire.evaluationVersion)
+        writer.writeHeader(magic: HESearchWire.query, version: HESearchWire.layoutVersion)
         configuration.write(to: &writer)
-        context.writeCiphertext(ciphertext, into: &writer)
+        for plaintext in plaintexts {
+            let ciphertext = try bfv { () throws(BFVError) in try context.encryptUnscaled(plaintext, secretKey: sk, using: &rng) }
+            context.writeCiphertext(ciphertext, into: &writer)
+        }
         return writer.bytes
     }
 
@@ -106,9 +108,11 @@ public final class HammingSearchClient: Sendable {
         var blocks: [EncryptedHammingBlock] = []
         let sk = secretKey
         for slice in try HammingLayout.blocks(records, configuration: configuration) {
-            let plaintext = try HammingLayout.blockPlaintext(slice, configuration: configuration, context: context)
-            let ciphertext = try bfv { () throws(BFVError) in try context.encrypt(plaintext, secretKey: sk, using: &rng) }
-            blocks.append(EncryptedHammingBlock(ids: slice.map(\.id), ciphertext: ciphertext))
+            var ciphertexts: [BFVCiphertext] = []
+            for plaintext in try HammingLayout.blockPlaintexts(slice, configuration: configuration, context: context) {
+                ciphertexts.append(try bfv { () throws(BFVError) in try context.encrypt(plaintext, secretKey: sk, using: &rng) })
+            }
+            blocks.append(EncryptedHammingBlock(ids: slice.map(\.id), ciphertexts: ciphertexts))
         }
         return EncryptedHammingDatabase(configuration: configuration, blocks: blocks)
     }
@@ -121,72 +125,82 @@ public final class HammingSearchClient: Sendable {
         let response = try HammingResponse(serialized: responseBytes, configuration: configuration)
         guard !response.withholdsIdentifiers else { throw .malformed("response withholds identifiers: use nearestSlots") }
         var matches: [HammingMatch] = []
-        matches.reserveCapacity(response.blocks.reduce(0) { $0 + $1.entries.count })
-        for block in response.blocks { matches += try decrypt(block) }
+        matches.reserveCapacity(response.shelves.reduce(0) { $0 + $1.positions.count })
+        for shelf in response.shelves {
+            for (id, distance) in zip(shelf.ids, try decrypt(shelf)) { matches.append(HammingMatch(id: id, distance: distance)) }
+        }
         return matches
     }
 
-    /// Decrypts a response with both cores (blocks split between tasks).
+    /// Decrypts a response with every core (shelves split between tasks).
     public func distancesConcurrently(responseBytes: [UInt8]) async throws -> [HammingMatch] {
         let response = try HammingResponse(serialized: responseBytes, configuration: configuration)
         guard !response.withholdsIdentifiers else {
             throw HESearchError.malformed("response withholds identifiers: use nearestSlots")
         }
-        let blocks = response.blocks
-        let workers = max(1, min(ProcessInfoCores.count, blocks.count))
-        return try await withThrowingTaskGroup(of: [HammingMatch].self) { group in
-            for w in 0..<workers {
-                group.addTask {
-                    var out: [HammingMatch] = []
-                    for i in stride(from: w, to: blocks.count, by: workers) { out += try self.decrypt(blocks[i]) }
-                    return out
-                }
-            }
-            var all: [HammingMatch] = []
-            for try await part in group { all += part }
-            return all
+        let shelves = response.shelves
+        let parts = try await HammingSearchServer.concurrently(count: shelves.count) { i throws(HESearchError) in
+            zip(shelves[i].ids, try self.decrypt(shelves[i])).map { HammingMatch(id: $0, distance: $1) }
         }
+        return parts.flatMap { $0 }
     }
 
     /// The `k` nearest records (smallest distance first, ties by identifier).
     public func topK(responseBytes: [UInt8], k: Int) throws(HESearchError) -> [HammingMatch] {
-        Array(try distances(responseBytes: responseBytes).sorted().prefix(max(0, k)))
+        Self.nearest(try distances(responseBytes: responseBytes), k: k, codeLength: configuration.codeLength)
     }
 
-    /// The `k` nearest records, decrypting with both cores.
+    /// The `k` nearest records, decrypting with every core.
     public func topKConcurrently(responseBytes: [UInt8], k: Int) async throws -> [HammingMatch] {
-        Array(try await distancesConcurrently(responseBytes: responseBytes).sorted().prefix(max(0, k)))
+        Self.nearest(try await distancesConcurrently(responseBytes: responseBytes), k: k,
+                     codeLength: configuration.codeLength)
     }
 
-    /// The smallest remaining noise budget (bits) over a response's blocks, at the live records' results (after
+    /// The `k` smallest matches (ties by identifier) in linear time: distances are small integers, so a count per
+    /// distance finds the cut-off and only the matches up to it are sorted.
+    static func nearest(_ matches: [HammingMatch], k: Int, codeLength: Int) -> [HammingMatch] {
+        guard k > 0, !matches.isEmpty else { return [] }
+        let cutoff = HammingLayout.cutoff(matches.lazy.map(\.distance), k: k, codeLength: codeLength)
+        return Array(matches.filter { $0.distance <= cutoff }.sorted().prefix(k))
+    }
+
+    /// The smallest remaining noise budget (bits) over a response's shelves, at the live records' results (after
     /// the server's noise flooding, which deliberately uses most of it): a client-side diagnostic.
     public func noiseBudget(responseBytes: [UInt8]) throws(HESearchError) -> Int {
         let response = try HammingResponse(serialized: responseBytes, configuration: configuration)
         var budget = Int.max
-        let l = configuration.codeLength
-        for block in response.blocks where !block.entries.isEmpty {
-            let positions = block.entries.map { HammingLayout.resultPosition(record: $0.position, codeLength: l) }
+        for shelf in response.shelves where !shelf.positions.isEmpty {
             let decryptor = self.decryptor
-            budget = min(budget, try bfv { () throws(BFVError) in try decryptor.noiseBudget(block.ciphertext, positions: positions) })
+            let ciphertext = powerOfTwoCiphertext(shelf)
+            budget = min(budget, try bfv { () throws(BFVError) in
+                try decryptor.noiseBudget(ciphertext, positions: shelf.positions)
+            })
         }
         return budget
     }
 
-    func decrypt(_ block: HammingResponse.Block) throws(HESearchError) -> [HammingMatch] {
-        guard !block.entries.isEmpty else { return [] }
+    /// The shelf as a power-of-two ciphertext with a sparse first polynomial (results scaled back to `2^k`).
+    func powerOfTwoCiphertext(_ shelf: HammingResponse.Shelf) -> BFVPowerOfTwoCiphertext {
+        let shift = UInt64(configuration.responseBits - configuration.resultBits)
+        return BFVPowerOfTwoCiphertext(bits: configuration.responseBits,
+                                       polys: [shelf.results.map { $0 << shift }, shelf.c1, shelf.c2])
+    }
+
+    /// The distances of a shelf's live records (in position order).
+    func decrypt(_ shelf: HammingResponse.Shelf) throws(HESearchError) -> [Int] {
+        guard !shelf.positions.isEmpty else { return [] }
         let l = configuration.codeLength
         let t = configuration.parameters.plainModulus
-        let positions = block.entries.map { HammingLayout.resultPosition(record: $0.position, codeLength: l) }
         let decryptor = self.decryptor
-        let values = try bfv { () throws(BFVError) in try decryptor.decrypt(block.ciphertext, positions: positions) }
-        var out: [HammingMatch] = []
-        out.reserveCapacity(block.entries.count)
-        for (entry, raw) in zip(block.entries, values) {
-            let v = raw > t / 2 ? -Int(t - raw) : Int(raw)
-            guard abs(v) <= l, (l - v) % 2 == 0 else {
+        let ciphertext = powerOfTwoCiphertext(shelf)
+        let values = try bfv { () throws(BFVError) in try decryptor.decrypt(ciphertext, positions: shelf.positions) }
+        var out: [Int] = []
+        out.reserveCapacity(values.count)
+        for raw in values {
+            guard let d = HammingLayout.distance(decrypted: raw, codeLength: l, plainModulus: t) else {
                 throw .inconsistentResponse("a decrypted value is not a distance")
             }
-            out.append(HammingMatch(id: entry.id, distance: (l - v) / 2))
+            out.append(d)
         }
         return out
     }

@@ -3,45 +3,51 @@ import MedSearchCore
 
 /// What client, master and server agree on: the BFV parameter set and the hashcode length `l`.
 ///
-/// Layout (coefficient encoding): a block ciphertext holds `N / l` records, record `r` in coefficients
-/// `r l ..< (r + 1) l` as `+-1` (bit 0 -> 1, bit 1 -> -1). The query is the reversed `+-1` code in coefficients
-/// `0 ..< l`, encrypted *unscaled* (BGV form). One negacyclic product modulo `q` (pointwise in NTT form, no base
-/// extension) puts `sum_j (1 - 2 h_j)(1 - 2 q_j) = l - 2 d(h, q)` at coefficient `r l + l - 1` for every record of
-/// the block: one ciphertext x ciphertext product per `N / l` records, no rotation, no relinearisation.
+/// Layout (**bit-sliced coefficient encoding**, see docs/bfv.md): a block of up to `N` records is `l` BFV
+/// ciphertexts; ciphertext `j` holds bit `j` of record `r` at coefficient `r` as `+-1` (bit 0 -> 1, bit 1 -> -1).
+/// The query is `l` *unscaled* (BGV-form) encryptions of the constants `+-1` (bit `j` of the query). One inner
+/// product `sum_j B_j Q_j` modulo `q` (pointwise in NTT form, 128-bit accumulation, no base extension) puts
+/// `sum_j (1 - 2 h_j)(1 - 2 q_j) = l - 2 d(h, q)` at coefficient `r` for every record of the block: one output
+/// ciphertext answers `N` records, with no rotation and no relinearisation.
 public struct HammingSearchConfiguration: Sendable, Hashable {
-    /// The BFV parameter set (a named set; `n4096single` by default).
+    /// The BFV parameter set (a named set; `n4096hamming` by default).
     public let parameters: BFVParameters
     /// The hashcode length `l` in bits.
     public let codeLength: Int
 
     /// A configuration.
     ///
-    /// - Throws: ``HESearchError/invalidCodeLength(_:)`` unless `16 <= l <= 256`, `l <= N` and `2l < t`.
-    public init(parameters: BFVParameters = .n4096single, codeLength: Int) throws(HESearchError) {
-        guard (16...256).contains(codeLength), codeLength <= parameters.polyDegree,
-              UInt64(2 * codeLength + 1) < parameters.plainModulus else {
+    /// - Throws: ``HESearchError/invalidCodeLength(_:)`` unless `16 <= l <= 256` and `l < t` (every distance
+    ///   `0...l` must be a distinct residue modulo `t`).
+    public init(parameters: BFVParameters = .n4096hamming, codeLength: Int) throws(HESearchError) {
+        guard (16...256).contains(codeLength), UInt64(codeLength) < parameters.plainModulus else {
             throw .invalidCodeLength(codeLength)
         }
         self.parameters = parameters
         self.codeLength = codeLength
     }
 
-    /// Records per block ciphertext (`floor(N / l)`).
-    public var recordsPerBlock: Int { parameters.polyDegree / codeLength }
+    /// Records per block (and per response ciphertext): `N`.
+    public var recordsPerBlock: Int { parameters.polyDegree }
 
-    /// `k`: responses are switched to the modulus `2^k` (`bitCount(t) + 23` bits, 40 for `t = 65537`).
+    /// Bits of `t`.
+    var plainBits: Int { 64 - parameters.plainModulus.leadingZeroBitCount }
+
+    /// `k`: the response's second and third polynomials are switched to `2^k`, `k = bitCount(t) + 16` (plus one bit
+    /// per doubling of `N` beyond 4096, for the rounding noise of `c_2 s^2`): 25 for `t = 257`, 33 for `t = 65537`.
     public var responseBits: Int {
-        let tBits = 64 - parameters.plainModulus.leadingZeroBitCount
-        return min(tBits + 23, 60 - parameters.polyDegree.trailingZeroBitCount)
+        let extra = max(0, parameters.polyDegree.trailingZeroBitCount - 12)
+        return plainBits + 16 + extra
     }
 
-    /// Bytes per coefficient of a response (`ceil(k / 8)`).
-    var responseWordBytes: Int { (responseBits + 7) / 8 }
+    /// `k_0`: the first polynomial is sent at the live records' coefficients only, rounded to `2^(k_0)`
+    /// (`bitCount(t) + 4`; its rounding error, at most `2^(k - k_0 - 1)`, is a sixteenth of the decryption margin).
+    public var resultBits: Int { plainBits + 4 }
 
-    /// Noise flooding of every returned result: uniform in `[-2^f, 2^f]` at the response scale
-    /// `2^k / t ~ 2^(k - bitCount(t) + 1)`, with `f = k - bitCount(t) - 1` (a quarter of the scale): it leaves a
-    /// quarter of the scale for the product's own noise (about `2^16` at `k = 40`, against `2^22` available).
-    var floodingBits: Int { responseBits - (64 - parameters.plainModulus.leadingZeroBitCount) - 1 }
+    /// Noise flooding of every returned result: uniform in `[-2^f, 2^f]` at the scale `2^k`, `f = k - bitCount(t) - 2`
+    /// (at most half of the decryption margin `2^k / 2t`). Relative to the product's own noise (below `2^31` at
+    /// scale `q` for `n4096hamming`, i.e. `2^-3` at scale `2^k`) this is a statistical margin of about 17 bits.
+    var floodingBits: Int { responseBits - plainBits - 2 }
 
     /// The shared BFV context.
     public func context() throws(HESearchError) -> BFVContext {
@@ -91,7 +97,9 @@ enum HESearchWire {
     static let evaluationKey = FormatMagic("HSEK")
     static let secretKey = FormatMagic("HSSK")
     static let slotRequest = FormatMagic("HSSL")
+    /// Keys (`HSEK`, `HSSK`) and slot requests (`HSSL`).
     static let version: UInt16 = 1
-    /// Queries (unscaled encryption) and responses (power-of-two, sparse first polynomial) changed in version 2.
-    static let evaluationVersion: UInt16 = 2
+    /// The bit-sliced layout: databases (`HSDB`), queries (`HSQY`) and responses (`HSRS`) are version 3 (version 1
+    /// and 2 messages of the coefficient layout are rejected with a typed error).
+    static let layoutVersion: UInt16 = 3
 }

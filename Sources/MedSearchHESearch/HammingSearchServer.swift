@@ -1,11 +1,15 @@
 import MedSearchBFV
 import MedSearchCore
 
-/// The server's evaluation (run by the master): multiplies every block (a BFV ciphertext) by the unscaled
-/// encrypted query modulo `q` (pointwise in NTT form), optionally re-randomises the product with a public-key
-/// encryption of zero, switches it to one prime and then to `2^k`, floods the live records' results with noise and
-/// returns, per block, the first polynomial at those results only plus the other two polynomials.
+/// The server's evaluation (run by the master): for every shelf (up to `N` records packed side by side), the inner
+/// product of its `l` bit-slice ciphertexts with the `l` unscaled query ciphertexts modulo `q` (pointwise in NTT form,
+/// ``BFVContext/innerProduct(_:_:rerandomizingWith:using:)``), optionally re-randomised with a public-key encryption
+/// of zero, switched to one prime and then to `2^k`, with the live records' results flooded and rounded to `2^(k_0)`.
 /// Sees only ciphertexts, identifiers and block shapes; holds at most the client's public key.
+///
+/// Sharding: the evaluation is a function of the query and a range of shelves
+/// (``evaluate(queryBytes:prepared:shelves:)``); partial responses of disjoint ranges merge with
+/// ``mergeResponses(_:)``.
 public struct HammingSearchServer: Sendable {
     /// The configuration.
     public let configuration: HammingSearchConfiguration
@@ -16,7 +20,7 @@ public struct HammingSearchServer: Sendable {
     var floodsResults = true
 
     /// A server without the client's public key: responses are not re-randomised (their second polynomial is a
-    /// product of the stored ciphertext with the client-known query; see docs/bfv.md). Prefer
+    /// sum of products of the stored ciphertexts with the client-known query; see docs/bfv.md). Prefer
     /// ``init(configuration:evaluationKeyBytes:)``.
     public init(configuration: HammingSearchConfiguration) throws(HESearchError) {
         self.configuration = configuration
@@ -35,119 +39,92 @@ public struct HammingSearchServer: Sendable {
     /// Whether responses are re-randomised (the server was given the evaluation key).
     public var rerandomizesResponses: Bool { publicKey != nil }
 
-    /// Evaluates a query message against a database and returns the response message, using every core.
+    /// Evaluates a query message against a database (preparing it first) and returns the response message, using
+    /// every core.
     ///
     /// - Throws: ``HESearchError`` for a malformed or mismatched query or database.
     public func evaluate(queryBytes: [UInt8], database: EncryptedHammingDatabase) async throws -> [UInt8] {
-        let query = try prepareQuery(queryBytes, database: database)
-        let blocks = database.blocks
-        return try await evaluateConcurrently(blockCount: blocks.count) { i, rng throws(HESearchError) in
-            try self.evaluateBlock(blocks[i], query: query, using: &rng)
-        }
+        try await evaluate(queryBytes: queryBytes, prepared: prepare(database))
     }
 
     /// Evaluates on the calling thread only (for tests and single-core measurements).
     public func evaluateSerially(queryBytes: [UInt8], database: EncryptedHammingDatabase) throws(HESearchError) -> [UInt8] {
-        let query = try prepareQuery(queryBytes, database: database)
+        guard database.configuration == configuration else { throw .configurationMismatch("database configuration") }
+        let query = try prepareQuery(queryBytes)
         var rng = ChaChaRandomGenerator()
-        var writer = HammingResponse.header(configuration: configuration, blockCount: database.blocks.count)
-        for block in database.blocks { writer.writeRaw(try evaluateBlock(block, query: query, using: &rng)) }
+        let plan = Self.packShelves(database.blocks, capacity: configuration.recordsPerBlock)
+        var writer = HammingResponse.header(configuration: configuration, shelfCount: plan.count)
+        for shelf in plan {
+            let prepared = try prepareShelf(shelf, blocks: database.blocks)
+            writer.writeRaw(try evaluateShelf(prepared, query: query, includeIdentifiers: true, using: &rng))
+        }
         return writer.bytes
     }
 
-    /// Precomputes every block's NTT form (the same memory as the database: 8 bytes per residue) so that each query
-    /// skips two forward NTTs per block.
+    /// Packs the database's blocks side by side into shelves of `N` positions (first fit in order) and keeps each
+    /// shelf's `l` ciphertexts in interleaved NTT form (``BFVInterleavedCiphertexts``: the same memory as the
+    /// database, 8 bytes per residue). The prepared form is all a query needs: the database itself may be released.
     public func prepare(_ database: EncryptedHammingDatabase) async throws -> PreparedHammingDatabase {
         guard database.configuration == configuration else { throw HESearchError.configurationMismatch("database configuration") }
         let blocks = database.blocks
-        let workers = max(1, min(ProcessInfoCores.count, blocks.count))
-        let context = self.context
-        let operands = try await withThrowingTaskGroup(of: [(Int, BFVNTTCiphertext)].self) { group in
-            for w in 0..<workers {
-                group.addTask {
-                    var out: [(Int, BFVNTTCiphertext)] = []
-                    for i in stride(from: w, to: blocks.count, by: workers) {
-                        out.append((i, try context.transformToNTT(blocks[i].ciphertext)))
-                    }
-                    return out
-                }
-            }
-            var all: [(Int, BFVNTTCiphertext)] = []
-            for try await part in group { all += part }
-            return all.sorted { $0.0 < $1.0 }.map(\.1)
+        let plan = Self.packShelves(blocks, capacity: configuration.recordsPerBlock)
+        let shelves = try await Self.concurrently(count: plan.count) { i throws(HESearchError) in
+            try self.prepareShelf(plan[i], blocks: blocks)
         }
-        return PreparedHammingDatabase(database: database, operands: operands)
+        return PreparedHammingDatabase(configuration: configuration, shelves: shelves)
     }
 
-    /// Evaluates a query against a prepared database (same response as ``evaluate(queryBytes:database:)``).
+    /// Evaluates a query against a prepared database.
     public func evaluate(queryBytes: [UInt8], prepared: PreparedHammingDatabase) async throws -> [UInt8] {
-        let query = try prepareQuery(queryBytes, database: prepared.database)
-        let blocks = prepared.database.blocks
-        let operands = prepared.operands
-        return try await evaluateConcurrently(blockCount: blocks.count) { i, rng throws(HESearchError) in
-            try self.evaluateBlock(ids: blocks[i].ids, operand: operands[i], query: query, using: &rng)
-        }
+        try await evaluate(queryBytes: queryBytes, prepared: prepared, shelves: 0..<prepared.shelfCount)
     }
 
-    /// Splits blocks between one task per core; each task has its own CSPRNG.
-    func evaluateConcurrently(blockCount: Int, withholdsIdentifiers: Bool = false,
-                              _ body: @escaping @Sendable (Int, inout ChaChaRandomGenerator) throws(HESearchError) -> [UInt8])
-        async throws -> [UInt8] {
-        let workers = max(1, min(ProcessInfoCores.count, blockCount))
-        let parts = try await withThrowingTaskGroup(of: [(Int, [UInt8])].self) { group in
-            for w in 0..<workers {
-                group.addTask {
-                    var rng = ChaChaRandomGenerator()
-                    var out: [(Int, [UInt8])] = []
-                    for i in stride(from: w, to: blockCount, by: workers) { out.append((i, try body(i, &rng))) }
-                    return out
-                }
-            }
-            var all: [(Int, [UInt8])] = []
-            for try await part in group { all += part }
-            return all.sorted { $0.0 < $1.0 }
+    /// Evaluates a query against the shelves `shelves` of a prepared database only: a partial response (the same
+    /// format) for one shard; ``mergeResponses(_:)`` joins the partial responses of disjoint ranges.
+    public func evaluate(queryBytes: [UInt8], prepared: PreparedHammingDatabase, shelves: Range<Int>) async throws -> [UInt8] {
+        guard prepared.configuration == configuration else { throw HESearchError.configurationMismatch("database configuration") }
+        guard shelves.lowerBound >= 0, shelves.upperBound <= prepared.shelfCount else {
+            throw HESearchError.malformed("shelves \(shelves) of \(prepared.shelfCount)")
         }
-        var writer = HammingResponse.header(configuration: configuration, blockCount: blockCount,
-                                            withholdsIdentifiers: withholdsIdentifiers)
-        for (_, bytes) in parts { writer.writeRaw(bytes) }
+        let query = try prepareQuery(queryBytes)
+        let all = prepared.shelves
+        let lower = shelves.lowerBound
+        let parts = try await evaluateConcurrently(count: shelves.count) { i, rng throws(HESearchError) in
+            try self.evaluateShelf(all[lower + i], query: query, includeIdentifiers: true, using: &rng)
+        }
+        var writer = HammingResponse.header(configuration: configuration, shelfCount: shelves.count)
+        for part in parts { writer.writeRaw(part) }
         return writer.bytes
     }
 
-    /// Evaluates in **unlinkable** mode: the response carries no identifiers and its blocks are in a fresh random
+    /// Joins partial responses (``evaluate(queryBytes:prepared:shelves:)`` over disjoint shelf ranges, in any order).
+    public func mergeResponses(_ parts: [[UInt8]]) throws(HESearchError) -> [UInt8] {
+        try HammingResponse.merge(parts, configuration: configuration)
+    }
+
+    /// Evaluates in **unlinkable** mode: the response carries no identifiers and its shelves are in a fresh random
     /// order; the returned mapping (keep it on the master, never send it) turns the key holder's chosen slots back
     /// into identifiers (``HammingResponseMapping/resolve(requestBytes:k:)``). The key holder then sees every
     /// live record's distance but not which record it belongs to, and learns identifiers only for the top-k.
     public func evaluateUnlinkable(queryBytes: [UInt8], prepared: PreparedHammingDatabase) async throws
         -> HammingUnlinkableResponse {
-        let query = try prepareQuery(queryBytes, database: prepared.database)
-        let blocks = prepared.database.blocks
-        let operands = prepared.operands
-        let order = Self.randomPermutation(blocks.count)
-        let response = try await evaluateConcurrently(blockCount: blocks.count, withholdsIdentifiers: true) {
-            i, rng throws(HESearchError) in
-            try self.evaluateBlock(ids: blocks[order[i]].ids, operand: operands[order[i]], query: query,
-                                   includeIdentifiers: false, using: &rng)
+        guard prepared.configuration == configuration else { throw HESearchError.configurationMismatch("database configuration") }
+        let query = try prepareQuery(queryBytes)
+        let shelves = prepared.shelves
+        let order = Self.randomPermutation(shelves.count)
+        let parts = try await evaluateConcurrently(count: shelves.count) { i, rng throws(HESearchError) in
+            try self.evaluateShelf(shelves[order[i]], query: query, includeIdentifiers: false, using: &rng)
         }
-        return HammingUnlinkableResponse(response: response,
-                                         mapping: HammingResponseMapping(ids: order.map { blocks[$0].ids }))
+        var writer = HammingResponse.header(configuration: configuration, shelfCount: shelves.count, withholdsIdentifiers: true)
+        for part in parts { writer.writeRaw(part) }
+        return HammingUnlinkableResponse(response: writer.bytes,
+                                         mapping: HammingResponseMapping(ids: order.map { shelves[$0].ids }))
     }
 
     /// Unlinkable mode on an unprepared database (see ``evaluateUnlinkable(queryBytes:prepared:)``).
     public func evaluateUnlinkable(queryBytes: [UInt8], database: EncryptedHammingDatabase) async throws
         -> HammingUnlinkableResponse {
-        let query = try prepareQuery(queryBytes, database: database)
-        let blocks = database.blocks
-        let order = Self.randomPermutation(blocks.count)
-        let context = self.context
-        let response = try await evaluateConcurrently(blockCount: blocks.count, withholdsIdentifiers: true) {
-            i, rng throws(HESearchError) in
-            let block = blocks[order[i]]
-            let operand = try bfv { () throws(BFVError) in try context.transformToNTT(block.ciphertext) }
-            return try self.evaluateBlock(ids: block.ids, operand: operand, query: query, includeIdentifiers: false,
-                                          using: &rng)
-        }
-        return HammingUnlinkableResponse(response: response,
-                                         mapping: HammingResponseMapping(ids: order.map { blocks[$0].ids }))
+        try await evaluateUnlinkable(queryBytes: queryBytes, prepared: prepare(database))
     }
 
     /// A uniformly random permutation of `0..<count` (Fisher-Yates with the system-seeded CSPRNG).
@@ -156,73 +133,158 @@ public struct HammingSearchServer: Sendable {
         return Array(0..<count).shuffled(using: &rng)
     }
 
-    func prepareQuery(_ bytes: [UInt8], database: EncryptedHammingDatabase) throws(HESearchError) -> BFVUnscaledMultiplier {
-        guard database.configuration == configuration else { throw .configurationMismatch("database configuration") }
+    // MARK: Internals
+
+    /// Where each block goes: shelves of `(block index, offset)` with at most `capacity` positions.
+    static func packShelves(_ blocks: [EncryptedHammingBlock], capacity: Int) -> [[(block: Int, offset: Int)]] {
+        var shelves: [[(block: Int, offset: Int)]] = []
+        var current: [(block: Int, offset: Int)] = []
+        var used = 0
+        for (index, block) in blocks.enumerated() {
+            if used + block.ids.count > capacity {
+                shelves.append(current)
+                current = []
+                used = 0
+            }
+            current.append((index, used))
+            used += block.ids.count
+        }
+        if !current.isEmpty { shelves.append(current) }
+        return shelves
+    }
+
+    /// One shelf: the sum of its blocks' bit slices, each shifted to its offset, in interleaved NTT form.
+    func prepareShelf(_ plan: [(block: Int, offset: Int)],
+                      blocks: [EncryptedHammingBlock]) throws(HESearchError) -> PreparedHammingShelf {
+        let context = self.context
+        var sums = blocks[plan[0].block].ciphertexts
+        var ids = blocks[plan[0].block].ids
+        for (index, offset) in plan.dropFirst() {
+            let block = blocks[index]
+            for j in sums.indices {
+                let shifted = try bfv { () throws(BFVError) in try context.multiplyByMonomial(block.ciphertexts[j], power: offset) }
+                sums[j] = try bfv { () throws(BFVError) in try context.add(sums[j], shifted) }
+            }
+            ids += block.ids
+        }
+        let operands = try bfv { () throws(BFVError) in try context.interleave(sums) }
+        return PreparedHammingShelf(ids: ids, operands: operands)
+    }
+
+    func prepareQuery(_ bytes: [UInt8]) throws(HESearchError) -> BFVInterleavedCiphertexts {
         var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.query, version: HESearchWire.evaluationVersion)
+        try reader.heHeader(HESearchWire.query, version: HESearchWire.layoutVersion)
         try configuration.readAndCheck(from: &reader)
         let context = self.context
-        let ciphertext = try bfv { () throws(BFVError) in try context.readCiphertext(from: &reader) }
-        try reader.heEnd()
-        guard ciphertext.size == 2, ciphertext.level == context.topLevel else {
-            throw .malformed("query ciphertext of size \(ciphertext.size) at level \(ciphertext.level)")
+        var ciphertexts: [BFVCiphertext] = []
+        for _ in 0..<configuration.codeLength {
+            let ciphertext = try bfv { () throws(BFVError) in try context.readCiphertext(from: &reader) }
+            guard ciphertext.size == 2, ciphertext.level == context.topLevel else {
+                throw .malformed("query ciphertext of size \(ciphertext.size) at level \(ciphertext.level)")
+            }
+            ciphertexts.append(ciphertext)
         }
-        return try bfv { () throws(BFVError) in try context.prepareUnscaledMultiplier(ciphertext) }
+        try reader.heEnd()
+        return try bfv { () throws(BFVError) in try context.interleave(ciphertexts) }
     }
 
-    func evaluateBlock(_ block: EncryptedHammingBlock, query: BFVUnscaledMultiplier,
+    func evaluateShelf(_ shelf: PreparedHammingShelf, query: BFVInterleavedCiphertexts, includeIdentifiers: Bool,
                        using rng: inout some RandomNumberGenerator) throws(HESearchError) -> [UInt8] {
         let context = self.context
-        let operand = try bfv { () throws(BFVError) in try context.transformToNTT(block.ciphertext) }
-        return try evaluateBlock(ids: block.ids, operand: operand, query: query, using: &rng)
-    }
-
-    func evaluateBlock(ids: [UInt64?], operand: BFVNTTCiphertext, query: BFVUnscaledMultiplier,
-                       includeIdentifiers: Bool = true,
-                       using rng: inout some RandomNumberGenerator) throws(HESearchError) -> [UInt8] {
-        let context = self.context
-        let l = configuration.codeLength
-        let k = configuration.responseBits
+        let k = configuration.responseBits, k0 = configuration.resultBits
         let pk = publicKey
         var product = try bfv { () throws(BFVError) in
-            try context.multiply(operand, by: query, rerandomizingWith: pk, using: &rng)
+            try context.innerProduct(shelf.operands, query, rerandomizingWith: pk, using: &rng)
         }
         if product.level > 1 {
             product = try bfv { () throws(BFVError) in try context.modSwitch(product, toLevel: 1) }
         }
         let switched = try bfv { () throws(BFVError) in try context.switchToPowerOfTwo(product, bits: k) }
-        var entries: [HammingResponse.Entry] = []
+        var positions: [Int] = []
+        var ids: [UInt64] = []
         var results: [UInt64] = []
         let mask: UInt64 = (1 << UInt64(k)) - 1
         let floodBits = configuration.floodingBits
-        for (position, id) in ids.enumerated() {
+        let drop = UInt64(k - k0)
+        let c0 = switched.polys[0]
+        for (position, id) in shelf.ids.enumerated() {
             guard let id else { continue }
-            var value = switched.polys[0][HammingLayout.resultPosition(record: position, codeLength: l)]
+            var value = c0[position]
             if floodsResults {
                 // Uniform in [-2^f, 2^f].
                 let span: UInt64 = (1 << UInt64(floodBits + 1)) + 1
                 let flood = UInt64.random(in: 0..<span, using: &rng)
                 value = (value &+ flood &- (1 << UInt64(floodBits))) & mask
             }
-            results.append(value)
-            entries.append(.init(position: position, id: id))
+            // Round to k_0 bits: the client multiplies back by 2^(k - k_0).
+            results.append(((value &+ (1 << (drop - 1))) >> drop) & ((1 << UInt64(k0)) - 1))
+            positions.append(position)
+            ids.append(id)
         }
-        var polys = switched.polys
-        polys[0] = results
         var writer = ByteWriter()
-        HammingResponse.writeBlock(entries: entries, ciphertext: BFVPowerOfTwoCiphertext(bits: k, polys: polys),
-                                   wordBytes: configuration.responseWordBytes,
-                                   includeIdentifiers: includeIdentifiers, into: &writer)
+        HammingResponse.writeShelf(span: shelf.ids.count, positions: positions, ids: includeIdentifiers ? ids : nil,
+                                   results: results, c1: switched.polys[1], c2: switched.polys[2],
+                                   configuration: configuration, into: &writer)
         return writer.bytes
+    }
+
+    /// Runs `body` for `0..<count` with one task per core (each with its own CSPRNG), results in index order.
+    func evaluateConcurrently(count: Int,
+                              _ body: @escaping @Sendable (Int, inout ChaChaRandomGenerator) throws(HESearchError) -> [UInt8])
+        async throws -> [[UInt8]] {
+        let workers = max(1, min(ProcessInfoCores.count, count))
+        return try await withThrowingTaskGroup(of: [(Int, [UInt8])].self) { group in
+            for w in 0..<workers {
+                group.addTask {
+                    var rng = ChaChaRandomGenerator()
+                    var out: [(Int, [UInt8])] = []
+                    for i in stride(from: w, to: count, by: workers) { out.append((i, try body(i, &rng))) }
+                    return out
+                }
+            }
+            var all: [(Int, [UInt8])] = []
+            for try await part in group { all += part }
+            return all.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// Runs `body` for `0..<count` with one task per core, results in index order.
+    static func concurrently<T: Sendable>(count: Int,
+                                          _ body: @escaping @Sendable (Int) throws(HESearchError) -> T) async throws -> [T] {
+        let workers = max(1, min(ProcessInfoCores.count, count))
+        return try await withThrowingTaskGroup(of: [(Int, T)].self) { group in
+            for w in 0..<workers {
+                group.addTask {
+                    var out: [(Int, T)] = []
+                    for i in stride(from: w, to: count, by: workers) { out.append((i, try body(i))) }
+                    return out
+                }
+            }
+            var all: [(Int, T)] = []
+            for try await part in group { all += part }
+            return all.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 }
 
-/// A database with every block's NTT form precomputed (see ``HammingSearchServer/prepare(_:)``).
-public struct PreparedHammingDatabase: Sendable {
-    /// The underlying database.
-    public let database: EncryptedHammingDatabase
-    let operands: [BFVNTTCiphertext]
+/// One response ciphertext's worth of records, prepared: identifiers by position and the interleaved NTT operands.
+struct PreparedHammingShelf: Sendable {
+    let ids: [UInt64?]
+    let operands: BFVInterleavedCiphertexts
+}
 
-    /// Bytes held by the precomputed operands (8 bytes per residue), in addition to the database.
-    public var operandByteCount: Int { operands.reduce(0) { $0 + $1.byteCount } }
+/// A database packed into shelves of `N` records in interleaved NTT form (see ``HammingSearchServer/prepare(_:)``).
+public struct PreparedHammingDatabase: Sendable {
+    /// The configuration.
+    public let configuration: HammingSearchConfiguration
+    let shelves: [PreparedHammingShelf]
+
+    /// The number of shelves (response ciphertexts).
+    public var shelfCount: Int { shelves.count }
+
+    /// The number of live records.
+    public var recordCount: Int { shelves.reduce(0) { $0 + $1.ids.reduce(0) { $0 + ($1 == nil ? 0 : 1) } } }
+
+    /// Bytes held by the prepared operands (8 bytes per residue).
+    public var operandByteCount: Int { shelves.reduce(0) { $0 + $1.operands.byteCount } }
 }

@@ -1,7 +1,7 @@
 import MedSearchBFV
 import MedSearchCore
 
-/// A record's place in an unlinkable response: block index in response order and position within the block.
+/// A record's place in an unlinkable response: shelf index in response order (`block`) and position within it.
 public struct HammingSlot: Sendable, Hashable, Comparable {
     /// The block's index in the response (a fresh random order per query).
     public let block: Int
@@ -93,6 +93,16 @@ public struct HammingResponseMapping: Sendable {
     /// - Throws: ``HESearchError/malformed(_:)`` for a slot that does not hold a live record, a duplicate slot, or
     ///   more slots than records.
     public func resolve(_ request: HammingSlotRequest, k: Int) throws(HESearchError) -> [(slot: HammingSlot, id: UInt64)] {
+        var resolved = try resolveAll(request)
+        resolved.sort { ($0.rank, $0.id) < ($1.rank, $1.id) }
+        return resolved.prefix(max(0, k)).map { ($0.slot, $0.id) }
+    }
+
+    /// Every requested slot with its identifier and rank, in request order (for callers whose ties are broken by
+    /// another key, such as TrustMedSearch's record ids).
+    ///
+    /// - Throws: as ``resolve(_:k:)``.
+    public func resolveAll(_ request: HammingSlotRequest) throws(HESearchError) -> [(slot: HammingSlot, id: UInt64, rank: Int)] {
         guard request.entries.count <= recordCount else { throw .malformed("more slots than records") }
         var seen = Set<HammingSlot>()
         var resolved: [(slot: HammingSlot, id: UInt64, rank: Int)] = []
@@ -105,8 +115,7 @@ public struct HammingResponseMapping: Sendable {
             guard seen.insert(slot).inserted else { throw .malformed("duplicate slot") }
             resolved.append((slot, id, entry.rank))
         }
-        resolved.sort { ($0.rank, $0.id) < ($1.rank, $1.id) }
-        return resolved.prefix(max(0, k)).map { ($0.slot, $0.id) }
+        return resolved
     }
 
     /// Resolves a serialised ``HammingSlotRequest``.
@@ -132,14 +141,16 @@ extension HammingSearchClient {
         let response = try HammingResponse(serialized: responseBytes, configuration: configuration)
         guard response.withholdsIdentifiers else { throw .malformed("response carries identifiers") }
         var all: [(slot: HammingSlot, distance: Int)] = []
-        for (index, block) in response.blocks.enumerated() {
-            for (entry, match) in zip(block.entries, try decrypt(block)) {
-                all.append((HammingSlot(block: index, position: entry.position), match.distance))
+        for (index, shelf) in response.shelves.enumerated() {
+            for (position, distance) in zip(shelf.positions, try decrypt(shelf)) {
+                all.append((HammingSlot(block: index, position: position), distance))
             }
         }
-        all.sort { ($0.distance, $0.slot) < ($1.distance, $1.slot) }
         guard k > 0, !all.isEmpty else { return [] }
-        let cutoff = all[min(k, all.count) - 1].distance
+        // The k-th smallest distance in linear time, then sort only what is kept.
+        let cutoff = HammingLayout.cutoff(all.lazy.map(\.distance), k: k, codeLength: configuration.codeLength)
+        all = all.filter { $0.distance <= cutoff }
+        all.sort { ($0.distance, $0.slot) < ($1.distance, $1.slot) }
         var out: [HammingRankedSlot] = []
         var rank = -1
         var last = -1

@@ -1,10 +1,17 @@
+import MedSearchBFV
 import MedSearchCore
 
 /// The building blocks TrustMedSearch runs on by default: BFV Hamming search (MedSearchHESearch), AES-256-GCM
 /// sealing (MedSearchSealing) and verifiable m-of-n sharing (MedSearchSharing).
 public enum TrustMedDefaults {
-    /// The production BFV parameter set: N = 4096, q of 109 bits (HomomorphicEncryption.org 128-bit bound).
-    public static let defaultParameterSet = "n4096"
+    /// The production BFV parameter set: `n4096hamming`, N = 4096 with `n4096single`'s one 59-bit prime (128-bit
+    /// security by the HomomorphicEncryption.org table, bound 109 bits) and t = 257 for the bit-sliced Hamming layout.
+    public static let defaultParameterSet = "n4096hamming"
+
+    /// Whether a named parameter set meets 128-bit security (false for unknown names and the `insecure*` test sets).
+    public static func isSecure(parameterSet: String) -> Bool {
+        (try? BFVParameters.named(parameterSet))?.isSecure ?? false
+    }
     /// A small, insecure parameter set for unit tests only.
     public static let testParameterSet = "insecureN1024"
 
@@ -52,6 +59,9 @@ struct RegisteredKeyHolder: TrustMedKeyHolder {
     func encryptQuery(_ hashcode: [UInt8]) throws(TrustMedError) -> [UInt8] { try base.encryptQuery(hashcode) }
     func decryptDistances(_ encrypted: [UInt8], count: Int) throws(TrustMedError) -> [Int] {
         try base.decryptDistances(encrypted, count: count)
+    }
+    func nearestSlots(_ encrypted: [UInt8], k: Int) throws(TrustMedError) -> (request: [UInt8], distances: [Int]) {
+        try base.nearestSlots(encrypted, k: k)
     }
 }
 

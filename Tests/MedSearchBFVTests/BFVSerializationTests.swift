@@ -22,7 +22,7 @@ import _MedSearchTestSupport
         #expect(try context.deserializeCiphertext(context.serialize(low)) == low)
         // Keys.
         let sk2 = try context.deserializeSecretKey(context.serialize(f.sk))
-        #expect(context.decode(try context.decrypt(pkCt, secretKey: sk2)) == a)
+        #expect(try context.decode(try context.decrypt(pkCt, secretKey: sk2)) == a)
         let pk2 = try context.deserializePublicKey(context.serialize(f.pk))
         #expect(pk2 == f.pk)
         let rk2 = try context.deserializeRelinearizationKey(context.serialize(f.rk))

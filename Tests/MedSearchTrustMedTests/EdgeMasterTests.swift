@@ -56,6 +56,16 @@ struct Deployment {
         return (ranked, client.open(fetched))
     }
 
+    /// The unlinkable flow: search without record ids, choose slots, fetch with the query handle.
+    func queryUnlinkable(_ hashcode: [UInt8], k: Int) async throws -> ([TrustMedClient.Ranked], [TrustMedClient.Retrieved]) {
+        let response = try await master.search(try client.searchRequest(hashcode: hashcode, unlinkable: true))
+        #expect(response.blocks.allSatisfy { $0.entries.isEmpty })
+        let selection = try client.select(response, k: k)
+        guard let request = selection.fetch else { return ([], []) }
+        let fetched = try await master.fetch(request)
+        return (try client.ranked(selection, fetched: fetched), client.open(fetched))
+    }
+
     func bytes(of id: String) -> [UInt8]? { images.first { $0.recordID == id }?.bytes }
 }
 
@@ -72,6 +82,37 @@ struct EdgeMasterTests {
             #expect(ranked == deployment.plaintextTopK(query, k: 10))
             for item in retrieved { #expect(try item.result.get() == deployment.bytes(of: item.recordID)) }
         }
+    }
+
+    @Test func unlinkableQueriesReturnThePlaintextTopKWithoutRecordIDs() async throws {
+        // Three upload blocks (64 records each with the test parameters) packed into response ciphertexts.
+        let deployment = try await Deployment.make(records: 150)
+        try await deployment.uploadAll()
+        var rng = seededGenerator(8)
+        _ = try await deployment.master.delete(DeleteRequest(recordIDs: ["img-0004", "img-0100"]))
+        let remaining = Set(deployment.images.map(\.recordID)).subtracting(["img-0004", "img-0100"])
+        var queries = [deployment.images[4].hashcode, deployment.images[7].hashcode]
+        queries.append((0..<Deployment.bits).map { _ in UInt8.random(in: 0...1, using: &rng) })
+        for query in queries {
+            for k in [1, 10] {
+                let (ranked, retrieved) = try await deployment.queryUnlinkable(query, k: k)
+                #expect(ranked == deployment.plaintextTopK(query, k: k, among: remaining))
+                #expect(retrieved.map(\.recordID) == ranked.map(\.recordID))
+                for item in retrieved { #expect(try item.result.get() == deployment.bytes(of: item.recordID)) }
+            }
+        }
+        // A handle works once; an unknown one is refused.
+        let response = try await deployment.master.search(try deployment.client.searchRequest(hashcode: queries[0], unlinkable: true))
+        let selection = try deployment.client.select(response, k: 3)
+        let request = try #require(selection.fetch)
+        #expect(try await deployment.master.fetch(request).items.count == 3)
+        await #expect(throws: TrustMedError.self) { _ = try await deployment.master.fetch(request) }
+        let bogus = FetchRequest(queryHandle: [UInt8](repeating: 1, count: 16), slotRequest: request.slotRequest, k: 3)
+        await #expect(throws: TrustMedError.self) { _ = try await deployment.master.fetch(bogus) }
+        // Another key holder cannot choose from the response.
+        let strangerKeys = try TrustMedDefaults.generateClientKeys(hashBits: Deployment.bits, parameterSet: TrustMedDefaults.testParameterSet)
+        let stranger = try TrustMedDefaults.client(keys: strangerKeys)
+        #expect(throws: TrustMedError.self) { try stranger.select(response, k: 3) }
     }
 
     @Test func uploadIsAtomicAndRetrySafe() async throws {

@@ -29,6 +29,24 @@ struct WireTests {
         #expect(try SearchResponse(serialized: result.serialized()) == result)
         let fetch = FetchRequest(recordIDs: ["a", "b"])
         #expect(try FetchRequest(serialized: fetch.serialized()) == fetch)
+        // Unlinkable mode: the extra fields are appended only when set, so identifier-mode bytes are unchanged.
+        let unlinkableSearch = SearchRequest(keyFingerprint: [UInt8](repeating: 9, count: 32), encryptedQuery: [1], unlinkable: true)
+        #expect(try SearchRequest(serialized: unlinkableSearch.serialized()) == unlinkableSearch)
+        #expect(unlinkableSearch.serialized().count == SearchRequest(keyFingerprint: [UInt8](repeating: 9, count: 32),
+                                                                      encryptedQuery: [1]).serialized().count + 1)
+        let handled = SearchResponse(blocks: [.init(encryptedDistances: [4], entries: [])], queryHandle: [UInt8](repeating: 3, count: 16))
+        #expect(try SearchResponse(serialized: handled.serialized()) == handled)
+        let bySlots = FetchRequest(queryHandle: [UInt8](repeating: 3, count: 16), slotRequest: [1, 2, 3], k: 10)
+        #expect(try FetchRequest(serialized: bySlots.serialized()) == bySlots)
+        // Every truncation is a typed error, except the one that ends right after the (empty) id list: that is a
+        // valid identifier-mode request for no record.
+        let identifierPart = FetchRequest(recordIDs: []).serialized().count
+        for cut in 0..<bySlots.serialized().count where cut != identifierPart {
+            #expect(throws: TrustMedError.self) { try FetchRequest(serialized: Array(bySlots.serialized()[0..<cut])) }
+        }
+        #expect(throws: TrustMedError.self) {
+            try FetchRequest(serialized: FetchRequest(queryHandle: [UInt8](repeating: 3, count: 16), slotRequest: [], k: 0).serialized())
+        }
         let fetched = FetchResponse(items: [.init(recordID: "a", result: .sealedImage([1, 2])),
                                             .init(recordID: "b", result: .failure("not enough shares"))])
         #expect(try FetchResponse(serialized: fetched.serialized()) == fetched)

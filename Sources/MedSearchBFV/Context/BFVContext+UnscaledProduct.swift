@@ -112,21 +112,9 @@ extension BFVContext {
         let level = a.level
         let n = degree
         let qs = moduli(level: level)
-        let tables = Array(nttTables[0..<level])
-        var u: PolyRq?
-        if publicKey != nil {
-            var poly = BFVSampling.lift(BFVSampling.ternary(count: n, using: &rng), moduli: qs, degree: n)
-            poly.forwardNTT(tables)
-            u = poly
-        }
-        var c0 = PolyRq(degree: n, limbCount: level)
-        var c1 = PolyRq(degree: n, limbCount: level)
-        var c2 = PolyRq(degree: n, limbCount: level)
-        let zero = [UInt64](repeating: 0, count: level * n)
-        let uData = u?.data ?? zero
-        let p0Data = publicKey?.p0.data ?? zero
-        let p1Data = publicKey?.p1.data ?? zero
-        let rerandomize = publicKey != nil
+        var c0 = PolyRq(degree: n, limbCount: level) { _ in }
+        var c1 = PolyRq(degree: n, limbCount: level) { _ in }
+        var c2 = PolyRq(degree: n, limbCount: level) { _ in }
         b.polys[0].data.withUnsafeBufferPointer { b0 in
         b.polys[1].data.withUnsafeBufferPointer { b1 in
         a.values[0].withUnsafeBufferPointer { a0 in
@@ -136,12 +124,8 @@ extension BFVContext {
         c0.data.withUnsafeMutableBufferPointer { r0 in
         c1.data.withUnsafeMutableBufferPointer { r1 in
         c2.data.withUnsafeMutableBufferPointer { r2 in
-        uData.withUnsafeBufferPointer { up in
-        p0Data.withUnsafeBufferPointer { p0 in
-        p1Data.withUnsafeBufferPointer { p1 in
             for l in 0..<level {
-                let m = qs[l]
-                let p = m.value
+                let p = qs[l].value
                 let twoP = p &<< 1
                 for i in l * n..<(l + 1) * n {
                     let x0 = b0[i], x1 = b1[i]
@@ -151,30 +135,14 @@ extension BFVContext {
                     let p01 = x0 &* w1 &- x0.multipliedFullWidth(by: w1q).high &* p
                     let p10 = x1 &* w0 &- x1.multipliedFullWidth(by: w0q).high &* p
                     let p11 = x1 &* w1 &- x1.multipliedFullWidth(by: w1q).high &* p
-                    var s0 = p00
-                    var s1 = p01 &+ p10
-                    s1 = s1 >= twoP ? s1 &- twoP : s1
-                    if rerandomize {
-                        let ui = up[i]
-                        s0 = s0 &+ m.multiply(p0[i], ui)
-                        s0 = s0 >= twoP ? s0 &- twoP : s0
-                        s1 = s1 &+ m.multiply(p1[i], ui)
-                        s1 = s1 >= twoP ? s1 &- twoP : s1
-                    }
-                    r0[i] = s0
-                    r1[i] = s1
+                    let s1 = p01 &+ p10
+                    r0[i] = p00
+                    r1[i] = s1 >= twoP ? s1 &- twoP : s1
                     r2[i] = p11
                 }
             }
-        }}}}}}}}}}}}
-        // Inputs of the inverse NTT may lie in [0, 2p).
-        c0.inverseNTT(tables)
-        c1.inverseNTT(tables)
-        c2.inverseNTT(tables)
-        if rerandomize {
-            c0.add(BFVSampling.lift(BFVSampling.centeredBinomial(count: n, using: &rng), moduli: qs, degree: n), moduli: qs)
-            c1.add(BFVSampling.lift(BFVSampling.centeredBinomial(count: n, using: &rng), moduli: qs, degree: n), moduli: qs)
-        }
+        }}}}}}}}}
+        try finishProduct(&c0, &c1, &c2, level: level, rerandomizingWith: publicKey, using: &rng)
         return BFVCiphertext(polys: [c0, c1, c2])
     }
 

@@ -18,8 +18,8 @@ public final class BFVContext: Sendable {
     public let nttTables: [NTTTables]
     /// The plaintext modulus `t`.
     public let plainModulus: Modulus
-    /// NTT tables modulo `t` (SIMD encoding).
-    let plainNTT: NTTTables
+    /// NTT tables modulo `t` (SIMD encoding; nil when `t` is not `1 mod 2N`).
+    let plainNTT: NTTTables?
     /// The BEHZ auxiliary base `Bsk = B + {m_sk}` (61-bit NTT primes).
     let auxModuli: [Modulus]
     /// NTT tables for the auxiliary base.
@@ -44,7 +44,7 @@ public final class BFVContext: Sendable {
         do {
             nttTables = try moduli.map { m throws(ModularError) in try NTTTables(modulus: m, degree: n) }
             plainModulus = Modulus(parameters.plainModulus)
-            plainNTT = try NTTTables(modulus: plainModulus, degree: n)
+            plainNTT = parameters.supportsBatching ? try NTTTables(modulus: plainModulus, degree: n) : nil
             // BEHZ: K * n * t * q^2 < q * B * m_sk, with 32 bits reserved for K * n (as in SEAL's RNSTool).
             let qBits = parameters.coefficientModulusBits
             let tBits = plainModulus.bitCount

@@ -7,6 +7,7 @@ extension BFVContext {
     /// - Throws: ``BFVError/valueOutOfRange(_:)`` for more than `N` values or a value `>= t` (the value itself is
     ///   not reported).
     public func encode(_ values: [UInt64]) throws(BFVError) -> BFVPlaintext {
+        guard let plainNTT else { throw .invalidParameters("\(parameters.name) has no SIMD batching (t != 1 mod 2N)") }
         guard values.count <= degree else { throw .valueOutOfRange("\(values.count) values for \(degree) slots") }
         let t = plainModulus.value
         guard values.allSatisfy({ $0 < t }) else { throw .valueOutOfRange("a slot value is not below t = \(t)") }
@@ -26,15 +27,18 @@ extension BFVContext {
     }
 
     /// Decodes the `N` SIMD slots of a plaintext (values in `[0, t)`).
-    public func decode(_ plaintext: BFVPlaintext) -> [UInt64] {
+    ///
+    /// - Throws: ``BFVError/invalidParameters(_:)`` for a parameter set without batching.
+    public func decode(_ plaintext: BFVPlaintext) throws(BFVError) -> [UInt64] {
+        guard let plainNTT else { throw .invalidParameters("\(parameters.name) has no SIMD batching (t != 1 mod 2N)") }
         var values = plaintext.coefficients
         plainNTT.forward(&values)
         return (0..<degree).map { values[slotIndexMap[$0]] }
     }
 
     /// Decodes the slots as centred values in `(-t/2, t/2]`.
-    public func decodeSigned(_ plaintext: BFVPlaintext) -> [Int64] {
-        decode(plaintext).map { plainModulus.centered($0) }
+    public func decodeSigned(_ plaintext: BFVPlaintext) throws(BFVError) -> [Int64] {
+        try decode(plaintext).map { plainModulus.centered($0) }
     }
 
     /// A plaintext whose polynomial coefficients are `values` (up to `N`, each `< t`; the rest zero).

@@ -2,7 +2,8 @@ import MedSearchCore
 import MedSearchModular
 
 /// A BFV parameter set: polynomial degree `N`, RNS coefficient modulus `q = q_0 * ... * q_(k-1)` of
-/// NTT-friendly primes and a prime plaintext modulus `t = 1 mod 2N` (SIMD batching).
+/// NTT-friendly primes and a prime plaintext modulus `t`. SIMD batching (``BFVContext/encode(_:)``) needs
+/// `t = 1 mod 2N`; any other odd prime `t` supports coefficient encoding only (``supportsBatching``).
 ///
 /// The named production sets respect the HomomorphicEncryption.org standard bounds for 128-bit classical
 /// security with a ternary secret (`log2 q <= 109 / 218 / 438` for `N = 4096 / 8192 / 16384`); sets whose
@@ -12,7 +13,7 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     /// The polynomial degree `N` (a power of two).
     public let polyDegree: Int
-    /// The plaintext modulus `t` (prime, `t = 1 mod 2N`).
+    /// The plaintext modulus `t` (an odd prime; `t = 1 mod 2N` for SIMD batching).
     public let plainModulus: UInt64
     /// The coefficient moduli `q_i` (distinct primes `= 1 mod 2N`, each below `2^60`).
     public let coefficientModuli: [UInt64]
@@ -20,7 +21,7 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// Builds and validates a parameter set.
     ///
     /// - Throws: ``BFVError/invalidParameters(_:)`` when a modulus is not an NTT-friendly prime for `N`, when
-    ///   `t` is not a prime `= 1 mod 2N`, or when the shape is unsupported (`N` in 16...32768, 1...16 primes).
+    ///   `t` is not an odd prime, or when the shape is unsupported (`N` in 16...32768, 1...16 primes).
     public init(name: String, polyDegree: Int, plainModulus: UInt64, coefficientModuli: [UInt64]) throws(BFVError) {
         guard (16...32768).contains(polyDegree), polyDegree.nonzeroBitCount == 1 else {
             throw .invalidParameters("polynomial degree \(polyDegree) is not a power of two in 16...32768")
@@ -36,9 +37,9 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
                 throw .invalidParameters("coefficient modulus \(q) is not a prime below 2^60 congruent to 1 mod 2N")
             }
         }
-        guard Primes.isNTTFriendly(plainModulus, polyDegree: polyDegree),
+        guard plainModulus >= 3, plainModulus < (1 << 32), Primes.isPrime(plainModulus),
               !coefficientModuli.contains(plainModulus) else {
-            throw .invalidParameters("plaintext modulus \(plainModulus) is not a prime congruent to 1 mod 2N")
+            throw .invalidParameters("plaintext modulus \(plainModulus) is not an odd prime below 2^32")
         }
         guard coefficientModuli.allSatisfy({ $0 > plainModulus << 8 }) else {
             throw .invalidParameters("coefficient moduli must be much larger than the plaintext modulus")
@@ -74,8 +75,26 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// Whether the set meets 128-bit classical security by the HomomorphicEncryption.org standard.
     public var isSecure: Bool { coefficientModulusBits <= maximumSecureModulusBits }
 
+    /// The highest classical security level (128, 192 or 256 bits) whose HomomorphicEncryption.org bound on `log2 q`
+    /// (ternary secret, error sigma 3.2; Albrecht et al., "Homomorphic Encryption Standard", 2018, Table 1) the set
+    /// meets, or 0 when it meets none (test sets).
+    public var securityLevel: Int {
+        // (N, bound for 128, 192, 256 bits)
+        let table: [Int: (Int, Int, Int)] = [1024: (27, 19, 14), 2048: (54, 37, 29), 4096: (109, 75, 58),
+                                             8192: (218, 152, 118), 16384: (438, 305, 237), 32768: (881, 611, 476)]
+        guard let bounds = table[polyDegree] else { return 0 }
+        let bits = coefficientModulusBits
+        if bits <= bounds.2 { return 256 }
+        if bits <= bounds.1 { return 192 }
+        return bits <= bounds.0 ? 128 : 0
+    }
+
     /// The number of SIMD slots (`N`), arranged as a `2 x N/2` matrix.
     public var slotCount: Int { polyDegree }
+
+    /// Whether `t = 1 mod 2N`, so that plaintexts can be SIMD-encoded (``BFVContext/encode(_:)``). Sets without
+    /// batching use coefficient encoding only.
+    public var supportsBatching: Bool { plainModulus % UInt64(2 * polyDegree) == 1 }
 
     public var description: String {
         "\(name): N=\(polyDegree), t=\(plainModulus), log q=\(coefficientModulusBits) "
@@ -85,7 +104,7 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: Named sets
 
-    private static func make(_ name: String, degree: Int, bits: [Int]) -> BFVParameters {
+    private static func make(_ name: String, degree: Int, bits: [Int], plainModulus: UInt64 = 65537) -> BFVParameters {
         var moduli: [UInt64] = []
         for (size, count) in Dictionary(grouping: bits, by: { $0 }).mapValues(\.count).sorted(by: { $0.key > $1.key }) {
             // swiftlint:disable:next force_try
@@ -93,7 +112,7 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
         }
         // Named sets are fixed at compile time; a failure here is a programming error.
         // swiftlint:disable:next force_try
-        return try! BFVParameters(name: name, polyDegree: degree, plainModulus: 65537, coefficientModuli: moduli)
+        return try! BFVParameters(name: name, polyDegree: degree, plainModulus: plainModulus, coefficientModuli: moduli)
     }
 
     /// N = 4096, q = 55 + 54 bits (109 <= 109), t = 65537. 128-bit secure; the Hamming-search default.
@@ -103,6 +122,11 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// (``BFVContext/multiply(_:by:rerandomizingWith:using:)``), not for a BEHZ multiplication followed by more
     /// work. The Hamming-search default: every product costs one limb.
     public static let n4096single = make("n4096single", degree: 4096, bits: [59])
+    /// N = 4096, q = the 59-bit prime of ``n4096single`` (59 <= 109), **t = 257** (coefficient encoding only, no
+    /// SIMD batching). 128-bit secure. The encrypted Hamming search default (MedSearchHESearch's bit-sliced layout):
+    /// the small `t` leaves a scale `Delta ~ 2^51` for the depth-1 inner product, and responses switched to `2^k`
+    /// need only `k = 25` bits per coefficient (`log t + 16`) instead of 33 with `t = 65537`.
+    public static let n4096hamming = make("n4096hamming", degree: 4096, bits: [59], plainModulus: 257)
     /// N = 8192, q = 3 x 55 bits (165 <= 218), t = 65537. 128-bit secure.
     public static let n8192 = make("n8192", degree: 8192, bits: [55, 55, 55])
     /// N = 16384, q = 8 x 54 bits (432 <= 438), t = 65537. 128-bit secure.
@@ -114,8 +138,12 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// Tests only: N = 1024, q = 2 x 55 bits.
     public static let insecureN1024 = make("insecureN1024", degree: 1024, bits: [55, 54])
 
+    /// Tests only: N = 256, q = 2 x 50 bits, t = 257 (coefficient encoding only).
+    public static let insecureN256SmallT = make("insecureN256SmallT", degree: 256, bits: [50, 50], plainModulus: 257)
+
     /// Every named set.
-    public static let all: [BFVParameters] = [n4096, n4096single, n8192, n16384, insecureN256, insecureN512, insecureN1024]
+    public static let all: [BFVParameters] = [n4096, n4096single, n4096hamming, n8192, n16384, insecureN256, insecureN512,
+                                              insecureN1024, insecureN256SmallT]
 
     /// The named set called `name`.
     public static func named(_ name: String) throws(BFVError) -> BFVParameters {

@@ -1,10 +1,10 @@
 /// Packs words of a fixed bit width into bytes (little-endian bit order) and back.
-enum BitPacking {
+public enum BitPacking {
     /// The number of bytes `count` values of `bits` bits take.
-    static func byteCount(count: Int, bits: Int) -> Int { (count * bits + 7) / 8 }
+    public static func byteCount(count: Int, bits: Int) -> Int { (count * bits + 7) / 8 }
 
     /// Packs `values` (each `< 2^bits`, `1 <= bits <= 64`) and appends the bytes to `out`.
-    static func pack(_ values: UnsafeBufferPointer<UInt64>, bits: Int, into out: inout [UInt8]) {
+    public static func pack(_ values: UnsafeBufferPointer<UInt64>, bits: Int, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + byteCount(count: values.count, bits: bits))
         var acc: UInt64 = 0
         var filled = 0
@@ -30,7 +30,7 @@ enum BitPacking {
     }
 
     /// Unpacks `count` values of `bits` bits from `bytes` (which must hold exactly `byteCount` bytes).
-    static func unpack(_ bytes: ArraySlice<UInt8>, count: Int, bits: Int) -> [UInt64] {
+    public static func unpack(_ bytes: ArraySlice<UInt8>, count: Int, bits: Int) -> [UInt64] {
         var out = [UInt64](repeating: 0, count: count)
         var acc: UInt64 = 0
         var filled = 0

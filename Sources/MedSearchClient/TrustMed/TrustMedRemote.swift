@@ -80,9 +80,11 @@ public struct TrustMedRemote: Sendable {
     /// Search, rank, fetch and open: the whole query of a clinician.
     public func query(client: TrustMedClient, hashcode: [UInt8], k: Int) async throws
         -> (ranked: [TrustMedClient.Ranked], images: [TrustMedClient.Retrieved]) {
-        let response = try await search(try client.searchRequest(hashcode: hashcode))
-        let ranked = try client.rank(response, k: k)
-        let fetched = try await fetch(FetchRequest(recordIDs: ranked.map(\.recordID)))
-        return (ranked, client.open(fetched))
+        // Unlinkable mode: the client learns record ids only for the records it fetches.
+        let response = try await search(try client.searchRequest(hashcode: hashcode, unlinkable: true))
+        let selection = try client.select(response, k: k)
+        guard let request = selection.fetch else { return ([], []) }
+        let fetched = try await fetch(request)
+        return (try client.ranked(selection, fetched: fetched), client.open(fetched))
     }
 }

@@ -3,15 +3,17 @@ import MedSearchCore
 import MedSearchHESearch
 import Synchronization
 
-/// The client side's homomorphic key holder on MedSearchHESearch (BFV, coefficient encoding, `N/l` hashcodes
-/// per ciphertext, one ciphertext multiplication per ciphertext, distances masked so only they decrypt).
+/// The client side's homomorphic key holder on MedSearchHESearch (BFV, bit-sliced coefficient encoding: a block of
+/// hashcodes is `l` ciphertexts, hashcode `i` at coefficient `i` of each; distances of deleted records are never
+/// sent, so only the live ones decrypt).
 ///
 /// The evaluation-key bytes sent to the master are the parameter-set name, the code length and
 /// HESearch's evaluation key (public material only).
 public struct BFVHammingKeyHolder: TrustMedKeyHolder {
     static let magic = FormatMagic("TMEK")
-    /// Hashcodes per upload block, as a multiple of the hashcodes one ciphertext holds.
-    static let ciphertextsPerBlock = 4
+    /// Hashcodes per upload block: a sixteenth of what one response ciphertext holds (256 for `N = 4096`), so an
+    /// upload request stays small; the evaluator packs blocks side by side into response ciphertexts.
+    static let blocksPerShelf = 16
 
     /// The search configuration (parameters and code length).
     public let configuration: HammingSearchConfiguration
@@ -61,7 +63,7 @@ public struct BFVHammingKeyHolder: TrustMedKeyHolder {
     public var hashBits: Int { configuration.codeLength }
 
     public var recordsPerBlock: Int {
-        max(1, configuration.parameters.polyDegree / configuration.codeLength) * Self.ciphertextsPerBlock
+        max(1, configuration.recordsPerBlock / Self.blocksPerShelf)
     }
 
     public func evaluationKeys() throws(TrustMedError) -> [UInt8] {
@@ -101,6 +103,14 @@ public struct BFVHammingKeyHolder: TrustMedKeyHolder {
         var distances = [Int](repeating: -1, count: count)
         for match in matches where match.id < UInt64(count) { distances[Int(match.id)] = Int(match.distance) }
         return distances
+    }
+
+    public func nearestSlots(_ encrypted: [UInt8], k: Int) throws(TrustMedError) -> (request: [UInt8], distances: [Int]) {
+        let ranked: [HammingRankedSlot]
+        do { ranked = try client.nearestSlots(responseBytes: encrypted, k: k) } catch {
+            throw .homomorphic("decrypting distances: \(error)")
+        }
+        return (HammingSlotRequest(ranked).serialized(), ranked.map(\.distance).sorted())
     }
 }
 
@@ -180,4 +190,46 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
 
     /// Drops a block's prepared form (after the block was deleted).
     public func forget(blockID: String) { _ = prepared.withLock { $0.removeValue(forKey: blockID) } }
+
+    /// The whole searchable database packed into shelves (``HammingSearchServer/prepare(_:)``), with the block list it
+    /// was built from; rebuilt when a block is added, deleted or loses records.
+    private let packed = Mutex<(signature: [String], database: PreparedHammingDatabase)?>(nil)
+
+    public func searchUnlinkable(query: [UInt8], blocks: [TrustMedEvaluatorBlock]) async throws(TrustMedError) -> TrustMedUnlinkableResult {
+        guard !blocks.isEmpty, blocks.count < 1 << 31 else { throw .invalidParameter("no searchable block") }
+        let signature = blocks.map { "\($0.id)#\($0.ciphertext.count)#\($0.liveSlots)" }
+        do {
+            let database: PreparedHammingDatabase
+            if let cached = packed.withLock({ $0 }), cached.signature == signature {
+                database = cached.database
+            } else {
+                // Block i's slot s becomes record id (i << 32 | s), unique over the whole database.
+                var parts: [EncryptedHammingDatabase] = []
+                for (index, block) in blocks.enumerated() {
+                    let decoded = try EncryptedHammingDatabase(serialized: block.ciphertext, configuration: configuration)
+                    let live = Set(block.liveSlots)
+                    parts.append(try decoded.mapIdentifiers { slot in
+                        live.contains(Int(slot)) ? UInt64(index) << 32 | slot : nil
+                    })
+                }
+                database = try await server.prepare(EncryptedHammingDatabase(configuration: configuration, concatenating: parts))
+                packed.withLock { $0 = (signature, database) }
+            }
+            let result = try await server.evaluateUnlinkable(queryBytes: query, prepared: database)
+            let mapping = result.mapping
+            return TrustMedUnlinkableResult(response: result.response) { request throws(TrustMedError) in
+                do {
+                    return try mapping.resolveAll(HammingSlotRequest(serialized: request)).map {
+                        (block: Int($0.id >> 32), slot: Int($0.id & 0xFFFF_FFFF), rank: $0.rank)
+                    }
+                } catch {
+                    throw .invalidParameter("slot request: \(error)")
+                }
+            }
+        } catch let error as TrustMedError {
+            throw error
+        } catch {
+            throw .homomorphic("evaluating the database: \(error)")
+        }
+    }
 }

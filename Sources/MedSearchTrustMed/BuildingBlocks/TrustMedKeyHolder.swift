@@ -19,6 +19,46 @@ public protocol TrustMedKeyHolder: Sendable {
     func encryptQuery(_ hashcode: [UInt8]) throws(TrustMedError) -> [UInt8]
     /// Decrypts the distances of slots `0..<count` from an evaluator's result.
     func decryptDistances(_ encrypted: [UInt8], count: Int) throws(TrustMedError) -> [Int]
+    /// Decrypts an **unlinkable** result (no record ids, ``TrustMedEvaluator/searchUnlinkable(query:blocks:)``) and
+    /// picks the `k` nearest slots plus every slot tied with the k-th distance: the request for the master (slots
+    /// and ranks only, no distance) and the requested slots' distances, ascending (the master returns the first `k`
+    /// of the requested records in that order).
+    func nearestSlots(_ encrypted: [UInt8], k: Int) throws(TrustMedError) -> (request: [UInt8], distances: [Int])
+}
+
+/// A stored block as the evaluator sees it: a stable id, its ciphertext bytes and its live slots.
+public struct TrustMedEvaluatorBlock: Sendable {
+    /// The block id (its bytes never change under that id).
+    public var id: String
+    /// The encrypted block.
+    public var ciphertext: [UInt8]
+    /// The slots of its searchable records (deleted records' slots are left out).
+    public var liveSlots: [Int]
+
+    /// Creates a block.
+    public init(id: String, ciphertext: [UInt8], liveSlots: [Int]) {
+        self.id = id
+        self.ciphertext = ciphertext
+        self.liveSlots = liveSlots
+    }
+}
+
+/// The result of an unlinkable evaluation: the response for the client (no record ids, positions in a fresh random
+/// order) and the master's private resolver from the client's slot request to every requested
+/// `(block index, slot, rank)` (the master orders them by rank, ties by record id). Keep the resolver on the master,
+/// use it once.
+public struct TrustMedUnlinkableResult: Sendable {
+    /// The response for the client.
+    public var response: [UInt8]
+    /// The resolver: request bytes -> the requested `(block index, slot, rank)` triples.
+    public var resolve: @Sendable ([UInt8]) throws(TrustMedError) -> [(block: Int, slot: Int, rank: Int)]
+
+    /// Creates a result.
+    public init(response: [UInt8],
+                resolve: @escaping @Sendable ([UInt8]) throws(TrustMedError) -> [(block: Int, slot: Int, rank: Int)]) {
+        self.response = response
+        self.resolve = resolve
+    }
 }
 
 /// The edge master's homomorphic evaluator: public and evaluation keys only, so it can compute but never
@@ -31,6 +71,9 @@ public protocol TrustMedEvaluator: Sendable {
     /// distance cannot be decrypted even by the key holder, and may cache the block's decoded, precomputed form
     /// between queries.
     func distances(query: [UInt8], block: [UInt8], blockID: String, liveSlots: [Int]) async throws(TrustMedError) -> [UInt8]
+    /// Evaluates the query against every searchable block at once in **unlinkable** mode: the client learns the
+    /// distances but not whose they are, and record ids only for the slots it then requests.
+    func searchUnlinkable(query: [UInt8], blocks: [TrustMedEvaluatorBlock]) async throws(TrustMedError) -> TrustMedUnlinkableResult
 }
 
 extension TrustMedEvaluator {

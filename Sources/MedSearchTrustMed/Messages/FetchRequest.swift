@@ -3,18 +3,55 @@ import MedSearchCore
 /// Client -> master: the records (the client's top-k) whose sealed images to rebuild and return.
 public struct FetchRequest: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMFQ")
-    /// The record ids, in the client's rank order.
+    /// The record ids, in the client's rank order (empty in unlinkable mode).
     public var recordIDs: [String]
+    /// Unlinkable mode: the search response's query handle (empty otherwise).
+    public var queryHandle: [UInt8]
+    /// Unlinkable mode: the key holder's slot request (slots and ranks, no distances).
+    public var slotRequest: [UInt8]
+    /// Unlinkable mode: how many records to return (the master orders the requested slots by rank, ties by id).
+    public var k: Int
 
-    /// Creates a request.
-    public init(recordIDs: [String]) { self.recordIDs = recordIDs }
+    /// Creates a request for records by id.
+    public init(recordIDs: [String]) {
+        self.recordIDs = recordIDs
+        queryHandle = []
+        slotRequest = []
+        k = 0
+    }
+
+    /// Creates an unlinkable-mode request: the master resolves the slots with the search's private mapping.
+    public init(queryHandle: [UInt8], slotRequest: [UInt8], k: Int) {
+        recordIDs = []
+        self.queryHandle = queryHandle
+        self.slotRequest = slotRequest
+        self.k = k
+    }
 
     public func encodeBody(into writer: inout ByteWriter) {
         writer.writeRecordIDs(recordIDs)
+        if !queryHandle.isEmpty {
+            writer.writeBytes(queryHandle)
+            writer.writeBytes(slotRequest)
+            writer.write(UInt32(k))
+        }
     }
 
     public init(body reader: inout ByteReader) throws(WireError) {
         recordIDs = try reader.readRecordIDs(limit: TrustMedLimits.maxRecordsPerFetch)
+        if reader.isAtEnd {
+            queryHandle = []
+            slotRequest = []
+            k = 0
+        } else {
+            let start = reader.offset
+            queryHandle = try reader.readBytes(maxLength: 16)
+            guard queryHandle.count == 16, recordIDs.isEmpty else { throw .invalidValue(offset: start, reason: "query handle") }
+            slotRequest = try reader.readBytes(maxLength: 1 << 24)
+            let kOffset = reader.offset
+            k = Int(try reader.read(UInt32.self))
+            guard (1...TrustMedLimits.maxRecordsPerFetch).contains(k) else { throw .invalidValue(offset: kOffset, reason: "k") }
+        }
     }
 }
 

@@ -7,16 +7,21 @@ public struct SearchRequest: TrustMedMessage, Equatable {
     public var keyFingerprint: [UInt8]
     /// The encrypted query (opaque ciphertext bytes).
     public var encryptedQuery: [UInt8]
+    /// Unlinkable mode: the response carries no record ids (the client learns ids only for the slots it then
+    /// fetches with the response's query handle). A trailing flag byte, written only when set.
+    public var unlinkable: Bool
 
     /// Creates a request.
-    public init(keyFingerprint: [UInt8], encryptedQuery: [UInt8]) {
+    public init(keyFingerprint: [UInt8], encryptedQuery: [UInt8], unlinkable: Bool = false) {
         self.keyFingerprint = keyFingerprint
         self.encryptedQuery = encryptedQuery
+        self.unlinkable = unlinkable
     }
 
     public func encodeBody(into writer: inout ByteWriter) {
         writer.writeBytes(keyFingerprint)
         writer.writeBytes(encryptedQuery)
+        if unlinkable { writer.write(UInt8(1)) }
     }
 
     public init(body reader: inout ByteReader) throws(WireError) {
@@ -24,6 +29,13 @@ public struct SearchRequest: TrustMedMessage, Equatable {
         keyFingerprint = try reader.readBytes(maxLength: 32)
         guard keyFingerprint.count == 32 else { throw .invalidValue(offset: start, reason: "key fingerprint") }
         encryptedQuery = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
+        if reader.isAtEnd {
+            unlinkable = false
+        } else {
+            let flagOffset = reader.offset
+            guard try reader.read(UInt8.self) == 1 else { throw .invalidValue(offset: flagOffset, reason: "search mode") }
+            unlinkable = true
+        }
     }
 }
 
@@ -62,11 +74,17 @@ public struct SearchResponse: TrustMedMessage, Equatable {
         }
     }
 
-    /// The blocks.
+    /// The blocks. In unlinkable mode: one block whose entries are empty and whose result covers every record.
     public var blocks: [Block]
+    /// Unlinkable mode: the 16-byte handle to fetch the chosen slots with (``FetchRequest/init(queryHandle:slotRequest:k:)``),
+    /// valid once and for a limited time; empty otherwise. Written only when present.
+    public var queryHandle: [UInt8]
 
     /// Creates a response.
-    public init(blocks: [Block]) { self.blocks = blocks }
+    public init(blocks: [Block], queryHandle: [UInt8] = []) {
+        self.blocks = blocks
+        self.queryHandle = queryHandle
+    }
 
     public func encodeBody(into writer: inout ByteWriter) {
         writer.write(UInt32(blocks.count))
@@ -78,6 +96,7 @@ public struct SearchResponse: TrustMedMessage, Equatable {
                 writer.writeString(entry.recordID)
             }
         }
+        if !queryHandle.isEmpty { writer.writeBytes(queryHandle) }
     }
 
     public init(body reader: inout ByteReader) throws(WireError) {
@@ -94,5 +113,12 @@ public struct SearchResponse: TrustMedMessage, Equatable {
             blocks.append(Block(encryptedDistances: distances, entries: entries))
         }
         self.blocks = blocks
+        if reader.isAtEnd {
+            queryHandle = []
+        } else {
+            let start = reader.offset
+            queryHandle = try reader.readBytes(maxLength: 16)
+            guard queryHandle.count == 16 else { throw .invalidValue(offset: start, reason: "query handle") }
+        }
     }
 }

@@ -40,6 +40,20 @@ public final class EdgeMaster: Sendable {
     public let sharing: any TrustMedShareScheme
     private let evaluatorFactory: EvaluatorFactory
     private let evaluatorCache = Mutex<(fingerprint: [UInt8], evaluator: any TrustMedEvaluator)?>(nil)
+    /// Unlinkable searches awaiting their fetch: query handle -> the evaluation's private resolver and the record ids
+    /// by block and slot. Each is used once, expires after ``pendingQueryLifetime``, and at most
+    /// ``maxPendingQueries`` are kept (the oldest is dropped).
+    private let pendingQueries = Mutex<[[UInt8]: PendingQuery]>([:])
+    /// How long an unlinkable search's handle stays valid.
+    public static let pendingQueryLifetime: Duration = .seconds(300)
+    /// The most unlinkable searches kept at once.
+    public static let maxPendingQueries = 256
+
+    private struct PendingQuery: Sendable {
+        let created: ContinuousClock.Instant
+        let result: TrustMedUnlinkableResult
+        let recordIDs: [[Int: String]]
+    }
 
     /// Creates a master.
     /// - Throws: ``TrustMedError/invalidParameter(_:)`` unless 2 <= m <= n <= 255.
@@ -283,11 +297,33 @@ public final class EdgeMaster: Sendable {
     // MARK: search
 
     /// Evaluates the encrypted Hamming distance between the query and every searchable record.
+    ///
+    /// In unlinkable mode (``SearchRequest/unlinkable``) the response holds one result without record ids and a
+    /// query handle; the client fetches its chosen slots with ``fetch(_:)`` and that handle.
     public func search(_ request: SearchRequest) async throws(TrustMedError) -> SearchResponse {
         let registration = try await registeredKeys(fingerprint: request.keyFingerprint)
         let evaluator = try evaluator(for: registration)
         let blocks = try await store { try await metadata.searchableBlocks() }
         let query = request.encryptedQuery
+        if request.unlinkable {
+            guard !blocks.isEmpty else { return SearchResponse(blocks: []) }
+            let result = try await evaluator.searchUnlinkable(query: query, blocks: blocks.map {
+                TrustMedEvaluatorBlock(id: $0.block.id, ciphertext: $0.block.ciphertext, liveSlots: $0.entries.map(\.slot))
+            })
+            let handle = SecureRandom.bytes(16)
+            let recordIDs = blocks.map { Dictionary(uniqueKeysWithValues: $0.entries.map { ($0.slot, $0.recordID) }) }
+            let now = ContinuousClock.now
+            pendingQueries.withLock { pending in
+                pending = pending.filter { now - $0.value.created < Self.pendingQueryLifetime }
+                while pending.count >= Self.maxPendingQueries,
+                      let oldest = pending.min(by: { $0.value.created < $1.value.created })?.key {
+                    pending.removeValue(forKey: oldest)
+                }
+                pending[handle] = PendingQuery(created: now, result: result, recordIDs: recordIDs)
+            }
+            return SearchResponse(blocks: [SearchResponse.Block(encryptedDistances: result.response, entries: [])],
+                                  queryHandle: handle)
+        }
         // Child tasks call non-throwing helpers that return a Result (a `do throws(E)` block returning from inside a
         // task-group closure lost its results in a release build).
         let results: [Result<[UInt8], TrustMedError>] = await withTaskGroup(of: (Int, Result<[UInt8], TrustMedError>).self) { group in
@@ -310,9 +346,27 @@ public final class EdgeMaster: Sendable {
 
     // MARK: fetch
 
-    /// Rebuilds the requested records' sealed images from m verified shares each.
+    /// Rebuilds the requested records' sealed images from m verified shares each. In unlinkable mode the records are
+    /// the `k` nearest of the slots the client requested with its query handle (ordered by rank, ties by the
+    /// evaluator's identifiers); the handle is then spent.
     public func fetch(_ request: FetchRequest) async throws(TrustMedError) -> FetchResponse {
-        let ids = request.recordIDs
+        var ids = request.recordIDs
+        if !request.queryHandle.isEmpty {
+            let now = ContinuousClock.now
+            let pending = pendingQueries.withLock { $0.removeValue(forKey: request.queryHandle) }
+            guard let pending, now - pending.created < Self.pendingQueryLifetime else {
+                throw .invalidParameter("unknown or expired query handle")
+            }
+            var chosen: [(rank: Int, id: String)] = []
+            for (block, slot, rank) in try pending.result.resolve(request.slotRequest) {
+                guard pending.recordIDs.indices.contains(block), let id = pending.recordIDs[block][slot] else {
+                    throw .invalidParameter("a requested slot holds no record")
+                }
+                chosen.append((rank, id))
+            }
+            // The plaintext ranking rule: distance (rank), then record id.
+            ids = chosen.sorted { ($0.rank, $0.id) < ($1.rank, $1.id) }.prefix(request.k).map(\.id)
+        }
         let items = await withTaskGroup(of: (Int, FetchResponse.Item).self) { group in
             for (index, id) in ids.enumerated() {
                 group.addTask { (index, await self.fetchItem(id)) }

@@ -108,10 +108,46 @@ public struct TrustMedClient: Sendable {
         return requests
     }
 
-    /// Encrypts a query hashcode.
-    public func searchRequest(hashcode: [UInt8]) throws(TrustMedError) -> SearchRequest {
+    /// Encrypts a query hashcode. With `unlinkable`, the master answers without record ids
+    /// (``select(_:k:)``, then fetch with the returned request).
+    public func searchRequest(hashcode: [UInt8], unlinkable: Bool = false) throws(TrustMedError) -> SearchRequest {
         try checkHashcode(hashcode)
-        return SearchRequest(keyFingerprint: keyFingerprint, encryptedQuery: try keyHolder.encryptQuery(hashcode))
+        return SearchRequest(keyFingerprint: keyFingerprint, encryptedQuery: try keyHolder.encryptQuery(hashcode),
+                             unlinkable: unlinkable)
+    }
+
+    /// The client's choice from an unlinkable search: what to fetch and the distances of the results in order.
+    public struct Selection: Sendable {
+        /// The fetch request (query handle, slots and ranks; nil when nothing is stored).
+        public var fetch: FetchRequest?
+        /// The distances of the up to `k` results the master will return, in its order (nearest first).
+        public var distances: [Int]
+    }
+
+    /// Decrypts an unlinkable search response and chooses the `k` nearest slots (plus ties at the k-th distance,
+    /// which the master breaks by id without learning distances).
+    /// - Throws: ``TrustMedError/homomorphic(_:)`` for a response that does not decrypt to distances.
+    public func select(_ response: SearchResponse, k: Int) throws(TrustMedError) -> Selection {
+        guard k >= 1, k <= TrustMedLimits.maxRecordsPerFetch else { throw .invalidParameter("k must be in 1...\(TrustMedLimits.maxRecordsPerFetch)") }
+        guard !response.blocks.isEmpty else { return Selection(fetch: nil, distances: []) }
+        guard response.queryHandle.count == 16, response.blocks.count == 1 else {
+            throw .homomorphic("not an unlinkable search response")
+        }
+        let (request, distances) = try keyHolder.nearestSlots(response.blocks[0].encryptedDistances, k: k)
+        guard distances.allSatisfy({ (0...keyHolder.hashBits).contains($0) }) else {
+            throw .homomorphic("decrypted distance out of range (wrong key or tampered response)")
+        }
+        return Selection(fetch: FetchRequest(queryHandle: response.queryHandle, slotRequest: request, k: k),
+                         distances: Array(distances.prefix(k)))
+    }
+
+    /// The ranked results of an unlinkable search: the fetched records (in the master's order) with the distances
+    /// chosen in ``select(_:k:)``.
+    public func ranked(_ selection: Selection, fetched: FetchResponse) throws(TrustMedError) -> [Ranked] {
+        guard fetched.items.count == selection.distances.count else {
+            throw .homomorphic("the master returned \(fetched.items.count) records for \(selection.distances.count) slots")
+        }
+        return zip(fetched.items, selection.distances).map { Ranked(recordID: $0.recordID, distance: $1) }
     }
 
     /// Decrypts the distances and returns the `k` closest records (ties broken by record id).

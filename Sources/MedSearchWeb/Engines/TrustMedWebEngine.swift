@@ -87,7 +87,7 @@ public actor TrustMedWebEngine: WebEngine {
         pending = state.pending
         title = "TrustMedSearch (BFV-encrypted hashcodes, \(options.threshold)-of-\(options.nodeCount) image shares)"
         securityNote = """
-            Hashcodes are BFV-encrypted (\(options.parameterSet == "n4096" ? "128-bit security" : "an INSECURE test parameter set")) \
+            Hashcodes are BFV-encrypted (\(TrustMedDefaults.isSecure(parameterSet: options.parameterSet) ? "128-bit security" : "an INSECURE test parameter set")) \
             and images sealed (AES-256-GCM) and split into \(options.threshold)-of-\(options.nodeCount) shares: fewer than \
             \(options.threshold) storage nodes learn nothing; the edge master sees which records are fetched and the \
             number of images. Ranking is by Hamming distance of learnt hashcodes (approximate similarity).
