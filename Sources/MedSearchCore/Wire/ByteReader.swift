@@ -14,6 +14,12 @@ public struct ByteReader: Sendable {
         self.offset = offset
     }
 
+    /// Creates a reader over `bytes` (sharing its storage: nothing is copied), starting at `offset`.
+    public init(_ bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
     /// The number of bytes not yet read.
     public var remaining: Int { bytes.count - offset }
 
@@ -70,6 +76,12 @@ public struct ByteReader: Sendable {
         }
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
+    }
+
+    /// Reads every remaining byte as a slice of ``bytes`` (not copied), for a last field that runs to the end.
+    public mutating func readRemaining() -> ArraySlice<UInt8> {
+        defer { offset = bytes.count }
+        return bytes[min(offset, bytes.count)...]
     }
 
     /// Reads a byte string written by ``ByteWriter/writeBytes(_:)``, refusing lengths above `maxLength`.

@@ -1,0 +1,42 @@
+import MedSearchBigInt
+import MedSearchCore
+import MedSearchPaillier
+import Testing
+import _MedSearchTestSupport
+
+/// Fixed values of every Paillier format (a 512-bit key from a fixed seed), pinned by golden bytes.
+enum PaillierGolden {
+    static let secretKey: PaillierPrivateKey = {
+        var rng = SeededRandomNumberGenerator(seed: 0x601D_E2)
+        return PaillierPrivateKey.generateInsecure(bits: 512, using: &rng)
+    }()
+    static var publicKey: PaillierPublicKey { secretKey.publicKey }
+    static let ciphertext: PaillierCiphertext = {
+        var rng = SeededRandomNumberGenerator(seed: 0x601D_E3)
+        return secretKey.publicKey.encrypt(BigInt(123_456), using: &rng)
+    }()
+
+    static var samples: [GoldenSample] {
+        let pk = publicKey
+        return [
+            .functions(pk, type: "PaillierPublicKey", magic: "PAPK", version: 1,
+                       encode: { $0.serialized() }, decode: { try PaillierPublicKey(serialized: $0) }),
+            .functions(secretKey, type: "PaillierPrivateKey", magic: "PASK", version: 1,
+                       encode: { $0.serialized() }, decode: { try PaillierPrivateKey(serialized: $0) }),
+            .functions(ciphertext, type: "PaillierCiphertext", magic: "PACT", version: 1,
+                       encode: { $0.serialized(for: pk) }, decode: { try PaillierCiphertext(serialized: $0, publicKey: pk) }),
+        ]
+    }
+}
+
+@Suite struct PaillierGoldenTests {
+    static let directory = GoldenDirectory()
+
+    @Test(arguments: PaillierGolden.samples) func fixture(_ sample: GoldenSample) throws {
+        try Self.directory.check(sample)
+    }
+
+    @Test func manifestListsEverySample() throws {
+        try Self.directory.checkManifest(PaillierGolden.samples)
+    }
+}

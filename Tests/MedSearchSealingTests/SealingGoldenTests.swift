@@ -1,0 +1,53 @@
+import MedSearchCore
+@testable import MedSearchSealing
+import Testing
+import _MedSearchTestSupport
+
+/// Fixed values of every sealing format, pinned by golden bytes.
+enum SealingGolden {
+    static let keyBytes = (0..<32).map { UInt8(($0 * 11 + 5) & 0xFF) }
+    static let imageKey = try! ImageSealingKey(bytes: keyBytes)
+    static let qmedKey = try! QMedShieldKey(bytes: keyBytes.reversed())
+    static let nonce = (0..<12).map { UInt8(0xA0 + $0) }
+    static let plaintext = Array("DICM fixture image bytes".utf8)
+    static let imageID = "study-1/image-7"
+    static let cipherImage = QMedShieldCipherImage(width: 3, height: 2, bitsPerSample: 16,
+                                                   nonce: (0..<16).map { UInt8($0 * 3) },
+                                                   payload: (0..<12).map { UInt8(200 - $0 * 7) })
+
+    /// A sealed image with a fixed nonce (seal draws a fresh random one).
+    static func sealed() -> [UInt8] {
+        let header = ImageSealer.header()
+        return try! plaintext.withUnsafeBytes { bytes in
+            try AESGCMEngine.seal(bytes, key: imageKey.symmetricKey, nonce: nonce,
+                                  associatedData: ImageSealer.associatedData(header: header, imageID: imageID),
+                                  prefix: header)
+        }
+    }
+
+    static var samples: [GoldenSample] {
+        [
+            .functions(imageKey, type: "ImageSealingKey", magic: "MSSK", version: 1,
+                       encode: { $0.serialized() }, decode: { try ImageSealingKey(serialized: $0) }),
+            .functions(qmedKey, type: "QMedShieldKey", magic: "QMSK", version: 1,
+                       encode: { $0.serialized() }, decode: { try QMedShieldKey(serialized: $0) }),
+            .functions(cipherImage, type: "QMedShieldCipherImage", magic: "QMSI", version: 1,
+                       encode: { $0.serialized() }, decode: { try QMedShieldCipherImage(serialized: $0) }),
+            GoldenSample(typeName: "SealedImage", magic: "MSSL", version: 1, integrityProtected: true,
+                         encode: { sealed() },
+                         decode: { try ImageSealer.open($0, imageID: imageID, key: imageKey) == plaintext }),
+        ]
+    }
+}
+
+@Suite struct SealingGoldenTests {
+    static let directory = GoldenDirectory()
+
+    @Test(arguments: SealingGolden.samples) func fixture(_ sample: GoldenSample) throws {
+        try Self.directory.check(sample)
+    }
+
+    @Test func manifestListsEverySample() throws {
+        try Self.directory.checkManifest(SealingGolden.samples)
+    }
+}
