@@ -1,3 +1,4 @@
+import MedSearchCore
 import MedSearchFeatures
 import MedSearchIndex
 import MedSearchSecureKNN
@@ -17,6 +18,8 @@ public enum SEIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An image id is unknown.
     case unknownImage(String)
     /// A message or stored state could not be decoded.
+    case wire(WireError)
+    /// A message or stored state is inconsistent with the index or the request.
     case malformedMessage(String)
     /// A sealed image did not authenticate (wrong key or tampered data).
     case imageAuthenticationFailed
@@ -35,6 +38,7 @@ public enum SEIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .indexNotBuilt: "the SEI index has not been built yet"
         case let .duplicateImage(id): "image id \(id.debugDescription) already exists"
         case let .unknownImage(id): "unknown image id \(id.debugDescription)"
+        case let .wire(error): "malformed SEI message: \(error)"
         case let .malformedMessage(reason): "malformed SEI message: \(reason)"
         case .imageAuthenticationFailed: "sealed image failed authentication (wrong key or tampered data)"
         case let .secureKNN(error): "secure kNN: \(error)"
@@ -51,6 +55,8 @@ func wrapping<T>(_ body: () throws -> T) throws(SEIError) -> T {
         return try body()
     } catch let error as SEIError {
         throw error
+    } catch let error as WireError {
+        throw .wire(error)
     } catch let error as SecureKNNError {
         throw .secureKNN(error)
     } catch let error as PCAError {

@@ -10,45 +10,86 @@ enum SEIWireLimits {
     static let maxTrapdoors = 64
     static let maxIDBytes = 256
     static let maxBlob = 1 << 30
+    static let maxImageRequest = 100_000
 }
 
 extension ByteWriter {
     mutating func writeFloats(_ values: [Float]) {
         for value in values { write(value.bitPattern) }
     }
+
+    /// Writes a list of image ids: a count, then each id as a string.
+    mutating func writeIDs(_ ids: [String]) {
+        write(UInt32(ids.count))
+        for id in ids { writeString(id) }
+    }
 }
 
 extension ByteReader {
-    /// Reads `count` floats after checking the remaining length.
-    mutating func readFloats(count: Int) throws(SEIError) -> [Float] {
-        guard count >= 0, remaining >= count * 4 else { throw .malformedMessage("truncated vector at offset \(offset)") }
+    /// Reads `count` finite floats after checking the remaining length.
+    mutating func readFloats(count: Int) throws(WireError) -> [Float] {
+        guard count >= 0, remaining >= count * 4 else { throw .truncated(offset: offset, needed: count * 4, available: remaining) }
         var values = [Float]()
         values.reserveCapacity(count)
         for _ in 0..<count {
-            guard let bits = try? read(UInt32.self) else { throw .malformedMessage("truncated vector") }
-            let value = Float(bitPattern: bits)
-            guard value.isFinite else { throw .malformedMessage("vector value is not finite") }
+            let start = offset
+            let value = try readFloat()
+            guard value.isFinite else { throw .invalidValue(offset: start, reason: "vector value is not finite") }
             values.append(value)
         }
         return values
     }
 
-    mutating func readID() throws(SEIError) -> String {
-        let id = try sei { try $0.readString(maxLength: SEIWireLimits.maxIDBytes) }
-        guard !id.isEmpty else { throw .malformedMessage("empty image id") }
+    /// Reads a non-empty image id.
+    mutating func readID() throws(WireError) -> String {
+        let start = offset
+        let id = try readString(maxLength: SEIWireLimits.maxIDBytes)
+        guard !id.isEmpty else { throw .invalidValue(offset: start, reason: "empty image id") }
         return id
     }
 
-    /// Runs a wire read, mapping errors to ``SEIError/malformedMessage(_:)``.
-    @discardableResult
-    mutating func sei<T>(_ body: (inout ByteReader) throws -> T) throws(SEIError) -> T {
-        do {
-            return try body(&self)
-        } catch let error as SEIError {
-            throw error
-        } catch {
-            throw .malformedMessage(String(describing: error))
+    /// Reads a count whose items take at least `minimumItemBytes` each, refusing one the data cannot hold.
+    mutating func readCount(minimumItemBytes: Int, limit: Int) throws(WireError) -> Int {
+        let start = offset
+        let count = Int(try read(UInt32.self))
+        guard count <= limit else { throw .lengthTooLarge(offset: start, length: count, limit: limit) }
+        guard count * minimumItemBytes <= remaining else {
+            throw .truncated(offset: offset, needed: count * minimumItemBytes, available: remaining)
         }
+        return count
+    }
+
+    /// Reads a list written by ``ByteWriter/writeIDs(_:)``, at most `limit` ids.
+    mutating func readIDs(limit: Int) throws(WireError) -> [String] {
+        let count = try readCount(minimumItemBytes: 5, limit: limit)
+        var ids = [String]()
+        ids.reserveCapacity(count)
+        for _ in 0..<count { ids.append(try readID()) }
+        return ids
+    }
+
+    /// Reads an encrypted dimension: even, at least 4.
+    mutating func readEncryptedDimension() throws(WireError) -> Int {
+        let start = offset
+        let dimension = Int(try read(UInt32.self))
+        guard dimension >= 4, dimension % 2 == 0, dimension <= SEIWireLimits.maxEncryptedDimension else {
+            throw .invalidValue(offset: start, reason: "encrypted dimension \(dimension)")
+        }
+        return dimension
+    }
+
+    /// Reads index entries of `dimension`-float vectors.
+    mutating func readEntries(dimension: Int) throws(WireError) -> [SEIIndexEntry] {
+        // Each entry takes at least 4 (id length) + 1 + 4 + 4 * dimension bytes.
+        let count = try readCount(minimumItemBytes: 9 + 4 * dimension, limit: SEIWireLimits.maxEntries)
+        var entries = [SEIIndexEntry]()
+        entries.reserveCapacity(count)
+        for _ in 0..<count {
+            let id = try readID()
+            let cluster = Int(try read(UInt32.self))
+            entries.append(SEIIndexEntry(id: id, cluster: cluster, vector: try readFloats(count: dimension)))
+        }
+        return entries
     }
 }
 
@@ -58,110 +99,73 @@ extension SEIIndexEntry {
         writer.write(UInt32(cluster))
         writer.writeFloats(vector)
     }
-
-    static func read(from reader: inout ByteReader, dimension: Int) throws(SEIError) -> SEIIndexEntry {
-        let id = try reader.readID()
-        let cluster = Int(try reader.sei { try $0.read(UInt32.self) })
-        return SEIIndexEntry(id: id, cluster: cluster, vector: try reader.readFloats(count: dimension))
-    }
 }
 
-func readEntries(_ reader: inout ByteReader, dimension: Int) throws(SEIError) -> [SEIIndexEntry] {
-    let count = Int(try reader.sei { try $0.read(UInt32.self) })
-    // Each entry takes at least 4 (id length) + 1 + 4 + 4 * dimension bytes.
-    guard count <= SEIWireLimits.maxEntries, count * (9 + 4 * dimension) <= reader.remaining else {
-        throw .malformedMessage("entry count \(count) exceeds the data")
-    }
-    var entries = [SEIIndexEntry]()
-    entries.reserveCapacity(count)
-    for _ in 0..<count { entries.append(try SEIIndexEntry.read(from: &reader, dimension: dimension)) }
-    return entries
-}
+/// The owner's index upload: `"SEIU"` v1, the encrypted dimension, the tree (embedded `"SITR"`), one vector per
+/// node, then the entries (id, leaf, vector).
+extension SEIIndexUpload: WireMessage {
+    public static let magic = FormatMagic("SEIU")
+    public static let version: UInt16 = 1
 
-func readDimension(_ reader: inout ByteReader) throws(SEIError) -> Int {
-    let dimension = Int(try reader.sei { try $0.read(UInt32.self) })
-    guard dimension >= 4, dimension % 2 == 0, dimension <= SEIWireLimits.maxEncryptedDimension else {
-        throw .malformedMessage("encrypted dimension \(dimension)")
-    }
-    return dimension
-}
-
-extension SEIIndexUpload {
-    static let magic = FormatMagic("SEIU")
-
-    /// The versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter(capacity: 64 + (nodeVectors.count + entries.count) * (encryptedDimension * 4 + 32))
-        writer.writeHeader(magic: Self.magic, version: 1)
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(encryptedDimension))
-        writer.writeBytes(tree.serialized())
+        writer.writeEmbedded(tree)
         writer.write(UInt32(nodeVectors.count))
         for vector in nodeVectors { writer.writeFloats(vector) }
         writer.write(UInt32(entries.count))
         for entry in entries { entry.write(to: &writer) }
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let dimension = try readDimension(&reader)
-        let treeBytes = try reader.sei { try $0.readBytes(maxLength: SEIWireLimits.maxBlob) }
-        let tree = try wrapping { try IndexTree(serialized: treeBytes) }
-        let nodeCount = Int(try reader.sei { try $0.read(UInt32.self) })
-        guard nodeCount == tree.nodes.count else { throw .malformedMessage("\(nodeCount) node vectors for \(tree.nodes.count) nodes") }
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let dimension = try reader.readEncryptedDimension()
+        let tree = try reader.readEmbedded(IndexTree.self, maxLength: SEIWireLimits.maxBlob)
+        let start = reader.offset
+        let nodeCount = Int(try reader.read(UInt32.self))
+        guard nodeCount == tree.nodes.count else {
+            throw .invalidValue(offset: start, reason: "\(nodeCount) node vectors for \(tree.nodes.count) nodes")
+        }
         var nodeVectors = [[Float]]()
         for _ in 0..<nodeCount { nodeVectors.append(try reader.readFloats(count: dimension)) }
-        let entries = try readEntries(&reader, dimension: dimension)
-        try reader.sei { try $0.expectEnd() }
-        self.init(encryptedDimension: dimension, tree: tree, nodeVectors: nodeVectors, entries: entries)
+        self.init(encryptedDimension: dimension, tree: tree, nodeVectors: nodeVectors,
+                  entries: try reader.readEntries(dimension: dimension))
     }
 }
 
-extension SEIAddImages {
-    static let magic = FormatMagic("SEIA")
+/// Images added after the index was built: `"SEIA"` v1, the encrypted dimension, then the entries.
+extension SEIAddImages: WireMessage {
+    public static let magic = FormatMagic("SEIA")
+    public static let version: UInt16 = 1
 
-    /// The versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(entries.first?.vector.count ?? 4))
         writer.write(UInt32(entries.count))
         for entry in entries { entry.write(to: &writer) }
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let dimension = try readDimension(&reader)
-        let entries = try readEntries(&reader, dimension: dimension)
-        try reader.sei { try $0.expectEnd() }
-        self.init(entries: entries)
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let dimension = try reader.readEncryptedDimension()
+        self.init(entries: try reader.readEntries(dimension: dimension))
     }
 }
 
-extension SEIDeleteImages {
-    static let magic = FormatMagic("SEID")
+/// Images to delete: `"SEID"` v1, the ids.
+extension SEIDeleteImages: WireMessage {
+    public static let magic = FormatMagic("SEID")
+    public static let version: UInt16 = 1
 
-    /// The versioned binary form.
-    public func serialized() -> [UInt8] { SEIIDList.serialize(ids, magic: Self.magic) }
+    public func encode(to writer: inout ByteWriter) { writer.writeIDs(ids) }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        self.init(ids: try SEIIDList.decode(bytes, magic: Self.magic, limit: nil))
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        self.init(ids: try reader.readIDs(limit: SEIWireLimits.maxEntries))
     }
 }
 
-extension SEISearchRequest {
-    static let magic = FormatMagic("SEIQ")
+/// A search: `"SEIQ"` v1, the options (k, mode, strategy, limits), then the trapdoors (doubles).
+extension SEISearchRequest: WireMessage {
+    public static let magic = FormatMagic("SEIQ")
+    public static let version: UInt16 = 1
 
-    /// The versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(options.k))
         writer.write(options.mode.rawValue)
         writer.write(UInt8(options.strategy == .depthFirst ? 0 : 1))
@@ -170,51 +174,48 @@ extension SEISearchRequest {
         writer.write(UInt32(trapdoors.first?.count ?? 4))
         writer.write(UInt32(trapdoors.count))
         for trapdoor in trapdoors { for value in trapdoor { writer.write(value) } }
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let k = Int(try reader.sei { try $0.read(UInt32.self) })
-        guard let mode = SEISearchMode(rawValue: try reader.sei { try $0.read(UInt8.self) }) else {
-            throw .malformedMessage("unknown search mode")
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        let k = Int(try reader.read(UInt32.self))
+        let modeOffset = reader.offset
+        guard let mode = SEISearchMode(rawValue: try reader.read(UInt8.self)) else {
+            throw .invalidValue(offset: modeOffset, reason: "unknown search mode")
         }
-        let strategyByte = try reader.sei { try $0.read(UInt8.self) }
-        guard strategyByte <= 1 else { throw .malformedMessage("unknown tree strategy") }
-        let minCandidates = Int(try reader.sei { try $0.read(UInt32.self) })
-        let minLeaves = Int(try reader.sei { try $0.read(UInt32.self) })
-        let dimension = try readDimension(&reader)
-        let count = Int(try reader.sei { try $0.read(UInt32.self) })
-        guard count >= 1, count <= SEIWireLimits.maxTrapdoors, count * dimension * 8 <= reader.remaining else {
-            throw .malformedMessage("trapdoor count \(count) out of range")
-        }
+        let strategyOffset = reader.offset
+        let strategyByte = try reader.read(UInt8.self)
+        guard strategyByte <= 1 else { throw .invalidValue(offset: strategyOffset, reason: "unknown tree strategy") }
+        let minCandidates = Int(try reader.read(UInt32.self))
+        let minLeaves = Int(try reader.read(UInt32.self))
+        let dimension = try reader.readEncryptedDimension()
+        let countOffset = reader.offset
+        let count = try reader.readCount(minimumItemBytes: dimension * 8, limit: SEIWireLimits.maxTrapdoors)
+        guard count >= 1 else { throw .invalidValue(offset: countOffset, reason: "no trapdoor") }
         var trapdoors = [[Double]]()
         for _ in 0..<count {
             var trapdoor = [Double]()
             for _ in 0..<dimension {
-                let value = try reader.sei { try $0.readDouble() }
-                guard value.isFinite else { throw .malformedMessage("trapdoor value is not finite") }
+                let valueOffset = reader.offset
+                let value = try reader.readDouble()
+                guard value.isFinite else { throw .invalidValue(offset: valueOffset, reason: "trapdoor value is not finite") }
                 trapdoor.append(value)
             }
             trapdoors.append(trapdoor)
         }
-        try reader.sei { try $0.expectEnd() }
         let options = SEISearchOptions(k: k, mode: mode, strategy: strategyByte == 0 ? .depthFirst : .bestFirst,
                                        minCandidates: minCandidates, minLeaves: minLeaves)
-        try options.validate()
+        try WireError.validating(at: start) { try options.validate() }
         self.init(options: options, trapdoors: trapdoors)
     }
 }
 
-extension SEISearchResponse {
-    static let magic = FormatMagic("SEIR")
+/// Search results: `"SEIR"` v1, the work counters, then per trapdoor the hits (id, score as a float).
+extension SEISearchResponse: WireMessage {
+    public static let magic = FormatMagic("SEIR")
+    public static let version: UInt16 = 1
 
-    /// The versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt64(scoredImages))
         writer.write(UInt64(scoredNodes))
         writer.write(UInt32(results.count))
@@ -225,124 +226,108 @@ extension SEISearchResponse {
                 writer.write(hit.score)
             }
         }
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let images = Int(truncatingIfNeeded: try reader.sei { try $0.read(UInt64.self) })
-        let nodes = Int(truncatingIfNeeded: try reader.sei { try $0.read(UInt64.self) })
-        let lists = Int(try reader.sei { try $0.read(UInt32.self) })
-        guard lists <= SEIWireLimits.maxTrapdoors else { throw .malformedMessage("\(lists) result lists") }
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let images = Int(truncatingIfNeeded: try reader.read(UInt64.self))
+        let nodes = Int(truncatingIfNeeded: try reader.read(UInt64.self))
+        let lists = try reader.readCount(minimumItemBytes: 4, limit: SEIWireLimits.maxTrapdoors)
         var results = [[SEIHit]]()
         for _ in 0..<lists {
-            let count = Int(try reader.sei { try $0.read(UInt32.self) })
-            guard count * 9 <= reader.remaining else { throw .malformedMessage("hit count \(count) exceeds the data") }
+            let count = try reader.readCount(minimumItemBytes: 9, limit: SEIWireLimits.maxEntries)
             var hits = [SEIHit]()
+            hits.reserveCapacity(count)
             for _ in 0..<count {
                 let id = try reader.readID()
-                let score = try reader.sei { try $0.readFloat() }
-                hits.append(SEIHit(id: id, score: score))
+                hits.append(SEIHit(id: id, score: try reader.readFloat()))
             }
             results.append(hits)
         }
-        try reader.sei { try $0.expectEnd() }
         self.init(results: results, scoredImages: max(0, images), scoredNodes: max(0, nodes))
     }
 }
 
 extension SEIFeatureModel {
+    /// Writes the model inside a larger format (no header of its own): kind, extractor bytes, the PCA (embedded
+    /// `"PCA1"`), the scale.
     func write(to writer: inout ByteWriter) {
         writer.writeString(extractorKind)
         writer.writeBytes(extractor)
-        writer.writeBytes(pca.serialized())
+        writer.writeEmbedded(pca)
         writer.write(scale)
     }
 
-    static func read(from reader: inout ByteReader) throws(SEIError) -> SEIFeatureModel {
-        let kind = try reader.sei { try $0.readString(maxLength: 256) }
-        let extractor = try reader.sei { try $0.readBytes(maxLength: SEIWireLimits.maxBlob) }
-        let pcaBytes = try reader.sei { try $0.readBytes(maxLength: SEIWireLimits.maxBlob) }
-        let pca = try wrapping { try PCA(serialized: pcaBytes) }
-        let scale = try reader.sei { try $0.readDouble() }
-        guard scale > 0, scale.isFinite else { throw .malformedMessage("feature scale must be positive") }
+    static func read(from reader: inout ByteReader) throws(WireError) -> SEIFeatureModel {
+        let kind = try reader.readString(maxLength: 256)
+        let extractor = try reader.readBytes(maxLength: SEIWireLimits.maxBlob)
+        let pca = try reader.readEmbedded(PCA.self, maxLength: SEIWireLimits.maxBlob)
+        let start = reader.offset
+        let scale = try reader.readDouble()
+        guard scale > 0, scale.isFinite else { throw .invalidValue(offset: start, reason: "feature scale must be positive") }
         return SEIFeatureModel(extractorKind: kind, extractor: extractor, pca: pca, scale: scale)
     }
 }
 
-extension SEIUserCredentials {
-    static let magic = FormatMagic("SEIC")
+/// A user's credentials: `"SEIC"` v1, the grant (embedded `"SKGR"`), the image key, the feature model (secret: it
+/// holds the image key).
+extension SEIUserCredentials: WireMessage {
+    public static let magic = FormatMagic("SEIC")
+    public static let version: UInt16 = 1
 
-    /// The versioned binary form (secret: it holds the image key).
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
-        writer.writeBytes(grant.serialized())
+    public func encode(to writer: inout ByteWriter) {
+        writer.writeEmbedded(grant)
         writer.writeBytes(imageKey)
         model.write(to: &writer)
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let grantBytes = try reader.sei { try $0.readBytes(maxLength: SEIWireLimits.maxBlob) }
-        let grant = try wrapping { try SecureKNNUserGrant(serialized: grantBytes) }
-        let key = try reader.sei { try $0.readBytes(maxLength: 32) }
-        guard key.count == 32 else { throw .malformedMessage("image key must be 32 bytes") }
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let grant = try reader.readEmbedded(SecureKNNUserGrant.self, maxLength: SEIWireLimits.maxBlob)
+        let keyOffset = reader.offset
+        let key = try reader.readBytes(maxLength: 32)
+        guard key.count == 32 else { throw .invalidValue(offset: keyOffset, reason: "image key must be 32 bytes") }
+        let modelOffset = reader.offset
         let model = try SEIFeatureModel.read(from: &reader)
-        try reader.sei { try $0.expectEnd() }
         guard model.dimension == grant.abar.columns else {
-            throw .featureDimensionMismatch(expected: grant.abar.columns, actual: model.dimension)
+            throw .invalidValue(offset: modelOffset,
+                                reason: "feature dimension \(model.dimension), the grant's is \(grant.abar.columns)")
         }
         self.init(grant: grant, imageKey: key, model: model)
     }
 }
 
-extension SEISealedImages {
-    static let magic = FormatMagic("SEIB")
+/// Sealed images: `"SEIB"` v1, then per image its id and sealed bytes.
+extension SEISealedImages: WireMessage {
+    public static let magic = FormatMagic("SEIB")
+    public static let version: UInt16 = 1
 
-    /// The versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter(capacity: images.reduce(16) { $0 + $1.sealed.count + $1.id.utf8.count + 8 })
-        writer.writeHeader(magic: Self.magic, version: 1)
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(images.count))
         for image in images {
             writer.writeString(image.id)
             writer.writeBytes(image.sealed)
         }
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let count = Int(try reader.sei { try $0.read(UInt32.self) })
-        guard count * 9 <= reader.remaining else { throw .malformedMessage("image count \(count) exceeds the data") }
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let count = try reader.readCount(minimumItemBytes: 9, limit: SEIWireLimits.maxEntries)
         var images = [SealedImage]()
         for _ in 0..<count {
             let id = try reader.readID()
-            let sealed = try reader.sei { try $0.readBytes(maxLength: SEIWireLimits.maxBlob) }
-            images.append(SealedImage(id: id, sealed: sealed))
+            images.append(SealedImage(id: id, sealed: try reader.readBytes(maxLength: SEIWireLimits.maxBlob)))
         }
-        try reader.sei { try $0.expectEnd() }
         self.init(images: images)
     }
 }
 
-extension SEIImageRequest {
-    static let magic = FormatMagic("SEIF")
+/// Images to fetch: `"SEIF"` v1, the ids (at most 100,000).
+extension SEIImageRequest: WireMessage {
+    public static let magic = FormatMagic("SEIF")
+    public static let version: UInt16 = 1
 
-    /// The versioned binary form.
-    public func serialized() -> [UInt8] { SEIIDList.serialize(ids, magic: Self.magic) }
+    public func encode(to writer: inout ByteWriter) { writer.writeIDs(ids) }
 
-    /// Decodes ``serialized()`` (at most 100,000 ids).
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        self.init(ids: try SEIIDList.decode(bytes, magic: Self.magic, limit: 100_000))
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        self.init(ids: try reader.readIDs(limit: SEIWireLimits.maxImageRequest))
     }
 }
 
@@ -358,31 +343,10 @@ extension SEIIndexEntry {
     public init(id: String, cluster: Int, vectorBytes: [UInt8]) throws(SEIError) {
         guard vectorBytes.count % 4 == 0 else { throw .malformedMessage("stored vector length \(vectorBytes.count)") }
         var reader = ByteReader(vectorBytes)
-        self.init(id: id, cluster: cluster, vector: try reader.readFloats(count: vectorBytes.count / 4))
+        do {
+            self.init(id: id, cluster: cluster, vector: try reader.readFloats(count: vectorBytes.count / 4))
+        } catch {
+            throw .wire(error)
+        }
     }
 }
-
-/// The wire form of a message that is only a list of image ids (delete, image request): header, count, ids.
-private enum SEIIDList {
-    static func serialize(_ ids: [String], magic: FormatMagic) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: magic, version: 1)
-        writer.write(UInt32(ids.count))
-        for id in ids { writer.writeString(id) }
-        return writer.bytes
-    }
-
-    /// Decodes a list written by ``serialize(_:magic:)``; `limit` caps the count when given.
-    static func decode(_ bytes: [UInt8], magic: FormatMagic, limit: Int?) throws(SEIError) -> [String] {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: magic, supportedVersions: 1...1) }
-        let count = Int(try reader.sei { try $0.read(UInt32.self) })
-        guard count * 5 <= reader.remaining else { throw .malformedMessage("id count \(count) exceeds the data") }
-        if let limit, count > limit { throw .malformedMessage("id count \(count) out of range") }
-        var ids = [String]()
-        for _ in 0..<count { ids.append(try reader.readID()) }
-        try reader.sei { try $0.expectEnd() }
-        return ids
-    }
-}
-

@@ -127,7 +127,7 @@ public struct SEISealedImages: Sendable, Equatable {
     public struct SealedImage: Sendable, Equatable {
         /// The image id.
         public var id: String
-        /// `nonce || ciphertext || tag`.
+        /// The sealed image (``SEIImageCipher``: MedSearchSealing's `"MSSL"` format).
         public var sealed: [UInt8]
         /// Creates one.
         public init(id: String, sealed: [UInt8]) {

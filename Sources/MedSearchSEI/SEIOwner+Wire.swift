@@ -2,19 +2,20 @@ import MedSearchCore
 import MedSearchIndex
 import MedSearchSecureKNN
 
-extension SEIOwner {
-    static let magic = FormatMagic("SEIO")
+/// The owner's whole state (keys, feature model, plaintext index): `"SEIO"` v1, the configuration, the key
+/// (embedded `"SKOK"`), the image key, then an optional feature model and an optional index.
+///
+/// - Warning: Secret: holds `M`, `r`, `S`, `pi`, `theta`, `X` and `k_ie`. Store it with owner-only access.
+extension SEIOwner: WireMessage {
+    public static let magic = FormatMagic("SEIO")
+    public static let version: UInt16 = 1
 
-    /// The owner's whole state (keys, feature model, plaintext index) in a versioned binary form.
-    /// - Warning: Secret: holds `M`, `r`, `S`, `pi`, `theta`, `X` and `k_ie`. Store it with owner-only access.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(configuration.dimension))
         writer.write(configuration.treeThreshold)
         writer.write(UInt32(configuration.affinitySampleSize))
         writer.write(UInt32(configuration.kMeansSampleSize))
-        writer.writeBytes(key.serialized())
+        writer.writeEmbedded(key)
         imageKey.withUnsafeBytes { writer.writeBytes($0) }
         writer.write(model != nil)
         if let model { model.write(to: &writer) }
@@ -22,7 +23,7 @@ extension SEIOwner {
         if let index {
             writer.write(UInt32(index.leafCentres.count))
             for centre in index.leafCentres { writer.writeArray(centre) }
-            writer.writeBytes(index.tree.serialized())
+            writer.writeEmbedded(index.tree)
             writer.write(UInt32(index.nodeVectors.count))
             for vector in index.nodeVectors { writer.writeArray(vector) }
             writer.write(UInt32(index.clusterOf.count))
@@ -31,62 +32,64 @@ extension SEIOwner {
                 writer.write(UInt32(cluster))
             }
         }
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SEIError) {
-        var reader = ByteReader(bytes)
-        try reader.sei { try $0.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let dimension = Int(try reader.sei { try $0.read(UInt32.self) })
-        let threshold = try reader.sei { try $0.readDouble() }
-        let apSample = Int(try reader.sei { try $0.read(UInt32.self) })
-        let kmSample = Int(try reader.sei { try $0.read(UInt32.self) })
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        let dimension = Int(try reader.read(UInt32.self))
+        let threshold = try reader.readDouble()
+        let apSample = Int(try reader.read(UInt32.self))
+        let kmSample = Int(try reader.read(UInt32.self))
         let configuration = SEIConfiguration(dimension: dimension, treeThreshold: threshold,
                                              affinitySampleSize: apSample, kMeansSampleSize: kmSample)
-        try configuration.validate()
-        let keyBytes = try reader.sei { try $0.readBytes(maxLength: SEIWireLimits.maxBlob) }
-        let key = try wrapping { try SecureKNNOwnerKey(serialized: keyBytes) }
-        guard key.dimension == dimension else { throw .featureDimensionMismatch(expected: dimension, actual: key.dimension) }
-        var imageKeyBytes = try reader.sei { try $0.readBytes(maxLength: 32) }
-        guard imageKeyBytes.count == 32 else { throw .malformedMessage("image key must be 32 bytes") }
-        let imageKey = SecretBytes(imageKeyBytes)
-        constantTimeWipe(&imageKeyBytes)
-        var model: SEIFeatureModel?
-        if try reader.sei({ try $0.readBool() }) { model = try SEIFeatureModel.read(from: &reader) }
-        var index: SEIOwnerIndex?
-        if try reader.sei({ try $0.readBool() }) {
-            let leafCount = Int(try reader.sei { try $0.read(UInt32.self) })
-            guard leafCount <= IndexTree.maxNodes, leafCount * 4 <= reader.remaining else { throw .malformedMessage("leaf count") }
-            var centres = [[Double]]()
-            for _ in 0..<leafCount {
-                let centre = try reader.sei { try $0.readDoubleArray(maxCount: dimension) }
-                guard centre.count == dimension, centre.allSatisfy(\.isFinite) else { throw .malformedMessage("leaf centre") }
-                centres.append(centre)
-            }
-            let treeBytes = try reader.sei { try $0.readBytes(maxLength: SEIWireLimits.maxBlob) }
-            let tree = try wrapping { try IndexTree(serialized: treeBytes) }
-            guard tree.leafCount == leafCount else { throw .malformedMessage("tree has \(tree.leafCount) leaves, \(leafCount) centres") }
-            let nodeCount = Int(try reader.sei { try $0.read(UInt32.self) })
-            guard nodeCount == tree.nodes.count else { throw .malformedMessage("node vector count") }
-            var vectors = [[Double]]()
-            for _ in 0..<nodeCount {
-                let vector = try reader.sei { try $0.readDoubleArray(maxCount: dimension) }
-                guard vector.count == dimension, vector.allSatisfy(\.isFinite) else { throw .malformedMessage("node vector") }
-                vectors.append(vector)
-            }
-            let count = Int(try reader.sei { try $0.read(UInt32.self) })
-            guard count * 9 <= reader.remaining else { throw .malformedMessage("image count exceeds the data") }
-            var clusterOf = [String: Int](minimumCapacity: count)
-            for _ in 0..<count {
-                let id = try reader.readID()
-                let cluster = Int(try reader.sei { try $0.read(UInt32.self) })
-                guard cluster < leafCount else { throw .malformedMessage("cluster out of range") }
-                clusterOf[id] = cluster
-            }
-            index = SEIOwnerIndex(leafCentres: centres, tree: tree, nodeVectors: vectors, clusterOf: clusterOf)
+        try WireError.validating(at: start) { try configuration.validate() }
+        let keyOffset = reader.offset
+        let key = try reader.readEmbedded(SecureKNNOwnerKey.self, maxLength: SEIWireLimits.maxBlob)
+        guard key.dimension == dimension else {
+            throw .invalidValue(offset: keyOffset, reason: "key of dimension \(key.dimension), expected \(dimension)")
         }
-        try reader.sei { try $0.expectEnd() }
+        let imageKeyOffset = reader.offset
+        var imageKeyBytes = try reader.readBytes(maxLength: 32)
+        defer { constantTimeWipe(&imageKeyBytes) }
+        guard imageKeyBytes.count == 32 else { throw .invalidValue(offset: imageKeyOffset, reason: "image key must be 32 bytes") }
+        let imageKey = SecretBytes(imageKeyBytes)
+        var model: SEIFeatureModel?
+        if try reader.readBool() { model = try SEIFeatureModel.read(from: &reader) }
+        var index: SEIOwnerIndex?
+        if try reader.readBool() { index = try Self.readIndex(from: &reader, dimension: dimension) }
         self.init(configuration: configuration, key: key, imageKey: imageKey, model: model, index: index)
+    }
+
+    private static func readIndex(from reader: inout ByteReader, dimension: Int) throws(WireError) -> SEIOwnerIndex {
+        let leafOffset = reader.offset
+        let leafCount = try reader.readCount(minimumItemBytes: 4, limit: IndexTree.maxNodes)
+        var centres = [[Double]]()
+        for _ in 0..<leafCount { centres.append(try readVector(from: &reader, dimension: dimension, what: "leaf centre")) }
+        let tree = try reader.readEmbedded(IndexTree.self, maxLength: SEIWireLimits.maxBlob)
+        guard tree.leafCount == leafCount else {
+            throw .invalidValue(offset: leafOffset, reason: "tree has \(tree.leafCount) leaves, \(leafCount) centres")
+        }
+        let nodeOffset = reader.offset
+        let nodeCount = Int(try reader.read(UInt32.self))
+        guard nodeCount == tree.nodes.count else { throw .invalidValue(offset: nodeOffset, reason: "node vector count") }
+        var vectors = [[Double]]()
+        for _ in 0..<nodeCount { vectors.append(try readVector(from: &reader, dimension: dimension, what: "node vector")) }
+        let count = try reader.readCount(minimumItemBytes: 9, limit: SEIWireLimits.maxEntries)
+        var clusterOf = [String: Int](minimumCapacity: count)
+        for _ in 0..<count {
+            let id = try reader.readID()
+            let clusterOffset = reader.offset
+            let cluster = Int(try reader.read(UInt32.self))
+            guard cluster < leafCount else { throw .invalidValue(offset: clusterOffset, reason: "cluster out of range") }
+            clusterOf[id] = cluster
+        }
+        return SEIOwnerIndex(leafCentres: centres, tree: tree, nodeVectors: vectors, clusterOf: clusterOf)
+    }
+
+    private static func readVector(from reader: inout ByteReader, dimension: Int, what: String) throws(WireError) -> [Double] {
+        let start = reader.offset
+        let vector = try reader.readDoubleArray(maxCount: dimension)
+        guard vector.count == dimension, vector.allSatisfy(\.isFinite) else { throw .invalidValue(offset: start, reason: what) }
+        return vector
     }
 }

@@ -13,152 +13,110 @@ extension ByteWriter {
 }
 
 extension ByteReader {
-    /// Reads a matrix written by `writeMatrix`, refusing more than `maxElements` entries.
-    mutating func readMatrix(maxElements: Int) throws(SecureKNNError) -> Matrix {
-        do {
-            let rows = Int(try read(UInt32.self)), columns = Int(try read(UInt32.self))
-            guard rows <= maxWireDimension * 2 + 2, columns <= maxWireDimension * 2 + 2,
-                  rows * columns <= maxElements else {
-                throw SecureKNNError.malformedData("matrix of \(rows) x \(columns) exceeds the limit")
-            }
-            guard remaining >= rows * columns * 8 else {
-                throw SecureKNNError.malformedData("matrix truncated")
-            }
-            var elements = [Double]()
-            elements.reserveCapacity(rows * columns)
-            for _ in 0..<(rows * columns) { elements.append(try readDouble()) }
-            guard elements.allSatisfy(\.isFinite) else { throw SecureKNNError.nonFiniteValue(what: "matrix") }
-            return try Matrix(rows: rows, columns: columns, elements: elements)
-        } catch let error as SecureKNNError {
-            throw error
-        } catch {
-            throw .malformedData(String(describing: error))
+    /// Reads a matrix written by `writeMatrix`, refusing more than `maxElements` entries or non-finite values.
+    mutating func readMatrix(maxElements: Int) throws(WireError) -> Matrix {
+        let start = offset
+        let rows = Int(try read(UInt32.self)), columns = Int(try read(UInt32.self))
+        guard rows <= maxWireDimension * 2 + 2, columns <= maxWireDimension * 2 + 2, rows * columns <= maxElements else {
+            throw .lengthTooLarge(offset: start, length: rows * columns, limit: maxElements)
         }
+        guard remaining >= rows * columns * 8 else {
+            throw .truncated(offset: offset, needed: rows * columns * 8, available: remaining)
+        }
+        var elements = [Double]()
+        elements.reserveCapacity(rows * columns)
+        for _ in 0..<(rows * columns) { elements.append(try readDouble()) }
+        guard elements.allSatisfy(\.isFinite) else { throw .invalidValue(offset: start, reason: "matrix value is not finite") }
+        return try WireError.validating(at: start) { try Matrix(rows: rows, columns: columns, elements: elements) }
     }
 
-    /// Reads a double vector, refusing more than `maxCount` entries.
-    mutating func readVector(maxCount: Int) throws(SecureKNNError) -> [Double] {
-        do {
-            let values = try readDoubleArray(maxCount: maxCount)
-            guard values.allSatisfy(\.isFinite) else { throw SecureKNNError.nonFiniteValue(what: "vector") }
-            return values
-        } catch let error as SecureKNNError {
-            throw error
-        } catch {
-            throw .malformedData(String(describing: error))
-        }
+    /// Reads a double vector, refusing more than `maxCount` entries or non-finite values.
+    mutating func readVector(maxCount: Int) throws(WireError) -> [Double] {
+        let start = offset
+        let values = try readDoubleArray(maxCount: maxCount)
+        guard values.allSatisfy(\.isFinite) else { throw .invalidValue(offset: start, reason: "vector value is not finite") }
+        return values
     }
 }
 
-/// Runs a decoding body, mapping wire errors to ``SecureKNNError/malformedData(_:)``.
-@discardableResult
-func decoding<T>(_ body: () throws -> T) throws(SecureKNNError) -> T {
-    do {
-        return try body()
-    } catch let error as SecureKNNError {
-        throw error
-    } catch {
-        throw .malformedData(String(describing: error))
-    }
-}
+/// The owner's key: `"SKOK"` v1, `M`, `r`, `s`, the permutation, `theta`, `x` (secret: store it encrypted or with
+/// owner-only permissions).
+extension SecureKNNOwnerKey: WireMessage {
+    public static let magic = FormatMagic("SKOK")
+    public static let version: UInt16 = 1
 
-extension SecureKNNOwnerKey {
-    static let magic = FormatMagic("SKOK")
-
-    /// The key's versioned binary form (secret: store it encrypted or with owner-only permissions).
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
+    public func encode(to writer: inout ByteWriter) {
         writer.writeMatrix(m)
         writer.writeArray(r)
         writer.writeArray(s)
         writer.writeArray(permutation.map { UInt32($0) })
         writer.write(theta)
         writer.writeArray(x)
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    /// - Throws: ``SecureKNNError/malformedData(_:)`` and the checks of ``init(m:r:s:permutation:theta:x:)``.
-    public init(serialized bytes: [UInt8]) throws(SecureKNNError) {
-        var reader = ByteReader(bytes)
-        let limit = (2 * maxWireDimension + 2) * (2 * maxWireDimension + 2)
-        try decoding { try reader.readHeader(magic: Self.magic, supportedVersions: 1...1) }
-        let m = try reader.readMatrix(maxElements: limit)
+    /// Reads a key, applying the checks of ``init(m:r:s:permutation:theta:x:)``.
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        let m = try reader.readMatrix(maxElements: (2 * maxWireDimension + 2) * (2 * maxWireDimension + 2))
         let r = try reader.readVector(maxCount: maxWireDimension + 1)
         let s = try reader.readVector(maxCount: maxWireDimension + 1)
-        let permutation = try decoding { try reader.readArray(of: UInt32.self, maxCount: maxWireDimension + 1).map { Int($0) } }
-        let theta = try decoding { try reader.readDouble() }
+        let permutation = try reader.readArray(of: UInt32.self, maxCount: maxWireDimension + 1).map { Int($0) }
+        let theta = try reader.readDouble()
         let x = try reader.readVector(maxCount: maxWireDimension + 1)
-        try decoding { try reader.expectEnd() }
-        try self.init(m: m, r: r, s: s, permutation: permutation, theta: theta, x: x)
+        self = try WireError.validating(at: start) {
+            try SecureKNNOwnerKey(m: m, r: r, s: s, permutation: permutation, theta: theta, x: x)
+        }
     }
 }
 
-extension SecureKNNUserSecret {
-    static let magic = FormatMagic("SKUS")
+/// A user's secret `W`: `"SKUS"` v1 (keep it on the user's machine).
+extension SecureKNNUserSecret: WireMessage {
+    public static let magic = FormatMagic("SKUS")
+    public static let version: UInt16 = 1
 
-    /// The secret's versioned binary form (keep it on the user's machine).
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
-        writer.writeMatrix(w)
-        return writer.bytes
-    }
+    public func encode(to writer: inout ByteWriter) { writer.writeMatrix(w) }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SecureKNNError) {
-        var reader = ByteReader(bytes)
-        try decoding { try reader.readHeader(magic: Self.magic, supportedVersions: 1...1) }
+    /// Reads a secret; `W` must be square and invertible.
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
         let w = try reader.readMatrix(maxElements: maxWireDimension * maxWireDimension)
-        try decoding { try reader.expectEnd() }
-        try self.init(w: w)
+        self = try WireError.validating(at: start) { try SecureKNNUserSecret(w: w) }
     }
 }
 
-extension SecureKNNRegistrationRequest {
-    static let magic = FormatMagic("SKRQ")
+/// A registration request: `"SKRQ"` v1, the user's `W`.
+extension SecureKNNRegistrationRequest: WireMessage {
+    public static let magic = FormatMagic("SKRQ")
+    public static let version: UInt16 = 1
 
-    /// The request's versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
-        writer.writeMatrix(w)
-        return writer.bytes
-    }
+    public func encode(to writer: inout ByteWriter) { writer.writeMatrix(w) }
 
-    /// Decodes ``serialized()``; the matrix must be square (invertibility is checked by the owner).
-    public init(serialized bytes: [UInt8]) throws(SecureKNNError) {
-        var reader = ByteReader(bytes)
-        try decoding { try reader.readHeader(magic: Self.magic, supportedVersions: 1...1) }
+    /// Reads a request; the matrix must be square (invertibility is checked by the owner).
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
         let w = try reader.readMatrix(maxElements: maxWireDimension * maxWireDimension)
-        try decoding { try reader.expectEnd() }
         guard w.rows == w.columns, w.rows >= 1 else {
-            throw .dimensionMismatch(what: "user matrix W (columns)", expected: w.rows, actual: w.columns)
+            throw .invalidValue(offset: start, reason: "user matrix W is \(w.rows) x \(w.columns), not square")
         }
         self.init(w: w)
     }
 }
 
-extension SecureKNNUserGrant {
-    static let magic = FormatMagic("SKGR")
+/// A user's grant: `"SKGR"` v1, `Abar` and `U`.
+extension SecureKNNUserGrant: WireMessage {
+    public static let magic = FormatMagic("SKGR")
+    public static let version: UInt16 = 1
 
-    /// The grant's versioned binary form.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
+    public func encode(to writer: inout ByteWriter) {
         writer.writeMatrix(abar)
         writer.writeArray(u)
-        return writer.bytes
     }
 
-    /// Decodes ``serialized()``.
-    public init(serialized bytes: [UInt8]) throws(SecureKNNError) {
-        var reader = ByteReader(bytes)
-        try decoding { try reader.readHeader(magic: Self.magic, supportedVersions: 1...1) }
+    /// Reads a grant, checking its shapes.
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
         let abar = try reader.readMatrix(maxElements: (2 * maxWireDimension + 2) * maxWireDimension)
         let u = try reader.readVector(maxCount: 2 * maxWireDimension + 2)
-        try decoding { try reader.expectEnd() }
-        try self.init(abar: abar, u: u)
+        self = try WireError.validating(at: start) { try SecureKNNUserGrant(abar: abar, u: u) }
     }
 }

@@ -122,7 +122,8 @@ enum FNNGolden {
         let key: PaillierPublicKey? = pk
         func v1<T: Sendable>(_ cases: [(String, T)], _ type: String, _ encode: @escaping @Sendable (T) -> [UInt8],
                              _ decode: @escaping @Sendable ([UInt8]) throws -> T) -> [GoldenSample] {
-            cases.map { .functions($0.1, type: type, variant: $0.0.isEmpty ? nil : $0.0, magic: "FNNM", version: 1, encode: encode, decode: decode) }
+            cases.map { .functions($0.1, type: type, variant: $0.0.isEmpty ? nil : $0.0, magic: "FNNM", version: 1,
+                                   isCurrent: false, encode: encode, decode: decode) }
         }
         return v1(c1Messages, "FNNC1Message", { FNNWire.encode($0, publicKey: key) }, { try FNNWire.decodeC1Message($0, publicKey: key) })
             + v1(c2Messages, "FNNC2Message", { FNNWire.encode($0, publicKey: key) }, { try FNNWire.decodeC2Message($0, publicKey: key) })

@@ -67,7 +67,7 @@ struct FeatureModelTests {
         writer.writeHeader(magic: FeatureModel.magic, version: 1)
         writer.writeString("sift")
         writer.writeBytes([UInt8]())
-        #expect(throws: FeaturesError.self) { try FeatureModel(serialized: writer.bytes) }
+        #expect(throws: WireError.self) { try FeatureModel(serialized: writer.bytes) }
     }
 
     @Test("deeply nested models are refused")

@@ -39,13 +39,10 @@ enum FeaturesGolden {
 
     static var samples: [GoldenSample] {
         models.map { variant, model in
-            .functions(model, type: "FeatureModel", variant: variant, magic: "FEAT", version: 1,
-                       encode: { $0.serialized() }, decode: { try FeatureModel(serialized: $0) })
+            GoldenSample(model, variant: variant)
         } + [
-            .functions(pca, type: "PCA", magic: "PCA1", version: 1,
-                       encode: { $0.serialized() }, decode: { try PCA(serialized: $0) }),
-            .functions(cnn, type: "CNNModel", magic: "MSCN", version: 1,
-                       encode: { $0.serialized() }, decode: { try CNNModel(serialized: $0) }),
+            GoldenSample(pca),
+            GoldenSample(cnn),
         ]
     }
 }
@@ -55,6 +52,10 @@ enum FeaturesGolden {
 
     @Test(arguments: FeaturesGolden.samples) func fixture(_ sample: GoldenSample) throws {
         try Self.directory.check(sample)
+    }
+
+    @Test(arguments: FeaturesGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
+        try Self.directory.checkCorruption(sample)
     }
 
     @Test func manifestListsEverySample() throws {

@@ -124,8 +124,8 @@ import _MedSearchTestSupport
         #expect(try PCA(serialized: pca.serialized()) == pca)
         var bytes = pca.serialized()
         bytes[7] = 0xFF   // input dimension high byte -> absurd dimension
-        #expect(throws: PCAError.self) { try PCA(serialized: bytes) }
-        #expect(throws: PCAError.self) { try PCA(serialized: Array(pca.serialized().dropLast(3))) }
+        #expect(throws: WireError.self) { try PCA(serialized: bytes) }
+        #expect(throws: WireError.self) { try PCA(serialized: Array(pca.serialized().dropLast(3))) }
         #expect(throws: PCAError.emptyTrainingSet) { try PCA.fit([[Double]](), outputDimension: 1) }
         #expect(throws: PCAError.invalidDimension(input: 6, output: 7)) { try PCA.fit(data.samples, outputDimension: 7) }
         #expect(throws: PCAError.dimensionMismatch(expected: 6, actual: 2)) { try PCA.fit(data.samples + [[1, 2]], outputDimension: 2) }

@@ -13,8 +13,7 @@ enum IndexGolden {
     ], root: 2)
 
     static var samples: [GoldenSample] {
-        [.functions(tree, type: "IndexTree", magic: "SITR", version: 1,
-                    encode: { $0.serialized() }, decode: { try IndexTree(serialized: $0) })]
+        [GoldenSample(tree)]
     }
 }
 
@@ -23,6 +22,10 @@ enum IndexGolden {
 
     @Test(arguments: IndexGolden.samples) func fixture(_ sample: GoldenSample) throws {
         try Self.directory.check(sample)
+    }
+
+    @Test(arguments: IndexGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
+        try Self.directory.checkCorruption(sample)
     }
 
     @Test func manifestListsEverySample() throws {

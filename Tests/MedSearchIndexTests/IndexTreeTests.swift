@@ -116,7 +116,7 @@ import _MedSearchTestSupport
         let fixture = try Fixture(seed: 40)
         let tree = fixture.build.tree
         #expect(try IndexTree(serialized: tree.serialized()) == tree)
-        #expect(throws: IndexTreeError.self) { try IndexTree(serialized: Array(tree.serialized().dropLast())) }
+        #expect(throws: WireError.self) { try IndexTree(serialized: Array(tree.serialized().dropLast())) }
         // A cycle, a missing child and an unreachable node are rejected.
         let leaf = IndexTree.Node(level: 0, children: [], cluster: 0)
         #expect(throws: IndexTreeError.self) {

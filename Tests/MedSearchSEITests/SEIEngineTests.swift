@@ -251,15 +251,15 @@ struct SEIFixture {
         // Wire decoders: truncation, foreign magic, trailing bytes, absurd counts.
         let (request, _) = try fixture.user.makeSearch(fixture.features[0], options: .init())
         let bytes = request.serialized()
-        #expect(throws: SEIError.self) { try SEISearchRequest(serialized: Array(bytes.dropLast())) }
-        #expect(throws: SEIError.self) { try SEISearchRequest(serialized: bytes + [0]) }
-        #expect(throws: SEIError.self) { try SEIIndexUpload(serialized: bytes) }
+        #expect(throws: WireError.self) { try SEISearchRequest(serialized: Array(bytes.dropLast())) }
+        #expect(throws: WireError.self) { try SEISearchRequest(serialized: bytes + [0]) }
+        #expect(throws: WireError.self) { try SEIIndexUpload(serialized: bytes) }
         var huge = Array(bytes.prefix(6))
         huge += [10, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 18, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F]
-        #expect(throws: SEIError.self) { try SEISearchRequest(serialized: huge) }
-        #expect(throws: SEIError.self) { try SEIDeleteImages(serialized: [0x53, 0x45, 0x49, 0x44, 1, 0, 0xFF, 0xFF, 0xFF, 0xFF]) }
-        #expect(throws: SEIError.self) { try SEIOwner(serialized: Array(fixture.owner.serialized().dropLast(5))) }
-        #expect(throws: SEIError.self) { try SEIUserCredentials(serialized: Array(repeating: 0, count: 64)) }
+        #expect(throws: WireError.self) { try SEISearchRequest(serialized: huge) }
+        #expect(throws: WireError.self) { try SEIDeleteImages(serialized: [0x53, 0x45, 0x49, 0x44, 1, 0, 0xFF, 0xFF, 0xFF, 0xFF]) }
+        #expect(throws: WireError.self) { try SEIOwner(serialized: Array(fixture.owner.serialized().dropLast(5))) }
+        #expect(throws: WireError.self) { try SEIUserCredentials(serialized: Array(repeating: 0, count: 64)) }
         #expect(throws: SEIError.self) { try fixture.cloud.search(SEISearchRequest(options: .init(), trapdoors: [[1, 2, 3]])) }
     }
 }

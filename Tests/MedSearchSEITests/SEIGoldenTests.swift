@@ -39,37 +39,22 @@ enum SEIGolden {
         let indexed = SEIOwner(configuration: keysOnly.configuration, key: ownerKey, imageKey: SecretBytes(imageKey),
                                model: model, index: ownerIndex)
         return [
-            .functions(SEIIndexUpload(encryptedDimension: 4, tree: tree,
-                                      nodeVectors: [[1, 0, 0, 1], [0, 1, 1, 0], [0.5, 0.5, 0.5, 0.5]], entries: entries),
-                       type: "SEIIndexUpload", magic: "SEIU", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEIIndexUpload(serialized: $0) }),
-            .functions(SEIAddImages(entries: entries), type: "SEIAddImages", magic: "SEIA", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEIAddImages(serialized: $0) }),
-            .functions(SEIDeleteImages(ids: ["img-1", "img-2"]), type: "SEIDeleteImages", magic: "SEID", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEIDeleteImages(serialized: $0) }),
-            .functions(SEISearchRequest(options: SEISearchOptions(k: 5, mode: .tree, strategy: .bestFirst,
+            GoldenSample(SEIIndexUpload(encryptedDimension: 4, tree: tree,
+                                      nodeVectors: [[1, 0, 0, 1], [0, 1, 1, 0], [0.5, 0.5, 0.5, 0.5]], entries: entries)),
+            GoldenSample(SEIAddImages(entries: entries)),
+            GoldenSample(SEIDeleteImages(ids: ["img-1", "img-2"])),
+            GoldenSample(SEISearchRequest(options: SEISearchOptions(k: 5, mode: .tree, strategy: .bestFirst,
                                                                   minCandidates: 10, minLeaves: 2),
-                                        trapdoors: [[1.5, -2, 0.25, 4], [0, 1, -1, 0.5]]),
-                       type: "SEISearchRequest", magic: "SEIQ", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEISearchRequest(serialized: $0) }),
-            .functions(SEISearchResponse(results: [[SEIHit(id: "img-2", score: 0.5), SEIHit(id: "img-1", score: 2.25)],
+                                        trapdoors: [[1.5, -2, 0.25, 4], [0, 1, -1, 0.5]])),
+            GoldenSample(SEISearchResponse(results: [[SEIHit(id: "img-2", score: 0.5), SEIHit(id: "img-1", score: 2.25)],
                                                    [SEIHit(id: "img-1", score: -1)]],
-                                         scoredImages: 2, scoredNodes: 3),
-                       type: "SEISearchResponse", magic: "SEIR", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEISearchResponse(serialized: $0) }),
-            .functions(SEIUserCredentials(grant: grant, imageKey: imageKey, model: model),
-                       type: "SEIUserCredentials", magic: "SEIC", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEIUserCredentials(serialized: $0) }),
-            .functions(SEISealedImages(images: [SEISealedImages.SealedImage(id: "img-1", sealed: [1, 2, 3, 4, 5]),
-                                                SEISealedImages.SealedImage(id: "img-2", sealed: Array(repeating: 9, count: 40))]),
-                       type: "SEISealedImages", magic: "SEIB", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEISealedImages(serialized: $0) }),
-            .functions(SEIImageRequest(ids: ["img-2"]), type: "SEIImageRequest", magic: "SEIF", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEIImageRequest(serialized: $0) }),
-            .functions(keysOnly, type: "SEIOwner", variant: "keys", magic: "SEIO", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEIOwner(serialized: $0) }),
-            .functions(indexed, type: "SEIOwner", variant: "indexed", magic: "SEIO", version: 1,
-                       encode: { $0.serialized() }, decode: { try SEIOwner(serialized: $0) }),
+                                         scoredImages: 2, scoredNodes: 3)),
+            GoldenSample(SEIUserCredentials(grant: grant, imageKey: imageKey, model: model)),
+            GoldenSample(SEISealedImages(images: [SEISealedImages.SealedImage(id: "img-1", sealed: [1, 2, 3, 4, 5]),
+                                                SEISealedImages.SealedImage(id: "img-2", sealed: Array(repeating: 9, count: 40))])),
+            GoldenSample(SEIImageRequest(ids: ["img-2"])),
+            GoldenSample(keysOnly, variant: "keys"),
+            GoldenSample(indexed, variant: "indexed"),
         ]
     }
 }
@@ -79,6 +64,10 @@ enum SEIGolden {
 
     @Test(arguments: SEIGolden.samples) func fixture(_ sample: GoldenSample) throws {
         try Self.directory.check(sample)
+    }
+
+    @Test(arguments: SEIGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
+        try Self.directory.checkCorruption(sample)
     }
 
     @Test func manifestListsEverySample() throws {

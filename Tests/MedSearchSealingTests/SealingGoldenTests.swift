@@ -33,7 +33,7 @@ enum SealingGolden {
                        encode: { $0.serialized() }, decode: { try QMedShieldKey(serialized: $0) }),
             .functions(cipherImage, type: "QMedShieldCipherImage", magic: "QMSI", version: 1,
                        encode: { $0.serialized() }, decode: { try QMedShieldCipherImage(serialized: $0) }),
-            GoldenSample(typeName: "SealedImage", magic: "MSSL", version: 1, integrityProtected: true,
+            GoldenSample(typeName: "SealedImageEnvelope", magic: "MSSL", version: 1, integrityProtected: true,
                          encode: { sealed() },
                          decode: { try ImageSealer.open($0, imageID: imageID, key: imageKey) == plaintext }),
         ]

@@ -17,14 +17,10 @@ enum SecureKNNGolden {
 
     static var samples: [GoldenSample] {
         [
-            .functions(ownerKey, type: "SecureKNNOwnerKey", magic: "SKOK", version: 1,
-                       encode: { $0.serialized() }, decode: { try SecureKNNOwnerKey(serialized: $0) }),
-            .functions(userSecret, type: "SecureKNNUserSecret", magic: "SKUS", version: 1,
-                       encode: { $0.serialized() }, decode: { try SecureKNNUserSecret(serialized: $0) }),
-            .functions(userSecret.registrationRequest, type: "SecureKNNRegistrationRequest", magic: "SKRQ", version: 1,
-                       encode: { $0.serialized() }, decode: { try SecureKNNRegistrationRequest(serialized: $0) }),
-            .functions(grant, type: "SecureKNNUserGrant", magic: "SKGR", version: 1,
-                       encode: { $0.serialized() }, decode: { try SecureKNNUserGrant(serialized: $0) }),
+            GoldenSample(ownerKey),
+            GoldenSample(userSecret),
+            GoldenSample(userSecret.registrationRequest),
+            GoldenSample(grant),
         ]
     }
 }
@@ -34,6 +30,10 @@ enum SecureKNNGolden {
 
     @Test(arguments: SecureKNNGolden.samples) func fixture(_ sample: GoldenSample) throws {
         try Self.directory.check(sample)
+    }
+
+    @Test(arguments: SecureKNNGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
+        try Self.directory.checkCorruption(sample)
     }
 
     @Test func manifestListsEverySample() throws {

@@ -103,9 +103,9 @@ import _MedSearchTestSupport
         #expect(try SecureKNNUserGrant(serialized: grant.serialized()) == grant)
         var bytes = owner.serialized()
         bytes.removeLast()
-        #expect(throws: SecureKNNError.self) { try SecureKNNOwnerKey(serialized: bytes) }
-        #expect(throws: SecureKNNError.self) { try SecureKNNOwnerKey(serialized: grant.serialized()) }
-        #expect(throws: SecureKNNError.self) { try SecureKNNUserGrant(serialized: [0x53, 0x4B, 0x47, 0x52, 1, 0, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F]) }
+        #expect(throws: WireError.self) { try SecureKNNOwnerKey(serialized: bytes) }
+        #expect(throws: WireError.self) { try SecureKNNOwnerKey(serialized: grant.serialized()) }
+        #expect(throws: WireError.self) { try SecureKNNUserGrant(serialized: [0x53, 0x4B, 0x47, 0x52, 1, 0, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F]) }
         #expect(throws: SecureKNNError.self) { try owner.register(SecureKNNRegistrationRequest(w: Matrix(rows: 5, columns: 5))) }
         #expect(throws: SecureKNNError.self) { try owner.encryptIndexVector([1, 2]) }
         #expect(throws: SecureKNNError.self) { try owner.encryptIndexVector([1, 2, .nan, 4, 5]) }

@@ -1,6 +1,6 @@
 import MedSearchCore
 
-/// The CNN weights file format, version 1 (all integers little-endian, floats IEEE-754 binary32 little-endian):
+/// The CNN weights file format, `"MSCN"` version 1 (all integers little-endian, floats IEEE-754 binary32 little-endian):
 ///
 /// ```
 /// "MSCN"  u16 version = 1
@@ -19,93 +19,91 @@ import MedSearchCore
 /// (end of file: trailing bytes are an error)
 /// ```
 /// The embedding is the flattened output of the last layer, L2-normalised by ``CNNModel/embed(_:)-(GrayImage)``.
-extension CNNModel {
+extension CNNModel: WireMessage {
     /// The tag that opens a weights file.
-    public static let formatMagic = FormatMagic("MSCN")
+    public static let magic = FormatMagic("MSCN")
     /// The format version this build writes (and the newest it reads).
-    public static let formatVersion: UInt16 = 1
+    public static let version: UInt16 = 1
 
     private enum Kind: UInt8 {
         case convolution = 1, relu, maxPool, averagePool, globalAveragePool, linear
     }
 
-    /// Parses a weights file.
+    /// Parses a weights file's body.
     ///
-    /// - Throws: ``CNNModelError/malformed(_:)`` for truncated, foreign or trailing bytes and oversized counts;
-    ///   ``CNNModelError/invalidModel(reason:)`` when the layers do not chain.
-    public init(serialized bytes: [UInt8]) throws(CNNModelError) {
-        var reader = ByteReader(bytes)
-        do {
-            try reader.readHeader(magic: Self.formatMagic, supportedVersions: 1...Self.formatVersion)
-            let name = try reader.readString(maxLength: Limits.maxNameLength)
-            let inputSide = Int(try reader.read(UInt32.self))
-            let mean = try reader.readFloat()
-            let deviation = try reader.readFloat()
-            let countOffset = reader.offset
-            let layerCount = Int(try reader.read(UInt32.self))
-            guard layerCount <= Limits.maxLayers else {
-                throw WireError.lengthTooLarge(offset: countOffset, length: layerCount, limit: Limits.maxLayers)
+    /// - Throws: ``WireError`` for truncated or oversized counts, unknown layer kinds, and layers that do not
+    ///   chain (``WireError/invalidValue(offset:reason:)`` with the reason of ``CNNModelError/invalidModel(reason:)``).
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        let name = try reader.readString(maxLength: Limits.maxNameLength)
+        let inputSide = Int(try reader.read(UInt32.self))
+        let mean = try reader.readFloat()
+        let deviation = try reader.readFloat()
+        let countOffset = reader.offset
+        let layerCount = Int(try reader.read(UInt32.self))
+        guard layerCount <= Limits.maxLayers else {
+            throw .lengthTooLarge(offset: countOffset, length: layerCount, limit: Limits.maxLayers)
+        }
+        var layers = [CNNLayer]()
+        layers.reserveCapacity(layerCount)
+        for _ in 0..<layerCount {
+            let kindOffset = reader.offset
+            let raw = try reader.read(UInt8.self)
+            guard let kind = Kind(rawValue: raw) else {
+                throw .invalidValue(offset: kindOffset, reason: "unknown layer kind \(raw)")
             }
-            var layers = [CNNLayer]()
-            layers.reserveCapacity(layerCount)
-            for _ in 0..<layerCount {
-                let kindOffset = reader.offset
-                let raw = try reader.read(UInt8.self)
-                guard let kind = Kind(rawValue: raw) else {
-                    throw WireError.invalidValue(offset: kindOffset, reason: "unknown layer kind \(raw)")
-                }
-                switch kind {
-                case .convolution:
-                    let input = Int(try reader.read(UInt32.self))
-                    let output = Int(try reader.read(UInt32.self))
-                    let kernel = Int(try reader.read(UInt32.self))
-                    let stride = Int(try reader.read(UInt32.self))
-                    let padding = Int(try reader.read(UInt32.self))
-                    let weights = try reader.readFloatArray(maxCount: Limits.maxParameters)
-                    let bias = try reader.readFloatArray(maxCount: Limits.maxChannels)
-                    layers.append(.convolution(CNNConvolution(inputChannels: input, outputChannels: output,
-                                                              kernel: kernel, stride: stride, padding: padding,
-                                                              weights: weights, bias: bias)))
-                case .relu:
-                    layers.append(.relu)
-                case .maxPool, .averagePool:
-                    let kernel = Int(try reader.read(UInt32.self))
-                    let stride = Int(try reader.read(UInt32.self))
-                    layers.append(kind == .maxPool ? .maxPool(kernel: kernel, stride: stride)
-                                                   : .averagePool(kernel: kernel, stride: stride))
-                case .globalAveragePool:
-                    layers.append(.globalAveragePool)
-                case .linear:
-                    let input = Int(try reader.read(UInt32.self))
-                    let output = Int(try reader.read(UInt32.self))
-                    let weights = try reader.readFloatArray(maxCount: Limits.maxParameters)
-                    let bias = try reader.readFloatArray(maxCount: Limits.maxChannels)
-                    layers.append(.linear(CNNLinear(inputFeatures: input, outputFeatures: output,
-                                                    weights: weights, bias: bias)))
-                }
+            switch kind {
+            case .convolution:
+                let input = Int(try reader.read(UInt32.self))
+                let output = Int(try reader.read(UInt32.self))
+                let kernel = Int(try reader.read(UInt32.self))
+                let stride = Int(try reader.read(UInt32.self))
+                let padding = Int(try reader.read(UInt32.self))
+                let weights = try reader.readFloatArray(maxCount: Limits.maxParameters)
+                let bias = try reader.readFloatArray(maxCount: Limits.maxChannels)
+                layers.append(.convolution(CNNConvolution(inputChannels: input, outputChannels: output,
+                                                          kernel: kernel, stride: stride, padding: padding,
+                                                          weights: weights, bias: bias)))
+            case .relu:
+                layers.append(.relu)
+            case .maxPool, .averagePool:
+                let kernel = Int(try reader.read(UInt32.self))
+                let stride = Int(try reader.read(UInt32.self))
+                layers.append(kind == .maxPool ? .maxPool(kernel: kernel, stride: stride)
+                                               : .averagePool(kernel: kernel, stride: stride))
+            case .globalAveragePool:
+                layers.append(.globalAveragePool)
+            case .linear:
+                let input = Int(try reader.read(UInt32.self))
+                let output = Int(try reader.read(UInt32.self))
+                let weights = try reader.readFloatArray(maxCount: Limits.maxParameters)
+                let bias = try reader.readFloatArray(maxCount: Limits.maxChannels)
+                layers.append(.linear(CNNLinear(inputFeatures: input, outputFeatures: output,
+                                                weights: weights, bias: bias)))
             }
-            try reader.expectEnd()
-            try self.init(name: name, inputSide: inputSide, inputMean: mean, inputStandardDeviation: deviation,
-                          layers: layers)
-        } catch let error as WireError {
-            throw .malformed(error)
-        } catch let error as CNNModelError {
-            throw error
-        } catch {
-            throw .invalidModel(reason: "\(error)")
+        }
+        self = try WireError.validating(at: start) {
+            try CNNModel(name: name, inputSide: inputSide, inputMean: mean, inputStandardDeviation: deviation, layers: layers)
         }
     }
 
-    /// The model as a version-1 weights file (the inverse of ``init(serialized:)``).
-    public func serialized() -> [UInt8] {
+    public func encode(to writer: inout ByteWriter) {
         Self.encode(name: name, inputSide: inputSide, inputMean: inputMean,
-                    inputStandardDeviation: inputStandardDeviation, layers: layers)
+                    inputStandardDeviation: inputStandardDeviation, layers: layers, to: &writer)
     }
 
+    /// The bytes of a weights file with these parts (the fingerprint is computed over them).
     static func encode(name: String, inputSide: Int, inputMean: Float, inputStandardDeviation: Float,
                        layers: [CNNLayer]) -> [UInt8] {
         var writer = ByteWriter()
-        writer.writeHeader(magic: formatMagic, version: formatVersion)
+        writer.writeHeader(magic: magic, version: version)
+        encode(name: name, inputSide: inputSide, inputMean: inputMean, inputStandardDeviation: inputStandardDeviation,
+               layers: layers, to: &writer)
+        return writer.bytes
+    }
+
+    private static func encode(name: String, inputSide: Int, inputMean: Float, inputStandardDeviation: Float,
+                               layers: [CNNLayer], to writer: inout ByteWriter) {
         writer.writeString(name)
         writer.write(UInt32(inputSide))
         writer.write(inputMean)
@@ -140,6 +138,5 @@ extension CNNModel {
                 writer.writeArray(linear.bias)
             }
         }
-        return writer.bytes
     }
 }

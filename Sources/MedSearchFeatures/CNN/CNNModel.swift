@@ -5,7 +5,7 @@ import MedSearchImaging
 /// A small convolutional network that turns a grayscale image into an L2-normalised embedding.
 ///
 /// The network is trained offline (`scripts/train/`, see `docs/cnn.md`) and exported to a versioned
-/// little-endian weights file (``CNNModel/formatMagic``, documented in `docs/cnn.md`) that this type reads;
+/// little-endian weights file (``CNNModel/magic``, documented in `docs/cnn.md`) that this type reads;
 /// inference is pure Swift (im2col + a register-blocked SIMD matrix product), single-threaded, with every
 /// scratch buffer allocated once per call (or once per batch), never per layer.
 ///
@@ -83,7 +83,7 @@ public struct CNNModel: Sendable {
     public static func load(_ url: URL) throws(CNNModelError) -> CNNModel {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw .unreadableFile(path: url.path) }
-        return try CNNModel(serialized: [UInt8](data))
+        do { return try CNNModel(serialized: [UInt8](data)) } catch { throw .malformed(error) }
     }
 
     /// Loads a weights file shipped in MedSearchFeatures' resources (`Resources/<name>.msw`).

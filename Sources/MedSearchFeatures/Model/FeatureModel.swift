@@ -4,7 +4,7 @@ import MedSearchImaging
 /// A feature extractor with all its parameters and learnt state, versioned and serialisable, so an index stores
 /// the model it was built with and queries are always encoded by the same model.
 ///
-/// Wire format (``ByteWriter``): tag `FEAT`, version 1, the kind as a string, then the extractor's parameters
+/// Format: `"FEAT"` version 1, the kind as a string, then the extractor's parameters
 /// as a length-prefixed byte string.
 ///
 /// ```swift
@@ -14,10 +14,6 @@ import MedSearchImaging
 /// let vector = same.extract(image)
 /// ```
 public struct FeatureModel: Sendable, CustomStringConvertible {
-    /// The format tag.
-    public static let magic = FormatMagic("FEAT")
-    /// The current format version.
-    public static let version: UInt16 = 1
     /// How deeply models may nest (a hash over a PCA over a CNN is depth 3).
     static let maximumNesting = 4
 
@@ -29,38 +25,8 @@ public struct FeatureModel: Sendable, CustomStringConvertible {
         self.extractor = extractor
     }
 
-    /// Decodes a serialised model.
-    ///
-    /// - Throws: ``WireError`` for a bad header or truncation, ``FeaturesError`` for an unknown kind or invalid
-    ///   parameters.
-    public init(serialized bytes: [UInt8]) throws {
-        let depth = Self.decodingDepth
-        guard depth < Self.maximumNesting else { throw FeaturesError.malformedModel(reason: "models nested too deeply") }
-        var reader = ByteReader(bytes)
-        try reader.readHeader(magic: Self.magic, supportedVersions: 1...Self.version)
-        let kind = try reader.readString(maxLength: 64)
-        let parameters = try reader.readBytes()
-        try reader.expectEnd()
-        var inner = ByteReader(parameters)
-        extractor = try Self.$decodingDepth.withValue(depth + 1) {
-            try FeatureRegistry.decode(kind: kind, from: &inner)
-        }
-        try inner.expectEnd()
-    }
-
     /// Nesting depth of the model being decoded (bounds recursion on hostile input).
     @TaskLocal static var decodingDepth = 0
-
-    /// The versioned bytes of this model.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: Self.version)
-        writer.writeString(kind)
-        var parameters = ByteWriter()
-        extractor.encodeParameters(to: &parameters)
-        writer.writeBytes(parameters.bytes)
-        return writer.bytes
-    }
 
     /// The registry name of the extractor.
     public var kind: String { type(of: extractor).kind }
@@ -93,4 +59,36 @@ public struct FeatureModel: Sendable, CustomStringConvertible {
 extension FeatureModel: Equatable {
     /// Models are equal when their serialised forms are.
     public static func == (lhs: FeatureModel, rhs: FeatureModel) -> Bool { lhs.serialized() == rhs.serialized() }
+}
+
+extension FeatureModel: WireMessage {
+    public static let magic = FormatMagic("FEAT")
+    public static let version: UInt16 = 1
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.writeString(kind)
+        var parameters = ByteWriter()
+        extractor.encodeParameters(to: &parameters)
+        writer.writeBytes(parameters.bytes)
+    }
+
+    /// Reads a model: its kind must be registered and its parameters valid (models nest at most 4 deep).
+    ///
+    /// - Throws: ``WireError``; an unknown kind or invalid parameters are ``WireError/invalidValue(offset:reason:)``
+    ///   with the ``FeaturesError`` as reason.
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        let depth = Self.decodingDepth
+        guard depth < Self.maximumNesting else { throw .invalidValue(offset: start, reason: "models nested too deeply") }
+        let kind = try reader.readString(maxLength: 64)
+        let parametersOffset = reader.offset
+        var inner = ByteReader(try reader.readBytes())
+        extractor = try WireError.validating(at: parametersOffset) {
+            let extractor = try Self.$decodingDepth.withValue(depth + 1) {
+                try FeatureRegistry.decode(kind: kind, from: &inner)
+            }
+            try inner.expectEnd()
+            return extractor
+        }
+    }
 }
