@@ -3,7 +3,8 @@
 # `medsearch_postgres_start` (scripts/test.sh does). The cluster lives in a temporary directory, listens on a free
 # loopback port only, runs as a non-root user (initdb refuses root: `nobody` when run as root), requires a random
 # password (SCRAM), and is stopped and removed on exit. When it cannot start, MEDSEARCH_TEST_POSTGRES_SKIP says why
-# and the PostgreSQL tests are reported as skipped with that reason.
+# and the PostgreSQL tests are reported as skipped with that reason. MEDSEARCH_PG_DURABLE=1 keeps PostgreSQL's
+# durable defaults (fsync on) for `medsearch bench store`.
 
 medsearch_postgres_stop() {
   if [ -n "${MEDSEARCH_PG_DIR:-}" ] && [ -d "$MEDSEARCH_PG_DIR" ]; then
@@ -50,11 +51,14 @@ medsearch_postgres_start() {
     medsearch_pg_skip "initdb failed: $(tail -n 2 "$MEDSEARCH_PG_DIR/initdb.log" | tr '\n' ' ')"; return 0
   fi
   rm -f "$MEDSEARCH_PG_DIR/pwfile"
+  # Tests trade durability for speed; MEDSEARCH_PG_DURABLE=1 keeps PostgreSQL's defaults (the store benchmark).
+  local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${MEDSEARCH_PG_DURABLE:-0}" = "1" ] && speed=""
   for _ in 1 2 3 4 5; do
     port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
       || echo $((20000 + RANDOM % 20000)))"
     if medsearch_pg_as "$MEDSEARCH_PG_BIN/pg_ctl" -D "$MEDSEARCH_PG_DIR/data" -l "$MEDSEARCH_PG_DIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$MEDSEARCH_PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$MEDSEARCH_PG_DIR $speed -c max_connections=200" \
         start >/dev/null 2>&1; then
       export MEDSEARCH_TEST_POSTGRES_URL="postgres://medsearch:${password}@127.0.0.1:${port}/postgres?sslmode=disable"
       unset MEDSEARCH_TEST_POSTGRES_SKIP

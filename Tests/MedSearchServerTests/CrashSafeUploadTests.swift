@@ -1,8 +1,10 @@
 import Foundation
+import MedSearchClient
 import MedSearchCore
 import MedSearchSEI
 @testable import MedSearchServer
 import MedSearchStore
+import MedSearchTrustMed
 import Testing
 import _MedSearchTestSupport
 
@@ -27,6 +29,91 @@ struct CrashSafeUploadTests {
             throw error
         }
         await database.drop()
+    }
+
+    @Test func edgeMasterSurvivesAKillDuringAnUpload() async throws {
+        try await killMasterDuringUpload(database: nil)
+    }
+
+    @Test(.enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)))
+    func edgeMasterOnPostgresSurvivesAKillDuringAnUpload() async throws {
+        let database = ReplicaDatabase()
+        do { try await killMasterDuringUpload(database: database) } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
+    }
+
+    /// `kill -9` of a real edge master between and during upload requests: every record it lists afterwards has all
+    /// its shares (its image is rebuilt byte for byte), and re-sending the same requests (same idempotency keys)
+    /// completes the upload with every record once.
+    func killMasterDuringUpload(database: ReplicaDatabase?) async throws {
+        let executable = try ServiceProcess.medsearchExecutable()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("master-crash-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory, nodeCount: 3, threshold: 2,
+                                                      nodeTimeout: .seconds(15), masterEnvironment: database?.environment ?? [:])
+        var restarted: ServiceProcess?
+        do {
+            let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
+                hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))
+            var rng = seededGenerator(4242)
+            let total = max(Self.recordCount / 2, 40)
+            let images = (0..<total).map { i in
+                TrustMedClient.Image(recordID: "rec-\(i)", bytes: SecureRandom.bytes(300 + i, using: &rng),
+                                     hashcode: (0..<32).map { _ in UInt8.random(in: 0...1, using: &rng) })
+            }
+            // Small requests (8 records each), prepared once: the re-run sends the same bytes and idempotency keys.
+            let requests = try stride(from: 0, to: total, by: 8).flatMap {
+                try client.uploadRequests(for: Array(images[$0..<min($0 + 8, total)]))
+            }
+            let first = TrustMedRemote(service: cluster.masterClient(role: .owner, timeout: .seconds(60)))
+            try await first.register(client.registration)
+            let progress = Progress()
+            let upload = Task {
+                for request in requests {
+                    _ = try await first.upload(request, attempts: 1)
+                    await progress.advance()
+                }
+            }
+            let killAfter = requests.count / 3
+            let deadline = ContinuousClock.now + .seconds(300)
+            while await progress.done < killAfter, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            await cluster.master.kill()
+            #expect(await (try? upload.value) == nil, "the upload should have been cut by the kill")
+
+            restarted = try await ServiceProcess.launch(
+                executable: executable,
+                arguments: ["serve", "edge-master", "--data-dir", directory.appendingPathComponent("master").path,
+                            "--tokens", cluster.tokenTable.path, "--node-timeout-ms", "15000"],
+                environment: database?.environment ?? [:], logFile: directory.appendingPathComponent("master-2.log"))
+            let master = try #require(restarted)
+            let owner = TrustMedRemote(service: ServiceClient(baseURL: master.url, token: cluster.tokens[.owner]!, timeout: .seconds(60)))
+            // Whatever survived is whole: each listed record's image is rebuilt from its shares.
+            let survivors = try await owner.status().records
+            #expect(survivors >= killAfter * 8 && survivors < total, "\(survivors) of \(total) records before the kill")
+            let expected = Dictionary(uniqueKeysWithValues: images.map { ($0.recordID, $0.bytes) })
+            let stored = try await owner.fetch(FetchRequest(recordIDs: images.map(\.recordID)))
+            let opened = client.open(stored)
+            let present = opened.filter { (try? $0.result.get()) != nil }
+            #expect(present.count == survivors)
+            for item in present { #expect(try item.result.get() == expected[item.recordID]) }
+            // The same requests again complete the upload: nothing refused, every record once.
+            for request in requests { #expect(try await owner.upload(request).allStored) }
+            #expect(try await owner.status().records == total)
+            let all = client.open(try await owner.fetch(FetchRequest(recordIDs: images.map(\.recordID))))
+            #expect(all.count == total)
+            for item in all { #expect(try item.result.get() == expected[item.recordID]) }
+        } catch {
+            await restarted?.terminate()
+            await cluster.stop()
+            throw error
+        }
+        await restarted?.terminate()
+        await cluster.stop()
     }
 
     /// How many batches the upload has sent.

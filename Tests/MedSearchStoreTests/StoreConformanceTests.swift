@@ -242,6 +242,7 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
         let first = try await TrustMedMasterDatabase.open(fresh.location())
         let second = try await TrustMedMasterDatabase.open(fresh.location())
         try await first.beginUpload(idempotencyKey: [1], requestDigest: [1], blockID: "b0", ciphertext: [0])
+        #expect(try await first.searchableBlocks().isEmpty)
         for round in 0..<5 {
             let id = "same-\(round)"
             let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -254,6 +255,10 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
             #expect(wins == 1)
         }
         #expect(try await second.recordIDs().count == 5)
+        // The first handle's search cache sees the records the second inserted.
+        #expect(try await first.searchableBlocks().first?.entries.count == 5)
+        _ = try await second.deleteRecord("same-0")
+        #expect(Set(try await first.searchableBlocks().first?.entries.map(\.recordID) ?? []) == Set((1..<5).map { "same-\($0)" }))
         await first.database.close()
         await second.database.close()
     }

@@ -129,6 +129,26 @@ public final class PostgresStoreDatabase: StoreDatabase {
         }
     }
 
+    public func statement(_ sql: String, _ arguments: [any SQLBindable]) async throws -> (rows: [SQLRow], changed: Int) {
+        let logger = self.logger, location = displayLocation, client = self.client
+        let values = arguments.map(\.sqlValue)
+        do {
+            return try await Self.withTimeout(Self.leaseTimeout) {
+                try await client.withConnection { connection in
+                    try await Self.offPool {
+                        let tx = Transaction(connection: connection, logger: logger, location: location)
+                        let result = try tx.run(sql, values)
+                        return (try result.rows.map(Transaction.row), result.metadata.rows ?? 0)
+                    }
+                }
+            }
+        } catch is LeaseTimeout {
+            throw StoreError.database(location: location, reason: "no connection within \(Self.leaseTimeout)")
+        } catch let error as PostgresRetry {
+            throw StoreError.database(location: location, reason: "statement aborted (SQLSTATE \(error.state))")
+        }
+    }
+
     public func close() async {
         runner.cancel()
         _ = await runner.value
@@ -224,10 +244,14 @@ public final class PostgresStoreDatabase: StoreDatabase {
             try run(sql, arguments).rows.map(Self.row)
         }
 
-        private func run(_ sql: String, _ arguments: [any SQLBindable]) throws -> PostgresQueryResult {
+        func run(_ sql: String, _ arguments: [any SQLBindable]) throws -> PostgresQueryResult {
+            try run(sql, arguments.map(\.sqlValue))
+        }
+
+        func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
             var binds = PostgresBindings(capacity: arguments.count)
             for argument in arguments {
-                switch argument.sqlValue {
+                switch argument {
                 case .null: binds.appendNull()
                 case let .integer(value): binds.append(value)
                 case let .real(value): binds.append(value)

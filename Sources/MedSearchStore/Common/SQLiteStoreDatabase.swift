@@ -67,6 +67,25 @@ public final class SQLiteStoreDatabase: StoreDatabase {
         }
     }
 
+    public func statement(_ sql: String, _ arguments: [any SQLBindable]) async throws -> (rows: [SQLRow], changed: Int) {
+        let values = arguments.map(\.sqlValue)
+        let run: @Sendable (Database) throws -> (rows: [SQLRow], changed: Int) = { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: Transaction.arguments(values)).map { row in
+                SQLRow(columns: Array(row.columnNames), values: row.databaseValues.map(Transaction.value))
+            }
+            return (rows, db.changesCount)
+        }
+        do {
+            // Queries run on the pool's readers, concurrently; anything else on the writer.
+            if sql.drop(while: \.isWhitespace).prefix(6).uppercased() == "SELECT" {
+                return try await writer.read { db in (try run(db).rows, 0) }
+            }
+            return try await writer.write(run)
+        } catch let error as DatabaseError {
+            throw StoreError.database(location: displayLocation, reason: Self.reason(error))
+        }
+    }
+
     public func close() async {
         try? (writer as? DatabasePool)?.close()
     }
@@ -93,8 +112,12 @@ public final class SQLiteStoreDatabase: StoreDatabase {
         }
 
         static func arguments(_ values: [any SQLBindable]) -> StatementArguments {
+            arguments(values.map(\.sqlValue))
+        }
+
+        static func arguments(_ values: [SQLValue]) -> StatementArguments {
             StatementArguments(values.map { value -> DatabaseValue in
-                switch value.sqlValue {
+                switch value {
                 case .null: .null
                 case let .integer(number): number.databaseValue
                 case let .real(number): number.databaseValue

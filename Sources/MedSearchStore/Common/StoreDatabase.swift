@@ -54,6 +54,9 @@ public protocol StoreDatabase: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
     /// Runs `body` in a write transaction: it commits when `body` returns and rolls back when it throws.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+    /// Runs one statement on its own (atomic by itself): on PostgreSQL without the two extra round trips of an
+    /// explicit transaction. Its rows, and the number of rows it changed.
+    func statement(_ sql: String, _ arguments: [any SQLBindable]) async throws -> (rows: [SQLRow], changed: Int)
     /// Closes the connections (further calls fail).
     func close() async
 }

@@ -86,7 +86,7 @@ public struct SEIStore: Sendable {
 
     /// The index version (bumped by every change).
     public func version() async throws -> Int64 {
-        Int64(try await database.read { tx in try tx.count("SELECT version FROM sei_state WHERE singleton = 1") })
+        try await database.statement("SELECT version FROM sei_state WHERE singleton = 1", []).rows.first?.int64("version") ?? 0
     }
 
     /// Replaces the whole index (skeleton and entries) in one transaction; sealed images are kept. The new version.

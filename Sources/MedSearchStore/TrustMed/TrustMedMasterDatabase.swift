@@ -89,6 +89,14 @@ public struct TrustMedMasterDatabase: Sendable {
             ], postgres: [
                 "CREATE TABLE pendingShareDeletion (nodeIndex BIGINT NOT NULL, shareID TEXT NOT NULL, PRIMARY KEY (nodeIndex, shareID))",
             ]),
+            // The record index's version, bumped with every record change (replicas and the search cache).
+            StoreMigration("trustmed-master-v3-version", sqlite: [
+                "CREATE TABLE recordVersion (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+                "INSERT INTO recordVersion (id, version) VALUES (1, 0)",
+            ], postgres: [
+                "CREATE TABLE recordVersion (id BIGINT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+                "INSERT INTO recordVersion (id, version) VALUES (1, 0)",
+            ]),
         ],
         tables: [
             StoreTable("keyRegistration", columns: ["id", "registration"], key: ["id"]),
@@ -97,14 +105,17 @@ public struct TrustMedMasterDatabase: Sendable {
             StoreTable("record", columns: ["recordID", "blockID", "slot", "contentTag", "manifest", "placements",
                                            "sealedSize", "shareBytes"], key: ["recordID"]),
             StoreTable("pendingShareDeletion", columns: ["nodeIndex", "shareID"], key: ["nodeIndex", "shareID"]),
+            StoreTable("recordVersion", columns: ["id", "version"], key: ["id"], seeded: true),
         ])
 
-    /// Block ciphertexts already read, by block id. A block's bytes never change once stored (its id is derived
-    /// from its upload's idempotency key), so every search reads only the record index and blocks not seen before.
-    private let blockCache = BlockCache()
+    /// The last search read: the record index at a version and the block ciphertexts. Every record change bumps
+    /// the stored version in its transaction, so a search whose version is unchanged (one small read) reuses it;
+    /// otherwise it reads the record index again and only the blocks not seen before (a block's bytes never change
+    /// once stored: its id is derived from its upload's idempotency key).
+    private let searchCache = SearchCache()
 
-    final class BlockCache: Sendable {
-        let blocks = Mutex<[String: [UInt8]]>([:])
+    final class SearchCache: Sendable {
+        let state = Mutex<(version: Int64, blocks: [SearchableBlock])?>(nil)
     }
 
     /// Wraps an open database.
@@ -150,19 +161,19 @@ public struct TrustMedMasterDatabase: Sendable {
 
     /// The record with this id.
     public func record(_ recordID: String) async throws -> Record? {
-        try await database.read { tx in
-            try tx.queryOne("SELECT * FROM record WHERE recordID = ?", [recordID]).map(Self.decode)
-        }
+        try await database.statement("SELECT * FROM record WHERE recordID = ?", [recordID]).rows.first.map(Self.decode)
     }
 
     /// Inserts a record; false if the id exists (of two concurrent inserts, on one process or two, exactly one wins).
     public func insertRecord(_ record: Record) async throws -> Bool {
         try await database.write { tx in
-            try tx.execute("""
+            let inserted = try tx.execute("""
                 INSERT INTO record (recordID, blockID, slot, contentTag, manifest, placements, sealedSize, shareBytes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recordID) DO NOTHING
                 """, [record.recordID, record.blockID, record.slot, record.contentTag, record.manifest,
                       Self.encode(record.placements), record.sealedSize, record.shareBytes]) == 1
+            if inserted { try Self.bumpVersion(tx) }
+            return inserted
         }
     }
 
@@ -171,6 +182,7 @@ public struct TrustMedMasterDatabase: Sendable {
         try await database.write { tx in
             try tx.execute("UPDATE record SET manifest = ?, placements = ?, shareBytes = ? WHERE recordID = ?",
                            [manifest, Self.encode(placements), shareBytes, recordID])
+            try Self.bumpVersion(tx)
         }
     }
 
@@ -183,28 +195,39 @@ public struct TrustMedMasterDatabase: Sendable {
 
     /// Every block with at least one record, with (slot, record id) pairs sorted by slot, in one snapshot.
     public func searchableBlocks() async throws -> [SearchableBlock] {
-        let cache = blockCache
+        let cache = searchCache
+        // Unchanged since the last search: one small read.
+        let current = try await database.statement("SELECT version FROM recordVersion WHERE id = 1", []).rows.first
+        if let current, let cached = cache.state.withLock({ $0 }), cached.version == (try current.int64("version")) {
+            return cached.blocks
+        }
         return try await database.read { tx in
+            let version = Int64(try tx.count("SELECT version FROM recordVersion WHERE id = 1"))
+            if let cached = cache.state.withLock({ $0 }), cached.version == version { return cached.blocks }
             var entries: [String: [(slot: Int, recordID: String)]] = [:]
             for row in try tx.query("SELECT blockID, slot, recordID FROM record ORDER BY blockID, slot", []) {
                 entries[try row.text("blockID"), default: []].append((try row.int("slot"), try row.text("recordID")))
             }
-            var cached = cache.blocks.withLock { blocks in entries.keys.compactMap { id in blocks[id].map { (id, $0) } } }
-                .reduce(into: [String: [UInt8]]()) { $0[$1.0] = $1.1 }
-            for id in entries.keys where cached[id] == nil {
-                guard let row = try tx.queryOne("SELECT ciphertext FROM block WHERE id = ?", [id]) else {
-                    throw StoreError.corrupt(kind: "record", id: id, reason: "refers to a missing block")
+            var known: [String: [UInt8]] = [:]
+            for block in cache.state.withLock({ $0?.blocks ?? [] }) { known[block.blockID] = block.ciphertext }
+            var blocks: [SearchableBlock] = []
+            for id in entries.keys.sorted() {
+                if known[id] == nil {
+                    guard let row = try tx.queryOne("SELECT ciphertext FROM block WHERE id = ?", [id]) else {
+                        throw StoreError.corrupt(kind: "record", id: id, reason: "refers to a missing block")
+                    }
+                    known[id] = try row.blob("ciphertext")
                 }
-                cached[id] = try row.blob("ciphertext")
+                blocks.append(SearchableBlock(blockID: id, ciphertext: known[id] ?? [], entries: entries[id] ?? []))
             }
-            cache.blocks.withLock { blocks in
-                // Keep only live blocks: a deleted block's bytes are dropped with its last record.
-                blocks = cached
-            }
-            return entries.keys.sorted().map { id in
-                SearchableBlock(blockID: id, ciphertext: cached[id] ?? [], entries: entries[id] ?? [])
-            }
+            // Only live blocks are kept: a deleted block's bytes go with its last record.
+            cache.state.withLock { $0 = (version, blocks) }
+            return blocks
         }
+    }
+
+    private static func bumpVersion(_ tx: any SQLTransaction) throws {
+        try tx.execute("UPDATE recordVersion SET version = version + 1 WHERE id = 1")
     }
 
     /// Every record id, sorted.
@@ -239,6 +262,7 @@ public struct TrustMedMasterDatabase: Sendable {
             }
             // Of two replicas deleting the same record, only the one whose DELETE removed the row reports it.
             guard try tx.execute("DELETE FROM record WHERE recordID = ?", [recordID]) == 1 else { return nil }
+            try Self.bumpVersion(tx)
             try Self.enqueue(record.placements, in: tx)
             return record
         }

@@ -27,20 +27,18 @@ public struct TrustMedNodeDatabase: Sendable {
 
     /// Stores or overwrites a share.
     public func put(shareID: String, bytes: [UInt8]) async throws {
-        try await database.write { tx in
-            try tx.execute("INSERT INTO share (id, bytes) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes",
-                           [shareID, bytes])
-        }
+        _ = try await database.statement("INSERT INTO share (id, bytes) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes",
+                                         [shareID, bytes])
     }
 
     /// Reads a share.
     public func get(shareID: String) async throws -> [UInt8]? {
-        try await database.read { tx in try tx.queryOne("SELECT bytes FROM share WHERE id = ?", [shareID]).map { try $0.blob("bytes") } }
+        try await database.statement("SELECT bytes FROM share WHERE id = ?", [shareID]).rows.first.map { try $0.blob("bytes") }
     }
 
     /// Deletes a share; whether it existed.
     public func delete(shareID: String) async throws -> Bool {
-        try await database.write { tx in try tx.execute("DELETE FROM share WHERE id = ?", [shareID]) == 1 }
+        try await database.statement("DELETE FROM share WHERE id = ?", [shareID]).changed == 1
     }
 
     /// Share count and total bytes.
