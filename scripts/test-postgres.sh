@@ -58,7 +58,7 @@ medsearch_postgres_start() {
     port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
       || echo $((20000 + RANDOM % 20000)))"
     if medsearch_pg_as "$MEDSEARCH_PG_BIN/pg_ctl" -D "$MEDSEARCH_PG_DIR/data" -l "$MEDSEARCH_PG_DIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$MEDSEARCH_PG_DIR $speed -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$MEDSEARCH_PG_DIR $speed -c max_connections=300" \
         start >/dev/null 2>&1; then
       export MEDSEARCH_TEST_POSTGRES_URL="postgres://medsearch:${password}@127.0.0.1:${port}/postgres?sslmode=disable"
       unset MEDSEARCH_TEST_POSTGRES_SKIP

@@ -1,6 +1,7 @@
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchFNN
 import MedSearchSEI
 @testable import MedSearchServer
 import MedSearchStore
@@ -172,5 +173,65 @@ struct StoreReplicaTests {
         await cluster.stop()
         await database.drop()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// C1 reaching C2 in process.
+    struct DirectPeer: FNNC1Service.PeerTransport {
+        let node: FNNC2Service.Node
+        func exchange(_ body: [UInt8]) async throws -> [UInt8] { try await FNNC2Service.exchange(body: body, node: node) }
+    }
+
+    /// Two C1 nodes on one PostgreSQL: records added or deleted through either are searched through the other,
+    /// and concurrent searches consume distinct correlation entries.
+    @Test func twoFNNC1NodesShareRecordsAndTheCorrelationPool() async throws {
+        let database = ReplicaDatabase()
+        do {
+            var generator = SeededRandomNumberGenerator(seed: 31)
+            let parameters = try FNNParameters(backend: .shared, dimension: 8, maxAbsCoordinate: 255)
+            let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
+            let user = try FNNUser(credentials: owner.userCredentials)
+            var data = (0..<25).map { index in
+                FNNRecordInput(id: UInt64(index + 1), vector: (0..<8).map { _ in Int64.random(in: 0...255, using: &generator) },
+                               label: "image-\(index + 1).png")
+            }
+            let location = try StoreLocation(parsing: database.url)
+            let c2 = try await FNNC2Service.Node(dataDirectory: nil)
+            let replicas = [try await FNNC1Service.Node(dataDirectory: nil, database: location, batchSize: 2, order: .lowerBound),
+                            try await FNNC1Service.Node(dataDirectory: nil, database: location, batchSize: 2, order: .lowerBound)]
+            try await c2.setup(FNNWire.encode(owner.c2Setup))
+            try await replicas[0].setup(FNNWire.encode(owner.c1Setup))
+            _ = try await replicas[0].addRecords(FNNWire.encode(try owner.encode(Array(data[..<20])), publicKey: nil))
+            _ = try await replicas[1].addRecords(FNNWire.encode(try owner.encode(Array(data[20...])), publicKey: nil))
+            _ = try await c2.addPool(FNNWire.encode(c2Pool: try owner.poolForC2(entries: 0..<4, records: data)))
+            _ = try await replicas[1].addPool(FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: 0..<4)))
+            func search(_ replica: Int, _ vector: [Int64]) async throws -> [FNNSearchHit] {
+                let prepared = try user.prepareQuery(vector, k: 3, recoverVectors: false)
+                try await c2.putShare(FNNWire.encode(prepared.forC2!))
+                let result = try await FNNC1Service.runSearch(body: FNNWire.encode(prepared.forC1, publicKey: nil),
+                                                              node: replicas[replica], peer: DirectPeer(node: c2))
+                let handover = try FNNWire.decodeHandover(try await c2.handover(prepared.forC1.queryID.description))
+                return try user.open(result: result, handover: handover)
+            }
+            func plaintext(_ vector: [Int64]) -> [FNNNeighbor] {
+                FNNPlaintextSearch.topK(query: vector, records: data.map { ($0.id, $0.vector) }, k: 3)
+            }
+            // Records added through B, searched through A.
+            #expect(try await search(0, data[22].vector).map(\.neighbor) == plaintext(data[22].vector))
+            // A record deleted through B is gone through A.
+            _ = try await replicas[1].deleteRecords(FNNWire.encode(recordIDs: [data[22].id]))
+            data.remove(at: 22)
+            #expect(try await search(0, data[5].vector).map(\.neighbor) == plaintext(data[5].vector))
+            #expect(await replicas[0].status().records == 24)
+            // The pool had 4 entries; A used 2. B's next search skips them (refused by the store), the last one is
+            // A's, then the pool is exhausted on both.
+            #expect(try await search(1, data[7].vector).map(\.neighbor) == plaintext(data[7].vector))
+            #expect(try await search(0, data[8].vector).map(\.neighbor) == plaintext(data[8].vector))
+            await #expect(throws: (any Error).self) { _ = try await search(1, data[9].vector) }
+            #expect(await replicas[0].status().unusedEntries.isEmpty)
+        } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
     }
 }

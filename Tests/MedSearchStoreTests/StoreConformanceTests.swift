@@ -153,8 +153,12 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
         await #expect(throws: StoreError.self) { try await store.saveSetup([3]) }
         #expect(try await store.loadSetup() == [1, 2])
         let big = UInt64.max - 1
-        #expect(try await store.insertRecords([.init(id: 5, payload: [5]), .init(id: big, payload: [6])]) == [5, big])
-        #expect(try await store.insertRecords([.init(id: 5, payload: [5]), .init(id: 7, payload: [7])]) == [7])
+        let v0 = try await store.version()
+        let first = try await store.insertRecords([.init(id: 5, payload: [5]), .init(id: big, payload: [6])])
+        #expect(first.added == [5, big] && first.version == v0 + 1)
+        let second = try await store.insertRecords([.init(id: 5, payload: [5]), .init(id: 7, payload: [7])])
+        #expect(second.added == [7] && second.version == v0 + 2)
+        #expect(try await store.insertRecords([.init(id: 7, payload: [7])]).version == v0 + 2)
         await #expect(throws: StoreError.self) {
             try await store.insertRecords([.init(id: 8, payload: [8]), .init(id: 5, payload: [0])])
         }
@@ -168,6 +172,9 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
         // A replica that took the same entry finds it consumed.
         await #expect(throws: StoreError.self) { try await store.consume(entry: 0) }
         #expect(try await store.poolEntries() == [.init(entry: 0, seed: nil), .init(entry: 1, seed: [2])])
+        let state = try await store.loadState()
+        #expect(state.setup == [1, 2] && state.records.map(\.id) == [5, big] && state.pool.count == 2)
+        #expect(state.version == (try await store.version()))
     }
 
     static func fnnC2(_ fresh: FreshStore) async throws {

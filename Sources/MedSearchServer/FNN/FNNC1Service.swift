@@ -11,11 +11,18 @@ import MedSearchStore
 /// - `POST /fnn/v1/query` (user): an ``FNNQueryForC1``; answers the ``FNNC1Result``,
 /// - `GET /fnn/v1/status` (owner, user, admin): JSON ``FNNServerStatus``.
 public enum FNNC1Service {
-    /// C1's state: the in-memory database (restored from SQLite at start) and its store.
+    /// C1's state: the in-memory database (restored from the store at start) and its store.
+    ///
+    /// On PostgreSQL several C1 processes (replicas) share the store: every change of the set-up, records or pool
+    /// bumps the store's version in its transaction, and a replica whose state is older rebuilds it before it
+    /// answers. A correlation entry is consumed in the store before its search starts; an entry a replica already
+    /// consumed is refused there, marked consumed here and the next one taken.
     public actor Node {
         let store: FNNC1Store
+        let shared: Bool
         var database: FNNC1Database?
         var nextEntry: UInt64 = 0
+        var version: Int64 = -1
         /// Candidates per round and scan order of every search.
         public let batchSize: Int
         public let order: FNNScanOrder
@@ -23,33 +30,64 @@ public enum FNNC1Service {
         /// Opens C1's state at `database` (default: `fnn-c1.sqlite` in `dataDirectory`; in memory when both are nil).
         public init(dataDirectory: URL?, database location: StoreLocation? = nil, batchSize: Int,
                     order: FNNScanOrder) async throws {
-            store = try await FNNC1Store.open(StoreLocation.resolve(location, dataDirectory: dataDirectory,
-                                                                    schema: FNNC1Store.schema))
+            let resolved = StoreLocation.resolve(location, dataDirectory: dataDirectory, schema: FNNC1Store.schema)
+            store = try await FNNC1Store.open(resolved)
+            shared = resolved.isShared
             self.batchSize = batchSize
             self.order = order
-            if let bytes = try await store.loadSetup() {
-                var database = FNNC1Database(setup: try FNNWire.decodeC1Setup(bytes))
-                let pk = database.setup.publicKey
-                for record in try await store.allRecords() {
-                    for decoded in try FNNWire.decodeRecords(record.payload, publicKey: pk) { try database.restore(decoded) }
-                }
-                var seeds: [FNNPoolSeed] = []
-                for entry in try await store.poolEntries() {
-                    nextEntry = max(nextEntry, entry.entry + 1)
-                    if let seed = entry.seed { seeds.append(FNNPoolSeed(index: entry.entry, seed: seed)) } else { database.markConsumed(entry.entry) }
-                }
-                if database.parameters.backend == .shared { try database.addPool(seeds) }
-                self.database = database
+            try await reload()
+        }
+
+        private func reload() async throws {
+            let state = try await store.loadState()
+            version = state.version
+            guard let bytes = state.setup else {
+                database = nil
+                return
+            }
+            var database = FNNC1Database(setup: try FNNWire.decodeC1Setup(bytes))
+            let pk = database.setup.publicKey
+            for record in state.records {
+                for decoded in try FNNWire.decodeRecords(record.payload, publicKey: pk) { try database.restore(decoded) }
+            }
+            var seeds: [FNNPoolSeed] = []
+            var consumed: [UInt64] = []
+            for entry in state.pool {
+                nextEntry = max(nextEntry, entry.entry + 1)
+                if let seed = entry.seed { seeds.append(FNNPoolSeed(index: entry.entry, seed: seed)) } else { consumed.append(entry.entry) }
+            }
+            if database.parameters.backend == .shared { try database.addPool(seeds) }
+            for entry in consumed { database.markConsumed(entry) }
+            self.database = database
+        }
+
+        /// Rebuilds the state when a replica changed the store since it was built.
+        private func refresh() async throws {
+            guard shared, try await store.version() != version else { return }
+            try await reload()
+        }
+
+        /// Adopts `updated` at `newVersion` when nothing else changed the store since `previous`, else rebuilds.
+        private func adopt(_ updated: FNNC1Database?, previous: Int64, changed: Bool, newVersion: Int64) async throws {
+            if newVersion == previous + (changed ? 1 : 0) {
+                database = updated
+                version = newVersion
+            } else {
+                try await reload()
             }
         }
 
         func setup(_ bytes: [UInt8]) async throws {
             let setup = try FNNWire.decodeC1Setup(bytes)
-            try await store.saveSetup(bytes)
-            if database == nil { database = FNNC1Database(setup: setup) }
+            try await refresh()
+            let previous = version
+            let newVersion = try await store.saveSetup(bytes)
+            try await adopt(database ?? FNNC1Database(setup: setup), previous: previous, changed: newVersion != previous,
+                            newVersion: newVersion)
         }
 
-        func configured() throws -> FNNC1Database {
+        func configured() async throws -> FNNC1Database {
+            try await refresh()
             guard let database else { throw HTTPError(.conflict, message: "C1 is not set up: the owner must upload first") }
             return database
         }
@@ -57,49 +95,61 @@ public enum FNNC1Service {
         /// Adds records; a record already stored with the same bytes is skipped (a re-sent upload completes without
         /// duplicates), other bytes under a stored id are refused.
         func addRecords(_ bytes: [UInt8]) async throws -> Int {
-            var database = try configured()
+            var database = try await configured()
+            let previous = version
             let records = try FNNWire.decodeRecords(bytes, publicKey: database.setup.publicKey)
             let publicKey = database.setup.publicKey
             let known = database.records
             try database.add(records.filter { known[$0.id] == nil })
-            try await store.insertRecords(records.map {
+            let result = try await store.insertRecords(records.map {
                 FNNC1Store.Record(id: $0.id, payload: FNNWire.encode([$0], publicKey: publicKey))
             })
-            self.database = database
+            try await adopt(database, previous: previous, changed: !result.added.isEmpty, newVersion: result.version)
             return records.count
         }
 
         func deleteRecords(_ bytes: [UInt8]) async throws -> Int {
-            var database = try configured()
+            var database = try await configured()
+            let previous = version
             let ids = try FNNWire.decodeRecordIDs(bytes)
             try database.delete(ids)
-            try await store.deleteRecords(ids)
-            self.database = database
+            let newVersion = try await store.deleteRecords(ids)
+            try await adopt(database, previous: previous, changed: true, newVersion: newVersion)
             return ids.count
         }
 
         func addPool(_ bytes: [UInt8]) async throws -> Int {
-            var database = try configured()
+            var database = try await configured()
+            let previous = version
             let seeds = try FNNWire.decodeC1Pool(bytes)
             try database.addPool(seeds)
-            try await store.insertPool(seeds.map { FNNC1Store.PoolEntry(entry: $0.index, seed: $0.seed) })
+            let newVersion = try await store.insertPool(seeds.map { FNNC1Store.PoolEntry(entry: $0.index, seed: $0.seed) })
             for seed in seeds { nextEntry = max(nextEntry, seed.index + 1) }
-            self.database = database
+            try await adopt(database, previous: previous, changed: true, newVersion: newVersion)
             return seeds.count
         }
 
-        /// A snapshot for a search, consuming a correlation entry (persisted before use).
+        /// A snapshot for a search, consuming a correlation entry (persisted before use; an entry a replica consumed
+        /// first is skipped).
         func beginSearch() async throws -> (FNNC1Database, FNNPoolSeed?) {
-            var database = try configured()
-            guard database.parameters.backend == .shared else { return (database, nil) }
-            let entry = try database.takeEntry()
-            self.database = database
-            try await store.consume(entry: entry.index)
-            return (database, entry)
+            while true {
+                var database = try await configured()
+                guard database.parameters.backend == .shared else { return (database, nil) }
+                let entry = try database.takeEntry()
+                self.database?.markConsumed(entry.index)
+                do {
+                    try await store.consume(entry: entry.index)
+                    return (database, entry)
+                } catch let error as StoreError {
+                    guard case .conflict = error else { throw error }
+                    // Consumed by a replica: taken here too; try the next one (the pool ends with a clear error).
+                }
+            }
         }
 
-        func status() -> FNNServerStatus {
-            FNNServerStatus(role: "fnn-c1", configured: database != nil, backend: database?.parameters.backend.rawValue,
+        func status() async -> FNNServerStatus {
+            try? await refresh()
+            return FNNServerStatus(role: "fnn-c1", configured: database != nil, backend: database?.parameters.backend.rawValue,
                             dimension: database?.parameters.dimension, records: database?.records.count ?? 0,
                             maxRecordID: database?.records.keys.max(), unusedEntries: database?.unusedEntries ?? [],
                             nextEntry: nextEntry)
