@@ -14,6 +14,8 @@ let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hum
 let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let postgres: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 
 /// A library target of ours with the package-wide settings.
 func library(_ name: String, _ dependencies: [Target.Dependency] = [], exclude: [String] = [],
@@ -42,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
@@ -86,9 +89,13 @@ let package = Package(
 
         // Storage, servers, web application, CLI.
         library("MedSearchStore", ["MedSearchCore", grdb, postgres, logging, crypto]),
-        library("MedSearchServer", ["MedSearchCore", "MedSearchStore", "MedSearchFNN", "MedSearchSEI",
-                                    "MedSearchTrustMed", hummingbird, httpClient, logging, crypto]),
-        library("MedSearchWeb", ["MedSearchCore", "MedSearchServer", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
+        // The contract between processes: routes, control messages, HTTP client, tokens.
+        library("MedSearchTransport", ["MedSearchCore", httpClient, nioCore, nioHTTP1]),
+        library("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchStore", "MedSearchFNN",
+                                    "MedSearchSEI", "MedSearchTrustMed", hummingbird, nioCore, logging, crypto]),
+        // Typed launchers for every role: child processes or in process.
+        library("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchStore"]),
+        library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
                                  "MedSearchSealing", "MedSearchSecureKNN", "CZlib", crypto, hummingbird,
                                  .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -97,14 +104,19 @@ let package = Package(
                 resources: [.copy("Templates"), .copy("Static")]),
         // The trusted client side's flows over the network (CLI, demo, web application).
         library("MedSearchClient", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
-                                    "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed", "MedSearchServer"]),
+                                    "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport"]),
+        // `medsearch demo` as a library flow.
+        library("MedSearchDemo", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
+                                  "MedSearchFNN", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchTrustMed",
+                                  "MedSearchTransport", "MedSearchDeployment", "MedSearchClient"]),
         .executableTarget(
             name: "medsearch",
             dependencies: [
                 "MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex", "MedSearchBigInt",
                 "MedSearchPaillier", "MedSearchModular", "MedSearchBFV", "MedSearchHESearch", "MedSearchSharing",
                 "MedSearchSealing", "MedSearchSecureKNN", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                "MedSearchStore", "MedSearchServer", "MedSearchClient", "MedSearchWeb",
+                "MedSearchStore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient",
+                "MedSearchDemo", "MedSearchWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), crypto, logging,
             ],
             swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
@@ -130,10 +142,14 @@ let package = Package(
         tests("MedSearchSEI", exclude: ["Golden"]),
         tests("MedSearchTrustMed"),
         tests("MedSearchStore", [grdb]),
-        tests("MedSearchServer", ["MedSearchCore", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchFNN",
-                                   "MedSearchStore", "MedSearchClient", hummingbird, logging, httpClient]),
-        tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging"]),
-        tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", hummingbird,
+        tests("MedSearchTransport", ["MedSearchCore"]),
+        tests("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN",
+                                   "MedSearchFNN", "MedSearchStore", "MedSearchClient", "MedSearchDeployment", hummingbird,
+                                   logging, httpClient, nioCore]),
+        tests("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchTrustMed"]),
+        tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging", "MedSearchTransport", "MedSearchSEI",
+                                  "MedSearchSecureKNN", "MedSearchDeployment"]),
+        tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", "MedSearchDeployment", hummingbird,
                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore", "medsearch"],
                     swiftSettings: swiftSettings),

@@ -28,6 +28,28 @@ public enum TestData {
         return url
     }
 
+    /// The built `medsearch` executable that tests start server roles from, or nil when it has not been built:
+    /// `$MEDSEARCH_EXECUTABLE`, else the `medsearch` beside the test bundle (`swift build --build-tests` builds
+    /// it there), else `.build/debug/medsearch` in the repository. Tests that need it are
+    /// `.enabled(if: TestData.medsearchExecutable != nil)`.
+    public static let medsearchExecutable: URL? = {
+        let fileManager = FileManager.default
+        if let path = ProcessInfo.processInfo.environment["MEDSEARCH_EXECUTABLE"], !path.isEmpty {
+            return fileManager.isExecutableFile(atPath: path) ? URL(fileURLWithPath: path) : nil
+        }
+        var candidates: [URL] = []
+        var bundle = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        // The test runner sits in .build/<triple>/debug/ (or inside a bundle there).
+        for _ in 0..<4 {
+            bundle.deleteLastPathComponent()
+            candidates.append(bundle.appendingPathComponent("medsearch"))
+        }
+        if let root = DataLocator.repositoryRoot() {
+            candidates.append(root.appendingPathComponent(".build/debug/medsearch"))
+        }
+        return candidates.first { fileManager.isExecutableFile(atPath: $0.path) && !$0.hasDirectoryPath }
+    }()
+
     /// Whether long-running tests were asked for (`MEDSEARCH_LONG_TESTS=1`).
     public static var longTestsEnabled: Bool {
         ProcessInfo.processInfo.environment["MEDSEARCH_LONG_TESTS"] == "1"

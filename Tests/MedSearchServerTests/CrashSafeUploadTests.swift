@@ -1,9 +1,11 @@
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchSEI
 @testable import MedSearchServer
 import MedSearchStore
+import MedSearchTransport
 import MedSearchTrustMed
 import Testing
 import _MedSearchTestSupport
@@ -11,7 +13,8 @@ import _MedSearchTestSupport
 /// `kill -9` of a real `medsearch serve sei` in the middle of an upload: after the restart every record is either
 /// fully present (index entry and sealed image) or absent, and re-sending the same upload completes it without
 /// duplicates. 120 records here; `MEDSEARCH_CRASH_RECORDS=1000` for the full run.
-@Suite("Crash-safe uploads", .serialized)
+@Suite("Crash-safe uploads", .serialized,
+       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
 struct CrashSafeUploadTests {
     static var recordCount: Int {
         Int(ProcessInfo.processInfo.environment["MEDSEARCH_CRASH_RECORDS"] ?? "") ?? 120
@@ -49,12 +52,11 @@ struct CrashSafeUploadTests {
     /// its shares (its image is rebuilt byte for byte), and re-sending the same requests (same idempotency keys)
     /// completes the upload with every record once.
     func killMasterDuringUpload(database: ReplicaDatabase?) async throws {
-        let executable = try ServiceProcess.medsearchExecutable()
+        let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("master-crash-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory, nodeCount: 3, threshold: 2,
-                                                      nodeTimeout: .seconds(15), masterEnvironment: database?.environment ?? [:])
-        var restarted: ServiceProcess?
+        let cluster = try await TrustMedCluster.launch(launcher, directory: directory, nodeCount: 3, threshold: 2,
+                                                      nodeTimeout: .seconds(15), masterDatabase: database?.url)
         do {
             let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
                 hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))
@@ -85,13 +87,11 @@ struct CrashSafeUploadTests {
             await cluster.master.kill()
             #expect(await (try? upload.value) == nil, "the upload should have been cut by the kill")
 
-            restarted = try await ServiceProcess.launch(
-                executable: executable,
-                arguments: ["serve", "edge-master", "--data-dir", directory.appendingPathComponent("master").path,
-                            "--tokens", cluster.tokenTable.path, "--node-timeout-ms", "15000"],
-                environment: database?.environment ?? [:], logFile: directory.appendingPathComponent("master-2.log"))
-            let master = try #require(restarted)
-            let owner = TrustMedRemote(service: ServiceClient(baseURL: master.url, token: cluster.tokens[.owner]!, timeout: .seconds(60)))
+            // Restarted at the same port from its data directory, with the node list it saved there.
+            var restarted = cluster.master.instance
+            restarted.peers.nodeList = nil
+            try await cluster.master.restart(with: restarted)
+            let owner = TrustMedRemote(service: cluster.masterClient(role: .owner, timeout: .seconds(60)))
             // Whatever survived is whole: each listed record's image is rebuilt from its shares.
             let survivors = try await owner.status().records
             #expect(survivors >= killAfter * 8 && survivors < total, "\(survivors) of \(total) records before the kill")
@@ -108,11 +108,9 @@ struct CrashSafeUploadTests {
             #expect(all.count == total)
             for item in all { #expect(try item.result.get() == expected[item.recordID]) }
         } catch {
-            await restarted?.terminate()
             await cluster.stop()
             throw error
         }
-        await restarted?.terminate()
         await cluster.stop()
     }
 
@@ -131,7 +129,7 @@ struct CrashSafeUploadTests {
     }
 
     func killDuringUpload(database: ReplicaDatabase?) async throws {
-        let executable = try ServiceProcess.medsearchExecutable()
+        let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sei-crash-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -139,10 +137,9 @@ struct CrashSafeUploadTests {
         let tokenFile = directory.appendingPathComponent("tokens.json")
         try table.write(to: tokenFile)
         let dataDirectory = directory.appendingPathComponent("sei")
-        func launch(_ name: String) async throws -> ServiceProcess {
-            try await ServiceProcess.launch(
-                executable: executable, arguments: ["serve", "sei", "--data-dir", dataDirectory.path, "--tokens", tokenFile.path],
-                environment: database?.environment ?? [:], logFile: directory.appendingPathComponent("\(name).log"))
+        func launch(_ name: String) async throws -> RunningRole {
+            try await launcher.start(RoleInstance(role: .sei, name: name, dataDirectory: dataDirectory.path,
+                                                  tokenFile: tokenFile.path, database: database?.url))
         }
 
         // The upload is prepared once, as a client that keeps its upload plan would, so a re-run sends the same bytes.
@@ -158,18 +155,18 @@ struct CrashSafeUploadTests {
             batches.append(Batch(ids: ids, images: SEISealedImages(images: sealed).serialized(), add: add.serialized(),
                                  entries: add.entries.map { .init(id: $0.id, cluster: $0.cluster, vector: $0.vectorBytes) }))
         }
-        func send(_ batches: [Batch], to server: ServiceProcess, progress: Progress? = nil) async throws {
+        func send(_ batches: [Batch], to server: RunningRole, progress: Progress? = nil) async throws {
             let owner = ServiceClient(baseURL: server.url, token: tokens[.owner]!, timeout: .seconds(60))
             for batch in batches {
-                _ = try await owner.post("/sei/v1/images", body: batch.images)
-                _ = try await owner.post("/sei/v1/add", body: batch.add)
+                _ = try await owner.call(Routes.SEI.images, body: batch.images)
+                _ = try await owner.call(Routes.SEI.add, body: batch.add)
                 await progress?.advance()
             }
         }
 
         var server = try await launch("first")
         let owner = ServiceClient(baseURL: server.url, token: tokens[.owner]!, timeout: .seconds(60))
-        _ = try await owner.post("/sei/v1/index", body: world.upload.serialized())
+        _ = try await owner.call(Routes.SEI.index, body: world.upload.serialized())
         let running = server
         let progress = Progress()
         let upload = Task { try await send(batches, to: running, progress: progress) }
@@ -198,11 +195,11 @@ struct CrashSafeUploadTests {
         // Restarted, the same upload sent again completes it: every record once, none refused.
         server = try await launch("second")
         try await send(batches, to: server)
-        let status = try JSONDecoder().decode(SEIServerStatus.self, from: Data(
-            try await ServiceClient(baseURL: server.url, token: tokens[.user]!).get("/sei/v1/status")))
+        let status = try await ServiceClient(baseURL: server.url, token: tokens[.user]!)
+            .call(Routes.SEI.status, as: SEIServerStatus.self)
         #expect(status.indexed == 90 + total)
         #expect(status.sealedImages == total)
-        await server.terminate()
+        await server.stop()
         let store = try await SEIStore.open(location)
         let entries = try await store.loadIndex().entries.filter { $0.id.hasPrefix("up-") }
         #expect(entries.count == total && Set(entries.map(\.id)).count == total)

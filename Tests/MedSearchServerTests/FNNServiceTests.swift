@@ -4,6 +4,7 @@ import Logging
 import MedSearchCore
 import MedSearchFNN
 @testable import MedSearchServer
+import MedSearchTransport
 import Testing
 
 /// C1 reaching C2 in process (router-level test of C1, no socket between the servers).
@@ -62,19 +63,19 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         func query(_ c1URL: String, _ c2URL: String, _ vector: [Int64], k: Int, vectors: Bool = false) async throws -> [FNNSearchHit] {
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
             let prepared = try user.prepareQuery(vector, k: k, recoverVectors: vectors)
-            _ = try await c2.post("/fnn/v1/share", body: FNNWire.encode(prepared.forC2!))
-            let result = try FNNWire.decodeResult(try await c1.post("/fnn/v1/query", body: FNNWire.encode(prepared.forC1, publicKey: nil)))
-            let handover = try FNNWire.decodeHandover(try await c2.get("/fnn/v1/handover/\(prepared.forC1.queryID)"))
+            _ = try await c2.call(Routes.FNNC2.share, body: FNNWire.encode(prepared.forC2!))
+            let result = try FNNWire.decodeResult(try await c1.call(Routes.FNNC1.query, body: FNNWire.encode(prepared.forC1, publicKey: nil)))
+            let handover = try FNNWire.decodeHandover(try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
             return try user.open(result: result, handover: handover)
         }
 
         try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
-            _ = try await c1.post("/fnn/v1/setup", body: FNNWire.encode(owner.c1Setup))
-            _ = try await c2.post("/fnn/v1/setup", body: FNNWire.encode(owner.c2Setup))
-            _ = try await c1.post("/fnn/v1/records", body: FNNWire.encode(try owner.encode(data), publicKey: nil))
-            _ = try await c2.post("/fnn/v1/pool", body: FNNWire.encode(c2Pool: try owner.poolForC2(entries: 0..<3, records: data)))
-            _ = try await c1.post("/fnn/v1/pool", body: FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: 0..<3)))
+            _ = try await c1.call(Routes.FNNC1.setup, body: FNNWire.encode(owner.c1Setup))
+            _ = try await c2.call(Routes.FNNC2.setup, body: FNNWire.encode(owner.c2Setup))
+            _ = try await c1.call(Routes.FNNC1.addRecords, body: FNNWire.encode(try owner.encode(data), publicKey: nil))
+            _ = try await c2.call(Routes.FNNC2.pool, body: FNNWire.encode(c2Pool: try owner.poolForC2(entries: 0..<3, records: data)))
+            _ = try await c1.call(Routes.FNNC1.pool, body: FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: 0..<3)))
             let hits = try await query(c1URL, c2URL, data[4].vector, k: 3, vectors: true)
             #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[4].vector, records: data.map { ($0.id, $0.vector) }, k: 3))
             #expect(hits.first?.label == "image-5.png")
@@ -82,14 +83,15 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
             #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
             // Roles are enforced: a user may not talk to C2 as C1, nor upload.
             let userC2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
-            await #expect(throws: ServiceError.self) { try await userC2.post("/fnn/v1/exchange", body: [1, 2]) }
+            await #expect(throws: ServiceError.self) { try await userC2.call(Routes.FNNC2.exchange, body: [1, 2]) }
             let userC1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!)
-            await #expect(throws: ServiceError.self) { try await userC1.post("/fnn/v1/records", body: [1]) }
+            await #expect(throws: ServiceError.self) { try await userC1.call(Routes.FNNC1.addRecords, body: [1]) }
             // Garbage is a 400, not a crash.
             do {
-                _ = try await c1.post("/fnn/v1/records", body: [9, 9, 9])
+                _ = try await c1.call(Routes.FNNC1.addRecords, body: [9, 9, 9])
                 Issue.record("garbage accepted")
-            } catch let ServiceError.http(status, _) {
+            } catch {
+                guard case let .http(status, _)? = error as? ServiceError else { throw error }
                 #expect(status == 400)
             }
         }
@@ -99,7 +101,7 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
             #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[9].vector, records: data.map { ($0.id, $0.vector) }, k: 2))
             #expect(hits.allSatisfy { $0.vector == nil })
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
-            let status = try JSONDecoder().decode(FNNServerStatus.self, from: Data(try await c1.get("/fnn/v1/status")))
+            let status = try await c1.call(Routes.FNNC1.status, as: FNNServerStatus.self)
             #expect(status.records == 25 && status.unusedEntries == [2])
         }
     }
@@ -143,14 +145,14 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
             let ownerC1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
             let ownerC2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
-            _ = try await ownerC1.post("/fnn/v1/setup", body: FNNWire.encode(owner.c1Setup))
-            _ = try await ownerC2.post("/fnn/v1/setup", body: FNNWire.encode(owner.c2Setup))
-            _ = try await ownerC1.post("/fnn/v1/records", body: FNNWire.encode(try owner.encode(data), publicKey: pk))
+            _ = try await ownerC1.call(Routes.FNNC1.setup, body: FNNWire.encode(owner.c1Setup))
+            _ = try await ownerC2.call(Routes.FNNC2.setup, body: FNNWire.encode(owner.c2Setup))
+            _ = try await ownerC1.call(Routes.FNNC1.addRecords, body: FNNWire.encode(try owner.encode(data), publicKey: pk))
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
             let query = data[6].vector.map { min(255, $0 + 1) }
             let prepared = try user.prepareQuery(query, k: 3, recoverVectors: true)
-            let result = try FNNWire.decodeResult(try await c1.post("/fnn/v1/query", body: FNNWire.encode(prepared.forC1, publicKey: pk)))
-            let handover = try FNNWire.decodeHandover(try await c2.get("/fnn/v1/handover/\(prepared.forC1.queryID)"))
+            let result = try FNNWire.decodeResult(try await c1.call(Routes.FNNC1.query, body: FNNWire.encode(prepared.forC1, publicKey: pk)))
+            let handover = try FNNWire.decodeHandover(try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
             let hits = try user.open(result: result, handover: handover)
             #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: query, records: data.map { ($0.id, $0.vector) }, k: 3))
             #expect(hits.allSatisfy { $0.vector != nil })

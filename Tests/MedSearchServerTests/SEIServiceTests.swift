@@ -5,6 +5,7 @@ import MedSearchCore
 import MedSearchSecureKNN
 import MedSearchSEI
 import MedSearchServer
+import MedSearchTransport
 import Testing
 
 @Suite struct SEIServiceTests {
@@ -31,17 +32,8 @@ import Testing
     func withServer(dataDirectory: URL, _ body: (String, [ServiceRole: String]) async throws -> Void) async throws {
         let (tokens, byRole) = AccessTokens.issue(roles: [.owner, .user])
         let node = try await SEIService.Node(dataDirectory: dataDirectory)
-        let router = SEIService.router(node: node, tokens: tokens)
-        let configuration = ServiceConfiguration(dataDirectory: dataDirectory, tokens: tokens)
-        let (urls, continuation) = AsyncStream<String>.makeStream()
-        let app = ServiceRunner.makeApplication(router: router, configuration: configuration,
-                                                logger: Logger(label: "sei-test")) { continuation.yield($0) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var iterator = urls.makeAsyncIterator()
-            let url = try #require(await iterator.next())
+        try await withLiveServer(SEIService.router(node: node, tokens: tokens), dataDirectory: dataDirectory) { url in
             try await body(url, byRole)
-            group.cancelAll()
         }
     }
 
@@ -56,15 +48,15 @@ import Testing
             let user = ServiceClient(baseURL: url, token: tokens[.user]!)
             // Before an index: a clear conflict.
             let (early, _) = try world.user.makeSearch(queryFeature, options: .init(k: 3))
-            await #expect(throws: ServiceError.self) { try await user.post("/sei/v1/search", body: early.serialized()) }
+            await #expect(throws: ServiceError.self) { try await user.call(Routes.SEI.search, body: early.serialized()) }
             // Users may not upload.
-            await #expect(throws: ServiceError.self) { try await user.post("/sei/v1/index", body: world.upload.serialized()) }
-            _ = try await owner.post("/sei/v1/index", body: world.upload.serialized())
+            await #expect(throws: ServiceError.self) { try await user.call(Routes.SEI.index, body: world.upload.serialized()) }
+            _ = try await owner.call(Routes.SEI.index, body: world.upload.serialized())
             let sealed = try world.owner.sealImage([9, 8, 7], id: "img-10")
-            _ = try await owner.post("/sei/v1/images", body: SEISealedImages(images: [.init(id: "img-10", sealed: sealed)]).serialized())
+            _ = try await owner.call(Routes.SEI.images, body: SEISealedImages(images: [.init(id: "img-10", sealed: sealed)]).serialized())
 
             let (request, pending) = try world.user.makeSearch(queryFeature, options: .init(k: 5), anonymity: 2)
-            let response = try SEISearchResponse(serialized: try await user.post("/sei/v1/search", body: request.serialized()))
+            let response = try SEISearchResponse(serialized: try await user.call(Routes.SEI.search, body: request.serialized()))
             let hits = try world.user.results(from: response, for: pending)
             #expect(hits.first?.id == "img-10")
             // Same answer as the engine in process.
@@ -72,16 +64,16 @@ import Testing
             #expect(try world.user.results(from: local, for: pending).map(\.id) == hits.map(\.id))
             firstHits = hits.map(\.id)
 
-            let fetched = try SEISealedImages(serialized: try await user.post("/sei/v1/fetch", body: SEIImageRequest(ids: ["img-10", "img-11"]).serialized()))
+            let fetched = try SEISealedImages(serialized: try await user.call(Routes.SEI.fetch, body: SEIImageRequest(ids: ["img-10", "img-11"]).serialized()))
             #expect(fetched.images.count == 1)
             #expect(try world.user.openImage(fetched.images[0].sealed, id: "img-10") == [9, 8, 7])
 
             let add = try world.owner.addImages(ids: ["extra"], features: [queryFeature.map { $0 + 0.01 }])
-            _ = try await owner.post("/sei/v1/add", body: add.serialized())
-            _ = try await owner.post("/sei/v1/delete", body: try world.owner.deleteImages(ids: ["img-11"]).serialized())
-            await #expect(throws: ServiceError.self) { try await owner.post("/sei/v1/delete", body: SEIDeleteImages(ids: ["img-11"]).serialized()) }
-            await #expect(throws: ServiceError.self) { try await owner.post("/sei/v1/add", body: [1, 2, 3]) }
-            let status = try JSONDecoder().decode(SEIServerStatus.self, from: Data(try await user.get("/sei/v1/status")))
+            _ = try await owner.call(Routes.SEI.add, body: add.serialized())
+            _ = try await owner.call(Routes.SEI.delete, body: try world.owner.deleteImages(ids: ["img-11"]).serialized())
+            await #expect(throws: ServiceError.self) { try await owner.call(Routes.SEI.delete, body: SEIDeleteImages(ids: ["img-11"]).serialized()) }
+            await #expect(throws: ServiceError.self) { try await owner.call(Routes.SEI.add, body: [1, 2, 3]) }
+            let status = try await user.call(Routes.SEI.status, as: SEIServerStatus.self)
             #expect(status.indexed == 90)
             #expect(status.sealedImages == 1)
         }

@@ -1,10 +1,12 @@
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchFNN
 import MedSearchSEI
 @testable import MedSearchServer
 import MedSearchStore
+import MedSearchTransport
 import MedSearchTrustMed
 import Testing
 import _MedSearchTestSupport
@@ -15,7 +17,6 @@ struct ReplicaDatabase {
 
     /// The URL every replica gets (through `MEDSEARCH_DATABASE_URL`, so the password stays out of `ps`).
     var url: String { TestPostgres.url(schema: schema) ?? "" }
-    var environment: [String: String] { ["MEDSEARCH_DATABASE_URL": url] }
 
     func drop() async {
         guard case let .postgres(location)? = try? StoreLocation(parsing: url),
@@ -29,55 +30,55 @@ struct ReplicaDatabase {
 
 /// Two processes of the same role on one PostgreSQL serve the same data: real `medsearch serve ...` processes.
 @Suite("Replicas on one PostgreSQL", .serialized,
-       .enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)))
+       .enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)),
+       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
 struct StoreReplicaTests {
     @Test func twoSEIServersServeOneIndex() async throws {
-        let executable = try ServiceProcess.medsearchExecutable()
+        let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)))
         let database = ReplicaDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sei-replicas-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let (table, tokens) = AccessTokens.issue(roles: [.owner, .user])
         let tokenFile = directory.appendingPathComponent("tokens.json")
         try table.write(to: tokenFile)
-        var replicas: [ServiceProcess] = []
+        var replicas: [RunningRole] = []
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
             for name in ["a", "b"] {
-                replicas.append(try await ServiceProcess.launch(
-                    executable: executable,
-                    arguments: ["serve", "sei", "--data-dir", directory.appendingPathComponent(name).path, "--tokens", tokenFile.path],
-                    environment: database.environment, logFile: directory.appendingPathComponent("\(name).log")))
+                replicas.append(try await launcher.start(RoleInstance(
+                    role: .sei, name: name, dataDirectory: directory.appendingPathComponent(name).path,
+                    tokenFile: tokenFile.path, database: database.url)))
             }
             var world = try SEIServiceTests.World()
             let owner = replicas.map { ServiceClient(baseURL: $0.url, token: tokens[.owner]!, timeout: .seconds(60)) }
             let user = replicas.map { ServiceClient(baseURL: $0.url, token: tokens[.user]!, timeout: .seconds(60)) }
             func status(_ replica: Int) async throws -> SEIServerStatus {
-                try JSONDecoder().decode(SEIServerStatus.self, from: Data(try await user[replica].get("/sei/v1/status")))
+                try await user[replica].call(Routes.SEI.status, as: SEIServerStatus.self)
             }
             func linearSearch(_ replica: Int, _ feature: [Float], k: Int) async throws -> [String] {
                 let (request, pending) = try world.user.makeSearch(feature, options: .init(k: k, mode: .linear))
-                let response = try SEISearchResponse(serialized: try await user[replica].post("/sei/v1/search", body: request.serialized()))
+                let response = try SEISearchResponse(serialized: try await user[replica].call(Routes.SEI.search, body: request.serialized()))
                 return try world.user.results(from: response, for: pending).map(\.id)
             }
             // The index uploaded through A is searched through B with the engine's own answer.
-            _ = try await owner[0].post("/sei/v1/index", body: world.upload.serialized())
+            _ = try await owner[0].call(Routes.SEI.index, body: world.upload.serialized())
             let query = world.features[10]
             let local = try SEICloudIndex(upload: world.upload)
             let (request, pending) = try world.user.makeSearch(query, options: .init(k: 5))
-            let throughB = try SEISearchResponse(serialized: try await user[1].post("/sei/v1/search", body: request.serialized()))
+            let throughB = try SEISearchResponse(serialized: try await user[1].call(Routes.SEI.search, body: request.serialized()))
             #expect(try world.user.results(from: throughB, for: pending).map(\.id)
                     == world.user.results(from: local.search(request), for: pending).map(\.id))
             // An image added through A is found through B, with its sealed image.
             let near = query.map { $0 + 0.01 }
-            _ = try await owner[0].post("/sei/v1/add", body: try world.owner.addImages(ids: ["extra"], features: [near]).serialized())
+            _ = try await owner[0].call(Routes.SEI.add, body: try world.owner.addImages(ids: ["extra"], features: [near]).serialized())
             let sealed = try world.owner.sealImage([1, 2, 3], id: "extra")
-            _ = try await owner[0].post("/sei/v1/images", body: SEISealedImages(images: [.init(id: "extra", sealed: sealed)]).serialized())
+            _ = try await owner[0].call(Routes.SEI.images, body: SEISealedImages(images: [.init(id: "extra", sealed: sealed)]).serialized())
             #expect(try await linearSearch(1, query, k: 3).contains("extra"))
-            let fetched = try SEISealedImages(serialized: try await user[1].post("/sei/v1/fetch", body: SEIImageRequest(ids: ["extra"]).serialized()))
+            let fetched = try SEISealedImages(serialized: try await user[1].call(Routes.SEI.fetch, body: SEIImageRequest(ids: ["extra"]).serialized()))
             #expect(try fetched.images.map { try world.user.openImage($0.sealed, id: $0.id) } == [[1, 2, 3]])
             // A delete through B is gone through A.
             #expect(try await linearSearch(0, world.features[11], k: 1) == ["img-11"])
-            _ = try await owner[1].post("/sei/v1/delete", body: try world.owner.deleteImages(ids: ["img-11"]).serialized())
+            _ = try await owner[1].call(Routes.SEI.delete, body: try world.owner.deleteImages(ids: ["img-11"]).serialized())
             #expect(try await !linearSearch(0, world.features[11], k: 5).contains("img-11"))
             let afterDelete = (try await status(0).indexed, try await status(1).indexed)
             #expect(afterDelete == (90, 90))
@@ -91,7 +92,7 @@ struct StoreReplicaTests {
                                                                   vectorBytes: other.vectorBytes)]).serialized()
             let accepted = await withTaskGroup(of: Bool.self) { group in
                 for (replica, body) in [(0, same), (1, same), (0, first), (1, second)] {
-                    group.addTask { (try? await owner[replica].post("/sei/v1/add", body: body)) != nil }
+                    group.addTask { (try? await owner[replica].call(Routes.SEI.add, body: body)) != nil }
                 }
                 return await group.reduce(into: [Bool]()) { $0.append($1) }
             }
@@ -100,21 +101,21 @@ struct StoreReplicaTests {
             #expect(afterAdds == (92, 92))
             #expect(try await linearSearch(1, world.features[3], k: 2).filter { $0 == "dup" }.count == 1)
         } catch {
-            for replica in replicas { await replica.terminate() }
+            for replica in replicas { await replica.stop() }
             await database.drop()
             throw error
         }
-        for replica in replicas { await replica.terminate() }
+        for replica in replicas { await replica.stop() }
         await database.drop()
     }
 
     @Test func twoEdgeMastersServeOneRepository() async throws {
-        let executable = try ServiceProcess.medsearchExecutable()
+        let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)))
         let database = ReplicaDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("master-replicas-\(UUID().uuidString)")
-        let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory, nodeCount: 3, threshold: 2,
-                                                      nodeTimeout: .seconds(15), masterEnvironment: database.environment)
-        var second: ServiceProcess?
+        let cluster = try await TrustMedCluster.launch(launcher, directory: directory, nodeCount: 3, threshold: 2,
+                                                      nodeTimeout: .seconds(15), masterDatabase: database.url)
+        var second: RunningRole?
         do {
             // The second master shares the first's manifest-signing key (a deployment copies it to every replica).
             let secondDirectory = directory.appendingPathComponent("master-b")
@@ -122,11 +123,10 @@ struct StoreReplicaTests {
                                                     attributes: [.posixPermissions: 0o700])
             try FileManager.default.copyItem(at: directory.appendingPathComponent("master/trustmed-manifest-signing.key"),
                                              to: secondDirectory.appendingPathComponent("trustmed-manifest-signing.key"))
-            second = try await ServiceProcess.launch(
-                executable: executable,
-                arguments: ["serve", "edge-master", "--data-dir", secondDirectory.path, "--tokens", cluster.tokenTable.path,
-                            "--nodes", directory.appendingPathComponent("nodes.json").path, "--node-timeout-ms", "15000"],
-                environment: database.environment, logFile: directory.appendingPathComponent("master-b.log"))
+            second = try await launcher.start(RoleInstance(
+                role: .edgeMaster, name: "master-b", dataDirectory: secondDirectory.path, tokenFile: cluster.tokenTable.path,
+                database: database.url, engine: .init(nodeTimeoutMilliseconds: 15000),
+                peers: .init(nodeList: directory.appendingPathComponent("nodes.json").path)))
             let masters = [cluster.master.url, try #require(second).url]
             func remote(_ index: Int, _ role: ServiceRole) -> TrustMedRemote {
                 TrustMedRemote(service: ServiceClient(baseURL: masters[index], token: cluster.tokens[role]!, timeout: .seconds(120)))
@@ -163,13 +163,13 @@ struct StoreReplicaTests {
             #expect(try await remote(1, .admin).status().records == 5)
             for node in 0..<3 { #expect(try await cluster.nodeUsage(node).shares == 5) }
         } catch {
-            await second?.terminate()
+            await second?.stop()
             await cluster.stop()
             await database.drop()
             try? FileManager.default.removeItem(at: directory)
             throw error
         }
-        await second?.terminate()
+        await second?.stop()
         await cluster.stop()
         await database.drop()
         try? FileManager.default.removeItem(at: directory)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MedSearchDeployment
 import MedSearchImaging
 import MedSearchStore
 @testable import MedSearchWeb
@@ -10,15 +11,11 @@ import _MedSearchTestSupport
 /// Router tests with the real engines: each starts its untrusted servers as `medsearch serve ...` processes on
 /// loopback, images are uploaded through the upload page, and a clinician with a grant searches through the
 /// search page. Exact engines (FNN, TrustMedSearch's Hamming ranking) must return the plaintext top-k.
-@Suite(.serialized) struct WebEngineSearchTests {
-    /// The built `medsearch` binary, or nil (with a printed SKIP) when it has not been built.
-    func executable() -> URL? {
-        guard let url = try? WebEngines.defaultExecutable() else {
-            print("SKIP: medsearch executable not built (swift build), engine router tests skipped")
-            return nil
-        }
-        return url
-    }
+@Suite(.serialized, .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+struct WebEngineSearchTests {
+    /// Starts every engine's servers as child processes of the built `medsearch`.
+    let launcher = RoleLauncher(mode: .childProcess(executable: TestData.medsearchExecutable
+        ?? URL(fileURLWithPath: "/nonexistent/medsearch")))
 
     func temporaryDirectory(_ name: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("web-\(name)-\(UUID().uuidString)")
@@ -70,10 +67,9 @@ import _MedSearchTestSupport
     }
 
     @Test func fnnSearchReturnsThePlaintextExactTopK() async throws {
-        guard let executable = executable() else { return }
         let directory = temporaryDirectory("fnn")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let engine = try await FNNWebEngine.start(directory: directory, executable: executable,
+        let engine = try await FNNWebEngine.start(directory: directory, launcher: launcher,
                                                   options: .init(poolSize: 2))
         do {
             try await withWebApp(engines: [engine]) { web, client in
@@ -120,12 +116,11 @@ import _MedSearchTestSupport
     }
 
     @Test func trustMedSearchReturnsThePlaintextHammingTopKAndRebuildsImages() async throws {
-        guard let executable = executable() else { return }
         let directory = temporaryDirectory("trustmed")
         defer { try? FileManager.default.removeItem(at: directory) }
         // The insecure BFV test parameters keep the debug run short; the web server uses n4096 (128-bit).
         let engine = try await TrustMedWebEngine.start(
-            directory: directory, executable: executable,
+            directory: directory, launcher: launcher,
             options: .init(minimumImages: 18, parameterSet: "insecureN1024"))
         do {
             try await withWebApp(engines: [engine]) { web, client in
@@ -175,10 +170,9 @@ import _MedSearchTestSupport
     }
 
     @Test func seiSearchFindsTheStoredQueryImage() async throws {
-        guard let executable = executable() else { return }
         let directory = temporaryDirectory("sei")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let engine = try await SEIWebEngine.start(directory: directory, executable: executable)
+        let engine = try await SEIWebEngine.start(directory: directory, launcher: launcher)
         do {
             try await withWebApp(engines: [engine]) { web, client in
                 let (clinician0, csrf, records) = try await prepare(web, client, engine: "sei", images: try demoImages(10))
@@ -202,7 +196,6 @@ import _MedSearchTestSupport
     }
 
     @Test func fnnAndTrustMedKeepTheirIndexAcrossARestart() async throws {
-        guard let executable = executable() else { return }
         let directory = temporaryDirectory("restart")
         defer { try? FileManager.default.removeItem(at: directory) }
         let images = try demoImages(19).map { name, bytes in
@@ -213,9 +206,9 @@ import _MedSearchTestSupport
         let trustMedOptions = TrustMedWebEngine.Options(minimumImages: 18, parameterSet: "insecureN1024")
         var before: [[WebSearchHit]] = []
         do {
-            let fnn = try await FNNWebEngine.start(directory: directory.appendingPathComponent("fnn"), executable: executable)
+            let fnn = try await FNNWebEngine.start(directory: directory.appendingPathComponent("fnn"), launcher: launcher)
             let trustMed = try await TrustMedWebEngine.start(directory: directory.appendingPathComponent("trustmed"),
-                                                             executable: executable, options: trustMedOptions)
+                                                             launcher: launcher, options: trustMedOptions)
             for engine in [fnn, trustMed] as [any WebEngine] {
                 try await engine.ingest(Array(images.prefix(10)))
                 try await engine.ingest(Array(images.dropFirst(10)))
@@ -225,9 +218,9 @@ import _MedSearchTestSupport
         }
         #expect(before.allSatisfy { $0.count == 4 && $0.first?.id == images[7].id })
         // New server processes on new ports over the same data: the same answers, no re-upload.
-        let fnn = try await FNNWebEngine.start(directory: directory.appendingPathComponent("fnn"), executable: executable)
+        let fnn = try await FNNWebEngine.start(directory: directory.appendingPathComponent("fnn"), launcher: launcher)
         let trustMed = try await TrustMedWebEngine.start(directory: directory.appendingPathComponent("trustmed"),
-                                                         executable: executable, options: trustMedOptions)
+                                                         launcher: launcher, options: trustMedOptions)
         var after: [[WebSearchHit]] = []
         for engine in [fnn, trustMed] as [any WebEngine] {
             after.append(try await engine.search(query, k: 4))
@@ -237,13 +230,12 @@ import _MedSearchTestSupport
     }
 
     @Test func everyEngineStartsTogetherAndUnknownOnesAreRefused() async throws {
-        guard let executable = executable() else { return }
         let directory = temporaryDirectory("all")
         defer { try? FileManager.default.removeItem(at: directory) }
         await #expect(throws: WebError.self) {
-            _ = try await WebEngines.start(names: ["fnn", "nosuch"], directory: directory, executable: executable)
+            _ = try await WebEngines.start(names: ["fnn", "nosuch"], directory: directory, launcher: launcher)
         }
-        let engines = try await WebEngines.start(names: WebEngines.available, directory: directory, executable: executable)
+        let engines = try await WebEngines.start(names: WebEngines.available, directory: directory, launcher: launcher)
         #expect(engines.map(\.name) == ["fnn", "sei", "trustmed"])
         #expect(engines.allSatisfy { !$0.securityNote.isEmpty && !$0.securityNote.contains("\n") })
         for engine in engines { await engine.shutdown() }

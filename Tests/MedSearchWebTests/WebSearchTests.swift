@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchDeployment
 import Hummingbird
 import HummingbirdTesting
 import MedSearchImaging
@@ -154,7 +155,7 @@ actor ExactTestEngine: WebEngine {
         defer { try? FileManager.default.removeItem(at: directory) }
         await #expect(throws: WebError.self) {
             _ = try await WebEngines.start(names: ["nosuch"], directory: directory,
-                                           executable: URL(fileURLWithPath: "/nonexistent/medsearch"))
+                                           launcher: RoleLauncher(mode: .childProcess(executable: URL(fileURLWithPath: "/nonexistent/medsearch"))))
         }
     }
 }

@@ -3,7 +3,7 @@ import MedSearchCore
 import MedSearchFNN
 import MedSearchFeatures
 import MedSearchImaging
-import MedSearchServer
+import MedSearchTransport
 
 /// The owner's and user's network flows, shared by the CLI commands and the demo.
 public enum FNNClientFlows {
@@ -30,9 +30,14 @@ public enum FNNClientFlows {
         return out
     }
 
-    /// C1's or C2's status (stored records, correlation entries).
-    public static func status(_ client: ServiceClient) async throws -> FNNServerStatus {
-        try JSONDecoder().decode(FNNServerStatus.self, from: Data(try await client.get("/fnn/v1/status")))
+    /// C1's status (stored records, correlation entries).
+    public static func status(c1 client: ServiceClient) async throws -> FNNServerStatus {
+        try await client.call(Routes.FNNC1.status, as: FNNServerStatus.self)
+    }
+
+    /// C2's status (correlation entries).
+    public static func status(c2 client: ServiceClient) async throws -> FNNServerStatus {
+        try await client.call(Routes.FNNC2.status, as: FNNServerStatus.self)
     }
 
     /// Sends set-ups (idempotent), records and (shared back end) `pool` correlation entries.
@@ -40,9 +45,9 @@ public enum FNNClientFlows {
     public static func upload(owner: FNNOwner, records: [FNNRecordInput], allRecords: [FNNRecordInput], pool: Int,
                        c1: ServiceClient, c2: ServiceClient, sendSetup: Bool, progress: Bool) async throws {
         if sendSetup {
-            _ = try await c1.post("/fnn/v1/setup", body: FNNWire.encode(owner.c1Setup))
+            _ = try await c1.call(Routes.FNNC1.setup, body: FNNWire.encode(owner.c1Setup))
             var c2Setup = FNNWire.encode(owner.c2Setup)
-            _ = try await c2.post("/fnn/v1/setup", body: c2Setup)
+            _ = try await c2.call(Routes.FNNC2.setup, body: c2Setup)
             constantTimeWipe(&c2Setup)
         }
         let pk = owner.keys.paillierSecretKey?.publicKey
@@ -52,20 +57,20 @@ public enum FNNClientFlows {
         while start < records.count {
             let slice = Array(records[start..<min(start + chunk, records.count)])
             let encoded = try owner.encode(slice)
-            _ = try await c1.post("/fnn/v1/records", body: FNNWire.encode(encoded, publicKey: pk))
+            _ = try await c1.call(Routes.FNNC1.addRecords, body: FNNWire.encode(encoded, publicKey: pk))
             reporter.advance(by: slice.count)
             start += chunk
         }
         guard owner.parameters.backend == .shared else { return }
         // New records need C2's rows for every entry not yet consumed; fresh entries cover every record.
-        let c1Status = try await Self.status(c1)
+        let c1Status = try await Self.status(c1: c1)
         if !c1Status.unusedEntries.isEmpty, !records.isEmpty {
             let low = c1Status.unusedEntries.min()!, high = c1Status.unusedEntries.max()!
             let rows = try owner.poolForC2(entries: low..<(high + 1), records: records)
-            _ = try await c2.post("/fnn/v1/pool", body: FNNWire.encode(c2Pool: FNNSharedPoolC2(entries: [], rows: rows.rows)))
+            _ = try await c2.call(Routes.FNNC2.pool, body: FNNWire.encode(c2Pool: FNNSharedPoolC2(entries: [], rows: rows.rows)))
         }
         if pool > 0 {
-            let next = max(c1Status.nextEntry, (try await Self.status(c2)).nextEntry)
+            let next = max(c1Status.nextEntry, (try await Self.status(c2: c2)).nextEntry)
             try await replenish(owner: owner, entries: next..<(next + UInt64(pool)), c1: c1, c2: c2, progress: progress,
                                 records: allRecords)
         }
@@ -84,8 +89,8 @@ public enum FNNClientFlows {
         }
         let reporter = ProgressReporter(label: "correlations", total: max(all?.count ?? 0, 1), enabled: progress)
         let pool = try owner.poolForC2(entries: entries, records: all ?? []) { _ in reporter.advance() }
-        _ = try await c2.post("/fnn/v1/pool", body: FNNWire.encode(c2Pool: pool))
-        _ = try await c1.post("/fnn/v1/pool", body: FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: entries)))
+        _ = try await c2.call(Routes.FNNC2.pool, body: FNNWire.encode(c2Pool: pool))
+        _ = try await c1.call(Routes.FNNC1.pool, body: FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: entries)))
     }
 
     /// Runs one query over the network: share to C2 (shared back end), query to C1, hand-over from C2.
@@ -106,10 +111,10 @@ public enum FNNClientFlows {
                              recoverVectors: Bool = false) async throws
         -> (hits: [FNNSearchHit], result: FNNC1Result) {
         let prepared = try user.prepareQuery(vector, k: k, recoverVectors: recoverVectors)
-        if let share = prepared.forC2 { _ = try await c2.post("/fnn/v1/share", body: FNNWire.encode(share)) }
+        if let share = prepared.forC2 { _ = try await c2.call(Routes.FNNC2.share, body: FNNWire.encode(share)) }
         let body = FNNWire.encode(prepared.forC1, publicKey: user.credentials.publicKey)
-        let result = try FNNWire.decodeResult(try await c1.post("/fnn/v1/query", body: body))
-        let handover = try FNNWire.decodeHandover(try await c2.get("/fnn/v1/handover/\(prepared.forC1.queryID)"))
+        let result = try FNNWire.decodeResult(try await c1.call(Routes.FNNC1.query, body: body))
+        let handover = try FNNWire.decodeHandover(try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
         return (try user.open(result: result, handover: handover), result)
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import MedSearchServer
+import MedSearchCore
 
 /// Files of a key directory written by `medsearch fnn keygen`.
 public enum FNNKeyFiles {
@@ -14,17 +14,21 @@ public enum FNNKeyFiles {
     /// The owner's list of record ids and image paths.
     public static let manifest = "records.tsv"
 
-    /// Reads a key-directory file; a missing one is a ``MedSearchClientError``.
-    public static func read(_ directory: URL, _ name: String) throws -> [UInt8] {
+    /// Reads a secret key-directory file (``owner``, ``user``, ``c2Setup``), refusing one that group or others
+    /// can read; a missing one is a ``MedSearchClientError``.
+    public static func readSecret(_ directory: URL, _ name: String) throws -> [UInt8] {
         let url = directory.appendingPathComponent(name)
-        do { return Array(try Data(contentsOf: url)) } catch {
+        guard OwnerOnlyFile.exists(url) else {
             throw MedSearchClientError.unreadableFile(path: url.path, hint: "run `medsearch fnn keygen` first")
+        }
+        do { return try OwnerOnlyFile.read(from: url, maxBytes: 64 << 20) } catch {
+            throw MedSearchClientError.unreadableFile(path: url.path, hint: error.description)
         }
     }
 
-    /// Writes a secret file readable only by its owner.
+    /// Writes a secret file readable only by its owner (``OwnerOnlyFile``: mode 0600 from creation).
     public static func writeSecret(_ bytes: [UInt8], to url: URL) throws {
-        try writeSecretFile(Data(bytes), to: url)
+        try OwnerOnlyFile.write(bytes, to: url)
     }
 
     /// The owner's manifest: record id and image path, one per line.

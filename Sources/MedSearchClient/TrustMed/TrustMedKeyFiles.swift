@@ -1,41 +1,36 @@
 import Foundation
 import MedSearchCore
-import MedSearchServer
+import MedSearchTransport
 import MedSearchTrustMed
 
-/// Key and token files of TrustMedSearch clients (CLI, demo, web application).
+/// Key and token files of TrustMedSearch clients (CLI, demo, web application), all through ``OwnerOnlyFile``:
+/// written with mode 0600 from creation, refused on read when group or others can read them.
 public enum TrustMedKeyFiles {
-    /// Reads a secret file, or creates it (readable by its owner only) from `make`.
-    public static func loadOrCreateSecret(at url: URL, make: () -> SecretBytes) throws -> SecretBytes {
-        if let data = FileManager.default.contents(atPath: url.path) {
-            var bytes = [UInt8](data)
-            defer { constantTimeWipe(&bytes) }
-            return SecretBytes(bytes)
-        }
-        let secret = make()
-        var bytes = secret.copyBytes()
-        defer { constantTimeWipe(&bytes) }
-        try writeSecretFile(Data(bytes), to: url)
-        return secret
-    }
-
     /// Reads a bearer token from a file (first line, trimmed).
+    ///
+    /// - Throws: ``ServiceError/configuration(_:)`` when the file is missing, readable by others or empty.
     public static func readToken(_ path: String) throws -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw MedSearchClientError.unreadableFile(path: path, hint: "token file")
-        }
-        let token = text.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        guard !token.isEmpty else { throw MedSearchClientError.invalidInput("token file \(path) is empty") }
-        return token
+        try TokenFile.read(URL(fileURLWithPath: path))
     }
 
-    /// Reads the client key file.
+    /// Reads the client key file, refusing one that group or others can read.
     public static func readKeys(_ path: String) throws -> TrustMedClientKeys {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let url = URL(fileURLWithPath: path)
+        guard OwnerOnlyFile.exists(url) else {
             throw MedSearchClientError.unreadableFile(path: path, hint: "create one with `medsearch trustmed keygen`")
         }
-        var bytes = [UInt8](data)
+        var bytes: [UInt8]
+        do { bytes = try OwnerOnlyFile.read(from: url, maxBytes: 1 << 30) } catch {
+            throw MedSearchClientError.unreadableFile(path: path, hint: error.description)
+        }
         defer { constantTimeWipe(&bytes) }
         return try TrustMedClientKeys(serialized: bytes)
+    }
+
+    /// Writes the client key file (mode 0600 from creation).
+    public static func writeKeys(_ keys: TrustMedClientKeys, to url: URL) throws {
+        var bytes = keys.serialized()
+        defer { constantTimeWipe(&bytes) }
+        try OwnerOnlyFile.write(bytes, to: url)
     }
 }

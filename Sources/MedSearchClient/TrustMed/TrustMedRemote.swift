@@ -1,5 +1,5 @@
 import Foundation
-import MedSearchServer
+import MedSearchTransport
 import MedSearchTrustMed
 
 /// The client side's calls to an edge master over HTTP.
@@ -12,7 +12,7 @@ public struct TrustMedRemote: Sendable {
 
     /// Registers the client's public and evaluation keys (owner token).
     public func register(_ registration: KeyRegistration) async throws {
-        _ = try await service.post("/trustmed/v1/keys", body: registration.serialized())
+        _ = try await service.call(Routes.EdgeMaster.keys, body: registration.serialized())
     }
 
     /// Sends an upload, retrying the same request (same idempotency key) on transport failures.
@@ -21,14 +21,10 @@ public struct TrustMedRemote: Sendable {
         var lastError: any Error = ServiceError.badResponse(reason: "no attempt made")
         for attempt in 1...max(attempts, 1) {
             do {
-                return try UploadResponse(serialized: try await service.post("/trustmed/v1/upload", body: body))
+                return try UploadResponse(serialized: try await service.call(Routes.EdgeMaster.upload, body: body))
             } catch let error as ServiceError {
                 lastError = error
-                switch error {
-                case .unreachable, .timeout, .badResponse: break
-                case let .http(status, _) where status >= 500: break
-                default: throw error
-                }
+                guard error.isTransient else { throw error }
                 if attempt < attempts { try await Task.sleep(for: .milliseconds(200 * attempt)) }
             }
         }
@@ -37,17 +33,17 @@ public struct TrustMedRemote: Sendable {
 
     /// Sends an encrypted query; the answer holds encrypted distances only the client can decrypt.
     public func search(_ request: SearchRequest) async throws -> SearchResponse {
-        try SearchResponse(serialized: try await service.post("/trustmed/v1/search", body: request.serialized()))
+        try SearchResponse(serialized: try await service.call(Routes.EdgeMaster.search, body: request.serialized()))
     }
 
     /// Asks for the sealed images of records (rebuilt by the master from m shares each).
     public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
-        try FetchResponse(serialized: try await service.post("/trustmed/v1/fetch", body: request.serialized()))
+        try FetchResponse(serialized: try await service.call(Routes.EdgeMaster.fetch, body: request.serialized()))
     }
 
     /// Deletes records (owner or admin token). Retry-safe: already deleted records come back as `notFound`.
     public func delete(_ request: DeleteRequest) async throws -> DeleteReport {
-        try DeleteReport(serialized: try await service.post("/trustmed/v1/delete", body: request.serialized()))
+        try DeleteReport(serialized: try await service.call(Routes.EdgeMaster.delete, body: request.serialized()))
     }
 
     /// Deletes records by id, in requests of at most ``TrustMedLimits/maxRecordsPerFetch`` ids; an empty list
@@ -69,12 +65,12 @@ public struct TrustMedRemote: Sendable {
 
     /// Asks the master to repair storage node `nodeIndex`'s shares after it was replaced (admin or owner).
     public func reshare(_ request: ReshareRequest) async throws -> ReshareReport {
-        try ReshareReport(serialized: try await service.post("/trustmed/v1/reshare", body: request.serialized()))
+        try ReshareReport(serialized: try await service.call(Routes.EdgeMaster.reshare, body: request.serialized()))
     }
 
     /// The master's record count, storage and node list.
-    public func status() async throws -> TrustMedEdgeMasterService.Status {
-        try JSONDecoder().decode(TrustMedEdgeMasterService.Status.self, from: Data(try await service.get("/trustmed/v1/status")))
+    public func status() async throws -> EdgeMasterStatus {
+        try await service.call(Routes.EdgeMaster.status, as: EdgeMasterStatus.self)
     }
 
     /// Search, rank, fetch and open: the whole query of a clinician.

@@ -1,4 +1,5 @@
 import Hummingbird
+import MedSearchTransport
 
 /// The per-request context of every MedSearch server role: the authenticated caller's role.
 public struct MedSearchRequestContext: RequestContext {
@@ -11,29 +12,27 @@ public struct MedSearchRequestContext: RequestContext {
         role = nil
     }
 
-    /// Large uploads (sealed images, encrypted databases) are allowed up to 512 MiB per request.
-    public var maxUploadSize: Int { 512 * 1024 * 1024 }
-
-    /// Throws unless the caller holds one of `roles`.
-    public func require(_ roles: ServiceRole...) throws {
-        guard let role else { throw ServiceError.unauthenticated }
-        guard roles.contains(role) else {
-            throw ServiceError.forbidden(role: role.rawValue, needed: roles.map(\.rawValue))
-        }
-    }
+    /// The largest body Hummingbird's own decoders accept; routes read their bodies with the limit of their
+    /// ``Route`` instead.
+    public var maxUploadSize: Int { Routes.largeBody }
 }
 
-/// Authenticates every request except `GET /health` by its `Authorization: Bearer <token>` header.
+/// Authenticates every request except those of open routes (`GET /health`) by its
+/// `Authorization: Bearer <token>` header; authorisation is per route (``RouteHandler``).
 public struct BearerAuthMiddleware: RouterMiddleware {
     public typealias Context = MedSearchRequestContext
     let tokens: AccessTokens
+    let openPaths: Set<String>
 
     /// Creates the middleware for a token table.
-    public init(tokens: AccessTokens) { self.tokens = tokens }
+    public init(tokens: AccessTokens) {
+        self.tokens = tokens
+        openPaths = Set(Routes.all.filter { $0.access == .open }.map(\.path))
+    }
 
     public func handle(_ request: Request, context: Context,
                        next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path == "/health" { return try await next(request, context) }
+        if openPaths.contains(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
               let role = tokens.role(for: String(header.dropFirst("Bearer ".count))) else {
             throw ServiceError.unauthenticated
@@ -72,10 +71,27 @@ public struct ErrorMappingMiddleware: RouterMiddleware {
     }
 }
 
-extension Request {
-    /// Collects the whole body, refusing more than `limit` bytes.
-    public func bodyBytes(limit: Int = 512 * 1024 * 1024) async throws -> [UInt8] {
-        let buffer = try await body.collect(upTo: limit)
-        return Array(buffer.readableBytesView)
+extension ServiceError: HTTPResponseError {
+    /// The HTTP status a server answers with when this error ends a request.
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .invalidRequest: .badRequest
+        case .unreachable, .timeout, .http, .badResponse: .badGateway
+        case .configuration, .launchFailed: .internalServerError
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        .plainText(description, status: status)
+    }
+}
+
+extension Response {
+    /// A plain-text response of one line (the error convention between MedSearch processes).
+    public static func plainText(_ text: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: Route.ContentType.text.rawValue],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

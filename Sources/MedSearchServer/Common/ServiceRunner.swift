@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MedSearchStore
+import MedSearchTransport
 
 /// Where and how a server role listens, and which tokens it accepts.
 public struct ServiceConfiguration: Sendable {
@@ -27,32 +28,21 @@ public struct ServiceConfiguration: Sendable {
     }
 }
 
-/// Runs one server role as a Hummingbird application.
+/// The Hummingbird application of a server role (``RoleServer`` runs a ``RoleInstance`` with it).
 public enum ServiceRunner {
     /// The line printed on standard output once the server is bound (followed by its base URL).
     public static let listeningMarker = "MEDSEARCH_LISTENING"
 
     /// A router with MedSearch's standard middleware (error mapping, bearer authentication) and
-    /// `GET /health`, ready for a role's routes.
-    public static func makeRouter(tokens: AccessTokens, role: String,
+    /// ``Routes/health``, ready for a role's routes.
+    public static func makeRouter(tokens: AccessTokens, role: ServerRole,
                                   isClientError: @escaping @Sendable (any Error) -> Bool = { _ in true })
         -> Router<MedSearchRequestContext> {
         let router = Router(context: MedSearchRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware(isClientError: isClientError))
         router.add(middleware: BearerAuthMiddleware(tokens: tokens))
-        router.get("/health") { _, _ in Response.plainText("ok \(role)", status: .ok) }
+        router.on(Routes.health) { _ in .text("ok \(role.rawValue)") }
         return router
-    }
-
-    /// Serves `router` until SIGINT or SIGTERM, printing ``listeningMarker`` and the URL once bound.
-    public static func run(router: Router<MedSearchRequestContext>, configuration: ServiceConfiguration,
-                           logger: Logger) async throws {
-        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let app = makeApplication(router: router, configuration: configuration, logger: logger) { url in
-            ServiceRunner.announce(url)
-        }
-        try await app.runService()
     }
 
     /// The Hummingbird application for a role; `onBound` receives the base URL once the port is bound.

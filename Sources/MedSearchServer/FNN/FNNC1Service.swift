@@ -2,14 +2,10 @@ import Foundation
 import Hummingbird
 import MedSearchFNN
 import MedSearchStore
+import MedSearchTransport
 
-/// The routes of FNN cloud C1 (`medsearch serve fnn-c1`): it stores the encrypted database and drives each
-/// search, talking to C2 over HTTP with its own bearer token.
-/// - `POST /fnn/v1/setup` (owner): the owner's ``FNNC1Setup`` (once; the same bytes again are accepted),
-/// - `POST /fnn/v1/records` (owner): encrypted records to add; `POST /fnn/v1/records/delete` (owner): ids,
-/// - `POST /fnn/v1/pool` (owner): correlation seeds (shared back end),
-/// - `POST /fnn/v1/query` (user): an ``FNNQueryForC1``; answers the ``FNNC1Result``,
-/// - `GET /fnn/v1/status` (owner, user, admin): JSON ``FNNServerStatus``.
+/// FNN cloud C1 (`medsearch serve fnn-c1`): it stores the encrypted database and drives each search, talking to
+/// C2 over HTTP with its own bearer token. Its routes and their callers are ``Routes/FNNC1``.
 public enum FNNC1Service {
     /// C1's state: the in-memory database (restored from the store at start) and its store.
     ///
@@ -162,45 +158,26 @@ public enum FNNC1Service {
         func exchange(_ body: [UInt8]) async throws -> [UInt8]
     }
 
-    /// The router of C1.
+    /// The router of C1 (``Routes/FNNC1``).
     public static func router(node: Node, peer: any PeerTransport, tokens: AccessTokens) -> Router<MedSearchRequestContext> {
-        let router = ServiceRunner.makeRouter(tokens: tokens, role: "fnn-c1")
-        let api = router.group("/fnn/v1")
-        api.post("setup") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes(limit: 1 << 20)
-            try await FNNHTTP.mapped { try await node.setup(body) }
-            return .plainText("configured", status: .ok)
+        let router = ServiceRunner.makeRouter(tokens: tokens, role: .fnnC1)
+        router.on(Routes.FNNC1.setup) { call in
+            try await FNNHTTP.mapped { try await node.setup(call.body) }
+            return .text("configured")
         }
-        api.post("records") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes()
-            let count = try await FNNHTTP.mapped { try await node.addRecords(body) }
-            return .plainText("added \(count)", status: .ok)
+        router.on(Routes.FNNC1.addRecords) { call in
+            .text("added \(try await FNNHTTP.mapped { try await node.addRecords(call.body) })")
         }
-        api.post("records/delete") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes(limit: 1 << 26)
-            let count = try await FNNHTTP.mapped { try await node.deleteRecords(body) }
-            return .plainText("deleted \(count)", status: .ok)
+        router.on(Routes.FNNC1.deleteRecords) { call in
+            .text("deleted \(try await FNNHTTP.mapped { try await node.deleteRecords(call.body) })")
         }
-        api.post("pool") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes(limit: 1 << 26)
-            let count = try await FNNHTTP.mapped { try await node.addPool(body) }
-            return .plainText("added \(count) correlation entries", status: .ok)
+        router.on(Routes.FNNC1.pool) { call in
+            .text("added \(try await FNNHTTP.mapped { try await node.addPool(call.body) }) correlation entries")
         }
-        api.get("status") { _, context -> Response in
-            try context.require(.owner, .user, .admin)
-            return .binary(Array(try JSONEncoder().encode(await node.status())))
-        }
-        api.post("query") { request, context -> Response in
-            try context.require(.user)
-            let body = try await request.bodyBytes()
-            let result = try await FNNHTTP.mapped {
-                try await runSearch(body: body, node: node, peer: peer)
-            }
-            return .binary(FNNWire.encode(result))
+        router.on(Routes.FNNC1.status) { _ in try .json(await node.status()) }
+        router.on(Routes.FNNC1.query) { call in
+            let result = try await FNNHTTP.mapped { try await runSearch(body: call.body, node: node, peer: peer) }
+            return .bytes(FNNWire.encode(result))
         }
         return router
     }
@@ -234,7 +211,7 @@ public enum FNNC1Service {
     }
 }
 
-/// C1's transport to C2 over HTTP (`POST /fnn/v1/exchange` with C1's bearer token).
+/// C1's transport to C2 over HTTP (``Routes/FNNC2/exchange`` with C1's bearer token).
 public struct FNNHTTPPeer: FNNC1Service.PeerTransport {
     /// The client for C2.
     public let client: ServiceClient
@@ -243,6 +220,6 @@ public struct FNNHTTPPeer: FNNC1Service.PeerTransport {
     public init(client: ServiceClient) { self.client = client }
 
     public func exchange(_ body: [UInt8]) async throws -> [UInt8] {
-        try await client.post("/fnn/v1/exchange", body: body)
+        try await client.call(Routes.FNNC2.exchange, body: body)
     }
 }

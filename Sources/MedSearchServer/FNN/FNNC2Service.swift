@@ -2,15 +2,11 @@ import Foundation
 import Hummingbird
 import MedSearchFNN
 import MedSearchStore
+import MedSearchTransport
 
-/// The routes of FNN cloud C2 (`medsearch serve fnn-c2`): it holds the decryption capability, answers C1's
-/// protocol messages and keeps each finished search's masked hand-over for the user.
-/// - `POST /fnn/v1/setup` (owner): the owner's ``FNNC2Setup`` (secret; once),
-/// - `POST /fnn/v1/pool` (owner): C2's half of the correlation pool; `POST /fnn/v1/records/delete` (owner): ids,
-/// - `POST /fnn/v1/share` (user): the user's ``FNNQueryForC2`` (shared back end),
-/// - `POST /fnn/v1/exchange` (fnn-c1): one ``FNNC1Message``, answered by one ``FNNC2Message``,
-/// - `GET /fnn/v1/handover/:query` (user): the ``FNNC2Handover`` of a finished search (delivered once),
-/// - `GET /fnn/v1/status` (owner, admin).
+/// FNN cloud C2 (`medsearch serve fnn-c2`): it holds the decryption capability, answers C1's protocol messages
+/// and keeps each finished search's masked hand-over for the user. Its routes and their callers are
+/// ``Routes/FNNC2``.
 public enum FNNC2Service {
     /// C2's state: the engine state restored from SQLite and the searches in progress.
     public actor Node {
@@ -161,49 +157,31 @@ public enum FNNC2Service {
         }
     }
 
-    /// The router of C2.
+    /// The router of C2 (``Routes/FNNC2``).
     public static func router(node: Node, tokens: AccessTokens) -> Router<MedSearchRequestContext> {
-        let router = ServiceRunner.makeRouter(tokens: tokens, role: "fnn-c2")
-        let api = router.group("/fnn/v1")
-        api.post("setup") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes(limit: 1 << 20)
-            try await FNNHTTP.mapped { try await node.setup(body) }
-            return .plainText("configured", status: .ok)
+        let router = ServiceRunner.makeRouter(tokens: tokens, role: .fnnC2)
+        router.on(Routes.FNNC2.setup) { call in
+            try await FNNHTTP.mapped { try await node.setup(call.body) }
+            return .text("configured")
         }
-        api.post("pool") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes()
-            let count = try await FNNHTTP.mapped { try await node.addPool(body) }
-            return .plainText("added \(count) correlation entries", status: .ok)
+        router.on(Routes.FNNC2.pool) { call in
+            .text("added \(try await FNNHTTP.mapped { try await node.addPool(call.body) }) correlation entries")
         }
-        api.post("records/delete") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes(limit: 1 << 26)
-            let count = try await FNNHTTP.mapped { try await node.deleteRecords(body) }
-            return .plainText("deleted \(count)", status: .ok)
+        router.on(Routes.FNNC2.deleteRecords) { call in
+            .text("deleted \(try await FNNHTTP.mapped { try await node.deleteRecords(call.body) })")
         }
-        api.post("share") { request, context -> Response in
-            try context.require(.user)
-            let body = try await request.bodyBytes(limit: 1 << 16)
-            try await FNNHTTP.mapped { try await node.putShare(body) }
-            return .plainText("stored", status: .ok)
+        router.on(Routes.FNNC2.share) { call in
+            try await FNNHTTP.mapped { try await node.putShare(call.body) }
+            return .text("stored")
         }
-        api.post("exchange") { request, context -> Response in
-            try context.require(.fnnC1)
-            let body = try await request.bodyBytes()
-            let reply = try await FNNHTTP.mapped { try await exchange(body: body, node: node) }
-            return .binary(reply)
+        router.on(Routes.FNNC2.exchange) { call in
+            .bytes(try await FNNHTTP.mapped { try await exchange(body: call.body, node: node) })
         }
-        api.get("handover/:query") { _, context -> Response in
-            try context.require(.user)
-            let id = try context.parameters.require("query")
-            return .binary(try await FNNHTTP.mapped { try await node.handover(id) })
+        router.on(Routes.FNNC2.handover) { call in
+            let id = try call.parameter("query")
+            return .bytes(try await FNNHTTP.mapped { try await node.handover(id) })
         }
-        api.get("status") { _, context -> Response in
-            try context.require(.owner, .admin)
-            return .binary(Array(try JSONEncoder().encode(await node.status())))
-        }
+        router.on(Routes.FNNC2.status) { _ in try .json(await node.status()) }
         return router
     }
 

@@ -41,36 +41,3 @@ enum FNNHTTP {
         }
     }
 }
-
-/// The JSON status a FNN server reports (`GET /fnn/v1/status`).
-public struct FNNServerStatus: Codable, Sendable, Equatable {
-    /// `"fnn-c1"` or `"fnn-c2"`.
-    public var role: String
-    /// Whether the owner's set-up has arrived.
-    public var configured: Bool
-    /// The back end, once configured.
-    public var backend: String?
-    /// The vector dimension, once configured.
-    public var dimension: Int?
-    /// Records stored (C1).
-    public var records: Int
-    /// The largest record id stored (C1), or nil.
-    public var maxRecordID: UInt64?
-    /// Unconsumed correlation entries (shared back end).
-    public var unusedEntries: [UInt64]
-    /// The next entry number the owner should use when replenishing.
-    public var nextEntry: UInt64
-
-    /// Creates a status.
-    public init(role: String, configured: Bool, backend: String?, dimension: Int?, records: Int, maxRecordID: UInt64?,
-                unusedEntries: [UInt64], nextEntry: UInt64) {
-        self.role = role
-        self.configured = configured
-        self.backend = backend
-        self.dimension = dimension
-        self.records = records
-        self.maxRecordID = maxRecordID
-        self.unusedEntries = unusedEntries
-        self.nextEntry = nextEntry
-    }
-}

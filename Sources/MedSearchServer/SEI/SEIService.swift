@@ -2,16 +2,11 @@ import Foundation
 import Hummingbird
 import MedSearchSEI
 import MedSearchStore
+import MedSearchTransport
 
-/// The routes of the SEI cloud server (`medsearch serve sei`): it stores the owner's encrypted index and
-/// sealed images and answers users' trapdoor searches. It never holds a key, a feature or a plaintext image.
-///
-/// - `POST /sei/v1/index` (owner): an ``SEIIndexUpload`` (replaces the index; sealed images are kept),
-/// - `POST /sei/v1/images` (owner): ``SEISealedImages`` to store,
-/// - `POST /sei/v1/add` (owner): ``SEIAddImages``; `POST /sei/v1/delete` (owner): ``SEIDeleteImages``,
-/// - `POST /sei/v1/search` (user): an ``SEISearchRequest``; answers an ``SEISearchResponse``,
-/// - `POST /sei/v1/fetch` (user): an ``SEIImageRequest``; answers ``SEISealedImages``,
-/// - `GET /sei/v1/status` (owner, user, admin): JSON ``SEIServerStatus``.
+/// The SEI cloud server (`medsearch serve sei`): it stores the owner's encrypted index and sealed images and
+/// answers users' trapdoor searches. It never holds a key, a feature or a plaintext image. Its routes and their
+/// callers are ``Routes/SEI``.
 public enum SEIService {
     /// The server's state: the in-memory index (rebuilt from the store at start) and its store.
     ///
@@ -131,66 +126,20 @@ public enum SEIService {
         }
     }
 
-    /// The router of the SEI cloud.
+    /// The router of the SEI cloud (``Routes/SEI``).
     public static func router(node: Node, tokens: AccessTokens) -> Router<MedSearchRequestContext> {
-        let router = ServiceRunner.makeRouter(tokens: tokens, role: "sei")
-        let api = router.group("/sei/v1")
-        api.post("index") { request, context -> Response in
-            try context.require(.owner)
-            let count = try await node.replaceIndex(try await request.bodyBytes())
-            return .plainText("indexed \(count)", status: .ok)
-        }
-        api.post("images") { request, context -> Response in
-            try context.require(.owner)
-            let count = try await node.putImages(try await request.bodyBytes())
-            return .plainText("stored \(count)", status: .ok)
-        }
-        api.post("add") { request, context -> Response in
-            try context.require(.owner)
-            let count = try await node.add(try await request.bodyBytes())
-            return .plainText("added \(count)", status: .ok)
-        }
-        api.post("delete") { request, context -> Response in
-            try context.require(.owner)
-            let count = try await node.delete(try await request.bodyBytes())
-            return .plainText("deleted \(count)", status: .ok)
-        }
-        api.post("search") { request, context -> Response in
-            try context.require(.user, .owner)
-            let body = try await request.bodyBytes(limit: 16 << 20)
-            let search = try SEISearchRequest(serialized: body)
+        let router = ServiceRunner.makeRouter(tokens: tokens, role: .sei)
+        router.on(Routes.SEI.index) { call in .text("indexed \(try await node.replaceIndex(call.body))") }
+        router.on(Routes.SEI.images) { call in .text("stored \(try await node.putImages(call.body))") }
+        router.on(Routes.SEI.add) { call in .text("added \(try await node.add(call.body))") }
+        router.on(Routes.SEI.delete) { call in .text("deleted \(try await node.delete(call.body))") }
+        router.on(Routes.SEI.search) { call in
+            let search = try SEISearchRequest(serialized: call.body)
             let index = try await node.snapshot()
-            return .binary(try index.search(search).serialized())
+            return .bytes(try index.search(search).serialized())
         }
-        api.post("fetch") { request, context -> Response in
-            try context.require(.user, .owner)
-            return .binary(try await node.fetch(try await request.bodyBytes(limit: 16 << 20)))
-        }
-        api.get("status") { _, context -> Response in
-            try context.require(.owner, .user, .admin)
-            let data = try JSONEncoder().encode(try await node.status())
-            var response = Response.binary(Array(data))
-            response.headers[.contentType] = "application/json"
-            return response
-        }
+        router.on(Routes.SEI.fetch) { call in .bytes(try await node.fetch(call.body)) }
+        router.on(Routes.SEI.status) { _ in try .json(try await node.status()) }
         return router
     }
-}
-
-/// The SEI cloud's status (JSON).
-public struct SEIServerStatus: Codable, Sendable, Equatable {
-    /// Always `"sei"`.
-    public var role: String
-    /// Indexed images.
-    public var indexed: Int
-    /// Leaf clusters.
-    public var leaves: Int
-    /// The tree height.
-    public var treeHeight: Int
-    /// `2d + 2`, or 0 before an index was uploaded.
-    public var encryptedDimension: Int
-    /// Stored sealed images.
-    public var sealedImages: Int
-    /// Bytes of encrypted vectors held in memory.
-    public var vectorBytes: Int
 }

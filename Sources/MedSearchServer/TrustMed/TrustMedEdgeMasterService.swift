@@ -1,34 +1,14 @@
 import Foundation
 import Hummingbird
 import MedSearchStore
+import MedSearchTransport
 import MedSearchTrustMed
 import Synchronization
 
-/// The routes of the TrustMedSearch edge master (`medsearch serve edge-master`):
-/// - `POST /trustmed/v1/keys` (owner): ``KeyRegistration``, the client's public and evaluation keys;
-/// - `POST /trustmed/v1/upload` (owner): ``UploadRequest`` -> ``UploadResponse``;
-/// - `POST /trustmed/v1/search` (owner, user, web): ``SearchRequest`` -> ``SearchResponse``;
-/// - `POST /trustmed/v1/fetch` (owner, user, web): ``FetchRequest`` -> ``FetchResponse``;
-/// - `POST /trustmed/v1/delete` (owner, admin): ``DeleteRequest`` -> ``DeleteReport``;
-/// - `POST /trustmed/v1/reshare` (admin, owner): ``ReshareRequest`` -> ``ReshareReport``;
-/// - `GET /trustmed/v1/status` (owner, user, admin, web): JSON ``TrustMedEdgeMasterService/Status``.
+/// The TrustMedSearch edge master (`medsearch serve edge-master`): encrypted Hamming search over BFV-encrypted
+/// hashcodes and m-of-n image shares on the storage nodes. Its routes and their callers are
+/// ``Routes/EdgeMaster``.
 public enum TrustMedEdgeMasterService {
-    /// What `GET /trustmed/v1/status` returns.
-    public struct Status: Codable, Sendable, Equatable {
-        /// Whether evaluation keys are registered.
-        public var keysRegistered: Bool
-        /// Searchable records.
-        public var records: Int
-        /// Total size of their sealed images.
-        public var sealedBytes: Int
-        /// Total size of their shares on the nodes.
-        public var shareBytes: Int
-        /// m.
-        public var threshold: Int
-        /// The storage nodes' URLs.
-        public var nodes: [String]
-    }
-
     /// Everything a running edge master needs.
     public final class Deployment: Sendable {
         /// The engine.
@@ -82,50 +62,29 @@ public enum TrustMedEdgeMasterService {
         }
     }
 
-    /// The router of an edge master.
+    /// The router of an edge master (``Routes/EdgeMaster``).
     public static func router(deployment: Deployment, tokens: AccessTokens) -> Router<MedSearchRequestContext> {
-        let router = ServiceRunner.makeRouter(tokens: tokens, role: "edge-master")
+        let router = ServiceRunner.makeRouter(tokens: tokens, role: .edgeMaster)
         let master = deployment.master
-        let api = router.group("/trustmed/v1")
-        api.post("keys") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes(limit: TrustMedLimits.maxCiphertextBytes + 64)
-            try await TrustMedHTTP.mapped { try await master.register(try KeyRegistration(serialized: body)) }
-            return .plainText("registered", status: .ok)
+        router.on(Routes.EdgeMaster.keys) { call in
+            try await TrustMedHTTP.mapped { try await master.register(try KeyRegistration(serialized: call.body)) }
+            return .text("registered")
         }
-        api.post("upload") { request, context -> Response in
-            try context.require(.owner)
-            let body = try await request.bodyBytes()
-            return .binary(try await TrustMedHTTP.mapped {
-                try await master.upload(try UploadRequest(serialized: body)).serialized()
-            })
+        router.on(Routes.EdgeMaster.upload) { call in
+            .bytes(try await TrustMedHTTP.mapped { try await master.upload(try UploadRequest(serialized: call.body)).serialized() })
         }
-        api.post("search") { request, context -> Response in
-            try context.require(.owner, .user, .web)
-            let body = try await request.bodyBytes(limit: TrustMedLimits.maxCiphertextBytes + 64)
-            return .binary(try await TrustMedHTTP.mapped {
-                try await master.search(try SearchRequest(serialized: body)).serialized()
-            })
+        router.on(Routes.EdgeMaster.search) { call in
+            .bytes(try await TrustMedHTTP.mapped { try await master.search(try SearchRequest(serialized: call.body)).serialized() })
         }
-        api.post("fetch") { request, context -> Response in
-            try context.require(.owner, .user, .web)
-            let body = try await request.bodyBytes(limit: 1 << 20)
-            return .binary(try await TrustMedHTTP.mapped {
-                try await master.fetch(try FetchRequest(serialized: body)).serialized()
-            })
+        router.on(Routes.EdgeMaster.fetch) { call in
+            .bytes(try await TrustMedHTTP.mapped { try await master.fetch(try FetchRequest(serialized: call.body)).serialized() })
         }
-        api.post("delete") { request, context -> Response in
-            try context.require(.owner, .admin)
-            let body = try await request.bodyBytes(limit: 1 << 20)
-            return .binary(try await TrustMedHTTP.mapped {
-                try await master.delete(try DeleteRequest(serialized: body)).serialized()
-            })
+        router.on(Routes.EdgeMaster.delete) { call in
+            .bytes(try await TrustMedHTTP.mapped { try await master.delete(try DeleteRequest(serialized: call.body)).serialized() })
         }
-        api.post("reshare") { request, context -> Response in
-            try context.require(.admin, .owner)
-            let body = try await request.bodyBytes(limit: 1 << 16)
-            return .binary(try await TrustMedHTTP.mapped {
-                let reshare = try ReshareRequest(serialized: body)
+        router.on(Routes.EdgeMaster.reshare) { call in
+            .bytes(try await TrustMedHTTP.mapped {
+                let reshare = try ReshareRequest(serialized: call.body)
                 guard reshare.nodeIndex < master.shareCount else {
                     throw TrustMedError.invalidParameter("node index \(reshare.nodeIndex) of \(master.shareCount)")
                 }
@@ -140,14 +99,12 @@ public enum TrustMedEdgeMasterService {
                 return try await master.reshare(nodeIndex: reshare.nodeIndex).serialized()
             })
         }
-        api.get("status") { _, context -> Response in
-            try context.require(.owner, .user, .admin, .web)
+        router.on(Routes.EdgeMaster.status) { _ in
             let totals = try await deployment.database.totals()
             let keys = try await deployment.database.keyRegistration() != nil
             let list = deployment.currentNodeList
-            let status = Status(keysRegistered: keys, records: totals.records, sealedBytes: totals.sealedBytes,
-                                shareBytes: totals.shareBytes, threshold: list.threshold, nodes: list.nodes)
-            return .binary(Array(try JSONEncoder().encode(status)))
+            return try .json(EdgeMasterStatus(keysRegistered: keys, records: totals.records, sealedBytes: totals.sealedBytes,
+                                              shareBytes: totals.shareBytes, threshold: list.threshold, nodes: list.nodes))
         }
         return router
     }

@@ -1,7 +1,8 @@
+import MedSearchTransport
 import MedSearchTrustMed
 import Synchronization
 
-/// Reaches storage nodes over authenticated HTTP (`PUT/GET/DELETE /trustmed/v1/shares/<id>`), each call
+/// Reaches storage nodes over authenticated HTTP (``Routes/StorageNode``), each call
 /// bounded by `timeout` so a slow node is skipped.
 public final class TrustMedHTTPNodeTransport: TrustMedNodeTransport {
     private let clients: Mutex<[ServiceClient]>
@@ -28,14 +29,14 @@ public final class TrustMedHTTPNodeTransport: TrustMedNodeTransport {
     private func client(_ node: Int) -> ServiceClient { clients.withLock { $0[node] } }
 
     public func putShare(node: Int, shareID: String, share: [UInt8]) async throws {
-        _ = try await client(node).put("/trustmed/v1/shares/\(shareID)", body: share)
+        _ = try await client(node).call(Routes.StorageNode.putShare, shareID, body: share)
     }
 
     public func getShare(node: Int, shareID: String) async throws -> [UInt8] {
-        try await client(node).get("/trustmed/v1/shares/\(shareID)")
+        try await client(node).call(Routes.StorageNode.getShare, shareID)
     }
 
     public func deleteShare(node: Int, shareID: String) async throws {
-        _ = try await client(node).delete("/trustmed/v1/shares/\(shareID)")
+        _ = try await client(node).call(Routes.StorageNode.deleteShare, shareID)
     }
 }

@@ -1,13 +1,12 @@
 import Foundation
 import Hummingbird
 import MedSearchStore
+import MedSearchTransport
 import MedSearchTrustMed
 
-/// The routes of a TrustMedSearch storage node (`medsearch serve storage-node`). Only the edge master (and an
-/// admin, for usage figures) may call it:
-/// - `PUT /trustmed/v1/shares/:id` stores a share (body: share bytes),
-/// - `GET /trustmed/v1/shares/:id` returns it, `DELETE` removes it,
-/// - `GET /trustmed/v1/usage` returns `{"shares": N, "bytes": B}`.
+/// A TrustMedSearch storage node (`medsearch serve storage-node`): opaque shares by share id for the edge master
+/// and nothing else. Its routes and their callers are ``Routes/StorageNode`` (only the edge master stores and
+/// reads; an admin may read usage figures).
 public enum TrustMedStorageNodeService {
     /// Opens the node's share index at `database` (default: `trustmed-node.sqlite` in `dataDirectory`).
     public static func openNode(dataDirectory: URL?, database: StoreLocation? = nil) async throws -> StorageNode {
@@ -15,32 +14,26 @@ public enum TrustMedStorageNodeService {
         return StorageNode(store: TrustMedNodeShareStore(database: try await TrustMedNodeDatabase.open(location)))
     }
 
-    /// The router of a storage node.
+    /// The router of a storage node (``Routes/StorageNode``).
     public static func router(node: StorageNode, tokens: AccessTokens) -> Router<MedSearchRequestContext> {
-        let router = ServiceRunner.makeRouter(tokens: tokens, role: "storage-node")
-        let shares = router.group("/trustmed/v1/shares")
-        shares.put(":id") { request, context -> Response in
-            try context.require(.edgeMaster)
-            let id = try context.parameters.require("id")
-            let body = try await request.bodyBytes(limit: TrustMedLimits.maxShareBytes + 1)
-            try await TrustMedHTTP.mapped { try await node.put(shareID: id, bytes: body) }
-            return .plainText("stored", status: .ok)
+        let router = ServiceRunner.makeRouter(tokens: tokens, role: .storageNode)
+        router.on(Routes.StorageNode.putShare) { call in
+            let id = try call.parameter("id")
+            try await TrustMedHTTP.mapped { try await node.put(shareID: id, bytes: call.body) }
+            return .text("stored")
         }
-        shares.get(":id") { _, context -> Response in
-            try context.require(.edgeMaster)
-            let id = try context.parameters.require("id")
-            return .binary(try await TrustMedHTTP.mapped { try await node.get(shareID: id) })
+        router.on(Routes.StorageNode.getShare) { call in
+            let id = try call.parameter("id")
+            return .bytes(try await TrustMedHTTP.mapped { try await node.get(shareID: id) })
         }
-        shares.delete(":id") { _, context -> Response in
-            try context.require(.edgeMaster)
-            let id = try context.parameters.require("id")
+        router.on(Routes.StorageNode.deleteShare) { call in
+            let id = try call.parameter("id")
             try await TrustMedHTTP.mapped { try await node.delete(shareID: id) }
-            return .plainText("deleted", status: .ok)
+            return .text("deleted")
         }
-        router.get("/trustmed/v1/usage") { _, context -> Response in
-            try context.require(.edgeMaster, .admin)
+        router.on(Routes.StorageNode.usage) { _ in
             let usage = try await TrustMedHTTP.mapped { try await node.usage() }
-            return .binary(Array(try JSONEncoder().encode(usage)))
+            return try .json(StorageNodeUsage(shares: usage.shares, bytes: usage.bytes))
         }
         return router
     }

@@ -1,13 +1,14 @@
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchFNN
 import MedSearchFeatures
 import MedSearchImaging
-import MedSearchServer
+import MedSearchTransport
 
 /// FNN as the web application drives it: `medsearch serve fnn-c2` and `serve fnn-c1` run as their own
-/// processes on loopback (the two non-colluding clouds); this adapter is the data owner (it holds the owner
+/// processes on loopback (``FNNClouds``) (the two non-colluding clouds); this adapter is the data owner (it holds the owner
 /// keys and deals the correlated randomness of the shared back end) and the authorised user (it opens the
 /// sealed labels and exact distances). Each image becomes an integer vector (``FNNVectorizer``, by default
 /// 16x16 pixels, d = 256); the record's sealed label is the web image id. The vectors stay on the trusted web
@@ -40,8 +41,7 @@ public actor FNNWebEngine: WebEngine {
     public nonisolated let vectorizer: FNNVectorizer
     private let model: FeatureModel
     private let directory: URL
-    private let c1Process: ServiceProcess
-    private let c2Process: ServiceProcess
+    private let clouds: FNNClouds
     private let owner: FNNOwner
     private let user: FNNUser
     private let ownerC1: ServiceClient
@@ -52,16 +52,16 @@ public actor FNNWebEngine: WebEngine {
     private var records: [FNNWebRecord]
     private var turns = WebEngineTurns()
 
-    /// Starts C2 and C1 (data under `directory/c2` and `directory/c1`), loads or creates the owner keys and sends
-    /// the set-ups the first time.
-    public static func start(directory: URL, executable: URL, options: Options = Options()) async throws -> FNNWebEngine {
+    /// Starts C2 and C1 with `launcher` (data under `directory/c2` and `directory/c1`), loads or creates the owner
+    /// keys and sends the set-ups the first time.
+    public static func start(directory: URL, launcher: RoleLauncher, options: Options = Options()) async throws -> FNNWebEngine {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let vectorizer = (try? FNNVectorizer.load(from: directory)) ?? options.vectorizer
         let ownerFile = directory.appendingPathComponent(FNNKeyFiles.owner)
         let owner: FNNOwner
-        if FileManager.default.fileExists(atPath: ownerFile.path) {
-            var bytes = try FNNKeyFiles.read(directory, FNNKeyFiles.owner)
+        if OwnerOnlyFile.exists(ownerFile) {
+            var bytes = try FNNKeyFiles.readSecret(directory, FNNKeyFiles.owner)
             defer { constantTimeWipe(&bytes) }
             owner = try FNNOwner(keys: try FNNWire.decodeOwnerKeys(bytes))
         } else {
@@ -72,47 +72,27 @@ public actor FNNWebEngine: WebEngine {
             try FNNKeyFiles.writeSecret(FNNWire.encode(owner.keys), to: ownerFile)
         }
         let records = try FNNWebRecord.load(from: directory)
-        let (table, byRole) = AccessTokens.issue(roles: [.owner, .user, .fnnC1, .fnnC2, .admin])
-        let tokenFile = directory.appendingPathComponent("tokens.json")
-        try table.write(to: tokenFile)
-        let c2 = try await ServiceProcess.launch(
-            executable: executable,
-            arguments: ["serve", "fnn-c2", "--host", "127.0.0.1", "--port", "0",
-                        "--data-dir", directory.appendingPathComponent("c2").path, "--tokens", tokenFile.path])
-        let c1: ServiceProcess
+        let clouds = try await FNNClouds.launch(launcher, directory: directory)
         do {
-            c1 = try await ServiceProcess.launch(
-                executable: executable,
-                arguments: ["serve", "fnn-c1", "--host", "127.0.0.1", "--port", "0",
-                            "--data-dir", directory.appendingPathComponent("c1").path, "--tokens", tokenFile.path,
-                            "--c2", c2.url])
-        } catch {
-            await c2.terminate()
-            throw error
-        }
-        do {
-            let engine = try FNNWebEngine(directory: directory, c1: c1, c2: c2, owner: owner, tokens: byRole,
-                                          vectorizer: vectorizer, poolSize: options.poolSize, records: records)
+            let engine = try FNNWebEngine(directory: directory, clouds: clouds, owner: owner, vectorizer: vectorizer,
+                                          poolSize: options.poolSize, records: records)
             try await engine.setUp()
             return engine
         } catch {
-            await c1.terminate()
-            await c2.terminate()
+            await clouds.stop()
             throw error
         }
     }
 
-    private init(directory: URL, c1: ServiceProcess, c2: ServiceProcess, owner: FNNOwner, tokens: [ServiceRole: String],
-                 vectorizer: FNNVectorizer, poolSize: Int, records: [FNNWebRecord]) throws {
+    private init(directory: URL, clouds: FNNClouds, owner: FNNOwner, vectorizer: FNNVectorizer, poolSize: Int,
+                 records: [FNNWebRecord]) throws {
         self.directory = directory
-        c1Process = c1
-        c2Process = c2
+        self.clouds = clouds
         self.owner = owner
         user = try FNNUser(credentials: owner.userCredentials)
-        ownerC1 = ServiceClient(baseURL: c1.url, token: tokens[.owner]!, timeout: .seconds(600))
-        ownerC2 = ServiceClient(baseURL: c2.url, token: tokens[.owner]!, timeout: .seconds(600))
-        userC1 = ServiceClient(baseURL: c1.url, token: tokens[.user]!, timeout: .seconds(600))
-        userC2 = ServiceClient(baseURL: c2.url, token: tokens[.user]!, timeout: .seconds(600))
+        let configuration = ClientConfiguration.standard.timeout(.seconds(600))
+        (ownerC1, ownerC2) = try clouds.clients(role: .owner, configuration: configuration)
+        (userC1, userC2) = try clouds.clients(role: .user, configuration: configuration)
         self.vectorizer = vectorizer
         model = try vectorizer.model()
         self.poolSize = max(1, poolSize)
@@ -137,7 +117,7 @@ public actor FNNWebEngine: WebEngine {
 
     /// Sends the set-ups if C1 has none yet (a fresh data directory).
     private func setUp() async throws {
-        let status = try await FNNClientFlows.status(ownerC1)
+        let status = try await FNNClientFlows.status(c1: ownerC1)
         guard !status.configured else {
             guard status.dimension == owner.parameters.dimension else {
                 throw WebError.engineUnavailable("FNN's C1 holds d = \(status.dimension ?? 0), the keys d = \(owner.parameters.dimension)")
@@ -179,9 +159,9 @@ public actor FNNWebEngine: WebEngine {
             guard !records.isEmpty else { throw WebError.engineUnavailable("FNN holds no images yet") }
             let vector = try vectorizer.vector(of: query, model: model)
             if owner.parameters.backend == .shared {
-                let c1Status = try await FNNClientFlows.status(ownerC1)
+                let c1Status = try await FNNClientFlows.status(c1: ownerC1)
                 if c1Status.unusedEntries.isEmpty {
-                    let next = max(c1Status.nextEntry, try await FNNClientFlows.status(ownerC2).nextEntry)
+                    let next = max(c1Status.nextEntry, try await FNNClientFlows.status(c2: ownerC2).nextEntry)
                     try await FNNClientFlows.replenish(owner: owner, entries: next..<(next + UInt64(poolSize)), c1: ownerC1,
                                                        c2: ownerC2, progress: false, records: records.map(\.input))
                 }
@@ -208,8 +188,7 @@ public actor FNNWebEngine: WebEngine {
     }
 
     public func shutdown() async {
-        await c1Process.terminate()
-        await c2Process.terminate()
+        await clouds.stop()
     }
 }
 
@@ -222,13 +201,12 @@ struct FNNWebRecord: Codable, Sendable {
     var input: FNNRecordInput { FNNRecordInput(id: id, vector: vector, label: webID) }
 
     static func load(from directory: URL) throws -> [FNNWebRecord] {
-        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("records.json").path) else {
-            return []
-        }
-        return try JSONDecoder().decode([FNNWebRecord].self, from: data)
+        guard let bytes = try OwnerOnlyFile.readIfPresent(at: directory.appendingPathComponent("records.json"),
+                                                           maxBytes: 1 << 30) else { return [] }
+        return try JSONDecoder().decode([FNNWebRecord].self, from: Data(bytes))
     }
 
     static func save(_ records: [FNNWebRecord], to directory: URL) throws {
-        try writeSecretFile(try JSONEncoder().encode(records), to: directory.appendingPathComponent("records.json"))
+        try OwnerOnlyFile.write(try JSONEncoder().encode(records), to: directory.appendingPathComponent("records.json"))
     }
 }

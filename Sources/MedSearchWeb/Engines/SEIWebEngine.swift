@@ -1,10 +1,12 @@
 import Foundation
+import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchFeatures
 import MedSearchImaging
 import MedSearchSecureKNN
 import MedSearchSEI
-import MedSearchServer
+import MedSearchTransport
 
 /// SEI as the web application drives it: `medsearch serve sei` runs as its own process on loopback (the
 /// untrusted cloud); this adapter is the data owner and the registered user. It extracts the SEI feature
@@ -26,9 +28,9 @@ public actor SEIWebEngine: WebEngine {
     static let maximumDimension = 64
 
     private let directory: URL
-    private let process: ServiceProcess
-    private let ownerClient: ServiceClient
-    private let userClient: ServiceClient
+    private let cloud: SEICloud
+    private let ownerRemote: SEIRemote
+    private let userRemote: SEIRemote
     private let model: FeatureModel
     private var owner: SEIOwner?
     private var user: SEIUser?
@@ -36,40 +38,37 @@ public actor SEIWebEngine: WebEngine {
     private var indexedCount: Int
     private var turns = WebEngineTurns()
 
-    /// Starts the SEI cloud process (data under `directory/cloud`) and loads or creates the owner state.
-    public static func start(directory: URL, executable: URL) async throws -> SEIWebEngine {
+    /// Starts the SEI cloud with `launcher` (data under `directory/cloud`) and loads or creates the owner state.
+    public static func start(directory: URL, launcher: RoleLauncher) async throws -> SEIWebEngine {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let (table, byRole) = AccessTokens.issue(roles: [.owner, .user, .admin])
-        let tokenFile = directory.appendingPathComponent("tokens.json")
-        try table.write(to: tokenFile)
         let model = try FeatureRegistry.make(FeatureRegistry.names.contains("cnn") ? "cnn" : "lbp")
         let features = try SEIWebFeatureStore(file: directory.appendingPathComponent("features.json"))
         var owner: SEIOwner?
-        if let bytes = try? Data(contentsOf: directory.appendingPathComponent("owner.key")) {
-            owner = try SEIOwner(serialized: Array(bytes))
+        if let bytes = try OwnerOnlyFile.readIfPresent(at: directory.appendingPathComponent("owner.key"), maxBytes: 1 << 30) {
+            owner = try SEIOwner(serialized: bytes)
         }
-        let process = try await ServiceProcess.launch(
-            executable: executable,
-            arguments: ["serve", "sei", "--host", "127.0.0.1", "--port", "0",
-                        "--data-dir", directory.appendingPathComponent("cloud").path, "--tokens", tokenFile.path])
-        let engine = SEIWebEngine(directory: directory, process: process,
-                                  ownerClient: ServiceClient(baseURL: process.url, token: byRole[.owner]!, timeout: .seconds(600)),
-                                  userClient: ServiceClient(baseURL: process.url, token: byRole[.user]!, timeout: .seconds(600)),
-                                  model: model, owner: owner, features: features)
-        do { try await engine.registerUser() } catch {
-            await process.terminate()
+        let cloud = try await SEICloud.launch(launcher, directory: directory)
+        do {
+            let configuration = ClientConfiguration.standard.timeout(.seconds(600))
+            let engine = SEIWebEngine(directory: directory, cloud: cloud,
+                                      ownerRemote: SEIRemote(service: try cloud.client(role: .owner, configuration: configuration)),
+                                      userRemote: SEIRemote(service: try cloud.client(role: .user, configuration: configuration)),
+                                      model: model, owner: owner, features: features)
+            try await engine.registerUser()
+            return engine
+        } catch {
+            await cloud.stop()
             throw error
         }
-        return engine
     }
 
-    private init(directory: URL, process: ServiceProcess, ownerClient: ServiceClient, userClient: ServiceClient,
+    private init(directory: URL, cloud: SEICloud, ownerRemote: SEIRemote, userRemote: SEIRemote,
                  model: FeatureModel, owner: SEIOwner?, features: SEIWebFeatureStore) {
         self.directory = directory
-        self.process = process
-        self.ownerClient = ownerClient
-        self.userClient = userClient
+        self.cloud = cloud
+        self.ownerRemote = ownerRemote
+        self.userRemote = userRemote
         self.model = model
         self.owner = owner
         self.features = features
@@ -99,7 +98,7 @@ public actor SEIWebEngine: WebEngine {
         guard total >= Self.minimumImages else { return }  // built once enough images exist
         if var owner, owner.index != nil, total < 2 * indexedCount {
             let add = try owner.addImages(ids: extracted.map(\.0), features: extracted.map(\.1))
-            _ = try await ownerClient.post("/sei/v1/add", body: add.serialized())
+            try await ownerRemote.add(add)
             self.owner = owner
             try saveOwner()
             indexedCount = owner.index?.clusterOf.count ?? indexedCount
@@ -119,7 +118,7 @@ public actor SEIWebEngine: WebEngine {
                                              extractor: model.serialized())
             return (next, upload)
         }
-        _ = try await ownerClient.post("/sei/v1/index", body: upload.serialized())
+        try await ownerRemote.replaceIndex(upload)
         owner = next
         indexedCount = ids.count
         try saveOwner()
@@ -135,7 +134,7 @@ public actor SEIWebEngine: WebEngine {
 
     private func saveOwner() throws {
         guard let owner else { return }
-        try writeSecretFile(Data(owner.serialized()), to: directory.appendingPathComponent("owner.key"))
+        try OwnerOnlyFile.write(owner.serialized(), to: directory.appendingPathComponent("owner.key"))
     }
 
     public func search(_ query: GrayImage, k: Int) async throws -> [WebSearchHit] {
@@ -148,10 +147,8 @@ public actor SEIWebEngine: WebEngine {
         }
         let feature = try await WebCompute.run { [model] in model.extract(query) }
         let options = SEISearchOptions(k: min(k, indexedCount))
-        let (request, pending) = try user.makeSearch(feature, options: options)
-        let response = try SEISearchResponse(serialized: try await userClient.post("/sei/v1/search",
-                                                                                  body: request.serialized()))
-        return try user.results(from: response, for: pending).map {
+        return try await SEIClientFlows.query(user: user, feature: feature, options: options, fetch: false,
+                                              remote: userRemote).hits.map {
             WebSearchHit(id: $0.id, score: Double($0.score), scoreKind: "SEI score (smaller is closer; scaled per query)")
         }
     }
@@ -159,7 +156,7 @@ public actor SEIWebEngine: WebEngine {
     public func heldIDs() -> Set<String> { Set(features.values.keys) }
 
     public func shutdown() async {
-        await process.terminate()
+        await cloud.stop()
     }
 }
 
@@ -170,14 +167,14 @@ struct SEIWebFeatureStore: Sendable {
 
     init(file: URL) throws {
         self.file = file
-        if let data = try? Data(contentsOf: file) {
-            values = try JSONDecoder().decode([String: [Float]].self, from: data)
+        if let bytes = try OwnerOnlyFile.readIfPresent(at: file, maxBytes: 1 << 30) {
+            values = try JSONDecoder().decode([String: [Float]].self, from: Data(bytes))
         } else {
             values = [:]
         }
     }
 
     func save() throws {
-        try writeSecretFile(try JSONEncoder().encode(values), to: file)
+        try OwnerOnlyFile.write(try JSONEncoder().encode(values), to: file)
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchFeatures
 import MedSearchImaging
-import MedSearchServer
+import MedSearchTransport
 import MedSearchTrustMed
 
 /// TrustMedSearch as the web application drives it: an edge master and `nodeCount` storage nodes run as their
@@ -52,17 +53,16 @@ public actor TrustMedWebEngine: WebEngine {
     private var pending: [WebIngestItem]
     private var turns = WebEngineTurns()
 
-    /// Starts the storage nodes and the edge master (data under `directory/cluster`) and loads the client's keys
+    /// Starts the storage nodes and the edge master with `launcher` (data under `directory/cluster`) and loads the client's keys
     /// and hash model if an earlier run created them.
-    public static func start(directory: URL, executable: URL, options: Options = Options()) async throws -> TrustMedWebEngine {
+    public static func start(directory: URL, launcher: RoleLauncher, options: Options = Options()) async throws -> TrustMedWebEngine {
         guard options.nodeCount >= options.threshold, options.threshold >= 1 else {
             throw WebError.engineUnavailable("TrustMedSearch needs 1 <= m <= n (m = \(options.threshold), n = \(options.nodeCount))")
         }
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("pending"),
                                                 withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let state = try TrustMedWebState.load(from: directory)
-        let cluster = try await TrustMedCluster.launch(executable: executable,
-                                                      directory: directory.appendingPathComponent("cluster"),
+        let cluster = try await TrustMedCluster.launch(launcher, directory: directory.appendingPathComponent("cluster"),
                                                       nodeCount: options.nodeCount, threshold: options.threshold,
                                                       nodeTimeout: .seconds(5))
         do {

@@ -3,7 +3,7 @@ import MedSearchClient
 import MedSearchCore
 import MedSearchFeatures
 import MedSearchImaging
-import MedSearchServer
+import MedSearchTransport
 import MedSearchTrustMed
 
 /// What ``TrustMedWebEngine`` keeps on the trusted web server between runs (all files mode 0600 under
@@ -30,18 +30,18 @@ struct TrustMedWebState: Sendable {
         var state = TrustMedWebState(client: nil, model: nil, codes: [:], pending: [])
         let keyFile = directory.appendingPathComponent("client.key")
         let modelFile = directory.appendingPathComponent("hash.model")
-        if files.fileExists(atPath: keyFile.path), let modelBytes = files.contents(atPath: modelFile.path) {
+        if OwnerOnlyFile.exists(keyFile), let modelBytes = try OwnerOnlyFile.readIfPresent(at: modelFile, maxBytes: 1 << 30) {
             state.client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(keyFile.path))
-            state.model = try FeatureModel(serialized: Array(modelBytes))
+            state.model = try FeatureModel(serialized: modelBytes)
         }
-        if let data = files.contents(atPath: directory.appendingPathComponent("codes.json").path) {
-            state.codes = try JSONDecoder().decode([String: [UInt8]].self, from: data)
+        if let bytes = try OwnerOnlyFile.readIfPresent(at: directory.appendingPathComponent("codes.json"), maxBytes: 1 << 30) {
+            state.codes = try JSONDecoder().decode([String: [UInt8]].self, from: Data(bytes))
         }
         let pendingDirectory = directory.appendingPathComponent("pending")
         let names = ((try? files.contentsOfDirectory(atPath: pendingDirectory.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         for name in names {
-            guard let data = files.contents(atPath: pendingDirectory.appendingPathComponent(name).path) else { continue }
-            let file = try JSONDecoder().decode(PendingFile.self, from: data)
+            let bytes = try OwnerOnlyFile.read(from: pendingDirectory.appendingPathComponent(name), maxBytes: 1 << 30)
+            let file = try JSONDecoder().decode(PendingFile.self, from: Data(bytes))
             guard file.rows > 0, file.columns > 0, file.values.count == file.rows * file.columns else {
                 throw WebError.engineUnavailable("TrustMedSearch: damaged pending image \(name)")
             }
@@ -54,7 +54,7 @@ struct TrustMedWebState: Sendable {
     static func savePending(_ item: WebIngestItem, in directory: URL) throws {
         let file = PendingFile(id: item.id, rows: item.image.rows, columns: item.image.columns, values: item.image.values,
                                labels: item.labels, bytes: Data(item.bytes))
-        try writeSecretFile(try JSONEncoder().encode(file),
+        try OwnerOnlyFile.write(try JSONEncoder().encode(file),
                             to: directory.appendingPathComponent("pending/\(item.id).json"))
     }
 
@@ -66,13 +66,11 @@ struct TrustMedWebState: Sendable {
     }
 
     static func saveKeys(_ keys: TrustMedClientKeys, model: FeatureModel, in directory: URL) throws {
-        var bytes = keys.serialized()
-        defer { constantTimeWipe(&bytes) }
-        try writeSecretFile(Data(bytes), to: directory.appendingPathComponent("client.key"))
-        try writeSecretFile(Data(model.serialized()), to: directory.appendingPathComponent("hash.model"))
+        try TrustMedKeyFiles.writeKeys(keys, to: directory.appendingPathComponent("client.key"))
+        try OwnerOnlyFile.write(model.serialized(), to: directory.appendingPathComponent("hash.model"))
     }
 
     static func saveCodes(_ codes: [String: [UInt8]], in directory: URL) throws {
-        try writeSecretFile(try JSONEncoder().encode(codes), to: directory.appendingPathComponent("codes.json"))
+        try OwnerOnlyFile.write(try JSONEncoder().encode(codes), to: directory.appendingPathComponent("codes.json"))
     }
 }

@@ -1,15 +1,16 @@
 import Foundation
-import MedSearchServer
+import MedSearchDeployment
+import MedSearchTransport
 
 /// Starts the engines the web application offers, each with its untrusted servers as real processes on
 /// loopback and its keys and data under `directory/<name>/`.
 public enum WebEngines {
-    /// The engine names ``start(names:directory:executable:)`` knows, in the order they are offered.
+    /// The engine names ``start(names:directory:launcher:)`` knows, in the order they are offered.
     public static let available = ["fnn", "sei", "trustmed"]
 
     /// Starts the named engines (concurrently; returned in the order named). If one fails, those already
     /// started are stopped and the first error is thrown.
-    public static func start(names: [String], directory: URL, executable: URL) async throws -> [any WebEngine] {
+    public static func start(names: [String], directory: URL, launcher: RoleLauncher) async throws -> [any WebEngine] {
         let wanted = names.map { $0.lowercased() }
         if let unknown = wanted.first(where: { !available.contains($0) }) {
             throw WebError.engineUnavailable(
@@ -21,7 +22,7 @@ public enum WebEngines {
                 group.addTask {
                     do {
                         return (index, .success(try await startOne(name, directory: directory.appendingPathComponent(name),
-                                                                   executable: executable)))
+                                                                   launcher: launcher)))
                     } catch {
                         return (index, .failure(error))
                     }
@@ -46,15 +47,11 @@ public enum WebEngines {
         return running
     }
 
-    /// The `medsearch` executable the engines' server processes are started from (`MEDSEARCH_EXECUTABLE`, the
-    /// running binary, or `.build/{debug,release}/medsearch` above the working directory).
-    public static func defaultExecutable() throws -> URL { try ServiceProcess.medsearchExecutable() }
-
-    private static func startOne(_ name: String, directory: URL, executable: URL) async throws -> any WebEngine {
+    private static func startOne(_ name: String, directory: URL, launcher: RoleLauncher) async throws -> any WebEngine {
         switch name {
-        case "fnn": return try await FNNWebEngine.start(directory: directory, executable: executable)
-        case "sei": return try await SEIWebEngine.start(directory: directory, executable: executable)
-        default: return try await TrustMedWebEngine.start(directory: directory, executable: executable)
+        case "fnn": return try await FNNWebEngine.start(directory: directory, launcher: launcher)
+        case "sei": return try await SEIWebEngine.start(directory: directory, launcher: launcher)
+        default: return try await TrustMedWebEngine.start(directory: directory, launcher: launcher)
         }
     }
 }

@@ -15,16 +15,13 @@ public struct ImageVault: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let keyFile = directory.appendingPathComponent("vault.key")
-        if let existing = try? Data(contentsOf: keyFile) {
-            guard existing.count == 32 else { throw WebError.notFound("a valid vault key (\(keyFile.path) is corrupt)") }
-            key = SymmetricKey(data: existing)
-        } else {
-            let fresh = SymmetricKey(size: .bits256)
-            do { try OwnerOnlyFile.write(fresh.withUnsafeBytes { Array($0) }, to: keyFile) } catch {
-                throw WebError.engineUnavailable("cannot write the vault key: \(error)")
-            }
-            key = fresh
+        var bytes: [UInt8]
+        do { bytes = try OwnerOnlyFile.readOrCreate(at: keyFile, maxBytes: 64) { SecureRandom.bytes(32) } } catch {
+            throw WebError.engineUnavailable("cannot use the vault key: \(error)")
         }
+        defer { constantTimeWipe(&bytes) }
+        guard bytes.count == 32 else { throw WebError.notFound("a valid vault key (\(keyFile.path) is corrupt)") }
+        key = SymmetricKey(data: bytes)
     }
 
     /// Seals and stores an image's bytes under `id`.

@@ -7,20 +7,19 @@ import MedSearchImaging
 struct WebDeidentification: Sendable {
     let deidentifier: Deidentifier
 
-    /// Loads (or creates, mode 0600) the deployment secret in `directory`.
+    /// Loads (or creates, mode 0600 from creation) the deployment secret in `directory`; an existing secret that
+    /// others can read, or of the wrong size, is refused (never silently replaced: pseudonyms must stay stable).
     init(directory: URL) throws {
         let file = directory.appendingPathComponent("deid.secret")
         var secret: [UInt8]
-        if let existing = try? Data(contentsOf: file), existing.count == 32 {
-            secret = Array(existing)
-        } else {
-            secret = SecureRandom.bytes(32)
-            do { try OwnerOnlyFile.write(secret, to: file) } catch {
-                throw WebError.engineUnavailable("cannot write the de-identification secret: \(error)")
-            }
+        do { secret = try OwnerOnlyFile.readOrCreate(at: file, maxBytes: 64) { SecureRandom.bytes(32) } } catch {
+            throw WebError.engineUnavailable("cannot use the de-identification secret: \(error)")
+        }
+        defer { constantTimeWipe(&secret) }
+        guard secret.count == 32 else {
+            throw WebError.engineUnavailable("the de-identification secret \(file.path) is not 32 bytes")
         }
         deidentifier = try Deidentifier(secret: SecretBytes(secret))
-        constantTimeWipe(&secret)
     }
 
     /// The de-identified file and its modality.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import MedSearchServer
+import MedSearchTransport
+import MedSearchTransport
 
 /// Connection options shared by the owner and user commands.
 struct FNNConnectionOptions: ParsableArguments {
@@ -17,10 +18,7 @@ struct FNNConnectionOptions: ParsableArguments {
     var timeout: Int = 7200
 
     func clients(role: ServiceRole) throws -> (c1: ServiceClient, c2: ServiceClient) {
-        let table = try AccessTokens.load(from: URL(fileURLWithPath: tokens))
-        guard let token = table.tokens.first(where: { $0.value == role })?.key else {
-            throw ValidationError("\(tokens) has no token for role \(role.rawValue)")
-        }
+        let token = try AccessTokens.load(from: URL(fileURLWithPath: tokens)).token(for: role)
         return (ServiceClient(baseURL: c1, token: token, timeout: .seconds(timeout)),
                 ServiceClient(baseURL: c2, token: token, timeout: .seconds(timeout)))
     }

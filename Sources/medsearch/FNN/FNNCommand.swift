@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import MedSearchCore
 import MedSearchFNN
-import MedSearchServer
+import MedSearchTransport
 
 /// `medsearch fnn ...`: the FNN engine's owner and user commands and its benchmark.
 struct FNNCommand: AsyncParsableCommand {
@@ -81,7 +81,7 @@ struct FNNOwnerOptions: ParsableArguments {
     var keyDirectory: URL { URL(fileURLWithPath: keys) }
 
     func owner() throws -> FNNOwner {
-        var bytes = try FNNKeyFiles.read(keyDirectory, FNNKeyFiles.owner)
+        var bytes = try FNNKeyFiles.readSecret(keyDirectory, FNNKeyFiles.owner)
         defer { constantTimeWipe(&bytes) }
         return try FNNOwner(keys: try FNNWire.decodeOwnerKeys(bytes))
     }
@@ -109,7 +109,7 @@ struct FNNUploadCommand: AsyncParsableCommand {
         let urls = try FNNClientFlows.images(in: URL(fileURLWithPath: images), limit: limit)
         guard !urls.isEmpty else { throw ValidationError("no images in \(images)") }
         let (c1, c2) = try options.connection.clients(role: .owner)
-        let status = try await FNNClientFlows.status(c1)
+        let status = try await FNNClientFlows.status(c1: c1)
         let firstID = (status.maxRecordID ?? 0) + 1
         let records = try FNNClientFlows.records(urls, firstID: firstID, vectorizer: vectorizer, progress: true)
         var manifest = try FNNKeyFiles.manifest(options.keyDirectory)
@@ -136,7 +136,7 @@ struct FNNAddCommand: AsyncParsableCommand {
         let owner = try options.owner()
         let vectorizer = try FNNVectorizer.load(from: options.keyDirectory)
         let (c1, c2) = try options.connection.clients(role: .owner)
-        let status = try await FNNClientFlows.status(c1)
+        let status = try await FNNClientFlows.status(c1: c1)
         let urls = files.map { URL(fileURLWithPath: $0) }
         let firstID = (status.maxRecordID ?? 0) + 1
         let records = try FNNClientFlows.records(urls, firstID: firstID, vectorizer: vectorizer, progress: true)
@@ -161,8 +161,8 @@ struct FNNDeleteCommand: AsyncParsableCommand {
     func run() async throws {
         let (c1, c2) = try options.connection.clients(role: .owner)
         let body = FNNWire.encode(recordIDs: ids)
-        _ = try await c1.post("/fnn/v1/records/delete", body: body)
-        _ = try await c2.post("/fnn/v1/records/delete", body: body)
+        _ = try await c1.call(Routes.FNNC1.deleteRecords, body: body)
+        _ = try await c2.call(Routes.FNNC2.deleteRecords, body: body)
         let manifest = try FNNKeyFiles.manifest(options.keyDirectory).filter { !ids.contains($0.id) }
         try FNNKeyFiles.writeManifest(manifest, to: options.keyDirectory)
         print("deleted \(ids.count) records")
@@ -184,7 +184,7 @@ struct FNNReplenishCommand: AsyncParsableCommand {
         let owner = try options.owner()
         let vectorizer = try FNNVectorizer.load(from: options.keyDirectory)
         let (c1, c2) = try options.connection.clients(role: .owner)
-        let next = max(try await FNNClientFlows.status(c1).nextEntry, try await FNNClientFlows.status(c2).nextEntry)
+        let next = max(try await FNNClientFlows.status(c1: c1).nextEntry, try await FNNClientFlows.status(c2: c2).nextEntry)
         try await FNNClientFlows.replenish(owner: owner, entries: next..<(next + UInt64(entries)), c1: c1, c2: c2,
                                            progress: true, records: nil, keyDirectory: options.keyDirectory,
                                            vectorizer: vectorizer)
@@ -215,7 +215,7 @@ struct FNNQueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = URL(fileURLWithPath: credentials)
-        var bytes = try FNNKeyFiles.read(directory, FNNKeyFiles.user)
+        var bytes = try FNNKeyFiles.readSecret(directory, FNNKeyFiles.user)
         defer { constantTimeWipe(&bytes) }
         let user = try FNNUser(credentials: try FNNWire.decodeUserCredentials(bytes))
         let vectorizer = try FNNVectorizer.load(from: directory)

@@ -1,8 +1,7 @@
 import ArgumentParser
-import Foundation
-import Logging
 import MedSearchFNN
 import MedSearchServer
+import MedSearchTransport
 
 /// `medsearch serve fnn-c1`: FNN cloud C1 (stores the encrypted database, drives searches with C2).
 struct ServeFNNC1Command: AsyncParsableCommand {
@@ -35,16 +34,7 @@ struct ServeFNNC1Command: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try serve.configuration()
-        let peerTable = try AccessTokens.load(from: URL(fileURLWithPath: peerTokens ?? serve.tokens))
-        guard let token = peerTable.tokens.first(where: { $0.value == .fnnC1 })?.key else {
-            throw ValidationError("no token of role fnn-c1 in the peer token file")
-        }
-        let node = try await FNNC1Service.Node(dataDirectory: configuration.dataDirectory, database: configuration.database, batchSize: batchSize, order: order)
-        let peer = FNNHTTPPeer(client: ServiceClient(baseURL: c2, token: token, timeout: .seconds(3600)))
-        var logger = Logger(label: "medsearch.fnn-c1")
-        logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice
-        try await ServiceRunner.run(router: FNNC1Service.router(node: node, peer: peer, tokens: configuration.tokens),
-                                    configuration: configuration, logger: logger)
+        try await serve.serve(serve.instance(.fnnC1, engine: .init(batchSize: batchSize, scanOrder: order.rawValue),
+                                             peers: .init(c2: c2, peerTokenFile: peerTokens)))
     }
 }

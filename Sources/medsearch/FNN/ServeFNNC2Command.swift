@@ -1,8 +1,6 @@
 import ArgumentParser
-import Foundation
-import Logging
-import MedSearchFNN
 import MedSearchServer
+import MedSearchTransport
 
 /// `medsearch serve fnn-c2`: FNN cloud C2 (holds the decryption capability, compares blinded values).
 struct ServeFNNC2Command: AsyncParsableCommand {
@@ -19,11 +17,6 @@ struct ServeFNNC2Command: AsyncParsableCommand {
     @OptionGroup var serve: ServeOptions
 
     func run() async throws {
-        let configuration = try serve.configuration()
-        let node = try await FNNC2Service.Node(dataDirectory: configuration.dataDirectory, database: configuration.database)
-        var logger = Logger(label: "medsearch.fnn-c2")
-        logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice
-        try await ServiceRunner.run(router: FNNC2Service.router(node: node, tokens: configuration.tokens),
-                                    configuration: configuration, logger: logger)
+        try await serve.serve(serve.instance(.fnnC2))
     }
 }

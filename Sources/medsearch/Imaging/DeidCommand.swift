@@ -26,14 +26,16 @@ struct DeidCommand: ParsableCommand {
     @Argument(help: "Where to write the de-identified file.")
     var output: String
 
-    @Option(help: "The per-deployment secret (hex). Default: $MEDSEARCH_DEID_KEY_FILE or ~/.medsearch/deid.key.")
+    @Option(help: "The per-deployment secret (hex). Default: $MEDSEARCH_DEID_KEY_FILE or $HOME/.medsearch/deid.key.")
     var keyFile: String?
 
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func run() throws {
-        let secret = try DeidKeyFile.load(path: keyFile)
+        let secret = try DeidentificationKeyFile.loadOrCreate(path: keyFile) { path in
+            FileHandle.standardError.write(Data("created de-identification key \(path) (keep it secret)\n".utf8))
+        }
         let deidentifier = try Deidentifier(secret: secret)
         let source: DICOMFile
         do {
@@ -61,34 +63,5 @@ struct DeidCommand: ParsableCommand {
             print("burned-in annotation: \(report.burnedInAnnotation.rawValue)"
                   + (report.pixelsNeedReview ? " -- the pixels may show identifying text: review before sharing" : ""))
         }
-    }
-}
-
-/// The per-deployment de-identification secret on disk (64 hex digits).
-enum DeidKeyFile {
-    /// Loads the secret at `path` (or the default location), creating it with 32 random bytes if absent.
-    static func load(path: String?) throws -> SecretBytes {
-        let environment = ProcessInfo.processInfo.environment
-        let resolved = path ?? environment["MEDSEARCH_DEID_KEY_FILE"]
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".medsearch/deid.key")
-        let url = URL(fileURLWithPath: resolved)
-        if !FileManager.default.fileExists(atPath: url.path) {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var random = SecureRandom.bytes(32)
-            defer { constantTimeWipe(&random) }
-            let created = FileManager.default.createFile(atPath: url.path, contents: Data((Hex.encode(random) + "\n").utf8),
-                                                         attributes: [.posixPermissions: 0o600])
-            guard created else { throw ImagingCommandError.cannotWrite(file: url.path, reason: "cannot create key file") }
-            FileHandle.standardError.write(Data("created de-identification key \(url.path) (keep it secret)\n".utf8))
-        }
-        let text = try String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard var bytes = Hex.decode(text) else {
-            throw DeidentificationError.malformedSecretFile(reason: "not hexadecimal")
-        }
-        defer { constantTimeWipe(&bytes) }
-        guard bytes.count >= 32 else {
-            throw DeidentificationError.secretTooShort(minimum: 32, actual: bytes.count)
-        }
-        return SecretBytes(bytes)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchClient
 import MedSearchCore
 import MedSearchFeatures
 import MedSearchIndex
@@ -120,12 +121,12 @@ struct SEIBench {
     // MARK: - Accuracy (Table 5)
 
     mutating func accuracy(folder: URL, feature: String) throws {
-        let images = try SEIImageFolder.load(folder)
+        let images = try SEIClientFlows.folder(folder)
         let labelled = images.entries.filter { !$0.labels.isEmpty }
         guard labelled.count >= 50 else { note("accuracy skipped: fewer than 50 labelled images in \(folder.path)"); return }
-        let model = try SEICLI.featureModel(feature)
+        let model = try SEIClientFlows.featureModel(feature)
         print("extracting \(feature) features of \(labelled.count) images")
-        let raw = try SEICLI.extract(labelled.map(\.url), model: model, label: "features (\(feature))")
+        let raw = try SEIClientFlows.extract(labelled.map(\.url), model: model, label: "features (\(feature))")
         let labels = labelled.map(\.labels)
         let ids = labelled.map(\.id)
         let n = labelled.count

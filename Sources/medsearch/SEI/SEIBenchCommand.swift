@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedSearchClient
 import MedSearchCore
 
 /// `medsearch sei bench`: accuracy (the paper's Table 5), timings as n grows (Figs. 8-11), tree recall, the
@@ -40,7 +41,7 @@ struct SEIBenchCommand: AsyncParsableCommand {
         let dataURL = data.map { URL(fileURLWithPath: $0) } ?? DataLocator.sharedData()?.appendingPathComponent("cxr-public")
         if let dataURL, FileManager.default.fileExists(atPath: dataURL.path) {
             let features = feature.map { $0.split(separator: ",").map(String.init) }
-                ?? (SEICLI.defaultFeature == "cnn" ? ["cnn", "lbp"] : ["lbp"])
+                ?? (SEIClientFlows.defaultFeature == "cnn" ? ["cnn", "lbp"] : ["lbp"])
             for name in features { try bench.accuracy(folder: dataURL, feature: name) }
         } else {
             bench.note("accuracy skipped: no labelled data folder (pass --data)")

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
+import MedSearchClient
 import MedSearchCore
 import MedSearchFeatures
 import MedSearchSecureKNN
 import MedSearchSEI
-import MedSearchServer
+import MedSearchTransport
 
 /// `medsearch sei`: the SEI engine's client side (owner and user) and its benchmark.
 struct SEICommand: AsyncParsableCommand {
@@ -43,7 +44,7 @@ struct SEIServerOptions: ParsableArguments {
     @Option(help: "Bearer token (owner token for index/add/delete, user token for query).")
     var token: String
 
-    var client: ServiceClient { ServiceClient(baseURL: server, token: token) }
+    var remote: SEIRemote { SEIRemote(service: ServiceClient(baseURL: server, token: token)) }
 }
 
 struct SEIKeygenCommand: ParsableCommand {
@@ -101,7 +102,7 @@ struct SEIRegisterCommand: ParsableCommand {
     var credentials: String
 
     func run() throws {
-        let state = try SEIOwner(serialized: SEICLI.read(owner))
+        let state = try SEIOwner(serialized: SEICLI.readSecret(owner))
         let registration = try SecureKNNRegistrationRequest(serialized: SEICLI.read(request))
         let answer = try state.register(registration)
         try SEICLI.write(answer.serialized(), to: credentials, secret: true)
@@ -125,22 +126,19 @@ struct SEIIndexCommand: AsyncParsableCommand {
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        var state = try SEIOwner(serialized: SEICLI.read(owner))
-        let folder = try SEIImageFolder.load(URL(fileURLWithPath: images), limit: limit)
+        var state = try SEIOwner(serialized: SEICLI.readSecret(owner))
+        let folder = try SEIClientFlows.folder(URL(fileURLWithPath: images), limit: limit)
         guard folder.entries.count >= 2 else { throw ValidationError("need at least 2 images in \(images)") }
-        let name = feature ?? SEICLI.defaultFeature
-        let model = try SEICLI.featureModel(name)
-        let features = try SEICLI.extract(folder.entries.map(\.url), model: model, label: "features (\(name))")
+        let name = feature ?? SEIClientFlows.defaultFeature
+        let model = try SEIClientFlows.featureModel(name)
+        let features = try SEIClientFlows.extract(folder.entries.map(\.url), model: model, label: "features (\(name))")
         let start = Date()
-        let upload = try state.buildIndex(ids: folder.entries.map(\.id), features: features, extractorKind: name,
-                                          extractor: model.serialized(),
-                                          progress: ProgressReporter(label: "encrypt", total: features.count))
+        let upload = try await SEIClientFlows.index(owner: &state, entries: folder.entries, features: features, feature: name,
+                                                    model: model, remote: server.remote,
+                                                    progress: ProgressReporter(label: "encrypt", total: features.count))
         let elapsed = Date().timeIntervalSince(start)
-        let client = server.client
-        _ = try await client.post("/sei/v1/index", body: upload.serialized())
-        try await SEICLI.uploadImages(folder.entries.map { ($0.id, $0.url) }, owner: state, client: client)
         try SEICLI.write(state.serialized(), to: owner, secret: true)
-        print("indexed \(upload.entries.count) images: \(state.index?.leafCentres.count ?? 0) leaf clusters, tree height \(upload.tree.height), GenIndex \(String(format: "%.2f", elapsed)) s; sealed images uploaded")
+        print("indexed \(upload.entries.count) images: \(state.index?.leafCentres.count ?? 0) leaf clusters, tree height \(upload.tree.height), GenIndex and upload \(String(format: "%.2f", elapsed)) s; sealed images uploaded")
     }
 }
 
@@ -165,42 +163,27 @@ struct SEIQueryCommand: AsyncParsableCommand {
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        let userSecret = try SecureKNNUserSecret(serialized: SEICLI.read(secret))
-        let creds = try SEIUserCredentials(serialized: SEICLI.read(credentials))
+        let userSecret = try SecureKNNUserSecret(serialized: SEICLI.readSecret(secret))
+        let creds = try SEIUserCredentials(serialized: SEICLI.readSecret(credentials))
         let user = try SEIUser(credentials: creds, secret: userSecret)
         let model = try FeatureModel(serialized: creds.model.extractor)
-        let feature = model.extract(try SEICLI.grayImage(SEICLI.read(image)))
-        let (request, pending) = try user.makeSearch(feature, options: .init(k: k, mode: linear ? .linear : .tree),
-                                                     anonymity: anonymity)
-        let client = server.client
-        let response = try SEISearchResponse(serialized: try await client.post("/sei/v1/search", body: request.serialized()))
-        let hits = try user.results(from: response, for: pending)
-        let fetched = try SEISealedImages(serialized: try await client.post(
-            "/sei/v1/fetch", body: SEIImageRequest(ids: hits.map(\.id)).serialized()))
-        let sealedByID = Dictionary(fetched.images.map { ($0.id, $0.sealed) }, uniquingKeysWith: { a, _ in a })
+        let feature = model.extract(try SEIClientFlows.grayImage(SEICLI.read(image)))
+        let result = try await SEIClientFlows.query(user: user, feature: feature,
+                                                    options: .init(k: k, mode: linear ? .linear : .tree),
+                                                    anonymity: anonymity, fetch: true, remote: server.remote)
         print("rank  id  encrypted-score  image")
-        for (rank, hit) in hits.enumerated() {
+        for (rank, hit) in result.hits.enumerated() {
             var note = "not stored"
-            if let sealed = sealedByID[hit.id] {
-                let plain = try user.openImage(sealed, id: hit.id)
+            if let plain = result.images[hit.id] {
                 note = "\(plain.count) bytes, authenticated"
                 if let output {
-                    let ext = SEIImageFileExtension.guess(plain)
-                    try SEICLI.write(plain, to: URL(fileURLWithPath: output).appendingPathComponent("\(rank + 1)-\(hit.id).\(ext)").path)
+                    let name = "\(rank + 1)-\(hit.id).\(SEIClientFlows.fileExtension(of: plain))"
+                    try SEICLI.write(plain, to: URL(fileURLWithPath: output).appendingPathComponent(name).path)
                 }
             }
             print("\(rank + 1)  \(hit.id)  \(hit.score)  \(note)")
         }
-        print("scored \(response.scoredImages) encrypted vectors and \(response.scoredNodes) tree nodes (\(request.trapdoors.count) trapdoor(s))")
-    }
-}
-
-/// Guesses a file extension for decrypted image bytes.
-enum SEIImageFileExtension {
-    static func guess(_ bytes: [UInt8]) -> String {
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "png" }
-        if bytes.starts(with: [0xFF, 0xD8]) { return "jpg" }
-        return "dcm"
+        print("scored \(result.scoredImages) encrypted vectors and \(result.scoredNodes) tree nodes (\(result.trapdoors) trapdoor(s))")
     }
 }
 
@@ -215,18 +198,12 @@ struct SEIAddCommand: AsyncParsableCommand {
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        var state = try SEIOwner(serialized: SEICLI.read(owner))
-        guard let modelBytes = state.model?.extractor else { throw SEIError.indexNotBuilt }
-        let model = try FeatureModel(serialized: modelBytes)
+        var state = try SEIOwner(serialized: SEICLI.readSecret(owner))
         let urls = files.map { URL(fileURLWithPath: $0) }
-        let ids = urls.map { $0.deletingPathExtension().lastPathComponent }
-        let features = try SEICLI.extract(urls, model: model, label: "features", progress: false)
-        let message = try state.addImages(ids: ids, features: features)
-        let client = server.client
-        try await SEICLI.uploadImages(Array(zip(ids, urls)).map { ($0.0, $0.1) }, owner: state, client: client)
-        _ = try await client.post("/sei/v1/add", body: message.serialized())
+        let message = try await SEIClientFlows.add(owner: &state, files: urls.map { ($0.deletingPathExtension().lastPathComponent, $0) },
+                                                   remote: server.remote)
         try SEICLI.write(state.serialized(), to: owner, secret: true)
-        print("added \(ids.count) image(s): " + message.entries.map { "\($0.id) -> leaf \($0.cluster)" }.joined(separator: ", "))
+        print("added \(urls.count) image(s): " + message.entries.map { "\($0.id) -> leaf \($0.cluster)" }.joined(separator: ", "))
     }
 }
 
@@ -240,9 +217,8 @@ struct SEIDeleteCommand: AsyncParsableCommand {
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        var state = try SEIOwner(serialized: SEICLI.read(owner))
-        let message = try state.deleteImages(ids: ids)
-        _ = try await server.client.post("/sei/v1/delete", body: message.serialized())
+        var state = try SEIOwner(serialized: SEICLI.readSecret(owner))
+        try await SEIClientFlows.delete(owner: &state, ids: ids, remote: server.remote)
         try SEICLI.write(state.serialized(), to: owner, secret: true)
         print("deleted \(ids.count) image(s)")
     }

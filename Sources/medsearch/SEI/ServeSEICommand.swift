@@ -1,7 +1,6 @@
 import ArgumentParser
-import Foundation
-import Logging
 import MedSearchServer
+import MedSearchTransport
 
 /// `medsearch serve sei`: the SEI cloud server as its own process.
 struct ServeSEICommand: AsyncParsableCommand {
@@ -18,11 +17,6 @@ struct ServeSEICommand: AsyncParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
-        let configuration = try options.configuration()
-        var logger = Logger(label: "medsearch.sei")
-        logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .notice
-        let node = try await SEIService.Node(dataDirectory: configuration.dataDirectory, database: configuration.database)
-        let router = SEIService.router(node: node, tokens: configuration.tokens)
-        try await ServiceRunner.run(router: router, configuration: configuration, logger: logger)
+        try await options.serve(options.instance(.sei))
     }
 }

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import MedSearchServer
 import MedSearchStore
+import MedSearchTransport
 
-/// Options every `medsearch serve <role>` command shares.
+/// Options every `medsearch serve <role>` command shares (the common fields of a ``RoleInstance``).
 struct ServeOptions: ParsableArguments {
     @Option(help: "Address to bind.")
     var host: String = "127.0.0.1"
@@ -22,16 +23,24 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String = "notice"
 
+    @Option(help: "This instance's name in its deployment (default: the role).")
+    var name: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
     }
 
-    /// The role's configuration, with the token table loaded and the database location parsed.
-    func configuration() throws -> ServiceConfiguration {
-        ServiceConfiguration(host: host, port: port,
-                             dataDirectory: URL(fileURLWithPath: dataDirectory),
-                             tokens: try AccessTokens.load(from: URL(fileURLWithPath: tokens)),
-                             database: try store.location())
+    /// The role instance these options describe.
+    func instance(_ role: ServerRole, engine: RoleInstance.EngineParameters = .init(),
+                  peers: RoleInstance.Peers = .init()) throws -> RoleInstance {
+        _ = try store.location()  // a malformed URL is a usage error, before anything starts
+        return RoleInstance(role: role, name: name ?? role.rawValue, host: host, port: port, dataDirectory: dataDirectory,
+                            tokenFile: tokens, database: store.text, logLevel: logLevel, engine: engine, peers: peers)
+    }
+
+    /// Runs `instance` until SIGTERM or SIGINT, announcing its URL on standard output.
+    func serve(_ instance: RoleInstance) async throws {
+        try await RoleServer.run(instance, handleSignals: true) { ServiceRunner.announce($0) }
     }
 }
 
@@ -46,10 +55,16 @@ struct DatabaseOption: ParsableArguments {
     var database: String?
 
     /// `--database`, else `MEDSEARCH_DATABASE_URL`, else nil (the role's SQLite file).
-    func location() throws -> StoreLocation? {
+    var text: String? {
         let value = database ?? ProcessInfo.processInfo.environment["MEDSEARCH_DATABASE_URL"]
         guard let value, !value.isEmpty else { return nil }
-        do { return try StoreLocation(parsing: value) } catch {
+        return value
+    }
+
+    /// ``text`` parsed.
+    func location() throws -> StoreLocation? {
+        guard let text else { return nil }
+        do { return try StoreLocation(parsing: text) } catch {
             throw ValidationError("--database: \(error)")
         }
     }

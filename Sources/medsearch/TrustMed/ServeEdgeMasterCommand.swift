@@ -1,10 +1,5 @@
-import MedSearchClient
 import ArgumentParser
-import Foundation
-import Logging
-import MedSearchCore
 import MedSearchServer
-import MedSearchTrustMed
 
 /// `medsearch serve edge-master`: the trusted TrustMedSearch master edge server.
 struct ServeEdgeMasterCommand: AsyncParsableCommand {
@@ -35,29 +30,7 @@ struct ServeEdgeMasterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try serve.configuration()
-        let data = configuration.dataDirectory
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let saved = data.appendingPathComponent("trustmed-nodes.json")
-        let listURL = nodes.map { URL(fileURLWithPath: $0) } ?? saved
-        guard FileManager.default.fileExists(atPath: listURL.path) else {
-            throw ValidationError("no --nodes file given and none saved in \(data.path)")
-        }
-        let list = try TrustMedNodeList.load(from: listURL)
-        let signingKey = try TrustMedKeyFiles.loadOrCreateSecret(at: data.appendingPathComponent("trustmed-manifest-signing.key")) {
-            TrustMedDefaults.newManifestSigningKey()
-        }
-        let deployment = try await TrustMedEdgeMasterService.Deployment(
-            dataDirectory: data, database: configuration.database, nodeList: list, nodeTimeout: .milliseconds(nodeTimeoutMilliseconds),
-            sharing: try TrustMedDefaults.sharingScheme(signingKey: signingKey),
-            evaluatorFactory: TrustMedDefaults.evaluatorFactory)
-        var logger = Logger(label: "medsearch.edge-master")
-        logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice
-        // Shares of deleted records that a node missed (it was down) are retried in the background.
-        let purge = Task { await deployment.purgeLoop() }
-        defer { purge.cancel() }
-        try await ServiceRunner.run(router: TrustMedEdgeMasterService.router(deployment: deployment, tokens: configuration.tokens),
-                                    configuration: configuration, logger: logger)
+        try await serve.serve(serve.instance(.edgeMaster, engine: .init(nodeTimeoutMilliseconds: nodeTimeoutMilliseconds),
+                                             peers: .init(nodeList: nodes)))
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
-import Foundation
-import Logging
 import MedSearchServer
+import MedSearchTransport
 
 /// `medsearch serve storage-node`: one untrusted TrustMedSearch storage node (run n of them, each with its own
 /// data directory). It stores opaque shares by share id for the edge master and nothing else.
@@ -18,12 +17,6 @@ struct ServeStorageNodeCommand: AsyncParsableCommand {
     @OptionGroup var serve: ServeOptions
 
     func run() async throws {
-        let configuration = try serve.configuration()
-        let node = try await TrustMedStorageNodeService.openNode(dataDirectory: configuration.dataDirectory,
-                                                                  database: configuration.database)
-        var logger = Logger(label: "medsearch.storage-node")
-        logger.logLevel = Logger.Level(rawValue: serve.logLevel) ?? .notice
-        try await ServiceRunner.run(router: TrustMedStorageNodeService.router(node: node, tokens: configuration.tokens),
-                                    configuration: configuration, logger: logger)
+        try await serve.serve(serve.instance(.storageNode))
     }
 }

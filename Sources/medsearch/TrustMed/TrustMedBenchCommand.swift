@@ -6,8 +6,9 @@ import MedSearchCore
 import MedSearchFeatures
 import MedSearchImaging
 import MedSearchIndex
-import MedSearchServer
+import MedSearchTransport
 import MedSearchTrustMed
+import MedSearchDeployment
 
 /// `medsearch trustmed bench`: retrieval quality (P@k, R@k, F1 per finding, encrypted and plaintext), upload
 /// and query latency, node storage and node-failure behaviour of TrustMedSearch on real processes.
@@ -82,7 +83,7 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
 
         // 2. Servers.
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("trustmed-bench-\(UUID().uuidString)")
-        let cluster = try await TrustMedCluster.launch(executable: try ServiceProcess.medsearchExecutable(), directory: work,
+        let cluster = try await TrustMedCluster.launch(executable: try MedSearchExecutable.current(), directory: work,
                                                       nodeCount: nodes, threshold: threshold, nodeTimeout: .seconds(2))
         defer { try? FileManager.default.removeItem(at: work) }
         do {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedSearchClient
-import MedSearchServer
+import MedSearchTransport
 
 /// Options naming the edge master and the caller's token.
 struct TrustMedMasterOptions: ParsableArguments {

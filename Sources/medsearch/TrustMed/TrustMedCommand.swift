@@ -4,7 +4,7 @@ import Foundation
 import MedSearchCore
 import MedSearchFeatures
 import MedSearchImaging
-import MedSearchServer
+import MedSearchTransport
 import MedSearchTrustMed
 
 /// `medsearch trustmed ...`: the client side of TrustMedSearch (owners and clinicians).
@@ -74,9 +74,7 @@ struct TrustMedCommand: AsyncParsableCommand {
             let model = try TrustMedHashing.train(images: images, bits: bits, base: hashBase)
             try Data(model.serialized()).write(to: outURL.appendingPathComponent("hash.model"))
             let keys = try TrustMedDefaults.generateClientKeys(hashBits: bits, parameterSet: parameterSet)
-            var bytes = keys.serialized()
-            defer { constantTimeWipe(&bytes) }
-            try writeSecretFile(Data(bytes), to: outURL.appendingPathComponent("client.key"))
+            try TrustMedKeyFiles.writeKeys(keys, to: outURL.appendingPathComponent("client.key"))
             print("wrote \(outURL.appendingPathComponent("client.key").path) (secret) and hash.model (\(model.summary))")
             if let master, let tokenFile {
                 let client = try TrustMedDefaults.client(keys: keys)

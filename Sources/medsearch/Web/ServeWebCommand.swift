@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import MedSearchCore
 import MedSearchServer
+import MedSearchTransport
 import MedSearchWeb
+import MedSearchDeployment
 
 /// `medsearch serve web`: the clinicians' web application (the trusted, hospital-side client).
 struct ServeWebCommand: AsyncParsableCommand {
@@ -61,8 +63,9 @@ struct ServeWebCommand: AsyncParsableCommand {
         logger.logLevel = .notice
         let directory = URL(fileURLWithPath: dataDirectory)
         let names = engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let launcher = RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current()))
         let running = try await WebEngines.start(names: names, directory: directory.appendingPathComponent("engines"),
-                                                 executable: try ServiceProcess.medsearchExecutable())
+                                                 launcher: launcher)
         do {
             let app = try await WebApplication(
                 configuration: WebConfiguration(host: host, port: port, dataDirectory: directory,

@@ -1,11 +1,11 @@
-import MedSearchClient
 import Foundation
+import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchImaging
-import MedSearchServer
 import MedSearchTrustMed
 
-/// `medsearch demo`'s TrustMedSearch part: an edge master and five storage nodes as real processes on
+/// The demo's TrustMedSearch part: an edge master and five storage nodes as real processes on
 /// loopback; the demo images are sealed, hashed, BFV-encrypted and uploaded; one query's encrypted top-k is
 /// printed beside the plaintext Hamming top-k; then two storage nodes are killed and the query repeated.
 enum TrustMedDemo {
@@ -30,7 +30,7 @@ enum TrustMedDemo {
         for (entry, gray) in zip(dataset.entries, grays) { codes[entry.id] = try TrustMedHashing.bits(of: gray, model: model) }
 
         say("trustmed: starting an edge master and \(n) storage nodes (m = \(m)) on loopback")
-        let cluster = try await TrustMedCluster.launch(executable: context.executable,
+        let cluster = try await TrustMedCluster.launch(context.launcher,
                                                       directory: context.workDirectory.appendingPathComponent("trustmed"),
                                                       nodeCount: n, threshold: m, nodeTimeout: .seconds(2))
         do {
@@ -52,12 +52,12 @@ enum TrustMedDemo {
             let (ranked, retrieved) = try await user.query(client: client, hashcode: codes[query.id]!, k: k)
             let elapsed = ContinuousClock.now - start
             let plain = try TrustMedPlaintext.topK(query: codes[query.id]!, ids: dataset.entries.map(\.id), codes: codes, k: k)
-            say("trustmed: query \(query.id) [\(query.labels.sorted().joined(separator: "|"))], top-\(k) in \(Int(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)) ms")
+            say("trustmed: query \(query.id) [\(query.labels.sorted().joined(separator: "|"))], top-\(k) in \(DemoText.milliseconds(elapsed)) ms")
             say("  rank  encrypted (distance)                  plaintext Hamming (distance)")
             for i in 0..<k {
                 let e = i < ranked.count ? "\(ranked[i].recordID) (\(ranked[i].distance))" : "-"
                 let p = i < plain.count ? "\(plain[i].recordID) (\(plain[i].distance))" : "-"
-                say("  \(String(i + 1).padding(toLength: 4, withPad: " ", startingAt: 0))  \(e.padding(toLength: 38, withPad: " ", startingAt: 0))  \(p)")
+                say("  \(DemoText.pad(String(i + 1), 4))  \(DemoText.pad(e, 38))  \(p)")
             }
             let intact = retrieved.allSatisfy { (try? $0.result.get()) == bytesByID[$0.recordID] }
             say("trustmed: encrypted top-\(k) \(ranked == plain ? "MATCHES" : "DIFFERS FROM") plaintext; \(intact ? "all images rebuilt from 3 of 5 shares and opened intact" : "SOME IMAGES NOT RETRIEVED")")

@@ -1,10 +1,11 @@
-import MedSearchClient
 import Foundation
+import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchFNN
-import MedSearchServer
+import MedSearchTransport
 
-/// `medsearch demo`'s FNN part: C1 and C2 as real processes on loopback for each back end; the demo images are
+/// The demo's FNN part: C1 and C2 as real processes on loopback for each back end; the demo images are
 /// encrypted (Paillier) or secret-shared (shared) and uploaded; one query's top-k is printed beside the plaintext
 /// exact top-k for the same query.
 enum FNNDemo {
@@ -27,9 +28,6 @@ enum FNNDemo {
         let directory = context.workDirectory.appendingPathComponent("fnn-\(backend)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let (table, byRole) = AccessTokens.issue(roles: [.owner, .user, .fnnC1, .fnnC2, .admin])
-        let tokensURL = directory.appendingPathComponent("tokens.json")
-        try table.write(to: tokensURL)
         let query = urls[urls.count / 2]
         let stored = urls.filter { $0 != query }
         let vectorizer = FNNVectorizer(feature: "pixels", side: side, scale: 1, maxAbs: 255)
@@ -38,36 +36,23 @@ enum FNNDemo {
         let records = try FNNClientFlows.records(stored, firstID: 1, vectorizer: vectorizer, progress: false)
 
         say("fnn[\(backend)]: starting C2 and C1 on loopback (\(stored.count) images, \(side)x\(side) pixels, d = \(side * side))")
-        let c2Process = try await ServiceProcess.launch(
-            executable: context.executable,
-            arguments: ["serve", "fnn-c2", "--data-dir", directory.appendingPathComponent("c2").path, "--tokens", tokensURL.path])
-        let c1Process: ServiceProcess
+        let clouds = try await FNNClouds.launch(context.launcher, directory: directory)
         do {
-            c1Process = try await ServiceProcess.launch(
-                executable: context.executable,
-                arguments: ["serve", "fnn-c1", "--data-dir", directory.appendingPathComponent("c1").path,
-                            "--tokens", tokensURL.path, "--c2", c2Process.url])
-        } catch {
-            await c2Process.terminate()
-            throw error
-        }
-        do {
-            let ownerC1 = ServiceClient(baseURL: c1Process.url, token: byRole[.owner]!, timeout: .seconds(600))
-            let ownerC2 = ServiceClient(baseURL: c2Process.url, token: byRole[.owner]!, timeout: .seconds(600))
+            let configuration = ClientConfiguration.standard.timeout(.seconds(600))
+            let (ownerC1, ownerC2) = try clouds.clients(role: .owner, configuration: configuration)
             let start = ContinuousClock.now
             try await FNNClientFlows.upload(owner: owner, records: records, allRecords: records, pool: 4, c1: ownerC1,
                                             c2: ownerC2, sendSetup: true, progress: false)
-            say("fnn[\(backend)]: uploaded \(records.count) records in \(milliseconds(ContinuousClock.now - start)) ms")
+            say("fnn[\(backend)]: uploaded \(records.count) records in \(DemoText.milliseconds(ContinuousClock.now - start)) ms")
 
             let user = try FNNUser(credentials: owner.userCredentials)
-            let userC1 = ServiceClient(baseURL: c1Process.url, token: byRole[.user]!, timeout: .seconds(600))
-            let userC2 = ServiceClient(baseURL: c2Process.url, token: byRole[.user]!, timeout: .seconds(600))
+            let (userC1, userC2) = try clouds.clients(role: .user, configuration: configuration)
             let vector = try vectorizer.vector(of: query, model: try vectorizer.model())
             let k = min(context.k, records.count)
             let queryStart = ContinuousClock.now
             let (hits, result) = try await FNNClientFlows.query(user: user, vector: vector, k: k, c1: userC1, c2: userC2,
                                                                 recoverVectors: true)
-            let elapsed = milliseconds(ContinuousClock.now - queryStart)
+            let elapsed = DemoText.milliseconds(ContinuousClock.now - queryStart)
             let plain = FNNPlaintextSearch.topK(query: vector, records: records.map { ($0.id, $0.vector) }, k: k)
             let labels = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.label) })
             say("fnn[\(backend)]: query \(query.lastPathComponent), top-\(k) in \(elapsed) ms, "
@@ -76,7 +61,7 @@ enum FNNDemo {
             for index in 0..<k {
                 let e = index < hits.count ? "\(hits[index].id) \(hits[index].label) (\(hits[index].squaredDistance))" : "-"
                 let p = index < plain.count ? "\(plain[index].id) \(labels[plain[index].id] ?? "") (\(plain[index].squaredDistance))" : "-"
-                say("  \(String(index + 1).padding(toLength: 4, withPad: " ", startingAt: 0))  \(e.padding(toLength: 46, withPad: " ", startingAt: 0))  \(p)")
+                say("  \(DemoText.pad(String(index + 1), 4))  \(DemoText.pad(e, 46))  \(p)")
             }
             say("fnn[\(backend)]: encrypted top-\(k) \(hits.map(\.neighbor) == plain ? "MATCHES" : "DIFFERS FROM") plaintext exact search")
             // The masked hand-over (FNN's E(m_min + r)): the user alone recovers the winners' vectors.
@@ -88,15 +73,9 @@ enum FNNDemo {
                     + "the stored vector; \(recovered) of \(hits.count) top-\(k) vectors equal the stored ones")
             }
         } catch {
-            await c1Process.terminate()
-            await c2Process.terminate()
+            await clouds.stop()
             throw error
         }
-        await c1Process.terminate()
-        await c2Process.terminate()
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        await clouds.stop()
     }
 }

@@ -1,12 +1,14 @@
 import Foundation
 import MedSearchCore
-@testable import MedSearchServer
+import MedSearchDeployment
+import MedSearchTransport
 import MedSearchTrustMed
 import Testing
 import _MedSearchTestSupport
 
 /// TrustMedSearch on real processes: an edge master and five storage nodes (`medsearch serve ...`) on loopback.
-@Suite("TrustMedSearch on real processes", .serialized)
+@Suite("TrustMedSearch on real processes", .serialized,
+       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
 struct TrustMedClusterTests {
     struct Setup {
         let cluster: TrustMedCluster
@@ -22,22 +24,17 @@ struct TrustMedClusterTests {
         func query(_ hashcode: [UInt8], k: Int, role: ServiceRole = .user) async throws
             -> ([TrustMedClient.Ranked], [TrustMedClient.Retrieved]) {
             let service = cluster.masterClient(role: role, timeout: .seconds(120))
-            let search = try SearchResponse(serialized: try await service.post("/trustmed/v1/search",
-                                                                               body: try client.searchRequest(hashcode: hashcode).serialized()))
+            let search = try SearchResponse(serialized: try await service.call(Routes.EdgeMaster.search, body: try client.searchRequest(hashcode: hashcode).serialized()))
             let ranked = try client.rank(search, k: k)
-            let fetched = try FetchResponse(serialized: try await service.post("/trustmed/v1/fetch",
-                                                                               body: FetchRequest(recordIDs: ranked.map(\.recordID)).serialized()))
+            let fetched = try FetchResponse(serialized: try await service.call(Routes.EdgeMaster.fetch, body: FetchRequest(recordIDs: ranked.map(\.recordID)).serialized()))
             return (ranked, client.open(fetched))
         }
 
         func bytes(of id: String) -> [UInt8]? { images.first { $0.recordID == id }?.bytes }
     }
 
-    static func launch(records: Int, nodeTimeout: Duration = .seconds(15)) async throws -> Setup? {
-        guard let executable = try? ServiceProcess.medsearchExecutable() else {
-            print("SKIP: medsearch executable not built")
-            return nil
-        }
+    static func launch(records: Int, nodeTimeout: Duration = .seconds(15)) async throws -> Setup {
+        let executable = try #require(TestData.medsearchExecutable)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trustmed-cluster-\(UUID().uuidString)")
         let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory, nodeCount: 5,
                                                       threshold: 3, nodeTimeout: nodeTimeout)
@@ -51,27 +48,27 @@ struct TrustMedClusterTests {
                                  hashcode: (0..<32).map { _ in UInt8.random(in: 0...1, using: &rng) })
         }
         let owner = cluster.masterClient(role: .owner)
-        _ = try await owner.post("/trustmed/v1/keys", body: client.registration.serialized())
+        _ = try await owner.call(Routes.EdgeMaster.keys, body: client.registration.serialized())
         for request in try client.uploadRequests(for: images) {
-            let response = try UploadResponse(serialized: try await owner.post("/trustmed/v1/upload", body: request.serialized()))
+            let response = try UploadResponse(serialized: try await owner.call(Routes.EdgeMaster.upload, body: request.serialized()))
             #expect(response.allStored)
         }
         return Setup(cluster: cluster, client: client, images: images)
     }
 
     @Test func killAnyTwoOfFiveNodesDuringQueriesAndReshare() async throws {
-        guard let setup = try await Self.launch(records: 20) else { return }
+        let setup = try await Self.launch(records: 20)
         do {
             // Roles are enforced between every pair: a user cannot upload, an unknown token gets nothing, a
             // storage node refuses anyone but the master.
             let user = setup.cluster.masterClient(role: .user)
-            await #expect(throws: ServiceError.self) { try await user.post("/trustmed/v1/upload", body: []) }
+            await #expect(throws: ServiceError.self) { try await user.call(Routes.EdgeMaster.upload, body: []) }
             let anonymous = ServiceClient(baseURL: setup.cluster.master.url, token: "wrong", timeout: .seconds(5))
-            await #expect(throws: ServiceError.self) { try await anonymous.get("/trustmed/v1/status") }
+            await #expect(throws: ServiceError.self) { try await anonymous.call(Routes.EdgeMaster.status) }
             let nodeURLs = setup.cluster.nodeURLs.map { $0! }
             let ownerAtNode = ServiceClient(baseURL: nodeURLs[0], token: setup.cluster.tokens[.owner]!, timeout: .seconds(5))
             await #expect(throws: ServiceError.self) {
-                try await ownerAtNode.get("/trustmed/v1/shares/" + String(repeating: "0", count: 32))
+                try await ownerAtNode.call(Routes.StorageNode.getShare, String(repeating: "0", count: 32))
             }
 
             let queries = setup.images.prefix(4).map(\.hashcode)
@@ -102,14 +99,12 @@ struct TrustMedClusterTests {
             _ = try await setup.cluster.restartNode(4, generation: 1, port: try #require(TrustMedCluster.port(of: nodeURLs[4])))
             let admin = setup.cluster.masterClient(role: .admin)
             for replaced in [1, 4] {
-                let report = try ReshareReport(serialized: try await admin.post("/trustmed/v1/reshare",
-                                                                                body: ReshareRequest(nodeIndex: replaced).serialized()))
+                let report = try ReshareReport(serialized: try await admin.call(Routes.EdgeMaster.reshare, body: ReshareRequest(nodeIndex: replaced).serialized()))
                 #expect(report.rebuilt == 20 && report.regenerated == 20 && report.failed.isEmpty, "re-share report: \(report)")
                 #expect(try await setup.cluster.nodeUsage(replaced).shares == 20)
             }
             // Node 2 kept its data: nothing to regenerate there.
-            let kept = try ReshareReport(serialized: try await admin.post("/trustmed/v1/reshare",
-                                                                          body: ReshareRequest(nodeIndex: 2).serialized()))
+            let kept = try ReshareReport(serialized: try await admin.call(Routes.EdgeMaster.reshare, body: ReshareRequest(nodeIndex: 2).serialized()))
             #expect(kept.rebuilt == 20 && kept.regenerated == 0 && kept.resplit == 0)
             // Losing the two nodes that were never replaced now works, so the new nodes hold valid shares.
             await setup.cluster.killNode(0)
@@ -127,20 +122,19 @@ struct TrustMedClusterTests {
 
     @Test func deleteRemovesRecordsAndTheirSharesOnEveryNode() async throws {
         // A down node costs the deletion two node timeouts: keep them short here (deletes on live nodes are quick).
-        guard let setup = try await Self.launch(records: 12, nodeTimeout: .seconds(5)) else { return }
+        let setup = try await Self.launch(records: 12, nodeTimeout: .seconds(5))
         do {
             let doomed = ["rec-2", "rec-5", "rec-11"]
             // A clinician may not delete.
             let user = setup.cluster.masterClient(role: .user)
             await #expect(throws: ServiceError.self) {
-                try await user.post("/trustmed/v1/delete", body: DeleteRequest(recordIDs: doomed).serialized())
+                try await user.call(Routes.EdgeMaster.delete, body: DeleteRequest(recordIDs: doomed).serialized())
             }
             // Node 3 is down during the deletion: its shares stay pending until it is back.
             let nodeURLs = setup.cluster.nodeURLs.map { $0! }
             await setup.cluster.killNode(3)
             let owner = setup.cluster.masterClient(role: .owner)
-            let report = try DeleteReport(serialized: try await owner.post("/trustmed/v1/delete",
-                                                                           body: DeleteRequest(recordIDs: doomed).serialized()))
+            let report = try DeleteReport(serialized: try await owner.call(Routes.EdgeMaster.delete, body: DeleteRequest(recordIDs: doomed).serialized()))
             #expect(report.outcomes.allSatisfy { $0.status == .deleted })
             #expect(report.sharesDeleted == 12 && report.sharesPending == 3)
             for node in [0, 1, 2, 4] { #expect(try await setup.cluster.nodeUsage(node).shares == 9) }
@@ -157,8 +151,7 @@ struct TrustMedClusterTests {
             // "later" means within a few calls.)
             var purged = 0, pending = 3
             for _ in 0..<6 where pending > 0 {
-                let purge = try DeleteReport(serialized: try await owner.post("/trustmed/v1/delete",
-                                                                              body: DeleteRequest(recordIDs: []).serialized()))
+                let purge = try DeleteReport(serialized: try await owner.call(Routes.EdgeMaster.delete, body: DeleteRequest(recordIDs: []).serialized()))
                 purged += purge.sharesDeleted
                 pending = purge.sharesPending
                 if pending > 0 { try await Task.sleep(for: .seconds(1)) }
@@ -166,8 +159,7 @@ struct TrustMedClusterTests {
             #expect(purged == 3 && pending == 0)
             #expect(try await setup.cluster.nodeUsage(3).shares == 9)
             // Retry-safe.
-            let again = try DeleteReport(serialized: try await owner.post("/trustmed/v1/delete",
-                                                                          body: DeleteRequest(recordIDs: doomed).serialized()))
+            let again = try DeleteReport(serialized: try await owner.call(Routes.EdgeMaster.delete, body: DeleteRequest(recordIDs: doomed).serialized()))
             #expect(again.outcomes.allSatisfy { $0.status == .notFound })
             await setup.cluster.stop()
         } catch {

@@ -1,12 +1,14 @@
 import Foundation
+import MedSearchServer
+import MedSearchTransport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A MedSearch server role running as a real child process (`medsearch serve <role> ...`).
 ///
-/// Used by `medsearch demo`, the benchmarks and the end-to-end tests so every role talks to the others
-/// over the network on loopback. ``launch(executable:arguments:environment:logFile:startTimeout:)`` waits for the
+/// ``RoleLauncher`` starts roles with it, so every role of the demo, the web application, the benchmarks and the
+/// end-to-end tests talks to the others over the network on loopback. ``launch(executable:arguments:environment:unsetting:logFile:startTimeout:)`` waits for the
 /// child's ``ServiceRunner/listeningMarker`` line and returns once the server accepts connections.
 public final class ServiceProcess: @unchecked Sendable {
     // @unchecked: `process` is only mutated by terminate(), which is idempotent and guarded by `lock`.
@@ -30,17 +32,28 @@ public final class ServiceProcess: @unchecked Sendable {
     /// - Throws: ``ServiceError/launchFailed(command:reason:)`` with the tail of the child's log when it exits
     ///   or stays silent for `startTimeout`.
     public static func launch(executable: URL, arguments: [String], environment: [String: String] = [:],
-                              logFile: URL? = nil, startTimeout: Duration = .seconds(60)) async throws -> ServiceProcess {
+                              unsetting: Set<String> = [], logFile: URL? = nil,
+                              startTimeout: Duration = .seconds(60)) async throws -> ServiceProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        for key in unsetting { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let log = logFile ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("medsearch-\(safeName(arguments.prefix(2).joined(separator: "-")))-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: log)
+        // A restarted role appends to its log.
+        if !FileManager.default.fileExists(atPath: log.path) {
+            FileManager.default.createFile(atPath: log.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        let logHandle: FileHandle
+        do {
+            logHandle = try FileHandle(forWritingTo: log)
+            try logHandle.seekToEnd()
+        } catch {
+            throw ServiceError.launchFailed(command: executable.lastPathComponent, reason: "cannot open log \(log.path)")
+        }
         process.standardError = logHandle
         let stdoutPipe = Pipe()
         process.standardOutput = stdoutPipe
@@ -108,28 +121,6 @@ public final class ServiceProcess: @unchecked Sendable {
         guard process.isRunning else { return }
         sendSignal(process.processIdentifier, SIGKILL)
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-    }
-
-    /// The `medsearch` executable: `MEDSEARCH_EXECUTABLE`, this process if it is `medsearch`, or a
-    /// `medsearch` binary beside this process (tests) or in `.build/{debug,release}` of the repository.
-    public static func medsearchExecutable() throws -> URL {
-        let fileManager = FileManager.default
-        if let path = ProcessInfo.processInfo.environment["MEDSEARCH_EXECUTABLE"] {
-            return URL(fileURLWithPath: path)
-        }
-        let selfURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        if selfURL.lastPathComponent == "medsearch" { return selfURL }
-        var candidates = [selfURL.deletingLastPathComponent().appendingPathComponent("medsearch")]
-        var directory = URL(fileURLWithPath: fileManager.currentDirectoryPath)
-        for _ in 0..<6 {
-            for configuration in ["debug", "release"] {
-                candidates.append(directory.appendingPathComponent(".build/\(configuration)/medsearch"))
-            }
-            directory.deleteLastPathComponent()
-        }
-        if let found = candidates.first(where: { fileManager.isExecutableFile(atPath: $0.path) }) { return found }
-        throw ServiceError.launchFailed(command: "medsearch",
-                                        reason: "executable not found; build it with `swift build` or set MEDSEARCH_EXECUTABLE")
     }
 }
 

@@ -20,15 +20,23 @@ public struct TrustMedNodeList: Codable, Sendable, Equatable {
         self.nodes = nodes
     }
 
-    /// Reads a node list.
-    public static func load(from url: URL) throws -> TrustMedNodeList {
-        try JSONDecoder().decode(TrustMedNodeList.self, from: Data(contentsOf: url))
+    /// Reads a node list, refusing a file that group or others can read (it holds a token).
+    ///
+    /// - Throws: ``ServiceError/configuration(_:)``.
+    public static func load(from url: URL) throws(ServiceError) -> TrustMedNodeList {
+        let bytes: [UInt8]
+        do { bytes = try OwnerOnlyFile.read(from: url, maxBytes: 16 << 20) } catch {
+            throw .configuration("cannot use node list \(url.path): \(error)")
+        }
+        do { return try JSONDecoder().decode(TrustMedNodeList.self, from: Data(bytes)) } catch {
+            throw .configuration("node list \(url.path) is not JSON of the form {\"threshold\": m, \"token\": \"...\", \"nodes\": [urls]}")
+        }
     }
 
     /// Writes the list, readable by its owner only.
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeSecretFile(try encoder.encode(self), to: url)
+        try OwnerOnlyFile.write(try encoder.encode(self), to: url)
     }
 }

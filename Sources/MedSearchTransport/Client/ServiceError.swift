@@ -1,6 +1,7 @@
-import Hummingbird
-
 /// Why a call between MedSearch processes failed, or a server could not start.
+///
+/// Descriptions are one line and never carry a token, a key or message content: URLs, statuses, sizes and the
+/// peer's own one-line reason only. The server target maps each case to an HTTP status.
 public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The peer could not be reached (connection refused, reset, DNS).
     case unreachable(url: String, reason: String)
@@ -10,6 +11,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case http(status: Int, message: String)
     /// The peer's answer could not be used.
     case badResponse(reason: String)
+    /// A call was malformed before it left (a path parameter, a body on a route that takes none).
+    case invalidRequest(String)
     /// A server's set-up is wrong (token file, data directory, address).
     case configuration(String)
     /// The caller's token is missing or unknown.
@@ -25,39 +28,20 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .timeout(url): "no answer from \(url) in time"
         case let .http(status, message): "server answered \(status): \(message)"
         case let .badResponse(reason): "unusable answer: \(reason)"
+        case let .invalidRequest(reason): "invalid request: \(reason)"
         case let .configuration(reason): "configuration error: \(reason)"
         case .unauthenticated: "missing or unknown bearer token"
         case let .forbidden(role, needed): "role \(role) may not do this (needs \(needed.joined(separator: " or ")))"
         case let .launchFailed(command, reason): "could not start \(command): \(reason)"
         }
     }
-}
 
-extension ServiceError: HTTPResponseError {
-    public var status: HTTPResponse.Status {
+    /// Whether retrying the same call may succeed (the peer was unreachable, slow, or failed on its side).
+    public var isTransient: Bool {
         switch self {
-        case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
-        case .unreachable, .timeout, .http, .badResponse: .badGateway
-        case .configuration, .launchFailed: .internalServerError
+        case .unreachable, .timeout, .badResponse: true
+        case let .http(status, _): status >= 500
+        default: false
         }
-    }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        .plainText(description, status: status)
-    }
-}
-
-extension Response {
-    /// A plain-text response of one line (the error convention between MedSearch processes).
-    public static func plainText(_ text: String, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    /// A binary response carrying one of MedSearch's versioned wire messages.
-    public static func binary(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/octet-stream"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

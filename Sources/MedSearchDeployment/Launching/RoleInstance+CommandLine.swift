@@ -1,0 +1,19 @@
+import MedSearchServer
+
+extension RoleInstance {
+    /// The arguments of `medsearch` that run this instance: `serve <role> --host ... --port ... --data-dir ...
+    /// --tokens ... --log-level ... --name ...` and the role's own options (the `serve` commands parse exactly
+    /// these back into the same value). ``database`` is left out: it may hold a password, so launchers pass it in
+    /// the child's environment (`MEDSEARCH_DATABASE_URL`).
+    public var commandLine: [String] {
+        var arguments = ["serve", role.rawValue, "--host", host, "--port", String(port), "--data-dir", dataDirectory,
+                         "--tokens", tokenFile, "--log-level", logLevel, "--name", name]
+        if let c2 = peers.c2 { arguments += ["--c2", c2] }
+        if let file = peers.peerTokenFile { arguments += ["--peer-tokens", file] }
+        if let batchSize = engine.batchSize { arguments += ["--batch-size", String(batchSize)] }
+        if let order = engine.scanOrder { arguments += ["--order", order] }
+        if let list = peers.nodeList { arguments += ["--nodes", list] }
+        if let timeout = engine.nodeTimeoutMilliseconds { arguments += ["--node-timeout-ms", String(timeout)] }
+        return arguments
+    }
+}

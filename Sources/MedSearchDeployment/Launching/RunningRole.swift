@@ -1,0 +1,133 @@
+import Foundation
+import MedSearchServer
+import MedSearchTransport
+import Synchronization
+
+/// A started role: its URL, and stop, kill and restart.
+///
+/// A restart brings the role back at the port it had (so its peers' address lists stay valid) with the same
+/// data directory, unless told otherwise (``restart(with:)``: a replacement node with an empty directory).
+public final class RunningRole: Sendable {
+    /// What runs: a child process, or a task of this process.
+    enum Runtime: Sendable {
+        case process(ServiceProcess)
+        case task(Task<Void, any Error>, url: String)
+
+        var url: String {
+            switch self {
+            case let .process(process): process.url
+            case let .task(_, url): url
+            }
+        }
+    }
+
+    private struct State {
+        var instance: RoleInstance
+        var runtime: Runtime?
+        var url: String
+    }
+
+    private let state: Mutex<State>
+    private let launcher: RoleLauncher
+
+    init(instance: RoleInstance, launcher: RoleLauncher) {
+        state = Mutex(State(instance: instance, runtime: nil, url: instance.url ?? ""))
+        self.launcher = launcher
+    }
+
+    func launch(_ instance: RoleInstance) async throws {
+        let runtime = try await launcher.launchOnce(instance)
+        var bound = instance
+        if bound.port == 0, let port = Self.port(of: runtime.url) { bound.port = port }
+        state.withLock {
+            $0.instance = bound
+            $0.runtime = runtime
+            $0.url = runtime.url
+        }
+    }
+
+    /// The description it runs with (its port is the bound one after the first start).
+    public var instance: RoleInstance { state.withLock { $0.instance } }
+
+    /// The base URL it announced (kept after it stops).
+    public var url: String { state.withLock { $0.url } }
+
+    /// The port it bound.
+    public var port: Int? { Self.port(of: url) }
+
+    /// The child's process id (nil in process).
+    public var pid: Int32? {
+        guard case let .process(process)? = state.withLock({ $0.runtime }) else { return nil }
+        return process.pid
+    }
+
+    /// The child's log file (nil in process).
+    public var logFile: URL? {
+        guard case let .process(process)? = state.withLock({ $0.runtime }) else { return nil }
+        return process.logFile
+    }
+
+    /// Whether it is running.
+    public var isRunning: Bool {
+        switch state.withLock({ $0.runtime }) {
+        case let .process(process)?: process.isRunning
+        case .task?: true
+        case nil: false
+        }
+    }
+
+    /// A client of this role presenting `token`.
+    public func client(token: String, configuration: ClientConfiguration = .standard) -> ServiceClient {
+        ServiceClient(baseURL: url, token: token, configuration: configuration)
+    }
+
+    /// Stops it gracefully (SIGTERM, then SIGKILL after `grace`; in process: cancels its task and waits).
+    public func stop(grace: Duration = .seconds(5)) async {
+        switch take() {
+        case let .process(process)?: await process.terminate(grace: grace)
+        case let .task(task, _)?:
+            task.cancel()
+            _ = await task.result
+        case nil: break
+        }
+    }
+
+    /// Kills it at once, as a crash would (SIGKILL; in process: cancels its task).
+    public func kill() async {
+        switch take() {
+        case let .process(process)?: await process.kill()
+        case let .task(task, _)?:
+            task.cancel()
+            _ = await task.result
+        case nil: break
+        }
+    }
+
+    /// Stops it if running and starts it again at the same port with the same description.
+    public func restart() async throws {
+        try await restart(with: instance)
+    }
+
+    /// Stops it if running and starts `replacement` (for example a fresh data directory) at the port it had
+    /// (unless `replacement` names another port).
+    public func restart(with replacement: RoleInstance) async throws {
+        await stop()
+        var next = replacement
+        if next.port == 0, let port { next.port = port }
+        try next.validate()
+        try await launch(next)
+    }
+
+    private func take() -> Runtime? {
+        state.withLock { state in
+            defer { state.runtime = nil }
+            return state.runtime
+        }
+    }
+
+    /// The port of a URL such as `http://127.0.0.1:8080`.
+    public static func port(of url: String) -> Int? {
+        guard let colon = url.lastIndex(of: ":") else { return nil }
+        return Int(url[url.index(after: colon)...].prefix { $0.isNumber })
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import MedSearchTransport
+import NIOCore
+
+/// One request to a ``Route``, as its handler sees it: the body (already bounded by the route's limit), the
+/// path parameters and the caller's role (already checked against the route).
+public struct RouteCall: Sendable {
+    /// The route called.
+    public let route: Route
+    /// The request body (empty for routes without one).
+    public let body: [UInt8]
+    /// The caller's role.
+    public let role: ServiceRole?
+    /// The Hummingbird request context (logger, parameters).
+    public let context: MedSearchRequestContext
+
+    /// The value of path parameter `name` (e.g. `id` of `/trustmed/v1/shares/:id`).
+    public func parameter(_ name: String) throws -> String { try context.parameters.require(name) }
+}
+
+/// What a route handler answers; the Content-Type comes from the route.
+public struct RouteReply: Sendable {
+    /// The body.
+    public let bytes: [UInt8]
+
+    /// A binary wire message.
+    public static func bytes(_ bytes: [UInt8]) -> RouteReply { RouteReply(bytes: bytes) }
+
+    /// A one-line plain-text acknowledgement.
+    public static func text(_ text: String) -> RouteReply { RouteReply(bytes: Array(text.utf8)) }
+
+    /// A JSON control message.
+    public static func json(_ value: some Encodable) throws -> RouteReply {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return RouteReply(bytes: Array(try encoder.encode(value)))
+    }
+}
+
+extension Router where Context == MedSearchRequestContext {
+    /// Registers `handler` for `route`: the route table decides who may call it (``authorize(_:context:)``,
+    /// checked before the body is read), how much body is read, and the answer's Content-Type.
+    @discardableResult
+    public func on(_ route: Route, handler: @escaping @Sendable (RouteCall) async throws -> RouteReply) -> Self {
+        on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) {
+            request, context -> Response in
+            try Self.authorize(route, context: context)
+            var body: [UInt8] = []
+            if route.request != .none {
+                if let declared = request.headers[.contentLength].flatMap(Int.init), declared > route.maxRequestBytes {
+                    throw HTTPError(.contentTooLarge, message: "\(route.name) takes at most \(route.maxRequestBytes) bytes")
+                }
+                let buffer: ByteBuffer
+                do { buffer = try await request.body.collect(upTo: route.maxRequestBytes) } catch is NIOTooManyBytesError {
+                    throw HTTPError(.contentTooLarge, message: "\(route.name) takes at most \(route.maxRequestBytes) bytes")
+                }
+                body = Array(buffer.readableBytesView)
+            }
+            let reply = try await handler(RouteCall(route: route, body: body, role: context.role, context: context))
+            return Response(status: .ok, headers: [.contentType: route.response.rawValue],
+                            body: .init(byteBuffer: ByteBuffer(bytes: reply.bytes)))
+        }
+        return self
+    }
+
+    /// The one authorisation decision of every MedSearch server: the caller's role must be among the route's
+    /// callers (``Route/permits(_:)``). Issue 15 adds the role named in the peer's TLS certificate here.
+    ///
+    /// - Throws: ``ServiceError/unauthenticated`` (401) without a valid token on a restricted route,
+    ///   ``ServiceError/forbidden(role:needed:)`` (403) when the role is not allowed.
+    public static func authorize(_ route: Route, context: MedSearchRequestContext) throws(ServiceError) {
+        guard !route.permits(context.role) else { return }
+        guard let role = context.role else { throw .unauthenticated }
+        throw .forbidden(role: role.rawValue, needed: route.callers.map(\.rawValue).sorted())
+    }
+}

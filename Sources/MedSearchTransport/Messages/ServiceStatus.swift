@@ -1,0 +1,102 @@
+/// The JSON status a FNN server reports (``Routes/FNNC1/status``, ``Routes/FNNC2/status``).
+public struct FNNServerStatus: Codable, Sendable, Equatable {
+    /// `"fnn-c1"` or `"fnn-c2"`.
+    public var role: String
+    /// Whether the owner's set-up has arrived.
+    public var configured: Bool
+    /// The back end, once configured.
+    public var backend: String?
+    /// The vector dimension, once configured.
+    public var dimension: Int?
+    /// Records stored (C1).
+    public var records: Int
+    /// The largest record id stored (C1), or nil.
+    public var maxRecordID: UInt64?
+    /// Unconsumed correlation entries (shared back end).
+    public var unusedEntries: [UInt64]
+    /// The next entry number the owner should use when replenishing.
+    public var nextEntry: UInt64
+
+    /// Creates a status.
+    public init(role: String, configured: Bool, backend: String?, dimension: Int?, records: Int, maxRecordID: UInt64?,
+                unusedEntries: [UInt64], nextEntry: UInt64) {
+        self.role = role
+        self.configured = configured
+        self.backend = backend
+        self.dimension = dimension
+        self.records = records
+        self.maxRecordID = maxRecordID
+        self.unusedEntries = unusedEntries
+        self.nextEntry = nextEntry
+    }
+}
+
+/// The SEI cloud's status (``Routes/SEI/status``).
+public struct SEIServerStatus: Codable, Sendable, Equatable {
+    /// Always `"sei"`.
+    public var role: String
+    /// Indexed images.
+    public var indexed: Int
+    /// Leaf clusters.
+    public var leaves: Int
+    /// The tree height.
+    public var treeHeight: Int
+    /// `2d + 2`, or 0 before an index was uploaded.
+    public var encryptedDimension: Int
+    /// Stored sealed images.
+    public var sealedImages: Int
+    /// Bytes of encrypted vectors held in memory.
+    public var vectorBytes: Int
+
+    /// Creates a status.
+    public init(role: String = "sei", indexed: Int, leaves: Int, treeHeight: Int, encryptedDimension: Int,
+                sealedImages: Int, vectorBytes: Int) {
+        self.role = role
+        self.indexed = indexed
+        self.leaves = leaves
+        self.treeHeight = treeHeight
+        self.encryptedDimension = encryptedDimension
+        self.sealedImages = sealedImages
+        self.vectorBytes = vectorBytes
+    }
+}
+
+/// The edge master's status (``Routes/EdgeMaster/status``).
+public struct EdgeMasterStatus: Codable, Sendable, Equatable {
+    /// Whether evaluation keys are registered.
+    public var keysRegistered: Bool
+    /// Searchable records.
+    public var records: Int
+    /// Total size of their sealed images.
+    public var sealedBytes: Int
+    /// Total size of their shares on the nodes.
+    public var shareBytes: Int
+    /// m: shares needed to rebuild an image.
+    public var threshold: Int
+    /// The storage nodes' URLs.
+    public var nodes: [String]
+
+    /// Creates a status.
+    public init(keysRegistered: Bool, records: Int, sealedBytes: Int, shareBytes: Int, threshold: Int, nodes: [String]) {
+        self.keysRegistered = keysRegistered
+        self.records = records
+        self.sealedBytes = sealedBytes
+        self.shareBytes = shareBytes
+        self.threshold = threshold
+        self.nodes = nodes
+    }
+}
+
+/// A storage node's usage figures (``Routes/StorageNode/usage``).
+public struct StorageNodeUsage: Codable, Sendable, Equatable {
+    /// Stored shares.
+    public var shares: Int
+    /// Stored bytes (share payloads).
+    public var bytes: Int
+
+    /// Creates usage figures.
+    public init(shares: Int, bytes: Int) {
+        self.shares = shares
+        self.bytes = bytes
+    }
+}
