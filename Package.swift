@@ -58,6 +58,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .target(name: "CMedSearchShims"),
         .target(name: "CJPEGShim", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
 
@@ -71,7 +72,7 @@ let package = Package(
 
         // Cryptography.
         library("MedSearchBigInt", ["MedSearchCore", "CGMP", "CMedSearchShims"]),
-        library("MedSearchPaillier", ["MedSearchCore", "MedSearchBigInt", crypto]),
+        library("MedSearchPaillier", ["MedSearchCore", "MedSearchBigInt", "COpenSSL"]),
         library("MedSearchModular", ["MedSearchCore"]),
         library("MedSearchBFV", ["MedSearchCore", "MedSearchModular", crypto]),
         library("MedSearchHESearch", ["MedSearchCore", "MedSearchBFV", "MedSearchIndex"]),

@@ -5,9 +5,8 @@ import MedSearchCore
 ///
 /// Decryption follows Paillier (1999), section 7: per prime, `m_p = L_p(c^(p-1) mod p^2) * h_p mod p` with
 /// `L_p(x) = (x - 1) / p` and `h_p = L_p(g^(p-1) mod p^2)^-1 mod p`, then the CRT joins `m_p` and `m_q`. The two
-/// exponentiations (secret exponents `p - 1`, `q - 1`, half-size moduli) are constant time: BoringSSL's
-/// `BN_mod_exp_mont_consttime` with per-key Montgomery contexts where available, else GMP's `mpz_powm_sec`
-/// (see ``decryptionExponentiation``).
+/// exponentiations (secret exponents `p - 1`, `q - 1`, half-size moduli) are constant time: OpenSSL 3's
+/// `BN_mod_exp_mont_consttime` with per-key Montgomery contexts (see ``decryptionExponentiation``).
 /// Every secret value is a ``BigInt`` marked secret, whose limbs are zeroed when the key is released.
 public struct PaillierPrivateKey: Sendable {
     /// The matching public key.
@@ -80,7 +79,8 @@ public struct PaillierPrivateKey: Sendable {
         self.qExponentiator = PrimePowerExponentiator(modulus: qSquared, exponent: qMinusOne)
     }
 
-    /// The implementation of decryption's two exponentiations on this platform (for benchmarks and docs).
+    /// What runs decryption's two exponentiations: the linked OpenSSL's version and the function (reported by the
+    /// benchmark, checked by a test).
     public static var decryptionExponentiation: String { PrimePowerExponentiator.engine }
 
     /// Generates a key of `bits` (2048 or 3072) bits from the system CSPRNG.

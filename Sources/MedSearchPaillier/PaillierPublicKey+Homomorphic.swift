@@ -1,4 +1,3 @@
-import CGMP
 import MedSearchBigInt
 
 extension PaillierPublicKey {
