@@ -21,8 +21,7 @@ import MedSearchCore
 /// key (NIST SP 800-38D's limit for random nonces).
 ///
 /// The body and tag are standard AES-256-GCM (swift-crypto's `AES.GCM.SealedBox(combined:)` opens bytes 7...).
-/// On Linux the work is done by BoringSSL's `EVP_AEAD_CTX_seal`/`open` writing straight into the output array
-/// (``AESGCMEngine``), several GB/s on one core; elsewhere by `AES.GCM`.
+/// The work is done by swift-crypto's `AES.GCM` (``AESGCMEngine``), several GB/s on one core.
 ///
 /// ```swift
 /// let key = ImageSealingKey()

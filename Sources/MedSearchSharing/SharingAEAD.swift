@@ -1,11 +1,11 @@
 import Crypto
 import MedSearchSealing
 
-/// AES-256-GCM for ``VerifiableSharing``: MedSearchSealing's engine (BoringSSL's AEAD on contiguous buffers), with
-/// its errors expressed as ``SharingError``.
+/// AES-256-GCM for ``VerifiableSharing``: MedSearchSealing's engine (swift-crypto's `AES.GCM` on contiguous
+/// buffers), with its errors expressed as ``SharingError``.
 enum SharingAEAD {
-    /// Whether the direct BoringSSL path is in use (otherwise swift-crypto's `AES.GCM`).
-    static var isDirect: Bool { AESGCMEngine.isDirect }
+    /// What runs the cipher (checked by a test).
+    static var implementationName: String { AESGCMEngine.implementationName }
 
     /// A fresh random 96-bit nonce.
     static func randomNonce() -> [UInt8] { AESGCMEngine.randomNonce() }
