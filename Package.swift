@@ -133,7 +133,7 @@ let package = Package(
         tests("MedSearchBigInt"),
         tests("MedSearchPaillier", exclude: ["Golden"], resources: [.copy("Vectors")]),
         tests("MedSearchModular"),
-        tests("MedSearchBFV"),
+        tests("MedSearchBFV", ["MedSearchModular"]),
         tests("MedSearchHESearch"),
         tests("MedSearchSharing", [crypto], exclude: ["Golden"]),
         tests("MedSearchSealing", exclude: ["Golden"], resources: [.copy("Vectors")]),

@@ -104,42 +104,53 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: Named sets
 
-    private static func make(_ name: String, degree: Int, bits: [Int], plainModulus: UInt64 = 65537) -> BFVParameters {
-        var moduli: [UInt64] = []
-        for (size, count) in Dictionary(grouping: bits, by: { $0 }).mapValues(\.count).sorted(by: { $0.key > $1.key }) {
-            // swiftlint:disable:next force_try
-            moduli += try! Primes.nttPrimes(bitCount: size, count: count, polyDegree: degree, excluding: Set(moduli))
-        }
-        // Named sets are fixed at compile time; a failure here is a programming error.
-        // swiftlint:disable:next force_try
-        return try! BFVParameters(name: name, polyDegree: degree, plainModulus: plainModulus, coefficientModuli: moduli)
+    /// A named set from constants. The moduli are the primes `Primes.nttPrimes` finds (per bit size, largest size
+    /// first: the first primes `= 1 mod 2N` below `2^bits`), pinned so that no search runs at start and nothing can
+    /// fail; BFVParameterSetTests checks every set against the search and against the validation of
+    /// ``init(name:polyDegree:plainModulus:coefficientModuli:)``.
+    private static func make(_ name: String, degree: Int, moduli: [UInt64], plainModulus: UInt64 = 65537) -> BFVParameters {
+        BFVParameters(pinned: name, polyDegree: degree, plainModulus: plainModulus, coefficientModuli: moduli)
+    }
+
+    private init(pinned name: String, polyDegree: Int, plainModulus: UInt64, coefficientModuli: [UInt64]) {
+        self.name = name
+        self.polyDegree = polyDegree
+        self.plainModulus = plainModulus
+        self.coefficientModuli = coefficientModuli
     }
 
     /// N = 4096, q = 55 + 54 bits (109 <= 109), t = 65537. 128-bit secure; the Hamming-search default.
-    public static let n4096 = make("n4096", degree: 4096, bits: [55, 54])
+    public static let n4096 = make("n4096", degree: 4096, moduli: [0x7F_FFFF_FFFB_4001, 0x3F_FFFF_FFFD_6001])
     /// N = 4096, q = one 59-bit prime (59 <= 109), t = 65537. 128-bit secure (with a wide margin). Enough for
     /// depth-1 circuits such as the encrypted Hamming search with an unscaled multiplier
     /// (``BFVContext/multiply(_:by:rerandomizingWith:using:)``), not for a BEHZ multiplication followed by more
     /// work. The Hamming-search default: every product costs one limb.
-    public static let n4096single = make("n4096single", degree: 4096, bits: [59])
+    public static let n4096single = make("n4096single", degree: 4096, moduli: [0x7FF_FFFF_FFFF_E001])
     /// N = 4096, q = the 59-bit prime of ``n4096single`` (59 <= 109), **t = 257** (coefficient encoding only, no
     /// SIMD batching). 128-bit secure. The encrypted Hamming search default (MedSearchHESearch's bit-sliced layout):
     /// the small `t` leaves a scale `Delta ~ 2^51` for the depth-1 inner product, and responses switched to `2^k`
     /// need only `k = 25` bits per coefficient (`log t + 16`) instead of 33 with `t = 65537`.
-    public static let n4096hamming = make("n4096hamming", degree: 4096, bits: [59], plainModulus: 257)
+    public static let n4096hamming = make("n4096hamming", degree: 4096, moduli: [0x7FF_FFFF_FFFF_E001],
+                                          plainModulus: 257)
     /// N = 8192, q = 3 x 55 bits (165 <= 218), t = 65537. 128-bit secure.
-    public static let n8192 = make("n8192", degree: 8192, bits: [55, 55, 55])
+    public static let n8192 = make("n8192", degree: 8192,
+                                 moduli: [0x7F_FFFF_FFFB_4001, 0x7F_FFFF_FFEA_C001, 0x7F_FFFF_FFE9_0001])
     /// N = 16384, q = 8 x 54 bits (432 <= 438), t = 65537. 128-bit secure.
-    public static let n16384 = make("n16384", degree: 16384, bits: [54, 54, 54, 54, 54, 54, 54, 54])
+    public static let n16384 = make("n16384", degree: 16384, moduli: [
+        0x3F_FFFF_FFEF_8001, 0x3F_FFFF_FFEB_8001, 0x3F_FFFF_FFE3_8001, 0x3F_FFFF_FFDD_8001,
+        0x3F_FFFF_FFD7_8001, 0x3F_FFFF_FFD6_0001, 0x3F_FFFF_FFCA_0001, 0x3F_FFFF_FFAF_8001,
+    ])
     /// Tests only: N = 256, q = 2 x 50 bits.
-    public static let insecureN256 = make("insecureN256", degree: 256, bits: [50, 50])
+    public static let insecureN256 = make("insecureN256", degree: 256, moduli: [0x3_FFFF_FFFF_C001, 0x3_FFFF_FFFF_B201])
     /// Tests only: N = 512, q = 3 x 45 bits.
-    public static let insecureN512 = make("insecureN512", degree: 512, bits: [45, 45, 45])
+    public static let insecureN512 = make("insecureN512", degree: 512,
+                                        moduli: [0x1FFF_FFFF_A401, 0x1FFF_FFFF_9001, 0x1FFF_FFFE_DC01])
     /// Tests only: N = 1024, q = 2 x 55 bits.
-    public static let insecureN1024 = make("insecureN1024", degree: 1024, bits: [55, 54])
+    public static let insecureN1024 = make("insecureN1024", degree: 1024, moduli: [0x7F_FFFF_FFFD_D001, 0x3F_FFFF_FFFE_D001])
 
     /// Tests only: N = 256, q = 2 x 50 bits, t = 257 (coefficient encoding only).
-    public static let insecureN256SmallT = make("insecureN256SmallT", degree: 256, bits: [50, 50], plainModulus: 257)
+    public static let insecureN256SmallT = make("insecureN256SmallT", degree: 256,
+                                              moduli: [0x3_FFFF_FFFF_C001, 0x3_FFFF_FFFF_B201], plainModulus: 257)
 
     /// Every named set.
     public static let all: [BFVParameters] = [n4096, n4096single, n4096hamming, n8192, n16384, insecureN256, insecureN512,
