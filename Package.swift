@@ -69,6 +69,8 @@ let package = Package(
         library("MedSearchImaging", ["MedSearchCore", "CJPEG", "CJPEGShim", "CPNG", "CZlib", crypto]),
         library("MedSearchFeatures", ["MedSearchCore", "MedSearchImaging"], resources: [.copy("Resources")]),
         library("MedSearchIndex", ["MedSearchCore", "MedSearchFeatures"]),
+        // DICOMweb building blocks (DICOM JSON, QIDO-RS, multipart/related, STOW-RS, pseudonym map), no HTTP.
+        library("MedSearchDICOMweb", ["MedSearchCore", "MedSearchImaging", crypto]),
 
         // Cryptography.
         library("MedSearchBigInt", ["MedSearchCore", "CGMP", "CMedSearchShims"]),
@@ -97,6 +99,7 @@ let package = Package(
         // Typed launchers for every role: child processes or in process.
         library("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchStore"]),
         library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
+                                 "MedSearchDICOMweb",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
                                  "MedSearchSealing", "MedSearchSecureKNN", "CZlib", crypto, hummingbird,
                                  .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -105,7 +108,8 @@ let package = Package(
                 resources: [.copy("Templates"), .copy("Static")]),
         // The trusted client side's flows over the network (CLI, demo, web application).
         library("MedSearchClient", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
-                                    "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport"]),
+                                    "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport",
+                                    "MedSearchDICOMweb", httpClient, nioCore, nioHTTP1]),
         // `medsearch demo` as a library flow.
         library("MedSearchDemo", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
                                   "MedSearchFNN", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchTrustMed",
@@ -130,6 +134,7 @@ let package = Package(
         tests("MedSearchImaging", resources: [.copy("Fixtures")]),
         tests("MedSearchFeatures", exclude: ["CNNReference.json", "Golden"]),
         tests("MedSearchIndex", exclude: ["Golden"]),
+        tests("MedSearchDICOMweb", ["MedSearchImaging"]),
         tests("MedSearchBigInt"),
         tests("MedSearchPaillier", exclude: ["Golden"], resources: [.copy("Vectors")]),
         tests("MedSearchModular"),
@@ -150,7 +155,8 @@ let package = Package(
         tests("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchTrustMed"]),
         tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging", "MedSearchTransport", "MedSearchSEI",
                                   "MedSearchSecureKNN", "MedSearchDeployment"]),
-        tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", "MedSearchDeployment", hummingbird,
+        tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", "MedSearchDeployment", "MedSearchDICOMweb",
+                               "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird,
                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore", "medsearch"],
                     swiftSettings: swiftSettings),
