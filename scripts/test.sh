@@ -5,10 +5,18 @@
 # The store tests also run against a private PostgreSQL cluster it starts on loopback (scripts/test-postgres.sh;
 # installs Debian's postgresql when missing; skipped with the reason when it cannot start) and stops on exit.
 # Prepares .venv-test (pydicom, numpy) for the reference checks of the imaging tests.
+# The DICOMweb scenarios run against real components started here: Orthanc with its DICOMweb plugin (Debian's
+# orthanc and orthanc-dicomweb, installed when missing) on free loopback ports with a generated configuration in
+# a temporary directory (scripts/dicomweb/orthanc.sh), stopped on exit, and the Python dicomweb-client package in
+# .venv-dicomweb (scripts/dicomweb/python.sh). MEDSEARCH_SKIP_DICOMWEB=1 skips them (reported as skipped).
 # CI runs exactly this (.ci/run). Set MEDSEARCH_SKIP_BROWSER=1 to skip the browser test locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+if [ "${MEDSEARCH_SKIP_DICOMWEB:-0}" = "1" ]; then
+  scripts/setup.sh
+else
+  scripts/setup.sh orthanc orthanc-dicomweb
+fi
 # The independent DICOM reader (pydicom) the imaging tests check de-identified output against; without it
 # (no PyPI access) those tests are reported as skipped.
 MEDSEARCH_PYTHON_ENV=test scripts/reference/python.sh -c "import pydicom" \
@@ -16,6 +24,22 @@ MEDSEARCH_PYTHON_ENV=test scripts/reference/python.sh -c "import pydicom" \
 swift build --build-tests
 source scripts/test-postgres.sh
 medsearch_postgres_start
+dicomweb_dir=""
+medsearch_cleanup() {
+  medsearch_postgres_stop
+  if [ -n "$dicomweb_dir" ]; then scripts/dicomweb/orthanc.sh stop "$dicomweb_dir"; rm -rf "$dicomweb_dir"; fi
+}
+trap medsearch_cleanup EXIT
+if [ "${MEDSEARCH_SKIP_DICOMWEB:-0}" != "1" ]; then
+  dicomweb_dir=$(mktemp -d)
+  scripts/dicomweb/orthanc.sh start "$dicomweb_dir"
+  # shellcheck disable=SC1091
+  source "$dicomweb_dir/env"
+  MEDSEARCH_DICOMWEB_PYTHON=$(scripts/dicomweb/python.sh)
+  export MEDSEARCH_DICOMWEB_PYTHON
+else
+  echo "test: SKIP DICOMweb scenarios with Orthanc and dicomweb-client (MEDSEARCH_SKIP_DICOMWEB=1)" >&2
+fi
 swift test --skip-build
 if [ "${MEDSEARCH_SKIP_BROWSER:-0}" = "1" ]; then
   echo "test: SKIP browser end-to-end test (MEDSEARCH_SKIP_BROWSER=1)" >&2

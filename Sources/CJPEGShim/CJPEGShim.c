@@ -3,6 +3,7 @@
 #include "CJPEGShim.h"
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
 #include <jerror.h>
@@ -138,3 +139,49 @@ int medsearch_jpeg_decode(const uint8_t *data, size_t size, uint8_t *output, siz
     jpeg_destroy_decompress(&cinfo);
     return 0;
 }
+
+int medsearch_jpeg_encode_gray(const uint8_t *pixels, int width, int height, int quality,
+                               uint8_t **output, unsigned long *output_size, char *error, size_t error_size) {
+    struct jpeg_compress_struct cinfo;
+    shim_error_mgr err;
+    unsigned char *buffer = NULL;
+    unsigned long size = 0;
+    memset(&cinfo, 0, sizeof cinfo);
+    memset(&err, 0, sizeof err);
+    *output = NULL;
+    *output_size = 0;
+    if (width <= 0 || height <= 0 || width > 65500 || height > 65500) {
+        copy_message("image size out of range for JPEG", error, error_size);
+        return 1;
+    }
+    cinfo.err = jpeg_std_error(&err.base);
+    err.base.error_exit = shim_error_exit;
+    err.base.output_message = shim_output_message;
+    err.base.emit_message = shim_emit_message;
+    if (setjmp(err.jump)) {
+        copy_message(err.message, error, error_size);
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return 1;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &buffer, &size);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = 1;
+    cinfo.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality < 1 ? 1 : (quality > 100 ? 100 : quality), TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * (size_t)width);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *output = buffer;
+    *output_size = size;
+    return 0;
+}
+
+void medsearch_jpeg_free(uint8_t *buffer) { free(buffer); }

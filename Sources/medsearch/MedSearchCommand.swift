@@ -26,6 +26,7 @@ struct MedSearchCommand: AsyncParsableCommand {
             TrustMedCommand.self,
             ServeCommand.self,
             StoreCommand.self,
+            IngestCommand.self,
             BenchCommand.self,
         ]
     )

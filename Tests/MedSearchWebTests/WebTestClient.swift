@@ -97,12 +97,13 @@ enum WebStoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertibl
 
 /// A web application over a fresh data directory (with `engines`, none by default), tested in process.
 func withWebApp(maxUploadBytes: Int = 4 * 1024 * 1024, maxFileBytes: Int = 2 * 1024 * 1024, engines: [any WebEngine] = [],
-                backend: WebStoreBackend = .sqlite,
+                backend: WebStoreBackend = .sqlite, dicomwebTokens: [String: String] = [:], directory: URL? = nil,
                 _ body: @escaping @Sendable (WebApplication, any TestClientProtocol) async throws -> Void) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-test-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let configuration = WebConfiguration(dataDirectory: directory, bcryptCost: 4, maxUploadBytes: maxUploadBytes,
-                                         maxFileBytes: maxFileBytes, database: try backend.location())
+    let fresh = FileManager.default.temporaryDirectory.appendingPathComponent("web-test-\(UUID().uuidString)")
+    defer { if directory == nil { try? FileManager.default.removeItem(at: fresh) } }
+    let configuration = WebConfiguration(dataDirectory: directory ?? fresh, bcryptCost: 4, maxUploadBytes: maxUploadBytes,
+                                         maxFileBytes: maxFileBytes, database: try backend.location(),
+                                         dicomwebTokens: dicomwebTokens)
     let web = try await WebApplication(configuration: configuration, engines: engines)
     let app = Application(router: web.makeRouter())
     try await app.test(.router) { client in try await body(web, client) }

@@ -30,3 +30,12 @@ int medsearch_jpeg_read_header(const uint8_t *data, size_t size, medsearch_jpeg_
 int medsearch_jpeg_decode(const uint8_t *data, size_t size, uint8_t *output, size_t output_size,
                           int convert_to_rgb, uint64_t max_pixels, medsearch_jpeg_info *info,
                           char *error, size_t error_size);
+
+/// Encodes an 8-bit grayscale image (`width * height` bytes, rows top to bottom) as a baseline JPEG of the given
+/// quality (1...100). On success returns 0 and a buffer in `*output` (`*output_size` bytes) that the caller frees
+/// with medsearch_jpeg_free; on failure non-zero with a message in `error`.
+int medsearch_jpeg_encode_gray(const uint8_t *pixels, int width, int height, int quality,
+                               uint8_t **output, unsigned long *output_size, char *error, size_t error_size);
+
+/// Frees a buffer returned by medsearch_jpeg_encode_gray.
+void medsearch_jpeg_free(uint8_t *buffer);

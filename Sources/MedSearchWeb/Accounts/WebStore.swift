@@ -116,6 +116,14 @@ public struct WebStore: Sendable {
         }
     }
 
+    /// The account named `username` (lower-cased as at registration).
+    public func user(username: String) async throws -> WebUser? {
+        let name = username.trimmingCharacters(in: .whitespaces).lowercased()
+        return try await database.read { tx in
+            try tx.queryOne(#"SELECT \#(Self.userColumns) FROM "user" WHERE username = ?"#, [name]).map(WebUser.init(row:))
+        }
+    }
+
     /// One account.
     public func user(id: Int64) async throws -> WebUser? {
         try await database.read { tx in try Self.user(id: id, tx) }

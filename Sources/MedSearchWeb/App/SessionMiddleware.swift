@@ -14,6 +14,10 @@ struct SessionMiddleware: RouterMiddleware {
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if request.uri.path.hasPrefix("/static/") { return try await next(request, context) }
+        // DICOMweb clients without a session cookie (PACS, scripts with bearer tokens) get no anonymous session.
+        if request.uri.path.hasPrefix("/dicom-web/"), request.cookies[Self.cookieName] == nil {
+            return try await next(request, context)
+        }
         if let token = request.cookies[Self.cookieName]?.value, let found = try await store.session(token: token) {
             context.session = found.0
             context.user = found.1

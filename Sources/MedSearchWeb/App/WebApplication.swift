@@ -17,15 +17,18 @@ public struct WebConfiguration: Sendable {
     public var bcryptCost: UInt8
     /// The largest request body (all files of one upload together).
     public var maxUploadBytes: Int
-    /// The largest single image file.
+    /// The largest single image file (and the largest DICOMweb instance, per part, streamed).
     public var maxFileBytes: Int
     /// Where accounts, sessions, the audit log and upload records live: nil for `web.sqlite` in the data
     /// directory, or a PostgreSQL database several web replicas share.
     public var database: StoreLocation?
+    /// DICOMweb bearer tokens of machines (PACS, scripts): token to the account it acts as. Compared in
+    /// constant time; the account's role decides what the token may do.
+    public var dicomwebTokens: [String: String]
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL, secureCookies: Bool = true,
                 bcryptCost: UInt8 = 12, maxUploadBytes: Int = 64 * 1024 * 1024, maxFileBytes: Int = 32 * 1024 * 1024,
-                database: StoreLocation? = nil) {
+                database: StoreLocation? = nil, dicomwebTokens: [String: String] = [:]) {
         self.database = database
         self.host = host
         self.port = port
@@ -34,6 +37,32 @@ public struct WebConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.maxUploadBytes = maxUploadBytes
         self.maxFileBytes = maxFileBytes
+        self.dicomwebTokens = dicomwebTokens
+    }
+
+    /// The account a DICOMweb bearer token acts as (every known token is compared, in constant time).
+    public func dicomwebAccount(forToken presented: String) -> String? {
+        var found: String?
+        let bytes = Array(presented.utf8)
+        for (token, account) in dicomwebTokens where constantTimeEquals(Array(token.utf8), bytes) { found = account }
+        return found
+    }
+
+    /// Reads DICOMweb tokens from a JSON file `{"tokens": {"<token>": "<account>"}}` that only its owner may read.
+    /// - Throws: ``WebError/badForm(_:)`` when the file is readable by group or others, or malformed.
+    public static func loadDICOMwebTokens(from url: URL) throws -> [String: String] {
+        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        if let mode = attributes[.posixPermissions] as? NSNumber, mode.intValue & 0o077 != 0 {
+            throw WebError.badForm("\(url.path) is readable by group or others; chmod 600 it")
+        }
+        struct File: Decodable { var tokens: [String: String] }
+        guard let file = try? JSONDecoder().decode(File.self, from: Data(contentsOf: url)) else {
+            throw WebError.badForm("\(url.path) is not JSON of the form {\"tokens\": {\"<token>\": \"<account>\"}}")
+        }
+        guard file.tokens.keys.allSatisfy({ $0.utf8.count >= 32 }) else {
+            throw WebError.badForm("every DICOMweb token in \(url.path) has at least 32 characters")
+        }
+        return file.tokens
     }
 }
 
@@ -44,6 +73,8 @@ public final class WebApplication: Sendable {
     public let vault: ImageVault
     public let engines: [any WebEngine]
     let deidentification: WebDeidentification
+    /// Instances stored through DICOMweb (original identities sealed, on the trusted side).
+    let dicomwebCatalog: DICOMwebCatalog
     let renderer: PageRenderer
     let assets: StaticAssets
 
@@ -58,6 +89,7 @@ public final class WebApplication: Sendable {
                                         bcryptCost: configuration.bcryptCost)
         vault = try ImageVault(directory: configuration.dataDirectory.appendingPathComponent("vault"))
         deidentification = try WebDeidentification(directory: configuration.dataDirectory)
+        dicomwebCatalog = try DICOMwebCatalog(directory: configuration.dataDirectory.appendingPathComponent("dicomweb"))
         self.engines = engines
         renderer = try await PageRenderer.load()
         assets = try StaticAssets.load()
@@ -81,6 +113,7 @@ public final class WebApplication: Sendable {
         AccountPages(app: self).register(on: router)
         ImagePages(app: self).register(on: router)
         KeyPages(app: self).register(on: router)
+        DICOMwebRoutes(app: self).register(on: router)
         return router
     }
 

@@ -42,6 +42,11 @@ public struct ImageVault: Sendable {
         }
     }
 
+    /// Removes the copy stored under `id` (nothing happens when there is none).
+    public func remove(id: String) {
+        try? FileManager.default.removeItem(at: file(id))
+    }
+
     private func file(_ id: String) -> URL {
         directory.appendingPathComponent(Hex.encode(SHA256.hash(data: Array(id.utf8)).prefix(16)) + ".sealed")
     }

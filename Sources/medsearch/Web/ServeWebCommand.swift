@@ -45,6 +45,12 @@ struct ServeWebCommand: AsyncParsableCommand {
     var demoLimit: Int = 60
     @Option(help: "Password of the demo accounts (default: random, printed).") var demoPassword: String?
     @OptionGroup var store: DatabaseOption
+    @Option(name: .customLong("dicomweb-tokens"), help: ArgumentHelp(
+        "JSON file {\"tokens\": {\"<token>\": \"<account>\"}} of DICOMweb bearer tokens (mode 0600).",
+        discussion: "DICOMweb is served under /dicom-web/ (STOW-RS, QIDO-RS, WADO-RS, search-similar). A PACS or "
+            + "script sends Authorization: Bearer <token> and acts as that account: an owner may store, a clinician "
+            + "with a key grant may query, retrieve and search. Browsers use their session (GET only)."))
+    var dicomwebTokens: String?
     @Flag(help: "Omit the Secure cookie attribute (only for plain HTTP on a non-loopback address behind TLS).")
     var insecureCookies = false
 
@@ -68,8 +74,10 @@ struct ServeWebCommand: AsyncParsableCommand {
                                                  launcher: launcher)
         do {
             let app = try await WebApplication(
-                configuration: WebConfiguration(host: host, port: port, dataDirectory: directory,
-                                                secureCookies: !insecureCookies, database: try store.location()),
+                configuration: WebConfiguration(
+                    host: host, port: port, dataDirectory: directory, secureCookies: !insecureCookies,
+                    database: try store.location(),
+                    dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:]),
                 engines: running)
             if demo {
                 guard let data = demoData.map({ URL(fileURLWithPath: $0) }) ?? DataLocator.demoData() else {

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import MedSearchClient
+import MedSearchCore
+
+/// `medsearch ingest --dicomweb URL`: pull a PACS's studies into MedSearch (QIDO-RS + WADO-RS in, STOW-RS out).
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Index the studies of a PACS through DICOMweb (resumable).",
+        discussion: """
+            Finds studies on the PACS with QIDO-RS (--study, --since), fetches their instances with WADO-RS and \
+            stores them in a running `medsearch serve web` through its STOW-RS endpoint (--to), where each is \
+            de-identified, indexed by every engine and sealed, exactly as a PACS push would be. Instances MedSearch \
+            already holds are skipped, so an interrupted run resumes where it stopped. Prints a progress bar and a \
+            summary: indexed, skipped, refused (with MedSearch's reason for each).
+            """
+    )
+
+    @Option(name: .customLong("dicomweb"), help: "The PACS's DICOMweb root URL, e.g. http://pacs:8042/dicom-web.")
+    var source: String
+    @Option(help: "MedSearch's DICOMweb root URL.") var to: String = "http://127.0.0.1:8080/dicom-web"
+    @Option(name: .customLong("token-file"), help: "File holding the bearer token of a MedSearch owner account (mode 0600).")
+    var tokenFile: String
+    @Option(name: .customLong("source-token-file"), help: "File holding a bearer token for the PACS, if it needs one.")
+    var sourceTokenFile: String?
+    @Option(help: "Only this Study Instance UID.") var study: String?
+    @Option(help: "Only studies from this date on (YYYYMMDD).") var since: String?
+    @Option(help: "Instances per STOW-RS request.") var batch: Int = 16
+
+    func validate() throws {
+        if let since, since.count != 8 || Int(since) == nil {
+            throw ValidationError("--since takes a date YYYYMMDD")
+        }
+        if let study, study.isEmpty || study.count > 64 || !study.allSatisfy({ $0.isNumber || $0 == "." }) {
+            throw ValidationError("--study takes a UID (digits and dots)")
+        }
+        guard (1...500).contains(batch) else { throw ValidationError("--batch is 1 to 500") }
+    }
+
+    func run() async throws {
+        let options = DICOMwebIngest.Options(source: source, sourceToken: try sourceTokenFile.map(Self.readToken),
+                                             target: to, targetToken: try Self.readToken(tokenFile),
+                                             study: study, since: since, batchSize: batch)
+        let summary: DICOMwebIngest.Summary
+        do {
+            summary = try await DICOMwebIngest(options).run { total in ProgressReporter(label: "ingest", total: total) }
+        } catch let failure as DICOMwebIngest.Failure {
+            throw ValidationError(failure.description)
+        }
+        print("studies: \(summary.studies)  indexed: \(summary.indexed)  skipped (already stored): \(summary.skipped)  "
+              + "refused: \(summary.refused.count)")
+        for refusal in summary.refused { print("refused \(refusal.sopInstanceUID): \(refusal.reason)") }
+    }
+
+    /// A token from a file that only its owner may read.
+    static func readToken(_ path: String) throws -> String {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        if let mode = attributes[.posixPermissions] as? NSNumber, mode.intValue & 0o077 != 0 {
+            throw ValidationError("\(path) is readable by group or others; chmod 600 it")
+        }
+        let token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw ValidationError("\(path) holds no token") }
+        return token
+    }
+}

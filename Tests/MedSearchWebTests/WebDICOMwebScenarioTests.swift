@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import MedSearchClient
+import MedSearchDICOMweb
+import MedSearchImaging
+import NIOCore
+import NIOHTTP1
+@testable import MedSearchWeb
+import Testing
+import _MedSearchTestSupport
+
+/// The PACS scenarios against real components that scripts/test.sh starts: Orthanc with its DICOMweb plugin
+/// (MEDSEARCH_ORTHANC_URL, a `DicomWeb.Servers` entry "medsearch" pointing at MEDSEARCH_DICOMWEB_PORT with
+/// MEDSEARCH_DICOMWEB_TOKEN) and the Python dicomweb-client package (MEDSEARCH_DICOMWEB_PYTHON).
+/// MedSearch runs live on that port with a plaintext test engine, so the scenarios test DICOMweb, not an engine.
+@Suite(.serialized) struct WebDICOMwebScenarioTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let orthanc = environment["MEDSEARCH_ORTHANC_URL"]
+    static let port = environment["MEDSEARCH_DICOMWEB_PORT"].flatMap(Int.init)
+    static let token = environment["MEDSEARCH_DICOMWEB_TOKEN"]
+    static let python = environment["MEDSEARCH_DICOMWEB_PYTHON"]
+    static let orthancReady = orthanc != nil && port != nil && token != nil
+
+    /// Runs `body` with MedSearch listening on MEDSEARCH_DICOMWEB_PORT (the owner `pacs` holds the token).
+    static func withLiveMedSearch(_ body: @escaping @Sendable (WebApplication, String) async throws -> Void) async throws {
+        guard let port, let token else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dicomweb-scenario-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let web = try await WebApplication(
+            configuration: WebConfiguration(host: "127.0.0.1", port: port, dataDirectory: directory, bcryptCost: 4,
+                                            maxFileBytes: 8 << 20, dicomwebTokens: [token: "pacs"]),
+            engines: [ExactTestEngine()])
+        _ = try await web.store.register(username: "admin", fullName: "Admin", password: "correct horse battery", requestedRole: .owner)
+        let pacs = try await web.store.register(username: "pacs", fullName: "PACS", password: "correct horse battery", requestedRole: .owner)
+        _ = try await web.store.setStatus(userId: pacs.id ?? 0, status: .approved, role: .owner)
+        let app = Application(router: web.makeRouter(),
+                              configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            let base = "http://127.0.0.1:\(port)/dicom-web"
+            for _ in 0..<100 {
+                if let (status, _) = try? await http("http://127.0.0.1:\(port)/health"), status == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            do { try await body(web, base) } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    static func http(_ url: String, method: HTTPMethod = .GET, body: [UInt8]? = nil, contentType: String? = nil,
+                     headers: [(String, String)] = []) async throws -> (Int, [UInt8]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        return (Int(response.status.code), Array(try await response.body.collect(upTo: 1 << 28).readableBytesView))
+    }
+
+    static func instances(_ seed: String, count: Int) throws -> [(patient: SecondaryCapture.Patient,
+                                                                  placement: SecondaryCapture.Placement, bytes: [UInt8])] {
+        let directory = TestData.root.appendingPathComponent("DemoData/images")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().prefix(count)
+        let images = try names.map { try ImageLoader.decode(Array(try Data(contentsOf: directory.appendingPathComponent($0)))) }
+        return try SecondaryCapture.studySet(images, perStudy: 4, seed: seed)
+    }
+
+    /// Orthanc's JSON answer.
+    static func orthancJSON(_ path: String, post: String? = nil) async throws -> Any {
+        let (status, bytes) = try await http((orthanc ?? "") + path, method: post == nil ? .GET : .POST,
+                                             body: post.map { Array($0.utf8) }, contentType: post == nil ? nil : "application/json")
+        guard (200..<300).contains(status) else {
+            throw DICOMwebIngest.Failure.http(url: path, status: status, message: String(decoding: bytes, as: UTF8.self))
+        }
+        return try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+    }
+
+    @Test(.enabled(if: orthancReady, "needs Orthanc from scripts/test.sh (MEDSEARCH_ORTHANC_URL)"))
+    func orthancScenarios() async throws {
+        let pulled = try Self.instances("pull", count: 8)  // two studies in Orthanc, pulled by ingest
+        let pushed = try Self.instances("push", count: 4)  // one study Orthanc pushes with STOW-RS
+        for instance in pulled + pushed {
+            let (status, _) = try await Self.http((Self.orthanc ?? "") + "/instances", method: .POST, body: instance.bytes,
+                                                  contentType: "application/dicom")
+            #expect(status == 200)
+        }
+        try await Self.withLiveMedSearch { web, base in
+            // (a) MedSearch pulls the "pull" studies from Orthanc with `ingest --dicomweb` (the library flow).
+            let options = DICOMwebIngest.Options(source: (Self.orthanc ?? "") + "/dicom-web", target: base,
+                                                 targetToken: Self.token ?? "", since: nil, batchSize: 3)
+            let first = try await DICOMwebIngest(options).run()
+            #expect(first.studies == 3)
+            #expect(first.indexed == 12 && first.skipped == 0 && first.refused.isEmpty)
+            let again = try await DICOMwebIngest(options).run()
+            #expect(again.indexed == 0 && again.skipped == 12)
+            let study = pulled[0].placement.studyUID
+            let one = try await DICOMwebIngest(DICOMwebIngest.Options(
+                source: (Self.orthanc ?? "") + "/dicom-web", target: base, targetToken: Self.token ?? "", study: study)).run()
+            #expect(one.studies == 1 && one.skipped == 4)
+            let none = try await DICOMwebIngest(DICOMwebIngest.Options(
+                source: (Self.orthanc ?? "") + "/dicom-web", target: base, targetToken: Self.token ?? "", since: "20990101")).run()
+            #expect(none.studies == 0)
+            #expect(await web.dicomwebCatalog.entry(sop: pulled[5].placement.sopInstanceUID)?.attributes.string(.patientName)
+                    == pulled[5].patient.name)
+
+            // (b) Orthanc pushes a study to MedSearch with its DICOMweb plugin (STOW-RS), after MedSearch forgot it.
+            let fresh = try Self.instances("orthanc-push", count: 4)
+            for instance in fresh {
+                _ = try await Self.http((Self.orthanc ?? "") + "/instances", method: .POST, body: instance.bytes,
+                                        contentType: "application/dicom")
+            }
+            let lookup = try await Self.orthancJSON("/tools/lookup", post: fresh[0].placement.studyUID) as? [[String: Any]]
+            let orthancStudy = try #require(lookup?.first?["ID"] as? String)
+            _ = try await Self.orthancJSON("/dicom-web/servers/medsearch/stow", post: "{\"Resources\": [\"\(orthancStudy)\"]}")
+            for instance in fresh {
+                #expect(await web.dicomwebCatalog.contains(instance.placement.sopInstanceUID))
+            }
+
+            // (c) An instance found by search-similar is opened back from MedSearch by Orthanc's DICOMweb client.
+            let only = try Self.instances("only-in-medsearch", count: 2)
+            let boundary = "scenario-c"
+            let (stowStatus, _) = try await Self.http(base + "/studies", method: .POST,
+                                                      body: MultipartRelatedWriter.body(boundary: boundary, parts: only.map { ("application/dicom", $0.bytes) }),
+                                                      contentType: "multipart/related; type=\"application/dicom\"; boundary=\(boundary)",
+                                                      headers: [("Authorization", "Bearer \(Self.token ?? "")")])
+            #expect(stowStatus == 200)
+            let target = only[1].placement
+            let (searchStatus, searchBody) = try await Self.http(
+                base + "/studies/search-similar?engine=exact&k=5&instance=\(target.sopInstanceUID)", method: .POST,
+                headers: [("Authorization", "Bearer \(Self.token ?? "")")])
+            #expect(searchStatus == 200)
+            let best = try #require(try DICOMJSON.decode(searchBody).first)
+            #expect(best.string(.sopInstanceUID) == target.sopInstanceUID)
+            let retrieve = "{\"Resources\": [{\"Study\": \"\(target.studyUID)\", \"Series\": \"\(target.seriesUID)\", "
+                + "\"Instance\": \"\(target.sopInstanceUID)\"}]}"
+            _ = try await Self.orthancJSON("/dicom-web/servers/medsearch/retrieve", post: retrieve)
+            let found = try await Self.orthancJSON("/tools/lookup", post: target.sopInstanceUID) as? [[String: Any]]
+            let orthancInstance = try #require(found?.first?["ID"] as? String)
+            let tags = try await Self.orthancJSON("/instances/\(orthancInstance)/simplified-tags") as? [String: Any]
+            #expect(tags?["PatientName"] as? String == only[1].patient.name)  // the real patient, re-identified
+        }
+    }
+
+    @Test(.enabled(if: orthancReady && python != nil, "needs the dicomweb-client venv from scripts/test.sh (MEDSEARCH_DICOMWEB_PYTHON)"))
+    func dicomwebClientScenario() async throws {
+        let instances = try Self.instances("python", count: 5)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dicomweb-client-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String] = []
+        for (index, instance) in instances.enumerated() {
+            let file = directory.appendingPathComponent("\(index).dcm")
+            try Data(instance.bytes).write(to: file)
+            paths.append(file.path)
+        }
+        let files = paths
+        try await Self.withLiveMedSearch { _, base in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.python ?? "")
+            process.arguments = [TestData.root.appendingPathComponent("scripts/dicomweb/client_scenario.py").path, base,
+                                 Self.token ?? ""] + files
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = try await WebCompute.run { output.fileHandleForReading.readDataToEndOfFile() }
+            process.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self)
+            #expect(process.terminationStatus == 0, "dicomweb-client scenario: \(text)")
+            #expect(text.contains("\"stored\": 5"))
+        }
+    }
+}

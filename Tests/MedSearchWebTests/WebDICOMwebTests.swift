@@ -1,0 +1,223 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MedSearchDICOMweb
+import MedSearchImaging
+import MedSearchStore
+@testable import MedSearchWeb
+import Testing
+import _MedSearchTestSupport
+
+/// DICOMweb under /dicom-web/ in process: STOW-RS with every kind of bad part, QIDO-RS, WADO-RS (original
+/// instance back, metadata, rendered PNG and JPEG), search by example, authentication and roles.
+@Suite struct WebDICOMwebTests {
+    static let ownerToken = String(repeating: "o", count: 40)
+    static let clinicianToken = String(repeating: "c", count: 40)
+    static let tokens = [ownerToken: "pacs", clinicianToken: "clin"]
+
+    /// Six Secondary Capture instances from the demo PNGs: two studies of three.
+    static func instances() throws -> [(patient: SecondaryCapture.Patient, placement: SecondaryCapture.Placement, bytes: [UInt8])] {
+        let directory = TestData.root.appendingPathComponent("DemoData/images")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().prefix(6)
+        let images = try names.map { try ImageLoader.decode(Array(try Data(contentsOf: directory.appendingPathComponent($0)))) }
+        return try SecondaryCapture.studySet(images, perStudy: 3, seed: "webtest")
+    }
+
+    static func multipart(_ parts: [[UInt8]], boundary: String = "stow-boundary") -> ByteBuffer {
+        ByteBuffer(bytes: MultipartRelatedWriter.body(boundary: boundary, parts: parts.map { ("application/dicom", $0) }))
+    }
+
+    static let stowType = "multipart/related; type=\"application/dicom\"; boundary=stow-boundary"
+
+    /// Accounts: an administrator, the owner `pacs` and the clinician `clin` with a grant on the test engine.
+    static func accounts(_ web: WebApplication) async throws {
+        _ = try await web.store.register(username: "admin", fullName: "Admin", password: "correct horse battery", requestedRole: .owner)
+        let pacs = try await web.store.register(username: "pacs", fullName: "PACS", password: "correct horse battery", requestedRole: .owner)
+        _ = try await web.store.setStatus(userId: pacs.id ?? 0, status: .approved, role: .owner)
+        let clin = try await web.store.register(username: "clin", fullName: "Clin", password: "correct horse battery", requestedRole: .clinician)
+        _ = try await web.store.setStatus(userId: clin.id ?? 0, status: .approved, role: .clinician)
+        let key = try await web.store.createKey(engine: "exact", name: "k", createdBy: "pacs")
+        try await web.store.grant(keyId: key.id ?? 0, userId: clin.id ?? 0, by: "pacs")
+    }
+
+    func send(_ client: any TestClientProtocol, _ uri: String, method: HTTPRequest.Method = .get, token: String?,
+              headers: HTTPFields = [:], body: ByteBuffer? = nil) async throws -> (HTTPResponse.Status, HTTPFields, [UInt8]) {
+        var headers = headers
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        return (response.status, response.headers, Array(response.body.readableBytesView))
+    }
+
+    @Test func storeQueryRetrieveAndSearch() async throws {
+        let instances = try Self.instances()
+        var jpeg2000 = try DICOMFile(contentsOf: TestData.root.appendingPathComponent("Tests/MedSearchImagingTests/Fixtures/JPEG-lossy.dcm"))
+        jpeg2000.transferSyntax = .jpeg2000Lossless
+        let bad: [[UInt8]] = [
+            Array("this part is a text file, not DICOM at all".utf8),
+            try DICOMFile.readBytes(TestData.root.appendingPathComponent("Tests/MedSearchImagingTests/Fixtures/MR_truncated.dcm")),
+            try DICOMWriter.write(jpeg2000),
+            instances[0].bytes,  // duplicate in the same request
+            [UInt8](repeating: 0, count: 3 << 20),  // over the 2 MiB part limit
+            try DICOMFile.readBytes(TestData.root.appendingPathComponent("Tests/MedSearchImagingTests/Fixtures/rtplan.dcm")),
+        ]
+        try await withWebApp(engines: [ExactTestEngine()], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            // Authentication and roles come first.
+            let anonymous = try await send(client, "/dicom-web/studies", token: nil)
+            #expect(anonymous.0 == .unauthorized)
+            #expect(anonymous.1[.wwwAuthenticate] == "Bearer realm=\"medsearch\"")
+            #expect(try await send(client, "/dicom-web/studies", token: String(repeating: "x", count: 40)).0 == .unauthorized)
+            let clinicianStore = try await send(client, "/dicom-web/studies", method: .post, token: Self.clinicianToken,
+                                                headers: [.contentType: Self.stowType], body: Self.multipart([instances[0].bytes]))
+            #expect(clinicianStore.0 == .forbidden)
+            // A request without the boundary is refused before anything is read or stored.
+            let noBoundary = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                            headers: [.contentType: "multipart/related; type=\"application/dicom\""],
+                                            body: Self.multipart([instances[0].bytes]))
+            #expect(noBoundary.0 == .badRequest)
+            #expect(String(decoding: noBoundary.2, as: UTF8.self).contains("no boundary parameter"))
+            let wrongType = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                           headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+            #expect(wrongType.0 == .unsupportedMediaType)
+            #expect(await web.dicomwebCatalog.all().isEmpty)
+
+            // STOW-RS: six good instances and one of each kind of bad part.
+            let stored = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                        headers: [.contentType: Self.stowType],
+                                        body: Self.multipart(instances.map(\.bytes) + bad))
+            #expect(stored.0 == .accepted)
+            let answer = try #require(try DICOMJSON.decode(stored.2).first)
+            let referenced = try #require(answer.items(STOWResponse.referencedSOPSequence))
+            #expect(referenced.map { $0.string(STOWResponse.referencedSOPInstanceUID) }
+                    == instances.map { $0.placement.sopInstanceUID })
+            let failed = try #require(answer.items(STOWResponse.failedSOPSequence))
+            #expect(try failed.map { try $0.integer(STOWResponse.failureReason) } == [0xC000, 0xC000, 0xC122, 0x0111, 0xA700, 0x0122])
+            #expect(failed.map { $0.string(STOWResponse.errorComment) ?? "" } == [
+                "not a DICOM instance", "truncated instance", "unsupported transfer syntax 1.2.840.10008.1.2.4.90",
+                "duplicate SOP Instance UID", "part 11 is larger than 2097152 bytes", "no pixel data: only images are indexed",
+            ])
+            #expect(await web.dicomwebCatalog.all().count == 6)
+            // Storing the same instance again is refused as a duplicate; nothing changes.
+            let again = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                       headers: [.contentType: Self.stowType], body: Self.multipart([instances[1].bytes]))
+            #expect(again.0 == .conflict)
+            #expect(await web.dicomwebCatalog.all().count == 6)
+
+            // What the engines and the vault hold is de-identified.
+            let first = try #require(await web.dicomwebCatalog.entry(sop: instances[0].placement.sopInstanceUID))
+            let sealedCopy = try DICOMFile(bytes: try web.vault.load(id: first.imageID))
+            #expect(sealedCopy.dataset.string(.patientName)?.hasPrefix("ANON-") == true)
+            #expect(sealedCopy.dataset.string(.sopInstanceUID) != instances[0].placement.sopInstanceUID)
+
+            // QIDO-RS answers with the real patient to an authorised clinician.
+            let patient = instances[0].patient
+            let studies = try await send(client, "/dicom-web/studies?PatientID=\(patient.id)&includefield=StudyDescription",
+                                         token: Self.clinicianToken)
+            #expect(studies.0 == .ok)
+            #expect(studies.1[.contentType] == "application/dicom+json")
+            let studyResults = try DICOMJSON.decode(studies.2)
+            #expect(studyResults.map { $0.string(.studyInstanceUID) } == [instances[0].placement.studyUID, instances[3].placement.studyUID])
+            #expect(studyResults.first?.string(.patientName) == patient.name)
+            #expect(studyResults.first?.string(DICOMwebAttributes.numberOfStudyRelatedInstances) == "3")
+            let named = try DICOMJSON.decode(try await send(client, "/dicom-web/studies?PatientName=\(patient.name.prefix(3).lowercased())*&limit=1",
+                                                            token: Self.clinicianToken).2)
+            #expect(named.count == 1)
+            let study = instances[0].placement.studyUID, series = instances[0].placement.seriesUID
+            let inSeries = try DICOMJSON.decode(try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances",
+                                                               token: Self.clinicianToken).2)
+            #expect(inSeries.count == 3)
+            #expect(inSeries.first?.string(DICOMwebAttributes.retrieveURL)?.hasSuffix(
+                "/dicom-web/studies/\(study)/series/\(series)/instances/\(instances[0].placement.sopInstanceUID)") == true)
+            let badQuery = try await send(client, "/dicom-web/studies?StudyDate=2024", token: Self.clinicianToken)
+            #expect(badQuery.0 == .badRequest)
+
+            // WADO-RS gives the original instance back.
+            let sop = instances[0].placement.sopInstanceUID
+            let retrieved = try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(sop)",
+                                           token: Self.clinicianToken)
+            #expect(retrieved.0 == .ok)
+            let boundary = try #require(MediaType(retrieved.1[.contentType] ?? "")?.parameters["boundary"])
+            var parser = MultipartRelatedParser(boundary: boundary, maximumPartBytes: 1 << 24)
+            let parts = try parser.feed(retrieved.2)
+            try parser.finish()
+            let original = try DICOMFile(bytes: try #require(parts.first?.body))
+            let source = try DICOMFile(bytes: instances[0].bytes)
+            #expect(original.dataset.string(.patientName) == patient.name)
+            #expect(original.dataset.string(.sopInstanceUID) == sop)
+            #expect(original.dataset.string(.studyDate) == source.dataset.string(.studyDate))
+            #expect(try original.decodePixels() == source.decodePixels())
+            let wholeStudy = try await send(client, "/dicom-web/studies/\(study)", token: Self.clinicianToken)
+            var studyParser = MultipartRelatedParser(boundary: try #require(MediaType(wholeStudy.1[.contentType] ?? "")?.parameters["boundary"]),
+                                                     maximumPartBytes: 1 << 24)
+            #expect(try studyParser.feed(wholeStudy.2).count == 3)
+            let metadata = try DICOMJSON.decode(try await send(client, "/dicom-web/studies/\(study)/metadata", token: Self.clinicianToken).2)
+            #expect(metadata.count == 3)
+            #expect(metadata.first?.string(.patientID) == patient.id)
+            #expect(try await send(client, "/dicom-web/studies/1.2.3.4", token: Self.clinicianToken).0 == .notFound)
+
+            // Rendered frames: PNG by default, JPEG when asked.
+            let png = try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(sop)/rendered",
+                                     token: Self.clinicianToken)
+            #expect(png.1[.contentType] == "image/png")
+            #expect(png.2.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            let jpeg = try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(sop)/frames/1/rendered",
+                                      token: Self.clinicianToken, headers: [.accept: "image/jpeg"])
+            #expect(jpeg.1[.contentType] == "image/jpeg")
+            #expect(try JPEGDecoder.decode(jpeg.2).rows == (try source.decodePixels().rows))
+            #expect(try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(sop)/frames/2/rendered",
+                                   token: Self.clinicianToken).0 == .notFound)
+
+            // Search by example: a stored instance is its own nearest neighbour, at distance 0.
+            let similar = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=3&instance=\(sop)",
+                                         method: .post, token: Self.clinicianToken)
+            #expect(similar.0 == .ok)
+            let hits = try DICOMJSON.decode(similar.2)
+            #expect(hits.count == 3)
+            #expect(hits.first?.string(.sopInstanceUID) == sop)
+            #expect(hits.map { $0.string(DICOMwebService.rankTag) } == ["1", "2", "3"])
+            #expect(hits.first?.string(DICOMwebService.distanceTag) == "0")
+            #expect(hits.first?.string(.patientName) == patient.name)
+            let byBody = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=2", method: .post,
+                                        token: Self.clinicianToken, headers: [.contentType: Self.stowType],
+                                        body: Self.multipart([instances[4].bytes]))
+            #expect(try DICOMJSON.decode(byBody.2).first?.string(.sopInstanceUID) == instances[4].placement.sopInstanceUID)
+            #expect(try await send(client, "/dicom-web/studies/search-similar?engine=nope&k=2&instance=\(sop)",
+                                   method: .post, token: Self.clinicianToken).0 == .forbidden)
+
+            // Revoking the clinician's grant closes DICOMweb to them too.
+            let clin = try #require(try await web.store.user(username: "clin"))
+            for grant in try await web.store.activeGrants() { try await web.store.revoke(keyId: grant.keyId, userId: clin.id ?? 0) }
+            #expect(try await send(client, "/dicom-web/studies", token: Self.clinicianToken).0 == .forbidden)
+            #expect(try await web.store.auditLog().contains { $0.action == "dicomweb store" && $0.outcome == "refused" })
+        }
+    }
+
+    @Test func theCatalogSurvivesARestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-dicomweb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let instances = Array(try Self.instances().prefix(2))
+        try await withWebApp(engines: [ExactTestEngine()], dicomwebTokens: Self.tokens, directory: directory) { web, client in
+            try await Self.accounts(web)
+            let stored = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                        headers: [.contentType: Self.stowType], body: Self.multipart(instances.map(\.bytes)))
+            #expect(stored.0 == .ok)
+        }
+        try await withWebApp(engines: [ExactTestEngine()], dicomwebTokens: Self.tokens, directory: directory) { web, client in
+            #expect(await web.dicomwebCatalog.all().map(\.sopInstanceUID) == instances.map(\.placement.sopInstanceUID))
+            let found = try DICOMJSON.decode(try await send(client, "/dicom-web/instances", token: Self.ownerToken).2)
+            #expect(found.count == 2)
+        }
+    }
+
+    @Test func tokenFilesMustBeOwnerOnly() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tokens-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data("{\"tokens\": {\"\(Self.ownerToken)\": \"pacs\"}}".utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        #expect(throws: WebError.self) { _ = try WebConfiguration.loadDICOMwebTokens(from: file) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        #expect(try WebConfiguration.loadDICOMwebTokens(from: file) == [Self.ownerToken: "pacs"])
+        #expect(WebConfiguration(dataDirectory: file, dicomwebTokens: [Self.ownerToken: "pacs"])
+            .dicomwebAccount(forToken: Self.ownerToken) == "pacs")
+    }
+}
