@@ -62,10 +62,10 @@ import _MedSearchTestSupport
         return (Int(response.status.code), Array(try await response.body.collect(upTo: 1 << 28).readableBytesView))
     }
 
-    static func instances(_ seed: String, count: Int) throws -> [(patient: SecondaryCapture.Patient,
+    static func instances(_ seed: String, count: Int, from offset: Int = 0) throws -> [(patient: SecondaryCapture.Patient,
                                                                   placement: SecondaryCapture.Placement, bytes: [UInt8])] {
         let directory = TestData.root.appendingPathComponent("DemoData/images")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().prefix(count)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().dropFirst(offset).prefix(count)
         let images = try names.map { try ImageLoader.decode(Array(try Data(contentsOf: directory.appendingPathComponent($0)))) }
         return try SecondaryCapture.studySet(images, perStudy: 4, seed: seed)
     }
@@ -122,7 +122,8 @@ import _MedSearchTestSupport
             }
 
             // (c) An instance found by search-similar is opened back from MedSearch by Orthanc's DICOMweb client.
-            let only = try Self.instances("only-in-medsearch", count: 2)
+            // Pixels no other instance of this run has, so the stored instance is its own only nearest neighbour.
+            let only = try Self.instances("only-in-medsearch", count: 2, from: 40)
             let boundary = "scenario-c"
             let (stowStatus, _) = try await Self.http(base + "/studies", method: .POST,
                                                       body: MultipartRelatedWriter.body(boundary: boundary, parts: only.map { ("application/dicom", $0.bytes) }),
