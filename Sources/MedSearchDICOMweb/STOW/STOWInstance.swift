@@ -25,7 +25,7 @@ public enum STOWInstance {
             throw STOWFailure(.cannotUnderstand, "part \(part.index + 1) is \(type.prefix(30)), not application/dicom")
         }
         let file: DICOMFile
-        do { file = try DICOMFile(bytes: body, maximumInflatedSize: max(maximumPartBytes, 1 << 20) * 4) } catch {
+        do { file = try DICOMFile(bytes: body) } catch {
             throw classify(error)
         }
         let sopClass = file.dataset.string(.sopClassUID) ?? file.meta.string(.mediaStorageSOPClassUID)
@@ -64,6 +64,8 @@ public enum STOWInstance {
             (reason, text) = (.transferSyntaxNotSupported, "unsupported transfer syntax \(uid)")
         case .noPixelData?:
             (reason, text) = (.sopClassNotSupported, "no pixel data: only images are indexed")
+        case .limitExceeded?:
+            (reason, text) = (.outOfResources, "beyond the decoding limits (pixels, frames or bytes)")
         case .unsupportedPixelFormat?:
             (reason, text) = (.sopClassNotSupported, "unsupported pixel format")
         case let dicomError?:
