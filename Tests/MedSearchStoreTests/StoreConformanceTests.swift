@@ -241,6 +241,11 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
         try await store.deleteBlockIfUnused("b0")
         #expect(try await store.searchableBlocks().isEmpty)
         #expect(try await store.recordIDs().isEmpty)
+        // A bulk insert is one transaction; known ids are reported, not duplicated.
+        try await store.beginUpload(idempotencyKey: [0xB], requestDigest: [1], blockID: "b1", ciphertext: [4])
+        #expect(try await store.insertRecords([record("x", block: "b1"), record("y", block: "b1", slot: 1)]) == [true, true])
+        #expect(try await store.insertRecords([record("y", block: "b1", slot: 1), record("z", block: "b1", slot: 2)]) == [false, true])
+        #expect(try await store.searchableBlocks().first?.entries.map(\.recordID) == ["x", "y", "z"])
     }
 
     /// Two handles on one database (as two processes have) inserting the same record id concurrently: exactly one

@@ -4,7 +4,8 @@ import Foundation
 /// upload block, as `n4096hamming` packs 16 blocks per 4,096-record shelf, and about 1 KB of ciphertext per record
 /// for 64-bit codes, docs/bfv.md).
 ///
-/// - ingest: one block per 64 records and one transaction per record, as the master writes them;
+/// - ingest: one block per 256 records; the first `perRecordIngest` records one transaction each, as the master
+///   writes them (every commit durable: the rate is the disk's sync rate), the rest one transaction per block;
 /// - search read: what the master reads for every encrypted search (every block with its (slot, record) list),
 ///   the part of a query that differs between back ends (the homomorphic evaluation does not): the first one
 ///   (every block), one after a record was added (the record index again, new blocks only) and one with nothing
@@ -16,6 +17,8 @@ public enum StoreBenchmark {
     /// What to run.
     public struct Options: Sendable {
         public var records: Int
+        /// Records ingested one transaction each (the rest: one transaction per block).
+        public var perRecordIngest: Int
         public var recordsPerBlock: Int
         public var blockBytes: Int
         public var searchRuns: Int
@@ -23,9 +26,11 @@ public enum StoreBenchmark {
         public var clients: Int
         public var operationsPerClient: Int
 
-        public init(records: Int = 100_000, recordsPerBlock: Int = 256, blockBytes: Int = 262_144, searchRuns: Int = 7,
-                    lookups: Int = 2000, clients: Int = 8, operationsPerClient: Int = 500) {
+        public init(records: Int = 100_000, perRecordIngest: Int = 5_000, recordsPerBlock: Int = 256,
+                    blockBytes: Int = 262_144, searchRuns: Int = 7, lookups: Int = 2000, clients: Int = 8,
+                    operationsPerClient: Int = 500) {
             self.records = records
+            self.perRecordIngest = perRecordIngest
             self.recordsPerBlock = recordsPerBlock
             self.blockBytes = blockBytes
             self.searchRuns = searchRuns
@@ -61,8 +66,12 @@ public enum StoreBenchmark {
     public struct BackendResult: Sendable, Codable {
         public var backend: String
         public var location: String
+        /// The whole ingest.
         public var ingestSeconds: Double
         public var ingestRecordsPerSecond: Double
+        /// One transaction per record (the master's way), and one per block of `recordsPerBlock` records.
+        public var ingestPerRecordTransactionPerSecond: Double
+        public var ingestPerBlockTransactionRecordsPerSecond: Double
         /// The first search read after the ingest (every block and the record index), milliseconds.
         public var searchReadFirst: Double
         /// Search reads right after a record was added (the record index, no new block).
@@ -96,17 +105,24 @@ public enum StoreBenchmark {
 
         // Ingest.
         let ingestStart = ContinuousClock.now
+        var perRecordSeconds = 0.0, perBlockSeconds = 0.0, perRecordCount = 0
         for block in 0..<blockCount {
             let blockID = String(format: "block-%06d", block)
-            let ciphertext = (0..<options.blockBytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let ciphertext = randomBytes(options.blockBytes, using: &generator)
             try await store.beginUpload(idempotencyKey: Array(blockID.utf8), requestDigest: [UInt8](repeating: 1, count: 32),
                                         blockID: blockID, ciphertext: ciphertext)
-            for slot in 0..<options.recordsPerBlock {
-                let index = block * options.recordsPerBlock + slot
-                guard index < options.records else { break }
-                _ = try await store.insertRecord(record(index, blockID: blockID, slot: slot))
+            let records = (0..<options.recordsPerBlock).map { block * options.recordsPerBlock + $0 }.filter { $0 < options.records }
+                .map { record($0, blockID: blockID, slot: $0 % options.recordsPerBlock) }
+            let start = ContinuousClock.now
+            if perRecordCount < options.perRecordIngest {
+                for item in records { _ = try await store.insertRecord(item) }
+                perRecordCount += records.count
+                perRecordSeconds += seconds(ContinuousClock.now - start)
+            } else {
+                _ = try await store.insertRecords(records)
+                perBlockSeconds += seconds(ContinuousClock.now - start)
             }
-            if block % 200 == 199 { progress("\(backend): \(min(options.records, (block + 1) * options.recordsPerBlock)) records") }
+            if block % 40 == 39 { progress("\(backend): \(min(options.records, (block + 1) * options.recordsPerBlock)) records") }
         }
         let ingestSeconds = seconds(ContinuousClock.now - ingestStart)
 
@@ -166,12 +182,31 @@ public enum StoreBenchmark {
         let concurrentSeconds = seconds(ContinuousClock.now - concurrentStart)
         return BackendResult(
             backend: backend, location: store.database.displayLocation, ingestSeconds: ingestSeconds,
-            ingestRecordsPerSecond: Double(options.records) / ingestSeconds, searchReadFirst: first,
+            ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
+            ingestPerRecordTransactionPerSecond: perRecordSeconds > 0 ? Double(perRecordCount) / perRecordSeconds : 0,
+            ingestPerBlockTransactionRecordsPerSecond: perBlockSeconds > 0
+                ? Double(options.records - perRecordCount) / perBlockSeconds : 0,
+            searchReadFirst: first,
             searchReadAfterChange: Latency(afterChange), searchReadUnchanged: Latency(unchanged),
             searchReadBlocks: blocksRead, lookup: Latency(lookupSamples), lookupsPerSecond: lookupsPerSecond,
             concurrentClients: options.clients, concurrentLookup: Latency(samples.lookups),
             concurrentInsert: Latency(samples.inserts),
             concurrentOperationsPerSecond: Double(options.clients * options.operationsPerClient) / concurrentSeconds)
+    }
+
+    /// Incompressible bytes (PostgreSQL would compress a pattern), eight at a time.
+    static func randomBytes(_ count: Int, using generator: inout some RandomNumberGenerator) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < count {
+                var word = generator.next().littleEndian
+                let take = min(8, count - offset)
+                withUnsafeBytes(of: &word) { buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: take) }
+                offset += take
+            }
+        }
+        return bytes
     }
 
     static func recordID(_ index: Int) -> String { String(format: "rec-%07d", index) }
@@ -201,6 +236,8 @@ extension StoreBenchmark {
         /// The 1-minute load average before and after the run (other processes share this machine).
         public var loadAverage: [Double]
         public var records: Int
+        /// Records ingested one transaction each (the rest: one transaction per block).
+        public var perRecordIngest: Int
         public var recordsPerBlock: Int
         public var blockBytes: Int
         public var results: [BackendResult]
@@ -244,6 +281,7 @@ extension StoreBenchmark {
         }
         return Report(cpu: model ?? "unknown", cores: ProcessInfo.processInfo.activeProcessorCount,
                       loadAverage: [before, loadAverage()], records: options.records,
+                      perRecordIngest: min(options.perRecordIngest, options.records),
                       recordsPerBlock: options.recordsPerBlock, blockBytes: options.blockBytes, results: results,
                       postgresOverSQLiteSearchReadFirst: ratio { $0.searchReadFirst },
                       postgresOverSQLiteSearchReadAfterChange: ratio { $0.searchReadAfterChange.p50 },

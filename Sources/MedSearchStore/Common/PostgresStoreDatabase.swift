@@ -114,6 +114,8 @@ public final class PostgresStoreDatabase: StoreDatabase {
         try await transaction(readOnly: true, body)
     }
 
+    @discardableResult
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         var attempt = 0
         while true {
@@ -138,7 +140,7 @@ public final class PostgresStoreDatabase: StoreDatabase {
                     try await Self.offPool {
                         let tx = Transaction(connection: connection, logger: logger, location: location)
                         let result = try tx.run(sql, values)
-                        return (try result.rows.map(Transaction.row), result.metadata.rows ?? 0)
+                        return (try Transaction.rows(result.rows), result.metadata.rows ?? 0)
                     }
                 }
             }
@@ -241,7 +243,14 @@ public final class PostgresStoreDatabase: StoreDatabase {
         }
 
         func query(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow] {
-            try run(sql, arguments).rows.map(Self.row)
+            try Self.rows(run(sql, arguments).rows)
+        }
+
+        /// The rows of a result, sharing one lowercased column-name array.
+        static func rows(_ rows: [PostgresRow]) throws -> [SQLRow] {
+            guard let first = rows.first else { return [] }
+            let columns = first.map { $0.columnName.lowercased() }
+            return try rows.map { row in SQLRow(lowercasedColumns: columns, values: try row.map(value)) }
         }
 
         func run(_ sql: String, _ arguments: [any SQLBindable]) throws -> PostgresQueryResult {
@@ -292,16 +301,6 @@ public final class PostgresStoreDatabase: StoreDatabase {
                 }
             }
             return out
-        }
-
-        static func row(_ row: PostgresRow) throws -> SQLRow {
-            var names: [String] = []
-            var values: [SQLValue] = []
-            for cell in row {
-                names.append(cell.columnName)
-                values.append(try value(cell))
-            }
-            return SQLRow(columns: names, values: values)
         }
 
         static func value(_ cell: PostgresCell) throws -> SQLValue {

@@ -51,7 +51,12 @@ public struct SQLRow: Sendable, Equatable {
 
     /// Creates a row.
     public init(columns: [String], values: [SQLValue]) {
-        self.columns = columns.map { $0.lowercased() }
+        self.init(lowercasedColumns: columns.map { $0.lowercased() }, values: values)
+    }
+
+    /// Creates a row whose column names are already lowercased (one array shared by every row of a result).
+    init(lowercasedColumns: [String], values: [SQLValue]) {
+        columns = lowercasedColumns
         self.values = values
     }
 

@@ -59,6 +59,8 @@ public final class SQLiteStoreDatabase: StoreDatabase {
         }
     }
 
+    @discardableResult
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         do {
             return try await writer.write { db in try body(Transaction(db: db)) }
@@ -70,9 +72,7 @@ public final class SQLiteStoreDatabase: StoreDatabase {
     public func statement(_ sql: String, _ arguments: [any SQLBindable]) async throws -> (rows: [SQLRow], changed: Int) {
         let values = arguments.map(\.sqlValue)
         let run: @Sendable (Database) throws -> (rows: [SQLRow], changed: Int) = { db in
-            let rows = try Row.fetchAll(db, sql: sql, arguments: Transaction.arguments(values)).map { row in
-                SQLRow(columns: Array(row.columnNames), values: row.databaseValues.map(Transaction.value))
-            }
+            let rows = try Transaction.rows(db, sql, Transaction.arguments(values))
             return (rows, db.changesCount)
         }
         do {
@@ -106,9 +106,15 @@ public final class SQLiteStoreDatabase: StoreDatabase {
         }
 
         func query(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow] {
-            try Row.fetchAll(db, sql: sql, arguments: Self.arguments(arguments)).map { row in
-                SQLRow(columns: Array(row.columnNames), values: row.databaseValues.map(Self.value))
-            }
+            try Self.rows(db, sql, Self.arguments(arguments))
+        }
+
+        /// The rows of a query, sharing one lowercased column-name array.
+        static func rows(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [SQLRow] {
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            guard let first = rows.first else { return [] }
+            let columns: [String] = Array(first.columnNames).map { $0.lowercased() }
+            return rows.map { SQLRow(lowercasedColumns: columns, values: $0.databaseValues.map(value)) }
         }
 
         static func arguments(_ values: [any SQLBindable]) -> StatementArguments {

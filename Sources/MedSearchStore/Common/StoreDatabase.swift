@@ -53,6 +53,7 @@ public protocol StoreDatabase: Sendable {
     /// Runs `body` in a read-only transaction that sees one consistent snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
     /// Runs `body` in a write transaction: it commits when `body` returns and rolls back when it throws.
+    @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
     /// Runs one statement on its own (atomic by itself): on PostgreSQL without the two extra round trips of an
     /// explicit transaction. Its rows, and the number of rows it changed.

@@ -177,6 +177,22 @@ public struct TrustMedMasterDatabase: Sendable {
         }
     }
 
+    /// Inserts records in one transaction (a bulk import, e.g. `store migrate`-like loads and the benchmark);
+    /// per record whether it was new.
+    public func insertRecords(_ records: [Record]) async throws -> [Bool] {
+        try await database.write { tx in
+            let inserted = try records.map { record in
+                try tx.execute("""
+                    INSERT INTO record (recordID, blockID, slot, contentTag, manifest, placements, sealedSize, shareBytes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recordID) DO NOTHING
+                    """, [record.recordID, record.blockID, record.slot, record.contentTag, record.manifest,
+                          Self.encode(record.placements), record.sealedSize, record.shareBytes]) == 1
+            }
+            if inserted.contains(true) { try Self.bumpVersion(tx) }
+            return inserted
+        }
+    }
+
     /// Replaces a record's manifest and placements.
     public func updateShares(recordID: String, manifest: [UInt8], placements: [Placement], shareBytes: Int) async throws {
         try await database.write { tx in
