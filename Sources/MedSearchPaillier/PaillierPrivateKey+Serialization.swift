@@ -2,48 +2,37 @@ import Foundation
 import MedSearchBigInt
 import MedSearchCore
 
-extension PaillierPrivateKey {
-    /// The tag of a serialised secret key.
+/// A Paillier secret key: `"PASK"` v1, then `p` and `q` as length-prefixed big-endian byte strings.
+///
+/// The bytes are secret: wipe them with `constantTimeWipe(_:)` when done (or use ``write(to:)``).
+extension PaillierPrivateKey: WireMessage {
     public static let magic = FormatMagic("PASK")
-    /// The current secret key format version.
-    public static let formatVersion: UInt16 = 1
+    public static let version: UInt16 = 1
 
-    /// The key as `"PASK"`, version, then `p` and `q` as length-prefixed big-endian byte strings.
-    ///
-    /// The result is secret: wipe it with `constantTimeWipe(_:)` when done (or use ``write(to:)``).
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter(capacity: 16 + p.byteCount + q.byteCount)
-        writer.writeHeader(magic: Self.magic, version: Self.formatVersion)
+    public func encode(to writer: inout ByteWriter) {
         var pBytes = p.magnitudeBytes(), qBytes = q.magnitudeBytes()
         writer.writeBytes(pBytes)
         writer.writeBytes(qBytes)
         constantTimeWipe(&pBytes)
         constantTimeWipe(&qBytes)
-        return writer.bytes
     }
 
-    /// Decodes a key written by ``serialized()``, checking that `p` and `q` are distinct primes.
-    public init(serialized bytes: [UInt8]) throws(PaillierError) {
-        var reader = ByteReader(bytes)
-        do {
-            try reader.readHeader(magic: Self.magic, supportedVersions: 1...Self.formatVersion)
-            var pBytes = try reader.readBytes(maxLength: PaillierPublicKey.maximumDecodableBits / 8)
-            var qBytes = try reader.readBytes(maxLength: PaillierPublicKey.maximumDecodableBits / 8)
-            defer {
-                constantTimeWipe(&pBytes)
-                constantTimeWipe(&qBytes)
-            }
-            try reader.expectEnd()
-            try self.init(p: BigInt(magnitudeBytes: pBytes), q: BigInt(magnitudeBytes: qBytes))
-        } catch let error as WireError {
-            throw .wire(error)
-        } catch let error as PaillierError {
-            throw error
-        } catch {
-            throw .invalidKey("\(error)")
+    /// Reads a key, checking that `p` and `q` are distinct primes.
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        var pBytes = try reader.readBytes(maxLength: PaillierPublicKey.maximumDecodableBits / 8)
+        var qBytes = try reader.readBytes(maxLength: PaillierPublicKey.maximumDecodableBits / 8)
+        defer {
+            constantTimeWipe(&pBytes)
+            constantTimeWipe(&qBytes)
+        }
+        self = try WireError.validating(at: start) {
+            try PaillierPrivateKey(p: BigInt(magnitudeBytes: pBytes), q: BigInt(magnitudeBytes: qBytes))
         }
     }
+}
 
+extension PaillierPrivateKey {
     /// Writes the key to `url` with mode 0600 (owner read/write only), replacing an existing file.
     ///
     /// - Throws: ``PaillierError/io(_:)`` when the file cannot be written.
@@ -56,11 +45,11 @@ extension PaillierPrivateKey {
     /// Reads a key written by ``write(to:)``.
     ///
     /// - Throws: ``PaillierError/insecureKeyFilePermissions(path:mode:)`` when group or others may read the file,
-    ///   ``PaillierError/io(_:)`` when it cannot be read, or a decoding error.
+    ///   ``PaillierError/io(_:)`` when it cannot be read, or ``PaillierError/wire(_:)`` when it does not decode.
     public init(contentsOf url: URL) throws(PaillierError) {
         var bytes = try SecretKeyFile.read(from: url)
         defer { constantTimeWipe(&bytes) }
-        try self.init(serialized: bytes)
+        do { try self.init(serialized: bytes) } catch { throw .wire(error) }
     }
 }
 

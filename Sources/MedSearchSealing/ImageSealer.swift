@@ -4,7 +4,7 @@ import MedSearchCore
 
 /// Seals image files at rest with AES-256-GCM: confidentiality and integrity, bound to the image's id.
 ///
-/// Sealed format, version 1:
+/// Sealed format (``SealedImageEnvelope``), `"MSSL"` version 1:
 ///
 /// | bytes | field |
 /// |---|---|
@@ -30,9 +30,9 @@ import MedSearchCore
 /// ```
 public enum ImageSealer {
     /// The tag of a sealed image.
-    public static let magic = FormatMagic("MSSL")
+    public static var magic: FormatMagic { SealedImageEnvelope.magic }
     /// The current sealed format version.
-    public static let formatVersion: UInt16 = 1
+    public static var formatVersion: UInt16 { SealedImageEnvelope.version }
     /// The algorithm byte for AES-256-GCM.
     public static let aes256GCM: UInt8 = 1
     /// Bytes added to the plaintext: header (7), nonce (12) and tag (16).
@@ -53,9 +53,14 @@ public enum ImageSealer {
     ///
     /// - Throws: ``SealingError/cryptoFailure(_:)`` only if the crypto library fails.
     public static func seal<C: DataProtocol>(_ plaintext: C, imageID: String, key: ImageSealingKey) throws(SealingError) -> [UInt8] {
+        try seal(plaintext, imageID: imageID, key: key, nonce: AESGCMEngine.randomNonce())
+    }
+
+    /// Seals with a given nonce (golden-byte tests only: a nonce must never be reused with a key).
+    package static func seal<C: DataProtocol>(_ plaintext: C, imageID: String, key: ImageSealingKey,
+                                              nonce: [UInt8]) throws(SealingError) -> [UInt8] {
         let header = header()
         let associatedData = associatedData(header: header, imageID: imageID)
-        let nonce = AESGCMEngine.randomNonce()
         if plaintext.regions.count == 1, let region = plaintext.regions.first {
             let result = region.withUnsafeBytes { bytes in
                 Result { () throws(SealingError) in
@@ -80,23 +85,9 @@ public enum ImageSealer {
     /// - Throws: ``SealingError/wire(_:)`` when the bytes are not a sealed image of a supported version,
     ///   ``SealingError/authenticationFailed`` when the key, the id or any byte does not match.
     public static func open(_ sealed: [UInt8], imageID: String, key: ImageSealingKey) throws(SealingError) -> [UInt8] {
-        var reader = ByteReader(sealed.prefix(7))
-        do {
-            try reader.readHeader(magic: magic, supportedVersions: 1...formatVersion)
-            let algorithm = try reader.read(UInt8.self)
-            guard algorithm == aes256GCM else {
-                throw WireError.invalidValue(offset: 6, reason: "unknown sealing algorithm \(algorithm)")
-            }
-        } catch let error as WireError {
-            throw .wire(error)
-        } catch {
-            throw .cryptoFailure("\(error)")
-        }
-        guard sealed.count >= overhead else {
-            throw .wire(.truncated(offset: 7, needed: overhead - 7, available: sealed.count - 7))
-        }
-        let header = Array(sealed[0..<7])
-        let associatedData = associatedData(header: header, imageID: imageID)
+        // Checks the header, the algorithm and the minimum length; the body is opened in place.
+        do { _ = try SealedImageEnvelope(serialized: sealed) } catch { throw .wire(error) }
+        let associatedData = associatedData(header: Array(sealed[0..<7]), imageID: imageID)
         let result = sealed.withUnsafeBytes { bytes in
             Result { () throws(SealingError) in
                 try AESGCMEngine.open(UnsafeRawBufferPointer(rebasing: bytes[7...]), key: key.symmetricKey,
@@ -104,5 +95,48 @@ public enum ImageSealer {
             }
         }
         return try result.get()
+    }
+}
+
+/// A sealed image as stored (``ImageSealer``): `"MSSL"` v1, the algorithm byte (1 = AES-256-GCM), the 12-byte
+/// nonce, then the ciphertext and the 16-byte GCM tag up to the end of the bytes. Parsing it needs no key;
+/// ``ImageSealer/open(_:imageID:key:)`` authenticates it.
+public struct SealedImageEnvelope: WireMessage, Equatable {
+    public static let magic = FormatMagic("MSSL")
+    public static let version: UInt16 = 1
+
+    /// The algorithm (``ImageSealer/aes256GCM``).
+    public var algorithm: UInt8
+    /// The 12-byte nonce.
+    public var nonce: [UInt8]
+    /// The ciphertext followed by the tag (a slice of the decoded bytes: never copied).
+    public var body: ArraySlice<UInt8>
+
+    /// Creates an envelope.
+    public init(algorithm: UInt8, nonce: [UInt8], body: ArraySlice<UInt8>) {
+        self.algorithm = algorithm
+        self.nonce = nonce
+        self.body = body
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(algorithm)
+        writer.writeRaw(nonce)
+        writer.writeRaw(body)
+    }
+
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        algorithm = try reader.read(UInt8.self)
+        guard algorithm == ImageSealer.aes256GCM else {
+            throw .invalidValue(offset: start, reason: "unknown sealing algorithm \(algorithm)")
+        }
+        nonce = try reader.readRaw(count: 12)
+        guard reader.remaining >= 16 else { throw .truncated(offset: reader.offset, needed: 16, available: reader.remaining) }
+        body = reader.readRemaining()
+    }
+
+    public static func == (lhs: SealedImageEnvelope, rhs: SealedImageEnvelope) -> Bool {
+        lhs.algorithm == rhs.algorithm && lhs.nonce == rhs.nonce && lhs.body.elementsEqual(rhs.body)
     }
 }

@@ -1,12 +1,10 @@
 import Foundation
 import MedSearchCore
 
-/// A 32-byte symmetric key with a versioned file format: a 4-byte tag (``magic``), a version (UInt16,
+/// A 32-byte symmetric key with a versioned file format: a 4-byte tag (``magic``), version 1 (UInt16,
 /// little-endian) and the 32 key bytes; files are written with mode 0600 and refused when group or others
-/// can read them. Shared by ``ImageSealingKey`` (AES-256-GCM) and ``QMedShieldKey``.
-public protocol SealingKeyFileFormat: Sendable {
-    /// The tag of a serialised key.
-    static var magic: FormatMagic { get }
+/// can read them. Shared by ``ImageSealingKey`` (AES-256-GCM, `"MSSK"`) and ``QMedShieldKey`` (`"QMSK"`).
+public protocol SealingKeyFileFormat: WireMessage {
     /// A key from exactly 32 bytes.
     init(rawKey: [UInt8]) throws(SealingError)
     /// Calls `body` with the 32 key bytes.
@@ -15,32 +13,19 @@ public protocol SealingKeyFileFormat: Sendable {
 
 extension SealingKeyFileFormat {
     /// The current key format version.
-    public static var formatVersion: UInt16 { 1 }
+    public static var version: UInt16 { 1 }
 
-    /// The serialised key (secret: wipe it after use).
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter(capacity: 38)
-        writer.writeHeader(magic: Self.magic, version: Self.formatVersion)
+    /// Writes the 32 key bytes (secret: wipe the serialised bytes after use).
+    public func encode(to writer: inout ByteWriter) {
         withRawKey { writer.writeRaw($0) }
-        return writer.bytes
     }
 
-    /// Decodes a key written by ``serialized()``.
-    public init(serialized data: [UInt8]) throws(SealingError) {
-        var reader = ByteReader(data)
-        do {
-            try reader.readHeader(magic: Self.magic, supportedVersions: 1...Self.formatVersion)
-            var raw = try reader.readRaw(count: 32)
-            defer { constantTimeWipe(&raw) }
-            try reader.expectEnd()
-            try self.init(rawKey: raw)
-        } catch let error as WireError {
-            throw .wire(error)
-        } catch let error as SealingError {
-            throw error
-        } catch {
-            throw .invalidKey("\(error)")
-        }
+    /// Reads the 32 key bytes.
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        var raw = try reader.readRaw(count: 32)
+        defer { constantTimeWipe(&raw) }
+        self = try WireError.validating(at: start) { try Self(rawKey: raw) }
     }
 
     /// Writes the key to `url` with mode 0600.
@@ -51,9 +36,12 @@ extension SealingKeyFileFormat {
     }
 
     /// Reads a key file, refusing one that group or others can read.
+    ///
+    /// - Throws: ``SealingError/insecureKeyFilePermissions(path:mode:)``, ``SealingError/io(_:)``, or
+    ///   ``SealingError/wire(_:)`` when the file is not a key of this kind.
     public init(contentsOf url: URL) throws(SealingError) {
         var data = try KeyFile.read(from: url)
         defer { constantTimeWipe(&data) }
-        try self.init(serialized: data)
+        do { try self.init(serialized: data) } catch { throw .wire(error) }
     }
 }

@@ -4,9 +4,9 @@ import MedSearchCore
 
 /// The master's signed list of an object's share hashes.
 ///
-/// Format, version 1: `"MSMF"`, version (UInt16), object id (string), threshold m, count n (UInt8 each), the
-/// sealed length (UInt64), n SHA-256 hashes (32 bytes each, share 1 first), then the Ed25519 signature (UInt32
-/// length + 64 bytes) over every preceding byte. Storage nodes keep only their share; whoever combines checks the
+/// Format: `"MSMF"` version 1, object id (string), threshold m, count n (UInt8 each), the sealed length (UInt64),
+/// n SHA-256 hashes (32 bytes each, share 1 first), then the Ed25519 signature (UInt32 length + 64 bytes) over
+/// every preceding byte (header included). Storage nodes keep only their share; whoever combines checks the
 /// manifest against the master's public key, then every share against the manifest.
 public struct ShareManifest: Sendable, Equatable {
     /// The object the shares belong to.
@@ -21,11 +21,6 @@ public struct ShareManifest: Sendable, Equatable {
     public let shareHashes: [[UInt8]]
     /// The Ed25519 signature over ``signedBytes``.
     public let signature: [UInt8]
-
-    /// The tag of a serialised manifest.
-    public static let magic = FormatMagic("MSMF")
-    /// The current manifest format version.
-    public static let formatVersion: UInt16 = 1
 
     init(objectID: String, threshold: Int, shareCount: Int, sealedLength: Int, shareHashes: [[UInt8]],
          signingKey: Curve25519.Signing.PrivateKey) throws(SharingError) {
@@ -46,7 +41,7 @@ public struct ShareManifest: Sendable, Equatable {
     static func body(objectID: String, threshold: Int, shareCount: Int, sealedLength: Int,
                      shareHashes: [[UInt8]]) -> [UInt8] {
         var writer = ByteWriter(capacity: 32 + objectID.utf8.count + 32 * shareHashes.count)
-        writer.writeHeader(magic: magic, version: formatVersion)
+        writer.writeHeader(magic: magic, version: version)
         writer.writeString(objectID)
         writer.write(UInt8(threshold))
         writer.write(UInt8(shareCount))
@@ -65,43 +60,36 @@ public struct ShareManifest: Sendable, Equatable {
     public func isValidSignature(for verifyingKey: Curve25519.Signing.PublicKey) -> Bool {
         verifyingKey.isValidSignature(signature, for: signedBytes)
     }
+}
 
-    /// The serialised manifest.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeRaw(signedBytes)
+extension ShareManifest: WireMessage {
+    public static let magic = FormatMagic("MSMF")
+    public static let version: UInt16 = 1
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.writeRaw(signedBytes[6...])
         writer.writeBytes(signature)
-        return writer.bytes
     }
 
-    /// Decodes a manifest (the signature is checked by ``VerifiableSharing/combine(shares:manifest:objectID:verifyingKey:)``
-    /// or ``isValidSignature(for:)``).
-    public init(serialized bytes: [UInt8]) throws(SharingError) {
-        var reader = ByteReader(bytes)
-        do {
-            try reader.readHeader(magic: Self.magic, supportedVersions: 1...Self.formatVersion)
-            objectID = try reader.readString(maxLength: Share.maximumObjectIDLength)
-            let offset = reader.offset
-            threshold = Int(try reader.read(UInt8.self))
-            shareCount = Int(try reader.read(UInt8.self))
-            guard threshold >= 2, threshold <= shareCount else {
-                throw WireError.invalidValue(offset: offset, reason: "\(threshold)-of-\(shareCount)")
-            }
-            let lengthOffset = reader.offset
-            let length = try reader.read(UInt64.self)
-            guard length <= UInt64(Int.max / 2) else {
-                throw WireError.invalidValue(offset: lengthOffset, reason: "sealed length \(length)")
-            }
-            sealedLength = Int(length)
-            var hashes = [[UInt8]]()
-            for _ in 0..<shareCount { hashes.append(try reader.readRaw(count: 32)) }
-            shareHashes = hashes
-            signature = try reader.readBytes(maxLength: 64)
-            try reader.expectEnd()
-        } catch let error as WireError {
-            throw .wire(error)
-        } catch {
-            throw .cryptoFailure("\(error)")
+    /// Reads a manifest (the signature is checked by
+    /// ``VerifiableSharing/combine(shares:manifest:objectID:verifyingKey:)`` or ``isValidSignature(for:)``).
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        objectID = try reader.readString(maxLength: Share.maximumObjectIDLength)
+        let offset = reader.offset
+        threshold = Int(try reader.read(UInt8.self))
+        shareCount = Int(try reader.read(UInt8.self))
+        guard threshold >= 2, threshold <= shareCount else {
+            throw .invalidValue(offset: offset, reason: "\(threshold)-of-\(shareCount)")
         }
+        let lengthOffset = reader.offset
+        let length = try reader.read(UInt64.self)
+        guard length <= UInt64(Int.max / 2) else {
+            throw .invalidValue(offset: lengthOffset, reason: "sealed length \(length)")
+        }
+        sealedLength = Int(length)
+        var hashes = [[UInt8]]()
+        for _ in 0..<shareCount { hashes.append(try reader.readRaw(count: 32)) }
+        shareHashes = hashes
+        signature = try reader.readBytes(maxLength: 64)
     }
 }

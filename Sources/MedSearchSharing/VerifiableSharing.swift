@@ -104,7 +104,8 @@ public enum VerifiableSharing {
     ///   ``SharingError/notEnoughValidShares(valid:needed:rejected:)`` when fewer than m shares verify.
     public static func combine(shares: [[UInt8]], manifest manifestBytes: [UInt8], objectID: String,
                                verifyingKey: Curve25519.Signing.PublicKey) throws(SharingError) -> [UInt8] {
-        let manifest = try ShareManifest(serialized: manifestBytes)
+        let manifest: ShareManifest
+        do { manifest = try ShareManifest(serialized: manifestBytes) } catch { throw .wire(error) }
         guard manifest.isValidSignature(for: verifyingKey) else { throw .invalidManifestSignature }
         guard manifest.objectID == objectID else { throw .objectMismatch }
         var accepted = [Int: Share]()

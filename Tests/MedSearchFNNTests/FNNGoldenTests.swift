@@ -117,31 +117,30 @@ enum FNNGolden {
                                    paillierSecretKey: secretKey, randomizerBase: base))]
     }
 
-    /// The version-1 fixtures, written under the shared `"FNNM"` tag and a kind byte.
-    static var legacySamples: [GoldenSample] {
+    /// Every value with its variant name, as samples of the current version (or of `legacyVersion`).
+    static func samples(legacyVersion: UInt16? = nil) -> [GoldenSample] {
         let key: PaillierPublicKey? = pk
-        func v1<T: Sendable>(_ cases: [(String, T)], _ type: String, _ encode: @escaping @Sendable (T) -> [UInt8],
-                             _ decode: @escaping @Sendable ([UInt8]) throws -> T) -> [GoldenSample] {
-            cases.map { .functions($0.1, type: type, variant: $0.0.isEmpty ? nil : $0.0, magic: "FNNM", version: 1,
-                                   isCurrent: false, encode: encode, decode: decode) }
+        func each<T: ContextualWireMessage>(_ cases: [(String, T)], context: T.WireContext) -> [GoldenSample]
+            where T.WireContext: Sendable {
+            cases.map { variant, value in
+                let name = variant.isEmpty ? nil : variant
+                if let legacyVersion { return .legacy(value, variant: name, version: legacyVersion, context: context) }
+                return GoldenSample(value, variant: name, context: context)
+            }
         }
-        return v1(c1Messages, "FNNC1Message", { FNNWire.encode($0, publicKey: key) }, { try FNNWire.decodeC1Message($0, publicKey: key) })
-            + v1(c2Messages, "FNNC2Message", { FNNWire.encode($0, publicKey: key) }, { try FNNWire.decodeC2Message($0, publicKey: key) })
-            + v1(queriesForC1, "FNNQueryForC1", { FNNWire.encode($0, publicKey: key) }, { try FNNWire.decodeQueryForC1($0, publicKey: key) })
-            + v1([("", FNNQueryForC2(queryID: queryID, seed: seed))], "FNNQueryForC2", { FNNWire.encode($0) }, { try FNNWire.decodeQueryForC2($0) })
-            + v1(results, "FNNC1Result", { FNNWire.encode($0) }, { try FNNWire.decodeResult($0) })
-            + v1(handovers, "FNNC2Handover", { FNNWire.encode($0) }, { try FNNWire.decodeHandover($0) })
-            + v1(records, "FNNRecordBatch", { FNNWire.encode($0, publicKey: key) }, { try FNNWire.decodeRecords($0, publicKey: key) })
-            + v1([("", [UInt64(1), 5, .max])], "FNNRecordIDs", { FNNWire.encode(recordIDs: $0) }, { try FNNWire.decodeRecordIDs($0) })
-            + v1([("", c1Pool)], "FNNPoolSeeds", { FNNWire.encode(c1Pool: $0) }, { try FNNWire.decodeC1Pool($0) })
-            + v1([("", c2Pool)], "FNNSharedPoolC2", { FNNWire.encode(c2Pool: $0) }, { try FNNWire.decodeC2Pool($0) })
-            + v1(c1Setups, "FNNC1Setup", { FNNWire.encode($0) }, { try FNNWire.decodeC1Setup($0) })
-            + v1(c2Setups, "FNNC2Setup", { FNNWire.encode($0) }, { try FNNWire.decodeC2Setup($0) })
-            + v1(credentials, "FNNUserCredentials", { FNNWire.encode($0) }, { try FNNWire.decodeUserCredentials($0) })
-            + v1(ownerKeys, "FNNOwnerKeys", { FNNWire.encode($0) }, { try FNNWire.decodeOwnerKeys($0) })
+        return each(c1Messages, context: key) + each(c2Messages, context: key) + each(queriesForC1, context: key)
+            + each([("", FNNQueryForC2(queryID: queryID, seed: seed))], context: ())
+            + each(results, context: ()) + each(handovers, context: ())
+            + each(records.map { ($0.0, FNNRecordBatch($0.1)) }, context: key)
+            + each([("", FNNRecordIDs([1, 5, .max]))], context: ())
+            + each([("", FNNPoolSeeds(c1Pool))], context: ()) + each([("", c2Pool)], context: ())
+            + each(c1Setups, context: ()) + each(c2Setups, context: ()) + each(credentials, context: ())
+            + each(ownerKeys, context: ())
     }
 
-    static var samples: [GoldenSample] { legacySamples }
+    /// The current fixtures, and the version-1 fixtures written (under the shared `"FNNM"` tag and a kind byte)
+    /// by the build before version 2.
+    static var samples: [GoldenSample] { samples() + samples(legacyVersion: 1) }
 }
 
 @Suite struct FNNGoldenTests {
@@ -149,6 +148,10 @@ enum FNNGolden {
 
     @Test(arguments: FNNGolden.samples) func fixture(_ sample: GoldenSample) throws {
         try Self.directory.check(sample)
+    }
+
+    @Test(arguments: FNNGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
+        try Self.directory.checkCorruption(sample)
     }
 
     @Test func manifestListsEverySample() throws {

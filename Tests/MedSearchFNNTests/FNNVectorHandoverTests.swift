@@ -57,23 +57,23 @@ struct FNNVectorHandoverTests {
                             generator: inout SeededRandomNumberGenerator) throws -> (FNNC1Result, FNNC2Handover) {
         let pk = deployment.owner.keys.paillierSecretKey?.publicKey
         let prepared = try deployment.user.prepareQuery(query, k: k, recoverVectors: true, using: &generator)
-        let forC1 = try FNNWire.decodeQueryForC1(FNNWire.encode(prepared.forC1, publicKey: pk), publicKey: pk)
+        let forC1 = try FNNQueryForC1(serialized: prepared.forC1.serialized(context: pk), context: pk)
         #expect(forC1 == prepared.forC1 && forC1.wantsVectors)
         let entry = deployment.owner.parameters.backend == .shared ? try deployment.c1.takeEntry() : nil
         var c1 = try FNNC1Search(database: deployment.c1, query: forC1, entry: entry, batchSize: 2)
-        var message = try FNNWire.decodeC1Message(FNNWire.encode(try c1.start(), publicKey: pk), publicKey: pk)
+        var message = try FNNC1Message(serialized: (try c1.start()).serialized(context: pk), context: pk)
         var (c2, reply) = try FNNC2Search.start(database: &deployment.c2, message: message, userShare: prepared.forC2)
         while true {
-            switch try c1.handle(try FNNWire.decodeC2Message(FNNWire.encode(reply, publicKey: pk), publicKey: pk)) {
+            switch try c1.handle(try FNNC2Message(serialized: reply.serialized(context: pk), context: pk)) {
             case let .send(next):
-                message = try FNNWire.decodeC1Message(FNNWire.encode(next, publicKey: pk), publicKey: pk)
+                message = try FNNC1Message(serialized: next.serialized(context: pk), context: pk)
                 #expect(message == next)
                 if case let .finish(_, _, vectors) = next { #expect(vectors != .none) }
                 reply = try c2.handle(message)
             case let .finished(done):
-                let result = try FNNWire.decodeResult(FNNWire.encode(done))
+                let result = try FNNC1Result(serialized: done.serialized())
                 #expect(result == done)
-                let handover = try FNNWire.decodeHandover(FNNWire.encode(c2.handover!))
+                let handover = try FNNC2Handover(serialized: c2.handover!.serialized())
                 #expect(handover == c2.handover!)
                 return (result, handover)
             }
@@ -118,8 +118,8 @@ struct FNNVectorHandoverTests {
         stripped.vectors = nil
         #expect(throws: FNNError.self) { try deployment.user.open(result: result1, handover: stripped) }
         // Truncated hand-overs are refused.
-        let bytes = FNNWire.encode(handover1)
-        #expect(throws: FNNError.self) { try FNNWire.decodeHandover(Array(bytes.dropLast())) }
+        let bytes = handover1.serialized()
+        #expect(throws: WireError.self) { try FNNC2Handover(serialized: Array(bytes.dropLast())) }
     }
 
     @Test("C2 refuses masked vectors of the wrong shape")

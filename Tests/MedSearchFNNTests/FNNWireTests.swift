@@ -11,35 +11,35 @@ struct FNNWireTests {
         let records = randomRecords(count: 12, dimension: 6, using: &generator)
         var deployment = try FNNTestDeployment(backend: .shared, records: records, dimension: 6, poolSize: 2)
         let prepared = try deployment.user.prepareQuery(records[1].vector, k: 2, using: &generator)
-        #expect(try FNNWire.decodeQueryForC1(FNNWire.encode(prepared.forC1, publicKey: nil), publicKey: nil) == prepared.forC1)
-        #expect(try FNNWire.decodeQueryForC2(FNNWire.encode(prepared.forC2!)) == prepared.forC2!)
+        #expect(try FNNQueryForC1(serialized: prepared.forC1.serialized(context: nil), context: nil) == prepared.forC1)
+        #expect(try FNNQueryForC2(serialized: prepared.forC2!.serialized()) == prepared.forC2!)
         // Drive the search through encode/decode at every hop.
         let entry = try deployment.c1.takeEntry()
         var c1 = try FNNC1Search(database: deployment.c1, query: prepared.forC1, entry: entry, batchSize: 2)
-        var message = try FNNWire.decodeC1Message(FNNWire.encode(try c1.start(), publicKey: nil), publicKey: nil)
+        var message = try FNNC1Message(serialized: (try c1.start()).serialized(context: nil), context: nil)
         var (c2, reply) = try FNNC2Search.start(database: &deployment.c2, message: message, userShare: prepared.forC2)
         var result: FNNC1Result?
         while result == nil {
-            let decodedReply = try FNNWire.decodeC2Message(FNNWire.encode(reply, publicKey: nil), publicKey: nil)
+            let decodedReply = try FNNC2Message(serialized: reply.serialized(context: nil), context: nil)
             #expect(decodedReply == reply)
             switch try c1.handle(decodedReply) {
             case let .send(next):
-                message = try FNNWire.decodeC1Message(FNNWire.encode(next, publicKey: nil), publicKey: nil)
+                message = try FNNC1Message(serialized: next.serialized(context: nil), context: nil)
                 #expect(message == next)
                 reply = try c2.handle(message)
             case let .finished(done):
-                result = try FNNWire.decodeResult(FNNWire.encode(done))
+                result = try FNNC1Result(serialized: done.serialized())
             }
         }
-        let handover = try FNNWire.decodeHandover(FNNWire.encode(c2.handover!))
+        let handover = try FNNC2Handover(serialized: c2.handover!.serialized())
         let hits = try deployment.user.open(result: result!, handover: handover)
         #expect(hits.map(\.neighbor) == deployment.expected(records[1].vector, k: 2))
         // Truncation, foreign tags and trailing bytes are typed errors.
-        let bytes = FNNWire.encode(result!)
-        #expect(throws: FNNError.self) { try FNNWire.decodeResult(Array(bytes.dropLast())) }
-        #expect(throws: FNNError.self) { try FNNWire.decodeResult(bytes + [0]) }
-        #expect(throws: FNNError.self) { try FNNWire.decodeHandover(bytes) }
-        #expect(throws: FNNError.self) { try FNNWire.decodeC1Message([1, 2, 3], publicKey: nil) }
+        let bytes = result!.serialized()
+        #expect(throws: WireError.self) { try FNNC1Result(serialized: Array(bytes.dropLast())) }
+        #expect(throws: WireError.self) { try FNNC1Result(serialized: bytes + [0]) }
+        #expect(throws: WireError.self) { try FNNC2Handover(serialized: bytes) }
+        #expect(throws: WireError.self) { try FNNC1Message(serialized: [1, 2, 3], context: nil) }
     }
 
     @Test("records, pools, set-ups and keys round-trip for both back ends")
@@ -51,24 +51,24 @@ struct FNNWireTests {
             let owner = deployment.owner
             let pk = owner.keys.paillierSecretKey?.publicKey
             let encoded = try owner.encode(records)
-            let decoded = try FNNWire.decodeRecords(FNNWire.encode(encoded, publicKey: pk), publicKey: pk)
+            let decoded = try FNNRecordBatch(serialized: FNNRecordBatch(encoded).serialized(context: pk), context: pk).records
             #expect(decoded.map(\.id) == encoded.map(\.id))
             #expect(decoded.map(\.payload) == encoded.map(\.payload))
-            let c1Setup = try FNNWire.decodeC1Setup(FNNWire.encode(owner.c1Setup))
+            let c1Setup = try FNNC1Setup(serialized: owner.c1Setup.serialized())
             #expect(c1Setup.parameters == owner.parameters && c1Setup.publicKey == pk)
-            let c2Setup = try FNNWire.decodeC2Setup(FNNWire.encode(owner.c2Setup))
+            let c2Setup = try FNNC2Setup(serialized: owner.c2Setup.serialized())
             #expect(c2Setup.rowMaskKey == owner.c2Setup.rowMaskKey && c2Setup.secretKey == owner.c2Setup.secretKey)
-            let user = try FNNWire.decodeUserCredentials(FNNWire.encode(owner.userCredentials))
+            let user = try FNNUserCredentials(serialized: owner.userCredentials.serialized())
             #expect(user.labelKey == owner.keys.labelKey && user.randomizerBase == owner.keys.randomizerBase)
-            let keys = try FNNWire.decodeOwnerKeys(FNNWire.encode(owner.keys))
+            let keys = try FNNOwnerKeys(serialized: owner.keys.serialized())
             #expect(keys.sharedMaster == owner.keys.sharedMaster && keys.paillierSecretKey == owner.keys.paillierSecretKey)
             if backend == .shared {
                 let seeds = try owner.poolSeedsForC1(entries: 0..<2)
-                #expect(try FNNWire.decodeC1Pool(FNNWire.encode(c1Pool: seeds)) == seeds)
+                #expect(try FNNPoolSeeds(serialized: FNNPoolSeeds(seeds).serialized()).seeds == seeds)
                 let pool = try owner.poolForC2(entries: 0..<2, records: records)
-                #expect(try FNNWire.decodeC2Pool(FNNWire.encode(c2Pool: pool)) == pool)
+                #expect(try FNNSharedPoolC2(serialized: pool.serialized()) == pool)
             }
-            #expect(try FNNWire.decodeRecordIDs(FNNWire.encode(recordIDs: [3, 1, 2])) == [3, 1, 2])
+            #expect(try FNNRecordIDs(serialized: FNNRecordIDs([3, 1, 2]).serialized()).ids == [3, 1, 2])
         }
     }
 

@@ -19,12 +19,9 @@ enum PaillierGolden {
     static var samples: [GoldenSample] {
         let pk = publicKey
         return [
-            .functions(pk, type: "PaillierPublicKey", magic: "PAPK", version: 1,
-                       encode: { $0.serialized() }, decode: { try PaillierPublicKey(serialized: $0) }),
-            .functions(secretKey, type: "PaillierPrivateKey", magic: "PASK", version: 1,
-                       encode: { $0.serialized() }, decode: { try PaillierPrivateKey(serialized: $0) }),
-            .functions(ciphertext, type: "PaillierCiphertext", magic: "PACT", version: 1,
-                       encode: { $0.serialized(for: pk) }, decode: { try PaillierCiphertext(serialized: $0, publicKey: pk) }),
+            GoldenSample(pk),
+            GoldenSample(secretKey),
+            GoldenSample(ciphertext, context: pk),
         ]
     }
 }
@@ -34,6 +31,10 @@ enum PaillierGolden {
 
     @Test(arguments: PaillierGolden.samples) func fixture(_ sample: GoldenSample) throws {
         try Self.directory.check(sample)
+    }
+
+    @Test(arguments: PaillierGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
+        try Self.directory.checkCorruption(sample)
     }
 
     @Test func manifestListsEverySample() throws {

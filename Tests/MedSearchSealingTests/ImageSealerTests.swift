@@ -61,7 +61,7 @@ struct ImageSealerTests {
         let decoded = try ImageSealingKey(serialized: bytes)
         let sealed = try ImageSealer.seal([9, 9], imageID: "k", key: key)
         #expect(try ImageSealer.open(sealed, imageID: "k", key: decoded) == [9, 9])
-        #expect(throws: SealingError.self) { try ImageSealingKey(serialized: Array(bytes.dropLast())) }
+        #expect(throws: WireError.self) { try ImageSealingKey(serialized: Array(bytes.dropLast())) }
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sealing-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

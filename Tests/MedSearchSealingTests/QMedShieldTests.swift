@@ -129,17 +129,17 @@ struct QMedShieldTests {
         let image = try QMedShield.encrypt([1, 2, 3, 4] as [UInt8], width: 2, height: 2, key: key)
         #expect(throws: SealingError.self) { try QMedShield.decrypt16(image, key: key) }
         let bytes = image.serialized()
-        #expect(throws: SealingError.self) { try QMedShieldCipherImage(serialized: Array(bytes.dropLast())) }
-        #expect(throws: SealingError.self) { try QMedShieldCipherImage(serialized: bytes + [0]) }
+        #expect(throws: WireError.self) { try QMedShieldCipherImage(serialized: Array(bytes.dropLast())) }
+        #expect(throws: WireError.self) { try QMedShieldCipherImage(serialized: bytes + [0]) }
         var badBits = bytes
         badBits[14] = 12
-        #expect(throws: SealingError.self) { try QMedShieldCipherImage(serialized: badBits) }
+        #expect(throws: WireError.self) { try QMedShieldCipherImage(serialized: badBits) }
         var huge = bytes
         huge[6] = 0xFF; huge[7] = 0xFF; huge[8] = 0xFF; huge[9] = 0x7F
-        #expect(throws: SealingError.self) { try QMedShieldCipherImage(serialized: huge) }
+        #expect(throws: WireError.self) { try QMedShieldCipherImage(serialized: huge) }
         let keyBytes = key.serialized()
         #expect(try QMedShieldKey(serialized: keyBytes).serialized() == keyBytes)
-        #expect(throws: SealingError.self) { try QMedShieldKey(serialized: Array(keyBytes.prefix(10))) }
+        #expect(throws: WireError.self) { try QMedShieldKey(serialized: Array(keyBytes.prefix(10))) }
     }
 }
 

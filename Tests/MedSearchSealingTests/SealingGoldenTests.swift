@@ -15,26 +15,14 @@ enum SealingGolden {
                                                    nonce: (0..<16).map { UInt8($0 * 3) },
                                                    payload: (0..<12).map { UInt8(200 - $0 * 7) })
 
-    /// A sealed image with a fixed nonce (seal draws a fresh random one).
-    static func sealed() -> [UInt8] {
-        let header = ImageSealer.header()
-        return try! plaintext.withUnsafeBytes { bytes in
-            try AESGCMEngine.seal(bytes, key: imageKey.symmetricKey, nonce: nonce,
-                                  associatedData: ImageSealer.associatedData(header: header, imageID: imageID),
-                                  prefix: header)
-        }
-    }
-
     static var samples: [GoldenSample] {
         [
-            .functions(imageKey, type: "ImageSealingKey", magic: "MSSK", version: 1,
-                       encode: { $0.serialized() }, decode: { try ImageSealingKey(serialized: $0) }),
-            .functions(qmedKey, type: "QMedShieldKey", magic: "QMSK", version: 1,
-                       encode: { $0.serialized() }, decode: { try QMedShieldKey(serialized: $0) }),
-            .functions(cipherImage, type: "QMedShieldCipherImage", magic: "QMSI", version: 1,
-                       encode: { $0.serialized() }, decode: { try QMedShieldCipherImage(serialized: $0) }),
-            GoldenSample(typeName: "SealedImageEnvelope", magic: "MSSL", version: 1, integrityProtected: true,
-                         encode: { sealed() },
+            GoldenSample(imageKey),
+            GoldenSample(qmedKey),
+            GoldenSample(cipherImage),
+            // A sealed image with a fixed nonce (seal draws a fresh random one); decoding opens it with the key.
+            GoldenSample(SealedImageEnvelope.self, integrityProtected: true,
+                         encode: { try! ImageSealer.seal(plaintext, imageID: imageID, key: imageKey, nonce: nonce) },
                          decode: { try ImageSealer.open($0, imageID: imageID, key: imageKey) == plaintext }),
         ]
     }
@@ -45,6 +33,10 @@ enum SealingGolden {
 
     @Test(arguments: SealingGolden.samples) func fixture(_ sample: GoldenSample) throws {
         try Self.directory.check(sample)
+    }
+
+    @Test(arguments: SealingGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
+        try Self.directory.checkCorruption(sample)
     }
 
     @Test func manifestListsEverySample() throws {

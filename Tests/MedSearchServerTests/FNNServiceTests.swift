@@ -4,6 +4,7 @@ import Logging
 import MedSearchCore
 import MedSearchFNN
 @testable import MedSearchServer
+import MedSearchStore
 import MedSearchTransport
 import Testing
 
@@ -63,19 +64,19 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         func query(_ c1URL: String, _ c2URL: String, _ vector: [Int64], k: Int, vectors: Bool = false) async throws -> [FNNSearchHit] {
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
             let prepared = try user.prepareQuery(vector, k: k, recoverVectors: vectors)
-            _ = try await c2.call(Routes.FNNC2.share, body: FNNWire.encode(prepared.forC2!))
-            let result = try FNNWire.decodeResult(try await c1.call(Routes.FNNC1.query, body: FNNWire.encode(prepared.forC1, publicKey: nil)))
-            let handover = try FNNWire.decodeHandover(try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
+            _ = try await c2.call(Routes.FNNC2.share, body: prepared.forC2!.serialized())
+            let result = try FNNC1Result(serialized: try await c1.call(Routes.FNNC1.query, body: prepared.forC1.serialized(context: nil)))
+            let handover = try FNNC2Handover(serialized: try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
             return try user.open(result: result, handover: handover)
         }
 
         try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
-            _ = try await c1.call(Routes.FNNC1.setup, body: FNNWire.encode(owner.c1Setup))
-            _ = try await c2.call(Routes.FNNC2.setup, body: FNNWire.encode(owner.c2Setup))
-            _ = try await c1.call(Routes.FNNC1.addRecords, body: FNNWire.encode(try owner.encode(data), publicKey: nil))
-            _ = try await c2.call(Routes.FNNC2.pool, body: FNNWire.encode(c2Pool: try owner.poolForC2(entries: 0..<3, records: data)))
-            _ = try await c1.call(Routes.FNNC1.pool, body: FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: 0..<3)))
+            _ = try await c1.call(Routes.FNNC1.setup, body: owner.c1Setup.serialized())
+            _ = try await c2.call(Routes.FNNC2.setup, body: owner.c2Setup.serialized())
+            _ = try await c1.call(Routes.FNNC1.addRecords, body: FNNRecordBatch(try owner.encode(data)).serialized(context: nil))
+            _ = try await c2.call(Routes.FNNC2.pool, body: (try owner.poolForC2(entries: 0..<3, records: data)).serialized())
+            _ = try await c1.call(Routes.FNNC1.pool, body: FNNPoolSeeds(try owner.poolSeedsForC1(entries: 0..<3)).serialized())
             let hits = try await query(c1URL, c2URL, data[4].vector, k: 3, vectors: true)
             #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[4].vector, records: data.map { ($0.id, $0.vector) }, k: 3))
             #expect(hits.first?.label == "image-5.png")
@@ -106,6 +107,33 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         }
     }
 
+    /// A C1 whose set-up and records were stored by a build that wrote FNN format version 1 (tag `"FNNM"`, a kind
+    /// byte, the same body) restores them, and the owner re-sending the same set-up and records in version 2 is
+    /// not a conflict; a different set-up still is.
+    @Test func setUpAndRecordsStoredInVersion1MatchAfterAnUpgrade() async throws {
+        var generator = SeededRandomNumberGenerator(seed: 12)
+        let parameters = try FNNParameters(backend: .paillier, dimension: 4, maxAbsCoordinate: 255)
+        let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
+        let pk = owner.keys.paillierSecretKey?.publicKey
+        let encoded = try owner.encode(records(count: 5, dimension: 4, seed: 13))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fnn-v1-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func version1(_ bytes: [UInt8], kind: UInt8) -> [UInt8] { Array("FNNM".utf8) + [1, 0, kind] + bytes.dropFirst(6) }
+        do {
+            let earlier = try await FNNC1Service.Node(dataDirectory: directory, batchSize: 1, order: .sequential)
+            _ = try await earlier.store.saveSetup(version1(owner.c1Setup.serialized(), kind: 10))
+            _ = try await earlier.store.insertRecords(encoded.map {
+                FNNC1Store.Record(id: $0.id, payload: version1(FNNRecordBatch([$0]).serialized(context: pk), kind: 7))
+            })
+        }
+        let node = try await FNNC1Service.Node(dataDirectory: directory, batchSize: 1, order: .sequential)
+        #expect(try await node.configured().records.count == encoded.count)
+        try await node.setup(owner.c1Setup.serialized())
+        #expect(try await node.addRecords(FNNRecordBatch(encoded).serialized(context: pk)) == encoded.count)
+        let other = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
+        await #expect(throws: StoreError.self) { try await node.setup(other.c1Setup.serialized()) }
+    }
+
     @Test func routerLevelPaillierSearchWithDelete() async throws {
         var generator = SeededRandomNumberGenerator(seed: 8)
         let parameters = try FNNParameters(backend: .paillier, dimension: 6, maxAbsCoordinate: 255)
@@ -114,16 +142,16 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         var data = records(count: 10, dimension: 6, seed: 9)
         let c2 = try await FNNC2Service.Node(dataDirectory: nil)
         let c1 = try await FNNC1Service.Node(dataDirectory: nil, batchSize: 1, order: .sequential)
-        try await c2.setup(FNNWire.encode(owner.c2Setup))
-        try await c1.setup(FNNWire.encode(owner.c1Setup))
+        try await c2.setup(owner.c2Setup.serialized())
+        try await c1.setup(owner.c1Setup.serialized())
         let pk = owner.keys.paillierSecretKey!.publicKey
-        _ = try await c1.addRecords(FNNWire.encode(try owner.encode(data), publicKey: pk))
-        _ = try await c1.deleteRecords(FNNWire.encode(recordIDs: [data[0].id]))
+        _ = try await c1.addRecords(FNNRecordBatch(try owner.encode(data)).serialized(context: pk))
+        _ = try await c1.deleteRecords(FNNRecordIDs([data[0].id]).serialized())
         data.removeFirst()
         let prepared = try user.prepareQuery(data[2].vector, k: 2, recoverVectors: true)
-        let result = try await FNNC1Service.runSearch(body: FNNWire.encode(prepared.forC1, publicKey: pk), node: c1,
+        let result = try await FNNC1Service.runSearch(body: prepared.forC1.serialized(context: pk), node: c1,
                                                       peer: InProcessPeer(node: c2))
-        let handover = try FNNWire.decodeHandover(try await c2.handover(prepared.forC1.queryID.description))
+        let handover = try FNNC2Handover(serialized: try await c2.handover(prepared.forC1.queryID.description))
         let hits = try user.open(result: result, handover: handover)
         #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[2].vector, records: data.map { ($0.id, $0.vector) }, k: 2))
         #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
@@ -145,14 +173,14 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
         try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
             let ownerC1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
             let ownerC2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
-            _ = try await ownerC1.call(Routes.FNNC1.setup, body: FNNWire.encode(owner.c1Setup))
-            _ = try await ownerC2.call(Routes.FNNC2.setup, body: FNNWire.encode(owner.c2Setup))
-            _ = try await ownerC1.call(Routes.FNNC1.addRecords, body: FNNWire.encode(try owner.encode(data), publicKey: pk))
+            _ = try await ownerC1.call(Routes.FNNC1.setup, body: owner.c1Setup.serialized())
+            _ = try await ownerC2.call(Routes.FNNC2.setup, body: owner.c2Setup.serialized())
+            _ = try await ownerC1.call(Routes.FNNC1.addRecords, body: FNNRecordBatch(try owner.encode(data)).serialized(context: pk))
             let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
             let query = data[6].vector.map { min(255, $0 + 1) }
             let prepared = try user.prepareQuery(query, k: 3, recoverVectors: true)
-            let result = try FNNWire.decodeResult(try await c1.call(Routes.FNNC1.query, body: FNNWire.encode(prepared.forC1, publicKey: pk)))
-            let handover = try FNNWire.decodeHandover(try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
+            let result = try FNNC1Result(serialized: try await c1.call(Routes.FNNC1.query, body: prepared.forC1.serialized(context: pk)))
+            let handover = try FNNC2Handover(serialized: try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
             let hits = try user.open(result: result, handover: handover)
             #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: query, records: data.map { ($0.id, $0.vector) }, k: 3))
             #expect(hits.allSatisfy { $0.vector != nil })

@@ -198,18 +198,18 @@ struct StoreReplicaTests {
             let c2 = try await FNNC2Service.Node(dataDirectory: nil)
             let replicas = [try await FNNC1Service.Node(dataDirectory: nil, database: location, batchSize: 2, order: .lowerBound),
                             try await FNNC1Service.Node(dataDirectory: nil, database: location, batchSize: 2, order: .lowerBound)]
-            try await c2.setup(FNNWire.encode(owner.c2Setup))
-            try await replicas[0].setup(FNNWire.encode(owner.c1Setup))
-            _ = try await replicas[0].addRecords(FNNWire.encode(try owner.encode(Array(data[..<20])), publicKey: nil))
-            _ = try await replicas[1].addRecords(FNNWire.encode(try owner.encode(Array(data[20...])), publicKey: nil))
-            _ = try await c2.addPool(FNNWire.encode(c2Pool: try owner.poolForC2(entries: 0..<4, records: data)))
-            _ = try await replicas[1].addPool(FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: 0..<4)))
+            try await c2.setup(owner.c2Setup.serialized())
+            try await replicas[0].setup(owner.c1Setup.serialized())
+            _ = try await replicas[0].addRecords(FNNRecordBatch(try owner.encode(Array(data[..<20]))).serialized(context: nil))
+            _ = try await replicas[1].addRecords(FNNRecordBatch(try owner.encode(Array(data[20...]))).serialized(context: nil))
+            _ = try await c2.addPool((try owner.poolForC2(entries: 0..<4, records: data)).serialized())
+            _ = try await replicas[1].addPool(FNNPoolSeeds(try owner.poolSeedsForC1(entries: 0..<4)).serialized())
             func search(_ replica: Int, _ vector: [Int64]) async throws -> [FNNSearchHit] {
                 let prepared = try user.prepareQuery(vector, k: 3, recoverVectors: false)
-                try await c2.putShare(FNNWire.encode(prepared.forC2!))
-                let result = try await FNNC1Service.runSearch(body: FNNWire.encode(prepared.forC1, publicKey: nil),
+                try await c2.putShare(prepared.forC2!.serialized())
+                let result = try await FNNC1Service.runSearch(body: prepared.forC1.serialized(context: nil),
                                                               node: replicas[replica], peer: DirectPeer(node: c2))
-                let handover = try FNNWire.decodeHandover(try await c2.handover(prepared.forC1.queryID.description))
+                let handover = try FNNC2Handover(serialized: try await c2.handover(prepared.forC1.queryID.description))
                 return try user.open(result: result, handover: handover)
             }
             func plaintext(_ vector: [Int64]) -> [FNNNeighbor] {
@@ -218,7 +218,7 @@ struct StoreReplicaTests {
             // Records added through B, searched through A.
             #expect(try await search(0, data[22].vector).map(\.neighbor) == plaintext(data[22].vector))
             // A record deleted through B is gone through A.
-            _ = try await replicas[1].deleteRecords(FNNWire.encode(recordIDs: [data[22].id]))
+            _ = try await replicas[1].deleteRecords(FNNRecordIDs([data[22].id]).serialized())
             data.remove(at: 22)
             #expect(try await search(0, data[5].vector).map(\.neighbor) == plaintext(data[5].vector))
             #expect(await replicas[0].status().records == 24)

@@ -85,8 +85,8 @@ struct DispersalKernelTests {
         // A fragment length beyond the bytes present is a typed error.
         var truncated = serialized
         truncated.removeLast(40)
-        #expect(throws: SharingError.self) { try Share(serialized: truncated) }
-        #expect(throws: SharingError.self) { try Share(serialized: serialized, maxFragmentLength: 776) }
+        #expect(throws: WireError.self) { try Share(serialized: truncated) }
+        #expect(throws: WireError.self) { try Share(serialized: serialized, maxFragmentLength: 776) }
     }
 
     @Test("the sealed stream inside the shares is standard AES-256-GCM (opens with swift-crypto)")

@@ -15,10 +15,8 @@ enum SharingGolden {
 
     static var samples: [GoldenSample] {
         [
-            .functions(share, type: "Share", magic: "MSSH", version: 1,
-                       encode: { $0.serialized() }, decode: { try Share(serialized: $0) }),
-            .functions(manifest, type: "ShareManifest", magic: "MSMF", version: 1,
-                       encode: { $0.serialized() }, decode: { try ShareManifest(serialized: $0) }),
+            GoldenSample(share, integrityProtected: true),
+            GoldenSample(manifest),
         ]
     }
 }
@@ -28,6 +26,10 @@ enum SharingGolden {
 
     @Test(arguments: SharingGolden.samples) func fixture(_ sample: GoldenSample) throws {
         try Self.directory.check(sample)
+    }
+
+    @Test(arguments: SharingGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
+        try Self.directory.checkCorruption(sample)
     }
 
     @Test func manifestListsEverySample() throws {

@@ -150,7 +150,7 @@ struct VerifiableSharingTests {
             try VerifiableSharing.combine(shares: object.shares, manifest: tampered, objectID: "img-3",
                                           verifyingKey: master.publicKey)
         }
-        #expect(throws: SharingError.self) { try ShareManifest(serialized: Array(object.manifest.dropLast())) }
+        #expect(throws: WireError.self) { try ShareManifest(serialized: Array(object.manifest.dropLast())) }
         let manifest = try ShareManifest(serialized: object.manifest)
         #expect(manifest.threshold == 2 && manifest.shareCount == 3 && manifest.isValidSignature(for: master.publicKey))
         #expect(throws: SharingError.invalidParameters(threshold: 3, shares: 2)) {

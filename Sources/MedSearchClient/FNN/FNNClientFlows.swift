@@ -45,8 +45,8 @@ public enum FNNClientFlows {
     public static func upload(owner: FNNOwner, records: [FNNRecordInput], allRecords: [FNNRecordInput], pool: Int,
                        c1: ServiceClient, c2: ServiceClient, sendSetup: Bool, progress: Bool) async throws {
         if sendSetup {
-            _ = try await c1.call(Routes.FNNC1.setup, body: FNNWire.encode(owner.c1Setup))
-            var c2Setup = FNNWire.encode(owner.c2Setup)
+            _ = try await c1.call(Routes.FNNC1.setup, body: owner.c1Setup.serialized())
+            var c2Setup = owner.c2Setup.serialized()
             _ = try await c2.call(Routes.FNNC2.setup, body: c2Setup)
             constantTimeWipe(&c2Setup)
         }
@@ -57,7 +57,7 @@ public enum FNNClientFlows {
         while start < records.count {
             let slice = Array(records[start..<min(start + chunk, records.count)])
             let encoded = try owner.encode(slice)
-            _ = try await c1.call(Routes.FNNC1.addRecords, body: FNNWire.encode(encoded, publicKey: pk))
+            _ = try await c1.call(Routes.FNNC1.addRecords, body: FNNRecordBatch(encoded).serialized(context: pk))
             reporter.advance(by: slice.count)
             start += chunk
         }
@@ -67,7 +67,7 @@ public enum FNNClientFlows {
         if !c1Status.unusedEntries.isEmpty, !records.isEmpty {
             let low = c1Status.unusedEntries.min()!, high = c1Status.unusedEntries.max()!
             let rows = try owner.poolForC2(entries: low..<(high + 1), records: records)
-            _ = try await c2.call(Routes.FNNC2.pool, body: FNNWire.encode(c2Pool: FNNSharedPoolC2(entries: [], rows: rows.rows)))
+            _ = try await c2.call(Routes.FNNC2.pool, body: (FNNSharedPoolC2(entries: [], rows: rows.rows)).serialized())
         }
         if pool > 0 {
             let next = max(c1Status.nextEntry, (try await Self.status(c2: c2)).nextEntry)
@@ -89,8 +89,8 @@ public enum FNNClientFlows {
         }
         let reporter = ProgressReporter(label: "correlations", total: max(all?.count ?? 0, 1), enabled: progress)
         let pool = try owner.poolForC2(entries: entries, records: all ?? []) { _ in reporter.advance() }
-        _ = try await c2.call(Routes.FNNC2.pool, body: FNNWire.encode(c2Pool: pool))
-        _ = try await c1.call(Routes.FNNC1.pool, body: FNNWire.encode(c1Pool: try owner.poolSeedsForC1(entries: entries)))
+        _ = try await c2.call(Routes.FNNC2.pool, body: pool.serialized())
+        _ = try await c1.call(Routes.FNNC1.pool, body: FNNPoolSeeds(try owner.poolSeedsForC1(entries: entries)).serialized())
     }
 
     /// Runs one query over the network: share to C2 (shared back end), query to C1, hand-over from C2.
@@ -111,10 +111,10 @@ public enum FNNClientFlows {
                              recoverVectors: Bool = false) async throws
         -> (hits: [FNNSearchHit], result: FNNC1Result) {
         let prepared = try user.prepareQuery(vector, k: k, recoverVectors: recoverVectors)
-        if let share = prepared.forC2 { _ = try await c2.call(Routes.FNNC2.share, body: FNNWire.encode(share)) }
-        let body = FNNWire.encode(prepared.forC1, publicKey: user.credentials.publicKey)
-        let result = try FNNWire.decodeResult(try await c1.call(Routes.FNNC1.query, body: body))
-        let handover = try FNNWire.decodeHandover(try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
+        if let share = prepared.forC2 { _ = try await c2.call(Routes.FNNC2.share, body: share.serialized()) }
+        let body = prepared.forC1.serialized(context: user.credentials.publicKey)
+        let result = try FNNC1Result(serialized: try await c1.call(Routes.FNNC1.query, body: body))
+        let handover = try FNNC2Handover(serialized: try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
         return (try user.open(result: result, handover: handover), result)
     }
 

@@ -76,24 +76,17 @@ extension FNNParameters {
     }
 
     /// Reads parameters written by ``write(to:)``.
-    public static func read(from reader: inout ByteReader) throws(FNNError) -> FNNParameters {
-        do {
-            let start = reader.offset
-            guard let backend = FNNBackend(code: try reader.read(UInt8.self)) else {
-                throw FNNError.wire(.invalidValue(offset: start, reason: "unknown FNN back end"))
-            }
-            let dimension = Int(try reader.read(UInt32.self))
-            let maxAbs = try reader.read(UInt64.self)
-            let rankBits = Int(try reader.read(UInt8.self))
-            guard maxAbs <= 1 << 24 else { throw FNNError.invalidParameter("maxAbsCoordinate too large") }
-            return try FNNParameters(backend: backend, dimension: dimension, maxAbsCoordinate: Int64(maxAbs),
-                                     rankBits: rankBits)
-        } catch let error as WireError {
-            throw .wire(error)
-        } catch let error as FNNError {
-            throw error
-        } catch {
-            throw .malformed("\(error)")
+    public static func read(from reader: inout ByteReader) throws(WireError) -> FNNParameters {
+        let start = reader.offset
+        guard let backend = FNNBackend(code: try reader.read(UInt8.self)) else {
+            throw .invalidValue(offset: start, reason: "unknown FNN back end")
+        }
+        let dimension = Int(try reader.read(UInt32.self))
+        let maxAbs = try reader.read(UInt64.self)
+        let rankBits = Int(try reader.read(UInt8.self))
+        guard maxAbs <= 1 << 24 else { throw .invalidValue(offset: start, reason: "maxAbsCoordinate too large") }
+        return try WireError.validating(at: start) {
+            try FNNParameters(backend: backend, dimension: dimension, maxAbsCoordinate: Int64(maxAbs), rankBits: rankBits)
         }
     }
 }

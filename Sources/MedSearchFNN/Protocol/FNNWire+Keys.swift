@@ -2,123 +2,149 @@ import MedSearchBigInt
 import MedSearchCore
 import MedSearchPaillier
 
-extension FNNWire {
-    private static func writeOptionalKey(_ pk: PaillierPublicKey?, base: BigInt?, _ w: inout Writer) {
+extension ByteWriter {
+    /// Writes an optional Paillier public key and randomizer base: a presence byte, then `N` and the base.
+    mutating func writeOptionalKey(_ pk: PaillierPublicKey?, base: BigInt?) {
         if let pk, let base {
-            w.bytes.write(UInt8(1)); w.bytes.write(pk.n); w.bytes.write(base)
+            write(UInt8(1)); write(pk.n); write(base)
         } else {
-            w.bytes.write(UInt8(0))
+            write(UInt8(0))
         }
     }
 
-    private static func readOptionalKey(_ r: inout Reader) throws(FNNError) -> (PaillierPublicKey, BigInt)? {
-        guard try r.u8() == 1 else { return nil }
-        let n = try r.wrap { try r.bytes.readBigInt(maxBytes: 1024) }
-        let base = try r.wrap { try r.bytes.readBigInt(maxBytes: 2048) }
-        do {
-            let pk = try PaillierPublicKey(n: n)
-            guard base.signum > 0, base < pk.nSquared else { throw FNNError.malformed("randomizer base out of range") }
-            return (pk, base)
-        } catch let error as FNNError { throw error } catch { throw .paillier("\(error)") }
-    }
-
-    /// Encodes C1's set-up.
-    public static func encode(_ setup: FNNC1Setup) -> [UInt8] {
-        var w = Writer(kind: .c1Setup, publicKey: nil)
-        setup.parameters.write(to: &w.bytes)
-        writeOptionalKey(setup.publicKey, base: setup.randomizerBase, &w)
-        return w.bytes.bytes
-    }
-
-    /// Decodes C1's set-up.
-    public static func decodeC1Setup(_ bytes: [UInt8]) throws(FNNError) -> FNNC1Setup {
-        var r = try Reader(bytes, kind: .c1Setup, publicKey: nil)
-        let parameters = try FNNParameters.read(from: &r.bytes)
-        let key = try readOptionalKey(&r)
-        try r.end()
-        guard (parameters.backend == .paillier) == (key != nil) else { throw .malformed("key presence does not match the back end") }
-        return FNNC1Setup(parameters: parameters, publicKey: key?.0, randomizerBase: key?.1)
-    }
-
-    /// Encodes C2's set-up (secret: wipe the bytes after use).
-    public static func encode(_ setup: FNNC2Setup) -> [UInt8] {
-        var w = Writer(kind: .c2Setup, publicKey: nil)
-        setup.parameters.write(to: &w.bytes)
-        if let sk = setup.secretKey, let base = setup.randomizerBase {
-            w.bytes.write(UInt8(1)); w.bytes.writeBytes(sk.serialized()); w.bytes.write(base)
+    /// Writes an optional Paillier secret key (embedded `"PASK"`) and randomizer base after a presence byte.
+    mutating func writeOptionalSecretKey(_ sk: PaillierPrivateKey?, base: BigInt?) {
+        if let sk, let base {
+            write(UInt8(1)); writeEmbedded(sk); write(base)
         } else {
-            w.bytes.write(UInt8(0))
+            write(UInt8(0))
         }
-        w.bytes.writeBytes(setup.rowMaskKey ?? [])
-        return w.bytes.bytes
+    }
+}
+
+extension ByteReader {
+    mutating func readOptionalKey() throws(WireError) -> (PaillierPublicKey, BigInt)? {
+        guard try readForm(below: 2, "key presence") == 1 else { return nil }
+        let start = offset
+        let n = try readBigInt(maxBytes: 1024)
+        let base = try readBigInt(maxBytes: 2048)
+        let pk = try WireError.validating(at: start) { try PaillierPublicKey(n: n) }
+        guard base.signum > 0, base < pk.nSquared else { throw .invalidValue(offset: start, reason: "randomizer base out of range") }
+        return (pk, base)
     }
 
-    /// Decodes C2's set-up.
-    public static func decodeC2Setup(_ bytes: [UInt8]) throws(FNNError) -> FNNC2Setup {
-        var r = try Reader(bytes, kind: .c2Setup, publicKey: nil)
-        let parameters = try FNNParameters.read(from: &r.bytes)
-        var secretKey: PaillierPrivateKey?
-        var base: BigInt?
-        if try r.u8() == 1 {
-            let raw = try r.raw()
-            do { secretKey = try PaillierPrivateKey(serialized: raw) } catch { throw .paillier("\(error)") }
-            base = try r.wrap { try r.bytes.readBigInt(maxBytes: 2048) }
+    mutating func readOptionalSecretKey() throws(WireError) -> (PaillierPrivateKey, BigInt)? {
+        guard try readForm(below: 2, "key presence") == 1 else { return nil }
+        let secretKey = try readEmbedded(PaillierPrivateKey.self, maxLength: 1 << 20)
+        let start = offset
+        let base = try readBigInt(maxBytes: 2048)
+        guard base.signum > 0, base < secretKey.publicKey.nSquared else {
+            throw .invalidValue(offset: start, reason: "randomizer base out of range")
         }
-        let rowKey = try r.raw()
-        try r.end()
-        return FNNC2Setup(parameters: parameters, secretKey: secretKey, randomizerBase: base,
-                          rowMaskKey: rowKey.isEmpty ? nil : rowKey)
+        return (secretKey, base)
     }
 
-    /// Encodes a user's credentials (secret: the label key).
-    public static func encode(_ credentials: FNNUserCredentials) -> [UInt8] {
-        var w = Writer(kind: .userCredentials, publicKey: nil)
-        credentials.parameters.write(to: &w.bytes)
-        w.bytes.writeBytes(credentials.labelKey)
-        writeOptionalKey(credentials.publicKey, base: credentials.randomizerBase, &w)
-        return w.bytes.bytes
+    /// Reads an optional 32-byte key written as a byte string (empty: absent).
+    mutating func readOptionalKey32(_ what: String) throws(WireError) -> [UInt8]? {
+        let start = offset
+        let bytes = try readBytes(maxLength: 32)
+        guard bytes.isEmpty || bytes.count == 32 else { throw .invalidValue(offset: start, reason: "\(what) must be 32 bytes") }
+        return bytes.isEmpty ? nil : bytes
     }
 
-    /// Decodes a user's credentials.
-    public static func decodeUserCredentials(_ bytes: [UInt8]) throws(FNNError) -> FNNUserCredentials {
-        var r = try Reader(bytes, kind: .userCredentials, publicKey: nil)
-        let parameters = try FNNParameters.read(from: &r.bytes)
-        let labelKey = try r.raw()
-        let key = try readOptionalKey(&r)
-        try r.end()
-        guard labelKey.count == 32 else { throw .malformed("label keys are 32 bytes") }
-        return FNNUserCredentials(parameters: parameters, labelKey: labelKey, publicKey: key?.0, randomizerBase: key?.1)
+    /// Reads a 32-byte key written as a byte string.
+    mutating func readKey32(_ what: String) throws(WireError) -> [UInt8] {
+        let start = offset
+        guard let key = try readOptionalKey32(what) else { throw .invalidValue(offset: start, reason: "\(what) must be 32 bytes") }
+        return key
+    }
+}
+
+/// C1's set-up: `"FNS1"` v2, the parameters, then the Paillier public key and randomizer base (Paillier back end).
+extension FNNC1Setup: WireMessage {
+    public static let magic = FormatMagic("FNS1")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 10) }
+
+    public func encode(to writer: inout ByteWriter) {
+        parameters.write(to: &writer)
+        writer.writeOptionalKey(publicKey, base: randomizerBase)
     }
 
-    /// Encodes the owner's keys (secret: write with mode 0600, wipe after use).
-    public static func encode(_ keys: FNNOwnerKeys) -> [UInt8] {
-        var w = Writer(kind: .ownerKeys, publicKey: nil)
-        keys.parameters.write(to: &w.bytes)
-        w.bytes.writeBytes(keys.labelKey)
-        w.bytes.writeBytes(keys.sharedMaster ?? [])
-        if let sk = keys.paillierSecretKey, let base = keys.randomizerBase {
-            w.bytes.write(UInt8(1)); w.bytes.writeBytes(sk.serialized()); w.bytes.write(base)
-        } else {
-            w.bytes.write(UInt8(0))
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let start = reader.offset
+        let parameters = try FNNParameters.read(from: &reader)
+        let key = try reader.readOptionalKey()
+        guard (parameters.backend == .paillier) == (key != nil) else {
+            throw .invalidValue(offset: start, reason: "key presence does not match the back end")
         }
-        return w.bytes.bytes
+        self.init(parameters: parameters, publicKey: key?.0, randomizerBase: key?.1)
+    }
+}
+
+/// C2's set-up (secret): `"FNS2"` v2, the parameters, the Paillier secret key and randomizer base (Paillier back
+/// end), then the row-mask key (empty for the Paillier back end). Wipe the bytes after use.
+extension FNNC2Setup: WireMessage {
+    public static let magic = FormatMagic("FNS2")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 11) }
+
+    public func encode(to writer: inout ByteWriter) {
+        parameters.write(to: &writer)
+        writer.writeOptionalSecretKey(secretKey, base: randomizerBase)
+        writer.writeBytes(rowMaskKey ?? [])
     }
 
-    /// Decodes the owner's keys.
-    public static func decodeOwnerKeys(_ bytes: [UInt8]) throws(FNNError) -> FNNOwnerKeys {
-        var r = try Reader(bytes, kind: .ownerKeys, publicKey: nil)
-        let parameters = try FNNParameters.read(from: &r.bytes)
-        let labelKey = try r.raw(), master = try r.raw()
-        var secretKey: PaillierPrivateKey?
-        var base: BigInt?
-        if try r.u8() == 1 {
-            let raw = try r.raw()
-            do { secretKey = try PaillierPrivateKey(serialized: raw) } catch { throw .paillier("\(error)") }
-            base = try r.wrap { try r.bytes.readBigInt(maxBytes: 2048) }
-        }
-        try r.end()
-        guard labelKey.count == 32, master.isEmpty || master.count == 32 else { throw .malformed("bad key lengths") }
-        return FNNOwnerKeys(parameters: parameters, labelKey: labelKey, sharedMaster: master.isEmpty ? nil : master,
-                            paillierSecretKey: secretKey, randomizerBase: base)
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let parameters = try FNNParameters.read(from: &reader)
+        let key = try reader.readOptionalSecretKey()
+        let rowKey = try reader.readBytes(maxLength: 1 << 20)
+        self.init(parameters: parameters, secretKey: key?.0, randomizerBase: key?.1, rowMaskKey: rowKey.isEmpty ? nil : rowKey)
+    }
+}
+
+/// A user's credentials (secret: the label key): `"FNUC"` v2, the parameters, the 32-byte label key, then the
+/// Paillier public key and randomizer base (Paillier back end).
+extension FNNUserCredentials: WireMessage {
+    public static let magic = FormatMagic("FNUC")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 12) }
+
+    public func encode(to writer: inout ByteWriter) {
+        parameters.write(to: &writer)
+        writer.writeBytes(labelKey)
+        writer.writeOptionalKey(publicKey, base: randomizerBase)
+    }
+
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let parameters = try FNNParameters.read(from: &reader)
+        let labelKey = try reader.readKey32("the label key")
+        let key = try reader.readOptionalKey()
+        self.init(parameters: parameters, labelKey: labelKey, publicKey: key?.0, randomizerBase: key?.1)
+    }
+}
+
+/// The owner's keys (secret: write with mode 0600, wipe after use): `"FNOK"` v2, the parameters, the 32-byte label
+/// key, the 32-byte shared master (empty for the Paillier back end), then the Paillier secret key and randomizer
+/// base (Paillier back end).
+extension FNNOwnerKeys: WireMessage {
+    public static let magic = FormatMagic("FNOK")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 13) }
+
+    public func encode(to writer: inout ByteWriter) {
+        parameters.write(to: &writer)
+        writer.writeBytes(labelKey)
+        writer.writeBytes(sharedMaster ?? [])
+        writer.writeOptionalSecretKey(paillierSecretKey, base: randomizerBase)
+    }
+
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let parameters = try FNNParameters.read(from: &reader)
+        let labelKey = try reader.readKey32("the label key")
+        let master = try reader.readOptionalKey32("the shared master key")
+        let key = try reader.readOptionalSecretKey()
+        self.init(parameters: parameters, labelKey: labelKey, sharedMaster: master, paillierSecretKey: key?.0,
+                  randomizerBase: key?.1)
     }
 }

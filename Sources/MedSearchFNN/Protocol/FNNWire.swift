@@ -2,485 +2,559 @@ import MedSearchBigInt
 import MedSearchCore
 import MedSearchPaillier
 
-/// The versioned binary wire and file formats of the FNN engine (`"FNNM"`, version 1, then a kind byte).
+/// The FNN engine's binary formats: one ``WireMessage`` (or ``ContextualWireMessage``, whose context is the
+/// Paillier public key, nil for the shared back end) per message, record batch, pool and key file.
 ///
-/// Every decoder checks lengths against the parameters and refuses trailing bytes; ciphertexts are read at the
-/// key's fixed width and checked to lie in `1..<N^2`.
+/// Version 2 gives each format its own tag. Version 1 wrote every format under the shared tag `"FNNM"`, version
+/// 1, then a kind byte, with optional trailing sections where version 2 has explicit presence bytes; version-1
+/// bytes (key files and database rows of earlier builds) still decode. Every decoder checks lengths against the
+/// data and the parameters and refuses trailing bytes; ciphertexts are read at the key's fixed width and checked
+/// to lie in `1..<N^2`.
 public enum FNNWire {
-    /// The format tag.
-    public static let magic = FormatMagic("FNNM")
-    /// The current version.
-    public static let version: UInt16 = 1
     /// The most elements any array may announce.
     public static let maxElements = 1 << 23
+    /// The version every FNN format writes.
+    public static let version: UInt16 = 2
 
-    /// What a byte string holds.
-    public enum Kind: UInt8, Sendable {
-        case c1Message = 1, c2Message, queryForC1, queryForC2, result, handover, records, c1Pool, c2Pool
-        case c1Setup, c2Setup, userCredentials, ownerKeys, recordIDs
+    /// The version-1 header of the format with `kind`: `"FNNM"`, 1, the kind byte.
+    static func legacyHeader(kind: UInt8) -> [LegacyWireHeader] {
+        [LegacyWireHeader(magic: FormatMagic("FNNM"), version: 1, discriminator: [kind], decodedAs: 1)]
+    }
+}
+
+// MARK: field helpers
+
+extension ByteWriter {
+    mutating func write(_ id: FNNQueryID) { writeRaw(id.bytes) }
+    mutating func writeCount(_ value: Int) { write(UInt32(value)) }
+    mutating func writeInts(_ values: [Int]) { writeArray(values.map { UInt32($0) }) }
+
+    /// Writes Paillier ciphertexts at the key's fixed width, preceded by their count.
+    mutating func writeCiphertexts(_ values: [PaillierCiphertext], publicKey: PaillierPublicKey?) {
+        write(UInt32(values.count))
+        for value in values { writeCiphertext(value, publicKey: publicKey) }
     }
 
-    // MARK: writer and reader with the key
+    mutating func writeCiphertext(_ value: PaillierCiphertext, publicKey: PaillierPublicKey?) {
+        guard let publicKey else { preconditionFailure("Paillier ciphertexts are encoded with the public key") }
+        write(value, publicKey: publicKey)
+    }
+}
 
-    struct Writer {
-        var bytes = ByteWriter()
-        let publicKey: PaillierPublicKey?
-        init(kind: Kind, publicKey: PaillierPublicKey?) {
-            self.publicKey = publicKey
-            bytes.writeHeader(magic: FNNWire.magic, version: FNNWire.version)
-            bytes.write(kind.rawValue)
-        }
-        mutating func id(_ id: FNNQueryID) { bytes.writeRaw(id.bytes) }
-        mutating func int(_ value: Int) { bytes.write(UInt32(value)) }
-        mutating func words(_ values: [UInt128]) { bytes.writeWords(values) }
-        mutating func ints(_ values: [Int]) { bytes.writeArray(values.map { UInt32($0) }) }
-        mutating func ciphertexts(_ values: [PaillierCiphertext]) {
-            bytes.write(UInt32(values.count))
-            for value in values { bytes.write(value, publicKey: publicKey!) }
-        }
-        mutating func ciphertext(_ value: PaillierCiphertext) { bytes.write(value, publicKey: publicKey!) }
+extension ByteReader {
+    mutating func readQueryID() throws(WireError) -> FNNQueryID {
+        let start = offset
+        let raw = try readRaw(count: 16)
+        return try WireError.validating(at: start) { try FNNQueryID(bytes: raw) }
     }
 
-    struct Reader {
-        var bytes: ByteReader
-        let publicKey: PaillierPublicKey?
-        init(_ raw: [UInt8], kind: Kind, publicKey: PaillierPublicKey?) throws(FNNError) {
-            bytes = ByteReader(raw)
-            self.publicKey = publicKey
-            do {
-                try bytes.readHeader(magic: FNNWire.magic, supportedVersions: 1...FNNWire.version)
-                let start = bytes.offset
-                let found = try bytes.read(UInt8.self)
-                guard found == kind.rawValue else {
-                    throw WireError.invalidValue(offset: start, reason: "expected FNN kind \(kind.rawValue), found \(found)")
-                }
-            } catch let error as WireError { throw .wire(error) } catch { throw .malformed("\(error)") }
-        }
-        func wrap<T>(_ body: () throws -> T) throws(FNNError) -> T {
-            do { return try body() } catch let error as WireError { throw .wire(error) } catch let error as FNNError {
-                throw error
-            } catch let error as PaillierError { throw .paillier("\(error)") } catch { throw .malformed("\(error)") }
-        }
-        mutating func id() throws(FNNError) -> FNNQueryID {
-            let raw = try wrap { try bytes.readRaw(count: 16) }
-            return try FNNQueryID(bytes: raw)
-        }
-        mutating func u8() throws(FNNError) -> UInt8 { try wrap { try bytes.read(UInt8.self) } }
-        mutating func u64() throws(FNNError) -> UInt64 { try wrap { try bytes.read(UInt64.self) } }
-        mutating func int() throws(FNNError) -> Int { Int(try wrap { try bytes.read(UInt32.self) }) }
-        mutating func words() throws(FNNError) -> [UInt128] { try wrap { try bytes.readWords(maxCount: FNNWire.maxElements) } }
-        mutating func ints() throws(FNNError) -> [Int] {
-            try wrap { try bytes.readArray(of: UInt32.self, maxCount: FNNWire.maxElements).map { Int($0) } }
-        }
-        mutating func ids() throws(FNNError) -> [UInt64] { try wrap { try bytes.readIDs(maxCount: FNNWire.maxElements) } }
-        mutating func raw() throws(FNNError) -> [UInt8] { try wrap { try bytes.readBytes(maxLength: 1 << 20) } }
-        mutating func order() throws(FNNError) -> FNNScanOrder {
-            let code = try u8()
-            guard let order = FNNScanOrder(code: code) else { throw .malformed("unknown scan order \(code)") }
-            return order
-        }
-        mutating func ciphertext() throws(FNNError) -> PaillierCiphertext {
-            guard let publicKey else { throw .backendMismatch(expected: "shared", found: "paillier") }
-            return try wrap { try bytes.readCiphertext(publicKey: publicKey) }
-        }
-        mutating func ciphertexts() throws(FNNError) -> [PaillierCiphertext] {
-            let count = try int()
-            if count == 0 { return [] }
-            guard let publicKey else { throw .backendMismatch(expected: "shared", found: "paillier") }
-            guard count <= FNNWire.maxElements, bytes.remaining >= count * publicKey.ciphertextByteCount else {
-                throw .wire(.truncated(offset: bytes.offset, needed: count * publicKey.ciphertextByteCount,
-                                       available: bytes.remaining))
-            }
-            var out = [PaillierCiphertext]()
-            out.reserveCapacity(count)
-            for _ in 0..<count { out.append(try ciphertext()) }
-            return out
-        }
-        func end() throws(FNNError) { try wrap { try bytes.expectEnd() } }
+    mutating func readCount() throws(WireError) -> Int { Int(try read(UInt32.self)) }
+
+    mutating func readInts() throws(WireError) -> [Int] {
+        try readArray(of: UInt32.self, maxCount: FNNWire.maxElements).map { Int($0) }
     }
 
-    // MARK: search messages
+    mutating func readWords() throws(WireError) -> [UInt128] { try readWords(maxCount: FNNWire.maxElements) }
 
-    /// Encodes a C1-to-C2 message.
-    public static func encode(_ message: FNNC1Message, publicKey: PaillierPublicKey?) -> [UInt8] {
-        var w = Writer(kind: .c1Message, publicKey: publicKey)
-        switch message {
+    mutating func readSeed() throws(WireError) -> [UInt8] { try readBytes(maxLength: 1 << 20) }
+
+    mutating func readScanOrder() throws(WireError) -> FNNScanOrder {
+        let start = offset
+        let code = try read(UInt8.self)
+        guard let order = FNNScanOrder(code: code) else { throw .invalidValue(offset: start, reason: "unknown scan order \(code)") }
+        return order
+    }
+
+    mutating func readCiphertext(publicKey: PaillierPublicKey?) throws(WireError) -> PaillierCiphertext {
+        guard let publicKey else {
+            throw .invalidValue(offset: offset, reason: "a Paillier ciphertext where the shared back end expects none")
+        }
+        return try readCiphertext(publicKey: publicKey)
+    }
+
+    mutating func readCiphertexts(publicKey: PaillierPublicKey?) throws(WireError) -> [PaillierCiphertext] {
+        let start = offset
+        let count = try readCount()
+        if count == 0 { return [] }
+        guard let publicKey else {
+            throw .invalidValue(offset: start, reason: "Paillier ciphertexts where the shared back end expects none")
+        }
+        guard count <= FNNWire.maxElements else { throw .lengthTooLarge(offset: start, length: count, limit: FNNWire.maxElements) }
+        guard remaining >= count * publicKey.ciphertextByteCount else {
+            throw .truncated(offset: offset, needed: count * publicKey.ciphertextByteCount, available: remaining)
+        }
+        var out = [PaillierCiphertext]()
+        out.reserveCapacity(count)
+        for _ in 0..<count { out.append(try readCiphertext(publicKey: publicKey)) }
+        return out
+    }
+
+    /// Reads a byte that says which of `count` forms follows.
+    mutating func readForm(below count: UInt8, _ what: String) throws(WireError) -> UInt8 {
+        let start = offset
+        let form = try read(UInt8.self)
+        guard form < count else { throw .invalidValue(offset: start, reason: "unknown \(what) \(form)") }
+        return form
+    }
+
+    /// Reads a count of rows (each at least `minimumRowBytes` long), at most `limit`.
+    mutating func readRowCount(minimumRowBytes: Int, limit: Int = FNNWire.maxElements) throws(WireError) -> Int {
+        let start = offset
+        let count = try readCount()
+        guard count <= limit else { throw .lengthTooLarge(offset: start, length: count, limit: limit) }
+        guard count * minimumRowBytes <= remaining else {
+            throw .truncated(offset: offset, needed: count * minimumRowBytes, available: remaining)
+        }
+        return count
+    }
+}
+
+// MARK: search messages
+
+extension FNNBlindedValues {
+    func write(to writer: inout ByteWriter, publicKey: PaillierPublicKey?) {
+        switch self {
+        case let .shares(words): writer.write(UInt8(1)); writer.writeWords(words)
+        case let .packed(ciphertexts): writer.write(UInt8(2)); writer.writeCiphertexts(ciphertexts, publicKey: publicKey)
+        }
+    }
+
+    static func read(from reader: inout ByteReader, publicKey: PaillierPublicKey?) throws(WireError) -> FNNBlindedValues {
+        switch try reader.readForm(below: 3, "blinded form") {
+        case 1: return .shares(try reader.readWords())
+        case 2: return .packed(try reader.readCiphertexts(publicKey: publicKey))
+        default: throw .invalidValue(offset: reader.offset - 1, reason: "unknown blinded form 0")
+        }
+    }
+}
+
+/// C1 to C2: `"FNC1"` v2, a case byte (1 shared start, 2 Paillier start, 3 lower bounds, 4 SSED request,
+/// 5 distances, 6 finish), the query id, then the case's fields. Version 2 always writes the finish message's
+/// vector form (0 none, 1 shared, 2 Paillier); version 1 (`"FNNM"` kind 1) left it out for none.
+extension FNNC1Message: ContextualWireMessage {
+    public static let magic = FormatMagic("FNC1")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 1) }
+
+    public func encode(to writer: inout ByteWriter, context publicKey: PaillierPublicKey?) {
+        switch self {
         case let .sharedStart(id, entry, ids, k, batchSize, order, delta):
-            w.bytes.write(UInt8(1)); w.id(id); w.bytes.write(entry); w.bytes.writeArray(ids); w.int(k); w.int(batchSize)
-            w.bytes.write(order.code); w.words(delta)
+            writer.write(UInt8(1)); writer.write(id); writer.write(entry); writer.writeArray(ids); writer.writeCount(k)
+            writer.writeCount(batchSize); writer.write(order.code); writer.writeWords(delta)
         case let .paillierStart(id, count, k, batchSize, order, packed):
-            w.bytes.write(UInt8(2)); w.id(id); w.int(count); w.int(k); w.int(batchSize); w.bytes.write(order.code)
-            w.ciphertexts(packed)
+            writer.write(UInt8(2)); writer.write(id); writer.writeCount(count); writer.writeCount(k)
+            writer.writeCount(batchSize); writer.write(order.code); writer.writeCiphertexts(packed, publicKey: publicKey)
         case let .lowerBounds(id, values):
-            w.bytes.write(UInt8(3)); w.id(id); writeBlinded(values, &w)
+            writer.write(UInt8(3)); writer.write(id); values.write(to: &writer, publicKey: publicKey)
         case let .ssedRequest(id, slots, packed):
-            w.bytes.write(UInt8(4)); w.id(id); w.ints(slots); w.ciphertexts(packed)
+            writer.write(UInt8(4)); writer.write(id); writer.writeInts(slots); writer.writeCiphertexts(packed, publicKey: publicKey)
         case let .distances(id, slots, values):
-            w.bytes.write(UInt8(5)); w.id(id); w.ints(slots); writeBlinded(values, &w)
+            writer.write(UInt8(5)); writer.write(id); writer.writeInts(slots); values.write(to: &writer, publicKey: publicKey)
         case let .finish(id, masked, vectors):
-            w.bytes.write(UInt8(6)); w.id(id); w.ciphertexts(masked)
+            writer.write(UInt8(6)); writer.write(id); writer.writeCiphertexts(masked, publicKey: publicKey)
             switch vectors {
-            case .none: break
+            case .none:
+                writer.write(UInt8(0))
             case let .shared(rows):
-                w.bytes.write(UInt8(1)); w.int(rows.count)
-                for row in rows { w.bytes.writeArray(row) }
+                writer.write(UInt8(1)); writer.writeCount(rows.count)
+                for row in rows { writer.writeArray(row) }
             case let .paillier(rows):
-                w.bytes.write(UInt8(2)); w.int(rows.count)
-                for row in rows { w.ciphertexts(row) }
+                writer.write(UInt8(2)); writer.writeCount(rows.count)
+                for row in rows { writer.writeCiphertexts(row, publicKey: publicKey) }
             }
         }
-        return w.bytes.bytes
     }
 
-    private static func writeBlinded(_ values: FNNBlindedValues, _ w: inout Writer) {
-        switch values {
-        case let .shares(words): w.bytes.write(UInt8(1)); w.words(words)
-        case let .packed(ciphertexts): w.bytes.write(UInt8(2)); w.ciphertexts(ciphertexts)
-        }
-    }
-
-    private static func readBlinded(_ r: inout Reader) throws(FNNError) -> FNNBlindedValues {
-        switch try r.u8() {
-        case 1: return .shares(try r.words())
-        case 2: return .packed(try r.ciphertexts())
-        case let other: throw .malformed("unknown blinded form \(other)")
-        }
-    }
-
-    /// Decodes a C1-to-C2 message (`publicKey` is required for the Paillier back end).
-    public static func decodeC1Message(_ bytes: [UInt8], publicKey: PaillierPublicKey?) throws(FNNError) -> FNNC1Message {
-        var r = try Reader(bytes, kind: .c1Message, publicKey: publicKey)
-        let message: FNNC1Message
-        switch try r.u8() {
+    public init(from reader: inout ByteReader, version: UInt16, context publicKey: PaillierPublicKey?) throws(WireError) {
+        let start = reader.offset
+        switch try reader.read(UInt8.self) {
         case 1:
-            message = .sharedStart(queryID: try r.id(), entry: try r.u64(), ids: try r.ids(), k: try r.int(),
-                                   batchSize: try r.int(), order: try r.order(), delta: try r.words())
+            self = .sharedStart(queryID: try reader.readQueryID(), entry: try reader.read(UInt64.self),
+                                ids: try reader.readIDs(maxCount: FNNWire.maxElements), k: try reader.readCount(),
+                                batchSize: try reader.readCount(), order: try reader.readScanOrder(), delta: try reader.readWords())
         case 2:
-            message = .paillierStart(queryID: try r.id(), count: try r.int(), k: try r.int(), batchSize: try r.int(),
-                                     order: try r.order(), packed: try r.ciphertexts())
-        case 3: message = .lowerBounds(queryID: try r.id(), values: try readBlinded(&r))
-        case 4: message = .ssedRequest(queryID: try r.id(), slots: try r.ints(), packed: try r.ciphertexts())
-        case 5: message = .distances(queryID: try r.id(), slots: try r.ints(), values: try readBlinded(&r))
-        case 6: message = .finish(queryID: try r.id(), masked: try r.ciphertexts(), vectors: try readVectorsForC2(&r))
-        case let other: throw .malformed("unknown C1 message \(other)")
+            self = .paillierStart(queryID: try reader.readQueryID(), count: try reader.readCount(), k: try reader.readCount(),
+                                  batchSize: try reader.readCount(), order: try reader.readScanOrder(),
+                                  packed: try reader.readCiphertexts(publicKey: publicKey))
+        case 3:
+            self = .lowerBounds(queryID: try reader.readQueryID(), values: try FNNBlindedValues.read(from: &reader, publicKey: publicKey))
+        case 4:
+            self = .ssedRequest(queryID: try reader.readQueryID(), slots: try reader.readInts(),
+                                packed: try reader.readCiphertexts(publicKey: publicKey))
+        case 5:
+            self = .distances(queryID: try reader.readQueryID(), slots: try reader.readInts(),
+                              values: try FNNBlindedValues.read(from: &reader, publicKey: publicKey))
+        case 6:
+            let id = try reader.readQueryID()
+            let masked = try reader.readCiphertexts(publicKey: publicKey)
+            self = .finish(queryID: id, masked: masked,
+                           vectors: try Self.readVectors(from: &reader, version: version, publicKey: publicKey))
+        case let other:
+            throw .invalidValue(offset: start, reason: "unknown C1 message \(other)")
         }
-        try r.end()
-        return message
     }
 
-    /// The optional trailing vector section of a finish message (absent: no vectors).
-    private static func readVectorsForC2(_ r: inout Reader) throws(FNNError) -> FNNVectorsForC2 {
-        guard r.bytes.remaining > 0 else { return .none }
-        let form = try r.u8()
-        let count = try r.int()
-        guard count <= 1 << 20 else { throw .malformed("too many masked vectors") }
-        switch form {
-        case 1:
+    private static func readVectors(from reader: inout ByteReader, version: UInt16,
+                                     publicKey: PaillierPublicKey?) throws(WireError) -> FNNVectorsForC2 {
+        if version == 1, reader.isAtEnd { return .none }
+        let form = try reader.readForm(below: 3, "masked vector form")
+        if form == 0 {
+            guard version >= 2 else { throw .invalidValue(offset: reader.offset - 1, reason: "unknown masked vector form 0") }
+            return .none
+        }
+        let count = try reader.readRowCount(minimumRowBytes: 4, limit: 1 << 20)
+        if form == 1 {
             var rows = [[UInt64]]()
-            for _ in 0..<count {
-                rows.append(try r.wrap { try r.bytes.readArray(of: UInt64.self, maxCount: FNNWire.maxElements) })
-            }
+            for _ in 0..<count { rows.append(try reader.readArray(of: UInt64.self, maxCount: FNNWire.maxElements)) }
             return .shared(rows)
-        case 2:
-            var rows = [[PaillierCiphertext]]()
-            for _ in 0..<count { rows.append(try r.ciphertexts()) }
-            return .paillier(rows)
-        case let other: throw .malformed("unknown masked vector form \(other)")
         }
+        var rows = [[PaillierCiphertext]]()
+        for _ in 0..<count { rows.append(try reader.readCiphertexts(publicKey: publicKey)) }
+        return .paillier(rows)
     }
+}
 
-    /// Encodes a C2-to-C1 message.
-    public static func encode(_ message: FNNC2Message, publicKey: PaillierPublicKey?) -> [UInt8] {
-        var w = Writer(kind: .c2Message, publicKey: publicKey)
-        switch message {
+/// C2 to C1: `"FNC2"` v2, a case byte (1 shared start reply, 2 Paillier squares, 3 compute, 4 SSED reply,
+/// 5 done, 6 finished), the query id, then the case's fields.
+extension FNNC2Message: ContextualWireMessage {
+    public static let magic = FormatMagic("FNC2")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 2) }
+
+    public func encode(to writer: inout ByteWriter, context publicKey: PaillierPublicKey?) {
+        switch self {
         case let .sharedStartReply(id, delta, shares):
-            w.bytes.write(UInt8(1)); w.id(id); w.words(delta); w.words(shares)
+            writer.write(UInt8(1)); writer.write(id); writer.writeWords(delta); writer.writeWords(shares)
         case let .paillierSquares(id, sums):
-            w.bytes.write(UInt8(2)); w.id(id); w.ciphertexts(sums)
+            writer.write(UInt8(2)); writer.write(id); writer.writeCiphertexts(sums, publicKey: publicKey)
         case let .compute(id, slots, shares):
-            w.bytes.write(UInt8(3)); w.id(id); w.ints(slots); w.words(shares)
+            writer.write(UInt8(3)); writer.write(id); writer.writeInts(slots); writer.writeWords(shares)
         case let .ssedReply(id, sums):
-            w.bytes.write(UInt8(4)); w.id(id); w.ciphertexts(sums)
+            writer.write(UInt8(4)); writer.write(id); writer.writeCiphertexts(sums, publicKey: publicKey)
         case let .done(id, winners):
-            w.bytes.write(UInt8(5)); w.id(id); w.ints(winners)
+            writer.write(UInt8(5)); writer.write(id); writer.writeInts(winners)
         case let .finished(id):
-            w.bytes.write(UInt8(6)); w.id(id)
+            writer.write(UInt8(6)); writer.write(id)
         }
-        return w.bytes.bytes
     }
 
-    /// Decodes a C2-to-C1 message.
-    public static func decodeC2Message(_ bytes: [UInt8], publicKey: PaillierPublicKey?) throws(FNNError) -> FNNC2Message {
-        var r = try Reader(bytes, kind: .c2Message, publicKey: publicKey)
-        let message: FNNC2Message
-        switch try r.u8() {
-        case 1: message = .sharedStartReply(queryID: try r.id(), delta: try r.words(), boundShares: try r.words())
-        case 2: message = .paillierSquares(queryID: try r.id(), sums: try r.ciphertexts())
-        case 3: message = .compute(queryID: try r.id(), slots: try r.ints(), distanceShares: try r.words())
-        case 4: message = .ssedReply(queryID: try r.id(), sums: try r.ciphertexts())
-        case 5: message = .done(queryID: try r.id(), winners: try r.ints())
-        case 6: message = .finished(queryID: try r.id())
-        case let other: throw .malformed("unknown C2 message \(other)")
+    public init(from reader: inout ByteReader, version: UInt16, context publicKey: PaillierPublicKey?) throws(WireError) {
+        let start = reader.offset
+        switch try reader.read(UInt8.self) {
+        case 1: self = .sharedStartReply(queryID: try reader.readQueryID(), delta: try reader.readWords(), boundShares: try reader.readWords())
+        case 2: self = .paillierSquares(queryID: try reader.readQueryID(), sums: try reader.readCiphertexts(publicKey: publicKey))
+        case 3: self = .compute(queryID: try reader.readQueryID(), slots: try reader.readInts(), distanceShares: try reader.readWords())
+        case 4: self = .ssedReply(queryID: try reader.readQueryID(), sums: try reader.readCiphertexts(publicKey: publicKey))
+        case 5: self = .done(queryID: try reader.readQueryID(), winners: try reader.readInts())
+        case 6: self = .finished(queryID: try reader.readQueryID())
+        case let other: throw .invalidValue(offset: start, reason: "unknown C2 message \(other)")
         }
-        try r.end()
-        return message
     }
+}
 
-    // MARK: user messages
+// MARK: user messages
 
-    /// Encodes the user's query for C1.
-    public static func encode(_ query: FNNQueryForC1, publicKey: PaillierPublicKey?) -> [UInt8] {
-        var w = Writer(kind: .queryForC1, publicKey: publicKey)
-        w.id(query.queryID); w.int(query.k)
-        switch query.payload {
+/// The user's query for C1: `"FNQ1"` v2, the query id, k, the payload (1 shared: share and norms; 2 Paillier:
+/// coordinates, packed, sum, root), then whether the user asks for the winners' vectors (a byte; version 1 wrote
+/// it only when set).
+extension FNNQueryForC1: ContextualWireMessage {
+    public static let magic = FormatMagic("FNQ1")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 3) }
+
+    public func encode(to writer: inout ByteWriter, context publicKey: PaillierPublicKey?) {
+        writer.write(queryID); writer.writeCount(k)
+        switch payload {
         case let .shared(share, norms):
-            w.bytes.write(UInt8(1)); w.words(share); w.words(norms)
+            writer.write(UInt8(1)); writer.writeWords(share); writer.writeWords(norms)
         case let .paillier(coordinates, packed, sum, root):
-            w.bytes.write(UInt8(2)); w.ciphertexts(coordinates); w.ciphertexts(packed); w.ciphertext(sum); w.ciphertext(root)
+            writer.write(UInt8(2)); writer.writeCiphertexts(coordinates, publicKey: publicKey)
+            writer.writeCiphertexts(packed, publicKey: publicKey)
+            writer.writeCiphertext(sum, publicKey: publicKey); writer.writeCiphertext(root, publicKey: publicKey)
         }
-        if query.wantsVectors { w.bytes.write(UInt8(1)) }
-        return w.bytes.bytes
+        writer.write(wantsVectors)
     }
 
-    /// Decodes the user's query for C1.
-    public static func decodeQueryForC1(_ bytes: [UInt8], publicKey: PaillierPublicKey?) throws(FNNError) -> FNNQueryForC1 {
-        var r = try Reader(bytes, kind: .queryForC1, publicKey: publicKey)
-        let id = try r.id(), k = try r.int()
-        let payload: FNNQueryForC1.Payload
-        switch try r.u8() {
-        case 1: payload = .shared(share: try r.words(), norms: try r.words())
+    public init(from reader: inout ByteReader, version: UInt16, context publicKey: PaillierPublicKey?) throws(WireError) {
+        let id = try reader.readQueryID(), k = try reader.readCount()
+        let payload: Payload
+        let payloadOffset = reader.offset
+        switch try reader.read(UInt8.self) {
+        case 1: payload = .shared(share: try reader.readWords(), norms: try reader.readWords())
         case 2:
-            payload = .paillier(coordinates: try r.ciphertexts(), packed: try r.ciphertexts(), sum: try r.ciphertext(),
-                                root: try r.ciphertext())
-        case let other: throw .malformed("unknown query payload \(other)")
+            payload = .paillier(coordinates: try reader.readCiphertexts(publicKey: publicKey),
+                                packed: try reader.readCiphertexts(publicKey: publicKey),
+                                sum: try reader.readCiphertext(publicKey: publicKey), root: try reader.readCiphertext(publicKey: publicKey))
+        case let other: throw .invalidValue(offset: payloadOffset, reason: "unknown query payload \(other)")
         }
-        // Optional trailing flag: 1 = the user asks for the winners' vectors.
         var wantsVectors = false
-        if r.bytes.remaining > 0 {
-            let flag = try r.u8()
-            guard flag == 1 else { throw .malformed("unknown query flag \(flag)") }
+        if version >= 2 {
+            wantsVectors = try reader.readBool()
+        } else if !reader.isAtEnd {
+            let flagOffset = reader.offset
+            guard try reader.read(UInt8.self) == 1 else { throw .invalidValue(offset: flagOffset, reason: "unknown query flag") }
             wantsVectors = true
         }
-        try r.end()
-        return FNNQueryForC1(queryID: id, k: k, payload: payload, wantsVectors: wantsVectors)
+        self.init(queryID: id, k: k, payload: payload, wantsVectors: wantsVectors)
+    }
+}
+
+/// The user's share for C2: `"FNQ2"` v2, the query id and the 32-byte share seed.
+extension FNNQueryForC2: WireMessage {
+    public static let magic = FormatMagic("FNQ2")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 4) }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(queryID); writer.writeBytes(seed)
     }
 
-    /// Encodes the user's share for C2.
-    public static func encode(_ query: FNNQueryForC2) -> [UInt8] {
-        var w = Writer(kind: .queryForC2, publicKey: nil)
-        w.id(query.queryID); w.bytes.writeBytes(query.seed)
-        return w.bytes.bytes
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let id = try reader.readQueryID()
+        let seedOffset = reader.offset
+        let seed = try reader.readBytes(maxLength: 32)
+        guard seed.count == 32 else { throw .invalidValue(offset: seedOffset, reason: "share seeds are 32 bytes") }
+        self.init(queryID: id, seed: seed)
     }
+}
 
-    /// Decodes the user's share for C2.
-    public static func decodeQueryForC2(_ bytes: [UInt8]) throws(FNNError) -> FNNQueryForC2 {
-        var r = try Reader(bytes, kind: .queryForC2, publicKey: nil)
-        let id = try r.id(), seed = try r.raw()
-        try r.end()
-        guard seed.count == 32 else { throw .malformed("share seeds are 32 bytes") }
-        return FNNQueryForC2(queryID: id, seed: seed)
-    }
+/// C1's result for the user: `"FNRS"` v2, the query id, record and rejected counts, the entries (id, sealed
+/// label, mask), then whether vector mask seeds follow (a byte; version 1 wrote the seeds only when present).
+extension FNNC1Result: WireMessage {
+    public static let magic = FormatMagic("FNRS")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 5) }
 
-    /// Encodes C1's result for the user.
-    public static func encode(_ result: FNNC1Result) -> [UInt8] {
-        var w = Writer(kind: .result, publicKey: nil)
-        w.id(result.queryID); w.int(result.recordCount); w.int(result.rejected); w.int(result.entries.count)
-        for entry in result.entries {
-            w.bytes.write(entry.id); w.bytes.writeBytes(entry.sealedLabel); w.bytes.writeWord(entry.mask)
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(queryID); writer.writeCount(recordCount); writer.writeCount(rejected); writer.writeCount(entries.count)
+        for entry in entries {
+            writer.write(entry.id); writer.writeBytes(entry.sealedLabel); writer.writeWord(entry.mask)
         }
-        // Optional trailing section: the vector mask seeds, one per entry.
-        if result.entries.contains(where: { !$0.vectorMaskSeed.isEmpty }) {
-            for entry in result.entries { w.bytes.writeBytes(entry.vectorMaskSeed) }
+        let hasSeeds = entries.contains { !$0.vectorMaskSeed.isEmpty }
+        writer.write(hasSeeds)
+        if hasSeeds {
+            for entry in entries { writer.writeBytes(entry.vectorMaskSeed) }
         }
-        return w.bytes.bytes
     }
 
-    /// Decodes C1's result.
-    public static func decodeResult(_ bytes: [UInt8]) throws(FNNError) -> FNNC1Result {
-        var r = try Reader(bytes, kind: .result, publicKey: nil)
-        let id = try r.id(), count = try r.int(), rejected = try r.int(), entries = try r.int()
-        guard entries <= count, rejected <= count else { throw .malformed("result counts are inconsistent") }
-        var out = [FNNResultEntry]()
-        for _ in 0..<entries {
-            let recordID = try r.u64(), label = try r.raw()
-            let mask = try r.wrap { try r.bytes.readWord() }
-            out.append(FNNResultEntry(id: recordID, sealedLabel: label, mask: mask))
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let id = try reader.readQueryID()
+        let countsOffset = reader.offset
+        let count = try reader.readCount(), rejected = try reader.readCount(), entryCount = try reader.readCount()
+        guard entryCount <= count, rejected <= count else {
+            throw .invalidValue(offset: countsOffset, reason: "result counts are inconsistent")
         }
-        if r.bytes.remaining > 0 {
-            for index in out.indices {
-                let seed = try r.raw()
-                guard seed.count == 32 else { throw .malformed("vector mask seeds are 32 bytes") }
-                out[index].vectorMaskSeed = seed
+        var entries = [FNNResultEntry]()
+        for _ in 0..<entryCount {
+            let recordID = try reader.read(UInt64.self), label = try reader.readSeed()
+            entries.append(FNNResultEntry(id: recordID, sealedLabel: label, mask: try reader.readWord()))
+        }
+        let hasSeeds = version >= 2 ? try reader.readBool() : !reader.isAtEnd
+        if hasSeeds {
+            for index in entries.indices {
+                let seedOffset = reader.offset
+                let seed = try reader.readBytes(maxLength: 32)
+                guard seed.count == 32 else { throw .invalidValue(offset: seedOffset, reason: "vector mask seeds are 32 bytes") }
+                entries[index].vectorMaskSeed = seed
             }
         }
-        try r.end()
-        return FNNC1Result(queryID: id, entries: out, recordCount: count, rejected: rejected)
+        self.init(queryID: id, entries: entries, recordCount: count, rejected: rejected)
     }
+}
 
-    /// Encodes C2's hand-over.
-    public static func encode(_ handover: FNNC2Handover) -> [UInt8] {
-        var w = Writer(kind: .handover, publicKey: nil)
-        w.id(handover.queryID); w.words(handover.masked)
-        // Optional trailing section: the masked vectors.
-        switch handover.vectors {
-        case nil: break
+/// C2's hand-over: `"FNHO"` v2, the query id, the masked winners, then the masked vectors' form (0 none,
+/// 1 shared rows, 2 Paillier rows of big integers; version 1 left the form out for none).
+extension FNNC2Handover: WireMessage {
+    public static let magic = FormatMagic("FNHO")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 6) }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(queryID); writer.writeWords(masked)
+        switch vectors {
+        case nil:
+            writer.write(UInt8(0))
         case let .shared(rows)?:
-            w.bytes.write(UInt8(1)); w.int(rows.count)
-            for row in rows { w.bytes.writeArray(row) }
+            writer.write(UInt8(1)); writer.writeCount(rows.count)
+            for row in rows { writer.writeArray(row) }
         case let .paillier(rows)?:
-            w.bytes.write(UInt8(2)); w.int(rows.count)
+            writer.write(UInt8(2)); writer.writeCount(rows.count)
             for row in rows {
-                w.int(row.count)
-                for value in row { w.bytes.writeBytes(value.magnitudeBytes()) }
+                writer.writeCount(row.count)
+                for value in row { writer.writeBytes(value.magnitudeBytes()) }
             }
         }
-        return w.bytes.bytes
     }
 
-    /// Decodes C2's hand-over.
-    public static func decodeHandover(_ bytes: [UInt8]) throws(FNNError) -> FNNC2Handover {
-        var r = try Reader(bytes, kind: .handover, publicKey: nil)
-        let id = try r.id(), masked = try r.words()
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let id = try reader.readQueryID(), masked = try reader.readWords()
         var vectors: FNNMaskedVectors?
-        if r.bytes.remaining > 0 {
-            let form = try r.u8(), count = try r.int()
-            guard count == masked.count else { throw .malformed("one masked vector per winner expected") }
-            switch form {
-            case 1:
+        var form: UInt8 = 0
+        if version >= 2 || !reader.isAtEnd {
+            form = try reader.readForm(below: 3, "masked vector form")
+            // Version 1 wrote no form for "none".
+            guard form != 0 || version >= 2 else {
+                throw .invalidValue(offset: reader.offset - 1, reason: "unknown masked vector form 0")
+            }
+        }
+        if form != 0 {
+            let countOffset = reader.offset
+            let count = try reader.readRowCount(minimumRowBytes: 4)
+            guard count == masked.count else {
+                throw .invalidValue(offset: countOffset, reason: "one masked vector per winner expected")
+            }
+            if form == 1 {
                 var rows = [[UInt64]]()
-                for _ in 0..<count {
-                    rows.append(try r.wrap { try r.bytes.readArray(of: UInt64.self, maxCount: FNNWire.maxElements) })
-                }
+                for _ in 0..<count { rows.append(try reader.readArray(of: UInt64.self, maxCount: FNNWire.maxElements)) }
                 vectors = .shared(rows)
-            case 2:
+            } else {
                 var rows = [[BigInt]]()
                 for _ in 0..<count {
-                    let groups = try r.int()
                     // Each group takes at least its 4-byte length prefix.
-                    guard groups <= FNNWire.maxElements, r.bytes.remaining >= groups * 4 else {
-                        throw .malformed("masked vector group count does not match the data")
-                    }
+                    let groups = try reader.readRowCount(minimumRowBytes: 4)
                     var row = [BigInt]()
                     row.reserveCapacity(groups)
-                    for _ in 0..<groups {
-                        let raw = try r.wrap { try r.bytes.readBytes(maxLength: 1024) }
-                        row.append(BigInt(magnitudeBytes: raw))
-                    }
+                    for _ in 0..<groups { row.append(BigInt(magnitudeBytes: try reader.readBytes(maxLength: 1024))) }
                     rows.append(row)
                 }
                 vectors = .paillier(rows)
-            case let other: throw .malformed("unknown masked vector form \(other)")
             }
         }
-        try r.end()
-        return FNNC2Handover(queryID: id, masked: masked, vectors: vectors)
+        self.init(queryID: id, masked: masked, vectors: vectors)
     }
+}
 
-    // MARK: owner uploads
+// MARK: owner uploads
 
-    /// Encodes records for C1.
-    public static func encode(_ records: [FNNC1Record], publicKey: PaillierPublicKey?) -> [UInt8] {
-        var w = Writer(kind: .records, publicKey: publicKey)
-        w.int(records.count)
+/// Records for C1: `"FNRC"` v2, the count, then per record its id, sealed label and payload (1 shared: masked
+/// vector and norms; 2 Paillier: coordinates, packed, sum, root). C1 stores each record as a batch of one.
+public struct FNNRecordBatch: ContextualWireMessage, Equatable {
+    public static let magic = FormatMagic("FNRC")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 7) }
+
+    /// The records.
+    public var records: [FNNC1Record]
+
+    /// Creates a batch.
+    public init(_ records: [FNNC1Record]) { self.records = records }
+
+    public func encode(to writer: inout ByteWriter, context publicKey: PaillierPublicKey?) {
+        writer.writeCount(records.count)
         for record in records {
-            w.bytes.write(record.id); w.bytes.writeBytes(record.sealedLabel)
+            writer.write(record.id); writer.writeBytes(record.sealedLabel)
             switch record.payload {
-            case let .shared(masked, norms): w.bytes.write(UInt8(1)); w.words(masked); w.words(norms)
+            case let .shared(masked, norms): writer.write(UInt8(1)); writer.writeWords(masked); writer.writeWords(norms)
             case let .paillier(coordinates, packed, sum, root):
-                w.bytes.write(UInt8(2)); w.ciphertexts(coordinates); w.ciphertexts(packed); w.ciphertext(sum); w.ciphertext(root)
+                writer.write(UInt8(2)); writer.writeCiphertexts(coordinates, publicKey: publicKey)
+                writer.writeCiphertexts(packed, publicKey: publicKey)
+                writer.writeCiphertext(sum, publicKey: publicKey); writer.writeCiphertext(root, publicKey: publicKey)
             }
         }
-        return w.bytes.bytes
     }
 
-    /// Decodes records for C1.
-    public static func decodeRecords(_ bytes: [UInt8], publicKey: PaillierPublicKey?) throws(FNNError) -> [FNNC1Record] {
-        var r = try Reader(bytes, kind: .records, publicKey: publicKey)
-        let count = try r.int()
-        guard count <= FNNWire.maxElements else { throw .malformed("too many records") }
-        var out = [FNNC1Record]()
+    public init(from reader: inout ByteReader, version: UInt16, context publicKey: PaillierPublicKey?) throws(WireError) {
+        // Each record takes at least 8 (id) + 4 (label length) + 1 (payload kind) bytes.
+        let count = try reader.readRowCount(minimumRowBytes: 13)
+        var records = [FNNC1Record]()
         for _ in 0..<count {
-            let id = try r.u64(), label = try r.raw()
-            switch try r.u8() {
-            case 1: out.append(FNNC1Record(id: id, sealedLabel: label, payload: .shared(masked: try r.words(), norms: try r.words())))
+            let id = try reader.read(UInt64.self), label = try reader.readSeed()
+            let payloadOffset = reader.offset
+            switch try reader.read(UInt8.self) {
+            case 1:
+                records.append(FNNC1Record(id: id, sealedLabel: label,
+                                           payload: .shared(masked: try reader.readWords(), norms: try reader.readWords())))
             case 2:
-                out.append(FNNC1Record(id: id, sealedLabel: label,
-                                       payload: .paillier(coordinates: try r.ciphertexts(), packed: try r.ciphertexts(),
-                                                          sum: try r.ciphertext(), root: try r.ciphertext())))
-            case let other: throw .malformed("unknown record payload \(other)")
+                records.append(FNNC1Record(id: id, sealedLabel: label, payload: .paillier(
+                    coordinates: try reader.readCiphertexts(publicKey: publicKey), packed: try reader.readCiphertexts(publicKey: publicKey),
+                    sum: try reader.readCiphertext(publicKey: publicKey), root: try reader.readCiphertext(publicKey: publicKey))))
+            case let other:
+                throw .invalidValue(offset: payloadOffset, reason: "unknown record payload \(other)")
             }
         }
-        try r.end()
-        return out
+        self.init(records)
+    }
+}
+
+/// Record ids (deletions): `"FNID"` v2, a count-prefixed list of UInt64.
+public struct FNNRecordIDs: WireMessage, Equatable {
+    public static let magic = FormatMagic("FNID")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 14) }
+
+    /// The ids.
+    public var ids: [UInt64]
+
+    /// Creates a list.
+    public init(_ ids: [UInt64]) { self.ids = ids }
+
+    public func encode(to writer: inout ByteWriter) { writer.writeArray(ids) }
+
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        self.init(try reader.readIDs(maxCount: FNNWire.maxElements))
+    }
+}
+
+/// C1's correlation seeds: `"FNP1"` v2, a count, then per entry its index and seed.
+public struct FNNPoolSeeds: WireMessage, Equatable {
+    public static let magic = FormatMagic("FNP1")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 8) }
+
+    /// The seeds.
+    public var seeds: [FNNPoolSeed]
+
+    /// Creates a list.
+    public init(_ seeds: [FNNPoolSeed]) { self.seeds = seeds }
+
+    public func encode(to writer: inout ByteWriter) { FNNPoolSeed.write(seeds, to: &writer) }
+
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        self.init(try FNNPoolSeed.read(from: &reader))
+    }
+}
+
+extension FNNPoolSeed {
+    static func write(_ seeds: [FNNPoolSeed], to writer: inout ByteWriter) {
+        writer.writeCount(seeds.count)
+        for seed in seeds { writer.write(seed.index); writer.writeBytes(seed.seed) }
     }
 
-    /// Encodes record ids (deletions).
-    public static func encode(recordIDs: [UInt64]) -> [UInt8] {
-        var w = Writer(kind: .recordIDs, publicKey: nil)
-        w.bytes.writeArray(recordIDs)
-        return w.bytes.bytes
-    }
-
-    /// Decodes record ids.
-    public static func decodeRecordIDs(_ bytes: [UInt8]) throws(FNNError) -> [UInt64] {
-        var r = try Reader(bytes, kind: .recordIDs, publicKey: nil)
-        let ids = try r.ids()
-        try r.end()
-        return ids
-    }
-
-    /// Encodes C1's correlation seeds.
-    public static func encode(c1Pool seeds: [FNNPoolSeed]) -> [UInt8] {
-        var w = Writer(kind: .c1Pool, publicKey: nil)
-        w.int(seeds.count)
-        for seed in seeds { w.bytes.write(seed.index); w.bytes.writeBytes(seed.seed) }
-        return w.bytes.bytes
-    }
-
-    /// Decodes C1's correlation seeds.
-    public static func decodeC1Pool(_ bytes: [UInt8]) throws(FNNError) -> [FNNPoolSeed] {
-        var r = try Reader(bytes, kind: .c1Pool, publicKey: nil)
-        let count = try r.int()
-        guard count <= FNNWire.maxElements else { throw .malformed("too many seeds") }
-        var out = [FNNPoolSeed]()
-        for _ in 0..<count { out.append(FNNPoolSeed(index: try r.u64(), seed: try r.raw())) }
-        try r.end()
-        return out
-    }
-
-    /// Encodes C2's half of the correlation pool.
-    public static func encode(c2Pool pool: FNNSharedPoolC2) -> [UInt8] {
-        var w = Writer(kind: .c2Pool, publicKey: nil)
-        w.int(pool.entries.count)
-        for seed in pool.entries { w.bytes.write(seed.index); w.bytes.writeBytes(seed.seed) }
-        w.int(pool.rows.count)
-        for row in pool.rows {
-            w.bytes.write(row.entry); w.bytes.write(row.id)
-            for value in row.values { w.bytes.writeWord(value) }
-        }
-        return w.bytes.bytes
-    }
-
-    /// Decodes C2's half of the correlation pool.
-    public static func decodeC2Pool(_ bytes: [UInt8]) throws(FNNError) -> FNNSharedPoolC2 {
-        var r = try Reader(bytes, kind: .c2Pool, publicKey: nil)
-        let count = try r.int()
-        guard count <= FNNWire.maxElements else { throw .malformed("too many seeds") }
+    static func read(from reader: inout ByteReader) throws(WireError) -> [FNNPoolSeed] {
+        let count = try reader.readRowCount(minimumRowBytes: 12)
         var seeds = [FNNPoolSeed]()
-        for _ in 0..<count { seeds.append(FNNPoolSeed(index: try r.u64(), seed: try r.raw())) }
-        let rowCount = try r.int()
-        guard rowCount <= FNNWire.maxElements, r.bytes.remaining >= rowCount * 80 else {
-            throw .malformed("row count does not match the data")
+        for _ in 0..<count { seeds.append(FNNPoolSeed(index: try reader.read(UInt64.self), seed: try reader.readSeed())) }
+        return seeds
+    }
+}
+
+/// C2's half of the correlation pool: `"FNP2"` v2, the entry seeds (as ``FNNPoolSeeds``), then the explicit rows
+/// (entry, record id, four Z/2^128 values).
+extension FNNSharedPoolC2: WireMessage {
+    public static let magic = FormatMagic("FNP2")
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 9) }
+
+    public func encode(to writer: inout ByteWriter) {
+        FNNPoolSeed.write(entries, to: &writer)
+        writer.writeCount(rows.count)
+        for row in rows {
+            writer.write(row.entry); writer.write(row.id)
+            for value in row.values { writer.writeWord(value) }
         }
+    }
+
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        let seeds = try FNNPoolSeed.read(from: &reader)
+        let rowCount = try reader.readRowCount(minimumRowBytes: 80)
         var rows = [FNNPoolRow]()
         rows.reserveCapacity(rowCount)
         for _ in 0..<rowCount {
-            let entry = try r.u64(), id = try r.u64()
+            let entry = try reader.read(UInt64.self), id = try reader.read(UInt64.self)
             var values = [UInt128]()
-            for _ in 0..<4 { values.append(try r.wrap { try r.bytes.readWord() }) }
+            for _ in 0..<4 { values.append(try reader.readWord()) }
             rows.append(FNNPoolRow(entry: entry, id: id, values: values))
         }
-        try r.end()
-        return FNNSharedPoolC2(entries: seeds, rows: rows)
+        self.init(entries: seeds, rows: rows)
     }
 }

@@ -41,10 +41,10 @@ public enum FNNC1Service {
                 database = nil
                 return
             }
-            var database = FNNC1Database(setup: try FNNWire.decodeC1Setup(bytes))
+            var database = FNNC1Database(setup: try FNNC1Setup(serialized: bytes))
             let pk = database.setup.publicKey
             for record in state.records {
-                for decoded in try FNNWire.decodeRecords(record.payload, publicKey: pk) { try database.restore(decoded) }
+                for decoded in try FNNRecordBatch(serialized: record.payload, context: pk).records { try database.restore(decoded) }
             }
             var seeds: [FNNPoolSeed] = []
             var consumed: [UInt64] = []
@@ -74,10 +74,16 @@ public enum FNNC1Service {
         }
 
         func setup(_ bytes: [UInt8]) async throws {
-            let setup = try FNNWire.decodeC1Setup(bytes)
+            let setup = try FNNC1Setup(serialized: bytes)
             try await refresh()
             let previous = version
-            let newVersion = try await store.saveSetup(bytes)
+            // Compared by value: a set-up stored by an earlier format version matches the same set-up re-sent now.
+            let newVersion: Int64
+            if let canonical = FNNHTTP.setupToStore(setup, stored: try await store.loadSetup()) {
+                newVersion = try await store.saveSetup(canonical)
+            } else {
+                newVersion = try await store.version()
+            }
             try await adopt(database ?? FNNC1Database(setup: setup), previous: previous, changed: newVersion != previous,
                             newVersion: newVersion)
         }
@@ -93,12 +99,14 @@ public enum FNNC1Service {
         func addRecords(_ bytes: [UInt8]) async throws -> Int {
             var database = try await configured()
             let previous = version
-            let records = try FNNWire.decodeRecords(bytes, publicKey: database.setup.publicKey)
+            let records = try FNNRecordBatch(serialized: bytes, context: database.setup.publicKey).records
             let publicKey = database.setup.publicKey
             let known = database.records
             try database.add(records.filter { known[$0.id] == nil })
-            let result = try await store.insertRecords(records.map {
-                FNNC1Store.Record(id: $0.id, payload: FNNWire.encode([$0], publicKey: publicKey))
+            // Records already held with the same value are not re-stored (their stored bytes may be of an earlier
+            // format version); the store refuses other contents under a stored id.
+            let result = try await store.insertRecords(records.filter { known[$0.id] != $0 }.map {
+                FNNC1Store.Record(id: $0.id, payload: FNNRecordBatch([$0]).serialized(context: publicKey))
             })
             try await adopt(database, previous: previous, changed: !result.added.isEmpty, newVersion: result.version)
             return records.count
@@ -107,7 +115,7 @@ public enum FNNC1Service {
         func deleteRecords(_ bytes: [UInt8]) async throws -> Int {
             var database = try await configured()
             let previous = version
-            let ids = try FNNWire.decodeRecordIDs(bytes)
+            let ids = try FNNRecordIDs(serialized: bytes).ids
             try database.delete(ids)
             let newVersion = try await store.deleteRecords(ids)
             try await adopt(database, previous: previous, changed: true, newVersion: newVersion)
@@ -117,7 +125,7 @@ public enum FNNC1Service {
         func addPool(_ bytes: [UInt8]) async throws -> Int {
             var database = try await configured()
             let previous = version
-            let seeds = try FNNWire.decodeC1Pool(bytes)
+            let seeds = try FNNPoolSeeds(serialized: bytes).seeds
             try database.addPool(seeds)
             let newVersion = try await store.insertPool(seeds.map { FNNC1Store.PoolEntry(entry: $0.index, seed: $0.seed) })
             for seed in seeds { nextEntry = max(nextEntry, seed.index + 1) }
@@ -177,7 +185,7 @@ public enum FNNC1Service {
         router.on(Routes.FNNC1.status) { _ in try .json(await node.status()) }
         router.on(Routes.FNNC1.query) { call in
             let result = try await FNNHTTP.mapped { try await runSearch(body: call.body, node: node, peer: peer) }
-            return .bytes(FNNWire.encode(result))
+            return .bytes(result.serialized())
         }
         return router
     }
@@ -186,16 +194,16 @@ public enum FNNC1Service {
         let (database, entry) = try await node.beginSearch()
         let pk = database.setup.publicKey
         let batchSize = node.batchSize, order = node.order
-        let query = try await FNNHTTP.offload { try FNNWire.decodeQueryForC1(body, publicKey: pk) }
+        let query = try await FNNHTTP.offload { try FNNQueryForC1(serialized: body, context: pk) }
         var search = try await FNNHTTP.offload {
             try FNNC1Search(database: database, query: query, entry: entry, batchSize: batchSize, order: order)
         }
         var message = try search.start()
         while true {
             let outgoing = message
-            let requestBytes = try await FNNHTTP.offload { FNNWire.encode(outgoing, publicKey: pk) }
+            let requestBytes = try await FNNHTTP.offload { outgoing.serialized(context: pk) }
             let replyBytes = try await peer.exchange(requestBytes)
-            let reply = try await FNNHTTP.offload { try FNNWire.decodeC2Message(replyBytes, publicKey: pk) }
+            let reply = try await FNNHTTP.offload { try FNNC2Message(serialized: replyBytes, context: pk) }
             let current = search
             let (next, step) = try await FNNHTTP.offload { () throws -> (FNNC1Search, FNNC1Step) in
                 var copy = current

@@ -21,7 +21,7 @@ public enum FNNC2Service {
             store = try await FNNC2Store.open(StoreLocation.resolve(location, dataDirectory: dataDirectory,
                                                                     schema: FNNC2Store.schema))
             if let bytes = try await store.loadSetup() {
-                var database = try FNNC2Database(setup: try FNNWire.decodeC2Setup(bytes))
+                var database = try FNNC2Database(setup: try FNNC2Setup(serialized: bytes))
                 if database.parameters.backend == .shared {
                     let (entries, rows) = try await store.pool()
                     var seeds: [FNNPoolSeed] = []
@@ -64,9 +64,9 @@ public enum FNNC2Service {
         }
 
         func setup(_ bytes: [UInt8]) async throws {
-            let setup = try FNNWire.decodeC2Setup(bytes)
+            let setup = try FNNC2Setup(serialized: bytes)
             let database = try FNNC2Database(setup: setup)
-            try await store.saveSetup(bytes)
+            if let bytes = FNNHTTP.setupToStore(setup, stored: try await store.loadSetup()) { try await store.saveSetup(bytes) }
             if self.database == nil { self.database = database }
         }
 
@@ -77,7 +77,7 @@ public enum FNNC2Service {
 
         func addPool(_ bytes: [UInt8]) async throws -> Int {
             var database = try configured()
-            let pool = try FNNWire.decodeC2Pool(bytes)
+            let pool = try FNNSharedPoolC2(serialized: bytes)
             try database.addPool(pool)
             try await store.insertPool(seeds: pool.entries.map { FNNC1Store.PoolEntry(entry: $0.index, seed: $0.seed) },
                                        rows: pool.rows.map { FNNC2Store.PoolRow(entry: $0.entry, recordID: $0.id, payload: Self.bytes($0.values)) })
@@ -88,7 +88,7 @@ public enum FNNC2Service {
 
         func deleteRecords(_ bytes: [UInt8]) async throws -> Int {
             var database = try configured()
-            let ids = try FNNWire.decodeRecordIDs(bytes)
+            let ids = try FNNRecordIDs(serialized: bytes).ids
             database.deleteRecords(ids)
             try await store.deleteRows(recordIDs: ids)
             self.database = database
@@ -96,7 +96,7 @@ public enum FNNC2Service {
         }
 
         func putShare(_ bytes: [UInt8]) async throws {
-            let share = try FNNWire.decodeQueryForC2(bytes)
+            let share = try FNNQueryForC2(serialized: bytes)
             try await store.putQueryShare(queryID: share.queryID.description, payload: bytes)
         }
 
@@ -118,7 +118,7 @@ public enum FNNC2Service {
 
         func userShare(for id: FNNQueryID) async throws -> FNNQueryForC2? {
             guard let bytes = try await store.takeQueryShare(queryID: id.description) else { return nil }
-            return try FNNWire.decodeQueryForC2(bytes)
+            return try FNNQueryForC2(serialized: bytes)
         }
 
         func started(_ search: FNNC2Search, database: FNNC2Database, consumed entry: UInt64?) async throws {
@@ -139,7 +139,7 @@ public enum FNNC2Service {
         func finish(_ search: FNNC2Search) async throws {
             busy.remove(search.queryID)
             if let handover = search.handover {
-                try await store.putHandover(queryID: search.queryID.description, payload: FNNWire.encode(handover))
+                try await store.putHandover(queryID: search.queryID.description, payload: handover.serialized())
             }
         }
 
@@ -188,7 +188,7 @@ public enum FNNC2Service {
     static func exchange(body: [UInt8], node: Node) async throws -> [UInt8] {
         let setupDatabase = try await node.configured()
         let pk = setupDatabase.setup.secretKey?.publicKey
-        let message = try await FNNHTTP.offload { try FNNWire.decodeC1Message(body, publicKey: pk) }
+        let message = try await FNNHTTP.offload { try FNNC1Message(serialized: body, context: pk) }
         let (running, database) = try await node.take(message)
         do {
             if let running {
@@ -198,7 +198,7 @@ public enum FNNC2Service {
                     return (copy, reply)
                 }
                 if case .finished = reply { try await node.finish(search) } else { await node.put(search) }
-                return FNNWire.encode(reply, publicKey: pk)
+                return reply.serialized(context: pk)
             }
             var entry: UInt64?
             if case let .sharedStart(_, index, _, _, _, _, _) = message { entry = index }
@@ -209,7 +209,7 @@ public enum FNNC2Service {
                 return (search, reply, copy)
             }
             try await node.started(search, database: database, consumed: entry)
-            return FNNWire.encode(reply, publicKey: pk)
+            return reply.serialized(context: pk)
         } catch {
             await node.release(message.queryID)
             throw error

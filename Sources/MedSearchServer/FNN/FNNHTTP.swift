@@ -1,5 +1,6 @@
 import Dispatch
 import Hummingbird
+import MedSearchCore
 import MedSearchFNN
 import MedSearchStore
 
@@ -30,6 +31,15 @@ enum FNNHTTP {
         case .unknownRecord, .unknownQuery: .notFound
         case .correlationPoolExhausted: .serviceUnavailable
         }
+    }
+
+    /// The bytes to store for a set-up, or nil when the store already holds the same one. Set-ups are compared by
+    /// value, so one stored by an earlier format version (FNN version 1) matches the same set-up re-sent in the
+    /// current version; a different set-up is returned, and the store refuses it as a conflict.
+    static func setupToStore<Setup: WireMessage>(_ setup: Setup, stored: [UInt8]?) -> [UInt8]? {
+        let canonical = setup.serialized()
+        if let stored, let old = try? Setup(serialized: stored), old.serialized() == canonical { return nil }
+        return canonical
     }
 
     /// Runs CPU-heavy synchronous work on a Dispatch queue (the engine fans out with `concurrentPerform`).

@@ -1,4 +1,3 @@
-import Crypto
 import MedSearchCore
 import MedSearchSharing
 
@@ -47,16 +46,8 @@ public enum ShareRegeneration {
         } catch {
             throw .sharing("regenerating share \(index): \(error)")
         }
-        var writer = ByteWriter(capacity: 96 + manifest.objectID.utf8.count + fragment.count)
-        writer.writeHeader(magic: Share.magic, version: Share.formatVersion)
-        writer.writeString(manifest.objectID)
-        writer.write(UInt8(index))
-        writer.write(UInt8(m))
-        writer.write(UInt8(n))
-        writer.writeRaw(keyShare)
-        writer.writeBytes(fragment)
-        var bytes = writer.bytes
-        bytes.append(contentsOf: SHA256.hash(data: bytes))
+        let bytes = Share(objectID: manifest.objectID, index: index, threshold: m, shareCount: n, keyShare: keyShare,
+                          fragment: fragment).serialized()
         guard case let .success(share) = VerifiableSharing.verify(share: bytes, against: manifest), share.index == index else {
             throw .sharing("the regenerated share \(index) does not match the manifest")
         }

@@ -47,8 +47,9 @@ public struct VerifiableShareScheme: TrustMedShareScheme {
     }
 
     public func combine(_ shares: [[UInt8]], manifest: [UInt8]) throws(TrustMedError) -> [UInt8] {
+        let parsed: ShareManifest
+        do { parsed = try ShareManifest(serialized: manifest) } catch { throw .sharing(error.description) }
         do {
-            let parsed = try ShareManifest(serialized: manifest)
             return try VerifiableSharing.combine(shares: shares, manifest: manifest, objectID: parsed.objectID,
                                                  verifyingKey: signingKey.publicKey)
         } catch {

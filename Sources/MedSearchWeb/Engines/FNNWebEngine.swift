@@ -63,13 +63,13 @@ public actor FNNWebEngine: WebEngine {
         if OwnerOnlyFile.exists(ownerFile) {
             var bytes = try FNNKeyFiles.readSecret(directory, FNNKeyFiles.owner)
             defer { constantTimeWipe(&bytes) }
-            owner = try FNNOwner(keys: try FNNWire.decodeOwnerKeys(bytes))
+            owner = try FNNOwner(keys: try FNNOwnerKeys(serialized: bytes))
         } else {
             let parameters = try FNNParameters(backend: options.backend, dimension: try vectorizer.dimension,
                                                maxAbsCoordinate: vectorizer.maxAbs)
             owner = try FNNOwner.generate(parameters: parameters)
             try vectorizer.write(to: directory)
-            try FNNKeyFiles.writeSecret(FNNWire.encode(owner.keys), to: ownerFile)
+            try FNNKeyFiles.writeSecret(owner.keys.serialized(), to: ownerFile)
         }
         let records = try FNNWebRecord.load(from: directory)
         let clouds = try await FNNClouds.launch(launcher, directory: directory)

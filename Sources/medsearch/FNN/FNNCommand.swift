@@ -59,10 +59,10 @@ struct FNNKeygenCommand: AsyncParsableCommand {
         let parameters = try FNNParameters(backend: backend, dimension: try vectorizer.dimension,
                                            maxAbsCoordinate: vectorizer.maxAbs)
         let owner = try FNNOwner.generate(parameters: parameters, paillierBits: paillierBits)
-        try FNNKeyFiles.writeSecret(FNNWire.encode(owner.keys), to: directory.appendingPathComponent(FNNKeyFiles.owner))
-        try Data(FNNWire.encode(owner.c1Setup)).write(to: directory.appendingPathComponent(FNNKeyFiles.c1Setup))
-        try FNNKeyFiles.writeSecret(FNNWire.encode(owner.c2Setup), to: directory.appendingPathComponent(FNNKeyFiles.c2Setup))
-        try FNNKeyFiles.writeSecret(FNNWire.encode(owner.userCredentials), to: directory.appendingPathComponent(FNNKeyFiles.user))
+        try FNNKeyFiles.writeSecret(owner.keys.serialized(), to: directory.appendingPathComponent(FNNKeyFiles.owner))
+        try Data(owner.c1Setup.serialized()).write(to: directory.appendingPathComponent(FNNKeyFiles.c1Setup))
+        try FNNKeyFiles.writeSecret(owner.c2Setup.serialized(), to: directory.appendingPathComponent(FNNKeyFiles.c2Setup))
+        try FNNKeyFiles.writeSecret(owner.userCredentials.serialized(), to: directory.appendingPathComponent(FNNKeyFiles.user))
         try vectorizer.write(to: directory)
         print("FNN keys (\(backend), d = \(parameters.dimension), \(feature) \(side)x\(side)) written to \(directory.path)")
     }
@@ -83,7 +83,7 @@ struct FNNOwnerOptions: ParsableArguments {
     func owner() throws -> FNNOwner {
         var bytes = try FNNKeyFiles.readSecret(keyDirectory, FNNKeyFiles.owner)
         defer { constantTimeWipe(&bytes) }
-        return try FNNOwner(keys: try FNNWire.decodeOwnerKeys(bytes))
+        return try FNNOwner(keys: try FNNOwnerKeys(serialized: bytes))
     }
 }
 
@@ -160,7 +160,7 @@ struct FNNDeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (c1, c2) = try options.connection.clients(role: .owner)
-        let body = FNNWire.encode(recordIDs: ids)
+        let body = FNNRecordIDs(ids).serialized()
         _ = try await c1.call(Routes.FNNC1.deleteRecords, body: body)
         _ = try await c2.call(Routes.FNNC2.deleteRecords, body: body)
         let manifest = try FNNKeyFiles.manifest(options.keyDirectory).filter { !ids.contains($0.id) }
@@ -217,7 +217,7 @@ struct FNNQueryCommand: AsyncParsableCommand {
         let directory = URL(fileURLWithPath: credentials)
         var bytes = try FNNKeyFiles.readSecret(directory, FNNKeyFiles.user)
         defer { constantTimeWipe(&bytes) }
-        let user = try FNNUser(credentials: try FNNWire.decodeUserCredentials(bytes))
+        let user = try FNNUser(credentials: try FNNUserCredentials(serialized: bytes))
         let vectorizer = try FNNVectorizer.load(from: directory)
         let vector = try vectorizer.vector(of: URL(fileURLWithPath: image), model: try vectorizer.model())
         let (c1, c2) = try connection.clients(role: .user)
