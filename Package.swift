@@ -114,6 +114,12 @@ let package = Package(
         library("MedSearchDemo", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
                                   "MedSearchFNN", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchTrustMed",
                                   "MedSearchTransport", "MedSearchDeployment", "MedSearchClient"]),
+        // Benchmarks and evaluation runs (harness, reference runner, reports); imported only by the CLI.
+        library("MedSearchBenchmarks", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
+                                        "MedSearchBigInt", "MedSearchPaillier", "MedSearchBFV", "MedSearchHESearch",
+                                        "MedSearchSealing", "MedSearchSharing", "MedSearchSecureKNN", "MedSearchFNN",
+                                        "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport", "MedSearchDeployment",
+                                        "MedSearchClient", crypto]),
         .executableTarget(
             name: "medsearch",
             dependencies: [
@@ -121,7 +127,7 @@ let package = Package(
                 "MedSearchPaillier", "MedSearchModular", "MedSearchBFV", "MedSearchHESearch", "MedSearchSharing",
                 "MedSearchSealing", "MedSearchSecureKNN", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
                 "MedSearchStore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient",
-                "MedSearchDemo", "MedSearchWeb",
+                "MedSearchDemo", "MedSearchWeb", "MedSearchBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), crypto, logging,
             ],
             swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MedSearchCore
 
 /// The `medsearch` executable: every role of MedSearch, from image inspection to the servers.
 @main
@@ -30,9 +31,4 @@ struct MedSearchCommand: AsyncParsableCommand {
             BenchCommand.self,
         ]
     )
-}
-
-/// The version printed by `medsearch --version` and recorded in benchmark reports.
-enum MedSearchVersion {
-    static let current = "0.1.0"
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `medsearch bench <suite>`: speed figures against the reference implementations, as JSON.
 struct BenchCommand: AsyncParsableCommand {
@@ -11,4 +12,19 @@ struct BenchCommand: AsyncParsableCommand {
             """,
         subcommands: [BenchImagingCommand.self, BenchCryptoCommand.self, BenchBFVCommand.self, BenchStoreCommand.self]
     )
+}
+
+/// Where a benchmark's JSON report goes.
+enum BenchOutput {
+    /// Writes `report` to `path` and says so; without a path, prints it when `printOtherwise`.
+    static func write(_ report: Data, to path: String?, printOtherwise: Bool = false) throws {
+        if let path {
+            do { try report.write(to: URL(fileURLWithPath: path)) } catch {
+                throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            }
+            print("wrote \(path)")
+        } else if printOtherwise {
+            print(String(decoding: report, as: UTF8.self))
+        }
+    }
 }

@@ -1,8 +1,5 @@
-import MedSearchClient
 import ArgumentParser
-import Foundation
-import MedSearchCore
-import MedSearchFNN
+import MedSearchBenchmarks
 
 /// `medsearch fnn bench`: reproduces the paper's Tables I/II (lower-bound time, reject ratio, search time per n)
 /// on real images for both back ends, checking every answer against plaintext exact search.
@@ -10,14 +7,7 @@ struct FNNBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark FNN search (paper Tables I/II) on real images for both back ends.",
-        discussion: """
-            Runs owner, user, C1 and C2 in one process (messages passed in memory, the same state machines the \
-            servers run). Images come from --images (default ../shared/data/cxr-public/images), resized to --side. \
-            Each timing is the median of --rounds runs after one warm-up, over --queries query images that are not \
-            in the database; every answer is compared with plaintext exact top-k. The Paillier back end is measured \
-            at --paillier-n (its cost is linear in n) and reported per record. Features: synthetic clustered vectors \
-            at d = --features-dimension (real features of 10,000 images are not available), n = --features-n.
-            """)
+        discussion: FNNBenchmark.discussion)
 
     @Option(help: "Database sizes for the shared back end (comma-separated).")
     var n: String = "100,200,300,400,500"
@@ -72,69 +62,29 @@ struct FNNBenchCommand: AsyncParsableCommand {
     @Option(help: "Write every figure to this JSON file.")
     var json: String?
 
-    func parseList(_ text: String) throws -> [Int] {
-        try text.split(separator: ",").map { part in
-            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value > 0 else {
-                throw ValidationError("bad list element \(part)")
-            }
-            return value
-        }
-    }
-
     func run() async throws {
-        let backendList = try backends.split(separator: ",").map { name -> FNNBackend in
-            guard let backend = FNNBackend(rawValue: String(name)) else { throw ValidationError("unknown back end \(name)") }
-            return backend
-        }
-        guard let directory = images.map({ URL(fileURLWithPath: $0) })
-                ?? DataLocator.sharedData()?.appendingPathComponent("cxr-public/images") else {
-            throw ValidationError("no --images and ../shared/data is absent")
-        }
-        var report = FNNBenchReport(machine: .current(), k: k, side: side, queries: queries, rounds: rounds)
-        for backend in backendList {
-            let sizes = try parseList(backend == .shared ? n : paillierN)
-            let imageSide = backend == .shared ? side : paillierSide
-            let maxN = sizes.max() ?? 0
-            let urls = try FNNClientFlows.images(in: directory, limit: maxN + queries)
-            guard urls.count >= maxN + queries else { throw ValidationError("need \(maxN + queries) images in \(directory.path)") }
-            let vectorizer = FNNVectorizer(feature: "pixels", side: imageSide, scale: 1, maxAbs: 255)
-            let all = try FNNClientFlows.records(urls, firstID: 1, vectorizer: vectorizer, progress: true)
-            let database = Array(all.prefix(maxN)), queryVectors = all.suffix(queries).map(\.vector)
-            for size in sizes {
-                let row = try FNNBenchRunner.run(backend: backend, records: Array(database.prefix(size)),
-                                                 queries: queryVectors, k: k, side: imageSide,
-                                                 rounds: backend == .shared ? rounds : paillierRounds,
-                                                 warmup: backend == .shared, batchSize: backend == .shared ? batchSize : 1,
-                                                 paillierBits: paillierBits, maxAbs: 255, recoverVectors: !noVectors)
-                report.tables.append(row)
-                print(row.summary)
-            }
-        }
-        if featuresN > 0 {
-            for backend in backendList {
-                let size = backend == .shared ? featuresN : min(featuresPaillierN, featuresN)
-                let records = FNNBenchRunner.syntheticFeatures(count: size + queries, dimension: featuresDimension)
-                let row = try FNNBenchRunner.run(backend: backend, records: Array(records.prefix(size)),
-                                                 queries: records.suffix(queries).map(\.vector), k: max(k, 10), side: 0,
-                                                 rounds: backend == .shared ? rounds : paillierRounds,
-                                                 warmup: backend == .shared, batchSize: backend == .shared ? 64 : 1,
-                                                 paillierBits: paillierBits, maxAbs: FNNBenchRunner.featureMaxAbs,
-                                                 recoverVectors: !noVectors)
-                report.features.append(row)
-                print(row.summary)
-            }
-        }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
-            print("wrote \(json)")
-        }
-        if report.tables.contains(where: { !$0.exact }) || report.features.contains(where: { !$0.exact }) {
-            throw ValidationError("an encrypted answer differed from plaintext exact search")
-        }
-        if (report.tables + report.features).contains(where: { $0.vectorsEqualStored == false }) {
-            throw ValidationError("a vector recovered through the hand-over differed from the stored vector")
+        var configuration = FNNBenchmark.Configuration()
+        configuration.n = n
+        configuration.side = side
+        configuration.backends = backends
+        configuration.paillierN = paillierN
+        configuration.paillierSide = paillierSide
+        configuration.paillierBits = paillierBits
+        configuration.queries = queries
+        configuration.rounds = rounds
+        configuration.paillierRounds = paillierRounds
+        configuration.k = k
+        configuration.batchSize = batchSize
+        configuration.featuresN = featuresN
+        configuration.featuresDimension = featuresDimension
+        configuration.featuresPaillierN = featuresPaillierN
+        configuration.images = images
+        configuration.recoverVectors = !noVectors
+        do {
+            try BenchOutput.write(try await FNNBenchmark(configuration).run(), to: json)
+        } catch let failure as FNNBenchmarkFailure {
+            try BenchOutput.write(failure.json, to: json)
+            throw ValidationError(failure.reason)
         }
     }
 }
