@@ -19,6 +19,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -74,6 +75,19 @@ def submit(driver, element, timeout=300):
     element.click()
     WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(page))
     WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def retrying(action, attempts=3):
+    """Runs `action` (which loads its own page first) again when Chromium's DevTools loses a node it was handed
+    ("Node with given id does not belong to the document", a stale element): a browser race, not an application
+    answer. Assertions are made by the caller after `action` returns, so a retry cannot hide a wrong page."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except (StaleElementReferenceException, WebDriverException) as error:
+            if attempt == attempts - 1 or isinstance(error, TimeoutException):
+                raise
+            print(f"info browser race, retrying: {str(error).splitlines()[0] if str(error) else type(error).__name__}", flush=True)
 
 
 def shot(driver, name):
@@ -195,13 +209,15 @@ def run(driver, base):
     images = sorted(os.listdir(os.path.join(ROOT, "DemoData", "images")))
     query = os.path.join(ROOT, "DemoData", "images", images[0])  # also ingested by --demo (first row)
     for engine in engines:
-        driver.get(base + "/search")
-        driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
-        k = driver.find_element(By.ID, "k")
-        k.clear()
-        k.send_keys("5")
-        driver.find_element(By.ID, "query").send_keys(query)
-        submit(driver, driver.find_element(By.ID, "search-submit"))
+        def search():
+            driver.get(base + "/search")
+            driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
+            k = driver.find_element(By.ID, "k")
+            k.clear()
+            k.send_keys("5")
+            driver.find_element(By.ID, "query").send_keys(query)
+            submit(driver, driver.find_element(By.ID, "search-submit"))
+        retrying(search)
         hits = driver.find_elements(By.CSS_SELECTOR, "#results li.result")
         check(f"search with {engine} returns 5 results", len(hits) == 5,
               f"{len(hits)} results; page: {driver.find_element(By.TAG_NAME, 'main').text[:300]!r}")
@@ -245,9 +261,13 @@ def run(driver, base):
     check("a revoked engine is disabled in the search form", not radio.is_enabled())
     shot(driver, "08-revoked")
     # A forged request (the disabled radio re-enabled by hand) is refused with a clear message.
-    driver.execute_script("arguments[0].disabled = false; arguments[0].checked = true;", radio)
-    driver.find_element(By.ID, "query").send_keys(query)
-    submit(driver, driver.find_element(By.ID, "search-submit"))
+    def forge():
+        driver.get(base + "/search")
+        forged = driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{revoked_engine}']")
+        driver.execute_script("arguments[0].disabled = false; arguments[0].checked = true;", forged)
+        driver.find_element(By.ID, "query").send_keys(query)
+        submit(driver, driver.find_element(By.ID, "search-submit"))
+    retrying(forge)
     check("a search with a revoked key is refused", "must grant you its repository key" in driver.page_source
           and not driver.find_elements(By.CSS_SELECTOR, "#results li.result"))
     shot(driver, "08-revoked-refused")
