@@ -16,6 +16,16 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let postgres: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
+let asn1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
+let hummingbirdCore: Target.Dependency = .product(name: "HummingbirdCore", package: "hummingbird")
+let nioHTTPTypes: Target.Dependency = .product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 
 /// A library target of ours with the package-wide settings.
 func library(_ name: String, _ dependencies: [Target.Dependency] = [], exclude: [String] = [],
@@ -51,6 +61,15 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", "5.0.0"..<"7.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // C libraries from Debian packages, wrapped thinly.
@@ -93,16 +112,20 @@ let package = Package(
         // Storage, servers, web application, CLI.
         library("MedSearchStore", ["MedSearchCore", grdb, postgres, logging, crypto]),
         // The contract between processes: routes, control messages, HTTP client, tokens.
-        library("MedSearchTransport", ["MedSearchCore", httpClient, nioCore, nioHTTP1]),
+        library("MedSearchTransport", ["MedSearchCore", httpClient, nioCore, nioHTTP1, nioSSL, x509, asn1, crypto]),
         library("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchStore", "MedSearchFNN",
-                                    "MedSearchSEI", "MedSearchTrustMed", hummingbird, nioCore, logging, crypto]),
+                                    "MedSearchSEI", "MedSearchTrustMed", hummingbird, hummingbirdCore, nioCore, nioSSL,
+                                    nioHTTPTypes, httpTypes, x509, unixSignals, logging, crypto, prometheus,
+                                    .product(name: "NIOTLS", package: "swift-nio"),
+                                    .product(name: "CoreMetrics", package: "swift-metrics")]),
         // Typed launchers for every role: child processes or in process.
-        library("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchStore"]),
+        library("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchStore", yams]),
         library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchDICOMweb",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                                 "MedSearchSealing", "MedSearchSecureKNN", "CZlib", crypto, hummingbird,
+                                 "MedSearchSealing", "MedSearchSecureKNN", "CZlib", crypto, hummingbird, hummingbirdCore,
                                  .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                  .product(name: "Mustache", package: "swift-mustache")],
                 resources: [.copy("Templates"), .copy("Static")]),
@@ -119,7 +142,7 @@ let package = Package(
                                         "MedSearchBigInt", "MedSearchPaillier", "MedSearchBFV", "MedSearchHESearch",
                                         "MedSearchSealing", "MedSearchSharing", "MedSearchSecureKNN", "MedSearchFNN",
                                         "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport", "MedSearchDeployment",
-                                        "MedSearchClient", crypto]),
+                                        "MedSearchClient", "MedSearchServer", crypto, httpClient, nioCore, nioHTTP1]),
         .executableTarget(
             name: "medsearch",
             dependencies: [
@@ -128,7 +151,7 @@ let package = Package(
                 "MedSearchSealing", "MedSearchSecureKNN", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
                 "MedSearchStore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient",
                 "MedSearchDemo", "MedSearchWeb", "MedSearchBenchmarks",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"), crypto, logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), crypto, logging, x509, unixSignals,
             ],
             swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
         ),
@@ -154,10 +177,10 @@ let package = Package(
         tests("MedSearchSEI", exclude: ["Golden"]),
         tests("MedSearchTrustMed"),
         tests("MedSearchStore", [grdb]),
-        tests("MedSearchTransport", ["MedSearchCore"]),
+        tests("MedSearchTransport", ["MedSearchCore", x509]),
         tests("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN",
                                    "MedSearchFNN", "MedSearchStore", "MedSearchClient", "MedSearchDeployment", hummingbird,
-                                   logging, httpClient, nioCore]),
+                                   logging, httpClient, nioCore, nioSSL]),
         tests("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchTrustMed"]),
         tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging", "MedSearchTransport", "MedSearchSEI",
                                   "MedSearchSecureKNN", "MedSearchDeployment"]),

@@ -16,3 +16,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 command -v swift >/dev/null 2>&1 || { echo "setup: swift is not on PATH (Swift 6.x is required)" >&2; exit 1; }
+# promtool (Debian's prometheus package) checks the /metrics exposition in scripts/check-metrics.sh; optional:
+# without it that check is skipped with its reason.
+if ! command -v promtool >/dev/null 2>&1 && ! dpkg -s prometheus >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing prometheus (for promtool)" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >&2 \
+    || echo "setup: prometheus could not be installed; the promtool check will be skipped" >&2
+fi

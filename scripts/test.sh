@@ -41,6 +41,8 @@ else
   echo "test: SKIP DICOMweb scenarios with Orthanc and dicomweb-client (MEDSEARCH_SKIP_DICOMWEB=1)" >&2
 fi
 swift test --skip-build
+# /metrics of a real role over mutual TLS, checked by promtool (skipped with the reason when it is missing).
+scripts/check-metrics.sh "$(swift build --show-bin-path)/medsearch"
 if [ "${MEDSEARCH_SKIP_BROWSER:-0}" = "1" ]; then
   echo "test: SKIP browser end-to-end test (MEDSEARCH_SKIP_BROWSER=1)" >&2
 else

@@ -21,15 +21,19 @@ public enum DemoRunner {
         public var feature: String
         /// Keep the servers' temporary data directories.
         public var keepWork: Bool
+        /// Where the engines' working directories go (kept: data, keys, PKI, tokens and every role's log);
+        /// nil: fresh temporary directories.
+        public var workDirectory: URL?
 
         /// Creates options.
         public init(dataDirectory: URL, k: Int = 5, engines: [String] = ["fnn", "sei", "trustmed"],
-                    feature: String = "hog", keepWork: Bool = false) {
+                    feature: String = "hog", keepWork: Bool = false, workDirectory: URL? = nil) {
             self.dataDirectory = dataDirectory
             self.k = k
             self.engines = engines
             self.feature = feature
-            self.keepWork = keepWork
+            self.keepWork = keepWork || workDirectory != nil
+            self.workDirectory = workDirectory
         }
     }
 
@@ -49,7 +53,8 @@ public enum DemoRunner {
 
         var failures: [String] = []
         for name in options.engines {
-            let work = FileManager.default.temporaryDirectory.appendingPathComponent("medsearch-demo-\(name)-\(UUID().uuidString)")
+            let work = options.workDirectory?.appendingPathComponent(name)
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("medsearch-demo-\(name)-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             defer { if !options.keepWork { try? FileManager.default.removeItem(at: work) } }

@@ -26,6 +26,8 @@ struct MedSearchCommand: AsyncParsableCommand {
             SEICommand.self,
             TrustMedCommand.self,
             ServeCommand.self,
+            PKICommand.self,
+            ClusterCommand.self,
             StoreCommand.self,
             IngestCommand.self,
             BenchCommand.self,

@@ -63,12 +63,19 @@ struct TrustMedClusterTests {
             // storage node refuses anyone but the master.
             let user = setup.cluster.masterClient(role: .user)
             await #expect(throws: ServiceError.self) { try await user.call(Routes.EdgeMaster.upload, body: []) }
-            let anonymous = ServiceClient(baseURL: setup.cluster.master.url, token: "wrong", timeout: .seconds(5))
-            await #expect(throws: ServiceError.self) { try await anonymous.call(Routes.EdgeMaster.status) }
+            // Every connection is mutual TLS with certificates of the cluster's own CA.
+            #expect(setup.cluster.master.url.hasPrefix("https://"))
+            let anonymous = ServiceClient(baseURL: setup.cluster.master.url, token: "wrong",
+                                          configuration: setup.cluster.clientConfiguration(.user, timeout: .seconds(5)))
+            await #expect(throws: ServiceError.unauthenticated.asHTTP) { try await anonymous.call(Routes.EdgeMaster.status) }
             let nodeURLs = setup.cluster.nodeURLs.map { $0! }
-            let ownerAtNode = ServiceClient(baseURL: nodeURLs[0], token: setup.cluster.tokens[.owner]!, timeout: .seconds(5))
-            await #expect(throws: ServiceError.self) {
+            let ownerAtNode = ServiceClient(baseURL: nodeURLs[0], token: setup.cluster.tokens[.owner]!,
+                                            configuration: setup.cluster.clientConfiguration(.owner, timeout: .seconds(5)))
+            await #expect {
                 try await ownerAtNode.call(Routes.StorageNode.getShare, String(repeating: "0", count: 32))
+            } throws: { error in
+                guard case let .http(status, message) = error as? ServiceError else { return false }
+                return status == 403 && message.contains("certificate of role owner may not call storage-node.get")
             }
 
             let queries = setup.images.prefix(4).map(\.hashcode)
@@ -167,5 +174,18 @@ struct TrustMedClusterTests {
             throw error
         }
         try? FileManager.default.removeItem(at: setup.cluster.directory)
+    }
+}
+
+extension ServiceError {
+    /// The error a client sees when a server answers with this one.
+    var asHTTP: ServiceError { .http(status: status, message: description) }
+
+    private var status: Int {
+        switch self {
+        case .unauthenticated: 401
+        case .forbidden, .certificateRefused: 403
+        default: 500
+        }
     }
 }

@@ -129,8 +129,9 @@ struct CrashSafeUploadTests {
     }
 
     func killDuringUpload(database: ReplicaDatabase?) async throws {
-        let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sei-crash-\(UUID().uuidString)")
+        let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)),
+                                    security: try .localTLS(in: directory))
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let (table, tokens) = AccessTokens.issue(roles: [.owner, .user])
@@ -156,7 +157,7 @@ struct CrashSafeUploadTests {
                                  entries: add.entries.map { .init(id: $0.id, cluster: $0.cluster, vector: $0.vectorBytes) }))
         }
         func send(_ batches: [Batch], to server: RunningRole, progress: Progress? = nil) async throws {
-            let owner = ServiceClient(baseURL: server.url, token: tokens[.owner]!, timeout: .seconds(60))
+            let owner = server.client(token: tokens[.owner]!, role: .owner, configuration: .standard.timeout(.seconds(60)))
             for batch in batches {
                 _ = try await owner.call(Routes.SEI.images, body: batch.images)
                 _ = try await owner.call(Routes.SEI.add, body: batch.add)
@@ -165,7 +166,7 @@ struct CrashSafeUploadTests {
         }
 
         var server = try await launch("first")
-        let owner = ServiceClient(baseURL: server.url, token: tokens[.owner]!, timeout: .seconds(60))
+        let owner = server.client(token: tokens[.owner]!, role: .owner, configuration: .standard.timeout(.seconds(60)))
         _ = try await owner.call(Routes.SEI.index, body: world.upload.serialized())
         let running = server
         let progress = Progress()
@@ -195,7 +196,7 @@ struct CrashSafeUploadTests {
         // Restarted, the same upload sent again completes it: every record once, none refused.
         server = try await launch("second")
         try await send(batches, to: server)
-        let status = try await ServiceClient(baseURL: server.url, token: tokens[.user]!)
+        let status = try await server.client(token: tokens[.user]!, role: .user)
             .call(Routes.SEI.status, as: SEIServerStatus.self)
         #expect(status.indexed == 90 + total)
         #expect(status.sealedImages == total)

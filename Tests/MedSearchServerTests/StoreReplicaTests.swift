@@ -34,9 +34,10 @@ struct ReplicaDatabase {
        .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
 struct StoreReplicaTests {
     @Test func twoSEIServersServeOneIndex() async throws {
-        let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)))
         let database = ReplicaDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sei-replicas-\(UUID().uuidString)")
+        let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)),
+                                    security: try .localTLS(in: directory))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let (table, tokens) = AccessTokens.issue(roles: [.owner, .user])
         let tokenFile = directory.appendingPathComponent("tokens.json")
@@ -50,8 +51,9 @@ struct StoreReplicaTests {
                     tokenFile: tokenFile.path, database: database.url)))
             }
             var world = try SEIServiceTests.World()
-            let owner = replicas.map { ServiceClient(baseURL: $0.url, token: tokens[.owner]!, timeout: .seconds(60)) }
-            let user = replicas.map { ServiceClient(baseURL: $0.url, token: tokens[.user]!, timeout: .seconds(60)) }
+            let timeout = ClientConfiguration.standard.timeout(.seconds(60))
+            let owner = replicas.map { $0.client(token: tokens[.owner]!, role: .owner, configuration: timeout) }
+            let user = replicas.map { $0.client(token: tokens[.user]!, role: .user, configuration: timeout) }
             func status(_ replica: Int) async throws -> SEIServerStatus {
                 try await user[replica].call(Routes.SEI.status, as: SEIServerStatus.self)
             }
@@ -123,13 +125,14 @@ struct StoreReplicaTests {
                                                     attributes: [.posixPermissions: 0o700])
             try FileManager.default.copyItem(at: directory.appendingPathComponent("master/trustmed-manifest-signing.key"),
                                              to: secondDirectory.appendingPathComponent("trustmed-manifest-signing.key"))
-            second = try await launcher.start(RoleInstance(
+            second = try await launcher.with(security: cluster.security).start(RoleInstance(
                 role: .edgeMaster, name: "master-b", dataDirectory: secondDirectory.path, tokenFile: cluster.tokenTable.path,
                 database: database.url, engine: .init(nodeTimeoutMilliseconds: 15000),
                 peers: .init(nodeList: directory.appendingPathComponent("nodes.json").path)))
             let masters = [cluster.master.url, try #require(second).url]
             func remote(_ index: Int, _ role: ServiceRole) -> TrustMedRemote {
-                TrustMedRemote(service: ServiceClient(baseURL: masters[index], token: cluster.tokens[role]!, timeout: .seconds(120)))
+                TrustMedRemote(service: ServiceClient(baseURL: masters[index], token: cluster.tokens[role]!,
+                                                      configuration: cluster.clientConfiguration(role, timeout: .seconds(120))))
             }
             let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
                 hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))

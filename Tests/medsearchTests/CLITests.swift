@@ -81,7 +81,7 @@ import _MedSearchTestSupport
         #expect(badPort.status != 0)
         let missingTokens = try run(["serve", "storage-node", "--port", "0", "--data-dir",
                                      FileManager.default.temporaryDirectory.appendingPathComponent("n-\(UUID())").path,
-                                     "--tokens", "/nonexistent/tokens.json"])
+                                     "--tokens", "/nonexistent/tokens.json", "--insecure"])
         #expect(missingTokens.status != 0)
         #expect(missingTokens.stderr.contains("token file"))
     }

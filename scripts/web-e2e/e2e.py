@@ -9,6 +9,7 @@ to $E2E_ARTIFACTS (default artifacts/web/). Prints one line per check and closes
 Every click that submits a form or follows a link waits for the next page to load (`submit`), so a later
 `driver.get` can never cancel a POST whose response (and session cookie) has not arrived yet.
 """
+import json
 import os
 import re
 import shutil
@@ -120,6 +121,48 @@ def approve(driver, base, username, role):
     submit(driver, row.find_element(By.CSS_SELECTOR, "button.approve"))
 
 
+def dicom_patient_values(path):
+    """PatientName (0010,0010) and PatientID (0010,0020) of an explicit-VR little-endian DICOM file."""
+    data = open(path, "rb").read()
+    values = []
+    for tag in (b"\x10\x00\x10\x00", b"\x10\x00\x20\x00"):
+        at = data.find(tag)
+        if at >= 0:
+            length = int.from_bytes(data[at + 6:at + 8], "little")
+            value = data[at + 8:at + 8 + length].decode("latin-1").strip(" \x00")
+            values.extend(part for part in [value] + value.split("^") if len(part) >= 3)
+    return values
+
+
+def scrub_logs(data_dir):
+    """Every role's log (the engines' servers under data_dir and the web server's) holds no token, password or
+    patient identifier of this run."""
+    secrets = {os.environ["E2E_ADMIN_PASSWORD"]: "the demo password", PASSWORD: "a user password"}
+    for value in dicom_patient_values(os.path.join(ROOT, "DemoData", "dicom", "CT_small.dcm")):
+        secrets[value] = "the uploaded DICOM's patient name or id"
+    logs = [os.path.join(ARTIFACTS, "server.log")]
+    for folder, _, names in os.walk(data_dir):
+        for name in names:
+            path = os.path.join(folder, name)
+            if name.endswith(".log"):
+                logs.append(path)
+            elif name == "tokens.json":
+                try:
+                    for token in json.load(open(path)).get("tokens", {}):
+                        secrets[token] = "an issued bearer token"
+                except (OSError, ValueError):
+                    pass
+    leaks = []
+    for log in logs:
+        try:
+            text = open(log, encoding="utf-8", errors="replace").read()
+        except OSError:
+            continue
+        leaks.extend(f"{os.path.basename(log)}: {what}" for value, what in secrets.items() if value and value in text)
+    check(f"no token, password or patient identifier in {len(logs)} logs ({len(secrets)} values searched)",
+          not leaks and len(logs) > 1 and any(w == "an issued bearer token" for w in secrets.values()), "; ".join(leaks[:5]))
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     for name in os.listdir(ARTIFACTS):  # screenshots of an earlier run must not pass for this run's
@@ -145,6 +188,7 @@ def main():
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+        scrub_logs(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
     passed = sum(1 for _, ok in results if ok)
     failed = len(results) - passed

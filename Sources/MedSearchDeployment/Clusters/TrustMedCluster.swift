@@ -17,27 +17,35 @@ public final class TrustMedCluster: Sendable {
     public let tokens: [ServiceRole: String]
     /// The token table file every role accepts.
     public let tokenTable: URL
+    /// How its connections are protected (TLS with its PKI by default).
+    public let security: TransportSecurity
     private let down: Mutex<Set<Int>>
 
-    private init(directory: URL, master: RunningRole, nodes: [RunningRole], tokens: IssuedTokens) {
+    private init(directory: URL, master: RunningRole, nodes: [RunningRole], tokens: IssuedTokens,
+                 security: TransportSecurity) {
         self.directory = directory
         self.master = master
         self.nodes = nodes
         self.tokens = tokens.byRole
         tokenTable = tokens.file
+        self.security = security
         down = Mutex([])
     }
 
     /// Starts `nodeCount` storage nodes and an edge master with threshold `threshold` (m); `masterDatabase` puts
     /// the master's state in another store (a PostgreSQL URL shared by master replicas).
+    ///
+    /// - Parameter security: TLS or plain HTTP; nil: the launcher's, else TLS with a PKI in `directory/pki`.
     public static func launch(_ launcher: RoleLauncher, directory: URL, nodeCount: Int, threshold: Int,
-                              nodeTimeout: Duration = .seconds(2),
-                              masterDatabase: String? = nil) async throws -> TrustMedCluster {
+                              nodeTimeout: Duration = .seconds(2), masterDatabase: String? = nil,
+                              security: TransportSecurity? = nil) async throws -> TrustMedCluster {
         guard nodeCount >= threshold, threshold >= 1 else {
             throw ServiceError.configuration("TrustMedSearch needs 1 <= m <= n (m = \(threshold), n = \(nodeCount))")
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        let security = try security ?? launcher.security ?? .localTLS(in: directory)
+        let launcher = launcher.with(security: security)
         let tokens = try IssuedTokens.issue([.owner, .user, .admin, .edgeMaster],
                                             writingTo: directory.appendingPathComponent("tokens.json"))
         var nodes = [RunningRole]()
@@ -55,7 +63,7 @@ public final class TrustMedCluster: Sendable {
                 tokenFile: tokens.file.path, database: masterDatabase,
                 engine: .init(nodeTimeoutMilliseconds: min(max(milliseconds, 10), 600_000)),
                 peers: .init(nodeList: listURL.path)))
-            return TrustMedCluster(directory: directory, master: master, nodes: nodes, tokens: tokens)
+            return TrustMedCluster(directory: directory, master: master, nodes: nodes, tokens: tokens, security: security)
         } catch {
             for node in nodes { await node.stop() }
             throw error
@@ -64,10 +72,11 @@ public final class TrustMedCluster: Sendable {
 
     /// Starts the cluster as child processes of `executable`.
     public static func launch(executable: URL, directory: URL, nodeCount: Int, threshold: Int,
-                              nodeTimeout: Duration = .seconds(2),
-                              masterDatabase: String? = nil) async throws -> TrustMedCluster {
+                              nodeTimeout: Duration = .seconds(2), masterDatabase: String? = nil,
+                              security: TransportSecurity? = nil) async throws -> TrustMedCluster {
         try await launch(RoleLauncher(mode: .childProcess(executable: executable)), directory: directory,
-                         nodeCount: nodeCount, threshold: threshold, nodeTimeout: nodeTimeout, masterDatabase: masterDatabase)
+                         nodeCount: nodeCount, threshold: threshold, nodeTimeout: nodeTimeout, masterDatabase: masterDatabase,
+                         security: security)
     }
 
     private static func nodeInstance(_ index: Int, generation: Int = 0, port: Int = 0, directory: URL,
@@ -95,9 +104,15 @@ public final class TrustMedCluster: Sendable {
         return nodes.enumerated().map { killed.contains($0.offset) ? nil : $0.element.url }
     }
 
-    /// A client of the master with `role`'s token.
+    /// A client of the master with `role`'s token (and, with TLS, a client certificate of `role`).
     public func masterClient(role: ServiceRole, timeout: Duration = .seconds(600)) -> ServiceClient {
-        ServiceClient(baseURL: master.url, token: tokens[role] ?? "", timeout: timeout)
+        ServiceClient(baseURL: master.url, token: tokens[role] ?? "", configuration: clientConfiguration(role, timeout: timeout))
+    }
+
+    /// The connection settings of a client acting as `role` (its TLS credentials unless insecure).
+    public func clientConfiguration(_ role: ServiceRole, timeout: Duration = .seconds(600)) -> ClientConfiguration {
+        let configuration = ClientConfiguration.standard.timeout(timeout)
+        return (try? security.clientConfiguration(role, configuration)) ?? configuration
     }
 
     /// Kills storage node `index` at once, as a crash would.
@@ -109,7 +124,8 @@ public final class TrustMedCluster: Sendable {
     /// A storage node's usage figures (asked with the admin token).
     public func nodeUsage(_ index: Int) async throws -> StorageNodeUsage {
         guard let url = nodeURLs[index] else { throw ServiceError.unreachable(url: "node \(index)", reason: "killed") }
-        let client = ServiceClient(baseURL: url, token: tokens[.admin] ?? "", timeout: .seconds(30))
+        let client = ServiceClient(baseURL: url, token: tokens[.admin] ?? "",
+                                   configuration: clientConfiguration(.admin, timeout: .seconds(30)))
         return try await client.call(Routes.StorageNode.usage, as: StorageNodeUsage.self)
     }
 

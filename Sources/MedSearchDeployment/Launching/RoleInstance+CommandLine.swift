@@ -2,7 +2,8 @@ import MedSearchServer
 
 extension RoleInstance {
     /// The arguments of `medsearch` that run this instance: `serve <role> --host ... --port ... --data-dir ...
-    /// --tokens ... --log-level ... --name ...` and the role's own options (the `serve` commands parse exactly
+    /// --tokens ... --log-level ... --name ...`, the TLS files (`--tls-ca`, `--tls-cert`, `--tls-key`, `--tls-revoked`) or
+    /// `--insecure`, and the role's own options (the `serve` commands parse exactly
     /// these back into the same value). ``database`` is left out: it may hold a password, so launchers pass it in
     /// the child's environment (`MEDSEARCH_DATABASE_URL`).
     public var commandLine: [String] {
@@ -14,6 +15,11 @@ extension RoleInstance {
         if let order = engine.scanOrder { arguments += ["--order", order] }
         if let list = peers.nodeList { arguments += ["--nodes", list] }
         if let timeout = engine.nodeTimeoutMilliseconds { arguments += ["--node-timeout-ms", String(timeout)] }
+        if let tls {
+            arguments += ["--tls-ca", tls.ca, "--tls-cert", tls.certificate, "--tls-key", tls.key]
+            if let revoked = tls.revoked { arguments += ["--tls-revoked", revoked] }
+        }
+        if insecure { arguments.append("--insecure") }
         return arguments
     }
 }

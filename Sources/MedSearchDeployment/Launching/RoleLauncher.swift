@@ -27,14 +27,22 @@ public struct RoleLauncher: Sendable {
     public let mode: LaunchMode
     /// How long a child may take to announce its URL.
     public let startTimeout: Duration
+    /// TLS for instances that name neither TLS files nor `insecure` (nil: such an instance is refused).
+    public let security: TransportSecurity?
 
     /// The environment variable `medsearch serve` reads the database location from.
     public static let databaseVariable = "MEDSEARCH_DATABASE_URL"
 
     /// Creates a launcher.
-    public init(mode: LaunchMode, startTimeout: Duration = .seconds(60)) {
+    public init(mode: LaunchMode, startTimeout: Duration = .seconds(60), security: TransportSecurity? = nil) {
         self.mode = mode
         self.startTimeout = startTimeout
+        self.security = security
+    }
+
+    /// The same launcher with another default security.
+    public func with(security: TransportSecurity?) -> RoleLauncher {
+        RoleLauncher(mode: mode, startTimeout: startTimeout, security: security)
     }
 
     /// Starts `instance` and waits until it accepts connections.
@@ -43,6 +51,8 @@ public struct RoleLauncher: Sendable {
     ///   ``ServiceError/launchFailed(command:reason:)`` (with the tail of the role's log) when it exits or stays
     ///   silent.
     public func start(_ instance: RoleInstance) async throws -> RunningRole {
+        var instance = instance
+        if instance.tls == nil, !instance.insecure, let security { instance = try security.secure(instance) }
         try instance.validate()
         let running = RunningRole(instance: instance, launcher: self)
         try await running.launch(instance)

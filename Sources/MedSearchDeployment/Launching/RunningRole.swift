@@ -76,9 +76,15 @@ public final class RunningRole: Sendable {
         }
     }
 
-    /// A client of this role presenting `token`.
-    public func client(token: String, configuration: ClientConfiguration = .standard) -> ServiceClient {
-        ServiceClient(baseURL: url, token: token, configuration: configuration)
+    /// A client of this role presenting `token` and, when the role serves TLS and `configuration` has no
+    /// credentials, the launcher's client certificate for `role` (default: an administrator's).
+    public func client(token: String, role: ServiceRole = .admin,
+                       configuration: ClientConfiguration = .standard) -> ServiceClient {
+        var configuration = configuration
+        if configuration.tls == nil, instance.tls != nil, let pki = launcher.security?.pki {
+            configuration.tls = try? pki.clientCredentials(role)
+        }
+        return ServiceClient(baseURL: url, token: token, configuration: configuration)
     }
 
     /// Stops it gracefully (SIGTERM, then SIGKILL after `grace`; in process: cancels its task and waits).
@@ -114,6 +120,7 @@ public final class RunningRole: Sendable {
         await stop()
         var next = replacement
         if next.port == 0, let port { next.port = port }
+        if next.tls == nil, !next.insecure, let security = launcher.security { next = try security.secure(next) }
         try next.validate()
         try await launch(next)
     }

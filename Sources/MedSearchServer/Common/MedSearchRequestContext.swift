@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import MedSearchTransport
 
@@ -6,15 +7,60 @@ public struct MedSearchRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller's role, set by ``BearerAuthMiddleware``; nil before authentication.
     public var role: ServiceRole?
+    /// The role named by the caller's TLS certificate (nil on a plain-HTTP server), set by
+    /// ``PeerCertificateResponder`` after checking the certificate against the deny list and its expiry.
+    public var certificateRole: ServiceRole?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         role = nil
+        certificateRole = nil
     }
 
     /// The largest body Hummingbird's own decoders accept; routes read their bodies with the limit of their
     /// ``Route`` instead.
     public var maxUploadSize: Int { Routes.largeBody }
+}
+
+/// Checks the caller's TLS certificate on every request of a TLS server: its identity (read and verified at the
+/// handshake) is checked again against the deny list in force and its expiry, so that a revocation or an
+/// expiry reaches connections already open, and its role is put into the context for ``Router/authorize(_:context:)``.
+/// It wraps the role's whole router (``ServiceRunner/makeApplication(router:configuration:logger:onBound:)``).
+public struct PeerCertificateResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == MedSearchRequestContext {
+    public typealias Context = MedSearchRequestContext
+    let credentials: TLSCredentials
+    let inner: Inner
+
+    /// Wraps `inner` for the role's credentials (the deny list in force comes from them).
+    public init(credentials: TLSCredentials, inner: Inner) {
+        self.credentials = credentials
+        self.inner = inner
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        guard let peer = PeerIdentityHeaders.identity(in: request.headers) else {
+            return try refuse(TLSFailure.noCertificate.description, request: request, context: context)
+        }
+        let shown = "\(peer.role.rawValue) \(peer.name) (serial \(peer.serial.prefix(16)))"
+        if credentials.revoked.contains(peer.serial) {
+            return try refuse(TLSFailure.revoked(identity: shown).description, request: request, context: context)
+        }
+        if Date() > peer.notAfter {
+            return try refuse(TLSFailure.expired(identity: shown, notAfter: ISO8601DateFormatter().string(from: peer.notAfter))
+                .description, request: request, context: context)
+        }
+        var context = context
+        context.certificateRole = peer.role
+        return try await inner.respond(to: request, context: context)
+    }
+
+    /// Answers 403 with the reason (this responder runs outside the router, whose middlewares map errors), logs
+    /// the refusal and counts it.
+    private func refuse(_ reason: String, request: Request, context: Context) throws -> Response {
+        context.logger.warning("client certificate refused", metadata: ["reason": "\(reason)"])
+        MedSearchMetrics.shared.request(route: "certificate-refused", status: 403, duration: .zero, bytesIn: 0, bytesOut: 0)
+        return try ServiceError.certificateRefused(reason).response(from: request, context: context)
+    }
 }
 
 /// Authenticates every request except those of open routes (`GET /health`) by its
@@ -32,12 +78,12 @@ public struct BearerAuthMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context,
                        next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
         if openPaths.contains(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
               let role = tokens.role(for: String(header.dropFirst("Bearer ".count))) else {
             throw ServiceError.unauthenticated
         }
-        var context = context
         context.role = role
         return try await next(request, context)
     }
@@ -76,9 +122,9 @@ extension ServiceError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch self {
         case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
+        case .forbidden, .certificateRefused: .forbidden
         case .invalidRequest: .badRequest
-        case .unreachable, .timeout, .http, .badResponse: .badGateway
+        case .unreachable, .timeout, .http, .badResponse, .tls: .badGateway
         case .configuration, .launchFailed: .internalServerError
         }
     }

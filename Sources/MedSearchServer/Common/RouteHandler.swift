@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import MedSearchTransport
 import NIOCore
@@ -45,6 +46,14 @@ extension Router where Context == MedSearchRequestContext {
     public func on(_ route: Route, handler: @escaping @Sendable (RouteCall) async throws -> RouteReply) -> Self {
         on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) {
             request, context -> Response in
+            try await Self.serve(route, request: request, context: context, handler: handler)
+        }
+        return self
+    }
+
+    /// Authorises, reads the body within the route's limit, and runs the handler.
+    static func serve(_ route: Route, request: Request, context: MedSearchRequestContext,
+                      handler: @Sendable (RouteCall) async throws -> RouteReply) async throws -> Response {
             try Self.authorize(route, context: context)
             var body: [UInt8] = []
             if route.request != .none {
@@ -60,18 +69,23 @@ extension Router where Context == MedSearchRequestContext {
             let reply = try await handler(RouteCall(route: route, body: body, role: context.role, context: context))
             return Response(status: .ok, headers: [.contentType: route.response.rawValue],
                             body: .init(byteBuffer: ByteBuffer(bytes: reply.bytes)))
-        }
-        return self
     }
 
-    /// The one authorisation decision of every MedSearch server: the caller's role must be among the route's
-    /// callers (``Route/permits(_:)``). Issue 15 adds the role named in the peer's TLS certificate here.
+    /// The one authorisation decision of every MedSearch server: on a TLS server the role named in the caller's
+    /// certificate must be admitted by the route (``Route/admits(certificateRole:)``), and the role granted by
+    /// the caller's token must be among the route's callers (``Route/permits(_:)``).
     ///
-    /// - Throws: ``ServiceError/unauthenticated`` (401) without a valid token on a restricted route,
-    ///   ``ServiceError/forbidden(role:needed:)`` (403) when the role is not allowed.
+    /// - Throws: ``ServiceError/certificateRefused(_:)`` (403) when the certificate's role may not call the
+    ///   route, ``ServiceError/unauthenticated`` (401) without a valid token on a restricted route,
+    ///   ``ServiceError/forbidden(role:needed:)`` (403) when the token's role is not allowed.
     public static func authorize(_ route: Route, context: MedSearchRequestContext) throws(ServiceError) {
+        if let certificateRole = context.certificateRole, !route.admits(certificateRole: certificateRole) {
+            throw .certificateRefused("a certificate of role \(certificateRole.rawValue) may not call \(route.name) "
+                                      + "(callers: \(route.callers.map(\.rawValue).sorted().joined(separator: ", ")))")
+        }
         guard !route.permits(context.role) else { return }
         guard let role = context.role else { throw .unauthenticated }
         throw .forbidden(role: role.rawValue, needed: route.callers.map(\.rawValue).sorted())
     }
 }
+

@@ -70,11 +70,16 @@ public struct RoleInstance: Codable, Sendable, Equatable {
     public var engine: EngineParameters
     /// Peers.
     public var peers: Peers
+    /// The role's TLS files (deployment CA, certificate, key, deny list): it then serves TLS 1.3 only, requires
+    /// a client certificate of the deployment, and calls its peers over mutual TLS.
+    public var tls: TLSFiles?
+    /// Serve plain HTTP (no ``tls``): allowed only on a loopback address.
+    public var insecure: Bool
 
     /// Creates a description.
     public init(role: ServerRole, name: String, host: String = "127.0.0.1", port: Int = 0, dataDirectory: String,
                 tokenFile: String, database: String? = nil, logLevel: String = "notice", engine: EngineParameters = .init(),
-                peers: Peers = .init()) {
+                peers: Peers = .init(), tls: TLSFiles? = nil, insecure: Bool = false) {
         self.role = role
         self.name = name
         self.host = host
@@ -85,10 +90,12 @@ public struct RoleInstance: Codable, Sendable, Equatable {
         self.logLevel = logLevel
         self.engine = engine
         self.peers = peers
+        self.tls = tls
+        self.insecure = insecure
     }
 
     private enum CodingKeys: String, CodingKey {
-        case role, name, host, port, dataDirectory, tokenFile, database, logLevel, engine, peers
+        case role, name, host, port, dataDirectory, tokenFile, database, logLevel, engine, peers, tls, insecure
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,6 +110,8 @@ public struct RoleInstance: Codable, Sendable, Equatable {
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? "notice"
         engine = try container.decodeIfPresent(EngineParameters.self, forKey: .engine) ?? .init()
         peers = try container.decodeIfPresent(Peers.self, forKey: .peers) ?? .init()
+        tls = try container.decodeIfPresent(TLSFiles.self, forKey: .tls)
+        insecure = try container.decodeIfPresent(Bool.self, forKey: .insecure) ?? false
     }
 
     /// The log levels accepted.
@@ -120,6 +129,20 @@ public struct RoleInstance: Codable, Sendable, Equatable {
         guard !host.isEmpty else { throw .configuration("\(name): host is empty") }
         guard !dataDirectory.isEmpty else { throw .configuration("\(name): data directory is empty") }
         guard !tokenFile.isEmpty else { throw .configuration("\(name): token file is empty") }
+        switch (tls, insecure) {
+        case (nil, false):
+            throw .configuration("\(name): give TLS files (CA, certificate, key), or --insecure for plain HTTP on loopback")
+        case (.some, true):
+            throw .configuration("\(name): TLS files and --insecure exclude each other")
+        case (nil, true):
+            guard Self.isLoopback(host) else {
+                throw .configuration("\(name): --insecure (plain HTTP) is refused on the non-loopback address \(host)")
+            }
+        case let (files?, false):
+            guard !files.ca.isEmpty, !files.certificate.isEmpty, !files.key.isEmpty else {
+                throw .configuration("\(name): the TLS CA, certificate and key must all be given")
+            }
+        }
         if let database {
             do { _ = try StoreLocation(parsing: database) } catch {
                 throw .configuration("\(name): database: \(error)")
@@ -138,8 +161,9 @@ public struct RoleInstance: Codable, Sendable, Equatable {
             throw .configuration("\(name): node timeout must be 10...600000 ms")
         }
         if role == .fnnC1 {
-            guard let c2 = peers.c2, c2.hasPrefix("http://") || c2.hasPrefix("https://") else {
-                throw .configuration("\(name): fnn-c1 needs C2's base URL (http://... or https://...)")
+            let scheme = tls == nil ? "http://" : "https://"
+            guard let c2 = peers.c2, c2.hasPrefix(scheme) else {
+                throw .configuration("\(name): fnn-c1 needs C2's base URL (\(scheme)...)")
             }
         }
         let unused: [(Bool, String)] = [
@@ -153,9 +177,17 @@ public struct RoleInstance: Codable, Sendable, Equatable {
         }
     }
 
-    /// The base URL once the port is known (nil while ``port`` is 0).
+    /// The base URL once the port is known (nil while ``port`` is 0): `https://` with TLS.
     public var url: String? {
         guard port != 0 else { return nil }
-        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        return "\(tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    /// Whether `host` is a loopback address or name (127.0.0.0/8, ::1, localhost).
+    public static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare == "localhost" || bare == "::1" || bare == "0:0:0:0:0:0:0:1" { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 }

@@ -28,10 +28,11 @@ public enum TrustMedEdgeMasterService {
         /// reads them from the store for each request.
         public init(dataDirectory: URL?, database location: StoreLocation? = nil, nodeList: TrustMedNodeList,
                     nodeTimeout: Duration, sharing: any TrustMedShareScheme,
-                    evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory) async throws {
+                    evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory, tls: TLSCredentials? = nil) async throws {
             database = try await TrustMedMasterDatabase.open(
                 StoreLocation.resolve(location, dataDirectory: dataDirectory, schema: TrustMedMasterDatabase.schema))
-            transport = TrustMedHTTPNodeTransport(urls: nodeList.nodes, token: nodeList.token, timeout: nodeTimeout)
+            transport = TrustMedHTTPNodeTransport(urls: nodeList.nodes, token: nodeList.token, timeout: nodeTimeout,
+                                                  tls: tls)
             master = try EdgeMaster(configuration: .init(threshold: nodeList.threshold, nodeTimeout: nodeTimeout),
                                     metadata: TrustMedMasterMetadata(database: database), nodes: transport,
                                     sharing: sharing, evaluatorFactory: evaluatorFactory)

@@ -10,8 +10,15 @@ import MedSearchTrustMed
 public enum TrustMedStorageNodeService {
     /// Opens the node's share index at `database` (default: `trustmed-node.sqlite` in `dataDirectory`).
     public static func openNode(dataDirectory: URL?, database: StoreLocation? = nil) async throws -> StorageNode {
+        try await openNodeAndStore(dataDirectory: dataDirectory, database: database).node
+    }
+
+    /// Opens the node and returns its store too (for the readiness check).
+    static func openNodeAndStore(dataDirectory: URL?, database: StoreLocation?) async throws
+        -> (node: StorageNode, store: any StoreDatabase) {
         let location = StoreLocation.resolve(database, dataDirectory: dataDirectory, schema: TrustMedNodeDatabase.schema)
-        return StorageNode(store: TrustMedNodeShareStore(database: try await TrustMedNodeDatabase.open(location)))
+        let opened = try await TrustMedNodeDatabase.open(location)
+        return (StorageNode(store: TrustMedNodeShareStore(database: opened)), opened.database)
     }
 
     /// The router of a storage node (``Routes/StorageNode``).

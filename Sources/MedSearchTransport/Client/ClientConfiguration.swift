@@ -1,6 +1,6 @@
 /// How a ``ServiceClient`` connects and how long it waits: one value handed to every client of a deployment,
-/// so call sites never change when connection settings do (issue 15 adds the deployment CA and the client
-/// certificate here).
+/// so call sites never change when connection settings do. With ``tls`` every call goes over TLS 1.3 with the
+/// deployment's CA as the only trust root and the holder's role certificate presented (mutual TLS).
 public struct ClientConfiguration: Sendable, Hashable {
     /// How long one call may take, from sending the request to the last byte of the answer, unless the call
     /// passes its own deadline.
@@ -9,17 +9,27 @@ public struct ClientConfiguration: Sendable, Hashable {
     public var connectTimeout: Duration
     /// The largest answer accepted; a larger one is a ``ServiceError/badResponse(reason:)``.
     public var maxResponseBytes: Int
+    /// The TLS credentials presented and trusted (nil: plain HTTP, which a base URL `https://` refuses).
+    public var tls: TLSCredentials?
 
     /// Creates a configuration.
     public init(timeout: Duration = .seconds(120), connectTimeout: Duration = .seconds(10),
-                maxResponseBytes: Int = 1 << 30) {
+                maxResponseBytes: Int = 1 << 30, tls: TLSCredentials? = nil) {
         self.timeout = timeout
         self.connectTimeout = connectTimeout
         self.maxResponseBytes = maxResponseBytes
+        self.tls = tls
     }
 
     /// The default: two minutes per call, ten seconds to connect, answers up to 1 GiB.
     public static let standard = ClientConfiguration()
+
+    /// This configuration with TLS credentials.
+    public func tls(_ credentials: TLSCredentials?) -> ClientConfiguration {
+        var copy = self
+        copy.tls = credentials
+        return copy
+    }
 
     /// This configuration with another per-call timeout.
     public func timeout(_ timeout: Duration) -> ClientConfiguration {

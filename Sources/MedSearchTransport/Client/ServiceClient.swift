@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// Calls a MedSearch server role over HTTP with a bearer token, by ``Route``.
@@ -70,6 +71,11 @@ public struct ServiceClient: Sendable {
         }
     }
 
+    /// Whether `GET /healthz` answers within `timeout`.
+    public func isAlive(timeout: Duration = .seconds(2)) async -> Bool {
+        (try? await send(Routes.healthz, parameters: [], body: [], timeout: timeout)) != nil
+    }
+
     /// Whether `GET /health` answers within `timeout`.
     public func isHealthy(timeout: Duration = .seconds(2)) async -> Bool {
         (try? await send(Routes.health, parameters: [], body: [], timeout: timeout)) != nil
@@ -78,6 +84,13 @@ public struct ServiceClient: Sendable {
     private func send(_ route: Route, parameters: [String], body: [UInt8],
                       timeout: Duration?) async throws(ServiceError) -> [UInt8] {
         let url = baseURL + (try route.path(parameters))
+        let secure = baseURL.lowercased().hasPrefix("https://")
+        // Never the system trust store: https only with the deployment's credentials, and credentials never
+        // silently dropped on a plain-HTTP URL.
+        guard secure == (configuration.tls != nil) else {
+            throw .configuration(secure ? "\(baseURL) is https but no TLS credentials (CA, certificate, key) were given"
+                                        : "\(baseURL) is plain http but TLS credentials were given: use https://")
+        }
         guard route.request != .none || body.isEmpty else {
             throw .invalidRequest("\(route.name) takes no body")
         }
@@ -87,6 +100,7 @@ public struct ServiceClient: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: route.method.rawValue)
         if route.access != .open { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.headers.add(name: RequestID.header, value: RequestID.current ?? RequestID.make())
         if route.request != .none {
             request.headers.add(name: "Content-Type", value: route.request.rawValue)
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -128,6 +142,7 @@ public struct ServiceClient: Sendable {
                 return .timeout(url: url)
             }
         }
+        if let reason = TLSErrorReason.explain(error) { return .tls(url: url, reason: reason) }
         if error is NIOTooManyBytesError {
             return .badResponse(reason: "the answer from \(url) exceeds the client's limit")
         }
@@ -141,16 +156,19 @@ public struct ServiceClient: Sendable {
 /// Unlike `HTTPClient.shared`, these never follow redirects, never decompress, and have no read timeout of
 /// their own: the call's deadline bounds it.
 enum HTTPClientPool {
-    /// What distinguishes one connection pool from another (issue 15 adds the TLS identity and trust roots).
+    /// What distinguishes one connection pool from another: the connect timeout and the TLS credentials in the
+    /// version they had (a reload on SIGHUP starts a new pool; calls in flight finish on the old one).
     struct Key: Hashable {
         var connectTimeout: Duration
+        var tls: TLSCredentials?
+        var generation: Int
     }
 
     private static let clients = Mutex<[Key: HTTPClient]>([:])
 
     static func client(for configuration: ClientConfiguration) -> HTTPClient {
         let connect = min(configuration.connectTimeout, configuration.timeout)
-        let key = Key(connectTimeout: connect)
+        let key = Key(connectTimeout: connect, tls: configuration.tls, generation: configuration.tls?.generation ?? 0)
         return clients.withLock { clients in
             if let existing = clients[key] { return existing }
             var settings = HTTPClient.Configuration(
@@ -159,6 +177,7 @@ enum HTTPClientPool {
                 connectionPool: .init(idleTimeout: .seconds(60)),
                 decompression: .disabled)
             settings.httpVersion = .http1Only
+            if let tls = configuration.tls { settings.tlsConfiguration = tls.clientConfiguration }
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: settings)
             clients[key] = client
             return client

@@ -21,6 +21,10 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case forbidden(role: String, needed: [String])
     /// A child server process failed to start.
     case launchFailed(command: String, reason: String)
+    /// The TLS handshake with the peer failed: its certificate was refused here, or ours there.
+    case tls(url: String, reason: String)
+    /// The caller's TLS certificate may not use this endpoint (or is revoked or expired).
+    case certificateRefused(String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unauthenticated: "missing or unknown bearer token"
         case let .forbidden(role, needed): "role \(role) may not do this (needs \(needed.joined(separator: " or ")))"
         case let .launchFailed(command, reason): "could not start \(command): \(reason)"
+        case let .tls(url, reason): "TLS with \(url) failed: \(reason)"
+        case let .certificateRefused(reason): "client certificate refused: \(reason)"
         }
     }
 

@@ -24,6 +24,13 @@ public enum Routes {
     /// `GET /health`: answers `ok <role>` without a token, on every role.
     public static let health = Route("health", server: nil, .get, "/health", request: .none, response: .text,
                                      access: .open)
+    /// `GET /healthz`: the process is alive (as ``health``).
+    public static let healthz = Route("healthz", server: nil, .get, "/healthz", request: .none, response: .text,
+                                      access: .open)
+    /// `GET /readyz`: 200 when the role's store answers and the peers it needs answer (C1: C2; the edge master: at
+    /// least m storage nodes), else 503 with the reasons.
+    public static let readyz = Route("readyz", server: nil, .get, "/readyz", request: .none, response: .text,
+                                     access: .open)
 
     /// FNN cloud C1 (`medsearch serve fnn-c1`): the encrypted database; drives each search with C2.
     public enum FNNC1 {
@@ -156,9 +163,14 @@ public enum Routes {
                                         request: .none, response: .json, access: .roles([.edgeMaster, .admin]))
     }
 
-    /// Every route of every role (``health`` once).
+    /// `GET /metrics`: the role's metrics in Prometheus text format (no token; on a TLS role, any certificate of
+    /// the deployment).
+    public static let metrics = Route("metrics", server: nil, .get, "/metrics", request: .none, response: .text,
+                                      access: .open)
+
+    /// Every route of every role (``health``, ``healthz``, ``readyz`` and ``metrics`` once).
     public static let all: [Route] = [
-        health,
+        health, healthz, readyz, metrics,
         FNNC1.setup, FNNC1.addRecords, FNNC1.deleteRecords, FNNC1.pool, FNNC1.query, FNNC1.status,
         FNNC2.setup, FNNC2.pool, FNNC2.deleteRecords, FNNC2.share, FNNC2.exchange, FNNC2.handover, FNNC2.status,
         SEI.index, SEI.images, SEI.add, SEI.delete, SEI.search, SEI.fetch, SEI.status,

@@ -1,9 +1,12 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import MedSearchCore
 import MedSearchImaging
 import MedSearchStore
+import MedSearchTransport
 
 /// How `medsearch serve web` runs.
 public struct WebConfiguration: Sendable {
@@ -25,11 +28,15 @@ public struct WebConfiguration: Sendable {
     /// DICOMweb bearer tokens of machines (PACS, scripts): token to the account it acts as. Compared in
     /// constant time; the account's role decides what the token may do.
     public var dicomwebTokens: [String: String]
+    /// HTTPS (TLS 1.3) with this certificate from the deployment CA; nil serves plain HTTP (loopback only,
+    /// checked by `serve web`).
+    public var tls: TLSCredentials?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL, secureCookies: Bool = true,
                 bcryptCost: UInt8 = 12, maxUploadBytes: Int = 64 * 1024 * 1024, maxFileBytes: Int = 32 * 1024 * 1024,
-                database: StoreLocation? = nil, dicomwebTokens: [String: String] = [:]) {
+                database: StoreLocation? = nil, dicomwebTokens: [String: String] = [:], tls: TLSCredentials? = nil) {
         self.database = database
+        self.tls = tls
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -120,11 +127,17 @@ public final class WebApplication: Sendable {
     /// Serves until SIGINT/SIGTERM; `onBound` receives the base URL once listening.
     public func run(logger: Logger, onBound: @escaping @Sendable (String) async -> Void) async throws {
         let host = configuration.host
+        let scheme = configuration.tls == nil ? "http" : "https"
+        var server = HTTPServerBuilder.http1()
+        if let tls = configuration.tls {
+            server = try HTTPServerBuilder.tls(.http1(), tlsConfiguration: tls.browserServerConfiguration)
+        }
         let app = Application(
             router: makeRouter(),
+            server: server,
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "medsearch-web"),
             onServerRunning: { channel in
-                await onBound("http://\(host):\(channel.localAddress?.port ?? 0)")
+                await onBound("\(scheme)://\(host):\(channel.localAddress?.port ?? 0)")
             },
             logger: logger
         )

@@ -28,6 +28,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Feature for the plaintext retrieval section (see `medsearch eval --help`).")
     var feature: String = "hog"
     @Flag(help: "Keep the servers' temporary data directories.") var keepWork = false
+    @Option(name: .customLong("work-dir"), help: "Put (and keep) each engine's servers, keys, certificates and logs here.")
+    var workDirectory: String?
 
     func validate() throws {
         guard (1...50).contains(k) else { throw ValidationError("-k must be 1...50") }
@@ -42,7 +44,8 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError(DemoError.unknownEngine(unknown).description)
         }
         let launcher = RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current()))
-        let options = DemoRunner.Options(dataDirectory: directory, k: k, engines: names, feature: feature, keepWork: keepWork)
+        let options = DemoRunner.Options(dataDirectory: directory, k: k, engines: names, feature: feature, keepWork: keepWork,
+                                         workDirectory: workDirectory.map { URL(fileURLWithPath: $0) })
         let failures = try await DemoRunner.run(options, launcher: launcher) { print($0) }
         if !failures.isEmpty { throw ExitCode.failure }
     }

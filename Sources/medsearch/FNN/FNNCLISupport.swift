@@ -17,9 +17,12 @@ struct FNNConnectionOptions: ParsableArguments {
     @Option(help: "Seconds one call may take (a Paillier search at 256x256 takes minutes).")
     var timeout: Int = 7200
 
+    @OptionGroup var tls: ClientTLSOptions
+
     func clients(role: ServiceRole) throws -> (c1: ServiceClient, c2: ServiceClient) {
         let token = try AccessTokens.load(from: URL(fileURLWithPath: tokens)).token(for: role)
-        return (ServiceClient(baseURL: c1, token: token, timeout: .seconds(timeout)),
-                ServiceClient(baseURL: c2, token: token, timeout: .seconds(timeout)))
+        let configuration = try tls.configuration(ClientConfiguration.standard.timeout(.seconds(timeout)))
+        return (ServiceClient(baseURL: c1, token: token, configuration: configuration),
+                ServiceClient(baseURL: c2, token: token, configuration: configuration))
     }
 }

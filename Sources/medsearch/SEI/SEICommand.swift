@@ -44,7 +44,11 @@ struct SEIServerOptions: ParsableArguments {
     @Option(help: "Bearer token (owner token for index/add/delete, user token for query).")
     var token: String
 
-    var remote: SEIRemote { SEIRemote(service: ServiceClient(baseURL: server, token: token)) }
+    @OptionGroup var tls: ClientTLSOptions
+
+    var remote: SEIRemote {
+        get throws { SEIRemote(service: ServiceClient(baseURL: server, token: token, configuration: try tls.configuration())) }
+    }
 }
 
 struct SEIKeygenCommand: ParsableCommand {
@@ -134,7 +138,7 @@ struct SEIIndexCommand: AsyncParsableCommand {
         let features = try SEIClientFlows.extract(folder.entries.map(\.url), model: model, label: "features (\(name))")
         let start = Date()
         let upload = try await SEIClientFlows.index(owner: &state, entries: folder.entries, features: features, feature: name,
-                                                    model: model, remote: server.remote,
+                                                    model: model, remote: try server.remote,
                                                     progress: ProgressReporter(label: "encrypt", total: features.count))
         let elapsed = Date().timeIntervalSince(start)
         try SEICLI.write(state.serialized(), to: owner, secret: true)
@@ -170,7 +174,7 @@ struct SEIQueryCommand: AsyncParsableCommand {
         let feature = model.extract(try SEIClientFlows.grayImage(SEICLI.read(image)))
         let result = try await SEIClientFlows.query(user: user, feature: feature,
                                                     options: .init(k: k, mode: linear ? .linear : .tree),
-                                                    anonymity: anonymity, fetch: true, remote: server.remote)
+                                                    anonymity: anonymity, fetch: true, remote: try server.remote)
         print("rank  id  encrypted-score  image")
         for (rank, hit) in result.hits.enumerated() {
             var note = "not stored"
@@ -201,7 +205,7 @@ struct SEIAddCommand: AsyncParsableCommand {
         var state = try SEIOwner(serialized: SEICLI.readSecret(owner))
         let urls = files.map { URL(fileURLWithPath: $0) }
         let message = try await SEIClientFlows.add(owner: &state, files: urls.map { ($0.deletingPathExtension().lastPathComponent, $0) },
-                                                   remote: server.remote)
+                                                   remote: try server.remote)
         try SEICLI.write(state.serialized(), to: owner, secret: true)
         print("added \(urls.count) image(s): " + message.entries.map { "\($0.id) -> leaf \($0.cluster)" }.joined(separator: ", "))
     }
@@ -218,7 +222,7 @@ struct SEIDeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         var state = try SEIOwner(serialized: SEICLI.readSecret(owner))
-        try await SEIClientFlows.delete(owner: &state, ids: ids, remote: server.remote)
+        try await SEIClientFlows.delete(owner: &state, ids: ids, remote: try server.remote)
         try SEICLI.write(state.serialized(), to: owner, secret: true)
         print("deleted \(ids.count) image(s)")
     }

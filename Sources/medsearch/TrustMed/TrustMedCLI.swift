@@ -14,8 +14,11 @@ struct TrustMedMasterOptions: ParsableArguments {
     @Option(name: .customLong("timeout-s"), help: "Seconds one call to the master may take.")
     var timeoutSeconds: Int = 600
 
+    @OptionGroup var tls: ClientTLSOptions
+
     func client() throws -> TrustMedRemote {
-        TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile),
-                                              timeout: .seconds(timeoutSeconds)))
+        TrustMedRemote(service: ServiceClient(
+            baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile),
+            configuration: try tls.configuration(ClientConfiguration.standard.timeout(.seconds(timeoutSeconds)))))
     }
 }

@@ -52,6 +52,8 @@ struct TrustMedCommand: AsyncParsableCommand {
         @Option(name: .customLong("token-file"), help: "Owner token file for --master.")
         var tokenFile: String?
 
+        @OptionGroup var tls: ClientTLSOptions
+
         func validate() throws {
             guard Hashcode.supportedBitCounts.contains(bits) else { throw ValidationError("--bits must be 16...256") }
             guard (master == nil) == (tokenFile == nil) else { throw ValidationError("--master needs --token-file") }
@@ -78,7 +80,8 @@ struct TrustMedCommand: AsyncParsableCommand {
             print("wrote \(outURL.appendingPathComponent("client.key").path) (secret) and hash.model (\(model.summary))")
             if let master, let tokenFile {
                 let client = try TrustMedDefaults.client(keys: keys)
-                try await TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile)))
+                try await TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile),
+                                                                configuration: try tls.configuration()))
                     .register(client.registration)
                 print("registered the evaluation keys with \(master)")
             }

@@ -53,11 +53,26 @@ struct ServeWebCommand: AsyncParsableCommand {
     var dicomwebTokens: String?
     @Flag(help: "Omit the Secure cookie attribute (only for plain HTTP on a non-loopback address behind TLS).")
     var insecureCookies = false
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("The deployment CA certificate (HTTPS).", valueName: "pem"))
+    var tlsCA: String?
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
+        "The web application's certificate (medsearch pki issue --role web ...): serve HTTPS with TLS 1.3.", valueName: "pem"))
+    var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("Its private key (mode 0600).", valueName: "pem"))
+    var tlsKey: String?
+    @Flag(help: "Serve plain HTTP on a non-loopback address (behind a TLS proxy only).")
+    var insecure = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let demoPassword, demoPassword.count < 10 { throw ValidationError("--demo-password needs 10 characters") }
         guard demoLimit >= 0 else { throw ValidationError("--demo-limit must be 0 (all) or more") }
+        let tlsGiven = [tlsCA, tlsCertificate, tlsKey].compactMap { $0 }.count
+        guard tlsGiven == 0 || tlsGiven == 3 else { throw ValidationError("--tls-ca, --tls-cert and --tls-key go together") }
+        if tlsGiven == 0, !insecure, !RoleInstance.isLoopback(host) {
+            throw ValidationError("plain HTTP on the non-loopback address \(host) is refused: give --tls-ca, --tls-cert "
+                                  + "and --tls-key, or --insecure behind a TLS proxy")
+        }
         let names = engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard !names.isEmpty, names.allSatisfy({ WebEngines.available.contains($0) }) else {
             throw ValidationError("--engines takes a comma-separated subset of \(WebEngines.available.joined(separator: ", "))")
@@ -77,7 +92,8 @@ struct ServeWebCommand: AsyncParsableCommand {
                 configuration: WebConfiguration(
                     host: host, port: port, dataDirectory: directory, secureCookies: !insecureCookies,
                     database: try store.location(),
-                    dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:]),
+                    dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:],
+                    tls: try tlsCredentials()),
                 engines: running)
             if demo {
                 guard let data = demoData.map({ URL(fileURLWithPath: $0) }) ?? DataLocator.demoData() else {
@@ -100,5 +116,11 @@ struct ServeWebCommand: AsyncParsableCommand {
             throw error
         }
         for engine in running { await engine.shutdown() }
+    }
+
+    /// The HTTPS credentials, nil for plain HTTP.
+    func tlsCredentials() throws -> TLSCredentials? {
+        guard let tlsCA, let tlsCertificate, let tlsKey else { return nil }
+        return try TLSCredentials(files: TLSFiles(ca: tlsCA, certificate: tlsCertificate, key: tlsKey))
     }
 }
