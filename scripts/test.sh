@@ -21,6 +21,8 @@ fi
 # (no PyPI access) those tests are reported as skipped.
 MEDSEARCH_PYTHON_ENV=test scripts/reference/python.sh -c "import pydicom" \
   || echo "test: pydicom reference environment unavailable; its tests will be skipped" >&2
+# Imports point downward only (docs/architecture.md): checked before anything is built.
+python3 scripts/check-layers.py
 swift build --build-tests
 source scripts/test-postgres.sh
 medsearch_postgres_start
