@@ -1,0 +1,37 @@
+import MedSearchCore
+import MedSearchDICOMweb
+import MedSearchImaging
+import Testing
+import _MedSearchTestSupport
+
+/// Fixed values of every DICOMweb format (the identity record kept to re-identify an instance), pinned by
+/// golden bytes.
+enum DICOMwebGolden {
+    static let record = IdentityRecord(
+        pseudonymousSOPInstanceUID: "2.25.123456789012345678901234567890",
+        patientPseudonym: "ANON-0123456789abcdef01234567",
+        original: DICOMDataset(elements: [
+            Fixtures.text(.sopInstanceUID, .UI, "1.2.826.0.1.3680043.2.1125.1.1"),
+            Fixtures.text(.studyDate, .DA, "20200101"),
+            Fixtures.text(.patientName, .PN, "Doe^Jane"),
+            Fixtures.text(.patientID, .LO, "PAT-0042"),
+        ]),
+        addedTags: [DICOMTag(0x0012, 0x0062), DICOMTag(0x0012, 0x0063)])
+
+    static var samples: [GoldenSample] {
+        [.functions(record, type: "IdentityRecord", magic: "MSID", version: 1,
+                    encode: { try! $0.serialized() }, decode: { try IdentityRecord(serialized: $0) })]
+    }
+}
+
+@Suite struct DICOMwebGoldenTests {
+    static let directory = GoldenDirectory()
+
+    @Test(arguments: DICOMwebGolden.samples) func fixture(_ sample: GoldenSample) throws {
+        try Self.directory.check(sample)
+    }
+
+    @Test func manifestListsEverySample() throws {
+        try Self.directory.checkManifest(DICOMwebGolden.samples)
+    }
+}

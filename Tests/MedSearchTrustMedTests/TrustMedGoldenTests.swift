@@ -1,0 +1,83 @@
+import MedSearchCore
+@testable import MedSearchTrustMed
+import Testing
+import _MedSearchTestSupport
+
+/// Fixed values of every TrustMedSearch format (messages, the client key file, the evaluation keys sent to the
+/// master), pinned by golden bytes.
+enum TrustMedGolden {
+    static func bytes(_ count: Int, _ start: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: Int(start) + $0 * 3) } }
+    static let fingerprint = bytes(32, 0x10)
+    static let handle = bytes(16, 0x77)
+
+    static let upload = UploadRequest(
+        idempotencyKey: bytes(16, 1), keyFingerprint: fingerprint, encryptedBlock: bytes(40, 0x30),
+        items: [.init(recordID: "rec-1", slot: 0, contentTag: bytes(32, 0x50), sealedImage: bytes(20, 0x90)),
+                .init(recordID: "rec.2_b", slot: 7, contentTag: bytes(32, 0x51), sealedImage: bytes(3, 0xA0))])
+    static let uploadResponse = UploadResponse(outcomes: [.init(recordID: "rec-1", status: .stored),
+                                                         .init(recordID: "rec-2", status: .alreadyStored),
+                                                         .init(recordID: "rec-3", status: .failed, reason: "node 2 down")])
+    static let search = SearchRequest(keyFingerprint: fingerprint, encryptedQuery: bytes(24, 0x40))
+    static let unlinkableSearch = SearchRequest(keyFingerprint: fingerprint, encryptedQuery: bytes(24, 0x40), unlinkable: true)
+    static let searchResponse = SearchResponse(blocks: [
+        .init(encryptedDistances: bytes(12, 0x60), entries: [.init(slot: 0, recordID: "rec-1"), .init(slot: 3, recordID: "rec-4")]),
+        .init(encryptedDistances: [], entries: []),
+    ])
+    static let handledResponse = SearchResponse(blocks: [.init(encryptedDistances: bytes(12, 0x60), entries: [])],
+                                                queryHandle: handle)
+    static let fetch = FetchRequest(recordIDs: ["rec-1", "rec-4"])
+    static let fetchBySlots = FetchRequest(queryHandle: handle, slotRequest: bytes(9, 0x20), k: 2)
+    static let fetchResponse = FetchResponse(items: [.init(recordID: "rec-1", result: .sealedImage(bytes(30, 0x05))),
+                                                    .init(recordID: "rec-4", result: .failure("2 of 3 shares"))])
+    static let delete = DeleteRequest(recordIDs: ["rec-1"])
+    static let deleteReport = DeleteReport(outcomes: [.init(recordID: "rec-1", status: .deleted),
+                                                      .init(recordID: "rec-9", status: .notFound)],
+                                           sharesDeleted: 5, sharesPending: 1)
+    static let registration = KeyRegistration(hashBits: 16, recordsPerBlock: 256, evaluationKeys: bytes(50, 0x33))
+    static let reshare = ReshareRequest(nodeIndex: 2, newURL: "http://127.0.0.1:9103")
+    static let reshareReport = ReshareReport(nodeIndex: 2, rebuilt: 5, failed: ["rec-9"], regenerated: 4, resplit: 1)
+    static let clientKeys = TrustMedClientKeys(parameterSet: "insecureN256SmallT", hashBits: 16,
+                                               secretKey: SecretBytes(bytes(64, 0x01)), evaluationKeys: bytes(48, 0x02),
+                                               sealingKey: SecretBytes(bytes(32, 0x03)), tagKey: SecretBytes(bytes(32, 0x04)))
+    /// The evaluation keys a key holder registers (`"TMEK"`): parameter set, code length, HESearch's evaluation key.
+    static let evaluationKeys: [UInt8] = {
+        var writer = ByteWriter()
+        writer.writeHeader(magic: FormatMagic("TMEK"), version: 1)
+        writer.writeString("n4096hamming")
+        writer.write(UInt32(64))
+        writer.writeBytes(bytes(40, 0x70))
+        return writer.bytes
+    }()
+
+    static func message<T: TrustMedMessage & Equatable>(_ value: T, _ type: String, _ variant: String? = nil) -> GoldenSample {
+        .functions(value, type: type, variant: variant, magic: T.magic.description, version: 1,
+                   encode: { $0.serialized() }, decode: { try T(serialized: $0) })
+    }
+
+    static var samples: [GoldenSample] {
+        [
+            message(upload, "UploadRequest"), message(uploadResponse, "UploadResponse"),
+            message(search, "SearchRequest"), message(unlinkableSearch, "SearchRequest", "unlinkable"),
+            message(searchResponse, "SearchResponse"), message(handledResponse, "SearchResponse", "unlinkable"),
+            message(fetch, "FetchRequest"), message(fetchBySlots, "FetchRequest", "unlinkable"),
+            message(fetchResponse, "FetchResponse"), message(delete, "DeleteRequest"), message(deleteReport, "DeleteReport"),
+            message(registration, "KeyRegistration"), message(reshare, "ReshareRequest"), message(reshareReport, "ReshareReport"),
+            .functions(clientKeys, type: "TrustMedClientKeys", magic: "TMCK", version: 1,
+                       encode: { $0.serialized() }, decode: { try TrustMedClientKeys(serialized: $0) }),
+            GoldenSample(typeName: "TrustMedEvaluationKeys", magic: "TMEK", version: 1,
+                         encode: { evaluationKeys }, decode: { $0 == evaluationKeys }),
+        ]
+    }
+}
+
+@Suite struct TrustMedGoldenTests {
+    static let directory = GoldenDirectory()
+
+    @Test(arguments: TrustMedGolden.samples) func fixture(_ sample: GoldenSample) throws {
+        try Self.directory.check(sample)
+    }
+
+    @Test func manifestListsEverySample() throws {
+        try Self.directory.checkManifest(TrustMedGolden.samples)
+    }
+}
