@@ -47,6 +47,6 @@ struct BenchBFVCommand: AsyncParsableCommand {
         configuration.searchParameters = searchParameters
         configuration.runReference = !noReference
         configuration.searchOnly = searchOnly
-        try BenchOutput.write(try await BFVBenchmark(configuration).run(), to: json, printOtherwise: true)
+        try BenchOutput.write(try await BFVBenchmark(configuration).run().json(), to: json, printOtherwise: true)
     }
 }

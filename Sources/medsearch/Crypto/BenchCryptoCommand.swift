@@ -35,6 +35,6 @@ struct BenchCryptoCommand: ParsableCommand {
         configuration.keygenRounds = keygenRounds
         configuration.file = file
         configuration.runReference = !noReference
-        try BenchOutput.write(try CryptoBenchmark(configuration).run(), to: json)
+        try BenchOutput.write(try CryptoBenchmark(configuration).run().json(), to: json)
     }
 }

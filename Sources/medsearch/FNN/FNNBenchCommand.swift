@@ -81,9 +81,9 @@ struct FNNBenchCommand: AsyncParsableCommand {
         configuration.images = images
         configuration.recoverVectors = !noVectors
         do {
-            try BenchOutput.write(try await FNNBenchmark(configuration).run(), to: json)
+            try BenchOutput.write(try await FNNBenchmark(configuration).run().json(), to: json)
         } catch let failure as FNNBenchmarkFailure {
-            try BenchOutput.write(failure.json, to: json)
+            try BenchOutput.write(try failure.report.json(), to: json)
             throw ValidationError(failure.reason)
         }
     }

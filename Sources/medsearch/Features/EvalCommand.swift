@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import MedSearchCore
+import MedSearchBenchmarks
 import MedSearchFeatures
-import MedSearchImaging
-import MedSearchIndex
 
 /// `medsearch eval`: retrieval quality of a feature (P@k, R@k, F1, mAP@k with chance levels), as in the
 /// TrustMedSearch paper's Table III and Fig. 5.
@@ -113,119 +111,34 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let start = Date()
-        let url = URL(fileURLWithPath: data)
-        let ks = parsedKs()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw ValidationError("no such file or directory: \(data)")
-        }
-        // 1. Data.
-        let database: LabelledDataset
-        var queries: LabelledDataset? = nil
-        var chosenClasses: [String]
-        var notes: [String: String] = [:]
-        if isDirectory.boolValue {
-            let filters = try filter.map { try DatasetFilter(parsing: $0) }
-            var wanted = list(classes)
-            if wanted == nil {
-                let paper = ["Atelectasis", "Infiltration", "Cardiomegaly", "Effusion"]
-                let all = try LabelledDataset.loadDirectory(url, classes: nil, filters: filters, progress: nil, loadImages: false)
-                wanted = paper.allSatisfy(all.allLabels.contains) ? paper : all.allLabels
-            }
-            chosenClasses = wanted!
-            let total = try LabelledDataset.loadDirectory(url, classes: chosenClasses, filters: filters,
-                                                          progress: nil, loadImages: false).count
-            let reporter = ProgressReporter(label: "reading images", total: total, enabled: !quiet)
-            database = try LabelledDataset.loadDirectory(url, classes: chosenClasses, filters: filters, progress: reporter)
-            if !filters.isEmpty { notes["filters"] = filters.map(\.description).joined(separator: " ") }
-        } else {
-            let names = list(labelNames)
-            database = try LabelledDataset.loadMedMNIST(url, split: databaseSplit, labelNames: names)
-            let querySet = try LabelledDataset.loadMedMNIST(url, split: split, labelNames: names)
-            queries = querySet
-            chosenClasses = list(classes) ?? database.allLabels
-            let keep: (LabelledItem) -> Bool = { $0.labels.contains(where: chosenClasses.contains) }
-            queries = querySet.filtered(keep)
-        }
-        let databaseSet = queries == nil ? database : database.filtered { $0.labels.contains(where: chosenClasses.contains) }
-        guard databaseSet.count > 1 else { throw ValidationError("the database has fewer than two images") }
-        let loaded = Date()
-
-        // 2. Feature model (trained on database images only; labels are never used).
-        let model: FeatureModel
+        var configuration = RetrievalEvaluation.Configuration(data: data)
+        configuration.features = features
+        configuration.classes = list(classes)
+        configuration.ks = parsedKs()
+        configuration.filters = filter
+        configuration.split = split
+        configuration.databaseSplit = databaseSplit
+        configuration.labelNames = list(labelNames)
+        configuration.progress = !quiet
+        configuration.options.side = side
+        configuration.options.zNormalize = zNormalize
+        configuration.options.bits = bits
+        configuration.options.hashBase = hashBase
+        configuration.options.pcaDimensions = pcaDimensions
+        configuration.options.pcaBase = pcaBase
+        configuration.options.lbpGrid = lbpGrid
+        configuration.options.lbpRadii = lbpRadii.split(separator: ",").compactMap { Int($0) }
+        configuration.options.lbpRotationInvariant = lbpRotationInvariant
+        configuration.options.hogCell = hogCell
+        configuration.options.hogBins = hogBins
+        configuration.options.cnnModel = cnnModel
         if let loadModel {
-            model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: loadModel))))
-        } else {
-            var options = FeatureOptions()
-            options.side = side
-            options.zNormalize = zNormalize
-            options.bits = bits
-            options.hashBase = hashBase
-            options.pcaDimensions = pcaDimensions
-            options.pcaBase = pcaBase
-            options.lbpGrid = lbpGrid
-            options.lbpRadii = lbpRadii.split(separator: ",").compactMap { Int($0) }
-            options.lbpRotationInvariant = lbpRotationInvariant
-            options.hogCell = hogCell
-            options.hogBins = hogBins
-            options.cnnModel = cnnModel
-            if FeatureRegistry.needsTraining(features) && !quiet {
-                FileHandle.standardError.write(Data("training \(features) on \(databaseSet.count) database images\n".utf8))
-            }
-            model = try FeatureRegistry.make(features, options: options,
-                                             training: FeatureRegistry.needsTraining(features) ? databaseSet.images : [])
+            configuration.model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: loadModel))))
         }
-        if let saveModel {
-            try Data(model.serialized()).write(to: URL(fileURLWithPath: saveModel))
-        }
-        let trained = Date()
-
-        // 3. Encode.
-        let encodeCount = databaseSet.count + (queries?.count ?? 0)
-        let encoding = ProgressReporter(label: "extracting \(model.kind)", total: encodeCount, enabled: !quiet)
-        func encode(_ set: LabelledDataset) -> EncodedSet {
-            let images = set.images
-            if let hash = model.extractor as? HashFeature {
-                return .codes(Parallel.map(count: images.count) { i in
-                    defer { encoding.advance() }
-                    return hash.hashcode(images[i])
-                })
-            }
-            let vectors = Parallel.map(count: images.count) { i in
-                defer { encoding.advance() }
-                return model.extract(images[i])
-            }
-            return .vectors(vectors, model.metric == .innerProduct ? .innerProduct : .squaredEuclidean)
-        }
-        let encodedDatabase = encode(databaseSet)
-        let encodedQueries = queries.map(encode)
-        let encoded = Date()
-
-        // 4. Search and score.
-        let queryCount = queries?.count ?? databaseSet.count
-        let searching = ProgressReporter(label: "searching", total: queryCount, enabled: !quiet)
-        var report = try RetrievalEvaluator.evaluate(
-            database: encodedDatabase, databaseLabels: databaseSet.items.map(\.labels),
-            queries: encodedQueries, queryLabels: queries?.items.map(\.labels) ?? [],
-            classes: chosenClasses, ks: ks, progress: searching)
-        let searched = Date()
-        report.feature = model.summary
-        report.dataset = queries == nil ? databaseSet.source : "\(queries!.source) against \(databaseSet.source)"
-        if queries != nil { report.evaluationProtocol = "queries \(split) against database \(databaseSplit)" }
-        notes["model fingerprint"] = model.fingerprint
-        report.notes = notes
-        report.timings = [
-            "read": loaded.timeIntervalSince(start), "train": trained.timeIntervalSince(loaded),
-            "extract": encoded.timeIntervalSince(trained), "search": searched.timeIntervalSince(encoded),
-            "total": searched.timeIntervalSince(start),
-        ]
-        print(report.table())
-        if let json {
-            try report.json().write(to: URL(fileURLWithPath: json))
-        }
-        if let plot {
-            try Data(RetrievalPlot.svg(report).utf8).write(to: URL(fileURLWithPath: plot))
-        }
+        let outcome = try RetrievalEvaluation(configuration).run()
+        if let saveModel { try Data(outcome.model.serialized()).write(to: URL(fileURLWithPath: saveModel)) }
+        print(outcome.report.body.table())
+        if let json { try outcome.report.json().write(to: URL(fileURLWithPath: json)) }
+        if let plot { try Data(RetrievalPlot.svg(outcome.report.body).utf8).write(to: URL(fileURLWithPath: plot)) }
     }
 }

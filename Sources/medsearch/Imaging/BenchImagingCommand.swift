@@ -33,8 +33,6 @@ struct BenchImagingCommand: ParsableCommand {
         configuration.png = png
         configuration.rounds = rounds
         configuration.runReference = !noReference
-        let (lines, report) = try ImagingBenchmark(configuration).run()
-        for line in lines { print(line) }
-        try BenchOutput.write(report, to: json)
+        try BenchOutput.write(try ImagingBenchmark(configuration).run().json(), to: json)
     }
 }

@@ -34,6 +34,6 @@ struct SEIBenchCommand: AsyncParsableCommand {
         configuration.rounds = rounds
         configuration.scaleN = scaleN
         configuration.quick = quick
-        try BenchOutput.write(try await SEIBenchmark(configuration).run(), to: json)
+        try BenchOutput.write(try await SEIBenchmark(configuration).run().json(), to: json)
     }
 }

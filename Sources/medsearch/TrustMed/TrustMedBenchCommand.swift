@@ -43,7 +43,7 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
         configuration.maxQueries = maxQueries
         configuration.qualityOnly = qualityOnly
         configuration.parameterSet = parameterSet
-        let report = try await TrustMedBenchmark(configuration).run()
+        let report = try await TrustMedBenchmark(configuration).run().json()
         if let json { try BenchOutput.write(report, to: json) }
         print(String(decoding: report, as: UTF8.self))
     }
