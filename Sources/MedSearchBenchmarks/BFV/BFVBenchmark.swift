@@ -46,12 +46,12 @@ public struct BFVBenchmark: Sendable {
 
     /// The description of the suite shown by `medsearch bench bfv --help`.
     public static let discussion = """
-        Release builds only. Each primitive is measured over --rounds rounds after one warm-up (median, minimum \\
-        and maximum of wall time and thread CPU time). SEAL is measured in the same run, once before and \\
-        once after our primitives, through scripts/reference/python.sh scripts/reference/bfv.py (tenseal); its \\
-        figure is the median over both runs' samples. When Python or tenseal is unavailable the reference is \\
-        recorded as missing. The Hamming search uses the 128-bit secure set n4096single by default (one \\
-        single-limb product with the unscaled query per 64 records, no rotations, responses re-randomised, \\
+        Release builds only. Each primitive is measured over --rounds rounds after one warm-up (median, minimum \
+        and maximum of wall time and thread CPU time). SEAL is measured in the same run, once before and \
+        once after our primitives, through scripts/reference/python.sh scripts/reference/bfv.py (tenseal); its \
+        figure is the median over both runs' samples. When Python or tenseal is unavailable the reference is \
+        recorded as missing. The Hamming search uses the 128-bit secure set n4096single by default (one \
+        single-limb product with the unscaled query per 64 records, no rotations, responses re-randomised, \
         switched to 2^40 and sent sparse); its CPU time is the process's (all threads).
         """
 

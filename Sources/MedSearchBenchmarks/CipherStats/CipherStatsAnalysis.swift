@@ -31,18 +31,18 @@ public struct CipherStatsAnalysis: Sendable {
 
     /// The description shown by `medsearch cipher-stats --help`.
     public static let discussion = """
-        Reads IMAGE (PNG, JPEG, DICOM through the imaging layer, or a binary PGM), reduces it to 8-bit gray \\
-        (optionally resized with --resize N to N x N), encrypts it and reports: Shannon entropy, adjacent-pixel \\
-        correlation (horizontal, vertical, diagonal) before and after, histogram chi-square, NPCR and UACI \\
-        between the ciphertexts of the image and of the image with one pixel changed by +1 (same key and same \\
-        nonce, --trials positions: the centre, then seeded random ones), and the encryption time (median of \\
-        --rounds after one warm-up). For 256x256 and 512x512 images the figures are checked against Wu et al.'s \\
+        Reads IMAGE (PNG, JPEG, DICOM through the imaging layer, or a binary PGM), reduces it to 8-bit gray \
+        (optionally resized with --resize N to N x N), encrypts it and reports: Shannon entropy, adjacent-pixel \
+        correlation (horizontal, vertical, diagonal) before and after, histogram chi-square, NPCR and UACI \
+        between the ciphertexts of the image and of the image with one pixel changed by +1 (same key and same \
+        nonce, --trials positions: the centre, then seeded random ones), and the encryption time (median of \
+        --rounds after one warm-up). For 256x256 and 512x512 images the figures are checked against Wu et al.'s \
         thresholds (alpha = 0.05).
 
-        --cipher qmedshield is the TrustMedSearch paper's quantum-chaos cipher (research mode: no security \\
-        proof, no integrity). --cipher aes-gcm is the default sealing (AES-256-GCM); its statistics are computed \\
-        on the ciphertext bytes laid out as an image of the same size. AES-GCM never reuses a nonce, so its \\
-        same-nonce NPCR is tiny by design (a stream cipher changes one byte) and says nothing about its \\
+        --cipher qmedshield is the TrustMedSearch paper's quantum-chaos cipher (research mode: no security \
+        proof, no integrity). --cipher aes-gcm is the default sealing (AES-256-GCM); its statistics are computed \
+        on the ciphertext bytes laid out as an image of the same size. AES-GCM never reuses a nonce, so its \
+        same-nonce NPCR is tiny by design (a stream cipher changes one byte) and says nothing about its \
         security; the fresh-nonce NPCR is what an attacker sees.
         """
 

@@ -47,14 +47,14 @@ public struct CryptoBenchmark: Sendable {
 
     /// The description of the suite shown by `medsearch bench crypto --help`.
     public static let discussion = """
-        Every figure is the median of --rounds timed rounds after one warm-up (key generation: \\
-        --keygen-rounds), on one thread, both wall clock and thread CPU time (the CPU time is robust to other \\
-        processes on a shared machine; ratios use it, and wall-clock figures are recorded beside). Paillier \\
-        uses a fresh 2048-bit key. The reference, scripts/reference/crypto.py (phe with gmpy2, and gmpy2.powmod \\
-        as raw GMP), runs in the same invocation through scripts/reference/python.sh; without Python it is \\
-        recorded as missing. Targets (issue #4): decrypt <= 3.1 ms; encrypt without pool <= 1.1x raw GMP \\
-        (4096-bit modulus, 2048-bit exponent); encrypt with a warm pool >= 100x faster than phe; scalar \\
-        multiply (32-bit) <= 1.1x raw GMP (32-bit exponent); AES-GCM sealing of the 7.2 MB RG1_UNCI.dcm >= 1 \\
+        Every figure is the median of --rounds timed rounds after one warm-up (key generation: \
+        --keygen-rounds), on one thread, both wall clock and thread CPU time (the CPU time is robust to other \
+        processes on a shared machine; ratios use it, and wall-clock figures are recorded beside). Paillier \
+        uses a fresh 2048-bit key. The reference, scripts/reference/crypto.py (phe with gmpy2, and gmpy2.powmod \
+        as raw GMP), runs in the same invocation through scripts/reference/python.sh; without Python it is \
+        recorded as missing. Targets (issue #4): decrypt <= 3.1 ms; encrypt without pool <= 1.1x raw GMP \
+        (4096-bit modulus, 2048-bit exponent); encrypt with a warm pool >= 100x faster than phe; scalar \
+        multiply (32-bit) <= 1.1x raw GMP (32-bit exponent); AES-GCM sealing of the 7.2 MB RG1_UNCI.dcm >= 1 \
         GB/s; split 3-of-5 and combine any 3 < 40 ms each; QMedShield 512x512 8-bit < 20 ms. Use a release build.
         """
 

@@ -36,10 +36,10 @@ public struct ImagingBenchmark: Sendable {
 
     /// The description of the suite shown by `medsearch bench imaging --help`.
     public static let discussion = """
-        Cases: RG1_UNCI.dcm (1955x1841 16-bit radiograph), emri_small_RLE.dcm (10-frame RLE MR), a 128x128 \\
-        PNG, and every .dcm file of the DICOM directory. Each is timed from file bytes on disk to decoded \\
-        pixels (all frames), median of --rounds rounds after one warm-up round. The reference script \\
-        scripts/reference/imaging.py runs in the same invocation through scripts/reference/python.sh; if \\
+        Cases: RG1_UNCI.dcm (1955x1841 16-bit radiograph), emri_small_RLE.dcm (10-frame RLE MR), a 128x128 \
+        PNG, and every .dcm file of the DICOM directory. Each is timed from file bytes on disk to decoded \
+        pixels (all frames), median of --rounds rounds after one warm-up round. The reference script \
+        scripts/reference/imaging.py runs in the same invocation through scripts/reference/python.sh; if \
         Python is unavailable the reference is recorded as missing. Use a release build.
         """
 

@@ -43,10 +43,10 @@ public struct SEIBenchmark: Sendable {
 
     /// The description of the suite shown by `medsearch sei bench --help`.
     public static let discussion = """
-        Accuracy uses a labelled image folder (default ../shared/data/cxr-public; a result is relevant when it \\
-        shares a finding label with the query, leave-one-out over every image). Speed uses synthetic \\
-        Gaussian-mixture features (d = 128). Every time is the median of --rounds rounds after one warm-up \\
-        round, on one core (search times also give the minimum). The n = 1,000,000 run takes several \\
+        Accuracy uses a labelled image folder (default ../shared/data/cxr-public; a result is relevant when it \
+        shares a finding label with the query, leave-one-out over every image). Speed uses synthetic \
+        Gaussian-mixture features (d = 128). Every time is the median of --rounds rounds after one warm-up \
+        round, on one core (search times also give the minimum). The n = 1,000,000 run takes several \
         minutes and about 4 GB of memory: enable it with --scale-n 1000000. Run from a release build.
         """
 

@@ -56,11 +56,11 @@ public struct TrustMedBenchmark: Sendable {
 
     /// The description of the suite shown by `medsearch trustmed bench --help`.
     public static let discussion = """
-        Starts n storage nodes and an edge master as separate processes, uploads the images of --data that \\
-        carry one of --classes, and runs every one of them as a leave-one-out query through the encrypted \\
-        path (BFV Hamming distances, client-side top-k) and through a plaintext Hamming scan: the two \\
-        rankings must be identical. Then tops the database up to --latency-images images and times queries \\
-        (hashcode to decrypted top-10 images), kills n - m storage nodes during a query run, replaces them \\
+        Starts n storage nodes and an edge master as separate processes, uploads the images of --data that \
+        carry one of --classes, and runs every one of them as a leave-one-out query through the encrypted \
+        path (BFV Hamming distances, client-side top-k) and through a plaintext Hamming scan: the two \
+        rankings must be identical. Then tops the database up to --latency-images images and times queries \
+        (hashcode to decrypted top-10 images), kills n - m storage nodes during a query run, replaces them \
         and re-shares. Release build recommended.
         """
 
