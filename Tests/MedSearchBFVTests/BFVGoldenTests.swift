@@ -57,14 +57,8 @@ enum BFVGolden {
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct BFVGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: BFVGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(BFVGolden.samples)
-    }
+    @Test(arguments: BFVGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(BFVGolden.samples) }
 }

@@ -24,14 +24,8 @@ enum DICOMwebGolden {
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct DICOMwebGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: DICOMwebGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(DICOMwebGolden.samples)
-    }
+    @Test(arguments: DICOMwebGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(DICOMwebGolden.samples) }
 }

@@ -56,14 +56,9 @@ enum HESearchGolden {
     }
 }
 
+/// Each sample encodes to its fixture and decodes from it; the manifest is complete. Not yet `checkFully`: some of
+/// these formats still accept a truncated copy (they do not all adopt `WireMessage` yet, docs/formats.md).
 @Suite struct HESearchGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: HESearchGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(HESearchGolden.samples)
-    }
+    @Test(arguments: HESearchGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().check(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(HESearchGolden.samples) }
 }

@@ -70,14 +70,9 @@ enum TrustMedGolden {
     }
 }
 
+/// Each sample encodes to its fixture and decodes from it; the manifest is complete. Not yet `checkFully`: some of
+/// these formats still accept a truncated copy (they do not all adopt `WireMessage` yet, docs/formats.md).
 @Suite struct TrustMedGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: TrustMedGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(TrustMedGolden.samples)
-    }
+    @Test(arguments: TrustMedGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().check(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(TrustMedGolden.samples) }
 }

@@ -25,14 +25,8 @@ enum WebGolden {
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct WebGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: WebGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(WebGolden.samples)
-    }
+    @Test(arguments: WebGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(WebGolden.samples) }
 }
