@@ -18,6 +18,11 @@ public struct HammingSearchServer: Sendable {
     let publicKey: BFVPublicKey?
     /// Noise flooding of returned results (tests turn it off to measure the product's own noise).
     var floodsResults = true
+    /// The most threads one evaluation uses (nil: one per core); a search worker limited to one thread sets 1.
+    public var maxConcurrency: Int?
+
+    /// How many tasks an evaluation runs at once.
+    var concurrencyLimit: Int { max(1, min(ProcessInfoCores.count, maxConcurrency ?? Int.max)) }
 
     /// A server without the client's public key: responses are not re-randomised (their second polynomial is a
     /// sum of products of the stored ciphertexts with the client-known query; see docs/bfv.md). Prefer
@@ -68,7 +73,7 @@ public struct HammingSearchServer: Sendable {
         guard database.configuration == configuration else { throw HESearchError.configurationMismatch("database configuration") }
         let blocks = database.blocks
         let plan = Self.packShelves(blocks, capacity: configuration.recordsPerBlock)
-        let shelves = try await Self.concurrently(count: plan.count) { i throws(HESearchError) in
+        let shelves = try await Self.concurrently(count: plan.count, limit: concurrencyLimit) { i throws(HESearchError) in
             try self.prepareShelf(plan[i], blocks: blocks)
         }
         return PreparedHammingDatabase(configuration: configuration, shelves: shelves)
@@ -232,7 +237,7 @@ public struct HammingSearchServer: Sendable {
     func evaluateConcurrently(count: Int,
                               _ body: @escaping @Sendable (Int, inout ChaChaRandomGenerator) throws(HESearchError) -> [UInt8])
         async throws -> [[UInt8]] {
-        let workers = max(1, min(ProcessInfoCores.count, count))
+        let workers = max(1, min(concurrencyLimit, count))
         return try await withThrowingTaskGroup(of: [(Int, [UInt8])].self) { group in
             for w in 0..<workers {
                 group.addTask {
@@ -249,9 +254,9 @@ public struct HammingSearchServer: Sendable {
     }
 
     /// Runs `body` for `0..<count` with one task per core, results in index order.
-    static func concurrently<T: Sendable>(count: Int,
+    static func concurrently<T: Sendable>(count: Int, limit: Int = ProcessInfoCores.count,
                                           _ body: @escaping @Sendable (Int) throws(HESearchError) -> T) async throws -> [T] {
-        let workers = max(1, min(ProcessInfoCores.count, count))
+        let workers = max(1, min(limit, count))
         return try await withThrowingTaskGroup(of: [(Int, T)].self) { group in
             for w in 0..<workers {
                 group.addTask {

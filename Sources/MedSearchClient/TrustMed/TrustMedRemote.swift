@@ -73,14 +73,31 @@ public struct TrustMedRemote: Sendable {
         try await service.call(Routes.EdgeMaster.status, as: EdgeMasterStatus.self)
     }
 
+    /// The outcome of a query: the ranked records, their images, and the records that were not searched.
+    public struct QueryResult: Sendable {
+        /// The top-k, nearest first.
+        public var ranked: [TrustMedClient.Ranked]
+        /// Their opened images (or why one could not be returned), in the same order.
+        public var images: [TrustMedClient.Retrieved]
+        /// Records the master could not search (their search worker did not answer), sorted; empty normally.
+        public var unsearched: [String]
+    }
+
     /// Search, rank, fetch and open: the whole query of a clinician.
     public func query(client: TrustMedClient, hashcode: [UInt8], k: Int) async throws
         -> (ranked: [TrustMedClient.Ranked], images: [TrustMedClient.Retrieved]) {
+        let result = try await queryReport(client: client, hashcode: hashcode, k: k)
+        return (result.ranked, result.images)
+    }
+
+    /// ``query(client:hashcode:k:)`` with the records the master did not search (a search worker was down).
+    public func queryReport(client: TrustMedClient, hashcode: [UInt8], k: Int) async throws -> QueryResult {
         // Unlinkable mode: the client learns record ids only for the records it fetches.
         let response = try await search(try client.searchRequest(hashcode: hashcode, unlinkable: true))
         let selection = try client.select(response, k: k)
-        guard let request = selection.fetch else { return ([], []) }
+        guard let request = selection.fetch else { return QueryResult(ranked: [], images: [], unsearched: response.unsearched) }
         let fetched = try await fetch(request)
-        return (try client.ranked(selection, fetched: fetched), client.open(fetched))
+        return QueryResult(ranked: try client.ranked(selection, fetched: fetched), images: client.open(fetched),
+                           unsearched: response.unsearched)
     }
 }

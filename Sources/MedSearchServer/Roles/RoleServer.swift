@@ -69,6 +69,9 @@ public enum RoleServer {
         case .storageNode:
             let node = try await TrustMedStorageNodeService.openNode(dataDirectory: dataDirectory, database: database)
             return (TrustMedStorageNodeService.router(node: node, tokens: tokens), nil)
+        case .searchWorker:
+            let worker = try await TrustMedSearchWorkerService.openWorker(database: database, threads: instance.engine.threads)
+            return (TrustMedSearchWorkerService.router(worker: worker, tokens: tokens), nil)
         case .edgeMaster:
             let deployment = try await openEdgeMaster(instance, dataDirectory: dataDirectory, database: database)
             // Shares of deleted records that a node missed (it was down) are retried in the background.
@@ -95,10 +98,12 @@ public enum RoleServer {
         }
         let signingKey = SecretBytes(signingBytes)
         constantTimeWipe(&signingBytes)
+        let workers = try instance.peers.searchWorkers.map { try TrustMedWorkerList.load(from: URL(fileURLWithPath: $0)) }
         return try await TrustMedEdgeMasterService.Deployment(
             dataDirectory: dataDirectory, database: database, nodeList: list,
             nodeTimeout: .milliseconds(instance.engine.nodeTimeoutMilliseconds ?? 2000),
             sharing: try TrustMedDefaults.sharingScheme(signingKey: signingKey),
-            evaluatorFactory: TrustMedDefaults.evaluatorFactory)
+            evaluatorFactory: TrustMedDefaults.evaluatorFactory,
+            searchWorkers: workers.map { TrustMedHTTPSearchWorkers(list: $0) })
     }
 }

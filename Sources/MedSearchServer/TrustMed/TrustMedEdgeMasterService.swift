@@ -28,13 +28,14 @@ public enum TrustMedEdgeMasterService {
         /// reads them from the store for each request.
         public init(dataDirectory: URL?, database location: StoreLocation? = nil, nodeList: TrustMedNodeList,
                     nodeTimeout: Duration, sharing: any TrustMedShareScheme,
-                    evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory) async throws {
+                    evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory,
+                    searchWorkers: (any TrustMedSearchWorkers)? = nil) async throws {
             database = try await TrustMedMasterDatabase.open(
                 StoreLocation.resolve(location, dataDirectory: dataDirectory, schema: TrustMedMasterDatabase.schema))
             transport = TrustMedHTTPNodeTransport(urls: nodeList.nodes, token: nodeList.token, timeout: nodeTimeout)
             master = try EdgeMaster(configuration: .init(threshold: nodeList.threshold, nodeTimeout: nodeTimeout),
                                     metadata: TrustMedMasterMetadata(database: database), nodes: transport,
-                                    sharing: sharing, evaluatorFactory: evaluatorFactory)
+                                    sharing: sharing, evaluatorFactory: evaluatorFactory, searchWorkers: searchWorkers)
             self.nodeList = Mutex(nodeList)
             nodeListURL = dataDirectory?.appendingPathComponent("trustmed-nodes.json")
             if let nodeListURL { try nodeList.write(to: nodeListURL) }

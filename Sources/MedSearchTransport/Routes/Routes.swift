@@ -12,6 +12,7 @@
 /// | `sei` | ``SEI`` under `/sei/v1` |
 /// | `edge-master` | ``EdgeMaster`` under `/trustmed/v1` |
 /// | `storage-node` | ``StorageNode`` under `/trustmed/v1` |
+/// | `search-worker` | ``SearchWorker`` under `/trustmed/v1` |
 ///
 /// The web application is a client of these routes: it calls them as the engines' owner and user, exactly as
 /// the command line does.
@@ -156,6 +157,14 @@ public enum Routes {
                                         request: .none, response: .json, access: .roles([.edgeMaster, .admin]))
     }
 
+    /// A TrustMedSearch search worker (`medsearch serve search-worker`): only the edge master asks it.
+    public enum SearchWorker {
+        /// `ShardSearchRequest` -> `ShardSearchResponse`: the query evaluated over the worker's shard.
+        public static let search = Route("search-worker.search", server: .searchWorker, .post, "/trustmed/v1/shard-search",
+                                         request: .binary, response: .binary, access: .roles([.edgeMaster]),
+                                         maxRequestBytes: EdgeMaster.ciphertextBody)
+    }
+
     /// Every route of every role (``health`` once).
     public static let all: [Route] = [
         health,
@@ -165,6 +174,7 @@ public enum Routes {
         EdgeMaster.keys, EdgeMaster.upload, EdgeMaster.search, EdgeMaster.fetch, EdgeMaster.delete,
         EdgeMaster.reshare, EdgeMaster.status,
         StorageNode.putShare, StorageNode.getShare, StorageNode.deleteShare, StorageNode.usage,
+        SearchWorker.search,
     ]
 
     /// The routes `role` serves: its own and ``health``.

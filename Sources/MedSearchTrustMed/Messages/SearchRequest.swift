@@ -79,11 +79,15 @@ public struct SearchResponse: TrustMedMessage, Equatable {
     /// Unlinkable mode: the 16-byte handle to fetch the chosen slots with (``FetchRequest/init(queryHandle:slotRequest:k:)``),
     /// valid once and for a limited time; empty otherwise. Written only when present.
     public var queryHandle: [UInt8]
+    /// The records that were **not** searched (their search worker did not answer), sorted; empty when every record
+    /// was searched. Written only when present.
+    public var unsearched: [String]
 
     /// Creates a response.
-    public init(blocks: [Block], queryHandle: [UInt8] = []) {
+    public init(blocks: [Block], queryHandle: [UInt8] = [], unsearched: [String] = []) {
         self.blocks = blocks
         self.queryHandle = queryHandle
+        self.unsearched = unsearched
     }
 
     public func encodeBody(into writer: inout ByteWriter) {
@@ -96,7 +100,8 @@ public struct SearchResponse: TrustMedMessage, Equatable {
                 writer.writeString(entry.recordID)
             }
         }
-        if !queryHandle.isEmpty { writer.writeBytes(queryHandle) }
+        if !queryHandle.isEmpty || !unsearched.isEmpty { writer.writeBytes(queryHandle) }
+        if !unsearched.isEmpty { writer.writeRecordIDs(unsearched) }
     }
 
     public init(body reader: inout ByteReader) throws(WireError) {
@@ -118,7 +123,8 @@ public struct SearchResponse: TrustMedMessage, Equatable {
         } else {
             let start = reader.offset
             queryHandle = try reader.readBytes(maxLength: 16)
-            guard queryHandle.count == 16 else { throw .invalidValue(offset: start, reason: "query handle") }
+            guard queryHandle.isEmpty || queryHandle.count == 16 else { throw .invalidValue(offset: start, reason: "query handle") }
         }
+        unsearched = reader.isAtEnd ? [] : try reader.readRecordIDs(limit: 1 << 24)
     }
 }

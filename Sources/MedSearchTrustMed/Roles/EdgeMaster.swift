@@ -52,13 +52,19 @@ public final class EdgeMaster: Sendable {
     private struct PendingQuery: Sendable {
         let created: ContinuousClock.Instant
         let result: TrustMedUnlinkableResult
-        let recordIDs: [[Int: String]]
+        /// The searchable blocks the result's handles and slots refer to (sorted by sequence number).
+        let blocks: [SearchableBlock]
     }
+    /// The search workers a search fans out to (nil: the master evaluates every block itself).
+    public let searchWorkers: (any TrustMedSearchWorkers)?
+    /// The evaluator's view of the last snapshot (mapped once per version).
+    private let evaluatorBlocks = Mutex<(version: Int64, blocks: [TrustMedEvaluatorBlock])?>(nil)
 
     /// Creates a master.
     /// - Throws: ``TrustMedError/invalidParameter(_:)`` unless 2 <= m <= n <= 255.
     public init(configuration: Configuration, metadata: any TrustMedMetadataStore, nodes: any TrustMedNodeTransport,
-                sharing: any TrustMedShareScheme, evaluatorFactory: @escaping EvaluatorFactory) throws(TrustMedError) {
+                sharing: any TrustMedShareScheme, evaluatorFactory: @escaping EvaluatorFactory,
+                searchWorkers: (any TrustMedSearchWorkers)? = nil) throws(TrustMedError) {
         let n = nodes.nodeCount, m = configuration.threshold
         guard m >= 2, m <= n, n <= 255 else { throw .invalidParameter("need 2 <= m <= n <= 255 (m = \(m), n = \(n))") }
         guard configuration.uploadConcurrency >= 1 else { throw .invalidParameter("upload concurrency must be >= 1") }
@@ -67,6 +73,10 @@ public final class EdgeMaster: Sendable {
         self.nodes = nodes
         self.sharing = sharing
         self.evaluatorFactory = evaluatorFactory
+        if let searchWorkers, !(1...ShardSearchRequest.maxShards).contains(searchWorkers.workerCount) {
+            throw .invalidParameter("1...\(ShardSearchRequest.maxShards) search workers")
+        }
+        self.searchWorkers = searchWorkers
     }
 
     /// n, the number of storage nodes.
@@ -303,15 +313,21 @@ public final class EdgeMaster: Sendable {
     public func search(_ request: SearchRequest) async throws(TrustMedError) -> SearchResponse {
         let registration = try await registeredKeys(fingerprint: request.keyFingerprint)
         let evaluator = try evaluator(for: registration)
-        let blocks = try await store { try await metadata.searchableBlocks() }
         let query = request.encryptedQuery
         if request.unlinkable {
-            guard !blocks.isEmpty else { return SearchResponse(blocks: []) }
-            let result = try await evaluator.searchUnlinkable(query: query, blocks: blocks.map {
-                TrustMedEvaluatorBlock(id: $0.block.id, ciphertext: $0.block.ciphertext, liveSlots: $0.entries.map(\.slot))
-            })
+            let result: TrustMedUnlinkableResult
+            let snapshot: SearchSnapshot
+            var unsearched: [String] = []
+            if let searchWorkers {
+                (result, snapshot, unsearched) = try await searchOnWorkers(searchWorkers, request: request, evaluator: evaluator)
+                guard !snapshot.blocks.isEmpty else { return SearchResponse(blocks: []) }
+            } else {
+                snapshot = try await store { try await metadata.searchSnapshot(.all) }
+                guard !snapshot.blocks.isEmpty else { return SearchResponse(blocks: []) }
+                result = try await evaluator.searchUnlinkable(query: query, blocks: evaluatorView(snapshot),
+                                                              version: snapshot.version)
+            }
             let handle = SecureRandom.bytes(16)
-            let recordIDs = blocks.map { Dictionary(uniqueKeysWithValues: $0.entries.map { ($0.slot, $0.recordID) }) }
             let now = ContinuousClock.now
             pendingQueries.withLock { pending in
                 pending = pending.filter { now - $0.value.created < Self.pendingQueryLifetime }
@@ -319,11 +335,12 @@ public final class EdgeMaster: Sendable {
                       let oldest = pending.min(by: { $0.value.created < $1.value.created })?.key {
                     pending.removeValue(forKey: oldest)
                 }
-                pending[handle] = PendingQuery(created: now, result: result, recordIDs: recordIDs)
+                pending[handle] = PendingQuery(created: now, result: result, blocks: snapshot.blocks)
             }
             return SearchResponse(blocks: [SearchResponse.Block(encryptedDistances: result.response, entries: [])],
-                                  queryHandle: handle)
+                                  queryHandle: handle, unsearched: unsearched)
         }
+        let blocks = try await store { try await metadata.searchSnapshot(.all) }.blocks
         // Child tasks call non-throwing helpers that return a Result (a `do throws(E)` block returning from inside a
         // task-group closure lost its results in a release build).
         let results: [Result<[UInt8], TrustMedError>] = await withTaskGroup(of: (Int, Result<[UInt8], TrustMedError>).self) { group in
@@ -344,6 +361,93 @@ public final class EdgeMaster: Sendable {
         return SearchResponse(blocks: out)
     }
 
+    /// The evaluator's view of a snapshot (block handle = sequence number, live slots), mapped once per version.
+    private func evaluatorView(_ snapshot: SearchSnapshot) -> [TrustMedEvaluatorBlock] {
+        if let cached = evaluatorBlocks.withLock({ $0 }), cached.version == snapshot.version { return cached.blocks }
+        let blocks = Self.evaluatorBlocks(snapshot.blocks)
+        evaluatorBlocks.withLock { $0 = (snapshot.version, blocks) }
+        return blocks
+    }
+
+    static func evaluatorBlocks(_ blocks: [SearchableBlock]) -> [TrustMedEvaluatorBlock] {
+        blocks.map {
+            TrustMedEvaluatorBlock(id: $0.block.id, handle: $0.sequence, ciphertext: $0.block.ciphertext,
+                                   liveSlots: $0.entries.map(\.slot))
+        }
+    }
+
+    /// The record at `(handle, slot)` of a search's blocks (sorted by sequence number, entries by slot).
+    static func recordID(handle: UInt64, slot: Int, in blocks: [SearchableBlock]) -> String? {
+        var low = 0, high = blocks.count
+        while low < high {
+            let mid = (low + high) / 2
+            if blocks[mid].sequence < handle { low = mid + 1 } else { high = mid }
+        }
+        guard low < blocks.count, blocks[low].sequence == handle else { return nil }
+        let entries = blocks[low].entries
+        var a = 0, b = entries.count
+        while a < b {
+            let mid = (a + b) / 2
+            if entries[mid].slot < slot { a = mid + 1 } else { b = mid }
+        }
+        return a < entries.count && entries[a].slot == slot ? entries[a].recordID : nil
+    }
+
+    /// Sends the query to every search worker at once (each evaluates its shard), merges the partial results that
+    /// came back into one unlinkable result, and names the records of the shards that did not answer.
+    private func searchOnWorkers(_ workers: any TrustMedSearchWorkers, request: SearchRequest,
+                                 evaluator: any TrustMedEvaluator) async throws(TrustMedError)
+        -> (TrustMedUnlinkableResult, SearchSnapshot, [String]) {
+        var snapshot = try await store { try await metadata.searchSnapshot(.recordIndex) }
+        let count = workers.workerCount
+        let version = snapshot.version
+        let answers: [Result<ShardSearchResponse, TrustMedError>] = await withTaskGroup(
+            of: (Int, Result<ShardSearchResponse, TrustMedError>).self) { group in
+            for index in 0..<count {
+                let shard = ShardSearchRequest(keyFingerprint: request.keyFingerprint, encryptedQuery: request.encryptedQuery,
+                                               shardIndex: index, shardCount: count, minimumVersion: version)
+                group.addTask { (index, await Self.ask(workers, worker: index, shard)) }
+            }
+            var byIndex = [Int: Result<ShardSearchResponse, TrustMedError>]()
+            while let (index, answer) = await group.next() { byIndex[index] = answer }
+            return (0..<count).map { byIndex[$0] ?? .failure(.storage("search worker \($0) did not answer")) }
+        }
+        var parts: [[UInt8]] = []
+        var down = Set<Int>()
+        var newest = version
+        var firstError: TrustMedError?
+        for (index, answer) in answers.enumerated() {
+            switch answer {
+            case let .success(response):
+                parts.append(response.partial)
+                newest = max(newest, response.version)
+            case let .failure(error):
+                down.insert(index)
+                if firstError == nil { firstError = error }
+            }
+        }
+        guard !parts.isEmpty else {
+            throw .storage("no search worker answered (\(count) configured): \(firstError?.description ?? "")")
+        }
+        // A worker that read a newer state may name records the master's snapshot does not hold yet.
+        if newest > snapshot.version { snapshot = try await store { try await metadata.searchSnapshot(.recordIndex) } }
+        let result = try evaluator.mergeUnlinkable(parts)
+        let unsearched = snapshot.blocks.filter { down.contains(Int($0.sequence % UInt64(count))) }
+            .flatMap { $0.entries.map(\.recordID) }.sorted()
+        return (result, snapshot, unsearched)
+    }
+
+    private static func ask(_ workers: any TrustMedSearchWorkers, worker: Int,
+                            _ request: ShardSearchRequest) async -> Result<ShardSearchResponse, TrustMedError> {
+        do {
+            return .success(try await workers.search(worker: worker, request))
+        } catch let error as TrustMedError {
+            return .failure(error)
+        } catch {
+            return .failure(.storage("search worker \(worker): \(String(describing: error).prefix(200))"))
+        }
+    }
+
     // MARK: fetch
 
     /// Rebuilds the requested records' sealed images from m verified shares each. In unlinkable mode the records are
@@ -358,8 +462,8 @@ public final class EdgeMaster: Sendable {
                 throw .invalidParameter("unknown or expired query handle")
             }
             var chosen: [(rank: Int, id: String)] = []
-            for (block, slot, rank) in try pending.result.resolve(request.slotRequest) {
-                guard pending.recordIDs.indices.contains(block), let id = pending.recordIDs[block][slot] else {
+            for (handle, slot, rank) in try pending.result.resolve(request.slotRequest) {
+                guard let id = Self.recordID(handle: handle, slot: slot, in: pending.blocks) else {
                     throw .invalidParameter("a requested slot holds no record")
                 }
                 chosen.append((rank, id))

@@ -16,6 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
             ServeSEICommand.self,
             ServeEdgeMasterCommand.self,
             ServeStorageNodeCommand.self,
+            ServeSearchWorkerCommand.self,
             ServeWebCommand.self,
         ]
     )

@@ -159,8 +159,14 @@ struct TrustMedCommand: AsyncParsableCommand {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: image)))
             let bits = try TrustMedHashing.bits(of: try TrustMedDataset.grayImage(bytes), model: model)
             let start = ContinuousClock.now
-            let (ranked, images) = try await remote.client().query(client: client, hashcode: bits, k: k)
+            let result = try await remote.client().queryReport(client: client, hashcode: bits, k: k)
+            let (ranked, images) = (result.ranked, result.images)
             let elapsed = ContinuousClock.now - start
+            if !result.unsearched.isEmpty {
+                let shown = result.unsearched.prefix(20).joined(separator: " ")
+                print("warning: \(result.unsearched.count) record(s) were NOT searched (their search worker did not answer): "
+                    + shown + (result.unsearched.count > 20 ? " ..." : ""))
+            }
             if let out {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             }
