@@ -261,7 +261,8 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
             let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for attempt in 0..<8 {
                     let handle = attempt.isMultiple(of: 2) ? first : second
-                    group.addTask { try await handle.insertRecord(record(id, slot: attempt)) }
+                    // One record id has one slot (a block's slots hold one record each).
+                    group.addTask { try await handle.insertRecord(record(id, slot: round)) }
                 }
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
