@@ -25,6 +25,11 @@ enum TrustMedGolden {
     ])
     static let handledResponse = SearchResponse(blocks: [.init(encryptedDistances: bytes(12, 0x60), entries: [])],
                                                 queryHandle: handle)
+    static let partialResponse = SearchResponse(blocks: [.init(encryptedDistances: bytes(12, 0x60), entries: [])],
+                                                queryHandle: handle, unsearched: ["rec-2", "rec-7"])
+    static let shardSearch = ShardSearchRequest(keyFingerprint: fingerprint, encryptedQuery: bytes(24, 0x40),
+                                                shardIndex: 1, shardCount: 3, minimumVersion: 42)
+    static let shardResponse = ShardSearchResponse(version: 43, recordCount: 130, partial: bytes(18, 0x66))
     static let fetch = FetchRequest(recordIDs: ["rec-1", "rec-4"])
     static let fetchBySlots = FetchRequest(queryHandle: handle, slotRequest: bytes(9, 0x20), k: 2)
     static let fetchResponse = FetchResponse(items: [.init(recordID: "rec-1", result: .sealedImage(bytes(30, 0x05))),
@@ -59,6 +64,8 @@ enum TrustMedGolden {
             message(upload, "UploadRequest"), message(uploadResponse, "UploadResponse"),
             message(search, "SearchRequest"), message(unlinkableSearch, "SearchRequest", "unlinkable"),
             message(searchResponse, "SearchResponse"), message(handledResponse, "SearchResponse", "unlinkable"),
+            message(partialResponse, "SearchResponse", "unsearched"),
+            message(shardSearch, "ShardSearchRequest"), message(shardResponse, "ShardSearchResponse"),
             message(fetch, "FetchRequest"), message(fetchBySlots, "FetchRequest", "unlinkable"),
             message(fetchResponse, "FetchResponse"), message(delete, "DeleteRequest"), message(deleteReport, "DeleteReport"),
             message(registration, "KeyRegistration"), message(reshare, "ReshareRequest"), message(reshareReport, "ReshareReport"),
