@@ -6,7 +6,7 @@ import _MedSearchTestSupport
 /// One behaviour every role's store must have, whatever its back end.
 enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible {
     case valuesRoundTrip, migrationsRunOnce, seiIndex, seiIdempotentAdd, seiImages, fnnC1, fnnC2, trustmedMaster,
-         concurrentRecordInserts, incrementalSearchReads, trustmedNode, copyVerified
+         concurrentRecordInserts, incrementalSearchReads, shareIntents, trustmedNode, copyVerified
     var testDescription: String { rawValue }
 
     func run(_ fresh: FreshStore) async throws {
@@ -21,6 +21,7 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
         case .trustmedMaster: try await Self.trustmedMaster(fresh)
         case .concurrentRecordInserts: try await Self.concurrentRecordInserts(fresh)
         case .incrementalSearchReads: try await Self.incrementalSearchReads(fresh)
+        case .shareIntents: try await Self.shareIntents(fresh)
         case .trustmedNode: try await Self.trustmedNode(fresh)
         case .copyVerified: try await Self.copyVerified(fresh)
         }
@@ -317,6 +318,30 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
         #expect(state(third) == (try await freshState()))
         await reader.database.close()
         await writer.database.close()
+    }
+
+    /// Share intents: cleared by the insert that refers to them (not by a losing one) and by queueing for deletion;
+    /// the rest are reclaimed into the deletion queue once old enough.
+    static func shareIntents(_ fresh: FreshStore) async throws {
+        let store = try await TrustMedMasterDatabase.open(fresh.location())
+        let stored = record("kept")
+        let orphan = TrustMedMasterDatabase.Placement(nodeIndex: 2, shareID: "orphan")
+        let failed = TrustMedMasterDatabase.Placement(nodeIndex: 0, shareID: "failed")
+        try await store.recordShareIntents(stored.placements + [orphan, failed])
+        try await store.beginUpload(idempotencyKey: [1], requestDigest: [1], blockID: "b0", ciphertext: [0])
+        #expect(try await store.insertRecord(stored))
+        // A second insert of the id loses and leaves its own intents alone.
+        var loser = record("kept", slot: 1)
+        loser.placements = [.init(nodeIndex: 0, shareID: "loser")]
+        try await store.recordShareIntents(loser.placements)
+        #expect(try await store.insertRecord(loser) == false)
+        try await store.enqueueShareDeletions([failed])
+        #expect(try await store.reclaimShareIntents(olderThan: .seconds(3600)) == 0)
+        #expect(try await store.reclaimShareIntents(olderThan: .zero) == 2)
+        #expect(try await store.reclaimShareIntents(olderThan: .zero) == 0)
+        let pending = try await store.pendingShareDeletions(limit: 10).map(\.shareID)
+        #expect(Set(pending) == ["failed", "loser", "orphan"])
+        await store.database.close()
     }
 
     static func trustmedNode(_ fresh: FreshStore) async throws {

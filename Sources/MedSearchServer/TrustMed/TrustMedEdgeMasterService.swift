@@ -44,8 +44,12 @@ public enum TrustMedEdgeMasterService {
         /// Retries queued share deletions (shares of deleted records on nodes that were down) every `interval`
         /// until the task is cancelled; run it beside the server.
         public func purgeLoop(interval: Duration = .seconds(60)) async {
+            // At start (after a crash) and then every interval: shares of uploads that a killed master never
+            // finished (their intents are old enough), then the queue.
+            _ = try? await master.reclaimAbandonedShares()
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
+                _ = try? await master.reclaimAbandonedShares()
                 _ = try? await master.purgePendingShareDeletions()
             }
         }

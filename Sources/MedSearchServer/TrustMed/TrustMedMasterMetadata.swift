@@ -76,6 +76,14 @@ public struct TrustMedMasterMetadata: TrustMedMetadataStore {
         try await database.enqueueShareDeletions(placements.map { .init(nodeIndex: $0.nodeIndex, shareID: $0.shareID) })
     }
 
+    public func recordShareIntents(_ placements: [SharePlacement]) async throws {
+        try await database.recordShareIntents(placements.map { .init(nodeIndex: $0.nodeIndex, shareID: $0.shareID) })
+    }
+
+    public func reclaimShareIntents(olderThan age: Duration) async throws -> Int {
+        try await database.reclaimShareIntents(olderThan: age)
+    }
+
     public func pendingShareDeletions(limit: Int) async throws -> [SharePlacement] {
         try await database.pendingShareDeletions(limit: limit).map { SharePlacement(nodeIndex: $0.nodeIndex, shareID: $0.shareID) }
     }

@@ -118,6 +118,13 @@ public struct TrustMedMasterDatabase: Sendable {
                 "UPDATE recordVersion SET blockSeq = (SELECT COUNT(*) FROM block)",
                 "CREATE UNIQUE INDEX block_on_seq ON block(seq)",
             ]),
+            // Shares about to be put for a record not inserted yet (cleared by the insert or by queueing them for
+            // deletion); a master killed in between leaves them for reclaimShareIntents.
+            StoreMigration("trustmed-master-v5-share-intents", sqlite: [
+                "CREATE TABLE shareIntent (nodeIndex INTEGER NOT NULL, shareID TEXT NOT NULL, createdAt INTEGER NOT NULL, PRIMARY KEY (nodeIndex, shareID))",
+            ], postgres: [
+                "CREATE TABLE shareIntent (nodeIndex BIGINT NOT NULL, shareID TEXT NOT NULL, createdAt BIGINT NOT NULL, PRIMARY KEY (nodeIndex, shareID))",
+            ]),
         ],
         tables: [
             StoreTable("keyRegistration", columns: ["id", "registration"], key: ["id"]),
@@ -128,6 +135,7 @@ public struct TrustMedMasterDatabase: Sendable {
             StoreTable("pendingShareDeletion", columns: ["nodeIndex", "shareID"], key: ["nodeIndex", "shareID"]),
             StoreTable("recordVersion", columns: ["id", "version", "blockSeq"], key: ["id"], seeded: true),
             StoreTable("recordDeletion", columns: ["version", "blockID", "slot"], key: ["version"]),
+            StoreTable("shareIntent", columns: ["nodeIndex", "shareID", "createdAt"], key: ["nodeIndex", "shareID"]),
         ])
 
     /// The last search read: the record index at a version and the block ciphertexts. Every record change bumps
@@ -236,11 +244,15 @@ public struct TrustMedMasterDatabase: Sendable {
     }
 
     private static func insert(_ record: Record, version: Int64, in tx: any SQLTransaction) throws -> Bool {
-        try tx.execute("""
+        let inserted = try tx.execute("""
             INSERT INTO record (recordID, blockID, slot, contentTag, manifest, placements, sealedSize, shareBytes, addedVersion)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recordID) DO NOTHING
             """, [record.recordID, record.blockID, record.slot, record.contentTag, record.manifest,
                   encode(record.placements), record.sealedSize, record.shareBytes, version]) == 1
+        // The record now refers to its shares: they are no longer an intent (a losing insert's stay until its
+        // caller queues them for deletion).
+        if inserted { try clearIntents(record.placements, in: tx) }
+        return inserted
     }
 
     /// Replaces a record's manifest and placements.
@@ -390,6 +402,39 @@ public struct TrustMedMasterDatabase: Sendable {
         try await database.write { tx in try Self.enqueue(placements, in: tx) }
     }
 
+    /// Records that shares are about to be put at `placements` (the time is the writer's clock, in seconds).
+    public func recordShareIntents(_ placements: [Placement]) async throws {
+        guard !placements.isEmpty else { return }
+        let now = Int64(Date().timeIntervalSince1970)
+        try await database.write { tx in
+            for placement in placements {
+                try tx.execute("""
+                    INSERT INTO shareIntent (nodeIndex, shareID, createdAt) VALUES (?, ?, ?)
+                    ON CONFLICT (nodeIndex, shareID) DO NOTHING
+                    """, [placement.nodeIndex, placement.shareID, now])
+            }
+        }
+    }
+
+    /// Moves the share intents recorded at least `age` ago into the deletion queue, in one transaction; returns
+    /// how many.
+    public func reclaimShareIntents(olderThan age: Duration) async throws -> Int {
+        let cutoff = Int64(Date().timeIntervalSince1970) - age.components.seconds
+        return try await database.write { tx in
+            let stale = try tx.query("SELECT nodeIndex, shareID FROM shareIntent WHERE createdAt <= ?", [cutoff]).map {
+                Placement(nodeIndex: try $0.int("nodeIndex"), shareID: try $0.text("shareID"))
+            }
+            try Self.enqueue(stale, in: tx)
+            return stale.count
+        }
+    }
+
+    private static func clearIntents(_ placements: [Placement], in tx: any SQLTransaction) throws {
+        for placement in placements {
+            try tx.execute("DELETE FROM shareIntent WHERE nodeIndex = ? AND shareID = ?", [placement.nodeIndex, placement.shareID])
+        }
+    }
+
     /// Queued share deletions, at most `limit`, ordered by node and share id.
     public func pendingShareDeletions(limit: Int) async throws -> [Placement] {
         try await database.read { tx in
@@ -411,6 +456,7 @@ public struct TrustMedMasterDatabase: Sendable {
     }
 
     private static func enqueue(_ placements: [Placement], in tx: any SQLTransaction) throws {
+        try clearIntents(placements, in: tx)
         for placement in placements {
             try tx.execute("INSERT INTO pendingShareDeletion (nodeIndex, shareID) VALUES (?, ?) ON CONFLICT (nodeIndex, shareID) DO NOTHING",
                            [placement.nodeIndex, placement.shareID])

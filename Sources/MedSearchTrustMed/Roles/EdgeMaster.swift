@@ -18,12 +18,18 @@ public final class EdgeMaster: Sendable {
         public var nodeTimeout: Duration
         /// How many images of one upload are shared and distributed at a time.
         public var uploadConcurrency: Int
+        /// How old an upload's share intent must be before ``EdgeMaster/reclaimAbandonedShares()`` treats its
+        /// shares as abandoned (a master killed between putting shares and inserting the record). Far longer than
+        /// one upload item takes, so a replica never reclaims another's upload in progress.
+        public var shareIntentLifetime: Duration
 
         /// Creates a configuration.
-        public init(threshold: Int, nodeTimeout: Duration = .seconds(2), uploadConcurrency: Int = 8) {
+        public init(threshold: Int, nodeTimeout: Duration = .seconds(2), uploadConcurrency: Int = 8,
+                    shareIntentLifetime: Duration = .seconds(600)) {
             self.threshold = threshold
             self.nodeTimeout = nodeTimeout
             self.uploadConcurrency = uploadConcurrency
+            self.shareIntentLifetime = shareIntentLifetime
         }
     }
 
@@ -156,7 +162,8 @@ public final class EdgeMaster: Sendable {
                 if next < request.items.count { launch() }
             }
         }
-        if !outcomes.contains(where: { $0?.status != .failed }) {
+        // A block none of whose records was stored here (all failed, or all stored earlier by a re-run) goes.
+        if !outcomes.contains(where: { $0?.status == .stored }) {
             try? await metadata.deleteBlockIfUnused(blockID)
         }
         return UploadResponse(outcomes: outcomes.map { $0! })
@@ -173,6 +180,9 @@ public final class EdgeMaster: Sendable {
             let (manifest, shares) = try sharing.split(item.sealedImage, threshold: configuration.threshold,
                                                        shareCount: shareCount)
             let placements = (0..<shareCount).map { SharePlacement(nodeIndex: $0, shareID: Self.newShareID()) }
+            // Written before any share goes out: if this process dies before the record row is inserted, the
+            // shares are found and deleted later (reclaimAbandonedShares).
+            try await metadata.recordShareIntents(placements)
             let failures = await putShares(shares, at: placements)
             guard failures.isEmpty else {
                 await deleteShares(placements)
@@ -284,6 +294,17 @@ public final class EdgeMaster: Sendable {
         }
         let (deleted, pending) = try await purgePendingShareDeletions()
         return DeleteReport(outcomes: outcomes, sharesDeleted: deleted, sharesPending: pending)
+    }
+
+    /// Queues for deletion the shares of uploads whose master died between putting the shares and inserting the
+    /// record (share intents older than ``Configuration/shareIntentLifetime``), then sends the queued deletions;
+    /// returns how many intents were reclaimed.
+    @discardableResult
+    public func reclaimAbandonedShares() async throws(TrustMedError) -> Int {
+        let lifetime = configuration.shareIntentLifetime
+        let reclaimed = try await store { try await metadata.reclaimShareIntents(olderThan: lifetime) }
+        if reclaimed > 0 { try await purgePendingShareDeletions() }
+        return reclaimed
     }
 
     /// Sends every queued share deletion to its node; returns how many were confirmed and how many remain

@@ -8,6 +8,7 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
     private var sequences: [String: UInt64] = [:]
     private var nextSequence: UInt64 = 1
     private var version: Int64 = 0
+    private var intents: [SharePlacement: ContinuousClock.Instant] = [:]
 
     /// Creates an empty store.
     public init() {}
@@ -30,6 +31,7 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
     public func insertRecord(_ record: StoredRecord) -> Bool {
         guard records[record.recordID] == nil else { return false }
         records[record.recordID] = record
+        for placement in record.placements { intents[placement] = nil }
         version += 1
         return true
     }
@@ -68,7 +70,25 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
         return record
     }
 
-    public func enqueueShareDeletions(_ placements: [SharePlacement]) { pendingDeletions.formUnion(placements) }
+    public func enqueueShareDeletions(_ placements: [SharePlacement]) {
+        pendingDeletions.formUnion(placements)
+        for placement in placements { intents[placement] = nil }
+    }
+
+    public func recordShareIntents(_ placements: [SharePlacement]) {
+        let now = ContinuousClock.now
+        for placement in placements { intents[placement] = now }
+    }
+
+    public func reclaimShareIntents(olderThan age: Duration) -> Int {
+        let cutoff = ContinuousClock.now - age
+        let stale = intents.filter { $0.value <= cutoff }.map(\.key)
+        enqueueShareDeletions(stale)
+        return stale.count
+    }
+
+    /// Share intents not cleared yet (tests).
+    public func shareIntentCount() -> Int { intents.count }
 
     public func pendingShareDeletions(limit: Int) -> [SharePlacement] {
         Array(pendingDeletions.sorted { ($0.nodeIndex, $0.shareID) < ($1.nodeIndex, $1.shareID) }.prefix(limit))

@@ -149,6 +149,13 @@ public protocol TrustMedMetadataStore: Sendable {
     func deleteRecord(_ recordID: String) async throws -> StoredRecord?
     /// Queues share deletions (orphaned or replaced shares) until a node confirms them.
     func enqueueShareDeletions(_ placements: [SharePlacement]) async throws
+    /// Records that shares are about to be put at `placements` (written before they go out). Inserting the record
+    /// that refers to them, or queueing them for deletion, clears them; a master killed in between leaves them for
+    /// ``reclaimShareIntents(olderThan:)``.
+    func recordShareIntents(_ placements: [SharePlacement]) async throws
+    /// Queues for deletion the share intents recorded at least `age` ago and never cleared (shares of records that
+    /// were never inserted); returns how many.
+    func reclaimShareIntents(olderThan age: Duration) async throws -> Int
     /// Queued share deletions, at most `limit`, in a stable order.
     func pendingShareDeletions(limit: Int) async throws -> [SharePlacement]
     /// Removes share deletions a node confirmed from the queue.
