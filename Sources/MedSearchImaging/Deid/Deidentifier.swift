@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import MedSearchCore
 
@@ -296,5 +297,29 @@ public struct Deidentifier: Sendable {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension Deidentifier {
+    /// De-identifies the DICOM file at `input` and writes the result atomically to `output`, after checking that
+    /// it reads back.
+    ///
+    /// - Throws: ``ImageFileError`` naming the file that could not be read or written; ``DICOMError`` or
+    ///   ``DeidentificationError`` when de-identification fails.
+    public func deidentify(path input: String, writingTo output: String) throws -> DeidentificationReport {
+        let source: DICOMFile
+        do { source = try DICOMFile(contentsOf: URL(fileURLWithPath: input)) } catch let error as DICOMError {
+            throw ImageFileError.unreadable(file: input, reason: error.description)
+        } catch {
+            throw ImageFileError.unreadable(file: input, reason: error.localizedDescription)
+        }
+        let (clean, report) = try deidentify(source)
+        let bytes = try DICOMWriter.write(clean)
+        // Never write something our own reader cannot read back.
+        _ = try DICOMFile(bytes: bytes)
+        do { try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+            throw ImageFileError.cannotWrite(file: output, reason: error.localizedDescription)
+        }
+        return report
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchTransport
 
 /// `medsearch ingest --dicomweb URL`: pull a PACS's studies into MedSearch (QIDO-RS + WADO-RS in, STOW-RS out).
 struct IngestCommand: AsyncParsableCommand {
@@ -54,13 +55,5 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     /// A token from a file that only its owner may read.
-    static func readToken(_ path: String) throws -> String {
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        if let mode = attributes[.posixPermissions] as? NSNumber, mode.intValue & 0o077 != 0 {
-            throw ValidationError("\(path) is readable by group or others; chmod 600 it")
-        }
-        let token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw ValidationError("\(path) holds no token") }
-        return token
-    }
+    static func readToken(_ path: String) throws -> String { try TokenFile.read(URL(fileURLWithPath: path)) }
 }

@@ -16,16 +16,10 @@ struct ServeFNNC1Command: AsyncParsableCommand {
             """)
 
     @OptionGroup var serve: ServeOptions
-
-    @Option(help: "C2's base URL.")
-    var c2: String
-
+    @Option(help: "C2's base URL.") var c2: String
     @Option(name: .customLong("peer-tokens"), help: "Token file holding C1's own token (role fnn-c1); default --tokens.")
     var peerTokens: String?
-
-    @Option(name: .customLong("batch-size"), help: "Candidates per C1-C2 round (1 prunes most).")
-    var batchSize: Int = 1
-
+    @Option(name: .customLong("batch-size"), help: "Candidates per C1-C2 round (1 prunes most).") var batchSize: Int = 1
     @Option(help: "C2's visiting order: lowerBound (ascending bound) or sequential (Algorithm 3's scan).")
     var order: FNNScanOrder = .lowerBound
 

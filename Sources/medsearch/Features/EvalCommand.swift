@@ -23,80 +23,34 @@ struct EvalCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "A directory with images/ and labels.csv, or a MedMNIST .npz file.")
-    var data: String
-
-    @Option(name: .long, help: "Feature name (\(FeatureRegistry.names.joined(separator: ", "))).")
-    var features: String = "pixels"
-
-    @Option(name: .long, help: "Comma-separated classes (default: the four paper findings, or every label of an .npz).")
+    @Option(help: "A directory with images/ and labels.csv, or a MedMNIST .npz file.") var data: String
+    @Option(help: "Feature name (\(FeatureRegistry.names.joined(separator: ", "))).") var features: String = "pixels"
+    @Option(help: "Comma-separated classes (default: the four paper findings, or every label of an .npz).")
     var classes: String?
-
-    @Option(name: .long, help: "Comma-separated cut-offs k.")
-    var k: String = "5,10,20,50,100"
-
-    @Option(name: .long, help: "Write every number as JSON to this file.")
-    var json: String?
-
-    @Option(name: .long, help: "Write an SVG plot of precision and recall against k to this file.")
-    var plot: String?
-
-    @Option(name: .long, parsing: .singleValue, help: "Keep only labels.csv rows with COLUMN=VALUE or COLUMN!=VALUE (repeatable), e.g. native_width!=64.")
+    @Option(help: "Comma-separated cut-offs k.") var k: String = "5,10,20,50,100"
+    @Option(help: "Write every number as JSON to this file.") var json: String?
+    @Option(help: "Write an SVG plot of precision and recall against k to this file.") var plot: String?
+    @Option(parsing: .singleValue, help: "Keep only labels.csv rows with COLUMN=VALUE or COLUMN!=VALUE (repeatable), e.g. native_width!=64.")
     var filter: [String] = []
-
-    @Option(name: .long, help: "Side of the resized image (default: pixels/stats 32, lbp 128, hog 64).")
-    var side: Int?
-
-    @Flag(name: .long, help: "pixels: z-normalise each vector.")
-    var zNormalize = false
-
-    @Option(name: .long, help: "hash: code length in bits (16...256).")
-    var bits: Int = 64
-
-    @Option(name: .long, help: "hash: the base feature the code is learnt from.")
-    var hashBase: String = "lbp"
-
-    @Option(name: .long, help: "pca: output dimensions.")
-    var pcaDimensions: Int = 128
-
-    @Option(name: .long, help: "pca: the base feature.")
-    var pcaBase: String = "pixels"
-
-    @Option(name: .long, help: "lbp: cells per side.")
-    var lbpGrid: Int = 4
-
-    @Option(name: .long, help: "lbp: comma-separated radii.")
-    var lbpRadii: String = "1"
-
-    @Flag(name: .long, help: "lbp: rotation-invariant uniform patterns (10 bins) instead of uniform (59).")
+    @Option(help: "Side of the resized image (default: pixels/stats 32, lbp 128, hog 64).") var side: Int?
+    @Flag(help: "pixels: z-normalise each vector.") var zNormalize = false
+    @Option(help: "hash: code length in bits (16...256).") var bits: Int = 64
+    @Option(help: "hash: the base feature the code is learnt from.") var hashBase: String = "lbp"
+    @Option(help: "pca: output dimensions.") var pcaDimensions: Int = 128
+    @Option(help: "pca: the base feature.") var pcaBase: String = "pixels"
+    @Option(help: "lbp: cells per side.") var lbpGrid: Int = 4
+    @Option(help: "lbp: comma-separated radii.") var lbpRadii: String = "1"
+    @Flag(help: "lbp: rotation-invariant uniform patterns (10 bins) instead of uniform (59).")
     var lbpRotationInvariant = false
-
-    @Option(name: .long, help: "hog: cell size in pixels.")
-    var hogCell: Int = 8
-
-    @Option(name: .long, help: "hog: orientation bins.")
-    var hogBins: Int = 9
-
-    @Option(name: .long, help: "cnn: the bundled network (default cnn-cxr-v1 when bundled).")
-    var cnnModel: String?
-
-    @Option(name: .long, help: ".npz: the query split.")
-    var split: String = "test"
-
-    @Option(name: .long, help: ".npz: the database split.")
-    var databaseSplit: String = "train"
-
-    @Option(name: .long, help: ".npz: comma-separated names of the label indices (e.g. normal,pneumonia).")
-    var labelNames: String?
-
-    @Option(name: .long, help: "Write the (trained) feature model to this file.")
-    var saveModel: String?
-
-    @Option(name: .long, help: "Use a feature model saved with --save-model instead of building one.")
-    var loadModel: String?
-
-    @Flag(name: .long, help: "Do not show progress.")
-    var quiet = false
+    @Option(help: "hog: cell size in pixels.") var hogCell: Int = 8
+    @Option(help: "hog: orientation bins.") var hogBins: Int = 9
+    @Option(help: "cnn: the bundled network (default cnn-cxr-v1 when bundled).") var cnnModel: String?
+    @Option(help: ".npz: the query split.") var split: String = "test"
+    @Option(help: ".npz: the database split.") var databaseSplit: String = "train"
+    @Option(help: ".npz: comma-separated names of the label indices (e.g. normal,pneumonia).") var labelNames: String?
+    @Option(help: "Write the (trained) feature model to this file.") var saveModel: String?
+    @Option(help: "Use a feature model saved with --save-model instead of building one.") var loadModel: String?
+    @Flag(help: "Do not show progress.") var quiet = false
 
     func validate() throws {
         guard !parsedKs().isEmpty, parsedKs().allSatisfy({ $0 > 0 }) else {
@@ -112,26 +66,16 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         var configuration = RetrievalEvaluation.Configuration(data: data)
-        configuration.features = features
-        configuration.classes = list(classes)
-        configuration.ks = parsedKs()
-        configuration.filters = filter
-        configuration.split = split
-        configuration.databaseSplit = databaseSplit
-        configuration.labelNames = list(labelNames)
-        configuration.progress = !quiet
-        configuration.options.side = side
-        configuration.options.zNormalize = zNormalize
-        configuration.options.bits = bits
-        configuration.options.hashBase = hashBase
-        configuration.options.pcaDimensions = pcaDimensions
-        configuration.options.pcaBase = pcaBase
+        (configuration.features, configuration.classes, configuration.ks) = (features, list(classes), parsedKs())
+        (configuration.filters, configuration.split, configuration.databaseSplit) = (filter, split, databaseSplit)
+        (configuration.labelNames, configuration.progress) = (list(labelNames), !quiet)
+        (configuration.options.side, configuration.options.zNormalize) = (side, zNormalize)
+        (configuration.options.bits, configuration.options.hashBase) = (bits, hashBase)
+        (configuration.options.pcaDimensions, configuration.options.pcaBase) = (pcaDimensions, pcaBase)
         configuration.options.lbpGrid = lbpGrid
         configuration.options.lbpRadii = lbpRadii.split(separator: ",").compactMap { Int($0) }
-        configuration.options.lbpRotationInvariant = lbpRotationInvariant
-        configuration.options.hogCell = hogCell
-        configuration.options.hogBins = hogBins
-        configuration.options.cnnModel = cnnModel
+        (configuration.options.lbpRotationInvariant, configuration.options.hogCell) = (lbpRotationInvariant, hogCell)
+        (configuration.options.hogBins, configuration.options.cnnModel) = (hogBins, cnnModel)
         if let loadModel {
             configuration.model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: loadModel))))
         }

@@ -6,25 +6,14 @@ import MedSearchTransport
 
 /// Options every `medsearch serve <role>` command shares (the common fields of a ``RoleInstance``).
 struct ServeOptions: ParsableArguments {
-    @Option(help: "Address to bind.")
-    var host: String = "127.0.0.1"
-
-    @Option(help: "Port to bind (0 picks a free port and prints it).")
-    var port: Int = 0
-
+    @Option(help: "Address to bind.") var host: String = "127.0.0.1"
+    @Option(help: "Port to bind (0 picks a free port and prints it).") var port: Int = 0
     @Option(name: .customLong("data-dir"), help: "Directory for this role's database and files.")
     var dataDirectory: String
-
-    @Option(help: "JSON file of accepted bearer tokens: {\"tokens\": {\"<token>\": \"<role>\"}}.")
-    var tokens: String
-
+    @Option(help: "JSON file of accepted bearer tokens: {\"tokens\": {\"<token>\": \"<role>\"}}.") var tokens: String
     @OptionGroup var store: DatabaseOption
-
-    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
-    var logLevel: String = "notice"
-
-    @Option(help: "This instance's name in its deployment (default: the role).")
-    var name: String?
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel: String = "notice"
+    @Option(help: "This instance's name in its deployment (default: the role).") var name: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }

@@ -20,13 +20,9 @@ struct ServeEdgeMasterCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var serve: ServeOptions
-
-    @Option(help: "Storage-node list (JSON: threshold, token, nodes).")
-    var nodes: String?
-
+    @Option(help: "Storage-node list (JSON: threshold, token, nodes).") var nodes: String?
     @Option(name: .customLong("search-workers"), help: "Search-worker list (JSON: token, workers); default: search here.")
     var searchWorkers: String?
-
     @Option(name: .customLong("node-timeout-ms"), help: "Skip a storage node that does not answer within this time.")
     var nodeTimeoutMilliseconds: Int = 2000
 

@@ -18,9 +18,7 @@ struct ServeSearchWorkerCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var serve: ServeOptions
-
-    @Option(help: "The most threads one evaluation uses (default: one per core).")
-    var threads: Int?
+    @Option(help: "The most threads one evaluation uses (default: one per core).") var threads: Int?
 
     func validate() throws {
         if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be 1...1024") }

@@ -1,9 +1,8 @@
-import MedSearchClient
 import ArgumentParser
 import Foundation
+import MedSearchClient
 import MedSearchCore
 import MedSearchFeatures
-import MedSearchImaging
 import MedSearchTransport
 import MedSearchTrustMed
 
@@ -27,30 +26,16 @@ struct TrustMedCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create the client keys (BFV, sealing, tags) and train the hash model on the owner's images.",
             discussion: "Writes DIR/client.key (secret: give it only to authorised clinicians) and DIR/hash.model.")
-
-        @Option(help: "Directory to write client.key and hash.model to.")
-        var out: String
-
-        @Option(help: "Training images for the hash model (a folder with images/ or image files).")
-        var train: String
-
-        @Option(name: .customLong("train-limit"), help: "Train on at most this many images.")
-        var trainLimit: Int = 2000
-
-        @Option(help: "Hashcode length in bits (16...256).")
-        var bits: Int = 64
-
+        @Option(help: "Directory to write client.key and hash.model to.") var out: String
+        @Option(help: "Training images for the hash model (a folder with images/ or image files).") var train: String
+        @Option(name: .customLong("train-limit"), help: "Train on at most this many images.") var trainLimit: Int = 2000
+        @Option(help: "Hashcode length in bits (16...256).") var bits: Int = 64
         @Option(name: .customLong("hash-base"), help: "Feature the hashcode is computed from (hog, lbp, pixels, pca, cnn, ...).")
         var hashBase: String = TrustMedHashing.defaultBase
-
         @Option(name: .customLong("params"), help: "BFV parameter set.")
         var parameterSet: String = TrustMedDefaults.defaultParameterSet
-
-        @Option(help: "Register the evaluation keys with this edge master right away.")
-        var master: String?
-
-        @Option(name: .customLong("token-file"), help: "Owner token file for --master.")
-        var tokenFile: String?
+        @Option(help: "Register the evaluation keys with this edge master right away.") var master: String?
+        @Option(name: .customLong("token-file"), help: "Owner token file for --master.") var tokenFile: String?
 
         func validate() throws {
             guard Hashcode.supportedBitCounts.contains(bits) else { throw ValidationError("--bits must be 16...256") }
@@ -58,26 +43,12 @@ struct TrustMedCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let outURL = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            let dataset = try TrustMedDataset.load(URL(fileURLWithPath: train), limit: trainLimit)
-            guard dataset.entries.count >= bits else {
-                throw ValidationError("need at least \(bits) training images, found \(dataset.entries.count)")
-            }
-            let progress = ProgressReporter(label: "reading training images", total: dataset.entries.count)
-            var images = [GrayImage]()
-            for entry in dataset.entries {
-                images.append(try TrustMedDataset.grayImage(Array(try Data(contentsOf: entry.url))))
-                progress.advance()
-            }
-            let model = try TrustMedHashing.train(images: images, bits: bits, base: hashBase)
-            try Data(model.serialized()).write(to: outURL.appendingPathComponent("hash.model"))
-            let keys = try TrustMedDefaults.generateClientKeys(hashBits: bits, parameterSet: parameterSet)
-            try TrustMedKeyFiles.writeKeys(keys, to: outURL.appendingPathComponent("client.key"))
-            print("wrote \(outURL.appendingPathComponent("client.key").path) (secret) and hash.model (\(model.summary))")
+            let made = try TrustMedClientFlows.keygen(out: URL(fileURLWithPath: out), train: URL(fileURLWithPath: train),
+                                                      trainLimit: trainLimit, bits: bits, hashBase: hashBase,
+                                                      parameterSet: parameterSet)
+            print("wrote \(made.keyFile.path) (secret) and hash.model (\(made.model.summary))")
             if let master, let tokenFile {
-                let client = try TrustMedDefaults.client(keys: keys)
+                let client = try TrustMedDefaults.client(keys: made.keys)
                 try await TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile)))
                     .register(client.registration)
                 print("registered the evaluation keys with \(master)")
@@ -109,32 +80,10 @@ struct TrustMedCommand: AsyncParsableCommand {
         @Option(help: "Upload at most this many images.") var limit: Int?
 
         func run() async throws {
-            let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(keys + "/client.key"))
-            let model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/hash.model"))))
-            let dataset = try TrustMedDataset.load(URL(fileURLWithPath: data), limit: limit)
-            let remote = try self.remote.client()
-            let progress = ProgressReporter(label: "uploading", total: dataset.entries.count)
-            var stored = 0, failed = [String]()
-            let perBlock = client.keyHolder.recordsPerBlock
-            for start in stride(from: 0, to: dataset.entries.count, by: perBlock) {
-                var images = [TrustMedClient.Image]()
-                for entry in dataset.entries[start..<min(start + perBlock, dataset.entries.count)] {
-                    let bytes = Array(try Data(contentsOf: entry.url))
-                    let bits = try TrustMedHashing.bits(of: try TrustMedDataset.grayImage(bytes), model: model)
-                    images.append(.init(recordID: entry.id, bytes: bytes, hashcode: bits))
-                }
-                for request in try client.uploadRequests(for: images) {
-                    let response = try await remote.upload(request)
-                    for outcome in response.outcomes {
-                        if outcome.status == .failed {
-                            failed.append(outcome.recordID)
-                            FileHandle.standardError.write(Data("failed \(outcome.recordID): \(outcome.reason)\n".utf8))
-                        } else {
-                            stored += 1
-                        }
-                    }
-                    progress.advance(by: request.items.count)
-                }
+            let (stored, failed) = try await TrustMedClientFlows.upload(
+                try TrustMedClientFlows.load(keys: keys), data: URL(fileURLWithPath: data), limit: limit,
+                remote: try remote.client()) { id, reason in
+                FileHandle.standardError.write(Data("failed \(id): \(reason)\n".utf8))
             }
             print("stored \(stored) image(s), \(failed.count) failed")
             if !failed.isEmpty { throw ExitCode.failure }
@@ -154,37 +103,22 @@ struct TrustMedCommand: AsyncParsableCommand {
         func validate() throws { guard (1...1000).contains(k) else { throw ValidationError("-k must be 1...1000") } }
 
         func run() async throws {
-            let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(keys + "/client.key"))
-            let model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/hash.model"))))
-            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: image)))
-            let bits = try TrustMedHashing.bits(of: try TrustMedDataset.grayImage(bytes), model: model)
-            let start = ContinuousClock.now
-            let result = try await remote.client().queryReport(client: client, hashcode: bits, k: k)
-            let (ranked, images) = (result.ranked, result.images)
-            let elapsed = ContinuousClock.now - start
+            let result = try await TrustMedClientFlows.query(try TrustMedClientFlows.load(keys: keys),
+                                                             image: URL(fileURLWithPath: image), k: k,
+                                                             remote: try remote.client(), out: out.map(URL.init(fileURLWithPath:)))
             if !result.unsearched.isEmpty {
-                let shown = result.unsearched.prefix(20).joined(separator: " ")
                 print("warning: \(result.unsearched.count) record(s) were NOT searched (their search worker did not answer): "
-                    + shown + (result.unsearched.count > 20 ? " ..." : ""))
+                      + result.unsearched.prefix(20).joined(separator: " ") + (result.unsearched.count > 20 ? " ..." : ""))
             }
-            if let out {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            }
-            var failures = 0
-            for (rank, (result, retrieved)) in zip(ranked, images).enumerated() {
-                switch retrieved.result {
-                case let .success(imageBytes):
-                    if let out {
-                        try Data(imageBytes).write(to: URL(fileURLWithPath: out).appendingPathComponent(result.recordID + ".img"))
-                    }
-                    print("\(rank + 1)\t\(result.recordID)\tdistance \(result.distance)\t\(imageBytes.count) bytes")
-                case let .failure(error):
-                    failures += 1
-                    print("\(rank + 1)\t\(result.recordID)\tdistance \(result.distance)\tNOT RETRIEVED: \(error)")
+            for (rank, hit) in result.hits.enumerated() {
+                switch hit.image {
+                case let .success(size): print("\(rank + 1)\t\(hit.recordID)\tdistance \(hit.distance)\t\(size) bytes")
+                case let .failure(error): print("\(rank + 1)\t\(hit.recordID)\tdistance \(hit.distance)\tNOT RETRIEVED: \(error)")
                 }
             }
-            print(String(format: "query took %.1f ms (hashcode to decrypted images)", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
-            if failures > 0 { throw ExitCode.failure }
+            let (seconds, attoseconds) = result.elapsed.components
+            print(String(format: "query took %.1f ms (hashcode to decrypted images)", Double(attoseconds) / 1e15 + Double(seconds) * 1000))
+            if result.hits.contains(where: { (try? $0.image.get()) == nil }) { throw ExitCode.failure }
         }
     }
 
@@ -203,15 +137,7 @@ struct TrustMedCommand: AsyncParsableCommand {
         @Option(name: .customLong("ids-file"), help: "A file with one record id per line.") var idsFile: String?
 
         func run() async throws {
-            var all = ids
-            if let idsFile {
-                guard let text = try? String(contentsOfFile: idsFile, encoding: .utf8) else {
-                    throw MedSearchClientError.unreadableFile(path: idsFile, hint: "one record id per line")
-                }
-                all += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            }
-            for id in all where !RecordID.isValid(id) { throw TrustMedError.invalidRecordID(id) }
-            let report = try await remote.client().delete(recordIDs: all)
+            let report = try await remote.client().delete(recordIDs: try TrustMedClientFlows.recordIDs(ids, file: idsFile))
             for outcome in report.outcomes {
                 print("\(outcome.recordID)\t\(outcome.status == .deleted ? "deleted" : "not found")")
             }
@@ -251,5 +177,17 @@ struct TrustMedCommand: AsyncParsableCommand {
             print("records: \(status.records), sealed \(status.sealedBytes) bytes, shares \(status.shareBytes) bytes")
             print("threshold m = \(status.threshold) of n = \(status.nodes.count): \(status.nodes.joined(separator: " "))")
         }
+    }
+}
+
+/// Options naming the edge master and the caller's token.
+struct TrustMedMasterOptions: ParsableArguments {
+    @Option(help: "The edge master's base URL.") var master: String
+    @Option(name: .customLong("token-file"), help: "File holding this client's bearer token.") var tokenFile: String
+    @Option(name: .customLong("timeout-s"), help: "Seconds one call to the master may take.") var timeoutSeconds: Int = 600
+
+    func client() throws -> TrustMedRemote {
+        TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile),
+                                              timeout: .seconds(timeoutSeconds)))
     }
 }

@@ -67,38 +67,22 @@ struct ServeWebCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "medsearch.web")
         logger.logLevel = .notice
-        let directory = URL(fileURLWithPath: dataDirectory)
-        let names = engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let launcher = RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current()))
-        let running = try await WebEngines.start(names: names, directory: directory.appendingPathComponent("engines"),
-                                                 launcher: launcher)
-        do {
-            let app = try await WebApplication(
-                configuration: WebConfiguration(
-                    host: host, port: port, dataDirectory: directory, secureCookies: !insecureCookies,
-                    database: try store.location(),
-                    dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:]),
-                engines: running)
-            if demo {
-                guard let data = demoData.map({ URL(fileURLWithPath: $0) }) ?? DataLocator.demoData() else {
-                    throw ValidationError("no demo data: pass --demo-data DIR")
-                }
-                let password = demoPassword ?? "demo-" + Hex.encode(SecureRandom.bytes(6))
-                try await WebDemo.seed(app: app, dataDirectory: data, limit: demoLimit > 0 ? demoLimit : nil, password: password)
-                print("demo accounts: demo-admin, demo-owner, demo-clinician; password: \(password)")
+        var demoSeeding: WebLaunch.Demo?
+        if demo {
+            guard let data = demoData.map({ URL(fileURLWithPath: $0) }) ?? DataLocator.demoData() else {
+                throw ValidationError("no demo data: pass --demo-data DIR")
             }
-            // An engine added to --engines since the last run (or one whose ingest failed) gets the stored images.
-            try await app.catchUpEngines { engine, count, seconds in
-                FileHandle.standardError.write(Data(String(format: "web: %@ caught up on %d stored images in %.1f s\n",
-                                                           engine, count, seconds).utf8))
-            }
-            try await app.run(logger: logger) { url in
-                ServiceRunner.announce(url)
-            }
-        } catch {
-            for engine in running { await engine.shutdown() }
-            throw error
+            demoSeeding = WebLaunch.Demo(data: data, limit: demoLimit > 0 ? demoLimit : nil,
+                                         password: demoPassword ?? "demo-" + Hex.encode(SecureRandom.bytes(6)))
         }
-        for engine in running { await engine.shutdown() }
+        let configuration = WebConfiguration(
+            host: host, port: port, dataDirectory: URL(fileURLWithPath: dataDirectory), secureCookies: !insecureCookies,
+            database: try store.location(),
+            dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:])
+        try await WebLaunch.run(configuration, engines: engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                launcher: RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current())),
+                                demo: demoSeeding, logger: logger, status: { event in
+            if case .demoSeeded = event { print(event) } else { FileHandle.standardError.write(Data("\(event)\n".utf8)) }
+        }, onBound: { ServiceRunner.announce($0) })
     }
 }

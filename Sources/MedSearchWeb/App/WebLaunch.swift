@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import MedSearchDeployment
+
+/// `medsearch serve web` as a library call: starts the named engines' untrusted servers, the web application on
+/// top of them (seeded with the demo accounts and images when asked), brings engines added since the last run
+/// up to date, serves until the application stops, and stops the engines' servers on the way out.
+public enum WebLaunch {
+    /// The demo seeding of ``run(_:engines:launcher:demo:logger:status:onBound:)``.
+    public struct Demo: Sendable {
+        /// Directory of the demo images (images/ and labels.csv).
+        public var data: URL
+        /// Ingest at most this many images (nil: all).
+        public var limit: Int?
+        /// Password of the demo accounts.
+        public var password: String
+
+        /// Creates the seeding options.
+        public init(data: URL, limit: Int?, password: String) {
+            self.data = data
+            self.limit = limit
+            self.password = password
+        }
+    }
+
+    /// A step worth reporting.
+    public enum Event: Sendable, CustomStringConvertible {
+        /// The demo accounts exist, with this password.
+        case demoSeeded(password: String)
+        /// An engine was given the images stored before it was added.
+        case caughtUp(engine: String, images: Int, seconds: Double)
+
+        public var description: String {
+            switch self {
+            case let .demoSeeded(password): "demo accounts: demo-admin, demo-owner, demo-clinician; password: \(password)"
+            case let .caughtUp(engine, images, seconds):
+                String(format: "web: %@ caught up on %d stored images in %.1f s", engine, images, seconds)
+            }
+        }
+    }
+
+    /// Runs the web application until it stops (see the type's description).
+    ///
+    /// - Parameters:
+    ///   - status: told each ``Event``.
+    ///   - onBound: told the URL the application listens on.
+    public static func run(_ configuration: WebConfiguration, engines names: [String], launcher: RoleLauncher,
+                           demo: Demo?, logger: Logger, status: @escaping @Sendable (Event) -> Void,
+                           onBound: @escaping @Sendable (String) async -> Void) async throws {
+        let running = try await WebEngines.start(
+            names: names, directory: configuration.dataDirectory.appendingPathComponent("engines"), launcher: launcher)
+        do {
+            let app = try await WebApplication(configuration: configuration, engines: running)
+            if let demo {
+                try await WebDemo.seed(app: app, dataDirectory: demo.data, limit: demo.limit, password: demo.password)
+                status(.demoSeeded(password: demo.password))
+            }
+            // An engine added since the last run (or one whose ingest failed) gets the stored images.
+            try await app.catchUpEngines { engine, count, seconds in
+                status(.caughtUp(engine: engine, images: count, seconds: seconds))
+            }
+            try await app.run(logger: logger, onBound: onBound)
+        } catch {
+            for engine in running { await engine.shutdown() }
+            throw error
+        }
+        for engine in running { await engine.shutdown() }
+    }
+}
