@@ -123,12 +123,10 @@ let package = Package(
         .executableTarget(
             name: "medsearch",
             dependencies: [
-                "MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex", "MedSearchBigInt",
-                "MedSearchPaillier", "MedSearchModular", "MedSearchBFV", "MedSearchHESearch", "MedSearchSharing",
-                "MedSearchSealing", "MedSearchSecureKNN", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                "MedSearchStore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient",
-                "MedSearchDemo", "MedSearchWeb", "MedSearchBenchmarks",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"), crypto, logging,
+                "MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI",
+                "MedSearchTrustMed", "MedSearchStore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment",
+                "MedSearchClient", "MedSearchDemo", "MedSearchWeb", "MedSearchBenchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ],
             swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
         ),

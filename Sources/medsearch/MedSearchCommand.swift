@@ -16,19 +16,8 @@ struct MedSearchCommand: AsyncParsableCommand {
             Start with `medsearch demo`.
             """,
         version: MedSearchVersion.current,
-        subcommands: [
-            DemoCommand.self,
-            InspectCommand.self,
-            DeidCommand.self,
-            EvalCommand.self,
-            CipherStatsCommand.self,
-            FNNCommand.self,
-            SEICommand.self,
-            TrustMedCommand.self,
-            ServeCommand.self,
-            StoreCommand.self,
-            IngestCommand.self,
-            BenchCommand.self,
-        ]
+        subcommands: [DemoCommand.self, InspectCommand.self, DeidCommand.self, EvalCommand.self, CipherStatsCommand.self,
+                      FNNCommand.self, SEICommand.self, TrustMedCommand.self, ServeCommand.self, StoreCommand.self,
+                      IngestCommand.self, BenchCommand.self]
     )
 }

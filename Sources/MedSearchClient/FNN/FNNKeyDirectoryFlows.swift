@@ -96,3 +96,13 @@ extension FNNClientFlows {
         }
     }
 }
+
+extension FNNClientFlows {
+    /// The engine's security and flow, shown by `medsearch fnn --help`.
+    public static let discussion = """
+        Security: semantically secure as long as C1 and C2 do not collude (Paillier under DCR, or additive \
+        secret sharing with owner-made correlations). The servers learn which records were pruned by the lower \
+        bound and the order of blinded comparison keys; C1 learns the ids of the returned records. See docs/fnn.md.
+        Typical flow: keygen -> (start `medsearch serve fnn-c2` and `serve fnn-c1`) -> upload -> query.
+        """
+}

@@ -148,3 +148,14 @@ public enum TrustMedClientFlows {
         return all
     }
 }
+
+extension TrustMedClientFlows {
+    /// The engine's security and flow, shown by `medsearch trustmed --help`.
+    public static let discussion = """
+        Security: hashcodes and distances are encrypted under BFV (128-bit security, HomomorphicEncryption.org \
+        parameters); the secret key stays on the client side, the edge master holds evaluation keys only. \
+        Images are sealed with AES-256-GCM by the client and split m-of-n over the storage nodes: fewer than m \
+        compromised nodes learn nothing about an image. The edge master learns which records a client fetches, \
+        how many records there are and when they are queried. See docs/trustmed.md.
+        """
+}

@@ -29,3 +29,14 @@ extension ImageInspector {
         }
     }
 }
+
+extension ImageInspector {
+    /// The description shown by `medsearch inspect --help`.
+    public static let discussion = """
+        With --json prints one object with the keys format, transferSyntax, modality, rows, columns, frames, \
+        bitsAllocated, samplesPerPixel, photometric, pixelMin, pixelMax, pixelSHA256. Pixel fields describe \
+        the first frame's stored values before any LUT, rescale or window; pixelSHA256 hashes them as \
+        little-endian integers of the allocated width (1, 2 or 4 bytes). Objects without pixel data (RT plan, \
+        ECG) have null pixel fields. A file that cannot be read exits non-zero with a one-line reason.
+        """
+}

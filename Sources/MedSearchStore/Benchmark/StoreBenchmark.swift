@@ -303,3 +303,48 @@ extension StoreBenchmark {
         return Double(text.split(separator: " ").first ?? "") ?? -1
     }
 }
+
+extension StoreBenchmark {
+    /// The description shown by `medsearch bench store --help`.
+    public static let discussion = """
+        100,000 TrustMedSearch records by default (256 per block, 256 KB blocks: about 1 KB of ciphertext per \
+        record as the master stores them): the first --per-record one transaction each as the master writes \
+        them, the rest one transaction per block; then the search read (every block, per encrypted \
+        search), single-client fetch lookups, and --clients concurrent clients (9 lookups to 1 insert) with \
+        p50/p99. PostgreSQL: --postgres URL or MEDSEARCH_BENCH_POSTGRES_URL, on loopback only (a fresh schema, \
+        dropped afterwards). Release builds only.
+        """
+}
+
+extension StoreBenchmark.Report {
+    /// One line per back end and one with the ratios, for a person.
+    public var lines: [String] {
+        var lines = results.map { result in
+            result.backend + String(format: ": ingest %.1f s (%.0f records/s; %.0f/s one transaction each, %.0f/s one per block); search read first %.1f ms, after a change %.1f ms, "
+                                          + "unchanged %.3f ms (%d blocks); lookup p50 %.3f ms (%.0f/s); %d clients: lookup p50 %.2f / "
+                                          + "p99 %.2f ms, insert p50 %.2f / p99 %.2f ms, %.0f ops/s",
+                                          result.ingestSeconds, result.ingestRecordsPerSecond,
+                                          result.ingestPerRecordTransactionPerSecond,
+                                          result.ingestPerBlockTransactionRecordsPerSecond, result.searchReadFirst,
+                                          result.searchReadAfterChange.p50, result.searchReadUnchanged.p50, result.searchReadBlocks,
+                                          result.lookup.p50, result.lookupsPerSecond, result.concurrentClients,
+                                          result.concurrentLookup.p50, result.concurrentLookup.p99, result.concurrentInsert.p50,
+                                          result.concurrentInsert.p99, result.concurrentOperationsPerSecond)
+        }
+        if let first = postgresOverSQLiteSearchReadFirst {
+            lines.append(String(format: "PostgreSQL / SQLite: search read first %.2fx, after a change %.2fx, unchanged %.2fx "
+                         + "(target <= 1.5x); lookup %.2fx; ingest %.2fx; load %.1f -> %.1f",
+                         first, postgresOverSQLiteSearchReadAfterChange ?? 0,
+                         postgresOverSQLiteSearchReadUnchanged ?? 0, postgresOverSQLiteLookup ?? 0,
+                         postgresOverSQLiteIngest ?? 0, loadAverage[0], loadAverage[1]))
+        }
+        return lines
+    }
+
+    /// The report as pretty-printed JSON with sorted keys.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}

@@ -32,3 +32,16 @@ extension StoreCopy.Report {
         return try encoder.encode(self)
     }
 }
+
+extension StoreCopy {
+    /// The description shown by `medsearch store migrate --help`.
+    public static let discussion = """
+        The way from the one-machine demo (a SQLite file per role) to a multi-machine deployment (roles and \
+        their replicas on one PostgreSQL): stop the role, copy its state, then start it (and its replicas) with \
+        --database pointing at the destination. The destination must be empty; its schema defaults to the \
+        role's name (sei, fnn_c1, fnn_c2, trustmed_master, trustmed_node, web), or set ?schema=NAME (one per \
+        storage node). Every table's row count and SHA-256 over its rows are compared on both sides; the command \
+        fails when any differs. Passwords are never printed: pass the URL in MEDSEARCH_DATABASE_URL to keep it \
+        out of the process list, or set PGPASSWORD.
+        """
+}

@@ -9,13 +9,7 @@ struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Index the studies of a PACS through DICOMweb (resumable).",
-        discussion: """
-            Finds studies on the PACS with QIDO-RS (--study, --since), fetches their instances with WADO-RS and \
-            stores them in a running `medsearch serve web` through its STOW-RS endpoint (--to), where each is \
-            de-identified, indexed by every engine and sealed, exactly as a PACS push would be. Instances MedSearch \
-            already holds are skipped, so an interrupted run resumes where it stopped. Prints a progress bar and a \
-            summary: indexed, skipped, refused (with MedSearch's reason for each).
-            """
+        discussion: DICOMwebIngest.discussion
     )
 
     @Option(name: .customLong("dicomweb"), help: "The PACS's DICOMweb root URL, e.g. http://pacs:8042/dicom-web.")

@@ -9,12 +9,7 @@ struct FNNCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fnn",
         abstract: "Exact nearest neighbours over encrypted image vectors with two non-colluding clouds (FNN).",
-        discussion: """
-            Security: semantically secure as long as C1 and C2 do not collude (Paillier under DCR, or additive \
-            secret sharing with owner-made correlations). The servers learn which records were pruned by the lower \
-            bound and the order of blinded comparison keys; C1 learns the ids of the returned records. See docs/fnn.md.
-            Typical flow: keygen -> (start `medsearch serve fnn-c2` and `serve fnn-c1`) -> upload -> query.
-            """,
+        discussion: FNNClientFlows.discussion,
         subcommands: [FNNKeygenCommand.self, FNNUploadCommand.self, FNNAddCommand.self, FNNDeleteCommand.self,
                       FNNReplenishCommand.self, FNNQueryCommand.self, FNNBenchCommand.self])
 }

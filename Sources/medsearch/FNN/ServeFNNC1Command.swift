@@ -8,12 +8,7 @@ struct ServeFNNC1Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fnn-c1",
         abstract: "Run FNN cloud C1: the encrypted database (semantically secure unless C1 and C2 collude).",
-        discussion: """
-            C1 stores Paillier ciphertexts or masked shares of every record in SQLite under --data-dir, drives each \
-            search (FNN Algorithm 3) and talks to C2 at --c2 with the token of role fnn-c1 from --peer-tokens \
-            (default: --tokens). C1 learns which records were pruned and the ids of the returned records; it never \
-            sees a vector, the query or a distance.
-            """)
+        discussion: ServerRole.fnnC1.discussion)
 
     @OptionGroup var serve: ServeOptions
     @Option(help: "C2's base URL.") var c2: String

@@ -9,18 +9,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Measure plaintext retrieval quality of a feature (P@k, R@k, F1, mAP@k, with chance levels).",
-        discussion: """
-            DATA is a directory with images/ and labels.csv (columns id and labels, labels separated by |), or a \
-            MedMNIST .npz archive. For a directory the database is every image carrying at least one of --classes \
-            (default Atelectasis, Infiltration, Cardiomegaly, Effusion when present) and every database image is a \
-            query against the others (leave-one-out). For an .npz the queries are --split (default test) and the \
-            database is --database-split (default train).
-            Relevance is per class: a retrieved image counts for class c when it carries c. Figures are means over \
-            the queries carrying c; the mean row is the macro mean over classes; chance (in parentheses) is the \
-            share of database images carrying c for P and mAP, and k over the number of candidates for R.
-            Features: pixels, stats, lbp, hog, hash (ITQ over --hash-base, trained on the database images, no labels \
-            used), and cnn / pca when built in. Nothing here is encrypted: this is the plaintext reference.
-            """
+        discussion: RetrievalEvaluation.discussion
     )
 
     @Option(help: "A directory with images/ and labels.csv, or a MedMNIST .npz file.") var data: String

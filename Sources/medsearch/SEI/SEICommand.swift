@@ -10,25 +10,7 @@ struct SEICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sei",
         abstract: "SEI: similarity search over matrix-encrypted features in a hierarchical index tree.",
-        discussion: """
-            SEI (Li et al., sei.md) encrypts PCA-reduced image features with an ASPE-style secret matrix, \
-            clusters them with CAK-means into a hierarchical index tree, and lets one cloud server find the \
-            top-k images for a user's trapdoor. Images are sealed with AES-256-GCM.
-
-            SECURITY: the feature and query encryption is OBFUSCATION against a ciphertext-only adversary, \
-            not encryption with a security proof. Matrix encryption of this family falls to known-plaintext \
-            attacks: about d+1 known (feature vector, encrypted vector) pairs reveal the secret matrix, and a \
-            user who colludes with the cloud hands it A and U. The cloud learns the tree shape and cluster \
-            sizes, the path each query takes through the tree, the result ids, and scores equal to the squared \
-            distances up to a secret per-query scaling and offset. Every ciphertext lies in one (d+1)-dimensional \
-            affine subspace that the cloud computes from the ciphertexts alone (this cloud uses it to score \
-            faster): the dummy entries S add no hiding. Images themselves are protected by AES-256-GCM \
-            (every registered user holds the image key, as in the paper).
-
-            Flow: keygen (owner) -> index (owner, uploads to `medsearch serve sei`) -> user-keygen (user) -> \
-            register (owner answers with Abar, U, the image key and the feature model) -> query (user). \
-            add / delete change the index after it is built.
-            """,
+        discussion: SEIClientFlows.discussion,
         subcommands: [SEIKeygenCommand.self, SEIUserKeygenCommand.self, SEIRegisterCommand.self,
                       SEIIndexCommand.self, SEIQueryCommand.self, SEIAddCommand.self, SEIDeleteCommand.self,
                       SEIBenchCommand.self]

@@ -7,12 +7,7 @@ struct ServeSEICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sei",
         abstract: "Run the SEI cloud server (stores the encrypted index and sealed images; answers trapdoor searches).",
-        discussion: """
-            Routes under /sei/v1: index, images, add, delete (owner token); search, fetch (user token); status. \
-            State lives in <data-dir>/sei.sqlite and the in-memory index is rebuilt from it at start. \
-            The server never holds a key; it learns tree paths, result ids and per-query scaled scores \
-            (see `medsearch sei --help`).
-            """)
+        discussion: ServerRole.sei.discussion)
 
     @OptionGroup var options: ServeOptions
 

@@ -10,14 +10,7 @@ struct ServeCommand: AsyncParsableCommand {
             `MEDSEARCH_LISTENING <url>`), keeps its state in SQLite under --data-dir, and accepts the bearer \
             tokens listed in --tokens (JSON: {"tokens": {"<token>": "<role>"}}).
             """,
-        subcommands: [
-            ServeFNNC1Command.self,
-            ServeFNNC2Command.self,
-            ServeSEICommand.self,
-            ServeEdgeMasterCommand.self,
-            ServeStorageNodeCommand.self,
-            ServeSearchWorkerCommand.self,
-            ServeWebCommand.self,
-        ]
+        subcommands: [ServeFNNC1Command.self, ServeFNNC2Command.self, ServeSEICommand.self, ServeEdgeMasterCommand.self,
+                      ServeStorageNodeCommand.self, ServeSearchWorkerCommand.self, ServeWebCommand.self]
     )
 }

@@ -6,18 +6,7 @@ struct ServeEdgeMasterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edge-master",
         abstract: "Run the TrustMedSearch master edge server (encrypted hashcode search, m-of-n image shares).",
-        discussion: """
-            The master keeps BFV-encrypted hashcodes in SQLite under --data-dir, evaluates encrypted Hamming \
-            distances for clients' encrypted queries (it holds public and evaluation keys only, never the secret \
-            key), splits each sealed image into n verifiable shares on the storage nodes listed in --nodes, and \
-            rebuilds requested images from any m of them. It learns which records a client fetches.
-            --nodes is a JSON file: {"threshold": 3, "token": "<token for the nodes>", "nodes": ["http://...", ...]}; \
-            without it the list saved in --data-dir from an earlier start is used.
-            --search-workers is a JSON file {"token": "<token for the workers>", "workers": ["http://...", ...]}: the \
-            master then sends each query to every `medsearch serve search-worker` (each evaluates one shard of the \
-            encrypted database) and merges their partial results; records of a worker that does not answer are \
-            named in the response as not searched.
-            """)
+        discussion: ServerRole.edgeMaster.discussion)
 
     @OptionGroup var serve: ServeOptions
     @Option(help: "Storage-node list (JSON: threshold, token, nodes).") var nodes: String?

@@ -8,11 +8,7 @@ struct ServeStorageNodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage-node",
         abstract: "Run a TrustMedSearch storage node (stores image shares for the edge master).",
-        discussion: """
-            A storage node keeps opaque shares by random share id in SQLite under --data-dir and answers only \
-            callers whose token maps to role `edge-master` (and `admin` for usage figures). A share alone \
-            reveals nothing about an image; any m of the n nodes' shares rebuild it.
-            """)
+        discussion: ServerRole.storageNode.discussion)
 
     @OptionGroup var serve: ServeOptions
 

@@ -11,13 +11,7 @@ struct TrustMedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trustmed",
         abstract: "TrustMedSearch: BFV-encrypted hashcode search on an edge master, images shared m-of-n on storage nodes.",
-        discussion: """
-            Security: hashcodes and distances are encrypted under BFV (128-bit security, HomomorphicEncryption.org \
-            parameters); the secret key stays on the client side, the edge master holds evaluation keys only. \
-            Images are sealed with AES-256-GCM by the client and split m-of-n over the storage nodes: fewer than m \
-            compromised nodes learn nothing about an image. The edge master learns which records a client fetches, \
-            how many records there are and when they are queried. See docs/trustmed.md.
-            """,
+        discussion: TrustMedClientFlows.discussion,
         subcommands: [Keygen.self, Register.self, Upload.self, Query.self, Delete.self, ReplaceNode.self, Status.self,
                       TrustMedBenchCommand.self])
 

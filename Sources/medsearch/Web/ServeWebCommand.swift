@@ -12,17 +12,7 @@ struct ServeWebCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "web",
         abstract: "Run the clinicians' web application (register, approve, log in, upload, search, keys, audit).",
-        discussion: """
-            The web application runs on the hospital side: it holds the owners' and users' keys, de-identifies \
-            and seals every upload before anything leaves it, and starts each engine's untrusted servers as \
-            separate processes on loopback (their data lives under --data-dir/engines): FNN (fnn-c1 + fnn-c2, \
-            exact top-k, secure while the two clouds do not collude), SEI (one cloud, matrix-encrypted index: \
-            obfuscation against a ciphertext-only cloud, not semantic security) and TrustMedSearch (edge master \
-            + 5 storage nodes, m = 3: BFV-encrypted hashcodes at 128-bit security, images in 3-of-5 shares). \
-            With --demo it creates the accounts demo-admin, demo-owner and demo-clinician (password from \
-            --demo-password, or a random one printed at start), a repository key per engine granted to \
-            demo-clinician, and ingests the embedded demo images, so a new user can log in and search at once.
-            """
+        discussion: WebLaunch.discussion
     )
 
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
