@@ -1,5 +1,6 @@
 import ArgumentParser
 import MedSearchServer
+import MedSearchTransport
 
 /// `medsearch serve edge-master`: the trusted TrustMedSearch master edge server.
 struct ServeEdgeMasterCommand: AsyncParsableCommand {
