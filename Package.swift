@@ -119,7 +119,7 @@ let package = Package(
                                         "MedSearchBigInt", "MedSearchPaillier", "MedSearchBFV", "MedSearchHESearch",
                                         "MedSearchSealing", "MedSearchSharing", "MedSearchSecureKNN", "MedSearchFNN",
                                         "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport", "MedSearchDeployment",
-                                        "MedSearchClient", crypto]),
+                                        "MedSearchClient", "MedSearchStore", crypto]),
         .executableTarget(
             name: "medsearch",
             dependencies: [

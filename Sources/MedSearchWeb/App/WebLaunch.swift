@@ -30,6 +30,12 @@ public enum WebLaunch {
         /// An engine was given the images stored before it was added.
         case caughtUp(engine: String, images: Int, seconds: Double)
 
+        /// Whether this is ``demoSeeded(password:)`` (the line a person needs, printed on standard output).
+        public var isDemoSeeded: Bool {
+            if case .demoSeeded = self { return true }
+            return false
+        }
+
         public var description: String {
             switch self {
             case let .demoSeeded(password): "demo accounts: demo-admin, demo-owner, demo-clinician; password: \(password)"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedSearchBenchmarks
 import MedSearchStore
 
 /// `medsearch bench store`: the edge master's store on SQLite and PostgreSQL in one run.
@@ -40,6 +41,6 @@ struct BenchStoreCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("bench store: \(line)\n".utf8))
         }
         for line in report.lines { print(line) }
-        if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
+        try BenchOutput.write(try report.json(), to: json)
     }
 }

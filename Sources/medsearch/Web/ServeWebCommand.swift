@@ -72,7 +72,7 @@ struct ServeWebCommand: AsyncParsableCommand {
         try await WebLaunch.run(configuration, engines: engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                 launcher: RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current())),
                                 demo: demoSeeding, logger: logger, status: { event in
-            if case .demoSeeded = event { print(event) } else { FileHandle.standardError.write(Data("\(event)\n".utf8)) }
+            (event.isDemoSeeded ? FileHandle.standardOutput : FileHandle.standardError).write(Data("\(event)\n".utf8))
         }, onBound: { ServiceRunner.announce($0) })
     }
 }

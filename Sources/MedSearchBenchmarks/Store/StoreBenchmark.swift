@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchStore
 
 /// `medsearch bench store`: the edge master's store on each back end with TrustMedSearch's sizes (256 records per
 /// upload block, as `n4096hamming` packs 16 blocks per 4,096-record shelf, and about 1 KB of ciphertext per record
@@ -228,13 +229,9 @@ public enum StoreBenchmark {
 }
 
 extension StoreBenchmark {
-    /// Both back ends measured in one run, with the machine and the ratios that matter.
-    public struct Report: Sendable, Codable {
-        public var benchmark = "store"
-        public var cpu: String
-        public var cores: Int
-        /// The 1-minute load average before and after the run (other processes share this machine).
-        public var loadAverage: [Double]
+    /// Both back ends measured in one run, with the ratios that matter (the machine is the report's environment).
+    public struct Report: BenchmarkBody {
+        public static let suite = "store"
         public var records: Int
         /// Records ingested one transaction each (the rest: one transaction per block).
         public var perRecordIngest: Int
@@ -252,8 +249,9 @@ extension StoreBenchmark {
 
     /// Runs SQLite (a file in `directory`) and, when given, PostgreSQL (a fresh schema, dropped afterwards).
     public static func compare(directory: URL, postgres: PostgresLocation?, options: Options,
-                               progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Report {
-        let before = loadAverage()
+                               progress: @escaping @Sendable (String) -> Void = { _ in }) async throws
+        -> BenchmarkReport<Report> {
+        let environment = BenchEnvironment.current()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let file = directory.appendingPathComponent("bench-\(UUID().uuidString).sqlite")
@@ -272,15 +270,11 @@ extension StoreBenchmark {
             }
             await dropSchema(location)
         }
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) }
         func ratio(_ value: (BackendResult) -> Double) -> Double? {
             guard results.count == 2, value(results[0]) > 0 else { return nil }
             return value(results[1]) / value(results[0])
         }
-        return Report(cpu: model ?? "unknown", cores: ProcessInfo.processInfo.activeProcessorCount,
-                      loadAverage: [before, loadAverage()], records: options.records,
+        let body = Report(records: options.records,
                       perRecordIngest: min(options.perRecordIngest, options.records),
                       recordsPerBlock: options.recordsPerBlock, blockBytes: options.blockBytes, results: results,
                       postgresOverSQLiteSearchReadFirst: ratio { $0.searchReadFirst },
@@ -288,6 +282,10 @@ extension StoreBenchmark {
                       postgresOverSQLiteSearchReadUnchanged: ratio { $0.searchReadUnchanged.p50 },
                       postgresOverSQLiteLookup: ratio { $0.lookup.p50 },
                       postgresOverSQLiteIngest: ratio { $0.ingestSeconds })
+        return BenchmarkReport(method: "per operation on the wall clock (ContinuousClock); p50/p99 over the samples; "
+                                   + "\(options.searchRuns) search reads, \(options.lookups) lookups, "
+                                   + "\(options.clients) x \(options.operationsPerClient) concurrent operations",
+                               environment: environment.finished(), body: body)
     }
 
     static func dropSchema(_ location: PostgresLocation) async {
@@ -296,11 +294,6 @@ extension StoreBenchmark {
         else { return }
         _ = try? await database.write { tx in try tx.execute("DROP SCHEMA \(schema) CASCADE") }
         await database.close()
-    }
-
-    static func loadAverage() -> Double {
-        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
-        return Double(text.split(separator: " ").first ?? "") ?? -1
     }
 }
 
@@ -316,10 +309,10 @@ extension StoreBenchmark {
         """
 }
 
-extension StoreBenchmark.Report {
+extension BenchmarkReport where Body == StoreBenchmark.Report {
     /// One line per back end and one with the ratios, for a person.
     public var lines: [String] {
-        var lines = results.map { result in
+        var lines = body.results.map { result in
             result.backend + String(format: ": ingest %.1f s (%.0f records/s; %.0f/s one transaction each, %.0f/s one per block); search read first %.1f ms, after a change %.1f ms, "
                                           + "unchanged %.3f ms (%d blocks); lookup p50 %.3f ms (%.0f/s); %d clients: lookup p50 %.2f / "
                                           + "p99 %.2f ms, insert p50 %.2f / p99 %.2f ms, %.0f ops/s",
@@ -331,20 +324,14 @@ extension StoreBenchmark.Report {
                                           result.concurrentLookup.p50, result.concurrentLookup.p99, result.concurrentInsert.p50,
                                           result.concurrentInsert.p99, result.concurrentOperationsPerSecond)
         }
-        if let first = postgresOverSQLiteSearchReadFirst {
+        if let first = body.postgresOverSQLiteSearchReadFirst {
             lines.append(String(format: "PostgreSQL / SQLite: search read first %.2fx, after a change %.2fx, unchanged %.2fx "
                          + "(target <= 1.5x); lookup %.2fx; ingest %.2fx; load %.1f -> %.1f",
-                         first, postgresOverSQLiteSearchReadAfterChange ?? 0,
-                         postgresOverSQLiteSearchReadUnchanged ?? 0, postgresOverSQLiteLookup ?? 0,
-                         postgresOverSQLiteIngest ?? 0, loadAverage[0], loadAverage[1]))
+                         first, body.postgresOverSQLiteSearchReadAfterChange ?? 0,
+                         body.postgresOverSQLiteSearchReadUnchanged ?? 0, body.postgresOverSQLiteLookup ?? 0,
+                         body.postgresOverSQLiteIngest ?? 0, environment.machine.loadAverage.first ?? 0,
+                         environment.loadAverageAtEnd?.first ?? 0))
         }
         return lines
-    }
-
-    /// The report as pretty-printed JSON with sorted keys.
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
     }
 }
