@@ -162,7 +162,7 @@ let package = Package(
         tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", "MedSearchDeployment", "MedSearchDICOMweb",
                                "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird,
                                .product(name: "HummingbirdTesting", package: "hummingbird")], exclude: ["Golden"]),
-        tests("MedSearchBenchmarks", ["MedSearchImaging"]),
+        tests("MedSearchBenchmarks", ["MedSearchCore", "MedSearchImaging"]),
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore", "medsearch"],
                     swiftSettings: swiftSettings),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 import Testing
 @testable import MedSearchBenchmarks
 
@@ -41,5 +42,14 @@ import Testing
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("sqlite: ingest 2.0 s") && lines[1].hasPrefix("postgres: "))
         #expect(lines[2].contains("search read first 1.50x") && lines[2].hasSuffix("load 1.5 -> 3.0"))
+    }
+
+    @Test func randomBytesAreTheGeneratorsWordsInOrder() {
+        var a = SeededRandomNumberGenerator(seed: 3), b = SeededRandomNumberGenerator(seed: 3)
+        let bytes = StoreBenchmark.randomBytes(13, using: &a)
+        let words = [b.next().littleEndian, b.next().littleEndian]
+        let expected = words.flatMap { withUnsafeBytes(of: $0, Array.init) }.prefix(13)
+        #expect(bytes == Array(expected))
+        #expect(StoreBenchmark.randomBytes(0, using: &a).isEmpty)
     }
 }

@@ -221,7 +221,7 @@ public struct CryptoBenchmark: Sendable {
             figures[index].reference = ReferenceComparison(ours: ours, figure: theirs, in: reference)
         }
         let targets = Self.targets(timings, reference: reference, bytes: data.count)
-        for name in targets.keys.sorted() { console.line("target \(name): \(targets[name]!.summary)") }
+        for (name, target) in targets.sorted(by: { $0.key < $1.key }) { console.line("target \(name): \(target.summary)") }
         let body = Body(results: figures, targets: targets, reference: reference, referenceStatus: status)
         return BenchmarkReport(method: harness.method + " (keygen: \(configuration.keygenRounds) rounds, no warm-up); "
                                    + "per-operation figures; ratios and targets use thread CPU time",

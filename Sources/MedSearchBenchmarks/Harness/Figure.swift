@@ -180,7 +180,7 @@ public struct Figure: Codable, Equatable, Sendable {
     public var summary: String {
         var line = name
         if !parameters.isEmpty {
-            line += " " + parameters.keys.sorted().map { "\($0)=\(BenchFormat.parameter(parameters[$0]!))" }
+            line += " " + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(BenchFormat.parameter($0.value))" }
                 .joined(separator: " ")
         }
         if let timing {

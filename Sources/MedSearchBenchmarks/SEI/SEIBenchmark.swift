@@ -272,7 +272,7 @@ struct SEIBench {
             var recallHits = 0
             let reduced = try raw.map { try user.model.reduce($0) }
             var scanned = 0
-            let k = ks.last! + 1
+            let k = (ks.last ?? 0) + 1
             for q in 0..<n {
                 let trapdoor = try user.queryKey.trapdoor(for: reduced[q])
                 let prepared = try cloud.prepare(trapdoor)

@@ -197,15 +197,10 @@ public enum StoreBenchmark {
 
     /// Incompressible bytes (PostgreSQL would compress a pattern), eight at a time.
     static func randomBytes(_ count: Int, using generator: inout some RandomNumberGenerator) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < count {
-                var word = generator.next().littleEndian
-                let take = min(8, count - offset)
-                withUnsafeBytes(of: &word) { buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: take) }
-                offset += take
-            }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(count)
+        while bytes.count < count {
+            withUnsafeBytes(of: generator.next().littleEndian) { bytes.append(contentsOf: $0.prefix(count - bytes.count)) }
         }
         return bytes
     }

@@ -81,7 +81,7 @@ struct TrustMedBenchRun {
         let databaseUploadSeconds = try await upload(database, label: "uploading database")
 
         // Accuracy: leave-one-out, encrypted and plaintext, scored by RetrievalMetrics.
-        let kMax = TrustMedBenchmark.ks.last!
+        let kMax = TrustMedBenchmark.kMax
         var queryIndices = Array(database.indices)
         if let maxQueries = configuration.maxQueries, maxQueries < database.count {
             queryIndices = (0..<maxQueries).map { $0 * database.count / maxQueries }

@@ -66,6 +66,8 @@ public struct TrustMedBenchmark: Sendable {
 
     /// The cut-offs of the accuracy tables.
     static let ks = Array(stride(from: 10, through: 100, by: 10))
+    /// The largest cut-off.
+    static let kMax = 100
 
     let configuration: Configuration
     let console: BenchConsole
@@ -97,7 +99,7 @@ public struct TrustMedBenchmark: Sendable {
         let dataset = try TrustMedDataset.load(dataURL)
         let inDatabase = dataset.entries.filter { !$0.labels.isDisjoint(with: classList) }
         let extra = dataset.entries.filter { $0.labels.isDisjoint(with: classList) }
-        guard inDatabase.count > Self.ks.last! + 1 else {
+        guard inDatabase.count > Self.kMax + 1 else {
             throw BenchmarkError.invalidArgument("only \(inDatabase.count) images carry \(configuration.classes)")
         }
         console.status("database: \(inDatabase.count) images with \(configuration.classes); \(extra.count) others for "
