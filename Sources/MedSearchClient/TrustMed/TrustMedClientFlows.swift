@@ -1,6 +1,7 @@
 import Foundation
 import MedSearchCore
 import MedSearchFeatures
+import MedSearchTransport
 import MedSearchTrustMed
 
 /// The TrustMedSearch client's flows over a key directory (`client.key` and `hash.model`): the owner's key
@@ -158,4 +159,36 @@ extension TrustMedClientFlows {
         compromised nodes learn nothing about an image. The edge master learns which records a client fetches, \
         how many records there are and when they are queried. See docs/trustmed.md.
         """
+}
+
+extension TrustMedClientFlows {
+    /// The description shown by `medsearch trustmed delete --help`.
+    public static let deleteDiscussion = """
+        Needs the owner or admin token. A record is removed from the master's database (with its hashcode \
+        slot) at once; its n shares are deleted on the nodes, and a node that is down gets its share \
+        deleted on a later call (every delete retries them; without --id only that is done) or by the \
+        master's background retry. Retry-safe: a record already gone is reported as not found.
+        """
+
+    /// A delete's outcome per record, then the totals.
+    public static func lines(_ report: DeleteReport) -> [String] {
+        let deleted = report.outcomes.filter { $0.status == .deleted }.count
+        return report.outcomes.map { "\($0.recordID)\t\($0.status == .deleted ? "deleted" : "not found")" }
+            + ["deleted \(deleted) record(s); \(report.sharesDeleted) share(s) removed from the nodes, "
+                + "\(report.sharesPending) pending (node unreachable, retried later)"]
+    }
+
+    /// A re-sharing's totals, then each record that failed.
+    public static func lines(_ report: ReshareReport) -> [String] {
+        ["node \(report.nodeIndex): \(report.rebuilt) record(s) hold a valid share again (\(report.regenerated) regenerated, "
+            + "\(report.resplit) re-split, \(report.rebuilt - report.regenerated - report.resplit) still present), "
+            + "\(report.failed.count) failed"] + report.failed.map { "failed: \($0)" }
+    }
+
+    /// What the edge master holds.
+    public static func lines(_ status: EdgeMasterStatus) -> [String] {
+        ["keys registered: \(status.keysRegistered)",
+         "records: \(status.records), sealed \(status.sealedBytes) bytes, shares \(status.shareBytes) bytes",
+         "threshold m = \(status.threshold) of n = \(status.nodes.count): \(status.nodes.joined(separator: " "))"]
+    }
 }

@@ -120,24 +120,14 @@ struct TrustMedCommand: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete records: never returned again; their shares are deleted on every storage node.",
-            discussion: """
-                Needs the owner or admin token. A record is removed from the master's database (with its hashcode \
-                slot) at once; its n shares are deleted on the nodes, and a node that is down gets its share \
-                deleted on a later call (every delete retries them; without --id only that is done) or by the \
-                master's background retry. Retry-safe: a record already gone is reported as not found.
-                """)
+            discussion: TrustMedClientFlows.deleteDiscussion)
         @OptionGroup var remote: TrustMedMasterOptions
         @Option(name: .customLong("id"), help: "A record id to delete (repeatable).") var ids: [String] = []
         @Option(name: .customLong("ids-file"), help: "A file with one record id per line.") var idsFile: String?
 
         func run() async throws {
             let report = try await remote.client().delete(recordIDs: try TrustMedClientFlows.recordIDs(ids, file: idsFile))
-            for outcome in report.outcomes {
-                print("\(outcome.recordID)\t\(outcome.status == .deleted ? "deleted" : "not found")")
-            }
-            let deleted = report.outcomes.filter { $0.status == .deleted }.count
-            print("deleted \(deleted) record(s); \(report.sharesDeleted) share(s) removed from the nodes, "
-                  + "\(report.sharesPending) pending (node unreachable, retried later)")
+            for line in TrustMedClientFlows.lines(report) { print(line) }
         }
     }
 
@@ -152,10 +142,7 @@ struct TrustMedCommand: AsyncParsableCommand {
 
         func run() async throws {
             let report = try await remote.client().reshare(ReshareRequest(nodeIndex: index, newURL: url ?? ""))
-            print("node \(report.nodeIndex): \(report.rebuilt) record(s) hold a valid share again (\(report.regenerated) regenerated, "
-                  + "\(report.resplit) re-split, \(report.rebuilt - report.regenerated - report.resplit) still present), "
-                  + "\(report.failed.count) failed")
-            for id in report.failed { print("failed: \(id)") }
+            for line in TrustMedClientFlows.lines(report) { print(line) }
             if !report.failed.isEmpty { throw ExitCode.failure }
         }
     }
@@ -166,10 +153,7 @@ struct TrustMedCommand: AsyncParsableCommand {
         @OptionGroup var remote: TrustMedMasterOptions
 
         func run() async throws {
-            let status = try await remote.client().status()
-            print("keys registered: \(status.keysRegistered)")
-            print("records: \(status.records), sealed \(status.sealedBytes) bytes, shares \(status.shareBytes) bytes")
-            print("threshold m = \(status.threshold) of n = \(status.nodes.count): \(status.nodes.joined(separator: " "))")
+            for line in TrustMedClientFlows.lines(try await remote.client().status()) { print(line) }
         }
     }
 }
