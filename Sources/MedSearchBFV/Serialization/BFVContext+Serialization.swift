@@ -12,18 +12,22 @@ extension BFVContext {
     static let galoisKeysMagic = FormatMagic("BFVG")
     static let formatVersion: UInt16 = 1
 
-    func writePoly(_ poly: PolyRq, limbs: Int, into writer: inout ByteWriter) {
+    /// Writes the first `limbs` limbs of `poly`, limb `l` at the width of `primes[l]` (the data primes by default;
+    /// key-switching keys pass ``keyModuli``).
+    func writePoly(_ poly: PolyRq, limbs: Int, primes: [Modulus]? = nil, into writer: inout ByteWriter) {
+        let primes = primes ?? moduli
         var bytes: [UInt8] = []
         poly.data.withUnsafeBufferPointer { data in
             for l in 0..<limbs {
                 BitPacking.pack(UnsafeBufferPointer(rebasing: data[l * degree..<(l + 1) * degree]),
-                                bits: moduli[l].bitCount, into: &bytes)
+                                bits: primes[l].bitCount, into: &bytes)
             }
         }
         writer.writeRaw(bytes)
     }
 
-    func readPoly(limbs: Int, from reader: inout ByteReader) throws(BFVError) -> PolyRq {
+    func readPoly(limbs: Int, primes: [Modulus]? = nil, from reader: inout ByteReader) throws(BFVError) -> PolyRq {
+        let moduli = primes ?? moduli
         var data: [UInt64] = []
         data.reserveCapacity(limbs * degree)
         for l in 0..<limbs {
@@ -169,20 +173,26 @@ extension BFVContext {
         return BFVPublicKey(parameters: parameters, p0: p0, p1: p1, seed: seed)
     }
 
+    /// A key-switching key: the seed of the `a_i`, then each component's `k0_i` over every prime (the special one
+    /// too).
     func writeKeySwitchKey(_ key: BFVKeySwitchKey, into writer: inout ByteWriter) {
         writer.writeRaw(key.seed)
-        for k0 in key.k0 { writePoly(k0, limbs: topLevel, into: &writer) }
+        let width = keyModuli.count * degree
+        for i in 0..<key.components {
+            let k0 = PolyRq(degree: degree, data: Array(key.k0[i * width..<(i + 1) * width]))
+            writePoly(k0, limbs: keyModuli.count, primes: keyModuli, into: &writer)
+        }
     }
 
     func readKeySwitchKey(from reader: inout ByteReader) throws(BFVError) -> BFVKeySwitchKey {
         let seed = try readSeed(from: &reader)
-        var k0: [PolyRq] = []
-        var k1: [PolyRq] = []
+        var k0: [UInt64] = []
+        var k1: [UInt64] = []
         for i in 0..<topLevel {
-            k0.append(try readPoly(limbs: topLevel, from: &reader))
-            k1.append(BFVSampling.expand(seed: seed, domain: 16 + UInt32(i), moduli: moduli, degree: degree))
+            k0 += try readPoly(limbs: keyModuli.count, primes: keyModuli, from: &reader).data
+            k1 += keySwitchMask(seed: seed, component: i).data
         }
-        return BFVKeySwitchKey(k0: k0, k1: k1, seed: seed)
+        return BFVKeySwitchKey(components: topLevel, k0: k0, k1: k1, seed: seed)
     }
 
     /// Serialises the relinearisation key.
