@@ -4,8 +4,9 @@ import Testing
 import _MedSearchTestSupport
 
 @Suite struct BFVSerializationTests {
-    @Test func roundTripsAndSeededHalfSize() throws {
-        var f = try Fixture(.insecureN512, seed: 21)
+    @Test(arguments: [BFVParameters.insecureN512, .insecureN512Special])
+    func roundTripsAndSeededHalfSize(parameters: BFVParameters) throws {
+        var f = try Fixture(parameters, seed: 21)
         let context = f.context
         let a = f.randomSlots()
         let pkCt = try f.encrypt(a)
@@ -30,6 +31,12 @@ import _MedSearchTestSupport
         let gk2 = try context.deserializeGaloisKeys(context.serialize(f.gk))
         #expect(gk2 == f.gk)
         #expect(try f.decrypt(context.rotateRows(pkCt, by: 1, keys: gk2)) == rotated(a, by: 1))
+        #expect(try f.decrypt(context.relinearize(product, key: rk2)) == f.decrypt(product))
+        // The other N = 512 set (with / without a special prime) refuses these objects.
+        let other = try BFVContext.cached(parameters == .insecureN512 ? .insecureN512Special : .insecureN512)
+        #expect(throws: BFVError.self) { try other.deserializeCiphertext(pkBytes) }
+        #expect(throws: BFVError.self) { try other.deserializeRelinearizationKey(context.serialize(f.rk)) }
+        #expect(throws: BFVError.self) { try other.deserializeGaloisKeys(context.serialize(f.gk)) }
     }
 
     @Test func malformedAndMismatchedInputIsRejected() throws {

@@ -188,9 +188,11 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// Tests only: N = 1024, q = 2 x 55 bits.
     public static let insecureN1024 = make("insecureN1024", degree: 1024, moduli: [0x7F_FFFF_FFFD_D001, 0x3F_FFFF_FFFE_D001])
 
-    /// Tests only: N = 512, 3 x 45 bits, the last one the special key-switching prime (hybrid key switching).
+    /// Tests only: N = 512, 46 + 45 + 45 bits, the last one the special key-switching prime (hybrid key switching;
+    /// data modulus 46 + 45 bits). Its primes differ from ``insecureN512``'s so that serialised objects of the two sets
+    /// are told apart.
     public static let insecureN512Special = make("insecureN512Special", degree: 512,
-                                               moduli: [0x1FFF_FFFF_A401, 0x1FFF_FFFF_9001, 0x1FFF_FFFE_DC01], special: 1)
+                                               moduli: [0x3FFF_FFFF_6401, 0x1FFF_FFFF_A401, 0x1FFF_FFFF_9001], special: 1)
 
     /// Tests only: N = 256, q = 2 x 50 bits, t = 257 (coefficient encoding only).
     public static let insecureN256SmallT = make("insecureN256SmallT", degree: 256,
