@@ -18,6 +18,6 @@ struct MedSearchCommand: AsyncParsableCommand {
         version: MedSearchVersion.current,
         subcommands: [DemoCommand.self, InspectCommand.self, DeidCommand.self, EvalCommand.self, CipherStatsCommand.self,
                       FNNCommand.self, SEICommand.self, TrustMedCommand.self, ServeCommand.self, StoreCommand.self,
-                      IngestCommand.self, BenchCommand.self]
+                      IngestCommand.self, BenchCommand.self, CompareCommand.self]
     )
 }
