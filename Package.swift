@@ -151,7 +151,6 @@ let package = Package(
               exclude: ["Golden"]),
         tests("MedSearchSEI", exclude: ["Golden"]),
         tests("MedSearchTrustMed", exclude: ["Golden"]),
-        tests("MedSearchBenchmarks"),
         tests("MedSearchStore", [grdb]),
         tests("MedSearchTransport", ["MedSearchCore"]),
         tests("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN",

@@ -113,7 +113,7 @@ public struct CompareBenchmark {
             throw BenchmarkError.invalidArgument("need --queries >= 1, k >= 1 and sizes >= 20")
         }
         let started = Date()
-        let loadStart = SEIBench.loadAverage()
+        let environment = BenchEnvironment.current()
         let input = try loadInput()
         log("compare: read \(input.count) images")
         var notes: [String] = []
@@ -136,13 +136,9 @@ public struct CompareBenchmark {
         }
         notes.append("Latency is wall time with owner, user and servers in one process and every message serialised; "
             + "no network. Bytes are the serialised messages of the search (no images, no HTTP headers).")
-        let machine = FNNBenchMachine.current()
         log("compare: done")
         return CompareReport(
-            machine: CompareMachine(cpu: machine.cpu, cores: machine.cores, build: BuildConfiguration.name,
-                                    loadAverageStart: loadStart, loadAverageEnd: SEIBench.loadAverage(),
-                                    gitCommit: machine.gitCommit, date: ISO8601DateFormatter().string(from: started),
-                                    wallSeconds: Date().timeIntervalSince(started)),
+            environment: environment.finished(), wallSeconds: Date().timeIntervalSince(started),
             command: c.command, seed: c.seed,
             dataset: CompareDataset(source: dataURL().path, classes: c.classes, databaseSize: input.count,
                                     queryIDs: input.queries.map { input.ids[$0] },

@@ -13,10 +13,12 @@ public enum CompareMarkdown {
         one run:
 
         - command: `\(report.command)`
-        - machine: \(report.machine.cpu), \(report.machine.cores) cores, \(report.machine.build) build, load average \
-        \(load(report.machine.loadAverageStart)) at the start and \(load(report.machine.loadAverageEnd)) at the end \
-        (the machine was shared with other builds: timings are noisy, ratios within the run are what to compare)
-        - date \(report.machine.date), commit \(report.machine.gitCommit ?? "unknown"), wall time \(String(format: "%.0f", report.machine.wallSeconds)) s, seed \(report.seed)
+        - machine: \(report.environment.machine.cpu), \(report.environment.machine.cores) cores, \(report.environment.build) \
+        build, load average \(load(report.environment.machine.loadAverage)) at the start and \
+        \(load(report.environment.loadAverageAtEnd ?? [])) at the end (the machine was shared with other helpers' \
+        builds: timings are noisy, ratios within the run are what to compare)
+        - date \(report.environment.date), commit \(report.environment.gitCommit ?? "unknown"), wall time \
+        \(String(format: "%.0f", report.wallSeconds)) s, seed \(report.seed)
         - data: \(report.dataset.databaseSize) images of `\(report.dataset.source.components(separatedBy: "/data/").last ?? report.dataset.source)` carrying one of \
         \(report.dataset.classes.joined(separator: ", ")); \(report.dataset.queryIDs.count) leave-one-out queries drawn \
         with the seed (the query is removed from every ranking); base feature \(report.dataset.baseFeature)

@@ -4,8 +4,10 @@ import MedSearchFeatures
 /// The JSON report of `medsearch compare`: every engine on the same images and queries, growth with n, and what
 /// each server learns. Everything in docs/RESULTS.md and the plots is generated from this value.
 public struct CompareReport: Codable, Sendable, Equatable {
-    /// Where and how the run happened.
-    public var machine: CompareMachine
+    /// Where and how the run happened (machine, load average at the start and the end, commit, build, date).
+    public var environment: BenchEnvironment
+    /// Wall time of the whole run, seconds.
+    public var wallSeconds: Double
     /// The command line that produced the report.
     public var command: String
     /// The seed of every random choice that is not key material (query choice, synthetic data).
@@ -22,25 +24,6 @@ public struct CompareReport: Codable, Sendable, Equatable {
     public var leakage: [CompareLeakageRow]
     /// Statements about the run (subsets, parameter choices) that the tables must carry.
     public var notes: [String]
-}
-
-/// The machine and build of a run.
-public struct CompareMachine: Codable, Sendable, Equatable {
-    /// CPU model name from /proc/cpuinfo.
-    public var cpu: String
-    /// Active processor count.
-    public var cores: Int
-    /// `debug` or `release`.
-    public var build: String
-    /// 1, 5 and 15 minute load averages at the start and at the end of the run.
-    public var loadAverageStart: [Double]
-    public var loadAverageEnd: [Double]
-    /// The commit of the working directory, when known.
-    public var gitCommit: String?
-    /// ISO 8601 start time.
-    public var date: String
-    /// Wall time of the whole run, seconds.
-    public var wallSeconds: Double
 }
 
 /// The real images every engine searches.
