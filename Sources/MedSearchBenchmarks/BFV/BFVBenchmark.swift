@@ -17,7 +17,7 @@ public struct BFVBenchmark: Sendable {
         /// Rounds of the end-to-end Hamming search.
         public var searchRounds = 5
         /// BFV parameter set of the Hamming search.
-        public var searchParameters = "n4096single"
+        public var searchParameters = "n4096hamming"
         /// Whether to run SEAL in the same run.
         public var runReference = true
         /// Run only the encrypted Hamming search (no primitives, no reference).
@@ -50,9 +50,11 @@ public struct BFVBenchmark: Sendable {
         and maximum of wall time and thread CPU time). SEAL is measured in the same run, once before and \
         once after our primitives, through scripts/reference/python.sh scripts/reference/bfv.py (tenseal); its \
         figure is the median over both runs' samples. When Python or tenseal is unavailable the reference is \
-        recorded as missing. The Hamming search uses the 128-bit secure set n4096single by default (one \
-        single-limb product with the unscaled query per 64 records, no rotations, responses re-randomised, \
-        switched to 2^40 and sent sparse); its CPU time is the process's (all threads).
+        recorded as missing. The Hamming search uses the set TrustMedSearch uses, n4096hamming, by \
+        default (bit-sliced layout: one response ciphertext per 4,096 records, responses re-randomised, flooded, \
+        switched to 2^25 and sent sparse), in identifier mode and in TrustMed's unlinkable mode, with the query \
+        and response sizes beside the information floor (1,000,000 records: --records 1000000); its CPU time is \
+        the process's (all threads).
         """
 
     let configuration: Configuration
@@ -197,8 +199,8 @@ public struct BFVBenchmark: Sendable {
         start = watch.read()
         let prepared = try await server.prepare(database)
         watch.record("database_prepare", from: start, to: watch.read())
-        var allMatch = true
-        var responseBytes = 0, budget = 0
+        var allMatch = true, unlinkableMatch = true
+        var responseBytes = 0, unlinkableBytes = 0, queryBytesCount = 0, budget = 0
         for round in 0..<(harness.warmUpRounds + harness.rounds) {
             let query = try randomCode()
             let t0 = watch.read()
@@ -210,11 +212,23 @@ public struct BFVBenchmark: Sendable {
             let t3 = watch.read()
             let expected = plaintextHammingTopK(query: query, records: records, k: 10)
             allMatch = allMatch && top == expected
+            // TrustMed's unlinkable path: no ids in the response, the master resolves the slots the client asks for.
+            let v0 = watch.read()
+            let unlinkable = try await server.evaluateUnlinkable(queryBytes: queryBytes, prepared: prepared)
+            let v1 = watch.read()
+            let request = HammingSlotRequest(try client.nearestSlots(responseBytes: unlinkable.response, k: 10))
+            let resolved = try unlinkable.mapping.resolve(requestBytes: request.serialized(), k: 10)
+            let v2 = watch.read()
+            unlinkableMatch = unlinkableMatch && resolved.map(\.id) == expected.map(\.id)
             if round < harness.warmUpRounds {
                 responseBytes = response.count
+                unlinkableBytes = unlinkable.response.count
+                queryBytesCount = queryBytes.count
                 budget = try client.noiseBudget(responseBytes: response)
                 continue
             }
+            watch.record("unlinkable_server", from: v0, to: v1)
+            watch.record("unlinkable_client_resolve", from: v1, to: v2)
             watch.record("end_to_end", from: t0, to: t3)
             watch.record("query_encryption", from: t0, to: t1)
             watch.record("server_prepared", from: t1, to: t2)
@@ -245,14 +259,30 @@ public struct BFVBenchmark: Sendable {
                                  + "idle machine the wall time is about the CPU time divided by the cores used")
         endToEnd.target = TargetCheck("end-to-end wall-clock median, ms", measured: endToEnd.headline, .below, 5000)
         endToEnd.resultsEqualPlaintext = allMatch
+        var unlinkableServer = timed("hamming_unlinkable_server_evaluation", "unlinkable_server",
+                                     note: "TrustMed's mode: shelves shuffled, no ids (all cores)")
+        unlinkableServer.resultsEqualPlaintext = unlinkableMatch
+        // The information floor: ceil(log2(l + 1)) bits per record (its distance), nothing else.
+        let floorBits = Int.bitWidth - codeLength.leadingZeroBitCount
+        let floorBytes = Double((count * floorBits + 7) / 8)
         return [
             endToEnd,
+            unlinkableServer,
+            timed("hamming_unlinkable_client_slots_and_resolution", "unlinkable_client_resolve",
+                  note: "client decryption and top-10 slots (one thread) + slot request + master resolution"),
+            Figure("hamming_query_size", value: Double(queryBytesCount), unit: "bytes", parameters: p,
+                   note: "l seeded unscaled ciphertexts (c_0 + a 32-byte seed each)"),
+            Figure("hamming_response_size_unlinkable", value: Double(unlinkableBytes), unit: "bytes", parameters: p,
+                   note: "no ids; \(BenchFormat.fixed(Double(unlinkableBytes) / floorBytes, 1))x the information floor"),
+            Figure("hamming_information_floor", value: floorBytes, unit: "bytes", parameters: p,
+                   note: "\(floorBits) bits per record: the distances alone"),
             timed("hamming_server_evaluation_prepared", "server_prepared"),
             timed("hamming_server_evaluation_unprepared", "server_unprepared",
                   note: "database blocks extended and transformed per query"),
             timed("hamming_database_prepare", "database_prepare"),
             Figure("hamming_prepared_operands_memory", value: Double(prepared.operandByteCount), unit: "bytes",
-                   parameters: p, note: "extra memory of the precomputed operands"),
+                   parameters: p, note: "server memory for queries: the prepared shelves (NTT form); the "
+                       + "coefficient-form database can be released"),
             timed("hamming_client_decrypt_topk", "client_decrypt_topk"),
             timed("hamming_query_encryption", "query_encryption"),
             timed("hamming_database_encryption", "database_encryption"),
@@ -260,11 +290,13 @@ public struct BFVBenchmark: Sendable {
                    note: "in-memory residues (8 bytes each) of the public-key-encrypted database"),
             Figure("hamming_database_serialized", value: Double(try database.serialized().count), unit: "bytes",
                    parameters: p),
-            Figure("hamming_response_size", value: Double(responseBytes), unit: "bytes", parameters: p),
+            Figure("hamming_response_size", value: Double(responseBytes), unit: "bytes", parameters: p,
+                   note: "identifier mode (sequential ids); "
+                       + "\(BenchFormat.fixed(Double(responseBytes) / floorBytes, 1))x the information floor"),
             Figure("hamming_response_noise_budget", value: Double(budget), unit: "bits", parameters: p,
-                   note: "client-side measurement at the 2^k response scale, minimum over blocks, AFTER the server's "
-                       + "noise flooding (which deliberately uses the budget down to 0-1 bits; the product's own noise "
-                       + "leaves 8 bits at n4096single, see the tests)"),
+                   note: "client-side measurement at the 2^k response scale, minimum over shelves, AFTER the server's "
+                       + "noise flooding (which deliberately uses the budget down to 1 bit; the product's own noise "
+                       + "leaves 3-4 bits more at n4096hamming, see the tests)"),
             Figure("process_peak_resident_memory", value: Double(ProcessMemory.peakResidentBytes()), unit: "bytes",
                    parameters: p, note: "VmHWM of the benchmark process (database, prepared operands, plaintext "
                        + "records, responses)"),
