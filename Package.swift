@@ -2,6 +2,7 @@
 // MedSearch: searching medical images that stay encrypted.
 // Layers (imports point downward only): see docs/architecture.md and README.md.
 
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -34,7 +35,7 @@ func tests(_ name: String, _ extra: [Target.Dependency] = [], exclude: [String] 
                 swiftSettings: swiftSettings)
 }
 
-let package = Package(
+var package = Package(
     name: "MedSearch",
     platforms: [.macOS(.v14)],
     products: [
@@ -133,9 +134,12 @@ let package = Package(
 
         // Test support: seeded randomness, data paths, fixtures. Imported only by tests.
         library("_MedSearchTestSupport", ["MedSearchCore", "CZlib"]),
+        // What each fuzz target does with one input (Fuzz/Harness): run by libFuzzer and by the tests.
+        .target(name: "_MedSearchFuzzHarness", dependencies: ["MedSearchImaging"], path: "Fuzz/Harness",
+                swiftSettings: swiftSettings),
 
         tests("MedSearchCore"),
-        tests("MedSearchImaging", resources: [.copy("Fixtures")]),
+        tests("MedSearchImaging", ["_MedSearchFuzzHarness"], resources: [.copy("Fixtures")]),
         tests("MedSearchFeatures", exclude: ["CNNReference.json", "Golden"]),
         tests("MedSearchIndex", exclude: ["Golden"]),
         tests("MedSearchDICOMweb", ["MedSearchImaging"], exclude: ["Golden"]),
@@ -167,3 +171,14 @@ let package = Package(
                     swiftSettings: swiftSettings),
     ]
 )
+
+// Fuzz targets (Fuzz/, libFuzzer). The harnesses are an ordinary target, so the imaging tests replay every
+// reproducer through them; the libFuzzer executables exist only with MEDSEARCH_FUZZ=1 and are built by
+// scripts/fuzz.sh with `-sanitize=fuzzer,address` into .build-fuzz, so ordinary builds never see them.
+if ProcessInfo.processInfo.environment["MEDSEARCH_FUZZ"] == "1" {
+    package.targets.append(.target(name: "CFuzzDriver", path: "Fuzz/Driver"))
+    for format in ["DICOM", "PNG", "JPEG", "NPZ"] {
+        package.targets.append(.executableTarget(name: "Fuzz\(format)", dependencies: ["CFuzzDriver", "_MedSearchFuzzHarness"],
+                                                 path: "Fuzz/Targets/\(format)", swiftSettings: swiftSettings))
+    }
+}
