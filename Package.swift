@@ -176,9 +176,13 @@ var package = Package(
 // reproducer through them; the libFuzzer executables exist only with MEDSEARCH_FUZZ=1 and are built by
 // scripts/fuzz.sh with `-sanitize=fuzzer,address` into .build-fuzz, so ordinary builds never see them.
 if ProcessInfo.processInfo.environment["MEDSEARCH_FUZZ"] == "1" {
-    package.targets.append(.target(name: "CFuzzDriver", path: "Fuzz/Driver"))
+    package.targets += [
+        .target(name: "CFuzzDriver", path: "Fuzz/Driver"),
+        .target(name: "MedSearchFuzzEntry", dependencies: ["CFuzzDriver", "_MedSearchFuzzHarness"], path: "Fuzz/Entry",
+                swiftSettings: swiftSettings),
+    ]
     for format in ["DICOM", "PNG", "JPEG", "NPZ"] {
-        package.targets.append(.executableTarget(name: "Fuzz\(format)", dependencies: ["CFuzzDriver", "_MedSearchFuzzHarness"],
+        package.targets.append(.executableTarget(name: "Fuzz\(format)", dependencies: ["MedSearchFuzzEntry"],
                                                  path: "Fuzz/Targets/\(format)", swiftSettings: swiftSettings))
     }
 }

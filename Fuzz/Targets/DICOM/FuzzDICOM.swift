@@ -1,22 +1,7 @@
-import CFuzzDriver
-import _MedSearchFuzzHarness
-#if canImport(Glibc)
-import Glibc
-#endif
+import MedSearchFuzzEntry
 
-/// libFuzzer target over `FuzzHarness.dicom` (see Fuzz/Harness and scripts/fuzz.sh).
+/// libFuzzer target over `FuzzHarness.dicom` (Fuzz/Harness; run by scripts/fuzz.sh).
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzDICOM(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    do {
-        try FuzzHarness.dicom(bytes)
-    } catch {
-        fatalError("\(error)")
-    }
-    return 0
-}
+public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt { FuzzEntry.testOneInput("dicom", data, size) }
 
-@main
-enum FuzzDICOM {
-    static func main() { exit(medsearch_fuzz_run(CommandLine.argc, CommandLine.unsafeArgv, fuzzDICOM)) }
-}
+@main enum FuzzDICOM { static func main() { FuzzEntry.run(testOneInput) } }
