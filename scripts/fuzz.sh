@@ -10,7 +10,8 @@
 # exits non-zero. Each target prints its executions, exec/s, coverage (libFuzzer's cov: and ft:) and peak RSS.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
-#   scripts/fuzz.sh              45 s for each of DICOM PNG JPEG NPZ (what scripts/test.sh runs: about 3 min)
+#   scripts/fuzz.sh              45 s for each of DICOM PNG JPEG NPZ (scripts/test.sh runs 40 s each, about 3 min;
+#                                MEDSEARCH_FUZZ_SECONDS changes that)
 #   scripts/fuzz.sh 3600 DICOM   one hour on the DICOM reader (a longer campaign)
 # Environment: MEDSEARCH_FUZZ_RSS_MB (default 2048), MEDSEARCH_FUZZ_JOBS (parallel jobs per target, default 1).
 # Reproduce a finding: .build-fuzz/debug/Fuzz<TARGET> .build-fuzz/artifacts/<target>/crash-...
