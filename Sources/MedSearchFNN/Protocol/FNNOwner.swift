@@ -135,7 +135,7 @@ public struct FNNOwner: Sendable {
         let c2 = seeds.map { FNNSharedC2Correlation(seed: $0.seed, dimension: d) }
         let entryList = Array(entries)
         let counter = ProgressCounter()
-        let rows: [[FNNPoolRow]] = FNNSharedArithmetic.parallelMap(records.count) { recordIndex in
+        let rows: [[FNNPoolRow]] = Parallel.map(count: records.count) { recordIndex in
             let record = records[recordIndex]
             let statistics = FNNVectorStatistics(record.vector)
             let augmented = FNNSharedArithmetic.augmented(record.vector, statistics: statistics)
