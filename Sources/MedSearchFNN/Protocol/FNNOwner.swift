@@ -1,6 +1,7 @@
 import MedSearchBigInt
 import MedSearchCore
 import MedSearchPaillier
+import Synchronization
 
 /// The data owner (FNN's Alice): generates keys, encodes and encrypts records for C1, equips C2 and, for the
 /// shared back end, acts as the dealer of the correlated randomness each query consumes.
@@ -162,15 +163,13 @@ public struct FNNOwner: Sendable {
 }
 
 /// A thread-safe counter for progress callbacks from parallel loops.
-final class ProgressCounter: @unchecked Sendable {
-    // @unchecked: `value` is only touched with `lock` held.
-    private let lock = NSLockShim()
-    private var value = 0
+final class ProgressCounter: Sendable {
+    private let value = Mutex(0)
     func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
+        value.withLock { value in
+            value += 1
+            return value
+        }
     }
 }
 
