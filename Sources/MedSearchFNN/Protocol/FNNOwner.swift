@@ -89,7 +89,7 @@ public struct FNNOwner: Sendable {
         var out = [FNNC1Record]()
         out.reserveCapacity(records.count)
         for (index, record) in records.enumerated() {
-            let label = FNNLabelSealer.seal(record.label, id: record.id, key: keys.labelKey)
+            let label = try FNNLabelSealer.seal(record.label, id: record.id, key: keys.labelKey)
             out.append(FNNC1Record(id: record.id, sealedLabel: label, payload: encodePayload(record)))
             progress?(index + 1)
         }
