@@ -37,7 +37,8 @@ func tests(_ name: String, _ extra: [Target.Dependency] = [], exclude: [String] 
 
 var package = Package(
     name: "MedSearch",
-    platforms: [.macOS(.v14)],
+    // Linux (Debian 12, x86-64) is the only platform built and tested; no Apple platform is declared (README,
+    // "Platforms": macOS would need at least 15 for Synchronization.Mutex, and is not built here).
     products: [
         .executable(name: "medsearch", targets: ["medsearch"]),
     ],
