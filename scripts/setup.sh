@@ -2,7 +2,7 @@
 # Installs the Debian packages MedSearch builds against, only those missing (idempotent).
 # Extra packages can be named as arguments (the web tests ask for chromium and chromium-driver).
 set -euo pipefail
-packages=(libgmp-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libsqlite3-dev libssl-dev "$@")
+packages=(libgmp-dev libjpeg62-turbo-dev zlib1g-dev libsqlite3-dev libssl-dev "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
