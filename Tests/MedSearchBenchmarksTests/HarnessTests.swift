@@ -1,30 +1,36 @@
 import Foundation
+import Synchronization
 import Testing
 import _MedSearchTestSupport
 @testable import MedSearchBenchmarks
 
 /// A clock that returns scripted readings, so that the harness's arithmetic can be checked exactly.
-final class ScriptedClock: BenchClock, @unchecked Sendable {
-    // @unchecked: used from one test thread at a time; the lock keeps the readings consistent anyway.
-    private let lock = NSLock()
-    private var wall: [UInt64]
-    private var cpu: [UInt64]
-    private(set) var scopes: [CPUScope] = []
+final class ScriptedClock: BenchClock {
+    private struct Readings {
+        var wall: [UInt64]
+        var cpu: [UInt64]
+        var scopes: [CPUScope] = []
+    }
+
+    private let readings: Mutex<Readings>
+
+    /// The scope of every CPU reading taken, in order.
+    var scopes: [CPUScope] { readings.withLock { $0.scopes } }
 
     /// Readings in milliseconds, consumed in order (start, end, start, end, ...).
     init(wallMilliseconds: [Double], cpuMilliseconds: [Double]) {
-        wall = wallMilliseconds.map { UInt64($0 * 1e6) }
-        cpu = cpuMilliseconds.map { UInt64($0 * 1e6) }
+        readings = Mutex(Readings(wall: wallMilliseconds.map { UInt64($0 * 1e6) },
+                                  cpu: cpuMilliseconds.map { UInt64($0 * 1e6) }))
     }
 
     func wallNanoseconds() -> UInt64 {
-        lock.withLock { wall.removeFirst() }
+        readings.withLock { $0.wall.removeFirst() }
     }
 
     func cpuNanoseconds(_ scope: CPUScope) -> UInt64 {
-        lock.withLock {
-            scopes.append(scope)
-            return cpu.removeFirst()
+        readings.withLock {
+            $0.scopes.append(scope)
+            return $0.cpu.removeFirst()
         }
     }
 }
