@@ -107,7 +107,7 @@ var package = Package(
                 resources: [.copy("Templates"), .copy("Static")]),
         // The trusted client side's flows over the network (CLI, demo, web application).
         library("MedSearchClient", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
-                                    "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport",
+                                    "MedSearchFNN", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchTrustMed", "MedSearchTransport",
                                     "MedSearchDICOMweb", httpClient, nioCore, nioHTTP1]),
         // `medsearch demo` as a library flow.
         library("MedSearchDemo", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
