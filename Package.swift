@@ -98,7 +98,7 @@ var package = Package(
                                     "MedSearchSEI", "MedSearchTrustMed", hummingbird, nioCore, logging]),
         // Typed launchers for every role: child processes or in process.
         library("MedSearchDeployment", ["MedSearchTransport", "MedSearchServer"]),
-        library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
+        library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchDICOMweb",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
                                  "MedSearchSecureKNN", "CZlib", crypto, hummingbird, logging,
@@ -162,7 +162,7 @@ var package = Package(
         tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging", "MedSearchTransport", "MedSearchSEI",
                                   "MedSearchSecureKNN", "MedSearchDeployment"]),
         tests("MedSearchWeb", ["MedSearchCore", "MedSearchImaging", "MedSearchStore", "MedSearchDeployment", "MedSearchDICOMweb",
-                               "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird,
+                               "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird, logging,
                                .product(name: "HummingbirdTesting", package: "hummingbird")], exclude: ["Golden"]),
         tests("MedSearchBenchmarks", ["MedSearchCore", "MedSearchImaging"]),
         // Not imported: `medsearch` is listed so that the executable these tests run is built with them.

@@ -84,34 +84,30 @@ public enum TrustMedClientFlows {
     }
 
     /// Seals, hashes, encrypts and uploads the images of `data` (at most `limit`), one BFV block of records per
-    /// round; `failed` is told each record the master could not store.
-    ///
-    /// - Returns: the number of records stored and the ids of those that failed.
+    /// round; `each` is told each image's outcome as it is known. After a request fails as a whole (the master
+    /// unreachable, the deadline passed) the remaining images are neither read nor sent, and are reported not
+    /// stored. Uploads are idempotent: running the same upload again completes it.
     public static func upload(_ keys: KeyDirectory, data: URL, limit: Int?, remote: TrustMedRemote,
-                              failed: (_ recordID: String, _ reason: String) -> Void) async throws
-        -> (stored: Int, failed: [String]) {
+                              each: (_ recordID: String, _ outcome: TrustMedUpload.Outcome) -> Void) async throws
+        -> TrustMedUpload {
         let dataset = try TrustMedDataset.load(data, limit: limit)
         let progress = ProgressReporter(label: "uploading", total: dataset.entries.count)
-        var stored = 0, failures = [String]()
+        var report = TrustMedUpload()
         let perBlock = keys.client.keyHolder.recordsPerBlock
         for start in stride(from: 0, to: dataset.entries.count, by: perBlock) {
-            let images = try dataset.entries[start..<min(start + perBlock, dataset.entries.count)].map { entry in
+            let entries = dataset.entries[start..<min(start + perBlock, dataset.entries.count)]
+            guard report.failure == nil else {
+                report.skip(entries.map(\.id), each: each)
+                continue
+            }
+            let images = try entries.map { entry in
                 let bytes = Array(try Data(contentsOf: entry.url))
                 return TrustMedClient.Image(recordID: entry.id, bytes: bytes, hashcode: try hashcode(of: bytes, model: keys.model))
             }
-            for request in try keys.client.uploadRequests(for: images) {
-                for outcome in try await remote.upload(request).outcomes {
-                    if outcome.status == .failed {
-                        failures.append(outcome.recordID)
-                        failed(outcome.recordID, outcome.reason)
-                    } else {
-                        stored += 1
-                    }
-                }
-                progress.advance(by: request.items.count)
-            }
+            await report.send(try keys.client.uploadRequests(for: images), remote: remote, each: each)
+            progress.advance(by: images.count)
         }
-        return (stored, failures)
+        return report
     }
 
     /// Queries by image: encrypted hashcode search, client-side top-`k`, images rebuilt from m shares and opened;

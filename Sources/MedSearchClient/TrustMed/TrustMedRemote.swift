@@ -15,16 +15,25 @@ public struct TrustMedRemote: Sendable {
         _ = try await service.call(Routes.EdgeMaster.keys, body: registration.serialized())
     }
 
-    /// Sends an upload, retrying the same request (same idempotency key) on transport failures.
+    /// Sends an upload, retrying the same request (same idempotency key) on transport failures; every attempt
+    /// shares one deadline (the connection's timeout, or an enclosing ``RequestDeadline``), so retries never run
+    /// past it.
     public func upload(_ request: UploadRequest, attempts: Int = 3) async throws -> UploadResponse {
-        let body = request.serialized()
+        let own = ContinuousClock.now + service.configuration.timeout
+        let deadline = RequestDeadline.current.map { min($0, own) } ?? own
+        return try await RequestDeadline.$current.withValue(deadline) {
+            try await upload(serialized: request.serialized(), attempts: attempts)
+        }
+    }
+
+    private func upload(serialized body: [UInt8], attempts: Int) async throws -> UploadResponse {
         var lastError: any Error = ServiceError.badResponse(reason: "no attempt made")
         for attempt in 1...max(attempts, 1) {
             do {
                 return try UploadResponse(serialized: try await service.call(Routes.EdgeMaster.upload, body: body))
             } catch let error as ServiceError {
                 lastError = error
-                guard error.isTransient else { throw error }
+                guard error.isTransient, (RequestDeadline.remaining ?? .zero) > .milliseconds(200 * attempt) else { throw error }
                 if attempt < attempts { try await Task.sleep(for: .milliseconds(200 * attempt)) }
             }
         }

@@ -307,6 +307,7 @@ extension Deidentifier {
     /// - Throws: ``ImageFileError`` naming the file that could not be read or written; ``DICOMError`` or
     ///   ``DeidentificationError`` when de-identification fails.
     public func deidentify(path input: String, writingTo output: String) throws -> DeidentificationReport {
+        try ImageFileError.requireFile(input)
         let source: DICOMFile
         do { source = try DICOMFile(contentsOf: URL(fileURLWithPath: input)) } catch let error as DICOMError {
             throw ImageFileError.unreadable(file: input, reason: error.description)

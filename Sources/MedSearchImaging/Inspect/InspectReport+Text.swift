@@ -22,6 +22,7 @@ extension InspectReport {
 extension ImageInspector {
     /// Inspects the file at `path`; any failure is an ``ImageFileError`` naming it.
     public static func inspect(path: String) throws(ImageFileError) -> InspectReport {
+        try ImageFileError.requireFile(path)
         do { return try inspect(fileAt: URL(fileURLWithPath: path)) } catch let failure as Failure {
             throw .unreadable(file: path, reason: failure.description)
         } catch {

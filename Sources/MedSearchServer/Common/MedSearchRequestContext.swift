@@ -1,15 +1,19 @@
 import Hummingbird
 import MedSearchTransport
+import NIOCore
 
 /// The per-request context of every MedSearch server role: the authenticated caller's role.
 public struct MedSearchRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller's role, set by ``BearerAuthMiddleware``; nil before authentication.
     public var role: ServiceRole?
+    /// The connection the request came on (watched for the caller going away, ``RequestLifetime``).
+    public let channel: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         role = nil
+        channel = source.channel
     }
 
     /// The largest body Hummingbird's own decoders accept; routes read their bodies with the limit of their

@@ -40,7 +40,9 @@ public struct RouteReply: Sendable {
 
 extension Router where Context == MedSearchRequestContext {
     /// Registers `handler` for `route`: the route table decides who may call it (``authorize(_:context:)``,
-    /// checked before the body is read), how much body is read, and the answer's Content-Type.
+    /// checked before the body is read), how much body is read (a declared Content-Length above the route's
+    /// limit is answered 413 before any of the body is read), and the answer's Content-Type. The handler runs
+    /// within the caller's deadline and is cancelled when the caller goes away (``RequestLifetime``).
     @discardableResult
     public func on(_ route: Route, handler: @escaping @Sendable (RouteCall) async throws -> RouteReply) -> Self {
         on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) {
@@ -57,7 +59,9 @@ extension Router where Context == MedSearchRequestContext {
                 }
                 body = Array(buffer.readableBytesView)
             }
-            let reply = try await handler(RouteCall(route: route, body: body, role: context.role, context: context))
+            // The handler stops at the caller's deadline and when the caller goes away (``RequestLifetime``).
+            let call = RouteCall(route: route, body: body, role: context.role, context: context)
+            let reply = try await RequestLifetime.run(request, channel: context.channel) { try await handler(call) }
             return Response(status: .ok, headers: [.contentType: route.response.rawValue],
                             body: .init(byteBuffer: ByteBuffer(bytes: reply.bytes)))
         }

@@ -18,6 +18,9 @@ public struct ServiceConfiguration: Sendable {
     /// PostgreSQL database (replicas). Its description never shows a password.
     public var database: StoreLocation?
 
+    /// Connections idle (or stalled mid-request) this long are closed (``ConnectionLimits/idleTimeout``).
+    public var idleTimeout: Duration = ConnectionLimits.idleTimeout
+
     public init(host: String = "127.0.0.1", port: Int = 0, dataDirectory: URL, tokens: AccessTokens,
                 database: StoreLocation? = nil) {
         self.host = host
@@ -54,6 +57,7 @@ public enum ServiceRunner {
         let host = configuration.host
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: ConnectionLimits.timeAmount(configuration.idleTimeout))),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "medsearch"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port

@@ -100,7 +100,7 @@ public enum RoleServer {
         constantTimeWipe(&signingBytes)
         let workers = try instance.peers.searchWorkers.map { try TrustMedWorkerList.load(from: URL(fileURLWithPath: $0)) }
         return try await TrustMedEdgeMasterService.Deployment(
-            dataDirectory: dataDirectory, database: database, nodeList: list,
+            dataDirectory: dataDirectory, database: database, nodeList: list, nodeListSource: listURL,
             nodeTimeout: .milliseconds(instance.engine.nodeTimeoutMilliseconds ?? 2000),
             sharing: try TrustMedDefaults.sharingScheme(signingKey: signingKey),
             evaluatorFactory: TrustMedDefaults.evaluatorFactory,

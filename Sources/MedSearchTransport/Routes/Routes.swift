@@ -115,10 +115,13 @@ public enum Routes {
         public static let upload = Route("edge-master.upload", server: .edgeMaster, .post, "/trustmed/v1/upload",
                                          request: .binary, response: .binary, access: .roles([.owner]),
                                          maxRequestBytes: largeBody)
+        /// 16 MiB: an encrypted query (the query ciphertexts of the largest parameter set, N = 16384 with 8
+        /// moduli, are 2 MiB each), so a user's token cannot make the master buffer a key-sized body.
+        public static let queryBody = 16 << 20
         /// `SearchRequest` -> `SearchResponse`.
         public static let search = Route("edge-master.search", server: .edgeMaster, .post, "/trustmed/v1/search",
                                          request: .binary, response: .binary, access: .roles([.owner, .user, .web]),
-                                         maxRequestBytes: ciphertextBody)
+                                         maxRequestBytes: queryBody)
         /// `FetchRequest` -> `FetchResponse`.
         public static let fetch = Route("edge-master.fetch", server: .edgeMaster, .post, "/trustmed/v1/fetch",
                                         request: .binary, response: .binary, access: .roles([.owner, .user, .web]),

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MedSearchCore
 import MedSearchImaging
+import MedSearchServer
 import MedSearchStore
 
 /// How `medsearch serve web` runs.
@@ -25,6 +26,17 @@ public struct WebConfiguration: Sendable {
     /// DICOMweb bearer tokens of machines (PACS, scripts): token to the account it acts as. Compared in
     /// constant time; the account's role decides what the token may do.
     public var dicomwebTokens: [String: String]
+    /// Whether the application is served over TLS (by itself or a TLS-terminating proxy): then every response
+    /// carries `Strict-Transport-Security` (``hstsValue``). Whoever configures TLS sets it.
+    public var servedOverTLS = false
+    /// Connections idle (or stalled mid-request) this long are closed.
+    public var idleTimeout: Duration = ConnectionLimits.idleTimeout
+    /// The decoding budget of uploaded images (checked before any pixel buffer is allocated): 2^25 pixels
+    /// (5792 x 5792) and 256 MiB of samples, above any radiograph, far below what a decompression bomb declares.
+    public var decodeLimits = DecodeLimits(maxPixels: 1 << 25, maxFrames: 64, maxBytes: 256 << 20)
+
+    /// The HSTS header value: one year, subdomains included.
+    public static let hstsValue = "max-age=31536000; includeSubDomains"
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL, secureCookies: Bool = true,
                 bcryptCost: UInt8 = 12, maxUploadBytes: Int = 64 * 1024 * 1024, maxFileBytes: Int = 32 * 1024 * 1024,
@@ -77,6 +89,8 @@ public final class WebApplication: Sendable {
     let dicomwebCatalog: DICOMwebCatalog
     let renderer: PageRenderer
     let assets: StaticAssets
+    /// Failed logins per source address (``LoginThrottle``).
+    public let loginThrottle = LoginThrottle()
 
     /// Opens the data directory and loads templates; `engines` are the search engines offered.
     public init(configuration: WebConfiguration, engines: [any WebEngine]) async throws {
@@ -100,7 +114,9 @@ public final class WebApplication: Sendable {
         let router = Router(context: WebRequestContext.self)
         // The session middleware runs first so refusal pages know the logged-in user (navigation, logout button)
         // and carry the session cookie and the security headers like every other page.
-        router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
+        router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies,
+                                                 strictTransportSecurity: configuration.servedOverTLS
+                                                     ? WebConfiguration.hstsValue : nil))
         router.add(middleware: WebErrorMiddleware(renderer: renderer))
         router.get("/static/:name") { [assets] _, context -> Response in
             guard let name = context.parameters.get("name"), let file = assets.files[name] else {
@@ -119,16 +135,22 @@ public final class WebApplication: Sendable {
 
     /// Serves until SIGINT/SIGTERM; `onBound` receives the base URL once listening.
     public func run(logger: Logger, onBound: @escaping @Sendable (String) async -> Void) async throws {
+        try await makeApplication(logger: logger, onBound: onBound).runService()
+    }
+
+    /// The Hummingbird application: the router on HTTP/1 with the idle timeout (``WebConfiguration/idleTimeout``).
+    public func makeApplication(logger: Logger, onBound: @escaping @Sendable (String) async -> Void = { _ in })
+        -> some ApplicationProtocol {
         let host = configuration.host
-        let app = Application(
+        return Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: ConnectionLimits.timeAmount(configuration.idleTimeout))),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "medsearch-web"),
             onServerRunning: { channel in
                 await onBound("http://\(host):\(channel.localAddress?.port ?? 0)")
             },
             logger: logger
         )
-        try await app.runService()
     }
 
     /// Hands every engine the stored images it does not hold yet (read from the vault, in the same analysis
@@ -147,7 +169,7 @@ public final class WebApplication: Sendable {
             let pipeline = UploadPipeline(app: self)
             let items = try missing.reversed().map { record in  // oldest first
                 let bytes = try vault.load(id: record.id)
-                return WebIngestItem(id: record.id, image: try pipeline.decode(bytes).image,
+                return WebIngestItem(id: record.id, image: try pipeline.analysisImage(of: record.id),
                                      labels: record.labels.split(separator: "|").map(String.init), bytes: bytes)
             }
             let started = ContinuousClock.now

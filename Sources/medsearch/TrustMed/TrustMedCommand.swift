@@ -67,20 +67,24 @@ struct TrustMedCommand: AsyncParsableCommand {
     struct Upload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Upload images: each is sealed, its hashcode BFV-encrypted, and it is searchable once all n shares are stored.",
-            discussion: "Each request is retried with its idempotency key; an image is either fully stored or absent.")
+            discussion: "Prints one line per image (stored, already stored, not stored with the reason). Uploads are "
+                + "idempotent per record id: running the same command again stores what is missing and skips what is "
+                + "there. A request is retried within --timeout-s; when the master or a node cannot be reached the "
+                + "remaining images are not sent and the command exits with status 1.")
         @OptionGroup var remote: TrustMedMasterOptions
         @Option(help: "Directory holding client.key and hash.model.") var keys: String
         @Option(help: "Images to upload (a folder with images/ and optional labels.csv, or image files).") var data: String
         @Option(help: "Upload at most this many images.") var limit: Int?
 
         func run() async throws {
-            let (stored, failed) = try await TrustMedClientFlows.upload(
+            let report = try await TrustMedClientFlows.upload(
                 try TrustMedClientFlows.load(keys: keys), data: URL(fileURLWithPath: data), limit: limit,
-                remote: try remote.client()) { id, reason in
-                FileHandle.standardError.write(Data("failed \(id): \(reason)\n".utf8))
+                remote: try remote.client()) { id, outcome in
+                // One line per image, written at once (not buffered until exit).
+                FileHandle.standardOutput.write(Data((TrustMedUpload.line(id, outcome) + "\n").utf8))
             }
-            print("stored \(stored) image(s), \(failed.count) failed")
-            if !failed.isEmpty { throw ExitCode.failure }
+            print(report.summary)
+            if !report.notStored.isEmpty { throw ExitCode.failure }
         }
     }
 
@@ -135,13 +139,14 @@ struct TrustMedCommand: AsyncParsableCommand {
     struct ReplaceNode: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "replace-node",
-            abstract: "After storage node INDEX was replaced (empty), regenerate its share of every record from m others.")
+            abstract: "After storage node INDEX was replaced (empty), regenerate its share of every record from m others.",
+            discussion: "A replacement at another address is first written into the edge master's node list (the "
+                + "--node-list file it was started with); the master re-reads it here and never takes an address from a request.")
         @OptionGroup var remote: TrustMedMasterOptions
         @Option(help: "The replaced node's index (0-based, as in the master's node list).") var index: Int
-        @Option(help: "The replacement node's URL (omit if it restarted at the same address).") var url: String?
 
         func run() async throws {
-            let report = try await remote.client().reshare(ReshareRequest(nodeIndex: index, newURL: url ?? ""))
+            let report = try await remote.client().reshare(ReshareRequest(nodeIndex: index))
             for line in TrustMedClientFlows.lines(report) { print(line) }
             if !report.failed.isEmpty { throw ExitCode.failure }
         }
