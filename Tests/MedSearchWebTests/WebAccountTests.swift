@@ -61,6 +61,11 @@ import Testing
             #expect(wrong.text.contains("Wrong user name or password."))
             #expect(unknown.text.contains("Wrong user name or password."))
             for _ in 2..<WebLimits.freeFailedLogins { _ = try await attacker.login("admin", password: "still wrong!") }
+            // Five failures from the source are on record (its first delay is 1 s); five more, as a persistent
+            // guesser would collect, make the delay 32 s, longer than this test on a loaded machine.
+            #expect(await web.loginThrottle.count == 1)
+            for _ in 0..<5 { await web.loginThrottle.failed(attacker.source) }
+            #expect(await web.loginThrottle.wait(for: attacker.source) > 16)
             // The next attempt from that source waits, whatever account it names (no password is checked).
             for name in ["admin", "nobody"] {
                 let throttled = try await attacker.login(name, password: "still wrong!")

@@ -14,6 +14,8 @@ struct WebTestClient {
     var cookie: String?
     /// The pre-login CSRF cookie (set on the first page seen without a session).
     var preLoginCookie: String?
+    /// The source address the application sees for router-test requests (they have no peer address).
+    var source: String { "unknown" }
     /// Other request headers sent with every request.
     var extraHeaders: HTTPFields = [:]
 

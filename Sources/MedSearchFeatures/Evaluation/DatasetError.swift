@@ -79,5 +79,3 @@ public enum DatasetText {
         return nil
     }
 }
-    }
-}
