@@ -5,7 +5,10 @@ import Glibc
 
 /// A plain TCP connection to a loopback server, for requests no HTTP library would send: a head declaring a
 /// body that never comes, a head cut in the middle, a connection left idle.
-public final class RawHTTPConnection {
+///
+/// Reads block a thread of their own, never the cooperative pool: a test's server in the same process needs
+/// that pool to answer, and on a 2-core machine a few blocked reads would starve it.
+public final class RawHTTPConnection: @unchecked Sendable {
     private let socket: Int32
 
     /// Connects to `127.0.0.1:port`; reads wait at most `readTimeout` seconds.
@@ -44,7 +47,13 @@ public final class RawHTTPConnection {
 
     /// Reads until the server closes the connection, the read timeout passes, or `until` returns true for what
     /// arrived; returns what arrived and whether the server closed the connection.
-    public func receive(until: (String) -> Bool = { _ in false }) -> (text: String, closed: Bool) {
+    public func receive(until: @escaping @Sendable (String) -> Bool = { _ in false }) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: self.receiveBlocking(until: until)) }
+        }
+    }
+
+    private func receiveBlocking(until: (String) -> Bool) -> (text: String, closed: Bool) {
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -57,8 +66,8 @@ public final class RawHTTPConnection {
     }
 
     /// The status code of the first response that arrives (nil if none arrives before the read timeout).
-    public func status() -> Int? {
-        let (text, _) = receive { $0.contains("\r\n") }
+    public func status() async -> Int? {
+        let (text, _) = await receive { $0.contains("\r\n") }
         let parts = text.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1.") else { return nil }
         return Int(parts[1])

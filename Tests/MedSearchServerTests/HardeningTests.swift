@@ -28,7 +28,7 @@ import _MedSearchTestSupport
                     try connection.send("\(route.method.rawValue) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                         + "Authorization: Bearer \(byRole[caller]!)\r\n"
                                         + "Content-Length: \(route.maxRequestBytes + 1)\r\n\r\n")
-                    #expect(connection.status() == 413, "\(route)")
+                    #expect(await connection.status() == 413, "\(route)")
                 }
                 try await Self.settle()
             }
@@ -57,9 +57,9 @@ import _MedSearchTestSupport
             let halfBody = try RawHTTPConnection(port: port, readTimeout: 10)
             try halfBody.send("POST /sei/v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(byRole[.user]!)\r\n"
                               + "Content-Length: 1000\r\n\r\n0123456789")
-            #expect(idle.receive().closed)
-            #expect(halfHead.receive().closed)
-            let (text, closed) = halfBody.receive()
+            #expect(await idle.receive().closed)
+            #expect(await halfHead.receive().closed)
+            let (text, closed) = await halfBody.receive()
             #expect(closed)
             #expect(!text.contains("200 OK"))
             try await Self.settle()
@@ -100,7 +100,7 @@ import _MedSearchTestSupport
                 let connection = try RawHTTPConnection(port: port)
                 try connection.send("POST /test/slow-work HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(byRole[.owner]!)\r\n"
                                     + "\(RequestDeadline.header): 300\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx")
-                #expect(connection.status() == 504)
+                #expect(await connection.status() == 504)
             }
             #expect(ended.value.withLock { $0 } == ["cancelled"])
             // The client sends its own budget, cut to an enclosing deadline.

@@ -18,12 +18,12 @@ import _MedSearchTestSupport
         return admin
     }
 
-    func rawPost(_ port: Int, _ path: String, cookie: String? = nil, contentLength: Int) throws -> Int? {
+    func rawPost(_ port: Int, _ path: String, cookie: String? = nil, contentLength: Int) async throws -> Int? {
         let connection = try RawHTTPConnection(port: port)
         try connection.send("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                             + (cookie.map { "Cookie: \(SessionMiddleware.cookieName)=\($0)\r\n" } ?? "")
                             + "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: \(contentLength)\r\n\r\n")
-        return connection.status()
+        return await connection.status()
     }
 
     @Test("no body is read before authentication; forms take kilobytes, uploads their own limit (413 at once)")
@@ -32,14 +32,14 @@ import _MedSearchTestSupport
             let port = try #require(client.port)
             let admin = try await loggedIn(client)
             // Anonymous: refused before the (never sent) gigabyte is read.
-            #expect(try rawPost(port, "/upload", contentLength: 1 << 30) == 401)
-            #expect(try rawPost(port, "/search", contentLength: 1 << 30) == 401)
+            #expect(try await rawPost(port, "/upload", contentLength: 1 << 30) == 401)
+            #expect(try await rawPost(port, "/search", contentLength: 1 << 30) == 401)
             // Forms: 16 KiB, whoever posts.
-            #expect(try rawPost(port, "/login", contentLength: WebLimits.formBytes + 1) == 413)
-            #expect(try rawPost(port, "/register", contentLength: WebLimits.formBytes + 1) == 413)
-            #expect(try rawPost(port, "/keys", cookie: admin.cookie, contentLength: WebLimits.formBytes + 1) == 413)
+            #expect(try await rawPost(port, "/login", contentLength: WebLimits.formBytes + 1) == 413)
+            #expect(try await rawPost(port, "/register", contentLength: WebLimits.formBytes + 1) == 413)
+            #expect(try await rawPost(port, "/keys", cookie: admin.cookie, contentLength: WebLimits.formBytes + 1) == 413)
             // An authenticated upload: its own limit.
-            #expect(try rawPost(port, "/upload", cookie: admin.cookie, contentLength: (1 << 20) + 1) == 413)
+            #expect(try await rawPost(port, "/upload", cookie: admin.cookie, contentLength: (1 << 20) + 1) == 413)
         }
     }
 
@@ -51,9 +51,9 @@ import _MedSearchTestSupport
             try halfHead.send("POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
             let halfBody = try RawHTTPConnection(port: port, readTimeout: 10)
             try halfBody.send("POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nusername=a")
-            #expect(idle.receive().closed)
-            #expect(halfHead.receive().closed)
-            #expect(halfBody.receive().closed)
+            #expect(await idle.receive().closed)
+            #expect(await halfHead.receive().closed)
+            #expect(await halfBody.receive().closed)
         }
     }
 
