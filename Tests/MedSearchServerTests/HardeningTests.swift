@@ -69,6 +69,8 @@ import _MedSearchTestSupport
     /// How the slow handler's work ended.
     final class Ended: Sendable {
         let value = Mutex<[String]>([])
+        /// Whether the handler has begun (a request still queued when its connection closes never reaches it).
+        let started = Mutex(false)
     }
 
     static let slow = Route("test.slow-work", server: .sei, .post, "/test/slow-work", request: .binary,
@@ -78,6 +80,7 @@ import _MedSearchTestSupport
     static func slowRouter(tokens: AccessTokens, ended: Ended) -> Router<MedSearchRequestContext> {
         let router = ServiceRunner.makeRouter(tokens: tokens, role: .sei)
         router.on(Self.slow) { _ in
+            ended.started.withLock { $0 = true }
             do {
                 try await Task.sleep(for: .seconds(60))
                 ended.value.withLock { $0.append("finished") }
@@ -124,7 +127,9 @@ import _MedSearchTestSupport
                 let connection = try RawHTTPConnection(port: port)
                 try connection.send("POST /test/slow-work HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                     + "Authorization: Bearer \(byRole[.owner]!)\r\nContent-Length: 1\r\n\r\nx")
-                try await Task.sleep(for: .milliseconds(200))
+                // Close only once the handler works (on a loaded machine it may take a while to be reached).
+                for _ in 0..<400 where !ended.started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(ended.started.withLock { $0 })
             }  // closed here
             for _ in 0..<200 where ended.value.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(50)) }
             #expect(ended.value.withLock { $0 } == ["cancelled"])
