@@ -8,6 +8,12 @@ public enum ProcessMemory {
         return peakResidentBytes(status: status)
     }
 
+    /// The peak resident set of another process (a server role under load), in bytes, or nil when it is gone.
+    public static func peakResidentBytes(pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        return peakResidentBytes(status: status)
+    }
+
     /// VmHWM of a /proc/self/status text, in bytes (0 when absent).
     public static func peakResidentBytes(status: String) -> Int {
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),

@@ -10,7 +10,8 @@ struct BenchCommand: AsyncParsableCommand {
             Engine benchmarks live under their engine: `medsearch fnn bench`, `medsearch sei bench`, \
             `medsearch trustmed bench`.
             """,
-        subcommands: [BenchImagingCommand.self, BenchCryptoCommand.self, BenchBFVCommand.self, BenchStoreCommand.self]
+        subcommands: [BenchImagingCommand.self, BenchCryptoCommand.self, BenchBFVCommand.self, BenchStoreCommand.self,
+                      BenchLoadCommand.self]
     )
 }
 
