@@ -121,7 +121,7 @@ public struct CompareBenchmark {
         for engine in c.engines {
             log("compare: \(engine) on \(input.count) images, \(input.queries.count) queries")
             let m = try await measure(engine, input)
-            engines.append(result(engine, m, input))
+            engines.append(try result(engine, m, input))
         }
         var growth: [CompareGrowthSeries] = []
         for engine in c.engines {
@@ -209,8 +209,8 @@ public struct CompareBenchmark {
     }
 
     /// Scores an engine's rankings with ``RetrievalMetrics`` (the evaluation path of `medsearch eval`).
-    func result(_ engine: String, _ m: EngineMeasurement, _ input: CompareInput) -> CompareEngineResult {
-        let databaseLabels = databaseLabelLists(input)
+    func result(_ engine: String, _ m: EngineMeasurement, _ input: CompareInput) throws -> CompareEngineResult {
+        let databaseLabels = try databaseLabelLists(input)
         let (classes, mean) = RetrievalMetrics.evaluate(
             rankings: m.rankings, queryLabels: input.queries.map { databaseLabels[$0] }, databaseLabels: databaseLabels,
             selfIndex: input.queries.map { Optional($0) }, classes: configuration.classes, ks: configuration.ks)
@@ -228,8 +228,8 @@ public struct CompareBenchmark {
     }
 
     /// Labels of the database images (kept beside the input so the engines never see them).
-    func databaseLabelLists(_ input: CompareInput) -> [[String]] {
-        let labels = LabelledImageFolder.labels(in: dataURL())
+    func databaseLabelLists(_ input: CompareInput) throws -> [[String]] {
+        let labels = try LabelledImageFolder.labels(in: dataURL())
         return input.ids.map { Array(labels[$0] ?? []).sorted() }
     }
 
