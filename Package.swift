@@ -101,7 +101,7 @@ var package = Package(
         library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchDICOMweb",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                                 "MedSearchSecureKNN", "CZlib", crypto, hummingbird, logging,
+                                 "MedSearchSecureKNN", "CZlib", crypto, hummingbird, nioCore, logging,
                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                  .product(name: "Mustache", package: "swift-mustache")],
                 resources: [.copy("Templates"), .copy("Static")]),
