@@ -119,7 +119,7 @@ public struct EncryptedHammingDatabase: Sendable {
                 writer.write(id != nil)
                 writer.write(id ?? 0)
             }
-            for ciphertext in block.ciphertexts { context.writeCiphertext(ciphertext, into: &writer) }
+            for ciphertext in block.ciphertexts { ciphertext.write(to: &writer, context: context) }
         }
         return writer.bytes
     }
@@ -155,7 +155,7 @@ public struct EncryptedHammingDatabase: Sendable {
             }
             var ciphertexts: [BFVCiphertext] = []
             for _ in 0..<l {
-                let ciphertext = try bfv { () throws(BFVError) in try context.readCiphertext(from: &reader) }
+                let ciphertext = try wire { () throws(WireError) in try BFVCiphertext.read(from: &reader, context: context) }
                 guard ciphertext.size == 2, ciphertext.level == context.topLevel else {
                     throw .malformed("block ciphertext of size \(ciphertext.size) at level \(ciphertext.level)")
                 }

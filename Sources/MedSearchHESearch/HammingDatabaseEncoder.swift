@@ -26,7 +26,7 @@ public struct HammingDatabaseEncoder: Sendable {
         let keyBytes: [UInt8]
         do { keyBytes = try reader.readBytes(maxLength: 1 << 26) } catch { throw .malformed("\(error)") }
         try reader.heEnd()
-        return try bfv { () throws(BFVError) in try context.deserializePublicKey(keyBytes) }
+        return try wire { () throws(WireError) in try BFVPublicKey(serialized: keyBytes, context: context) }
     }
 
     /// Encrypts records into blocks of `N` (`l` ciphertexts each; system-seeded CSPRNG).

@@ -44,7 +44,7 @@ public final class HammingSearchClient: Sendable {
         let keyBytes: [UInt8]
         do { keyBytes = try reader.readBytes(maxLength: 1 << 20) } catch { throw .malformed("\(error)") }
         try reader.heEnd()
-        let key = try bfv { () throws(BFVError) in try context.deserializeSecretKey(keyBytes) }
+        let key = try wire { () throws(WireError) in try BFVSecretKey(serialized: keyBytes, context: context) }
         secretKey = key
         publicKey = context.generatePublicKey(secretKey: key)
         decryptor = try bfv { () throws(BFVError) in try BFVPowerOfTwoDecryptor(context: context, secretKey: key) }
@@ -55,7 +55,7 @@ public final class HammingSearchClient: Sendable {
         var writer = ByteWriter()
         writer.writeHeader(magic: HESearchWire.secretKey, version: HESearchWire.version)
         configuration.write(to: &writer)
-        var key = context.serialize(secretKey)
+        var key = secretKey.serialized(context: context)
         writer.writeBytes(key)
         constantTimeWipe(&key)
         return writer.bytes
@@ -67,7 +67,7 @@ public final class HammingSearchClient: Sendable {
         var writer = ByteWriter()
         writer.writeHeader(magic: HESearchWire.evaluationKey, version: HESearchWire.version)
         configuration.write(to: &writer)
-        writer.writeBytes(context.serialize(publicKey))
+        writer.writeEmbedded(publicKey, context: context)
         return writer.bytes
     }
 
@@ -90,7 +90,7 @@ public final class HammingSearchClient: Sendable {
         configuration.write(to: &writer)
         for plaintext in plaintexts {
             let ciphertext = try bfv { () throws(BFVError) in try context.encryptUnscaled(plaintext, secretKey: sk, using: &rng) }
-            context.writeCiphertext(ciphertext, into: &writer)
+            ciphertext.write(to: &writer, context: context)
         }
         return writer.bytes
     }

@@ -183,7 +183,7 @@ public struct HammingSearchServer: Sendable {
         let context = self.context
         var ciphertexts: [BFVCiphertext] = []
         for _ in 0..<configuration.codeLength {
-            let ciphertext = try bfv { () throws(BFVError) in try context.readCiphertext(from: &reader) }
+            let ciphertext = try wire { () throws(WireError) in try BFVCiphertext.read(from: &reader, context: context) }
             guard ciphertext.size == 2, ciphertext.level == context.topLevel else {
                 throw .malformed("query ciphertext of size \(ciphertext.size) at level \(ciphertext.level)")
             }

@@ -33,26 +33,18 @@ enum BFVGolden {
                       lowLevel: try! context.modSwitchToNext(a))
     }()
 
-    static func sample<T: Sendable>(_ value: T, _ type: String, variant: String? = nil, magic: String,
-                                    encode: @escaping @Sendable (BFVContext, T) -> [UInt8],
-                                    decode: @escaping @Sendable (BFVContext, [UInt8]) throws -> T) -> GoldenSample {
-        let context = values.context
-        return .functions(value, type: type, variant: variant, magic: magic, version: 1,
-                          encode: { encode(context, $0) }, decode: { try decode(context, $0) })
-    }
-
     static var samples: [GoldenSample] {
         let v = values
+        let c = v.context
         return [
-            sample(v.publicCiphertext, "BFVCiphertext", variant: "public", magic: "BFVC", encode: { $0.serialize($1) }, decode: { try $0.deserializeCiphertext($1) }),
-            sample(v.seededCiphertext, "BFVCiphertext", variant: "seeded", magic: "BFVC", encode: { $0.serialize($1) }, decode: { try $0.deserializeCiphertext($1) }),
-            sample(v.product, "BFVCiphertext", variant: "size3", magic: "BFVC", encode: { $0.serialize($1) }, decode: { try $0.deserializeCiphertext($1) }),
-            sample(v.lowLevel, "BFVCiphertext", variant: "level1", magic: "BFVC", encode: { $0.serialize($1) }, decode: { try $0.deserializeCiphertext($1) }),
-            sample(v.secretKey, "BFVSecretKey", magic: "BFVS", encode: { $0.serialize($1) }, decode: { try $0.deserializeSecretKey($1) }),
-            sample(v.publicKey, "BFVPublicKey", magic: "BFVK", encode: { $0.serialize($1) }, decode: { try $0.deserializePublicKey($1) }),
-            sample(v.relinearizationKey, "BFVRelinearizationKey", magic: "BFVR", encode: { $0.serialize($1) },
-                   decode: { try $0.deserializeRelinearizationKey($1) }),
-            sample(v.galoisKeys, "BFVGaloisKeys", magic: "BFVG", encode: { $0.serialize($1) }, decode: { try $0.deserializeGaloisKeys($1) }),
+            GoldenSample(v.publicCiphertext, variant: "public", context: c),
+            GoldenSample(v.seededCiphertext, variant: "seeded", context: c),
+            GoldenSample(v.product, variant: "size3", context: c),
+            GoldenSample(v.lowLevel, variant: "level1", context: c),
+            GoldenSample(v.secretKey, context: c),
+            GoldenSample(v.publicKey, context: c),
+            GoldenSample(v.relinearizationKey, context: c),
+            GoldenSample(v.galoisKeys, context: c),
         ]
     }
 }

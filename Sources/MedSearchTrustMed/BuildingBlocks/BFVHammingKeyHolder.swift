@@ -10,7 +10,6 @@ import Synchronization
 /// The evaluation-key bytes sent to the master are the parameter-set name, the code length and
 /// HESearch's evaluation key (public material only).
 public struct BFVHammingKeyHolder: TrustMedKeyHolder {
-    static let magic = FormatMagic("TMEK")
     /// Hashcodes per upload block: a sixteenth of what one response ciphertext holds (256 for `N = 4096`), so an
     /// upload request stays small; the evaluator packs blocks side by side into response ciphertexts.
     static let blocksPerShelf = 16
@@ -67,12 +66,8 @@ public struct BFVHammingKeyHolder: TrustMedKeyHolder {
     }
 
     public func evaluationKeys() throws(TrustMedError) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
-        writer.writeString(parameterSet)
-        writer.write(UInt32(hashBits))
-        writer.writeBytes(client.evaluationKeyBytes())
-        return writer.bytes
+        TrustMedEvaluationKeys(parameterSet: parameterSet, hashBits: hashBits,
+                               evaluationKey: client.evaluationKeyBytes()).serialized()
     }
 
     public func encryptBlock(_ hashcodes: [[UInt8]]) throws(TrustMedError) -> [UInt8] {
@@ -131,12 +126,8 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
     /// (nil: every core; a search worker limited to one thread passes 1).
     public init(registration: KeyRegistration, maxConcurrency: Int? = nil) throws(TrustMedError) {
         do {
-            var reader = ByteReader(registration.evaluationKeys)
-            try reader.readHeader(magic: BFVHammingKeyHolder.magic, supportedVersions: 1...1)
-            let name = try reader.readString(maxLength: 64)
-            let bits = Int(try reader.read(UInt32.self))
-            let evaluationKey = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
-            try reader.expectEnd()
+            let keys = try TrustMedEvaluationKeys(serialized: registration.evaluationKeys)
+            let name = keys.parameterSet, bits = keys.hashBits, evaluationKey = keys.evaluationKey
             guard bits == registration.hashBits else { throw TrustMedError.invalidParameter("hash bits differ from the keys'") }
             configuration = try BFVHammingKeyHolder.configuration(parameterSet: name, hashBits: bits)
             var server = try HammingSearchServer(configuration: configuration, evaluationKeyBytes: evaluationKey)
@@ -300,5 +291,39 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
         } catch {
             throw .homomorphic("merging partial results: \(error)")
         }
+    }
+}
+
+/// The public material a ``BFVHammingKeyHolder`` registers with the master (``KeyRegistration/evaluationKeys``):
+/// `"TMEK"` version 1, the parameter set's name, the code length, then HESearch's evaluation key (public and
+/// evaluation keys only). The master stores it with the registration.
+public struct TrustMedEvaluationKeys: WireMessage, Equatable {
+    public static let magic = FormatMagic("TMEK")
+    public static let version: UInt16 = 1
+
+    /// The homomorphic parameter set's name.
+    public var parameterSet: String
+    /// The hashcode length in bits.
+    public var hashBits: Int
+    /// HESearch's serialised evaluation key.
+    public var evaluationKey: [UInt8]
+
+    /// Creates the keys.
+    public init(parameterSet: String, hashBits: Int, evaluationKey: [UInt8]) {
+        self.parameterSet = parameterSet
+        self.hashBits = hashBits
+        self.evaluationKey = evaluationKey
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.writeString(parameterSet)
+        writer.write(UInt32(hashBits))
+        writer.writeBytes(evaluationKey)
+    }
+
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        parameterSet = try reader.readString(maxLength: 64)
+        hashBits = Int(try reader.read(UInt32.self))
+        evaluationKey = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
     }
 }

@@ -29,7 +29,7 @@ public struct ShardSearchRequest: TrustMedMessage, Equatable {
     /// The most search workers a master fans out to.
     public static let maxShards = 1024
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.writeBytes(keyFingerprint)
         writer.writeBytes(encryptedQuery)
         writer.write(UInt32(shardIndex))
@@ -37,7 +37,7 @@ public struct ShardSearchRequest: TrustMedMessage, Equatable {
         writer.write(UInt64(bitPattern: minimumVersion))
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let start = reader.offset
         keyFingerprint = try reader.readBytes(maxLength: 32)
         guard keyFingerprint.count == 32 else { throw .invalidValue(offset: start, reason: "key fingerprint") }
@@ -70,14 +70,14 @@ public struct ShardSearchResponse: TrustMedMessage, Equatable {
         self.partial = partial
     }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt64(bitPattern: version))
         writer.write(UInt64(recordCount))
         writer.writeBytes(partial)
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
-        version = Int64(bitPattern: try reader.read(UInt64.self))
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        self.version = Int64(bitPattern: try reader.read(UInt64.self))
         let start = reader.offset
         let count = try reader.read(UInt64.self)
         guard count <= 1 << 40 else { throw .invalidValue(offset: start, reason: "record count") }
