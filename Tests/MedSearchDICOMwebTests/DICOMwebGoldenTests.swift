@@ -7,7 +7,7 @@ import _MedSearchTestSupport
 /// Fixed values of every DICOMweb format (the identity record kept to re-identify an instance), pinned by
 /// golden bytes.
 enum DICOMwebGolden {
-    static let record = IdentityRecord(
+    static let record = try! IdentityRecord(
         pseudonymousSOPInstanceUID: "2.25.123456789012345678901234567890",
         patientPseudonym: "ANON-0123456789abcdef01234567",
         original: DICOMDataset(elements: [
@@ -19,11 +19,11 @@ enum DICOMwebGolden {
         addedTags: [DICOMTag(0x0012, 0x0062), DICOMTag(0x0012, 0x0063)])
 
     static var samples: [GoldenSample] {
-        [.functions(record, type: "IdentityRecord", magic: "MSID", version: 1,
-                    encode: { try! $0.serialized() }, decode: { try IdentityRecord(serialized: $0) })]
+        [GoldenSample(record)]
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 /// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct DICOMwebGoldenTests {
     @Test(arguments: DICOMwebGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
