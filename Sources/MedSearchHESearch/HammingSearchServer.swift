@@ -177,20 +177,10 @@ public struct HammingSearchServer: Sendable {
     }
 
     func prepareQuery(_ bytes: [UInt8]) throws(HESearchError) -> BFVInterleavedCiphertexts {
-        var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.query, version: HESearchWire.layoutVersion)
-        try configuration.readAndCheck(from: &reader)
         let context = self.context
-        var ciphertexts: [BFVCiphertext] = []
-        for _ in 0..<configuration.codeLength {
-            let ciphertext = try wire { () throws(WireError) in try BFVCiphertext.read(from: &reader, context: context) }
-            guard ciphertext.size == 2, ciphertext.level == context.topLevel else {
-                throw .malformed("query ciphertext of size \(ciphertext.size) at level \(ciphertext.level)")
-            }
-            ciphertexts.append(ciphertext)
-        }
-        try reader.heEnd()
-        return try bfv { () throws(BFVError) in try context.interleave(ciphertexts) }
+        let wireContext = HammingWireContext(configuration: configuration, bfv: context)
+        let query = try wire { () throws(WireError) in try HammingQuery(serialized: bytes, context: wireContext) }
+        return try bfv { () throws(BFVError) in try context.interleave(query.ciphertexts) }
     }
 
     func evaluateShelf(_ shelf: PreparedHammingShelf, query: BFVInterleavedCiphertexts, includeIdentifiers: Bool,
