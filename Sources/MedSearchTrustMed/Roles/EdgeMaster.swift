@@ -44,8 +44,7 @@ public final class EdgeMaster: Sendable {
     public let nodes: any TrustMedNodeTransport
     /// The sharing scheme.
     public let sharing: any TrustMedShareScheme
-    private let evaluatorFactory: EvaluatorFactory
-    private let evaluatorCache = Mutex<(fingerprint: [UInt8], evaluator: any TrustMedEvaluator)?>(nil)
+    private let evaluators: EvaluatorCache
     /// Unlinkable searches awaiting their fetch: query handle -> the evaluation's private resolver and the record ids
     /// by block and slot. Each is used once, expires after ``pendingQueryLifetime``, and at most
     /// ``maxPendingQueries`` are kept (the oldest is dropped).
@@ -78,7 +77,7 @@ public final class EdgeMaster: Sendable {
         self.metadata = metadata
         self.nodes = nodes
         self.sharing = sharing
-        self.evaluatorFactory = evaluatorFactory
+        evaluators = EvaluatorCache(factory: evaluatorFactory)
         if let searchWorkers, !(1...ShardSearchRequest.maxShards).contains(searchWorkers.workerCount) {
             throw .invalidParameter("1...\(ShardSearchRequest.maxShards) search workers")
         }
@@ -98,9 +97,9 @@ public final class EdgeMaster: Sendable {
             let ids = try await store { try await metadata.recordIDs() }
             guard ids.isEmpty else { throw .keyMismatch }
         }
-        _ = try evaluatorFactory(registration)  // rejects malformed keys before storing them
+        try evaluators.check(registration)  // rejects malformed keys before storing them
         try await store { try await metadata.saveKeyRegistration(registration) }
-        evaluatorCache.withLock { $0 = nil }
+        evaluators.clear()
     }
 
     private func registeredKeys(fingerprint: [UInt8]) async throws(TrustMedError) -> KeyRegistration {
@@ -112,11 +111,7 @@ public final class EdgeMaster: Sendable {
     }
 
     private func evaluator(for registration: KeyRegistration) throws(TrustMedError) -> any TrustMedEvaluator {
-        let fingerprint = registration.fingerprint
-        if let cached = evaluatorCache.withLock({ $0 }), cached.fingerprint == fingerprint { return cached.evaluator }
-        let evaluator = try evaluatorFactory(registration)
-        evaluatorCache.withLock { $0 = (fingerprint, evaluator) }
-        return evaluator
+        try evaluators.evaluator(for: registration)
     }
 
     // MARK: upload
@@ -675,9 +670,5 @@ public final class EdgeMaster: Sendable {
         return .nodeFailure(node: node, reason: String(describing: error).prefix(200).description)
     }
 
-    private func store<T>(_ body: () async throws -> T) async throws(TrustMedError) -> T {
-        do { return try await body() } catch let error as TrustMedError { throw error } catch {
-            throw .storage(String(describing: error).prefix(300).description)
-        }
-    }
+    private func store<T>(_ body: () async throws -> T) async throws(TrustMedError) -> T { try await storeCall(body) }
 }

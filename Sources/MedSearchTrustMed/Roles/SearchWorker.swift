@@ -1,5 +1,4 @@
 import MedSearchCore
-import Synchronization
 
 /// How an edge master reaches its search workers (HTTP in the server, direct calls in tests).
 public protocol TrustMedSearchWorkers: Sendable {
@@ -21,14 +20,13 @@ public protocol TrustMedSearchWorkers: Sendable {
 public final class SearchWorker: Sendable {
     /// The master's store (read only).
     public let metadata: any TrustMedMetadataStore
-    private let evaluatorFactory: EdgeMaster.EvaluatorFactory
-    private let evaluatorCache = Mutex<(fingerprint: [UInt8], evaluator: any TrustMedEvaluator)?>(nil)
+    private let evaluators: EvaluatorCache
 
     /// Creates a worker over the master's store; `evaluatorFactory` builds the evaluator from the registered keys
     /// (the server limits its threads there).
     public init(metadata: any TrustMedMetadataStore, evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory) {
         self.metadata = metadata
-        self.evaluatorFactory = evaluatorFactory
+        evaluators = EvaluatorCache(factory: evaluatorFactory)
     }
 
     /// Evaluates the query over this request's shard.
@@ -38,7 +36,7 @@ public final class SearchWorker: Sendable {
     public func search(_ request: ShardSearchRequest) async throws(TrustMedError) -> ShardSearchResponse {
         guard let registration = try await store({ try await metadata.keyRegistration() }) else { throw .keysNotRegistered }
         guard constantTimeEquals(registration.fingerprint, request.keyFingerprint) else { throw .keyMismatch }
-        let evaluator = try evaluator(for: registration)
+        let evaluator = try evaluators.evaluator(for: registration)
         let scope = SearchScope(shardIndex: request.shardIndex, shardCount: request.shardCount)
         var snapshot = try await store { try await metadata.searchSnapshot(scope) }
         if snapshot.version < request.minimumVersion {
@@ -54,17 +52,5 @@ public final class SearchWorker: Sendable {
                                    recordCount: snapshot.blocks.reduce(0) { $0 + $1.entries.count }, partial: partial)
     }
 
-    private func evaluator(for registration: KeyRegistration) throws(TrustMedError) -> any TrustMedEvaluator {
-        let fingerprint = registration.fingerprint
-        if let cached = evaluatorCache.withLock({ $0 }), cached.fingerprint == fingerprint { return cached.evaluator }
-        let evaluator = try evaluatorFactory(registration)
-        evaluatorCache.withLock { $0 = (fingerprint, evaluator) }
-        return evaluator
-    }
-
-    private func store<T>(_ body: () async throws -> T) async throws(TrustMedError) -> T {
-        do { return try await body() } catch let error as TrustMedError { throw error } catch {
-            throw .storage(String(describing: error).prefix(300).description)
-        }
-    }
+    private func store<T>(_ body: () async throws -> T) async throws(TrustMedError) -> T { try await storeCall(body) }
 }
