@@ -43,17 +43,12 @@ public final class ServiceProcess: @unchecked Sendable {
         process.environment = env
         let log = logFile ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("medsearch-\(safeName(arguments.prefix(2).joined(separator: "-")))-\(UUID().uuidString).log")
-        // A restarted role appends to its log.
-        if !FileManager.default.fileExists(atPath: log.path) {
-            FileManager.default.createFile(atPath: log.path, contents: nil, attributes: [.posixPermissions: 0o600])
-        }
-        let logHandle: FileHandle
-        do {
-            logHandle = try FileHandle(forWritingTo: log)
-            try logHandle.seekToEnd()
-        } catch {
+        // A restarted role appends to its log; a new log is created owner-only (0600) from its first byte.
+        let descriptor = open(log.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
             throw ServiceError.launchFailed(command: executable.lastPathComponent, reason: "cannot open log \(log.path)")
         }
+        let logHandle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         process.standardError = logHandle
         let stdoutPipe = Pipe()
         process.standardOutput = stdoutPipe
