@@ -2,6 +2,7 @@
 // MedSearch: searching medical images that stay encrypted.
 // Layers (imports point downward only): see docs/architecture.md and README.md.
 
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -34,19 +35,20 @@ func library(_ name: String, _ dependencies: [Target.Dependency] = [], exclude: 
             swiftSettings: swiftSettings)
 }
 
-/// The test target of a library target, with the shared test support.
-func tests(_ name: String, _ extra: [Target.Dependency] = [], exclude: [String] = [],
+/// The test target of a library target, with the shared test support unless `support` is false.
+func tests(_ name: String, _ extra: [Target.Dependency] = [], support: Bool = true, exclude: [String] = [],
            resources: [Resource]? = nil) -> Target {
     .testTarget(name: "\(name)Tests",
-                dependencies: [.byName(name: name), "_MedSearchTestSupport"] + extra,
+                dependencies: [.byName(name: name)] + (support ? ["_MedSearchTestSupport"] : []) + extra,
                 exclude: exclude,
                 resources: resources,
                 swiftSettings: swiftSettings)
 }
 
-let package = Package(
+var package = Package(
     name: "MedSearch",
-    platforms: [.macOS(.v14)],
+    // Linux (Debian 12, x86-64) is the only platform built and tested; no Apple platform is declared (README,
+    // "Platforms": macOS would need at least 15 for Synchronization.Mutex, and is not built here).
     products: [
         .executable(name: "medsearch", targets: ["medsearch"]),
     ],
@@ -75,7 +77,6 @@ let package = Package(
         // C libraries from Debian packages, wrapped thinly.
         .systemLibrary(name: "CGMP", providers: [.apt(["libgmp-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
-        .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .target(name: "CMedSearchShims"),
@@ -85,7 +86,7 @@ let package = Package(
         library("MedSearchCore", ["CMedSearchShims"]),
 
         // Imaging and features (no cryptography of ours).
-        library("MedSearchImaging", ["MedSearchCore", "CJPEG", "CJPEGShim", "CPNG", "CZlib", crypto]),
+        library("MedSearchImaging", ["MedSearchCore", "CJPEG", "CJPEGShim", "CZlib", crypto]),
         library("MedSearchFeatures", ["MedSearchCore", "MedSearchImaging"], resources: [.copy("Resources")]),
         library("MedSearchIndex", ["MedSearchCore", "MedSearchFeatures"]),
         // DICOMweb building blocks (DICOM JSON, QIDO-RS, multipart/related, STOW-RS, pseudonym map), no HTTP.
@@ -94,44 +95,42 @@ let package = Package(
         // Cryptography.
         library("MedSearchBigInt", ["MedSearchCore", "CGMP", "CMedSearchShims"]),
         library("MedSearchPaillier", ["MedSearchCore", "MedSearchBigInt", "COpenSSL"]),
-        library("MedSearchModular", ["MedSearchCore"]),
+        library("MedSearchModular"),
         library("MedSearchBFV", ["MedSearchCore", "MedSearchModular", crypto]),
-        library("MedSearchHESearch", ["MedSearchCore", "MedSearchBFV", "MedSearchIndex"]),
+        library("MedSearchHESearch", ["MedSearchCore", "MedSearchBFV"]),
         library("MedSearchSealing", ["MedSearchCore", crypto]),
-        library("MedSearchSharing", ["MedSearchCore", "MedSearchSealing", crypto]),
+        library("MedSearchSharing", ["MedSearchCore", "MedSearchSealing", "CMedSearchShims", crypto]),
         library("MedSearchSecureKNN", ["MedSearchCore"]),
 
         // Engines: protocol logic as message-in/message-out state machines.
-        library("MedSearchFNN", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchPaillier",
-                                 "MedSearchBigInt", crypto]),
+        library("MedSearchFNN", ["MedSearchCore", "MedSearchPaillier", "MedSearchBigInt", crypto]),
         library("MedSearchSEI", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchSecureKNN",
-                                 "MedSearchSealing", crypto]),
-        library("MedSearchTrustMed", ["MedSearchCore", "MedSearchIndex", "MedSearchFeatures", "MedSearchBFV",
-                                      "MedSearchHESearch", "MedSearchSharing", "MedSearchSealing", crypto]),
+                                 "MedSearchSealing"]),
+        library("MedSearchTrustMed", ["MedSearchCore", "MedSearchBFV", "MedSearchHESearch", "MedSearchSharing",
+                                      "MedSearchSealing", crypto]),
 
         // Storage, servers, web application, CLI.
-        library("MedSearchStore", ["MedSearchCore", grdb, postgres, logging, crypto]),
+        library("MedSearchStore", [grdb, postgres, logging, crypto]),
         // The contract between processes: routes, control messages, HTTP client, tokens.
         library("MedSearchTransport", ["MedSearchCore", httpClient, nioCore, nioHTTP1, nioSSL, x509, asn1, crypto]),
         library("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchStore", "MedSearchFNN",
                                     "MedSearchSEI", "MedSearchTrustMed", hummingbird, hummingbirdCore, nioCore, nioSSL,
-                                    nioHTTPTypes, httpTypes, x509, unixSignals, logging, crypto, prometheus,
+                                    nioHTTPTypes, httpTypes, x509, unixSignals, logging, prometheus,
                                     .product(name: "NIOTLS", package: "swift-nio"),
                                     .product(name: "CoreMetrics", package: "swift-metrics")]),
         // Typed launchers for every role: child processes or in process.
-        library("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchStore", yams]),
-        library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
+        library("MedSearchDeployment", ["MedSearchTransport", "MedSearchServer", yams, unixSignals]),
+        library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchDICOMweb",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                                 "MedSearchSealing", "MedSearchSecureKNN", "CZlib", crypto, hummingbird, hummingbirdCore,
-                                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                                 "MedSearchSecureKNN", "CZlib", crypto, hummingbird, hummingbirdCore, nioCore, logging,
                                  .product(name: "HummingbirdTLS", package: "hummingbird"),
                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                  .product(name: "Mustache", package: "swift-mustache")],
                 resources: [.copy("Templates"), .copy("Static")]),
         // The trusted client side's flows over the network (CLI, demo, web application).
         library("MedSearchClient", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
-                                    "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport",
+                                    "MedSearchFNN", "MedSearchSEI", "MedSearchSecureKNN", "MedSearchTrustMed", "MedSearchTransport",
                                     "MedSearchDICOMweb", httpClient, nioCore, nioHTTP1]),
         // `medsearch demo` as a library flow.
         library("MedSearchDemo", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex",
@@ -142,52 +141,71 @@ let package = Package(
                                         "MedSearchBigInt", "MedSearchPaillier", "MedSearchBFV", "MedSearchHESearch",
                                         "MedSearchSealing", "MedSearchSharing", "MedSearchSecureKNN", "MedSearchFNN",
                                         "MedSearchSEI", "MedSearchTrustMed", "MedSearchTransport", "MedSearchDeployment",
-                                        "MedSearchClient", "MedSearchServer", crypto, httpClient, nioCore, nioHTTP1]),
+                                        "MedSearchClient", "MedSearchStore", "MedSearchServer", crypto, httpClient, nioCore,
+                                        nioHTTP1]),
         .executableTarget(
             name: "medsearch",
             dependencies: [
-                "MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex", "MedSearchBigInt",
-                "MedSearchPaillier", "MedSearchModular", "MedSearchBFV", "MedSearchHESearch", "MedSearchSharing",
-                "MedSearchSealing", "MedSearchSecureKNN", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",
-                "MedSearchStore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient",
-                "MedSearchDemo", "MedSearchWeb", "MedSearchBenchmarks",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"), crypto, logging, x509, unixSignals,
+                "MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI",
+                "MedSearchTrustMed", "MedSearchStore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment",
+                "MedSearchClient", "MedSearchDemo", "MedSearchWeb", "MedSearchBenchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ],
             swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
         ),
 
         // Test support: seeded randomness, data paths, fixtures. Imported only by tests.
         library("_MedSearchTestSupport", ["MedSearchCore", "CZlib"]),
+        // What each fuzz target does with one input (Fuzz/Harness): run by libFuzzer and by the tests.
+        .target(name: "_MedSearchFuzzHarness", dependencies: ["MedSearchImaging"], path: "Fuzz/Harness",
+                swiftSettings: swiftSettings),
 
         tests("MedSearchCore"),
-        tests("MedSearchImaging", resources: [.copy("Fixtures")]),
-        tests("MedSearchFeatures", exclude: ["CNNReference.json", "Golden"]),
-        tests("MedSearchIndex", exclude: ["Golden"]),
-        tests("MedSearchDICOMweb", ["MedSearchImaging"]),
-        tests("MedSearchBigInt"),
-        tests("MedSearchPaillier", exclude: ["Golden"], resources: [.copy("Vectors")]),
+        tests("MedSearchImaging", ["MedSearchCore", "_MedSearchFuzzHarness"], resources: [.copy("Fixtures")]),
+        tests("MedSearchFeatures", ["MedSearchCore", "MedSearchImaging"], exclude: ["CNNReference.json", "Golden"]),
+        tests("MedSearchIndex", ["MedSearchCore", "MedSearchFeatures"], exclude: ["Golden"]),
+        tests("MedSearchDICOMweb", ["MedSearchCore", "MedSearchImaging", crypto], exclude: ["Golden"]),
+        tests("MedSearchBigInt", ["MedSearchCore"]),
+        tests("MedSearchPaillier", ["MedSearchCore", "MedSearchBigInt"], exclude: ["Golden"], resources: [.copy("Vectors")]),
         tests("MedSearchModular"),
-        tests("MedSearchBFV", ["MedSearchModular"]),
-        tests("MedSearchHESearch"),
-        tests("MedSearchSharing", [crypto], exclude: ["Golden"]),
-        tests("MedSearchSealing", exclude: ["Golden"], resources: [.copy("Vectors")]),
-        tests("MedSearchSecureKNN", exclude: ["Golden"]),
-        tests("MedSearchFNN", ["MedSearchFeatures", "MedSearchImaging", "MedSearchPaillier", "MedSearchBigInt"],
+        tests("MedSearchBFV", ["MedSearchCore", "MedSearchModular"], exclude: ["Golden"]),
+        tests("MedSearchHESearch", ["MedSearchCore", "MedSearchBFV"], exclude: ["Golden"]),
+        tests("MedSearchSharing", ["MedSearchCore", crypto], exclude: ["Golden"]),
+        tests("MedSearchSealing", ["MedSearchCore", crypto], exclude: ["Golden"], resources: [.copy("Vectors")]),
+        tests("MedSearchSecureKNN", ["MedSearchCore"], exclude: ["Golden"]),
+        tests("MedSearchFNN", ["MedSearchCore", "MedSearchFeatures", "MedSearchImaging", "MedSearchPaillier", "MedSearchBigInt"],
               exclude: ["Golden"]),
-        tests("MedSearchSEI", exclude: ["Golden"]),
-        tests("MedSearchTrustMed"),
+        tests("MedSearchSEI", ["MedSearchCore", "MedSearchFeatures", "MedSearchIndex", "MedSearchSecureKNN"], exclude: ["Golden"]),
+        tests("MedSearchTrustMed", ["MedSearchCore"], exclude: ["Golden"]),
         tests("MedSearchStore", [grdb]),
-        tests("MedSearchTransport", ["MedSearchCore", x509]),
+        tests("MedSearchTransport", ["MedSearchCore", x509], support: false),
         tests("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN",
                                    "MedSearchFNN", "MedSearchStore", "MedSearchClient", "MedSearchDeployment", hummingbird,
                                    logging, httpClient, nioCore, nioSSL]),
         tests("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchTrustMed"]),
         tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging", "MedSearchTransport", "MedSearchSEI",
                                   "MedSearchSecureKNN", "MedSearchDeployment"]),
-        tests("MedSearchWeb", ["MedSearchImaging", "MedSearchStore", "MedSearchDeployment", "MedSearchDICOMweb",
-                               "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird,
-                               .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        tests("MedSearchWeb", ["MedSearchCore", "MedSearchImaging", "MedSearchStore", "MedSearchDeployment", "MedSearchDICOMweb",
+                               "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird, logging,
+                               .product(name: "HummingbirdTesting", package: "hummingbird")], exclude: ["Golden"]),
+        tests("MedSearchBenchmarks", ["MedSearchCore", "MedSearchImaging"]),
+        // Not imported: `medsearch` is listed so that the executable these tests run is built with them.
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore", "medsearch"],
                     swiftSettings: swiftSettings),
     ]
 )
+
+// Fuzz targets (Fuzz/, libFuzzer). The harnesses are an ordinary target, so the imaging tests replay every
+// reproducer through them; the libFuzzer executables exist only with MEDSEARCH_FUZZ=1 and are built by
+// scripts/fuzz.sh with `-sanitize=fuzzer,address` into .build-fuzz, so ordinary builds never see them.
+if ProcessInfo.processInfo.environment["MEDSEARCH_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "CFuzzDriver", path: "Fuzz/Driver"),
+        .target(name: "MedSearchFuzzEntry", dependencies: ["CFuzzDriver", "_MedSearchFuzzHarness"], path: "Fuzz/Entry",
+                swiftSettings: swiftSettings),
+    ]
+    for format in ["DICOM", "PNG", "JPEG", "NPZ"] {
+        package.targets.append(.executableTarget(name: "Fuzz\(format)", dependencies: ["MedSearchFuzzEntry"],
+                                                 path: "Fuzz/Targets/\(format)", swiftSettings: swiftSettings))
+    }
+}

@@ -4,7 +4,8 @@
 # the web application (headless Chromium; installs chromium, chromium-driver and Selenium when missing).
 # The store tests also run against a private PostgreSQL cluster it starts on loopback (scripts/test-postgres.sh;
 # installs Debian's postgresql when missing; skipped with the reason when it cannot start) and stops on exit.
-# Prepares .venv-test (pydicom, numpy) for the reference checks of the imaging tests.
+# Prepares .venv-test (pydicom, numpy) for the reference checks of the imaging tests, and fuzzes the decoders
+# for a bounded time (scripts/fuzz.sh, its own .build-fuzz).
 # The DICOMweb scenarios run against real components started here: Orthanc with its DICOMweb plugin (Debian's
 # orthanc and orthanc-dicomweb, installed when missing) on free loopback ports with a generated configuration in
 # a temporary directory (scripts/dicomweb/orthanc.sh), stopped on exit, and the Python dicomweb-client package in
@@ -21,6 +22,8 @@ fi
 # (no PyPI access) those tests are reported as skipped.
 MEDSEARCH_PYTHON_ENV=test scripts/reference/python.sh -c "import pydicom" \
   || echo "test: pydicom reference environment unavailable; its tests will be skipped" >&2
+# Imports point downward only (docs/architecture.md): checked before anything is built.
+python3 scripts/check-layers.py
 swift build --build-tests
 source scripts/test-postgres.sh
 medsearch_postgres_start
@@ -43,6 +46,13 @@ fi
 swift test --skip-build
 # /metrics of a real role over mutual TLS, checked by promtool (skipped with the reason when it is missing).
 scripts/check-metrics.sh "$(swift build --show-bin-path)/medsearch"
+# Bounded coverage-guided fuzzing of the decoders (libFuzzer + AddressSanitizer, 40 s per target, RSS limit:
+# a crash, hang or memory blow-up fails the run). MEDSEARCH_SKIP_FUZZ=1 skips it locally.
+if [ "${MEDSEARCH_SKIP_FUZZ:-0}" = "1" ]; then
+  echo "test: SKIP bounded fuzzing (MEDSEARCH_SKIP_FUZZ=1)" >&2
+else
+  scripts/fuzz.sh "${MEDSEARCH_FUZZ_SECONDS:-40}"
+fi
 if [ "${MEDSEARCH_SKIP_BROWSER:-0}" = "1" ]; then
   echo "test: SKIP browser end-to-end test (MEDSEARCH_SKIP_BROWSER=1)" >&2
 else

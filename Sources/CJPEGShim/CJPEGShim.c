@@ -43,6 +43,14 @@ static void copy_message(const char *message, char *error, size_t error_size) {
     }
 }
 
+static struct jpeg_error_mgr *install_error_manager(shim_error_mgr *err) {
+    struct jpeg_error_mgr *base = jpeg_std_error(&err->base);
+    err->base.error_exit = shim_error_exit;
+    err->base.output_message = shim_output_message;
+    err->base.emit_message = shim_emit_message;
+    return base;
+}
+
 static void fill_info(struct jpeg_decompress_struct *cinfo, medsearch_jpeg_info *info) {
     info->width = (int)cinfo->image_width;
     info->height = (int)cinfo->image_height;
@@ -53,8 +61,10 @@ static void fill_info(struct jpeg_decompress_struct *cinfo, medsearch_jpeg_info 
     info->lossless = 0;
 }
 
-int medsearch_jpeg_read_header(const uint8_t *data, size_t size, medsearch_jpeg_info *info,
-                               char *error, size_t error_size) {
+/// Reads the header and, unless `header_only`, decodes the image (both public entry points; one error frame).
+static int decode_stream(const uint8_t *data, size_t size, uint8_t *output, size_t output_size,
+                         int convert_to_rgb, uint64_t max_pixels, medsearch_jpeg_info *info,
+                         char *error, size_t error_size, int header_only) {
     struct jpeg_decompress_struct cinfo;
     shim_error_mgr err;
     memset(&cinfo, 0, sizeof cinfo);
@@ -63,10 +73,7 @@ int medsearch_jpeg_read_header(const uint8_t *data, size_t size, medsearch_jpeg_
         copy_message("empty or oversized JPEG stream", error, error_size);
         return 1;
     }
-    cinfo.err = jpeg_std_error(&err.base);
-    err.base.error_exit = shim_error_exit;
-    err.base.output_message = shim_output_message;
-    err.base.emit_message = shim_emit_message;
+    cinfo.err = install_error_manager(&err);
     if (setjmp(err.jump)) {
         copy_message(err.message, error, error_size);
         jpeg_destroy_decompress(&cinfo);
@@ -76,34 +83,10 @@ int medsearch_jpeg_read_header(const uint8_t *data, size_t size, medsearch_jpeg_
     jpeg_mem_src(&cinfo, (const unsigned char *)data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
     fill_info(&cinfo, info);
-    jpeg_destroy_decompress(&cinfo);
-    return 0;
-}
-
-int medsearch_jpeg_decode(const uint8_t *data, size_t size, uint8_t *output, size_t output_size,
-                          int convert_to_rgb, uint64_t max_pixels, medsearch_jpeg_info *info,
-                          char *error, size_t error_size) {
-    struct jpeg_decompress_struct cinfo;
-    shim_error_mgr err;
-    memset(&cinfo, 0, sizeof cinfo);
-    memset(&err, 0, sizeof err);
-    if (size == 0 || size > (size_t)0xFFFFFFFFu) {
-        copy_message("empty or oversized JPEG stream", error, error_size);
-        return 1;
-    }
-    cinfo.err = jpeg_std_error(&err.base);
-    err.base.error_exit = shim_error_exit;
-    err.base.output_message = shim_output_message;
-    err.base.emit_message = shim_emit_message;
-    if (setjmp(err.jump)) {
-        copy_message(err.message, error, error_size);
+    if (header_only) {
         jpeg_destroy_decompress(&cinfo);
-        return 1;
+        return 0;
     }
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, (const unsigned char *)data, (unsigned long)size);
-    jpeg_read_header(&cinfo, TRUE);
-    fill_info(&cinfo, info);
     if ((uint64_t)cinfo.image_width * (uint64_t)cinfo.image_height > max_pixels) {
         copy_message("image dimensions exceed the limit for this input size", error, error_size);
         jpeg_destroy_decompress(&cinfo);
@@ -140,6 +123,21 @@ int medsearch_jpeg_decode(const uint8_t *data, size_t size, uint8_t *output, siz
     return 0;
 }
 
+int medsearch_jpeg_read_header(const uint8_t *data, size_t size, medsearch_jpeg_info *info,
+                               char *error, size_t error_size) {
+    return decode_stream(data, size, NULL, 0, 0, UINT64_MAX, info, error, error_size, 1);
+}
+
+int medsearch_jpeg_decode(const uint8_t *data, size_t size, uint8_t *output, size_t output_size,
+                          int convert_to_rgb, uint64_t max_pixels, medsearch_jpeg_info *info,
+                          char *error, size_t error_size) {
+    if (output == NULL) {
+        copy_message("no output buffer", error, error_size);
+        return 4;
+    }
+    return decode_stream(data, size, output, output_size, convert_to_rgb, max_pixels, info, error, error_size, 0);
+}
+
 int medsearch_jpeg_encode_gray(const uint8_t *pixels, int width, int height, int quality,
                                uint8_t **output, unsigned long *output_size, char *error, size_t error_size) {
     struct jpeg_compress_struct cinfo;
@@ -154,10 +152,7 @@ int medsearch_jpeg_encode_gray(const uint8_t *pixels, int width, int height, int
         copy_message("image size out of range for JPEG", error, error_size);
         return 1;
     }
-    cinfo.err = jpeg_std_error(&err.base);
-    err.base.error_exit = shim_error_exit;
-    err.base.output_message = shim_output_message;
-    err.base.emit_message = shim_emit_message;
+    cinfo.err = install_error_manager(&err);
     if (setjmp(err.jump)) {
         copy_message(err.message, error, error_size);
         jpeg_destroy_compress(&cinfo);

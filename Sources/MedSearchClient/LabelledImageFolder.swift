@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchFeatures
 
 /// A folder of images as the CLI, the demo and the benches read it: `images/<id>.<png|jpg|jpeg|dcm>` (or the
 /// files directly in the folder) and optionally `labels.csv` with columns `id` and `labels` (labels separated by
@@ -25,7 +26,7 @@ public struct LabelledImageFolder: Sendable {
         let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
             .filter { ["png", "jpg", "jpeg", "dcm"].contains($0.pathExtension.lowercased()) }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        let labels = Self.labels(in: directory)
+        let labels = try Self.labels(in: directory)
         var entries = [Entry]()
         for file in files {
             let id = file.deletingPathExtension().lastPathComponent
@@ -37,10 +38,11 @@ public struct LabelledImageFolder: Sendable {
     }
 
     /// The labels of `directory/labels.csv` by id (empty when the file is absent or lacks the columns).
-    public static func labels(in directory: URL) -> [String: Set<String>] {
+    ///
+    /// - Throws: ``DatasetError/notUTF8(path:offset:line:)`` for a file that is not UTF-8 text.
+    public static func labels(in directory: URL) throws -> [String: Set<String>] {
         var labels: [String: Set<String>] = [:]
-        guard let text = try? String(contentsOf: directory.appendingPathComponent("labels.csv"), encoding: .utf8)
-        else { return labels }
+        guard let text = try DatasetText.read(directory.appendingPathComponent("labels.csv")) else { return labels }
         let lines = text.split(whereSeparator: \.isNewline)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
               let idColumn = header.firstIndex(of: "id"), let labelColumn = header.firstIndex(of: "labels")

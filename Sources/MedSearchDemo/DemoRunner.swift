@@ -145,3 +145,15 @@ public enum DemoRunner {
         say(report.table())
     }
 }
+
+extension DemoRunner {
+    /// The description shown by `medsearch demo --help`.
+    public static let discussion = """
+        Reads DemoData/ (179 NIH chest X-rays with finding labels and three DICOM files) or --data DIR \
+        (images/*.png + labels.csv with columns id and labels), reports what it found, runs plaintext \
+        retrieval with the default feature, then each engine: its server roles are started as separate \
+        `medsearch serve ...` processes on 127.0.0.1, the images are encrypted and uploaded, one query is \
+        run, and the engine's top-k is printed beside the plaintext top-k. Exits non-zero if any engine \
+        fails or disagrees with its plaintext reference.
+        """
+}

@@ -106,64 +106,16 @@ public struct EncryptedHammingDatabase: Sendable {
         return out
     }
 
-    /// The versioned wire form (`HSDB` version 3).
+    /// The versioned wire form (`HSDB` version 3, ``ContextualWireMessage``).
     public func serialized() throws(HESearchError) -> [UInt8] {
-        let context = try configuration.context()
-        var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.database, version: HESearchWire.layoutVersion)
-        configuration.write(to: &writer)
-        writer.write(UInt32(blocks.count))
-        for block in blocks {
-            writer.write(UInt16(block.ids.count))
-            for id in block.ids {
-                writer.write(id != nil)
-                writer.write(id ?? 0)
-            }
-            for ciphertext in block.ciphertexts { context.writeCiphertext(ciphertext, into: &writer) }
-        }
-        return writer.bytes
+        serialized(context: try HammingWireContext(configuration))
     }
 
     /// Decodes a database.
     ///
-    /// - Throws: ``HESearchError`` for another configuration, malformed data or duplicate identifiers.
+    /// - Throws: ``HESearchError/malformed(_:)`` for another configuration, malformed data or duplicate identifiers.
     public init(serialized bytes: [UInt8], configuration: HammingSearchConfiguration) throws(HESearchError) {
-        let context = try configuration.context()
-        var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.database, version: HESearchWire.layoutVersion)
-        try configuration.readAndCheck(from: &reader)
-        let l = configuration.codeLength
-        let count = Int(try reader.heRead(UInt32.self))
-        // Each block takes at least l ciphertext headers: bound the count by the bytes present.
-        guard count <= reader.remaining / (16 * l) + 1 else { throw .malformed("\(count) blocks in \(bytes.count) bytes") }
-        var blocks: [EncryptedHammingBlock] = []
-        var seen = Set<UInt64>()
-        for _ in 0..<count {
-            let slots = Int(try reader.heRead(UInt16.self))
-            guard slots >= 1, slots <= configuration.recordsPerBlock else { throw .malformed("block of \(slots) records") }
-            var ids: [UInt64?] = []
-            for _ in 0..<slots {
-                let live = try reader.heRead(UInt8.self)
-                let id = try reader.heRead(UInt64.self)
-                guard live <= 1 else { throw .malformed("invalid live flag") }
-                if live == 1 {
-                    guard seen.insert(id).inserted else { throw .duplicateIdentifier }
-                    ids.append(id)
-                } else {
-                    ids.append(nil)
-                }
-            }
-            var ciphertexts: [BFVCiphertext] = []
-            for _ in 0..<l {
-                let ciphertext = try bfv { () throws(BFVError) in try context.readCiphertext(from: &reader) }
-                guard ciphertext.size == 2, ciphertext.level == context.topLevel else {
-                    throw .malformed("block ciphertext of size \(ciphertext.size) at level \(ciphertext.level)")
-                }
-                ciphertexts.append(ciphertext)
-            }
-            blocks.append(EncryptedHammingBlock(ids: ids, ciphertexts: ciphertexts))
-        }
-        try reader.heEnd()
-        self.init(configuration: configuration, blocks: blocks)
+        let context = try HammingWireContext(configuration)
+        self = try wire { () throws(WireError) in try Self(serialized: bytes, context: context) }
     }
 }

@@ -1,4 +1,5 @@
 import MedSearchBFV
+import MedSearchCore
 
 /// Errors of the encrypted Hamming search. Payloads never carry hashcodes, distances or key material.
 public enum HESearchError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -34,4 +35,10 @@ public enum HESearchError: Error, Equatable, Sendable, CustomStringConvertible {
 @inline(__always)
 func bfv<T>(_ body: () throws(BFVError) -> T) throws(HESearchError) -> T {
     do { return try body() } catch { throw .bfv(error) }
+}
+
+/// Runs a decoding step, reporting a ``WireError`` as ``HESearchError/malformed(_:)``.
+@inline(__always)
+func wire<T>(_ body: () throws(WireError) -> T) throws(HESearchError) -> T {
+    do { return try body() } catch { throw .malformed(error.description) }
 }

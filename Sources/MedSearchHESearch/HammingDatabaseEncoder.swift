@@ -20,13 +20,8 @@ public struct HammingDatabaseEncoder: Sendable {
     /// Decodes ``HammingSearchClient/evaluationKeyBytes()``.
     static func readEvaluationKey(_ bytes: [UInt8], configuration: HammingSearchConfiguration,
                                   context: BFVContext) throws(HESearchError) -> BFVPublicKey {
-        var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.evaluationKey)
-        try configuration.readAndCheck(from: &reader)
-        let keyBytes: [UInt8]
-        do { keyBytes = try reader.readBytes(maxLength: 1 << 26) } catch { throw .malformed("\(error)") }
-        try reader.heEnd()
-        return try bfv { () throws(BFVError) in try context.deserializePublicKey(keyBytes) }
+        let wireContext = HammingWireContext(configuration: configuration, bfv: context)
+        return try wire { () throws(WireError) in try HammingEvaluationKey(serialized: bytes, context: wireContext).publicKey }
     }
 
     /// Encrypts records into blocks of `N` (`l` ciphertexts each; system-seeded CSPRNG).

@@ -7,6 +7,8 @@ import MedSearchCore
 /// positions**, rounded to `2^(k_0)`. The client can decrypt the live records' coefficients and no other.
 struct HammingResponse: Sendable {
     struct Shelf: Sendable {
+        /// Positions in the shelf (live or not).
+        let span: Int
         /// Live positions (ascending).
         let positions: [Int]
         /// Identifiers at those positions (empty when withheld).
@@ -104,7 +106,7 @@ struct HammingResponse: Sendable {
             let c2 = try Self.unpack(&reader, count: n, bits: k)
             // Each packed array is padded to a whole byte (BitPacking.pack).
             let results = try Self.unpack(&reader, count: positions.count, bits: k0)
-            shelves.append(Shelf(positions: positions, ids: ids, results: results, c1: c1, c2: c2))
+            shelves.append(Shelf(span: span, positions: positions, ids: ids, results: results, c1: c1, c2: c2))
         }
         try reader.heEnd()
         self.shelves = shelves

@@ -38,13 +38,8 @@ public final class HammingSearchClient: Sendable {
         self.configuration = configuration
         let context = try configuration.context()
         self.context = context
-        var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.secretKey)
-        try configuration.readAndCheck(from: &reader)
-        let keyBytes: [UInt8]
-        do { keyBytes = try reader.readBytes(maxLength: 1 << 20) } catch { throw .malformed("\(error)") }
-        try reader.heEnd()
-        let key = try bfv { () throws(BFVError) in try context.deserializeSecretKey(keyBytes) }
+        let wireContext = HammingWireContext(configuration: configuration, bfv: context)
+        let key = try wire { () throws(WireError) in try HammingSecretKey(serialized: bytes, context: wireContext).key }
         secretKey = key
         publicKey = context.generatePublicKey(secretKey: key)
         decryptor = try bfv { () throws(BFVError) in try BFVPowerOfTwoDecryptor(context: context, secretKey: key) }
@@ -52,23 +47,16 @@ public final class HammingSearchClient: Sendable {
 
     /// The secret key's wire form. Keep it on the client side; wipe the array after storing it.
     public func secretKeyBytes() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.secretKey, version: HESearchWire.version)
-        configuration.write(to: &writer)
-        var key = context.serialize(secretKey)
-        writer.writeBytes(key)
-        constantTimeWipe(&key)
-        return writer.bytes
+        HammingSecretKey(secretKey).serialized(context: wireContext)
     }
+
+    /// The configuration and its BFV context.
+    var wireContext: HammingWireContext { HammingWireContext(configuration: configuration, bfv: context) }
 
     /// The evaluation key for the master: the BFV public key only (the layout needs no relinearisation or
     /// Galois keys). With it the master can encrypt hashcodes but decrypt nothing.
     public func evaluationKeyBytes() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.evaluationKey, version: HESearchWire.version)
-        configuration.write(to: &writer)
-        writer.writeBytes(context.serialize(publicKey))
-        return writer.bytes
+        HammingEvaluationKey(publicKey).serialized(context: wireContext)
     }
 
     /// Encrypts a query hashcode: `l` *unscaled* (BGV-form) secret-key encryptions of the constants `+-1`, each
@@ -85,14 +73,11 @@ public final class HammingSearchClient: Sendable {
         }
         let plaintexts = try HammingLayout.queryPlaintexts(code, configuration: configuration, context: context)
         let sk = secretKey
-        var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.query, version: HESearchWire.layoutVersion)
-        configuration.write(to: &writer)
+        var ciphertexts: [BFVCiphertext] = []
         for plaintext in plaintexts {
-            let ciphertext = try bfv { () throws(BFVError) in try context.encryptUnscaled(plaintext, secretKey: sk, using: &rng) }
-            context.writeCiphertext(ciphertext, into: &writer)
+            ciphertexts.append(try bfv { () throws(BFVError) in try context.encryptUnscaled(plaintext, secretKey: sk, using: &rng) })
         }
-        return writer.bytes
+        return HammingQuery(ciphertexts: ciphertexts).serialized(context: wireContext)
     }
 
     /// Encrypts a database under the secret key (the owner's alternative to the master's public-key encryption;

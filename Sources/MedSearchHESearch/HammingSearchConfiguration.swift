@@ -60,18 +60,29 @@ public struct HammingSearchConfiguration: Sendable, Hashable {
         writer.write(UInt16(codeLength))
     }
 
+    /// Reads a configuration and checks it equals `self` (another one is ``WireError/invalidValue(offset:reason:)``).
+    func readAndCheck(wire reader: inout ByteReader) throws(WireError) {
+        let start = reader.offset
+        let name = try reader.readString(maxLength: 64)
+        guard name == parameters.name else {
+            throw .invalidValue(offset: start, reason: "parameter set \(name.debugDescription), expected \(parameters.name)")
+        }
+        let parametersOffset = reader.offset
+        try WireError.validating(at: parametersOffset) { try parameters.readAndCheck(from: &reader) }
+        let lengthOffset = reader.offset
+        let length = try reader.read(UInt16.self)
+        guard Int(length) == codeLength else {
+            throw .invalidValue(offset: lengthOffset, reason: "code length \(length), expected \(codeLength)")
+        }
+    }
+
     /// Reads a configuration and checks it equals `self`.
     func readAndCheck(from reader: inout ByteReader) throws(HESearchError) {
-        let name: String
-        do { name = try reader.readString(maxLength: 64) } catch { throw .malformed("\(error)") }
-        guard name == parameters.name else {
-            throw .configurationMismatch("parameter set \(name.debugDescription), expected \(parameters.name)")
-        }
-        do { try parameters.readAndCheck(from: &reader) } catch { throw .configurationMismatch("\(error)") }
-        let length: UInt16
-        do { length = try reader.read(UInt16.self) } catch { throw .malformed("\(error)") }
-        guard Int(length) == codeLength else {
-            throw .configurationMismatch("code length \(length), expected \(codeLength)")
+        do {
+            try readAndCheck(wire: &reader)
+        } catch {
+            if case let .invalidValue(_, reason) = error { throw .configurationMismatch(reason) }
+            throw .malformed(error.description)
         }
     }
 }
@@ -90,16 +101,11 @@ extension ByteReader {
     }
 }
 
+/// The response's tag and version (the other HESearch formats are ``ContextualWireMessage`` conformances, in
+/// HammingWire.swift).
 enum HESearchWire {
-    static let database = FormatMagic("HSDB")
-    static let query = FormatMagic("HSQY")
     static let response = FormatMagic("HSRS")
-    static let evaluationKey = FormatMagic("HSEK")
-    static let secretKey = FormatMagic("HSSK")
-    static let slotRequest = FormatMagic("HSSL")
-    /// Keys (`HSEK`, `HSSK`) and slot requests (`HSSL`).
-    static let version: UInt16 = 1
-    /// The bit-sliced layout: databases (`HSDB`), queries (`HSQY`) and responses (`HSRS`) are version 3 (version 1
-    /// and 2 messages of the coefficient layout are rejected with a typed error).
+    /// The bit-sliced layout: responses (`HSRS`), like databases and queries, are version 3 (version 1 and 2
+    /// messages of the coefficient layout are rejected with a typed error).
     static let layoutVersion: UInt16 = 3
 }

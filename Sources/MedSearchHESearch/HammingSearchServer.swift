@@ -18,6 +18,11 @@ public struct HammingSearchServer: Sendable {
     let publicKey: BFVPublicKey?
     /// Noise flooding of returned results (tests turn it off to measure the product's own noise).
     var floodsResults = true
+    /// The most threads one evaluation uses (nil: one per core); a search worker limited to one thread sets 1.
+    public var maxConcurrency: Int?
+
+    /// How many tasks an evaluation runs at once.
+    var concurrencyLimit: Int { max(1, min(ProcessInfoCores.count, maxConcurrency ?? Int.max)) }
 
     /// A server without the client's public key: responses are not re-randomised (their second polynomial is a
     /// sum of products of the stored ciphertexts with the client-known query; see docs/bfv.md). Prefer
@@ -68,7 +73,7 @@ public struct HammingSearchServer: Sendable {
         guard database.configuration == configuration else { throw HESearchError.configurationMismatch("database configuration") }
         let blocks = database.blocks
         let plan = Self.packShelves(blocks, capacity: configuration.recordsPerBlock)
-        let shelves = try await Self.concurrently(count: plan.count) { i throws(HESearchError) in
+        let shelves = try await Self.concurrently(count: plan.count, limit: concurrencyLimit) { i throws(HESearchError) in
             try self.prepareShelf(plan[i], blocks: blocks)
         }
         return PreparedHammingDatabase(configuration: configuration, shelves: shelves)
@@ -172,20 +177,10 @@ public struct HammingSearchServer: Sendable {
     }
 
     func prepareQuery(_ bytes: [UInt8]) throws(HESearchError) -> BFVInterleavedCiphertexts {
-        var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.query, version: HESearchWire.layoutVersion)
-        try configuration.readAndCheck(from: &reader)
         let context = self.context
-        var ciphertexts: [BFVCiphertext] = []
-        for _ in 0..<configuration.codeLength {
-            let ciphertext = try bfv { () throws(BFVError) in try context.readCiphertext(from: &reader) }
-            guard ciphertext.size == 2, ciphertext.level == context.topLevel else {
-                throw .malformed("query ciphertext of size \(ciphertext.size) at level \(ciphertext.level)")
-            }
-            ciphertexts.append(ciphertext)
-        }
-        try reader.heEnd()
-        return try bfv { () throws(BFVError) in try context.interleave(ciphertexts) }
+        let wireContext = HammingWireContext(configuration: configuration, bfv: context)
+        let query = try wire { () throws(WireError) in try HammingQuery(serialized: bytes, context: wireContext) }
+        return try bfv { () throws(BFVError) in try context.interleave(query.ciphertexts) }
     }
 
     func evaluateShelf(_ shelf: PreparedHammingShelf, query: BFVInterleavedCiphertexts, includeIdentifiers: Bool,
@@ -232,7 +227,7 @@ public struct HammingSearchServer: Sendable {
     func evaluateConcurrently(count: Int,
                               _ body: @escaping @Sendable (Int, inout ChaChaRandomGenerator) throws(HESearchError) -> [UInt8])
         async throws -> [[UInt8]] {
-        let workers = max(1, min(ProcessInfoCores.count, count))
+        let workers = max(1, min(concurrencyLimit, count))
         return try await withThrowingTaskGroup(of: [(Int, [UInt8])].self) { group in
             for w in 0..<workers {
                 group.addTask {
@@ -249,9 +244,9 @@ public struct HammingSearchServer: Sendable {
     }
 
     /// Runs `body` for `0..<count` with one task per core, results in index order.
-    static func concurrently<T: Sendable>(count: Int,
+    static func concurrently<T: Sendable>(count: Int, limit: Int = ProcessInfoCores.count,
                                           _ body: @escaping @Sendable (Int) throws(HESearchError) -> T) async throws -> [T] {
-        let workers = max(1, min(ProcessInfoCores.count, count))
+        let workers = max(1, min(limit, count))
         return try await withThrowingTaskGroup(of: [(Int, T)].self) { group in
             for w in 0..<workers {
                 group.addTask {

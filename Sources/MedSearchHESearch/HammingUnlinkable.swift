@@ -46,36 +46,6 @@ public struct HammingSlotRequest: Sendable, Equatable {
             && zip(a.entries, b.entries).allSatisfy { $0.slot == $1.slot && $0.rank == $1.rank }
     }
 
-    /// The versioned wire form (`HSSL`, version 1).
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: HESearchWire.slotRequest, version: HESearchWire.version)
-        writer.write(UInt32(entries.count))
-        for entry in entries {
-            writer.write(UInt32(entry.slot.block))
-            writer.write(UInt16(entry.slot.position))
-            writer.write(UInt32(entry.rank))
-        }
-        return writer.bytes
-    }
-
-    /// Decodes a request.
-    public init(serialized bytes: [UInt8]) throws(HESearchError) {
-        var reader = ByteReader(bytes)
-        try reader.heHeader(HESearchWire.slotRequest)
-        let count = Int(try reader.heRead(UInt32.self))
-        guard count <= reader.remaining / 10 else { throw .malformed("\(count) slots in \(bytes.count) bytes") }
-        var entries: [(slot: HammingSlot, rank: Int)] = []
-        entries.reserveCapacity(count)
-        for _ in 0..<count {
-            let block = Int(try reader.heRead(UInt32.self))
-            let position = Int(try reader.heRead(UInt16.self))
-            let rank = Int(try reader.heRead(UInt32.self))
-            entries.append((HammingSlot(block: block, position: position), rank))
-        }
-        try reader.heEnd()
-        self.entries = entries
-    }
 }
 
 /// The master's secret of one unlinkable evaluation: which record sits in which slot. Keep it with the query
@@ -120,7 +90,7 @@ public struct HammingResponseMapping: Sendable {
 
     /// Resolves a serialised ``HammingSlotRequest``.
     public func resolve(requestBytes: [UInt8], k: Int) throws(HESearchError) -> [(slot: HammingSlot, id: UInt64)] {
-        try resolve(HammingSlotRequest(serialized: requestBytes), k: k)
+        try resolve(wire { () throws(WireError) in try HammingSlotRequest(serialized: requestBytes) }, k: k)
     }
 }
 

@@ -18,6 +18,8 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
     @usableFromInline let mu: UInt64
     /// `floor((2^64 - 1) / p)` for reducing a single word.
     @usableFromInline let mu64: UInt64
+    /// `p^-1 mod 2^64` for Montgomery reduction (``reduceMontgomery(high:low:)``).
+    @usableFromInline let montgomeryInverse: UInt64
 
     /// Creates the modulus `p`.
     ///
@@ -33,6 +35,10 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
         let low: UInt64 = 2 * b >= 64 ? 0 : UInt64(1) << (2 * b)
         mu = value.dividingFullWidth((high: high, low: low)).quotient
         mu64 = UInt64.max / value
+        // Newton's iteration doubles the correct low bits: p p = 1 mod 8 for odd p, then 6, 12, 24, 48, 96 bits.
+        var inverse = value
+        for _ in 0..<5 { inverse = inverse &* (2 &- value &* inverse) }
+        montgomeryInverse = inverse
     }
 
     /// Whether `value` can be used as a ``Modulus``: odd and in `[3, 2^62)`.
@@ -77,6 +83,22 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
         let product = a.multipliedFullWidth(by: b)
         let (low, carry) = product.low.addingReportingOverflow(c)
         return reduce(high: product.high &+ (carry ? 1 : 0), low: low)
+    }
+
+    /// Montgomery reduction: `x * 2^-64 mod p` in `[0, p)` for `x = high * 2^64 + low` with `high < p` (for example
+    /// a product of two reduced values, or a sum of products whose total stays below `p 2^64`). Two
+    /// multiplications and no shift: with `m = low p^-1 mod 2^64`, `x - m p` is `(high - floor(m p / 2^64)) 2^64`
+    /// exactly. Callers fold the factor `2^64` into a constant (``montgomeryForm(_:)``) or a later step.
+    @inlinable @inline(__always)
+    public func reduceMontgomery(high: UInt64, low: UInt64) -> UInt64 {
+        let m = low &* montgomeryInverse
+        let mp = m.multipliedFullWidth(by: value).high
+        return high >= mp ? high &- mp : high &+ value &- mp
+    }
+
+    /// `a 2^64 mod p` for reduced `a`: the constant whose Montgomery product with `x` is `a x mod p`.
+    public func montgomeryForm(_ a: UInt64) -> UInt64 {
+        value.dividingFullWidth((high: reduce(a), low: 0)).remainder
     }
 
     /// `a + b mod p` for reduced `a`, `b`.
@@ -132,5 +154,29 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
     @inlinable
     public func shoup(_ w: UInt64) -> ShoupConstant {
         ShoupConstant(w, modulus: self)
+    }
+}
+
+/// A 128-bit sum of 64 x 64-bit products (`high * 2^64 + low`) for lazy accumulation before one reduction
+/// (``Modulus/reduceMontgomery(high:low:)`` or ``Modulus/reduce(high:low:)``). Wraps silently: callers bound the
+/// number and size of terms.
+@frozen
+public struct WideAccumulator: Sendable {
+    public var high: UInt64
+    public var low: UInt64
+
+    /// Starts from `a * b`.
+    @inlinable @inline(__always)
+    public init(_ a: UInt64, _ b: UInt64) {
+        (high, low) = a.multipliedFullWidth(by: b)
+    }
+
+    /// Adds `a * b`.
+    @inlinable @inline(__always)
+    public mutating func add(_ a: UInt64, _ b: UInt64) {
+        let product = a.multipliedFullWidth(by: b)
+        let (sum, carry) = low.addingReportingOverflow(product.low)
+        low = sum
+        high = high &+ product.high &+ (carry ? 1 : 0)
     }
 }

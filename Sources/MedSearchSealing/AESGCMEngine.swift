@@ -5,9 +5,9 @@ import MedSearchCore
 /// AES-256-GCM on contiguous buffers for the sealed formats: `prefix || nonce || ciphertext || tag`.
 ///
 /// The cipher is swift-crypto's public `AES.GCM` (BoringSSL's AES-NI/VAES and carry-less multiplication code on
-/// Linux). Measured on this machine it seals a 7.2 MB image at about 4-5 GB/s on one core, above the 1 GB/s
-/// target, and as fast as OpenSSL 3.0's EVP AES-256-GCM measured beside it (docs/crypto.md), so no C library of
-/// ours is involved. The cost over the bare cipher is two copies (swift-crypto's `SealedBox` and the output
+/// Linux). It was measured at about 4-5 GB/s when it replaced the internal-module path, but `medsearch bench crypto`
+/// now reports 0.56 GB/s for sealing a 7.2 MB image (below the 1 GB/s target; open regression, README crypto core
+/// status), so this choice is under review. The cost over the bare cipher is two copies (swift-crypto's `SealedBox` and the output
 /// array). swift-crypto keeps the key in zeroising storage; a failed open returns no plaintext (BoringSSL clears
 /// the buffer it decrypted into).
 package enum AESGCMEngine {

@@ -21,7 +21,8 @@ import MedSearchCore
 /// key (NIST SP 800-38D's limit for random nonces).
 ///
 /// The body and tag are standard AES-256-GCM (swift-crypto's `AES.GCM.SealedBox(combined:)` opens bytes 7...).
-/// The work is done by swift-crypto's `AES.GCM` (``AESGCMEngine``), several GB/s on one core.
+/// The work is done by swift-crypto's `AES.GCM` (``AESGCMEngine``); see the README's crypto core status for the
+/// measured sealing speed (an open regression).
 ///
 /// ```swift
 /// let key = ImageSealingKey()

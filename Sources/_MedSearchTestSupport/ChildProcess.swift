@@ -66,7 +66,7 @@ public enum ChildProcess {
     }
 
     /// `VmHWM` of a running process, in bytes.
-    static func highWaterMark(of pid: pid_t) -> Int? {
+    public static func highWaterMark(of pid: pid_t) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
         let digits = line.split(separator: " ").compactMap { Int($0) }.first

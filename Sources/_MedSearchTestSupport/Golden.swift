@@ -248,6 +248,13 @@ public struct GoldenDirectory: Sendable {
         throw GoldenFailure("\(sample.file), \(what): accepted")
     }
 
+    /// Everything one sample must satisfy: ``check(_:)`` and, for a current sample, ``checkCorruption(_:)``.
+    /// A test suite of golden fixtures is this, parameterised over its samples, plus ``checkManifest(_:)``.
+    public func checkFully(_ sample: GoldenSample) throws {
+        try check(sample)
+        if sample.isCurrent { try checkCorruption(sample) }
+    }
+
     /// Checks (or, when regenerating, writes) `manifest.json`: one entry per sample, and no fixture file
     /// without a sample.
     public func checkManifest(_ samples: [GoldenSample]) throws {

@@ -11,21 +11,22 @@ public enum TestData {
         return root
     }
 
-    /// `../shared/data`, or nil when absent (tests that need it skip with a visible message).
+    /// `../shared/data`, or nil when absent.
     public static var shared: URL? { DataLocator.sharedData() }
 
-    /// A file under `../shared/data`, or nil (with a printed notice) when the shared corpus is absent.
+    /// A file or folder under `../shared/data`, or nil when the shared corpus or that entry is absent.
+    ///
+    /// A test that needs it declares `.enabled(if: TestData.hasShared(path), "needs ../shared/data/...")`, so a
+    /// missing corpus is reported as a skip, and unwraps it with `try #require(TestData.sharedFile(path))`.
     public static func sharedFile(_ relativePath: String) -> URL? {
-        guard let shared else {
-            print("SKIP: ../shared/data is absent; \(relativePath) not available")
-            return nil
-        }
-        let url = shared.appendingPathComponent(relativePath)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            print("SKIP: \(url.path) not found")
-            return nil
-        }
+        guard let url = shared?.appendingPathComponent(relativePath),
+              FileManager.default.fileExists(atPath: url.path) else { return nil }
         return url
+    }
+
+    /// Whether `../shared/data/<relativePath>` exists (the condition of a test that needs it).
+    public static func hasShared(_ relativePath: String) -> Bool {
+        sharedFile(relativePath) != nil
     }
 
     /// The built `medsearch` executable that tests start server roles from, or nil when it has not been built:

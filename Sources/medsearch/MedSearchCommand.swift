@@ -16,21 +16,9 @@ struct MedSearchCommand: AsyncParsableCommand {
             Start with `medsearch demo`.
             """,
         version: MedSearchVersion.current,
-        subcommands: [
-            DemoCommand.self,
-            InspectCommand.self,
-            DeidCommand.self,
-            EvalCommand.self,
-            CipherStatsCommand.self,
-            FNNCommand.self,
-            SEICommand.self,
-            TrustMedCommand.self,
-            ServeCommand.self,
-            PKICommand.self,
-            ClusterCommand.self,
-            StoreCommand.self,
-            IngestCommand.self,
-            BenchCommand.self,
-        ]
+        subcommands: [DemoCommand.self, InspectCommand.self, DeidCommand.self, EvalCommand.self, CipherStatsCommand.self,
+                      FNNCommand.self, SEICommand.self, TrustMedCommand.self, ServeCommand.self, PKICommand.self,
+                      ClusterCommand.self, StoreCommand.self,
+                      IngestCommand.self, BenchCommand.self, CompareCommand.self]
     )
 }

@@ -48,7 +48,7 @@ func rotated(_ v: [UInt64], by k: Int) -> [UInt64] {
 }
 
 @Suite struct BFVOperationTests {
-    @Test(arguments: [BFVParameters.insecureN256, .insecureN512, .insecureN1024])
+    @Test(arguments: [BFVParameters.insecureN256, .insecureN512, .insecureN1024, .insecureN512Special])
     func everyOperationMatchesPlaintext(parameters: BFVParameters) throws {
         var f = try Fixture(parameters, seed: UInt64(parameters.polyDegree))
         let t = f.t
@@ -113,6 +113,43 @@ func rotated(_ v: [UInt64], by k: Int) -> [UInt64] {
         #expect(try f.decrypt(x) != expected)
     }
 
+    /// Hybrid key switching (special prime `P`): the switch adds about `sum_i d_i e_i / P`, a few bits, where the
+    /// RNS gadget alone (same N, same primes' sizes) adds `sum_i d_i e_i`, about `q_i sqrt(N)`.
+    @Test func hybridKeySwitchingCostsAtMostTwoBits() throws {
+        var f = try Fixture(.insecureN512Special, seed: 512)
+        #expect(f.context.moduli.count == 2 && f.context.keyModuli.count == 3)
+        let t = f.t
+        let a = f.randomSlots(), b = f.randomSlots()
+        let ca = try f.encrypt(a), cb = try f.encrypt(b)
+        #expect(ca.level == 2)
+        let fresh = try f.context.noiseBudget(ca, secretKey: f.sk)
+        let rotatedOnce = try f.context.rotateRows(ca, by: 1, keys: f.gk)
+        #expect(try f.decrypt(rotatedOnce) == rotated(a, by: 1))
+        let afterRotation = try f.context.noiseBudget(rotatedOnce, secretKey: f.sk)
+        #expect(afterRotation >= fresh - 2, "rotation: \(fresh) -> \(afterRotation) bits")
+        let raw = try f.context.multiply(ca, cb)
+        let product = zip(a, b).map { ($0 * $1) % t }
+        let rawBudget = try f.context.noiseBudget(raw, secretKey: f.sk)
+        let relinearized = try f.context.relinearize(raw, key: f.rk)
+        let fused = try f.context.multiplyRelinearize(ca, cb, key: f.rk)
+        #expect(try f.decrypt(relinearized) == product)
+        #expect(try f.decrypt(fused) == product)
+        #expect(try f.context.noiseBudget(relinearized, secretKey: f.sk) >= rawBudget - 2)
+        #expect(try f.context.noiseBudget(fused, secretKey: f.sk) >= rawBudget - 2)
+        // A chain: rotate the product, multiply again, rotate back.
+        let chained = try f.context.rotateRows(
+            f.context.multiplyRelinearize(f.context.rotateRows(fused, by: -3, keys: f.gk), ca, key: f.rk), by: 1, keys: f.gk)
+        #expect(try f.decrypt(chained) == rotated(zip(rotated(product, by: -3), a).map { ($0 * $1) % t }, by: 1))
+        #expect(try f.context.noiseBudget(chained, secretKey: f.sk) > 0)
+
+        // The RNS gadget without a special prime loses far more per switch.
+        var g = try Fixture(.insecureN512, seed: 513)
+        let cg = try g.encrypt(g.randomSlots())
+        let gadgetFresh = try g.context.noiseBudget(cg, secretKey: g.sk)
+        let gadgetRotated = try g.context.noiseBudget(g.context.rotateRows(cg, by: 1, keys: g.gk), secretKey: g.sk)
+        #expect(gadgetFresh - gadgetRotated > 20, "RNS gadget rotation: \(gadgetFresh) -> \(gadgetRotated) bits")
+    }
+
     @Test func wrongKeyGivesGarbageNotError() throws {
         var f = try Fixture(.insecureN256, seed: 3)
         var g = try Fixture(.insecureN256, seed: 4)
@@ -155,5 +192,17 @@ func rotated(_ v: [UInt64], by k: Int) -> [UInt64] {
         #expect(throws: BFVError.self) {
             try BFVParameters(name: "bad", polyDegree: 300, plainModulus: 65537, coefficientModuli: [])
         }
+        // At most one special prime, and at least one data prime besides it.
+        let three = BFVParameters.insecureN512.coefficientModuli
+        #expect(throws: BFVError.self) {
+            try BFVParameters(name: "bad", polyDegree: 512, plainModulus: 65537, coefficientModuli: three, specialPrimeCount: 2)
+        }
+        #expect(throws: BFVError.self) {
+            try BFVParameters(name: "bad", polyDegree: 512, plainModulus: 65537, coefficientModuli: [three[0]],
+                              specialPrimeCount: 1)
+        }
+        let special = try BFVParameters(name: "ok", polyDegree: 512, plainModulus: 65537, coefficientModuli: three,
+                                        specialPrimeCount: 1)
+        #expect(special.limbCount == 2 && special.specialModulus == three[2] && special.dataModuli == Array(three.prefix(2)))
     }
 }

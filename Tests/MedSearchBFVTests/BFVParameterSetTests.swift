@@ -7,12 +7,14 @@ import Testing
 @Suite("BFV named parameter sets")
 struct BFVParameterSetTests {
     static let sets: [BFVParameters] = [.n4096, .n4096single, .n4096hamming, .n8192, .n16384, .insecureN256,
-                                        .insecureN512, .insecureN1024, .insecureN256SmallT]
+                                        .insecureN512, .insecureN1024, .insecureN256SmallT, .insecureN512Special]
     /// The bit size of each prime and the plaintext modulus, as each set's documentation states them.
     static let shapes: [(bits: [Int], t: UInt64)] = [
         ([55, 54], 65537), ([59], 65537), ([59], 257), ([55, 55, 55], 65537), (Array(repeating: 54, count: 8), 65537),
-        ([50, 50], 65537), ([45, 45, 45], 65537), ([55, 54], 65537), ([50, 50], 257),
+        ([50, 50], 65537), ([45, 45, 45], 65537), ([55, 54], 65537), ([50, 50], 257), ([46, 45, 45], 65537),
     ]
+    /// The sets whose last prime is the special key-switching prime (ciphertexts live modulo the others).
+    static let special: Set<String> = ["n8192", "n16384", "insecureN512Special"]
 
     @Test("pinned moduli equal the NTT-friendly primes the search finds, of the stated sizes",
           arguments: zip(sets, shapes.map(\.bits)))
@@ -30,8 +32,12 @@ struct BFVParameterSetTests {
         }
         let validated = try BFVParameters(name: parameters.name, polyDegree: parameters.polyDegree,
                                           plainModulus: parameters.plainModulus,
-                                          coefficientModuli: parameters.coefficientModuli)
+                                          coefficientModuli: parameters.coefficientModuli,
+                                          specialPrimeCount: parameters.specialPrimeCount)
         #expect(validated == parameters)
+        #expect(parameters.specialPrimeCount == (Self.special.contains(parameters.name) ? 1 : 0))
+        #expect(parameters.limbCount + parameters.specialPrimeCount == bits.count)
+        #expect(parameters.dataModulusBits == bits.prefix(parameters.limbCount).reduce(0, +))
         #expect(parameters.isSecure == !parameters.name.hasPrefix("insecure"))
     }
 

@@ -4,60 +4,67 @@ import Testing
 import _MedSearchTestSupport
 
 @Suite struct BFVSerializationTests {
-    @Test func roundTripsAndSeededHalfSize() throws {
-        var f = try Fixture(.insecureN512, seed: 21)
+    @Test(arguments: [BFVParameters.insecureN512, .insecureN512Special])
+    func roundTripsAndSeededHalfSize(parameters: BFVParameters) throws {
+        var f = try Fixture(parameters, seed: 21)
         let context = f.context
         let a = f.randomSlots()
         let pkCt = try f.encrypt(a)
         let skCt = try f.encrypt(a, secret: true)
-        let pkBytes = context.serialize(pkCt)
-        let skBytes = context.serialize(skCt)
+        let pkBytes = pkCt.serialized(context: context)
+        let skBytes = skCt.serialized(context: context)
         #expect(skBytes.count * 2 < pkBytes.count + 200, "seeded ciphertext is about half size")
-        #expect(try context.deserializeCiphertext(pkBytes) == pkCt)
-        #expect(try context.deserializeCiphertext(skBytes) == skCt)
-        #expect(try f.decrypt(context.deserializeCiphertext(skBytes)) == a)
+        #expect(try BFVCiphertext(serialized: pkBytes, context: context) == pkCt)
+        #expect(try BFVCiphertext(serialized: skBytes, context: context) == skCt)
+        #expect(try f.decrypt(BFVCiphertext(serialized: skBytes, context: context)) == a)
         let product = try context.multiply(pkCt, skCt)
-        #expect(try context.deserializeCiphertext(context.serialize(product)) == product)
+        #expect(try BFVCiphertext(serialized: product.serialized(context: context), context: context) == product)
         let low = try context.modSwitchToNext(pkCt)
-        #expect(try context.deserializeCiphertext(context.serialize(low)) == low)
+        #expect(try BFVCiphertext(serialized: low.serialized(context: context), context: context) == low)
         // Keys.
-        let sk2 = try context.deserializeSecretKey(context.serialize(f.sk))
+        let sk2 = try BFVSecretKey(serialized: f.sk.serialized(context: context), context: context)
         #expect(try context.decode(try context.decrypt(pkCt, secretKey: sk2)) == a)
-        let pk2 = try context.deserializePublicKey(context.serialize(f.pk))
+        let pk2 = try BFVPublicKey(serialized: f.pk.serialized(context: context), context: context)
         #expect(pk2 == f.pk)
-        let rk2 = try context.deserializeRelinearizationKey(context.serialize(f.rk))
+        let rk2 = try BFVRelinearizationKey(serialized: f.rk.serialized(context: context), context: context)
         #expect(rk2 == f.rk)
-        let gk2 = try context.deserializeGaloisKeys(context.serialize(f.gk))
+        let gk2 = try BFVGaloisKeys(serialized: f.gk.serialized(context: context), context: context)
         #expect(gk2 == f.gk)
         #expect(try f.decrypt(context.rotateRows(pkCt, by: 1, keys: gk2)) == rotated(a, by: 1))
+        #expect(try f.decrypt(context.relinearize(product, key: rk2)) == f.decrypt(product))
+        // The other N = 512 set (with / without a special prime) refuses these objects.
+        let other = try BFVContext.cached(parameters == .insecureN512 ? .insecureN512Special : .insecureN512)
+        #expect(throws: WireError.self) { try BFVCiphertext(serialized: pkBytes, context: other) }
+        #expect(throws: WireError.self) { try BFVRelinearizationKey(serialized: f.rk.serialized(context: context), context: other) }
+        #expect(throws: WireError.self) { try BFVGaloisKeys(serialized: f.gk.serialized(context: context), context: other) }
     }
 
     @Test func malformedAndMismatchedInputIsRejected() throws {
         var f = try Fixture(.insecureN256, seed: 22)
         let context = f.context
         let ct = try f.encrypt(f.randomSlots())
-        let bytes = context.serialize(ct)
+        let bytes = ct.serialized(context: context)
         // Every truncation is a typed error.
         for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 40)) {
-            #expect(throws: BFVError.self) { try context.deserializeCiphertext(Array(bytes.prefix(cut))) }
+            #expect(throws: WireError.self) { try BFVCiphertext(serialized: Array(bytes.prefix(cut)), context: context) }
         }
-        #expect(throws: BFVError.self) { try context.deserializeCiphertext(bytes + [0]) }
+        #expect(throws: WireError.self) { try BFVCiphertext(serialized: bytes + [0], context: context) }
         // Wrong tag, future version.
         var wrongTag = bytes; wrongTag[0] = UInt8(ascii: "X")
-        #expect(throws: BFVError.self) { try context.deserializeCiphertext(wrongTag) }
+        #expect(throws: WireError.self) { try BFVCiphertext(serialized: wrongTag, context: context) }
         var future = bytes; future[4] = 9
-        #expect(throws: BFVError.self) { try context.deserializeCiphertext(future) }
+        #expect(throws: WireError.self) { try BFVCiphertext(serialized: future, context: context) }
         // A residue at or above its prime (all-ones bits) is rejected.
         var tampered = bytes
         for i in (tampered.count - 64)..<tampered.count { tampered[i] = 0xFF }
-        #expect(throws: BFVError.self) { try context.deserializeCiphertext(tampered) }
+        #expect(throws: WireError.self) { try BFVCiphertext(serialized: tampered, context: context) }
         // Objects of another parameter set.
         let other = try BFVContext.cached(.insecureN512)
-        #expect(throws: BFVError.self) { try other.deserializeCiphertext(bytes) }
-        #expect(throws: BFVError.self) { try other.deserializePublicKey(context.serialize(f.pk)) }
-        #expect(throws: BFVError.self) { try other.deserializeSecretKey(context.serialize(f.sk)) }
-        #expect(throws: BFVError.self) { try context.deserializeRelinearizationKey(context.serialize(f.pk)) }
-        #expect(throws: BFVError.self) { try context.deserializeGaloisKeys([]) }
+        #expect(throws: WireError.self) { try BFVCiphertext(serialized: bytes, context: other) }
+        #expect(throws: WireError.self) { try BFVPublicKey(serialized: f.pk.serialized(context: context), context: other) }
+        #expect(throws: WireError.self) { try BFVSecretKey(serialized: f.sk.serialized(context: context), context: other) }
+        #expect(throws: WireError.self) { try BFVRelinearizationKey(serialized: f.pk.serialized(context: context), context: context) }
+        #expect(throws: WireError.self) { try BFVGaloisKeys(serialized: [], context: context) }
         // Out-of-range encodings.
         #expect(throws: BFVError.self) { try context.encode([f.t]) }
         #expect(throws: BFVError.self) { try context.encode([UInt64](repeating: 0, count: f.n + 1)) }

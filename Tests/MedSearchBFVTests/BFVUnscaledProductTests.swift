@@ -71,8 +71,8 @@ func negacyclicProduct(_ a: [Int64], _ b: [Int64], t: UInt64) -> [UInt64] {
         let context = try BFVContext.cached(.insecureN256)
         let sk = context.generateSecretKey(using: &rng)
         let ct = try context.encryptUnscaled(plaintext(context, values: [1, -1, 2]), secretKey: sk, using: &rng)
-        let bytes = context.serialize(ct)
-        #expect(try context.deserializeCiphertext(bytes) == ct)
+        let bytes = ct.serialized(context: context)
+        #expect(try BFVCiphertext(serialized: bytes, context: context) == ct)
         let full = try context.multiplyUnscaled(ct, ct) // shapes are fine; decrypting this would be meaningless
         #expect(full.size == 3)
         let wrongSet = try BFVContext.cached(.insecureN512)

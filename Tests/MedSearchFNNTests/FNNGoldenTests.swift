@@ -143,18 +143,8 @@ enum FNNGolden {
     static var samples: [GoldenSample] { samples() + samples(legacyVersion: 1) }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct FNNGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: FNNGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test(arguments: FNNGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
-        try Self.directory.checkCorruption(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(FNNGolden.samples)
-    }
+    @Test(arguments: FNNGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(FNNGolden.samples) }
 }

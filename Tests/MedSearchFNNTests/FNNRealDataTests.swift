@@ -22,11 +22,14 @@ struct FNNRealDataTests {
         }
     }
 
-    @Test("both back ends return the plaintext exact top-k on real images", arguments: FNNBackend.allCases)
+    @Test("both back ends return the plaintext exact top-k on real images",
+          .enabled(if: TestData.hasShared("cxr-public/images"), "needs ../shared/data/cxr-public/images"),
+          arguments: FNNBackend.allCases)
     func realImages(backend: FNNBackend) throws {
         let count = backend == .shared ? 60 : 16
         let side = backend == .shared ? 24 : 8
-        guard let all = try Self.pixelRecords(count: count + 3, side: side) else { return }
+        let loaded = try Self.pixelRecords(count: count + 3, side: side)
+        let all = try #require(loaded)
         let records = Array(all.prefix(count)), queries = all.suffix(3).map(\.vector)
         var deployment = try FNNTestDeployment(backend: backend, records: records, dimension: side * side, poolSize: 6)
         var rejected = 0

@@ -21,12 +21,9 @@ struct FeatureModelCNNPCATests {
         #expect(throws: (any Error).self) { try FeatureRegistry.make("pca", options: options, training: []) }
     }
 
-    @Test("cnn (when weights are bundled): unit-length embeddings, stored whole in the model")
+    @Test("cnn (when weights are bundled): unit-length embeddings, stored whole in the model",
+          .enabled(if: FeatureRegistry.defaultCNNModelName != nil, "no CNN weights bundled"))
     func cnn() throws {
-        guard FeatureRegistry.defaultCNNModelName != nil else {
-            print("SKIP: no CNN weights bundled")
-            return
-        }
         let model = try FeatureRegistry.make("cnn")
         let image = FeatureModelTests.images(1, seed: 41)[0]
         let vector = model.extract(image)

@@ -47,18 +47,8 @@ enum FeaturesGolden {
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct FeaturesGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: FeaturesGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test(arguments: FeaturesGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
-        try Self.directory.checkCorruption(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(FeaturesGolden.samples)
-    }
+    @Test(arguments: FeaturesGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(FeaturesGolden.samples) }
 }

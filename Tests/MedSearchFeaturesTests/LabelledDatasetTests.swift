@@ -28,9 +28,9 @@ struct LabelledDatasetTests {
         #expect(throws: DatasetError.self) { try LabelledDataset.loadDirectory(root, classes: ["Hernia"]) }
     }
 
-    @Test("cxr-public: the four paper findings select 423 images, 184 of them high-resolution")
+    @Test("cxr-public: the four paper findings select 423 images, 184 of them high-resolution", .enabled(if: TestData.hasShared("cxr-public"), "needs ../shared/data/cxr-public"))
     func cxrPublic() throws {
-        guard let url = TestData.sharedFile("cxr-public") else { return }
+        let url = try #require(TestData.sharedFile("cxr-public"))
         let classes = ["Atelectasis", "Infiltration", "Cardiomegaly", "Effusion"]
         let all = try LabelledDataset.loadDirectory(url, classes: classes, loadImages: false)
         #expect(all.count == 423)
@@ -40,9 +40,9 @@ struct LabelledDatasetTests {
         #expect(high.images.allSatisfy { $0.rows == 128 && $0.columns == 128 })
     }
 
-    @Test("PneumoniaMNIST splits load with named labels")
+    @Test("PneumoniaMNIST splits load with named labels", .enabled(if: TestData.hasShared("pneumoniamnist/pneumoniamnist.npz"), "needs ../shared/data/pneumoniamnist/pneumoniamnist.npz"))
     func medMNIST() throws {
-        guard let url = TestData.sharedFile("pneumoniamnist/pneumoniamnist.npz") else { return }
+        let url = try #require(TestData.sharedFile("pneumoniamnist/pneumoniamnist.npz"))
         let test = try LabelledDataset.loadMedMNIST(url, split: "test", labelNames: ["normal", "pneumonia"])
         #expect(test.count == 468)
         #expect(test.items.filter { $0.labels == ["pneumonia"] }.count == 234)

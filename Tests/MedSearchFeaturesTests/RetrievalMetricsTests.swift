@@ -61,4 +61,17 @@ struct RetrievalMetricsTests {
         let decoded = try JSONDecoder().decode(RetrievalReport.self, from: try report.json())
         #expect(decoded == report)
     }
+
+    @Test func meanPrecisionWithAnyRelevance() {
+        // Query 0: relevant items are even; query 1: relevant items are below 2.
+        let rankings = [[0, 1, 2, 3], [3, 2, 1, 0]]
+        let means = RetrievalMetrics.meanPrecision(rankings: rankings, ks: [1, 2, 4]) { q, i in
+            q == 0 ? i % 2 == 0 : i < 2
+        }
+        // k=1: (1 + 0) / 2; k=2: (1/2 + 0) / 2; k=4: (2/4 + 2/4) / 2.
+        #expect(means == [0.5, 0.25, 0.5])
+        #expect(RetrievalMetrics.meanPrecision(rankings: [], ks: [5]) { _, _ in true } == [0])
+        #expect(RetrievalMetrics.meanPrecision(rankings: [[1]], ks: [2]) { _, _ in true } == [0.5],
+                "a ranking shorter than k counts the missing places as misses")
+    }
 }

@@ -222,8 +222,87 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         #expect(throws: HESearchError.self) { try a.mapping.resolve(bogus, k: 1) }
         let twice = HammingSlotRequest(entries: [(HammingSlot(block: 0, position: 2), 0), (HammingSlot(block: 0, position: 2), 1)])
         #expect(throws: HESearchError.self) { try a.mapping.resolve(twice, k: 2) }
-        #expect(throws: HESearchError.self) { try HammingSlotRequest(serialized: Array(bogus.serialized().dropLast())) }
+        #expect(throws: WireError.self) { try HammingSlotRequest(serialized: Array(bogus.serialized().dropLast())) }
         #expect(throws: HESearchError.self) { try client.nearestSlots(responseBytes: server.evaluateSerially(queryBytes: queryBytes, database: database), k: 1) }
+    }
+
+    /// A shelved database changed block by block (adds, a block removed, records deleted) answers like the
+    /// plaintext ranking of its live records, and shards' partial responses merge into one unlinkable response.
+    @Test func shelvedDatabaseUpdatesAndShardedUnlinkableMerge() async throws {
+        var rng = seededGenerator(1616)
+        let config = try HammingSearchConfiguration(parameters: .insecureN256SmallT, codeLength: 16)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let query = try randomCode(bits: 16, using: &rng)
+        let records = try makeRecords(count: 12 * 40, bits: 16, query: query, using: &rng)
+        // Block key b (1...12) holds records 40(b-1)..<40b.
+        var blocks: [UInt64: EncryptedHammingDatabase] = [:]
+        for b in 1...12 { blocks[UInt64(b)] = try encoder.encrypt(Array(records[(b - 1) * 40..<b * 40]), using: &rng) }
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let stored = blocks
+        let load: @Sendable (UInt64) throws -> EncryptedHammingDatabase = { key in
+            guard let block = stored[key] else { throw HESearchError.malformed("no block \(key)") }
+            return block
+        }
+        var shelved = ShelvedHammingDatabase(configuration: config)
+        try await server.update(&shelved, removing: [], adding: blocks.filter { $0.key <= 5 }, load: load)
+        #expect(shelved.shelfCount == 1 && shelved.keys == Set(1...5))
+        try await server.update(&shelved, removing: [], adding: blocks.filter { $0.key > 5 }, load: load)
+        #expect(shelved.shelfCount == 2)
+        // Block 3 goes; two records of block 7 are deleted.
+        var ids7 = try #require(shelved.ids(of: 7))
+        let deleted = [ids7[4], ids7[9]].compactMap { $0 }
+        ids7[4] = nil
+        ids7[9] = nil
+        try await server.update(&shelved, removing: [3], adding: [:], relabelling: [7: ids7], load: load)
+        let gone = Set(records[80..<120].map(\.id)).union(deleted)
+        let live = records.filter { !gone.contains($0.id) }
+        #expect(shelved.prepared.recordCount == live.count && shelved.shelfCount == 2)
+        let queryBytes = try client.encryptQuery(query, using: &rng)
+        let response = try await server.evaluate(queryBytes: queryBytes, prepared: shelved.prepared)
+        for k in [1, 10, live.count] {
+            #expect(try client.topK(responseBytes: response, k: k) == plaintextHammingTopK(query: query, records: live, k: k))
+        }
+        // The same live set prepared at once gives the same distances.
+        var fresh = try EncryptedHammingDatabase(configuration: config,
+                                                 concatenating: (1...12).compactMap { blocks[UInt64($0)] })
+        fresh.remove(ids: gone)
+        let direct = try await server.evaluate(queryBytes: queryBytes, database: fresh)
+        #expect(try client.distances(responseBytes: direct).sorted() == client.distances(responseBytes: response).sorted())
+        // Three shards (keys by residue mod 3), each a partial response with identifiers; one unlinkable merge.
+        var shards: [ShelvedHammingDatabase] = []
+        for shard in 0..<3 {
+            var part = ShelvedHammingDatabase(configuration: config)
+            try await server.update(&part, removing: [], adding: blocks.filter { $0.key % 3 == UInt64(shard) && $0.key != 3 },
+                                    load: load)
+            try await server.update(&part, removing: [], adding: [:], relabelling: part.keys.contains(7) ? [7: ids7] : [:],
+                                    load: load)
+            shards.append(part)
+        }
+        var parts: [[UInt8]] = []
+        for shard in shards {
+            parts.append(try await server.evaluate(queryBytes: queryBytes, prepared: shard.prepared,
+                                                   shelves: 0..<shard.prepared.shelfCount))
+        }
+        for k in [1, 5, 10, live.count] {
+            let merged = try server.mergeUnlinkable(parts)
+            #expect(merged.mapping.recordCount == live.count)
+            #expect(throws: HESearchError.self) { try client.distances(responseBytes: merged.response) }
+            let ranked = try client.nearestSlots(responseBytes: merged.response, k: k)
+            let resolved = try merged.mapping.resolve(requestBytes: HammingSlotRequest(ranked).serialized(), k: k)
+            let distanceOf = Dictionary(uniqueKeysWithValues: ranked.map { ($0.slot, $0.distance) })
+            #expect(resolved.map { HammingMatch(id: $0.id, distance: distanceOf[$0.slot]!) }
+                == plaintextHammingTopK(query: query, records: live, k: k))
+        }
+        // A record in two parts, and a part without identifiers, are refused.
+        #expect(throws: HESearchError.duplicateIdentifier) { try server.mergeUnlinkable([parts[0], parts[0]]) }
+        let withheld = try await server.evaluateUnlinkable(queryBytes: queryBytes, prepared: shards[1].prepared)
+        #expect(throws: HESearchError.self) { try server.mergeUnlinkable([withheld.response]) }
+        // One thread gives the same answer.
+        var single = server
+        single.maxConcurrency = 1
+        let serial = try await single.evaluate(queryBytes: queryBytes, prepared: shelved.prepared)
+        #expect(try client.topK(responseBytes: serial, k: 10) == plaintextHammingTopK(query: query, records: live, k: 10))
     }
 
     /// Long run (MEDSEARCH_LONG_TESTS=1): 20,000 master-encrypted records at the secure default set (5 shelves, one

@@ -71,9 +71,9 @@ struct NPZArchiveTests {
         }
     }
 
-    @Test("PneumoniaMNIST from the shared corpus")
+    @Test("PneumoniaMNIST from the shared corpus", .enabled(if: TestData.hasShared("pneumoniamnist/pneumoniamnist.npz"), "needs ../shared/data/pneumoniamnist/pneumoniamnist.npz"))
     func pneumoniaMNIST() throws {
-        guard let url = TestData.sharedFile("pneumoniamnist/pneumoniamnist.npz") else { return }
+        let url = try #require(TestData.sharedFile("pneumoniamnist/pneumoniamnist.npz"))
         let archive = try NPZArchive(contentsOf: url)
         #expect(Set(archive.names) == ["train_images", "train_labels", "val_images", "val_labels", "test_images", "test_labels"])
         let images = try archive.array(named: "test_images")

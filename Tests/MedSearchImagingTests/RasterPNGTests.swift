@@ -100,9 +100,9 @@ struct RasterPNGTests {
         #expect(rejected > 0)
     }
 
-    @Test("real chest X-rays of the shared corpus decode as 128x128 8-bit gray")
+    @Test("real chest X-rays of the shared corpus decode as 128x128 8-bit gray", .enabled(if: TestData.hasShared("cxr-public/images"), "needs ../shared/data/cxr-public/images"))
     func sharedCorpus() throws {
-        guard let directory = TestData.sharedFile("cxr-public/images") else { return }
+        let directory = try #require(TestData.sharedFile("cxr-public/images"))
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".png") }.sorted()
         #expect(names.count == 1132)
         for name in names.prefix(40) {

@@ -59,18 +59,8 @@ enum SEIGolden {
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct SEIGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: SEIGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test(arguments: SEIGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
-        try Self.directory.checkCorruption(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(SEIGolden.samples)
-    }
+    @Test(arguments: SEIGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(SEIGolden.samples) }
 }

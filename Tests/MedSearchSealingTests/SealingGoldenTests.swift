@@ -28,18 +28,8 @@ enum SealingGolden {
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct SealingGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: SealingGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test(arguments: SealingGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
-        try Self.directory.checkCorruption(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(SealingGolden.samples)
-    }
+    @Test(arguments: SealingGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(SealingGolden.samples) }
 }

@@ -25,18 +25,8 @@ enum SecureKNNGolden {
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct SecureKNNGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: SecureKNNGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test(arguments: SecureKNNGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
-        try Self.directory.checkCorruption(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(SecureKNNGolden.samples)
-    }
+    @Test(arguments: SecureKNNGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(SecureKNNGolden.samples) }
 }

@@ -7,8 +7,10 @@ import Testing
 
 /// Runs `router` on a free loopback port while `body` talks to it, then stops it.
 func withLiveServer(_ router: Router<MedSearchRequestContext>, dataDirectory: URL = FileManager.default.temporaryDirectory,
+                    idleTimeout: Duration = ConnectionLimits.idleTimeout,
                     _ body: (String) async throws -> Void) async throws {
-    let configuration = ServiceConfiguration(dataDirectory: dataDirectory, tokens: AccessTokens(tokens: [:]))
+    var configuration = ServiceConfiguration(dataDirectory: dataDirectory, tokens: AccessTokens(tokens: [:]))
+    configuration.idleTimeout = idleTimeout
     let (urls, continuation) = AsyncStream<String>.makeStream()
     let app = ServiceRunner.makeApplication(router: router, configuration: configuration,
                                             logger: Logger(label: "test")) { continuation.yield($0) }

@@ -21,18 +21,8 @@ enum SharingGolden {
     }
 }
 
+/// Each sample encodes to its fixture, decodes from it, and damaged copies are refused; the manifest is complete.
 @Suite struct SharingGoldenTests {
-    static let directory = GoldenDirectory()
-
-    @Test(arguments: SharingGolden.samples) func fixture(_ sample: GoldenSample) throws {
-        try Self.directory.check(sample)
-    }
-
-    @Test(arguments: SharingGolden.samples.filter(\.isCurrent)) func refusesDamagedCopies(_ sample: GoldenSample) throws {
-        try Self.directory.checkCorruption(sample)
-    }
-
-    @Test func manifestListsEverySample() throws {
-        try Self.directory.checkManifest(SharingGolden.samples)
-    }
+    @Test(arguments: SharingGolden.samples) func fixture(_ sample: GoldenSample) throws { try GoldenDirectory().checkFully(sample) }
+    @Test func manifestListsEverySample() throws { try GoldenDirectory().checkManifest(SharingGolden.samples) }
 }

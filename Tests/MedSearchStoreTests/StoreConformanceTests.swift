@@ -6,7 +6,7 @@ import _MedSearchTestSupport
 /// One behaviour every role's store must have, whatever its back end.
 enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible {
     case valuesRoundTrip, migrationsRunOnce, seiIndex, seiIdempotentAdd, seiImages, fnnC1, fnnC2, trustmedMaster,
-         concurrentRecordInserts, trustmedNode, copyVerified
+         concurrentRecordInserts, incrementalSearchReads, shareIntents, trustmedNode, copyVerified
     var testDescription: String { rawValue }
 
     func run(_ fresh: FreshStore) async throws {
@@ -20,6 +20,8 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
         case .fnnC2: try await Self.fnnC2(fresh)
         case .trustmedMaster: try await Self.trustmedMaster(fresh)
         case .concurrentRecordInserts: try await Self.concurrentRecordInserts(fresh)
+        case .incrementalSearchReads: try await Self.incrementalSearchReads(fresh)
+        case .shareIntents: try await Self.shareIntents(fresh)
         case .trustmedNode: try await Self.trustmedNode(fresh)
         case .copyVerified: try await Self.copyVerified(fresh)
         }
@@ -260,7 +262,8 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
             let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for attempt in 0..<8 {
                     let handle = attempt.isMultiple(of: 2) ? first : second
-                    group.addTask { try await handle.insertRecord(record(id, slot: attempt)) }
+                    // One record id has one slot (a block's slots hold one record each).
+                    group.addTask { try await handle.insertRecord(record(id, slot: round)) }
                 }
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
@@ -273,6 +276,72 @@ enum StoreScenario: String, Sendable, CaseIterable, CustomTestStringConvertible 
         #expect(Set(try await first.searchableBlocks().first?.entries.map(\.recordID) ?? []) == Set((1..<5).map { "same-\($0)" }))
         await first.database.close()
         await second.database.close()
+    }
+
+    /// A reader (another process's handle) follows adds, deletions and re-adds by reading only what changed, and
+    /// ends with the same state as a fresh reader; block sequence numbers grow and are never reused.
+    static func incrementalSearchReads(_ fresh: FreshStore) async throws {
+        let reader = try await TrustMedMasterDatabase.open(fresh.location())
+        let writer = try await TrustMedMasterDatabase.open(fresh.location())
+        func state(_ snapshot: TrustMedMasterDatabase.SearchSnapshot) -> [String] {
+            snapshot.blocks.flatMap { block in block.entries.map { "\(block.seq)/\(block.blockID)/\($0.slot)=\($0.recordID)" } }
+        }
+        func freshState() async throws -> [String] {
+            let other = try await TrustMedMasterDatabase.open(fresh.location())
+            let result = state(try await other.searchSnapshot())
+            await other.database.close()
+            return result
+        }
+        try await writer.beginUpload(idempotencyKey: [1], requestDigest: [1], blockID: "b0", ciphertext: [0])
+        #expect(try await writer.insertRecords((0..<4).map { record("a\($0)", slot: $0) }) == [true, true, true, true])
+        let first = try await reader.searchSnapshot()
+        #expect(first.blocks.map(\.blockID) == ["b0"] && first.blocks[0].entries.count == 4)
+        #expect(try await reader.searchSnapshot().version == first.version)
+        try await writer.beginUpload(idempotencyKey: [2], requestDigest: [1], blockID: "b1", ciphertext: [1])
+        #expect(try await writer.insertRecord(record("b0", block: "b1", slot: 0)))
+        _ = try await writer.deleteRecord("a1")
+        _ = try await writer.deleteRecord("a2")
+        #expect(try await writer.insertRecord(record("a2", slot: 2)))  // deleted, then stored again
+        let second = try await reader.searchSnapshot()
+        #expect(second.version > first.version)
+        #expect(state(second) == (try await freshState()))
+        #expect(second.blocks.map(\.blockID) == ["b0", "b1"] && second.blocks[0].seq < second.blocks[1].seq)
+        #expect(second.blocks[0].entries.map(\.recordID) == ["a0", "a2", "a3"])
+        // The last record of b0 goes with its block; a new block gets a new sequence number.
+        for id in ["a0", "a2", "a3"] { _ = try await writer.deleteRecord(id) }
+        try await writer.deleteBlockIfUnused("b0")
+        try await writer.beginUpload(idempotencyKey: [3], requestDigest: [1], blockID: "b2", ciphertext: [2])
+        #expect(try await writer.insertRecord(record("c0", block: "b2", slot: 3)))
+        let third = try await reader.searchSnapshot()
+        #expect(third.blocks.map(\.blockID) == ["b1", "b2"])
+        #expect(third.blocks[1].seq > second.blocks[1].seq && third.blocks[1].ciphertext == [2])
+        #expect(state(third) == (try await freshState()))
+        await reader.database.close()
+        await writer.database.close()
+    }
+
+    /// Share intents: cleared by the insert that refers to them (not by a losing one) and by queueing for deletion;
+    /// the rest are reclaimed into the deletion queue once old enough.
+    static func shareIntents(_ fresh: FreshStore) async throws {
+        let store = try await TrustMedMasterDatabase.open(fresh.location())
+        let stored = record("kept")
+        let orphan = TrustMedMasterDatabase.Placement(nodeIndex: 2, shareID: "orphan")
+        let failed = TrustMedMasterDatabase.Placement(nodeIndex: 0, shareID: "failed")
+        try await store.recordShareIntents(stored.placements + [orphan, failed])
+        try await store.beginUpload(idempotencyKey: [1], requestDigest: [1], blockID: "b0", ciphertext: [0])
+        #expect(try await store.insertRecord(stored))
+        // A second insert of the id loses and leaves its own intents alone.
+        var loser = record("kept", slot: 1)
+        loser.placements = [.init(nodeIndex: 0, shareID: "loser")]
+        try await store.recordShareIntents(loser.placements)
+        #expect(try await store.insertRecord(loser) == false)
+        try await store.enqueueShareDeletions([failed])
+        #expect(try await store.reclaimShareIntents(olderThan: .seconds(3600)) == 0)
+        #expect(try await store.reclaimShareIntents(olderThan: .zero) == 2)
+        #expect(try await store.reclaimShareIntents(olderThan: .zero) == 0)
+        let pending = try await store.pendingShareDeletions(limit: 10).map(\.shareID)
+        #expect(Set(pending) == ["failed", "loser", "orphan"])
+        await store.database.close()
     }
 
     static func trustmedNode(_ fresh: FreshStore) async throws {

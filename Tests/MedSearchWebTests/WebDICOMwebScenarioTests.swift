@@ -31,8 +31,8 @@ import _MedSearchTestSupport
             configuration: WebConfiguration(host: "127.0.0.1", port: port, dataDirectory: directory, bcryptCost: 4,
                                             maxFileBytes: 8 << 20, dicomwebTokens: [token: "pacs"]),
             engines: [ExactTestEngine()])
-        _ = try await web.store.register(username: "admin", fullName: "Admin", password: "correct horse battery", requestedRole: .owner)
-        let pacs = try await web.store.register(username: "pacs", fullName: "PACS", password: "correct horse battery", requestedRole: .owner)
+        _ = try await web.store.register(username: "admin", fullName: "Admin", password: "correct horse battery")
+        let pacs = try await web.store.register(username: "pacs", fullName: "PACS", password: "correct horse battery")
         _ = try await web.store.setStatus(userId: pacs.id ?? 0, status: .approved, role: .owner)
         let app = Application(router: web.makeRouter(),
                               configuration: .init(address: .hostname("127.0.0.1", port: port)))

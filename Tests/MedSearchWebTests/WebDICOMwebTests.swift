@@ -31,10 +31,10 @@ import _MedSearchTestSupport
 
     /// Accounts: an administrator, the owner `pacs` and the clinician `clin` with a grant on the test engine.
     static func accounts(_ web: WebApplication) async throws {
-        _ = try await web.store.register(username: "admin", fullName: "Admin", password: "correct horse battery", requestedRole: .owner)
-        let pacs = try await web.store.register(username: "pacs", fullName: "PACS", password: "correct horse battery", requestedRole: .owner)
+        _ = try await web.store.register(username: "admin", fullName: "Admin", password: "correct horse battery")
+        let pacs = try await web.store.register(username: "pacs", fullName: "PACS", password: "correct horse battery")
         _ = try await web.store.setStatus(userId: pacs.id ?? 0, status: .approved, role: .owner)
-        let clin = try await web.store.register(username: "clin", fullName: "Clin", password: "correct horse battery", requestedRole: .clinician)
+        let clin = try await web.store.register(username: "clin", fullName: "Clin", password: "correct horse battery")
         _ = try await web.store.setStatus(userId: clin.id ?? 0, status: .approved, role: .clinician)
         let key = try await web.store.createKey(engine: "exact", name: "k", createdBy: "pacs")
         try await web.store.grant(keyId: key.id ?? 0, userId: clin.id ?? 0, by: "pacs")

@@ -63,7 +63,7 @@ struct WebEngineSearchTests {
 
     /// The analysis image the web server computes for stored bytes (what engines index and search with).
     func analysisImage(_ web: WebApplication, id: String) throws -> GrayImage {
-        try UploadPipeline(app: web).decode(try web.vault.load(id: id)).image
+        try UploadPipeline(app: web).analysisImage(of: id)
     }
 
     @Test func fnnSearchReturnsThePlaintextExactTopK() async throws {

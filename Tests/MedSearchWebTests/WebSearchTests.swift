@@ -144,7 +144,7 @@ actor ExactTestEngine: WebEngine {
         #expect(try await web.catchUpEngines() == ["exact": 3])
         let ids = try await web.store.images().map(\.id)
         #expect(await engine.heldIDs() == Set(ids))
-        let query = try UploadPipeline(app: web).decode(try web.vault.load(id: ids[0])).image
+        let query = try UploadPipeline(app: web).analysisImage(of: ids[0])
         let hits = try await engine.search(query, k: 1)
         #expect(hits == [WebSearchHit(id: ids[0], score: 0, scoreKind: "squared distance")])
         #expect(try await web.catchUpEngines() == ["exact": 0])

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import MedSearchStore
 @testable import MedSearchWeb
 import Testing
@@ -9,7 +10,19 @@ import _MedSearchTestSupport
 /// A browser-like client for router tests: keeps the session cookie and reads CSRF tokens from pages.
 struct WebTestClient {
     let client: any TestClientProtocol
+    /// The session cookie (set at login).
     var cookie: String?
+    /// The pre-login CSRF cookie (set on the first page seen without a session).
+    var preLoginCookie: String?
+    /// The source address the application sees for router-test requests (they have no peer address).
+    var source: String { "unknown" }
+    /// Other request headers sent with every request.
+    var extraHeaders: HTTPFields = [:]
+
+    init(client: any TestClientProtocol, cookie: String? = nil) {
+        self.client = client
+        self.cookie = cookie
+    }
 
     /// The page body as text.
     struct Page {
@@ -55,11 +68,19 @@ struct WebTestClient {
     private mutating func send(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields,
                                body: ByteBuffer?) async throws -> Page {
         var headers = headers
-        if let cookie { headers[.cookie] = "\(SessionMiddleware.cookieName)=\(cookie)" }
+        headers.append(contentsOf: extraHeaders)
+        let cookies = [cookie.map { "\(SessionMiddleware.cookieName)=\($0)" },
+                       preLoginCookie.map { "\(SessionMiddleware.preLoginCookieName)=\($0)" }].compactMap { $0 }
+        if !cookies.isEmpty { headers[.cookie] = cookies.joined(separator: "; ") }
         let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
-        for value in response.headers[values: .setCookie] where value.hasPrefix("\(SessionMiddleware.cookieName)=") {
-            let token = value.dropFirst(SessionMiddleware.cookieName.count + 1).prefix(while: { $0 != ";" })
-            cookie = token.isEmpty ? nil : String(token)
+        for value in response.headers[values: .setCookie] {
+            if value.hasPrefix("\(SessionMiddleware.cookieName)=") {
+                let token = value.dropFirst(SessionMiddleware.cookieName.count + 1).prefix(while: { $0 != ";" })
+                cookie = token.isEmpty ? nil : String(token)
+            } else if value.hasPrefix("\(SessionMiddleware.preLoginCookieName)=") {
+                let token = value.dropFirst(SessionMiddleware.preLoginCookieName.count + 1).prefix(while: { $0 != ";" })
+                preLoginCookie = token.isEmpty ? nil : String(token)
+            }
         }
         return Page(status: response.status, headers: response.headers, text: String(buffer: response.body))
     }
@@ -98,13 +119,21 @@ enum WebStoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertibl
 /// A web application over a fresh data directory (with `engines`, none by default), tested in process.
 func withWebApp(maxUploadBytes: Int = 4 * 1024 * 1024, maxFileBytes: Int = 2 * 1024 * 1024, engines: [any WebEngine] = [],
                 backend: WebStoreBackend = .sqlite, dicomwebTokens: [String: String] = [:], directory: URL? = nil,
+                live: Bool = false, configure: (inout WebConfiguration) -> Void = { _ in },
                 _ body: @escaping @Sendable (WebApplication, any TestClientProtocol) async throws -> Void) async throws {
     let fresh = FileManager.default.temporaryDirectory.appendingPathComponent("web-test-\(UUID().uuidString)")
     defer { if directory == nil { try? FileManager.default.removeItem(at: fresh) } }
-    let configuration = WebConfiguration(dataDirectory: directory ?? fresh, bcryptCost: 4, maxUploadBytes: maxUploadBytes,
-                                         maxFileBytes: maxFileBytes, database: try backend.location(),
-                                         dicomwebTokens: dicomwebTokens)
+    var configuration = WebConfiguration(port: 0, dataDirectory: directory ?? fresh, bcryptCost: 4,
+                                         maxUploadBytes: maxUploadBytes, maxFileBytes: maxFileBytes,
+                                         database: try backend.location(), dicomwebTokens: dicomwebTokens)
+    configure(&configuration)
     let web = try await WebApplication(configuration: configuration, engines: engines)
-    let app = Application(router: web.makeRouter())
-    try await app.test(.router) { client in try await body(web, client) }
+    if live {
+        // Real sockets (peer addresses, Content-Length as sent, idle timeouts).
+        let app = try web.makeApplication(logger: Logger(label: "web-test"))
+        try await app.test(.live) { client in try await body(web, client) }
+    } else {
+        let app = Application(router: web.makeRouter())
+        try await app.test(.router) { client in try await body(web, client) }
+    }
 }

@@ -41,8 +41,8 @@ import _MedSearchTestSupport
     @Test func everySubcommandHasHelp() throws {
         let commands = [["demo"], ["inspect"], ["deid"], ["eval"], ["cipher-stats"], ["fnn"], ["sei"], ["trustmed"],
                         ["serve"], ["serve", "fnn-c1"], ["serve", "fnn-c2"], ["serve", "sei"], ["serve", "edge-master"],
-                        ["serve", "storage-node"], ["serve", "web"], ["bench"], ["bench", "imaging"], ["bench", "crypto"],
-                        ["bench", "bfv"]]
+                        ["serve", "storage-node"], ["serve", "search-worker"], ["serve", "web"], ["pki"], ["cluster"],
+                        ["bench"], ["bench", "imaging"], ["bench", "crypto"], ["bench", "bfv"], ["bench", "deploy"]]
         for command in commands {
             let result = try run(command + ["--help"])
             #expect(result.status == 0, "\(command) --help exited \(result.status)")
@@ -84,6 +84,31 @@ import _MedSearchTestSupport
                                      "--tokens", "/nonexistent/tokens.json", "--insecure"])
         #expect(missingTokens.status != 0)
         #expect(missingTokens.stderr.contains("token file"))
+    }
+
+    @Test func pkiCreatesACAIssuesRoleCertificatesAndRevokesThem() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pki-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let dir = directory.appendingPathComponent("pki").path
+        let created = try run(["pki", "init", "--dir", dir, "--name", "cli-test"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("MedSearch CA cli-test"))
+        #expect(try run(["pki", "init", "--dir", dir]).status != 0, "a second CA in the same directory")
+        let issued = try run(["pki", "issue", "--dir", dir, "--role", "storage-node", "--name", "node3", "--days", "30"])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let serial = try #require(issued.stdout.firstMatch(of: /serial ([0-9a-f]+)/)?.1)
+        for key in ["ca.key", "node3.key"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: "\(dir)/\(key)")[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(key) has mode \(String(mode ?? 0, radix: 8))")
+        }
+        let wrongRole = try run(["pki", "issue", "--dir", dir, "--role", "nurse", "--name", "x"])
+        #expect(wrongRole.status != 0 && wrongRole.stderr.contains("--role"))
+        #expect(try run(["pki", "issue", "--dir", dir, "--role", "owner", "--name", "x", "--days", "9999"]).status != 0)
+        let revoked = try run(["pki", "revoke", "--dir", dir, "--cert", "\(dir)/node3.pem"])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        let list = try String(contentsOfFile: "\(dir)/revoked.txt", encoding: .utf8)
+        #expect(list.contains(String(serial)) && list.contains("storage-node node3"))
+        #expect(try run(["pki", "revoke", "--dir", dir]).status != 0, "revoke needs --cert or --serial")
     }
 
     @Test func demoWithoutEnginesRunsPlaintextRetrievalOnTheEmbeddedData() throws {

@@ -1,38 +1,14 @@
 #!/usr/bin/env python3
-"""Reference BFV timings with Microsoft SEAL (through tenseal.sealapi), printed as JSON.
+"""Reference BFV timings with Microsoft SEAL (through tenseal.sealapi), printed as JSON (see common.py).
 
 Parameters match `medsearch bench bfv`: N = 8192, q = 3 x 55-bit primes, t = 65537. SEAL keeps its last prime as
 the special key-switching prime. One core (SEAL is single-threaded here). Median of ROUNDS rounds after one warm-up.
 Usage: scripts/reference/python.sh scripts/reference/bfv.py [--rounds 7]
 """
 import argparse
-import json
-import statistics
 import sys
-import time
 
-
-MINIMA = {}
-CPU = {}
-CPU_MINIMA = {}
-
-
-def median_ms(fn, rounds, key=None):
-    """Median wall time (ms); also records the minimum and the median thread CPU time (robust to a loaded machine)."""
-    fn()  # warm-up
-    samples = []
-    cpu = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        cpu_start = time.thread_time()
-        fn()
-        cpu.append((time.thread_time() - cpu_start) * 1000.0)
-        samples.append((time.perf_counter() - start) * 1000.0)
-    if key:
-        MINIMA[key] = min(samples)
-        CPU[key] = statistics.median(cpu)
-        CPU_MINIMA[key] = min(cpu)
-    return statistics.median(samples)
+from common import Figures, emit, fail, python_version
 
 
 def main():
@@ -43,7 +19,7 @@ def main():
         import tenseal.sealapi as seal
         import tenseal
     except Exception as error:  # reported as missing, never fatal
-        print(json.dumps({"available": False, "reason": f"tenseal not importable: {error}"}))
+        fail(f"tenseal not importable: {error}")
         return 0
 
     n = 8192
@@ -101,23 +77,16 @@ def main():
         evaluator.transform_to_ntt(plain, context.last_parms_id(), out)
 
     rounds = args.rounds
-    results = {
-        "available": True,
-        "library": "Microsoft SEAL via tenseal " + getattr(tenseal, "__version__", "?"),
-        "parameters": {"N": n, "q_bits": [55, 55, 55], "t": 65537},
-        "rounds": rounds,
-        "multiply_relinearize_ms": median_ms(multiply_relin, rounds, "multiply_relinearize_ms"),
-        "multiply_ms": median_ms(multiply_only, rounds, "multiply_ms"),
-        "rotate_rows_ms": median_ms(rotate, rounds, "rotate_rows_ms"),
-        "decrypt_ms": median_ms(decrypt, rounds, "decrypt_ms"),
-        "encrypt_public_ms": median_ms(encrypt, rounds, "encrypt_public_ms"),
-        "ntt_one_limb_ms": median_ms(ntt_one_limb, rounds * 5, "ntt_one_limb_ms"),
-        "noise_budget_fresh_bits": decryptor.invariant_noise_budget(a),
-    }
-    results["minimum_ms"] = MINIMA
-    results["cpu_ms"] = CPU
-    results["cpu_minimum_ms"] = CPU_MINIMA
-    print(json.dumps(results))
+    figures = Figures()
+    figures.time("multiply_relinearize", multiply_relin, rounds)
+    figures.time("multiply", multiply_only, rounds)
+    figures.time("rotate_rows", rotate, rounds)
+    figures.time("decrypt", decrypt, rounds)
+    figures.time("encrypt_public", encrypt, rounds)
+    figures.time("ntt_one_limb", ntt_one_limb, rounds * 5)
+    version = getattr(tenseal, "__version__", "?")
+    emit(f"Microsoft SEAL via tenseal {version}", {"python": python_version(), "tenseal": version}, figures,
+         counts={"N": n, "t": 65537, "noise_budget_fresh_bits": decryptor.invariant_noise_budget(a)})
     return 0
 
 

@@ -19,18 +19,8 @@ if [ ! -x "$executable" ]; then
   exit 2
 fi
 
-missing=()
-for package in chromium chromium-driver; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "web-e2e: installing ${missing[*]}" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >&2
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+# Debian packages through the one idempotent installer (it adds nothing already installed).
+scripts/setup.sh chromium chromium-driver
 
 venv=${E2E_VENV:-$root/.venv-e2e}
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"

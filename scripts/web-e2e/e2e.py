@@ -1,22 +1,28 @@
 #!/usr/bin/env python3
 """End-to-end test of the clinicians' web application in a real browser (headless Chromium via Selenium).
 
-Starts `medsearch serve web --demo` on loopback (which starts the engines' untrusted servers as separate
-processes), then drives the pages as a person would: register, approve, log in, upload, search, view,
+Starts `medsearch serve web --demo` on loopback over HTTPS (TLS 1.3, a `web` certificate from a deployment CA
+made with `medsearch pki` for this run; the engines' untrusted servers run as separate processes over mutual
+TLS), then drives the pages as a person would: register, approve, log in, upload, search, view,
 revoke, log out, and checks that a revoked or logged-out user is refused. Screenshots of the main pages go
 to $E2E_ARTIFACTS (default artifacts/web/). Prints one line per check and closes with 'N passed, M failed'.
 
 Every click that submits a form or follows a link waits for the next page to load (`submit`), so a later
 `driver.get` can never cancel a POST whose response (and session cookie) has not arrived yet.
 """
+import base64
+import hashlib
 import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -38,11 +44,26 @@ def check(name, condition, detail=""):
     print(("ok   " if condition else "FAIL ") + name + ("" if condition else f"  ({detail})"), flush=True)
 
 
-def start_server(executable, data_dir):
+def web_certificate(executable, pki):
+    """A deployment CA and a `web` certificate (loopback names included) made by `medsearch pki`; returns the
+    --tls-* options and the base64 SHA-256 of the certificate's public key (the only key the browser accepts)."""
+    for arguments in (["init", "--dir", pki, "--name", "e2e"], ["issue", "--dir", pki, "--role", "web", "--name", "web"]):
+        subprocess.run([executable, "pki"] + arguments, check=True, stdout=subprocess.DEVNULL)
+    public_key = subprocess.run(["openssl", "x509", "-in", os.path.join(pki, "web.pem"), "-pubkey", "-noout"],
+                                check=True, capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=public_key, check=True,
+                         capture_output=True).stdout
+    pin = base64.b64encode(hashlib.sha256(der).digest()).decode()
+    options = ["--tls-ca", os.path.join(pki, "ca.pem"), "--tls-cert", os.path.join(pki, "web.pem"),
+               "--tls-key", os.path.join(pki, "web.key")]
+    return options, pin
+
+
+def start_server(executable, data_dir, tls_options):
     log = open(os.path.join(ARTIFACTS, "server.log"), "w")
     process = subprocess.Popen(
         [executable, "serve", "web", "--demo", "--port", "0", "--data-dir", data_dir, "--demo-limit", os.environ.get("E2E_DEMO_LIMIT", "40"),
-         "--demo-password", os.environ["E2E_ADMIN_PASSWORD"], "--engines", ",".join(ENGINES)],
+         "--demo-password", os.environ["E2E_ADMIN_PASSWORD"], "--engines", ",".join(ENGINES)] + tls_options,
         stdout=subprocess.PIPE, stderr=log, text=True)
     deadline = time.time() + 600
     while time.time() < deadline:
@@ -57,9 +78,12 @@ def start_server(executable, data_dir):
     raise SystemExit(f"the web server did not start (see {ARTIFACTS}/server.log)")
 
 
-def browser():
+def browser(pin, profile):
     options = webdriver.ChromeOptions()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
+    # The browser accepts exactly the web certificate's key (pinned), not any certificate: the deployment CA is not
+    # in its trust store.
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     f"--ignore-certificate-errors-spki-list={pin}", f"--user-data-dir={profile}"]:
         options.add_argument(argument)
     for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"]:
         if os.path.exists(candidate):
@@ -95,12 +119,12 @@ def shot(driver, name):
     driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
 
 
-def register(driver, base, username, role="clinician"):
+def register(driver, base, username):
+    """Registers an account; newcomers cannot choose a role (the administrator sets it when approving)."""
     driver.delete_all_cookies()
     driver.get(base + "/register")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "fullName").send_keys("Dr " + username)
-    Select(driver.find_element(By.ID, "role")).select_by_value(role)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "confirm").send_keys(PASSWORD)
     submit(driver, driver.find_element(By.ID, "register-submit"))
@@ -163,6 +187,23 @@ def scrub_logs(data_dir):
           not leaks and len(logs) > 1 and any(w == "an issued bearer token" for w in secrets.values()), "; ".join(leaks[:5]))
 
 
+def check_https(base, ca):
+    """The application answers over TLS 1.3 with a certificate of the run's CA, and sends HSTS."""
+    context = ssl.create_default_context(cafile=ca)
+    with urllib.request.urlopen(base + "/login", context=context, timeout=60) as response:
+        hsts = response.headers.get("Strict-Transport-Security", "")
+    check("the web application serves HTTPS (certificate of the deployment CA) with HSTS",
+          base.startswith("https://") and hsts.startswith("max-age="), f"base {base}, HSTS {hsts!r}")
+    old = ssl.create_default_context(cafile=ca)
+    old.maximum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        urllib.request.urlopen(base + "/login", context=old, timeout=60)
+        refused = False
+    except (ssl.SSLError, urllib.error.URLError):
+        refused = True
+    check("the web application refuses TLS 1.2", refused)
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     for name in os.listdir(ARTIFACTS):  # screenshots of an earlier run must not pass for this run's
@@ -170,9 +211,12 @@ def main():
             os.remove(os.path.join(ARTIFACTS, name))
     executable = os.environ.get("MEDSEARCH_EXECUTABLE", os.path.join(ROOT, ".build", "debug", "medsearch"))
     data_dir = tempfile.mkdtemp(prefix="medsearch-web-e2e-")
-    server, base = start_server(executable, data_dir)
-    driver = browser()
+    pki = os.path.join(data_dir, "pki-web")
+    tls_options, pin = web_certificate(executable, pki)
+    server, base = start_server(executable, data_dir, tls_options)
+    driver = browser(pin, os.path.join(data_dir, "chromium-profile"))
     try:
+        check_https(base, os.path.join(pki, "ca.pem"))
         run(driver, base)
     except Exception as error:  # a missing element or a timeout fails the run with a screenshot, not a traceback only
         check("the browser run completes", False, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
@@ -201,8 +245,11 @@ def run(driver, base):
     wait = WebDriverWait(driver, 300)
     # The demo starts with an administrator whose password the server printed; a new administrator-approved
     # flow is exercised with fresh accounts here.
-    register(driver, base, "e2e.owner", role="owner")
-    check("registration of an owner awaits approval", "must approve" in driver.page_source)
+    driver.get(base + "/register")
+    check("the registration form offers no role (a newcomer cannot ask for the owner role)",
+          not driver.find_elements(By.CSS_SELECTOR, "#register-form [name='role']"))
+    register(driver, base, "e2e.owner")
+    check("registration of the future owner awaits approval", "must approve" in driver.page_source)
     shot(driver, "01-registered")
     register(driver, base, "e2e.clinician")
     check("registration of a clinician awaits approval", "must approve" in driver.page_source)

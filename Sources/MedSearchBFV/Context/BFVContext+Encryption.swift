@@ -98,28 +98,56 @@ extension BFVContext {
         }
     }
 
-    /// `c_0 + c_1 s (+ c_2 s^2) mod q` in coefficient form.
+    /// `c_0 + c_1 s (+ c_2 s^2) mod q` in coefficient form into `out` (`level` limbs; `temp` holds `level N` values).
+    func decryptionSum(_ ciphertext: BFVCiphertext, secretKey: BFVSecretKey, into out: UnsafeMutablePointer<UInt64>,
+                       temp: UnsafeMutablePointer<UInt64>) {
+        let level = ciphertext.level
+        let n = degree
+        ciphertext.polys[1].data.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: level * n) }
+        if ciphertext.size > 2 {
+            ciphertext.polys[2].data.withUnsafeBufferPointer { temp.update(from: $0.baseAddress!, count: level * n) }
+        }
+        secretKey.ntt.data.withUnsafeBufferPointer { sp in
+            for l in 0..<level {
+                let m = moduli[l]
+                let table = nttTables[l]
+                let x = out + l * n, s = sp.baseAddress! + l * n
+                table.forward(x)
+                if ciphertext.size > 2 {
+                    // c_1 s + c_2 s^2 = (c_1 + c_2 s) s.
+                    let y = temp + l * n
+                    table.forward(y)
+                    for i in 0..<n { x[i] = m.multiplyAdd(y[i], s[i], x[i]) }
+                }
+                // Montgomery products; the inverse NTT removes their factor 2^-64.
+                for i in 0..<n {
+                    let product = x[i].multipliedFullWidth(by: s[i])
+                    x[i] = m.reduceMontgomery(high: product.high, low: product.low)
+                }
+                table.inverseFromMontgomery(x)
+            }
+        }
+        ciphertext.polys[0].data.withUnsafeBufferPointer { c0 in
+            for l in 0..<level {
+                let p = moduli[l].value
+                for i in l * n..<(l + 1) * n {
+                    let v = out[i] &+ c0[i]
+                    out[i] = v >= p ? v &- p : v
+                }
+            }
+        }
+    }
+
+    /// `c_0 + c_1 s (+ c_2 s^2) mod q` in coefficient form (client side: the noise measurement).
     func innerProduct(_ ciphertext: BFVCiphertext, secretKey: BFVSecretKey) -> PolyRq {
         let level = ciphertext.level
-        let qs = moduli(level: level)
-        let tables = Array(nttTables[0..<level])
-        let s = secretKey.ntt.prefix(limbs: level)
-        var acc = ciphertext.polys[1]
-        acc.forwardNTT(tables)
-        acc.multiplyPointwise(s, moduli: qs)
-        if ciphertext.size > 2 {
-            var power = s
-            for index in 2..<ciphertext.size {
-                power.multiplyPointwise(s, moduli: qs)
-                var c = ciphertext.polys[index]
-                c.forwardNTT(tables)
-                acc.addProduct(c, power, moduli: qs)
+        return scratch.withBuffer(count: level * degree) { temp in
+            let sum = PolyRq(degree: degree, limbCount: level) { out in
+                decryptionSum(ciphertext, secretKey: secretKey, into: out, temp: temp)
             }
-            power.wipe()
+            temp.update(repeating: 0, count: level * degree)
+            return sum
         }
-        acc.inverseNTT(tables)
-        acc.add(ciphertext.polys[0], moduli: qs)
-        return acc
     }
 
     /// Decrypts: `m = round(t/q * [c_0 + c_1 s]_q) mod t` (BEHZ scale-and-round with the helper prime gamma).
@@ -129,50 +157,49 @@ extension BFVContext {
     public func decrypt(_ ciphertext: BFVCiphertext, secretKey: BFVSecretKey) throws(BFVError) -> BFVPlaintext {
         try check(ciphertext)
         guard secretKey.parameters == parameters else { throw .parameterMismatch("secret key of \(secretKey.parameters.name)") }
-        var x = innerProduct(ciphertext, secretKey: secretKey)
-        defer { x.wipe() }
-        return BFVPlaintext(coefficients: scaleAndRound(x))
+        let level = ciphertext.level
+        let n = degree
+        let coefficients = scratch.withBuffer(count: 2 * level * n) { buffer in
+            decryptionSum(ciphertext, secretKey: secretKey, into: buffer, temp: buffer + level * n)
+            let m = [UInt64](unsafeUninitializedCapacity: n) { out, initialized in
+                scaleAndRound(buffer, level: level, into: out.baseAddress!)
+                initialized = n
+            }
+            // The sum is the plaintext plus the noise, which with the ciphertext would reveal c_1 s: never leave it.
+            buffer.update(repeating: 0, count: 2 * level * n)
+            return m
+        }
+        return BFVPlaintext(coefficients: coefficients)
     }
 
-    /// `round(t x / q) mod t` for `x` over the first `level` primes.
-    func scaleAndRound(_ x: PolyRq) -> [UInt64] {
+    /// `round(t x / q) mod t` for `x` over the first `level` primes (coefficient form): BEHZ with the helper prime
+    /// `gamma`, `-q^-1` folded into the per-prime constants (`-q_i^-1` modulo `t` and `gamma`).
+    func scaleAndRound(_ x: UnsafePointer<UInt64>, level: Int, into out: UnsafeMutablePointer<UInt64>) {
         let n = degree
-        let level = x.limbCount
         let lt = tables(level: level)
         let t = plainModulus, g = gamma
         let tp = t.value, gp = g.value
-        var out = [UInt64](repeating: 0, count: n)
-        var v = [UInt64](repeating: 0, count: n * level)
-        let decryptScale = lt.decryptScale
-        x.data.withUnsafeBufferPointer { xs in
-            for l in 0..<level {
-                let c = decryptScale[l], p = moduli[l].value
-                for i in 0..<n { v[l * n + i] = c.multiply(xs[l * n + i], modulus: p) }
-            }
-        }
         let gammaHalf = gp >> 1
-        var st = [UInt64](repeating: 0, count: n), sg = [UInt64](repeating: 0, count: n)
-        for l in 0..<level {
-            let wt = lt.qHatModT[l], wg = lt.qHatModGamma[l]
+        let gammaInvModT = lt.gammaInvModT
+        lt.decryptScale.withUnsafeBufferPointer { scale in
+        lt.negQiInvModT.withUnsafeBufferPointer { toT in
+        lt.negQiInvModGamma.withUnsafeBufferPointer { toGamma in
             for i in 0..<n {
-                let y = v[l * n + i]
-                st[i] = t.add(st[i], wt.multiply(y, modulus: tp))
-                sg[i] = g.add(sg[i], wg.multiply(y, modulus: gp))
+                var st: UInt64 = 0
+                var acc = WideAccumulator(0, 0)
+                for l in 0..<level {
+                    let v = scale[l].multiply(x[l &* n &+ i], modulus: moduli[l].value)
+                    st = st &+ toT[l].multiplyLazy(v, modulus: tp)
+                    acc.add(v, toGamma[l])
+                }
+                let rt = t.reduce(st)
+                let sg = g.reduceMontgomery(high: acc.high, low: acc.low)
+                let r = sg > gammaHalf ? t.add(rt, t.reduce(gp &- sg)) : t.subtract(rt, t.reduce(sg))
+                out[i] = gammaInvModT.multiply(r, modulus: tp)
             }
         }
-        let negQInvModT = lt.negQInvModT, negQInvModGamma = lt.negQInvModGamma, gammaInvModT = lt.gammaInvModT
-        for i in 0..<n {
-            let st = negQInvModT.multiply(st[i], modulus: tp)
-            let sg = negQInvModGamma.multiply(sg[i], modulus: gp)
-            let r: UInt64
-            if sg > gammaHalf {
-                r = t.add(st, t.reduce(gp &- sg))
-            } else {
-                r = t.subtract(st, t.reduce(sg))
-            }
-            out[i] = gammaInvModT.multiply(r, modulus: tp)
         }
-        return out
+        }
     }
 
     /// The invariant noise budget in bits: `log2(q) - log2(|| [t (c_0 + c_1 s)]_q ||_inf) - 1`, or 0 when

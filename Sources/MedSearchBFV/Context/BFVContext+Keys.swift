@@ -15,7 +15,8 @@ extension BFVContext {
     }
 
     func makeSecretKey(ternary: [Int8]) -> BFVSecretKey {
-        var s = BFVSampling.lift(ternary, moduli: moduli, degree: degree)
+        // Over every prime (the special one too: key-switching keys live modulo q P).
+        var s = BFVSampling.lift(ternary, moduli: keyModuli, degree: degree)
         s.forwardNTT(nttTables)
         return BFVSecretKey(parameters: parameters, ntt: s, ternary: ternary)
     }
@@ -44,7 +45,7 @@ extension BFVContext {
     public func generateRelinearizationKey(secretKey: BFVSecretKey,
                                            using rng: inout some RandomNumberGenerator) -> BFVRelinearizationKey {
         var s2 = secretKey.ntt
-        s2.multiplyPointwise(secretKey.ntt, moduli: moduli)
+        s2.multiplyPointwise(secretKey.ntt, moduli: keyModuli)
         let key = generateKeySwitchKey(target: s2, secretKey: secretKey, using: &rng)
         s2.wipe()
         return BFVRelinearizationKey(parameters: parameters, key: key)
@@ -79,8 +80,8 @@ extension BFVContext {
             guard g > 0, g < 2 * degree, g & 1 == 1 else {
                 throw .valueOutOfRange("Galois element \(g) is not odd in 1..<\(2 * degree)")
             }
-            var s = BFVSampling.lift(secretKey.ternary, moduli: moduli, degree: degree)
-            var target = applyGalois(s, element: g, moduli: moduli)
+            var s = BFVSampling.lift(secretKey.ternary, moduli: keyModuli, degree: degree)
+            var target = applyGalois(s, element: g)
             target.forwardNTT(nttTables)
             keys[g] = generateKeySwitchKey(target: target, secretKey: secretKey, using: &rng)
             s.wipe()
@@ -95,55 +96,48 @@ extension BFVContext {
         return try generateGaloisKeys(secretKey: secretKey, elements: elements, using: &rng)
     }
 
-    /// A key-switching key from `target` (NTT form, all limbs) to `s`.
+    /// A key-switching key from `target` (NTT form over every prime of ``keyModuli``) to `s`: one component per data
+    /// prime `q_i`, `(k0_i, k1_i) = (-a_i s + e_i + [P]_(q_i) w on limb i, a_i)` modulo `q P` (``BFVKeySwitchKey``;
+    /// `P = 1` and only the data primes without a special prime).
     func generateKeySwitchKey(target: PolyRq, secretKey: BFVSecretKey,
                               using rng: inout some RandomNumberGenerator) -> BFVKeySwitchKey {
         let seed = SecureRandom.bytes(32, using: &rng)
-        var k0: [PolyRq] = []
-        var k1: [PolyRq] = []
+        var k0: [UInt64] = []
+        var k1: [UInt64] = []
         let n = degree
+        let all = keyModuli
         for i in 0..<moduli.count {
-            let a = BFVSampling.expand(seed: seed, domain: 16 + UInt32(i), moduli: moduli, degree: n)
-            var e = BFVSampling.lift(BFVSampling.centeredBinomial(count: n, using: &rng), moduli: moduli, degree: n)
+            let a = keySwitchMask(seed: seed, component: i)
+            var e = BFVSampling.lift(BFVSampling.centeredBinomial(count: n, using: &rng), moduli: all, degree: n)
             e.forwardNTT(nttTables)
             var c0 = a
-            c0.multiplyPointwise(secretKey.ntt, moduli: moduli)
-            c0.negate(moduli: moduli)
-            c0.add(e, moduli: moduli)
-            // + w on limb i only (the RNS gadget).
+            c0.multiplyPointwise(secretKey.ntt, moduli: all)
+            c0.negate(moduli: all)
+            c0.add(e, moduli: all)
+            // + P w on limb i only (the RNS gadget; P vanishes modulo P itself).
             let m = moduli[i]
+            let factor = m.shoup(special?.pModQ[i] ?? 1)
             c0.data.withUnsafeMutableBufferPointer { x in
                 target.data.withUnsafeBufferPointer { w in
-                    for c in i * n..<(i + 1) * n { x[c] = m.add(x[c], w[c]) }
+                    for c in i * n..<(i + 1) * n { x[c] = m.add(x[c], factor.multiply(w[c], modulus: m.value)) }
                 }
             }
             e.wipe()
-            k0.append(c0)
-            k1.append(a)
+            k0 += c0.data
+            k1 += a.data
         }
-        return BFVKeySwitchKey(k0: k0, k1: k1, seed: seed)
+        return BFVKeySwitchKey(components: moduli.count, k0: k0, k1: k1, seed: seed)
     }
 
-    /// Applies `X -> X^g` to a polynomial in coefficient form.
-    func applyGalois(_ poly: PolyRq, element g: Int, moduli: [Modulus]) -> PolyRq {
-        let n = degree
-        let twoN = 2 * n
-        var out = PolyRq(degree: n, limbCount: poly.limbCount)
-        out.data.withUnsafeMutableBufferPointer { y in
-            poly.data.withUnsafeBufferPointer { x in
-                for l in 0..<poly.limbCount {
-                    let p = moduli[l].value
-                    let base = l * n
-                    var e = 0
-                    for i in 0..<n {
-                        let v = x[base + i]
-                        if e < n { y[base + e] = v } else { y[base + e - n] = v == 0 ? 0 : p &- v }
-                        e += g
-                        if e >= twoN { e -= twoN }
-                    }
-                }
-            }
+    /// The uniform part `a_i` of key-switching component `i` (NTT form over every prime), from the key's seed.
+    func keySwitchMask(seed: [UInt8], component i: Int) -> PolyRq {
+        BFVSampling.expand(seed: seed, domain: 16 + UInt32(i), moduli: keyModuli, degree: degree)
+    }
+
+    /// Applies `X -> X^g` to a polynomial in coefficient form (limbs of the first primes of ``keyModuli``).
+    func applyGalois(_ poly: PolyRq, element g: Int) -> PolyRq {
+        PolyRq(degree: degree, limbCount: poly.limbCount) { out in
+            poly.data.withUnsafeBufferPointer { applyGalois($0.baseAddress!, element: g, limbs: poly.limbCount, into: out) }
         }
-        return out
     }
 }

@@ -15,7 +15,21 @@ extension BFVContext {
     /// input row stay in the L1 cache while the output limbs are produced).
     static let conversionChunk = 256
 
-    /// Ciphertext multiplication by BEHZ (Bajard, Eynard, Hasan, Zucca 2016), as in SEAL:
+    /// The number of limbs of an operand extended to `q + Bsk` at `level`.
+    func extendedLimbCount(level: Int) -> Int { level + auxModuli.count }
+
+    /// The modulus of limb `l` of an operand extended to `q + Bsk` at `level`.
+    @inline(__always)
+    func extendedModulus(_ l: Int, level: Int) -> Modulus { l < level ? moduli[l] : auxModuli[l - level] }
+
+    /// The NTT tables of limb `l` of an operand extended to `q + Bsk` at `level`.
+    @inline(__always)
+    func extendedTables(_ l: Int, level: Int) -> NTTTables { l < level ? nttTables[l] : auxNTT[l - level] }
+
+    /// Scratch values the chunked conversions need besides their inputs and outputs.
+    func conversionScratchCount(level: Int) -> Int { (level + 2 * auxModuli.count + 1) * Self.conversionChunk }
+
+    /// Ciphertext multiplication by BEHZ (Bajard, Eynard, Hasan, Zucca 2016), as in Microsoft SEAL:
     /// 1. extend each input from `q` to `Bsk + {m~}` with a fast base conversion, then remove the `q`-overflow by a
     ///    small Montgomery reduction modulo `m~ = 2^32`;
     /// 2. tensor the NTT forms over `q + Bsk`;
@@ -23,7 +37,59 @@ extension BFVContext {
     /// Returns a three-polynomial ciphertext; call ``relinearize(_:key:)`` to get back to two.
     public func multiply(_ a: BFVCiphertext, _ b: BFVCiphertext) throws(BFVError) -> BFVCiphertext {
         try checkPair(a, b)
-        return try multiply(prepareMultiplicand(a), prepareMultiplicand(b))
+        guard a.size == 2, b.size == 2 else {
+            throw .shapeMismatch("multiplication needs two-polynomial ciphertexts; relinearise first")
+        }
+        return product(a, b, relinearizingWith: nil)
+    }
+
+    /// Multiplies and relinearises (the product's `c_2` goes straight from the rescaling into the key switch).
+    public func multiplyRelinearize(_ a: BFVCiphertext, _ b: BFVCiphertext,
+                                    key: BFVRelinearizationKey) throws(BFVError) -> BFVCiphertext {
+        try checkPair(a, b)
+        guard key.parameters == parameters else { throw .parameterMismatch("relinearisation key of \(key.parameters.name)") }
+        guard a.size == 2, b.size == 2 else {
+            throw .shapeMismatch("multiplication needs two-polynomial ciphertexts; relinearise first")
+        }
+        return product(a, b, relinearizingWith: key.key)
+    }
+
+    /// The product of two two-polynomial ciphertexts of one level: three polynomials, or two after key switching
+    /// `c_2` with `key`.
+    func product(_ a: BFVCiphertext, _ b: BFVCiphertext, relinearizingWith key: BFVKeySwitchKey?) -> BFVCiphertext {
+        let level = a.level
+        let n = degree
+        let width = extendedLimbCount(level: level) * n
+        var c0 = PolyRq(degree: n, limbCount: level) { _ in }
+        var c1 = PolyRq(degree: n, limbCount: level) { _ in }
+        var c2 = PolyRq(degree: n, limbCount: key == nil ? level : 0) { _ in }
+        scratch.withBuffer(count: 4 * width + conversionScratchCount(level: level)) { s in
+            let temp = s + 4 * width
+            let operands = [a.polys[0], a.polys[1], b.polys[0], b.polys[1]]
+            for (k, poly) in operands.enumerated() {
+                poly.data.withUnsafeBufferPointer { extendAndTransform($0.baseAddress!, level: level, into: s + k * width,
+                                                                       temp: temp) }
+            }
+            // r_0, r_1, r_2 overwrite a_0, a_1, b_0 residue by residue.
+            tensor(s, s + width, s + 2 * width, s + 3 * width, into: s, s + width, s + 2 * width, level: level)
+            c0.data.withUnsafeMutableBufferPointer { o0 in
+                c1.data.withUnsafeMutableBufferPointer { o1 in
+                    rescale(s, level: level, into: o0.baseAddress!, temp: temp)
+                    rescale(s + width, level: level, into: o1.baseAddress!, temp: temp)
+                    if let key {
+                        let d = s + 3 * width
+                        rescale(s + 2 * width, level: level, into: d, temp: temp)
+                        keySwitch(d, level: level, key: key, addingTo: o0.baseAddress!, out1: o1.baseAddress!,
+                                  accumulateOut1: true)
+                    } else {
+                        c2.data.withUnsafeMutableBufferPointer { o2 in
+                            rescale(s + 2 * width, level: level, into: o2.baseAddress!, temp: temp)
+                        }
+                    }
+                }
+            }
+        }
+        return BFVCiphertext(polys: key == nil ? [c0, c1, c2] : [c0, c1])
     }
 
     /// Extends a two-polynomial ciphertext to `q + Bsk` in NTT form.
@@ -31,19 +97,12 @@ extension BFVContext {
         try check(a)
         guard a.size == 2 else { throw .shapeMismatch("multiplication needs two-polynomial ciphertexts; relinearise first") }
         let level = a.level
-        let n = degree
-        let nb = auxModuli.count
-        let combinedTables = Array(nttTables[0..<level]) + auxNTT
-        var polys: [PolyRq] = []
-        for poly in a.polys {
-            var ext = PolyRq(degree: n, limbCount: level + nb) { out in
-                poly.data.withUnsafeBufferPointer { x in
-                    out.initialize(from: x.baseAddress!, count: level * n)
-                    extendToBsk(x.baseAddress!, level: level, into: out + level * n)
+        let polys = scratch.withBuffer(count: conversionScratchCount(level: level)) { temp in
+            a.polys.map { poly in
+                PolyRq(degree: degree, limbCount: extendedLimbCount(level: level)) { out in
+                    poly.data.withUnsafeBufferPointer { extendAndTransform($0.baseAddress!, level: level, into: out, temp: temp) }
                 }
             }
-            ext.forwardNTT(combinedTables)
-            polys.append(ext)
         }
         return BFVMultiplicand(level: level, polys: polys)
     }
@@ -53,224 +112,225 @@ extension BFVContext {
         guard a.level == b.level else { throw .shapeMismatch("levels \(a.level) and \(b.level) differ") }
         let level = a.level
         let n = degree
-        let combined = Array(moduli[0..<level]) + auxModuli
-        let combinedTables = Array(nttTables[0..<level]) + auxNTT
-        let limbs = combined.count
-        // Every residue is written by the tensor loop below.
-        var c0 = PolyRq(degree: n, limbCount: limbs) { _ in }
-        var c1 = PolyRq(degree: n, limbCount: limbs) { _ in }
-        var c2 = PolyRq(degree: n, limbCount: limbs) { _ in }
-        a.polys[0].data.withUnsafeBufferPointer { a0 in
-            a.polys[1].data.withUnsafeBufferPointer { a1 in
-                b.polys[0].data.withUnsafeBufferPointer { b0 in
-                    b.polys[1].data.withUnsafeBufferPointer { b1 in
-                        c0.data.withUnsafeMutableBufferPointer { r0 in
-                            c1.data.withUnsafeMutableBufferPointer { r1 in
-                                c2.data.withUnsafeMutableBufferPointer { r2 in
-                                    for l in 0..<limbs {
-                                        let m = combined[l]
-                                        for i in l * n..<(l + 1) * n {
-                                            let x0 = a0[i], x1 = a1[i], y0 = b0[i], y1 = b1[i]
-                                            // Karatsuba: three products instead of four.
-                                            let p0 = m.multiply(x0, y0)
-                                            let p2 = m.multiply(x1, y1)
-                                            let mid = m.multiply(m.add(x0, x1), m.add(y0, y1))
-                                            r0[i] = p0
-                                            r2[i] = p2
-                                            r1[i] = m.subtract(mid, m.add(p0, p2))
-                                        }
-                                    }
-                                }
-                            }
+        let width = extendedLimbCount(level: level) * n
+        var result: [PolyRq] = []
+        scratch.withBuffer(count: 3 * width + conversionScratchCount(level: level)) { s in
+            let temp = s + 3 * width
+            a.polys[0].data.withUnsafeBufferPointer { a0 in
+                a.polys[1].data.withUnsafeBufferPointer { a1 in
+                    b.polys[0].data.withUnsafeBufferPointer { b0 in
+                        b.polys[1].data.withUnsafeBufferPointer { b1 in
+                            tensor(a0.baseAddress!, a1.baseAddress!, b0.baseAddress!, b1.baseAddress!,
+                                   into: s, s + width, s + 2 * width, level: level)
                         }
                     }
                 }
             }
-        }
-        var result: [PolyRq] = []
-        let floorBsk = UnsafeMutablePointer<UInt64>.allocate(capacity: auxModuli.count * n)
-        defer { floorBsk.deallocate() }
-        for which in 0..<3 {
-            // Move the product out (no copy-on-write of a still-referenced buffer).
-            var c = PolyRq(degree: n, limbCount: 0)
-            switch which {
-            case 0: swap(&c, &c0)
-            case 1: swap(&c, &c1)
-            default: swap(&c, &c2)
+            for k in 0..<3 {
+                result.append(PolyRq(degree: n, limbCount: level) { out in
+                    rescale(s + k * width, level: level, into: out, temp: temp)
+                })
             }
-            c.inverseNTT(combinedTables)
-            let out = c.data.withUnsafeBufferPointer { x in
-                fastFloor(x.baseAddress!, level: level, into: floorBsk)
-                return PolyRq(degree: n, limbCount: level) { o in
-                    convertBskToQ(floorBsk, level: level, into: o)
-                }
-            }
-            result.append(out)
         }
         return BFVCiphertext(polys: result)
     }
 
-    /// Exact extension `q -> Bsk` (fast conversion to `Bsk + {m~}` of `m~ x`, then Montgomery reduction by `m~`).
-    func extendToBsk(_ x: UnsafePointer<UInt64>, level: Int, into out: UnsafeMutablePointer<UInt64>) {
+    /// Copies `x` (coefficient form, `level` limbs) to the `q` limbs of `out`, extends it exactly to `Bsk` in the
+    /// following limbs and transforms all `level + |Bsk|` limbs to NTT form.
+    func extendAndTransform(_ x: UnsafePointer<UInt64>, level: Int, into out: UnsafeMutablePointer<UInt64>,
+                            temp: UnsafeMutablePointer<UInt64>) {
+        let n = degree
+        out.update(from: x, count: level * n)
+        extendToBsk(x, level: level, into: out + level * n, temp: temp)
+        for l in 0..<extendedLimbCount(level: level) { extendedTables(l, level: level).forward(out + l * n) }
+    }
+
+    /// The Karatsuba tensor `(a_0 b_0, a_0 b_1 + a_1 b_0, a_1 b_1)` of NTT forms over `q + Bsk`, residue by
+    /// residue (an output may be the same buffer as an input), in Montgomery form (each product times `2^-64`;
+    /// ``rescale(_:level:into:temp:)`` removes the factor in its inverse NTT).
+    @inline(never)
+    func tensor(_ a0: UnsafePointer<UInt64>, _ a1: UnsafePointer<UInt64>, _ b0: UnsafePointer<UInt64>,
+                _ b1: UnsafePointer<UInt64>, into r0: UnsafeMutablePointer<UInt64>, _ r1: UnsafeMutablePointer<UInt64>,
+                _ r2: UnsafeMutablePointer<UInt64>, level: Int) {
+        let n = degree
+        for l in 0..<extendedLimbCount(level: level) {
+            let m = extendedModulus(l, level: level)
+            let p = m.value
+            let base = l &* n
+            for i in base..<base &+ n {
+                let x0 = a0[i], x1 = a1[i], y0 = b0[i], y1 = b1[i]
+                let p0 = x0.multipliedFullWidth(by: y0)
+                let p2 = x1.multipliedFullWidth(by: y1)
+                var sx = x0 &+ x1
+                sx = sx >= p ? sx &- p : sx
+                var sy = y0 &+ y1
+                sy = sy >= p ? sy &- p : sy
+                let pm = sx.multipliedFullWidth(by: sy)
+                let m0 = m.reduceMontgomery(high: p0.high, low: p0.low)
+                let m2 = m.reduceMontgomery(high: p2.high, low: p2.low)
+                let mid = m.reduceMontgomery(high: pm.high, low: pm.low)
+                // mid - m0 - m2 in [0, p) from values in [0, p).
+                var r = mid &+ (p &<< 1) &- m0 &- m2
+                r = r >= p ? r &- p : r
+                r = r >= p ? r &- p : r
+                r0[i] = m0
+                r2[i] = m2
+                r1[i] = r
+            }
+        }
+    }
+
+    /// The BFV rescaling of a tensor component: inverse NTT of `x` (over `q + Bsk`, in place, from the tensor's
+    /// Montgomery form), then
+    /// `round(t x / q)` by the fast floor into `Bsk` and the Shenoy-Kumaresan conversion `Bsk -> q`, chunk by
+    /// chunk (the `Bsk` values of a chunk never leave the L1 cache). Writes `level` limbs to `out`.
+    func rescale(_ x: UnsafeMutablePointer<UInt64>, level: Int, into out: UnsafeMutablePointer<UInt64>,
+                 temp: UnsafeMutablePointer<UInt64>) {
+        let n = degree
+        for l in 0..<extendedLimbCount(level: level) { extendedTables(l, level: level).inverseFromMontgomery(x + l * n) }
+        let chunk = Self.conversionChunk
+        let floors = temp + (level + auxModuli.count + 1) * chunk
+        for start in stride(from: 0, to: n, by: chunk) {
+            let count = min(chunk, n - start)
+            fastFloor(x, level: level, start: start, count: count, into: floors, temp: temp)
+            convertBskToQ(floors, start: start, count: count, level: level, into: out, temp: temp)
+        }
+    }
+
+    /// Exact extension `q -> Bsk` of `x` (coefficient form, `level` limbs) into `|Bsk|` limbs of `out`: a fast
+    /// base conversion of `m~ x` to `Bsk + {m~}`, then a Montgomery reduction by `m~ = 2^32` that removes the
+    /// conversion's multiple of `q`. Each output residue is one 128-bit accumulation (`m~^-1` folded into the
+    /// constants) and one Montgomery reduction by `2^64` (``Modulus/reduceMontgomery(high:low:)``).
+    @inline(never)
+    func extendToBsk(_ x: UnsafePointer<UInt64>, level: Int, into out: UnsafeMutablePointer<UInt64>,
+                     temp: UnsafeMutablePointer<UInt64>) {
         let n = degree
         let lt = tables(level: level)
         let nb = auxModuli.count
+        let chunk = Self.conversionChunk
         let mask: UInt64 = (1 << 32) - 1
-        let qHatModBsk = lt.qHatModBsk, qHatModMTilde = lt.qHatModMTilde, mTildeQHatInv = lt.mTildeQHatInv
-        let qModBsk = lt.qModBsk, negQModBsk = lt.negQModBsk, mTildeInvModBsk = lt.mTildeInvModBsk
-        let negQInvModMTilde = lt.negQInvModMTilde
-        let aux = auxModuli, qs = moduli
-        let y = UnsafeMutablePointer<UInt64>.allocate(capacity: level * n)
-        defer { y.deallocate() }
-        let r = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-        defer { r.deallocate() }
-        for l in 0..<level {
-            let c = mTildeQHatInv[l], p = qs[l].value
-            for i in 0..<n { y[l * n + i] = c.multiply(x[l * n + i], modulus: p) }
-        }
-        // Residue modulo m~ and the Montgomery quotient r = -x * q^-1 mod m~.
-        for i in 0..<n { r[i] = 0 }
-        for l in 0..<level {
-            let h = qHatModMTilde[l]
-            for i in 0..<n { r[i] = r[i] &+ y[l * n + i] &* h }
-        }
-        for i in 0..<n { r[i] = ((r[i] & mask) &* negQInvModMTilde) & mask }
-        let acc = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-        defer { acc.deallocate() }
-        // Coefficient chunks keep the accumulators and the chunk of every input row in L1.
-        for start in stride(from: 0, to: n, by: Self.conversionChunk) {
-            let end = min(start + Self.conversionChunk, n)
-            for j in 0..<nb {
-                let b = aux[j].value
-                let twoB = b &<< 1
-                let qB = qModBsk[j], negQB = negQModBsk[j], mInv = mTildeInvModBsk[j]
-                let row = out + j * n
-                for i in start..<end { acc[i] = 0 }
+        let y = temp, r = temp + level * chunk
+        lt.mTildeQHatInv.withUnsafeBufferPointer { mTildeQHatInv in
+        lt.qHatModMTilde.withUnsafeBufferPointer { qHatModMTilde in
+        lt.qHatMTildeInvModBsk.withUnsafeBufferPointer { hat in
+            let negQInvModMTilde = lt.negQInvModMTilde
+            for start in stride(from: 0, to: n, by: chunk) {
+                let count = min(chunk, n &- start)
                 for l in 0..<level {
-                    let w = qHatModBsk[l * nb + j]
-                    let yl = y + l * n
-                    for i in start..<end {
-                        let v = acc[i] &+ w.multiplyLazy(yl[i], modulus: b)
-                        acc[i] = v >= twoB ? v &- twoB : v
-                    }
+                    let c = mTildeQHatInv[l], p = moduli[l].value
+                    let src = x + (l &* n &+ start), dst = y + l &* chunk
+                    for i in 0..<count { dst[i] = c.multiply(src[i], modulus: p) }
                 }
-                for i in start..<end {
-                    let acc = acc[i]
-                    let ri = r[i]
-                    // Centred r: values >= 2^31 stand for r - 2^32.
-                    let correction = ri >= (1 << 31) ? negQB.multiply((1 << 32) &- ri, modulus: b)
-                                                     : qB.multiply(ri, modulus: b)
-                    row[i] = mInv.multiply(acc &+ correction, modulus: b)
+                // The Montgomery quotient r = -(sum_l y_l (q/q_l)) q^-1 mod m~.
+                for i in 0..<count {
+                    var acc: UInt64 = 0
+                    for l in 0..<level { acc = acc &+ y[l &* chunk &+ i] &* qHatModMTilde[l] }
+                    r[i] = ((acc & mask) &* negQInvModMTilde) & mask
+                }
+                for j in 0..<nb {
+                    let b = auxModuli[j]
+                    let positive = lt.qMTildeInvModBsk[j], negative = lt.negQMTildeInvModBsk[j]
+                    let row = out + (j &* n &+ start)
+                    let constants = hat.baseAddress! + j
+                    for i in 0..<count {
+                        // Centred r: values >= 2^31 stand for r - 2^32.
+                        let ri = r[i]
+                        var acc = ri >= (1 << 31) ? WideAccumulator((1 << 32) &- ri, negative) : WideAccumulator(ri, positive)
+                        Self.dot(y, stride: chunk, at: i, constants, step: nb, count: level, into: &acc)
+                        row[i] = b.reduceMontgomery(high: acc.high, low: acc.low)
+                    }
                 }
             }
         }
+        }
+        }
     }
 
-    /// `floor(t x / q)` (up to a small additive error) into `Bsk`, for `x` over `q + Bsk`.
-    func fastFloor(_ x: UnsafePointer<UInt64>, level: Int, into out: UnsafeMutablePointer<UInt64>) {
+    /// Adds `sum_l y[l stride + i] c[l step]` (`count` terms) to `acc`, unrolled for one and two terms.
+    @inline(__always)
+    static func dot(_ y: UnsafePointer<UInt64>, stride: Int, at i: Int, _ c: UnsafePointer<UInt64>, step: Int,
+                    count: Int, into acc: inout WideAccumulator) {
+        switch count {
+        case 1:
+            acc.add(y[i], c[0])
+        case 2:
+            acc.add(y[i], c[0])
+            acc.add(y[stride &+ i], c[step])
+        default:
+            for l in 0..<count { acc.add(y[l &* stride &+ i], c[l &* step]) }
+        }
+    }
+
+    /// `floor(t x / q)` (up to a small additive error) into `Bsk` for coefficients `start ..< start + count` of
+    /// `x` (coefficient form over `q + Bsk`); row `j` of `out` (stride ``conversionChunk``) holds `Bsk` prime `j`.
+    @inline(never)
+    func fastFloor(_ x: UnsafePointer<UInt64>, level: Int, start: Int, count: Int, into out: UnsafeMutablePointer<UInt64>,
+                   temp: UnsafeMutablePointer<UInt64>) {
         let n = degree
         let lt = tables(level: level)
         let nb = auxModuli.count
-        let tQHatInv = lt.tQHatInv, tQInvModBsk = lt.tQInvModBsk, qInvModBsk = lt.qInvModBsk
-        let qHatModBsk = lt.qHatModBsk
-        let aux = auxModuli, qs = moduli
-        let y = UnsafeMutablePointer<UInt64>.allocate(capacity: level * n)
-        defer { y.deallocate() }
-        let accs = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-        defer { accs.deallocate() }
+        let chunk = Self.conversionChunk
+        let y = temp
         for l in 0..<level {
-            let c = tQHatInv[l], p = qs[l].value
-            for i in 0..<n { y[l * n + i] = c.multiply(x[l * n + i], modulus: p) }
+            let c = lt.tQHatInv[l], p = moduli[l].value
+            let src = x + (l &* n &+ start), dst = y + l &* chunk
+            for i in 0..<count { dst[i] = c.multiply(src[i], modulus: p) }
         }
-        // Coefficient chunks keep the accumulators and the chunk of every input row in L1.
-        for start in stride(from: 0, to: n, by: Self.conversionChunk) {
-            let end = min(start + Self.conversionChunk, n)
+        lt.negQiInvModBsk.withUnsafeBufferPointer { negInv in
             for j in 0..<nb {
-                let b = aux[j].value
-                let twoB = b &<< 1
-                let tqInv = tQInvModBsk[j], qInv = qInvModBsk[j]
-                let xb = x + (level + j) * n
-                let row = out + j * n
-                for i in start..<end { accs[i] = 0 }
-                for l in 0..<level {
-                    let w = qHatModBsk[l * nb + j]
-                    let yl = y + l * n
-                    for i in start..<end {
-                        let v = accs[i] &+ w.multiplyLazy(yl[i], modulus: b)
-                        accs[i] = v >= twoB ? v &- twoB : v
-                    }
-                }
-                for i in start..<end {
-                    let acc = accs[i]
-                    let u = tqInv.multiply(xb[i], modulus: b)
-                    let v = qInv.multiply(acc, modulus: b)
-                    row[i] = u >= v ? u &- v : u &+ b &- v
+                let b = auxModuli[j]
+                let tqInv = lt.tQInvModBsk[j]
+                let xb = x + ((level &+ j) &* n &+ start)
+                let row = out + j &* chunk
+                let constants = negInv.baseAddress! + j
+                for i in 0..<count {
+                    // t q^-1 x_b - sum_l y_l q_l^-1.
+                    var acc = WideAccumulator(xb[i], tqInv)
+                    Self.dot(y, stride: chunk, at: i, constants, step: nb, count: level, into: &acc)
+                    row[i] = b.reduceMontgomery(high: acc.high, low: acc.low)
                 }
             }
         }
     }
 
-    /// Shenoy-Kumaresan exact conversion `Bsk -> q` (the first `level` primes).
-    func convertBskToQ(_ x: UnsafePointer<UInt64>, level: Int, into out: UnsafeMutablePointer<UInt64>) {
+    /// Shenoy-Kumaresan exact conversion `Bsk -> q` (the first `level` primes) of a chunk: `x` row `j` (stride
+    /// ``conversionChunk``) holds `Bsk` prime `j`; writes coefficients `start ..< start + count` of `out`'s limbs.
+    func convertBskToQ(_ x: UnsafePointer<UInt64>, start: Int, count: Int, level: Int,
+                       into out: UnsafeMutablePointer<UInt64>, temp: UnsafeMutablePointer<UInt64>) {
         let n = degree
         let sk = skTables
         let nb = bCount
-        let bHatInv = sk.bHatInv, bs = sk.b, bHatModMsk = sk.bHatModMsk, bInvModMsk = sk.bInvModMsk
-        let bModQ = sk.bModQ, negBModQ = sk.negBModQ, bHatModQ = sk.bHatModQ, qCount = sk.qCount
-        let qs = moduli
+        let chunk = Self.conversionChunk
         let msk = sk.msk
         let mskP = msk.value
         let mskHalf = mskP >> 1
-        let z = UnsafeMutablePointer<UInt64>.allocate(capacity: nb * n)
-        defer { z.deallocate() }
-        let alpha = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-        defer { alpha.deallocate() }
+        let z = temp, alpha = temp + nb * chunk
         for j in 0..<nb {
-            let c = bHatInv[j], p = bs[j].value
-            for i in 0..<n { z[j * n + i] = c.multiply(x[j * n + i], modulus: p) }
+            let c = sk.bHatInv[j], p = sk.b[j].value
+            let src = x + j * chunk, dst = z + j * chunk
+            for i in 0..<count { dst[i] = c.multiply(src[i], modulus: p) }
         }
-        let xm = x + nb * n
-        let twoM = mskP &<< 1
-        let accs = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-        defer { accs.deallocate() }
-        for i in 0..<n { accs[i] = 0 }
+        // alpha = (sum_j z_j (B/b_j) - x_msk) B^-1 mod m_sk: each term lazy in [0, 2 m_sk), summed in 64 bits.
+        let xm = x + nb * chunk
+        let negBInv = sk.negBInvModMsk
+        for i in 0..<count { alpha[i] = negBInv.multiplyLazy(xm[i], modulus: mskP) }
         for j in 0..<nb {
-            let w = bHatModMsk[j]
-            let zj = z + j * n
-            for i in 0..<n {
-                let v = accs[i] &+ w.multiplyLazy(zj[i], modulus: mskP)
-                accs[i] = v >= twoM ? v &- twoM : v
-            }
+            let w = sk.bHatBInvModMsk[j]
+            let zj = z + j * chunk
+            for i in 0..<count { alpha[i] = alpha[i] &+ w.multiplyLazy(zj[i], modulus: mskP) }
         }
-        for i in 0..<n {
-            var acc = accs[i]
-            acc = acc >= mskP ? acc &- mskP : acc
-            alpha[i] = bInvModMsk.multiply(msk.subtract(acc, xm[i]), modulus: mskP)
-        }
-        for start in stride(from: 0, to: n, by: Self.conversionChunk) {
-            let end = min(start + Self.conversionChunk, n)
-            for l in 0..<level {
-                let q = qs[l].value
-                let twoQ = q &<< 1
-                let bq = bModQ[l], negBq = negBModQ[l]
-                let row = out + l * n
-                for i in start..<end { accs[i] = 0 }
-                for j in 0..<nb {
-                    let w = bHatModQ[j * qCount + l]
-                    let zj = z + j * n
-                    for i in start..<end {
-                        let v = accs[i] &+ w.multiplyLazy(zj[i], modulus: q)
-                        accs[i] = v >= twoQ ? v &- twoQ : v
-                    }
-                }
-                for i in start..<end {
-                    let acc = accs[i]
-                    let a = alpha[i]
-                    let correction = a > mskHalf ? bq.multiply(mskP &- a, modulus: q) : negBq.multiply(a, modulus: q)
-                    var s = acc &+ correction
-                    s = s >= twoQ ? s &- twoQ : s
-                    row[i] = s >= q ? s &- q : s
-                }
+        for i in 0..<count { alpha[i] = msk.reduce(alpha[i]) }
+        for l in 0..<level {
+            let q = moduli[l]
+            let qv = q.value
+            let bq = sk.bModQ[l], negBq = sk.negBModQ[l]
+            let row = out + l * n + start
+            for i in 0..<count {
+                let a = alpha[i]
+                // sum_j z_j (B/b_j) - alpha B with alpha centred; every term lazy in [0, 2q).
+                var s = a > mskHalf ? bq.multiplyLazy(mskP &- a, modulus: qv) : negBq.multiplyLazy(a, modulus: qv)
+                for j in 0..<nb { s = s &+ sk.bHatModQ[j * sk.qCount + l].multiplyLazy(z[j * chunk + i], modulus: qv) }
+                row[i] = q.reduce(s)
             }
         }
     }

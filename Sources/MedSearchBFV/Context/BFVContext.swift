@@ -12,10 +12,16 @@ public final class BFVContext: Sendable {
     public let parameters: BFVParameters
     /// The polynomial degree `N`.
     public let degree: Int
-    /// The coefficient moduli `q_i`.
+    /// The data moduli `q_i` (a ciphertext's primes; the special prime, if any, is not among them).
     public let moduli: [Modulus]
-    /// NTT tables for each `q_i`.
+    /// Every prime of the set: the data moduli, then the special key-switching prime `P` if the set has one.
+    public let keyModuli: [Modulus]
+    /// NTT tables for each prime of ``keyModuli`` (data primes first, so `nttTables[0..<level]` serves a level).
     public let nttTables: [NTTTables]
+    /// The special prime's constants for hybrid key switching (nil without a special prime).
+    let special: SpecialPrimeTables?
+    /// Reused scratch buffers of the hot paths (multiplication, key switching, decryption).
+    let scratch = ScratchPool()
     /// The plaintext modulus `t`.
     public let plainModulus: Modulus
     /// NTT tables modulo `t` (SIMD encoding; nil when `t` is not `1 mod 2N`).
@@ -40,13 +46,14 @@ public final class BFVContext: Sendable {
         self.parameters = parameters
         let n = parameters.polyDegree
         degree = n
-        moduli = parameters.coefficientModuli.map(Modulus.init)
+        keyModuli = parameters.coefficientModuli.map(Modulus.init)
+        moduli = Array(keyModuli.prefix(parameters.limbCount))
         do {
-            nttTables = try moduli.map { m throws(ModularError) in try NTTTables(modulus: m, degree: n) }
+            nttTables = try keyModuli.map { m throws(ModularError) in try NTTTables(modulus: m, degree: n) }
             plainModulus = Modulus(parameters.plainModulus)
             plainNTT = parameters.supportsBatching ? try NTTTables(modulus: plainModulus, degree: n) : nil
             // BEHZ: K * n * t * q^2 < q * B * m_sk, with 32 bits reserved for K * n (as in SEAL's RNSTool).
-            let qBits = parameters.coefficientModulusBits
+            let qBits = parameters.dataModulusBits
             let tBits = plainModulus.bitCount
             var count = parameters.limbCount
             if 32 + tBits + qBits >= 61 * count + 61 { count += 1 }
@@ -60,6 +67,7 @@ public final class BFVContext: Sendable {
             throw .invalidParameters("\(error)")
         }
         skTables = SKTables(b: Array(auxModuli[0..<bCount]), msk: auxModuli[bCount], q: moduli)
+        special = keyModuli.count > moduli.count ? SpecialPrimeTables(p: keyModuli[moduli.count], q: moduli) : nil
         var levels: [LevelTables] = []
         for l in 1...parameters.limbCount {
             levels.append(LevelTables(q: Array(moduli[0..<l]), t: plainModulus, bsk: auxModuli,
@@ -92,40 +100,40 @@ public final class BFVContext: Sendable {
     func tables(level: Int) -> LevelTables { levels[level - 1] }
 }
 
-/// Constants of one level (the first `L` primes of `q`).
+/// Constants of one level (the first `L` primes of `q`). The RNS conversions fold their constant factors into
+/// these tables (for example `m~^-1` into the extension's `(q/q_i) mod b_j`, `-q^-1` into the fast floor's), so
+/// each output residue needs one 128-bit accumulation and one reduction; constants marked "Montgomery form" carry
+/// the factor `2^64` that the Montgomery reduction of the sum removes.
 final class LevelTables: Sendable {
     let limbCount: Int
     /// `floor(q / t) mod q_i`.
     let deltaModQ: [UInt64]
     /// `(q / q_i)^-1 mod q_i`.
     let qHatInv: [ShoupConstant]
-    // Decryption (BEHZ with gamma): gamma * t * (q/q_i)^-1 mod q_i; (q/q_i) mod t and mod gamma;
-    // -q^-1 mod t and mod gamma; gamma^-1 mod t.
+    // Decryption (BEHZ with gamma): gamma * t * (q/q_i)^-1 mod q_i; -q_i^-1 mod t and mod gamma; gamma^-1 mod t.
     let decryptScale: [ShoupConstant]
-    let qHatModT: [ShoupConstant]
-    let qHatModGamma: [ShoupConstant]
-    let negQInvModT: ShoupConstant
-    let negQInvModGamma: ShoupConstant
+    let negQiInvModT: [ShoupConstant]
+    /// Montgomery form.
+    let negQiInvModGamma: [UInt64]
     let gammaInvModT: ShoupConstant
-    let gammaModT: UInt64
     // Multiplication (BEHZ).
     /// `m~ * (q/q_i)^-1 mod q_i`.
     let mTildeQHatInv: [ShoupConstant]
-    /// `(q/q_i) mod bsk_j`, index `[i * bskCount + j]`.
-    let qHatModBsk: [ShoupConstant]
+    /// `(q/q_i) * m~^-1 mod bsk_j`, index `[i * bskCount + j]` (extension `q -> Bsk`), Montgomery form.
+    let qHatMTildeInvModBsk: [UInt64]
     /// `(q/q_i) mod 2^32`.
     let qHatModMTilde: [UInt64]
     /// `-q^-1 mod 2^32`.
     let negQInvModMTilde: UInt64
-    /// `q mod bsk_j`, `(-q) mod bsk_j`, `m~^-1 mod bsk_j`.
-    let qModBsk: [ShoupConstant]
-    let negQModBsk: [ShoupConstant]
-    let mTildeInvModBsk: [ShoupConstant]
+    /// `q m~^-1 mod bsk_j` and `-q m~^-1 mod bsk_j` (the correction by `m~` of the extension), Montgomery form.
+    let qMTildeInvModBsk: [UInt64]
+    let negQMTildeInvModBsk: [UInt64]
     /// `t * (q/q_i)^-1 mod q_i` (fast floor).
     let tQHatInv: [ShoupConstant]
-    /// `t * q^-1 mod bsk_j` and `q^-1 mod bsk_j` (fast floor).
-    let tQInvModBsk: [ShoupConstant]
-    let qInvModBsk: [ShoupConstant]
+    /// `t * q^-1 mod bsk_j` (fast floor), Montgomery form.
+    let tQInvModBsk: [UInt64]
+    /// `-q_i^-1 mod bsk_j`, index `[i * bskCount + j]` (fast floor: `-q^-1 (q/q_i)`), Montgomery form.
+    let negQiInvModBsk: [UInt64]
     // Modulus switching to level L - 1.
     /// `q_(L-1)^-1 mod q_i` for `i < L - 1`.
     let lastInvModQ: [ShoupConstant]
@@ -148,6 +156,7 @@ final class LevelTables: Sendable {
             for j in 0..<l { r = m.multiply(r, m.reduce(q[j].value)) }
             return r
         }
+        func negInverse(_ i: Int, mod m: Modulus) -> UInt64 { m.negate(m.inverse(m.reduce(q[i].value))!) }
         let qHatInvValues = (0..<l).map { q[$0].inverse(qHat($0, mod: q[$0]))! }
         qHatInv = (0..<l).map { q[$0].shoup(qHatInvValues[$0]) }
         // Delta = floor(q/t) = (q - (q mod t)) / t, so Delta mod q_i = -(q mod t) * t^-1 mod q_i.
@@ -161,18 +170,21 @@ final class LevelTables: Sendable {
             let gt = m.multiply(m.reduce(gamma.value), m.reduce(t.value))
             return m.shoup(m.multiply(gt, qHatInvValues[i]))
         }
-        qHatModT = (0..<l).map { t.shoup(qHat($0, mod: t)) }
-        qHatModGamma = (0..<l).map { gamma.shoup(qHat($0, mod: gamma)) }
-        negQInvModT = t.shoup(t.negate(t.inverse(qProduct(mod: t))!))
-        negQInvModGamma = gamma.shoup(gamma.negate(gamma.inverse(qProduct(mod: gamma))!))
+        negQiInvModT = (0..<l).map { t.shoup(negInverse($0, mod: t)) }
+        negQiInvModGamma = (0..<l).map { gamma.montgomeryForm(negInverse($0, mod: gamma)) }
         gammaInvModT = t.shoup(t.inverse(gamma.value)!)
-        gammaModT = t.reduce(gamma.value)
 
         let mTilde: UInt64 = 1 << 32
         mTildeQHatInv = (0..<l).map { q[$0].shoup(q[$0].multiply(q[$0].reduce(mTilde), qHatInvValues[$0])) }
-        var hatBsk: [ShoupConstant] = []
-        for i in 0..<l { for b in bsk { hatBsk.append(b.shoup(qHat(i, mod: b))) } }
-        qHatModBsk = hatBsk
+        var hatBsk: [UInt64] = [], negInvBsk: [UInt64] = []
+        for i in 0..<l {
+            for b in bsk {
+                hatBsk.append(b.montgomeryForm(b.multiply(qHat(i, mod: b), b.inverse(mTilde)!)))
+                negInvBsk.append(b.montgomeryForm(negInverse(i, mod: b)))
+            }
+        }
+        qHatMTildeInvModBsk = hatBsk
+        negQiInvModBsk = negInvBsk
         qHatModMTilde = (0..<l).map { i in
             var r: UInt64 = 1
             for j in 0..<l where j != i { r = (r &* q[j].value) & (mTilde - 1) }
@@ -182,12 +194,10 @@ final class LevelTables: Sendable {
         for j in 0..<l { qMod32 = (qMod32 &* q[j].value) & (mTilde - 1) }
         let qInv32 = ModularMath.inverse(qMod32, modulo: mTilde)!
         negQInvModMTilde = (mTilde - qInv32) & (mTilde - 1)
-        qModBsk = bsk.map { $0.shoup(qProduct(mod: $0)) }
-        negQModBsk = bsk.map { $0.shoup($0.negate(qProduct(mod: $0))) }
-        mTildeInvModBsk = bsk.map { $0.shoup($0.inverse(mTilde)!) }
+        qMTildeInvModBsk = bsk.map { $0.montgomeryForm($0.multiply(qProduct(mod: $0), $0.inverse(mTilde)!)) }
+        negQMTildeInvModBsk = bsk.map { $0.montgomeryForm($0.negate($0.multiply(qProduct(mod: $0), $0.inverse(mTilde)!))) }
         tQHatInv = (0..<l).map { q[$0].shoup(q[$0].multiply(q[$0].reduce(t.value), qHatInvValues[$0])) }
-        qInvModBsk = bsk.map { $0.shoup($0.inverse(qProduct(mod: $0))!) }
-        tQInvModBsk = bsk.map { $0.shoup($0.multiply($0.reduce(t.value), $0.inverse(qProduct(mod: $0))!)) }
+        tQInvModBsk = bsk.map { $0.montgomeryForm($0.multiply($0.reduce(t.value), $0.inverse(qProduct(mod: $0))!)) }
 
         if l >= 2 {
             let last = q[l - 1]
@@ -202,6 +212,22 @@ final class LevelTables: Sendable {
     }
 }
 
+/// Constants of the special prime `P` for hybrid key switching: `P mod q_i` (keys encrypt `P w` on limb `i`),
+/// `P^-1 mod q_i` and `floor(P / 2) mod q_i` (the rounded division by `P` at the end of a key switch).
+final class SpecialPrimeTables: Sendable {
+    let p: Modulus
+    let pModQ: [UInt64]
+    let pInvModQ: [ShoupConstant]
+    let halfModQ: [UInt64]
+
+    init(p: Modulus, q: [Modulus]) {
+        self.p = p
+        pModQ = q.map { $0.reduce(p.value) }
+        pInvModQ = q.map { $0.shoup($0.inverse($0.reduce(p.value))!) }
+        halfModQ = q.map { $0.reduce(p.value >> 1) }
+    }
+}
+
 /// Shenoy-Kumaresan conversion constants `B -> q` (with the redundant prime `m_sk`).
 final class SKTables: Sendable {
     let b: [Modulus]
@@ -210,10 +236,9 @@ final class SKTables: Sendable {
     let bHatInv: [ShoupConstant]
     /// `(B/b_j) mod q_i`, index `[j * qCount + i]`.
     let bHatModQ: [ShoupConstant]
-    /// `(B/b_j) mod m_sk`.
-    let bHatModMsk: [ShoupConstant]
-    /// `B^-1 mod m_sk`.
-    let bInvModMsk: ShoupConstant
+    /// `(B/b_j) B^-1 mod m_sk` and `-B^-1 mod m_sk` (the redundant residue `alpha`, `B^-1` folded in).
+    let bHatBInvModMsk: [ShoupConstant]
+    let negBInvModMsk: ShoupConstant
     /// `B mod q_i` and `-B mod q_i`.
     let bModQ: [ShoupConstant]
     let negBModQ: [ShoupConstant]
@@ -237,8 +262,9 @@ final class SKTables: Sendable {
         var hatQ: [ShoupConstant] = []
         for j in b.indices { for m in q { hatQ.append(m.shoup(bHat(j, mod: m))) } }
         bHatModQ = hatQ
-        bHatModMsk = b.indices.map { msk.shoup(bHat($0, mod: msk)) }
-        bInvModMsk = msk.shoup(msk.inverse(bProduct(mod: msk))!)
+        let bInv = msk.inverse(bProduct(mod: msk))!
+        bHatBInvModMsk = b.indices.map { msk.shoup(msk.multiply(bHat($0, mod: msk), bInv)) }
+        negBInvModMsk = msk.shoup(msk.negate(bInv))
         bModQ = q.map { $0.shoup(bProduct(mod: $0)) }
         negBModQ = q.map { $0.shoup($0.negate(bProduct(mod: $0))) }
     }

@@ -8,12 +8,19 @@ public struct BFVPublicKey: Sendable, Equatable {
     let seed: [UInt8]
 }
 
-/// A key-switching key under the RNS gadget: component `i` encrypts `w * g_i` where `g_i = 1 mod q_i` and
-/// `0 mod q_j` (`j != i`), i.e. `(k0_i, k1_i) = (-a_i s + e_i + w [j == i], a_i)` limb by limb, in NTT form.
-/// The `a_i` are expanded from one public seed. The same key serves every level (limb prefixes).
+/// A key-switching key for hybrid key switching (RNS gadget plus the special prime `P`, as in Microsoft SEAL):
+/// component `i` (one per data prime) encrypts `P w g_i` modulo `q P`, where `g_i = 1 mod q_i` and `0 mod q_j`
+/// (`j != i`), i.e. `(k0_i, k1_i) = (-a_i s + e_i + [P]_(q_i) w [j == i], a_i)` limb by limb over every prime, in
+/// NTT form. Without a special prime `P = 1` and the limbs are the data primes. The `a_i` are expanded from one public
+/// seed. The same key serves every level (the data limbs of a level plus the special limb).
+///
+/// Stored flat: component `i`, limb `l` (an index into the context's `keyModuli`), coefficient `c` at
+/// `(i * keyLimbs + l) * N + c`.
 public struct BFVKeySwitchKey: Sendable, Equatable {
-    let k0: [PolyRq]
-    let k1: [PolyRq]
+    /// The number of components (data primes).
+    let components: Int
+    let k0: [UInt64]
+    let k1: [UInt64]
     let seed: [UInt8]
 }
 

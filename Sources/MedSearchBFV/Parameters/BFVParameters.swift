@@ -6,8 +6,13 @@ import MedSearchModular
 /// `t = 1 mod 2N`; any other odd prime `t` supports coefficient encoding only (``supportsBatching``).
 ///
 /// The named production sets respect the HomomorphicEncryption.org standard bounds for 128-bit classical
-/// security with a ternary secret (`log2 q <= 109 / 218 / 438` for `N = 4096 / 8192 / 16384`); sets whose
-/// name starts with `insecure` are for tests only. Mod switching drops the last prime first.
+/// security with a ternary secret (`log2 q <= 109 / 218 / 438` for `N = 4096 / 8192 / 16384`, counted over every
+/// prime including the special one); sets whose name starts with `insecure` are for tests only.
+///
+/// A set may reserve its last prime as the **special prime** `P` of hybrid key switching (as Microsoft SEAL does):
+/// ciphertexts then live modulo the other primes (the *data* modulus `q`), and only the key-switching keys
+/// (relinearisation and Galois keys) use `q P`. Without a special prime, every prime carries data and key switching
+/// uses the RNS gadget alone. Mod switching drops the last data prime first.
 public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// The set's name (`n8192`, `insecureN256`, ...).
     public let name: String
@@ -15,19 +20,27 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     public let polyDegree: Int
     /// The plaintext modulus `t` (an odd prime; `t = 1 mod 2N` for SIMD batching).
     public let plainModulus: UInt64
-    /// The coefficient moduli `q_i` (distinct primes `= 1 mod 2N`, each below `2^60`).
+    /// Every coefficient modulus (distinct primes `= 1 mod 2N`, each below `2^60`): the data primes `q_i`, then the
+    /// special prime when ``specialPrimeCount`` is 1.
     public let coefficientModuli: [UInt64]
+    /// 1 when the last prime of ``coefficientModuli`` is the special key-switching prime `P`, else 0.
+    public let specialPrimeCount: Int
 
     /// Builds and validates a parameter set.
     ///
     /// - Throws: ``BFVError/invalidParameters(_:)`` when a modulus is not an NTT-friendly prime for `N`, when
-    ///   `t` is not an odd prime, or when the shape is unsupported (`N` in 16...32768, 1...16 primes).
-    public init(name: String, polyDegree: Int, plainModulus: UInt64, coefficientModuli: [UInt64]) throws(BFVError) {
+    ///   `t` is not an odd prime, or when the shape is unsupported (`N` in 16...32768, 1...16 primes, at most one
+    ///   special prime and at least one data prime, data primes summing to less than `2^60`).
+    public init(name: String, polyDegree: Int, plainModulus: UInt64, coefficientModuli: [UInt64],
+                specialPrimeCount: Int = 0) throws(BFVError) {
         guard (16...32768).contains(polyDegree), polyDegree.nonzeroBitCount == 1 else {
             throw .invalidParameters("polynomial degree \(polyDegree) is not a power of two in 16...32768")
         }
         guard (1...16).contains(coefficientModuli.count) else {
             throw .invalidParameters("\(coefficientModuli.count) coefficient moduli (need 1...16)")
+        }
+        guard (0...1).contains(specialPrimeCount), specialPrimeCount < coefficientModuli.count else {
+            throw .invalidParameters("\(specialPrimeCount) special primes of \(coefficientModuli.count) (need 0 or 1 and a data prime)")
         }
         guard Set(coefficientModuli).count == coefficientModuli.count else {
             throw .invalidParameters("coefficient moduli are not distinct")
@@ -36,6 +49,11 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
             guard q < (1 << 60), Primes.isNTTFriendly(q, polyDegree: polyDegree) else {
                 throw .invalidParameters("coefficient modulus \(q) is not a prime below 2^60 congruent to 1 mod 2N")
             }
+        }
+        // The exact RNS conversions accumulate products of data residues with 61-bit constants in 128 bits before
+        // one reduction; that needs sum_i q_i < 2^60.
+        guard coefficientModuli.prefix(coefficientModuli.count - specialPrimeCount).reduce(0, +) < (1 << 60) else {
+            throw .invalidParameters("the data primes must sum to less than 2^60")
         }
         guard plainModulus >= 3, plainModulus < (1 << 32), Primes.isPrime(plainModulus),
               !coefficientModuli.contains(plainModulus) else {
@@ -48,14 +66,27 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
         self.polyDegree = polyDegree
         self.plainModulus = plainModulus
         self.coefficientModuli = coefficientModuli
+        self.specialPrimeCount = specialPrimeCount
     }
 
-    /// The number of RNS limbs `k`.
-    public var limbCount: Int { coefficientModuli.count }
+    /// The number of data primes (RNS limbs of a fresh ciphertext).
+    public var limbCount: Int { coefficientModuli.count - specialPrimeCount }
 
-    /// An upper bound on `log2 q` (sum of the primes' bit counts).
+    /// The data primes `q_i` (the ciphertext modulus `q`).
+    public var dataModuli: [UInt64] { Array(coefficientModuli.prefix(limbCount)) }
+
+    /// The special key-switching prime `P`, if the set has one.
+    public var specialModulus: UInt64? { specialPrimeCount == 1 ? coefficientModuli.last : nil }
+
+    /// An upper bound on `log2 (q P)` over every prime, the special one included (the figure the security tables
+    /// bound: key-switching keys are RLWE samples modulo `q P`).
     public var coefficientModulusBits: Int {
         coefficientModuli.reduce(0) { $0 + (64 - $1.leadingZeroBitCount) }
+    }
+
+    /// An upper bound on `log2 q` over the data primes only (a fresh ciphertext's modulus).
+    public var dataModulusBits: Int {
+        dataModuli.reduce(0) { $0 + (64 - $1.leadingZeroBitCount) }
     }
 
     /// The largest `log2 q` allowed for 128-bit security at this degree (HomomorphicEncryption.org standard,
@@ -98,7 +129,8 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         "\(name): N=\(polyDegree), t=\(plainModulus), log q=\(coefficientModulusBits) "
-            + "(\(coefficientModuli.map { String(64 - $0.leadingZeroBitCount) }.joined(separator: "+")) bits)"
+            + "(\(coefficientModuli.map { String(64 - $0.leadingZeroBitCount) }.joined(separator: "+")) bits"
+            + (specialPrimeCount == 1 ? ", the last one special" : "") + ")"
             + (isSecure ? ", 128-bit secure" : ", INSECURE (tests only)")
     }
 
@@ -108,15 +140,19 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// first: the first primes `= 1 mod 2N` below `2^bits`), pinned so that no search runs at start and nothing can
     /// fail; BFVParameterSetTests checks every set against the search and against the validation of
     /// ``init(name:polyDegree:plainModulus:coefficientModuli:)``.
-    private static func make(_ name: String, degree: Int, moduli: [UInt64], plainModulus: UInt64 = 65537) -> BFVParameters {
-        BFVParameters(pinned: name, polyDegree: degree, plainModulus: plainModulus, coefficientModuli: moduli)
+    private static func make(_ name: String, degree: Int, moduli: [UInt64], plainModulus: UInt64 = 65537,
+                             special: Int = 0) -> BFVParameters {
+        BFVParameters(pinned: name, polyDegree: degree, plainModulus: plainModulus, coefficientModuli: moduli,
+                      specialPrimeCount: special)
     }
 
-    private init(pinned name: String, polyDegree: Int, plainModulus: UInt64, coefficientModuli: [UInt64]) {
+    private init(pinned name: String, polyDegree: Int, plainModulus: UInt64, coefficientModuli: [UInt64],
+                 specialPrimeCount: Int) {
         self.name = name
         self.polyDegree = polyDegree
         self.plainModulus = plainModulus
         self.coefficientModuli = coefficientModuli
+        self.specialPrimeCount = specialPrimeCount
     }
 
     /// N = 4096, q = 55 + 54 bits (109 <= 109), t = 65537. 128-bit secure; the Hamming-search default.
@@ -132,14 +168,18 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// need only `k = 25` bits per coefficient (`log t + 16`) instead of 33 with `t = 65537`.
     public static let n4096hamming = make("n4096hamming", degree: 4096, moduli: [0x7FF_FFFF_FFFF_E001],
                                           plainModulus: 257)
-    /// N = 8192, q = 3 x 55 bits (165 <= 218), t = 65537. 128-bit secure.
+    /// N = 8192, 3 x 55-bit primes (165 <= 218), t = 65537. 128-bit secure. The third prime is the special
+    /// key-switching prime: ciphertexts live modulo the first two (110 bits), keys modulo all three (the shape of
+    /// Microsoft SEAL's `CoeffModulus::Create(8192, {55, 55, 55})`, whose last prime SEAL also keeps as its special
+    /// prime).
     public static let n8192 = make("n8192", degree: 8192,
-                                 moduli: [0x7F_FFFF_FFFB_4001, 0x7F_FFFF_FFEA_C001, 0x7F_FFFF_FFE9_0001])
-    /// N = 16384, q = 8 x 54 bits (432 <= 438), t = 65537. 128-bit secure.
+                                 moduli: [0x7F_FFFF_FFFB_4001, 0x7F_FFFF_FFEA_C001, 0x7F_FFFF_FFE9_0001], special: 1)
+    /// N = 16384, 8 x 54-bit primes (432 <= 438), t = 65537. 128-bit secure. The last prime is the special
+    /// key-switching prime (ciphertexts modulo the first seven, 378 bits).
     public static let n16384 = make("n16384", degree: 16384, moduli: [
         0x3F_FFFF_FFEF_8001, 0x3F_FFFF_FFEB_8001, 0x3F_FFFF_FFE3_8001, 0x3F_FFFF_FFDD_8001,
         0x3F_FFFF_FFD7_8001, 0x3F_FFFF_FFD6_0001, 0x3F_FFFF_FFCA_0001, 0x3F_FFFF_FFAF_8001,
-    ])
+    ], special: 1)
     /// Tests only: N = 256, q = 2 x 50 bits.
     public static let insecureN256 = make("insecureN256", degree: 256, moduli: [0x3_FFFF_FFFF_C001, 0x3_FFFF_FFFF_B201])
     /// Tests only: N = 512, q = 3 x 45 bits.
@@ -148,13 +188,19 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// Tests only: N = 1024, q = 2 x 55 bits.
     public static let insecureN1024 = make("insecureN1024", degree: 1024, moduli: [0x7F_FFFF_FFFD_D001, 0x3F_FFFF_FFFE_D001])
 
+    /// Tests only: N = 512, 46 + 45 + 45 bits, the last one the special key-switching prime (hybrid key switching;
+    /// data modulus 46 + 45 bits). Its primes differ from ``insecureN512``'s so that serialised objects of the two sets
+    /// are told apart.
+    public static let insecureN512Special = make("insecureN512Special", degree: 512,
+                                               moduli: [0x3FFF_FFFF_6401, 0x1FFF_FFFF_A401, 0x1FFF_FFFF_9001], special: 1)
+
     /// Tests only: N = 256, q = 2 x 50 bits, t = 257 (coefficient encoding only).
     public static let insecureN256SmallT = make("insecureN256SmallT", degree: 256,
                                               moduli: [0x3_FFFF_FFFF_C001, 0x3_FFFF_FFFF_B201], plainModulus: 257)
 
     /// Every named set.
     public static let all: [BFVParameters] = [n4096, n4096single, n4096hamming, n8192, n16384, insecureN256, insecureN512,
-                                              insecureN1024, insecureN256SmallT]
+                                              insecureN1024, insecureN256SmallT, insecureN512Special]
 
     /// The named set called `name`.
     public static func named(_ name: String) throws(BFVError) -> BFVParameters {
@@ -164,7 +210,8 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension BFVParameters {
-    /// Writes `N`, `t` and the moduli (used to bind every serialised object to its parameters).
+    /// Writes `N`, `t` and every prime, the special one included (binds every serialised object to its parameters;
+    /// which prime is special is a property of the named set).
     public func write(to writer: inout ByteWriter) {
         writer.write(UInt32(polyDegree))
         writer.write(plainModulus)
@@ -186,7 +233,7 @@ extension BFVParameters {
             guard degree == polyDegree, t == plainModulus, moduli == coefficientModuli else {
                 throw BFVError.parameterMismatch(
                     "object has N=\(degree), t=\(t), \(count) moduli; context \(name) has N=\(polyDegree), "
-                        + "t=\(plainModulus), \(limbCount) moduli")
+                        + "t=\(plainModulus), \(coefficientModuli.count) moduli")
             }
         } catch let error as BFVError {
             throw error

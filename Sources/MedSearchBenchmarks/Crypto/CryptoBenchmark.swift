@@ -11,8 +11,8 @@ import MedSearchSharing
 ///
 /// Every figure is the median of `rounds` timed rounds after one warm-up (key generation: `keygenRounds`), on
 /// one thread, both wall clock and thread CPU time (the CPU time is robust to other processes on a shared
-/// machine; ratios use it, and wall-clock figures are recorded beside).
-public struct CryptoBenchmark {
+/// machine; ratios and targets use it, and wall-clock figures are recorded beside).
+public struct CryptoBenchmark: Sendable {
     /// What to run.
     public struct Configuration: Sendable {
         /// Timed rounds per figure (at least 5).
@@ -26,6 +26,23 @@ public struct CryptoBenchmark {
 
         /// The defaults of `medsearch bench crypto`.
         public init() {}
+    }
+
+    /// The report's suite-specific part.
+    public struct Body: BenchmarkBody {
+        public static let suite = "crypto"
+        /// Every figure, per operation; figures with a python-paillier or gmpy2 counterpart carry it.
+        public var results: [Figure]
+        /// The goals of issue 4 and whether they were met.
+        public var targets: [String: TargetCheck]
+        /// The reference run (python-paillier with gmpy2), when it ran.
+        public var reference: ReferenceRun?
+        /// Whether the reference ran, and why not.
+        public var referenceStatus: ReferenceStatus
+
+        enum CodingKeys: String, CodingKey {
+            case results, targets, reference, referenceStatus = "reference_status"
+        }
     }
 
     /// The description of the suite shown by `medsearch bench crypto --help`.
@@ -42,82 +59,51 @@ public struct CryptoBenchmark {
         """
 
     let configuration: Configuration
-    var rounds: Int { configuration.rounds }
-    var keygenRounds: Int { configuration.keygenRounds }
-    var file: String? { configuration.file }
-    var noReference: Bool { !configuration.runReference }
+    let console: BenchConsole
+    let references: ReferenceRunner
 
     /// Prepares a run.
-    public init(_ configuration: Configuration) {
+    public init(_ configuration: Configuration, console: BenchConsole = .standard,
+                references: ReferenceRunner = ReferenceRunner()) {
         self.configuration = configuration
+        self.console = console
+        self.references = references
     }
 
-    struct Timing {
-        var wall: [Double]
-        var cpu: [Double]
-        var wallMedian: Double { CryptoBench.median(wall) }
-        var cpuMedian: Double { CryptoBench.median(cpu) }
-    }
+    /// python-paillier's figure for each of ours.
+    static let referenceFigures = [
+        "paillier_keygen": "paillier_keygen", "paillier_encrypt_no_pool": "paillier_encrypt",
+        "paillier_encrypt_warm_pool": "paillier_encrypt", "paillier_decrypt_crt": "paillier_decrypt",
+        "paillier_scalar_multiply_32bit": "paillier_scalar_multiply_32bit", "paillier_add": "paillier_add",
+        "gmp_powm_4096_2048": "gmp_powmod_4096_2048", "gmp_powm_4096_32": "gmp_powmod_4096_32",
+        "gmp_powm_2048_1024": "gmp_powmod_2048_1024",
+    ]
 
-    /// The calling thread's CPU time in milliseconds.
-    static func threadCPU() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
-        return Double(spec.tv_sec) * 1000 + Double(spec.tv_nsec) / 1e6
-    }
-
-    /// Times `body` (`operations` operations per round); returns per-operation milliseconds.
-    static func time(rounds: Int, operations: Int = 1, warmUp: Int = 1, _ body: () throws -> Void) rethrows -> Timing {
-        for _ in 0..<warmUp { try body() }
-        var wall = [Double](), cpu = [Double]()
-        for _ in 0..<rounds {
-            let start = CryptoBench.now(), startCPU = threadCPU()
-            try body()
-            cpu.append((threadCPU() - startCPU) / Double(operations))
-            wall.append((CryptoBench.now() - start) / Double(operations))
-        }
-        return Timing(wall: wall, cpu: cpu)
-    }
-
-    /// Times two operations alternately in each round (so both see the same machine load); per-operation ms.
-    static func timePair(rounds: Int, operations: Int = 1, _ first: () throws -> Void,
-                         _ second: () throws -> Void) rethrows -> (Timing, Timing) {
-        try first()
-        try second()
-        var a = Timing(wall: [], cpu: []), b = Timing(wall: [], cpu: [])
-        for _ in 0..<rounds {
-            var start = CryptoBench.now(), startCPU = threadCPU()
-            try first()
-            a.cpu.append((threadCPU() - startCPU) / Double(operations))
-            a.wall.append((CryptoBench.now() - start) / Double(operations))
-            start = CryptoBench.now()
-            startCPU = threadCPU()
-            try second()
-            b.cpu.append((threadCPU() - startCPU) / Double(operations))
-            b.wall.append((CryptoBench.now() - start) / Double(operations))
-        }
-        return (a, b)
-    }
-
-    /// Runs every figure and returns the report as JSON.
-    public func run() throws -> Data {
+    /// Runs every figure, then the reference, and returns the report.
+    public func run() throws -> BenchmarkReport<Body> {
+        let rounds = configuration.rounds
         guard rounds >= 5 else { throw BenchmarkError.invalidArgument("--rounds must be at least 5") }
-        guard keygenRounds >= 1 else { throw BenchmarkError.invalidArgument("--keygen-rounds must be at least 1") }
-        if BuildConfiguration.isDebug {
-            FileHandle.standardError.write(Data("warning: debug build; benchmark figures need `swift build -c release`\n".utf8))
+        guard configuration.keygenRounds >= 1 else {
+            throw BenchmarkError.invalidArgument("--keygen-rounds must be at least 1")
         }
-        var results = [[String: Any]]()
-        var figures = [String: Timing]()
-        func record(_ name: String, _ timing: Timing, unit: String = "ms", parameters: [String: Any] = [:]) {
-            figures[name] = timing
-            results.append(["name": name, "unit": unit, "median_ms": timing.wallMedian, "cpu_median_ms": timing.cpuMedian,
-                            "times_ms": timing.wall, "cpu_times_ms": timing.cpu, "parameters": parameters])
-            print("\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(CryptoBench.format(timing.cpuMedian, 4)) ms cpu"
-                  + "  \(CryptoBench.format(timing.wallMedian, 4)) ms wall")
+        if BuildConfiguration.isDebug {
+            console.status("warning: debug build; benchmark figures need `swift build -c release`")
+        }
+        let environment = BenchEnvironment.current()
+        let harness = BenchHarness(rounds: rounds)
+        var figures = [Figure]()
+        var timings = [String: Timing]()
+        func record(_ name: String, _ timing: Timing, parameters: [String: ParameterValue] = [:]) {
+            timings[name] = timing
+            figures.append(Figure(name, timing: timing, parameters: parameters))
+            console.line("\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) "
+                         + "\(BenchFormat.fixed(timing.cpu.median, 4)) ms cpu  \(BenchFormat.fixed(timing.wall.median, 4)) ms wall")
         }
 
         // Paillier-2048.
-        let keygen = try Self.time(rounds: keygenRounds, warmUp: 0) { _ = try PaillierPrivateKey.generate(bits: 2048) }
+        let keygen = try harness.with(rounds: configuration.keygenRounds, warmUpRounds: 0).measure {
+            blackHole(try PaillierPrivateKey.generate(bits: 2048))
+        }
         record("paillier_keygen", keygen, parameters: ["bits": 2048])
         let sk = try PaillierPrivateKey.generate(bits: 2048)
         let pk = sk.publicKey
@@ -126,153 +112,160 @@ public struct CryptoBenchmark {
         // Paillier operation it bounds.
         let base = BigInt.random(below: pk.nSquared)
         let exponent = BigInt.random(bits: 2047) + (BigInt(1) << 2047)  // exactly 2048 bits
-        let (encryptTiming, rawTiming) = Self.timePair(rounds: rounds, { _ = pk.encrypt(m) }, {
-            _ = base.power(exponent, modulo: pk.nSquared, variableTime: true)
+        let (encryptTiming, rawTiming) = harness.measureAlternating({ blackHole(pk.encrypt(m)) }, {
+            blackHole(base.power(exponent, modulo: pk.nSquared, variableTime: true))
         })
         record("paillier_encrypt_no_pool", encryptTiming, parameters: ["bits": 2048])
-        record("gmp_powm_4096_2048", rawTiming, parameters: ["modulus_bits": pk.nSquared.bitWidth,
-                                                             "exponent_bits": exponent.bitWidth, "function": "mpz_powm"])
-        record("gmp_powm_sec_4096_2048", Self.time(rounds: rounds) {
-            _ = base.power(exponent, modulo: pk.nSquared)
-        }, parameters: ["modulus_bits": pk.nSquared.bitWidth, "exponent_bits": exponent.bitWidth, "function": "mpz_powm_sec"])
+        record("gmp_powm_4096_2048", rawTiming, parameters: ["modulus_bits": .int(pk.nSquared.bitWidth),
+                                                             "exponent_bits": .int(exponent.bitWidth),
+                                                             "function": "mpz_powm"])
+        record("gmp_powm_sec_4096_2048", harness.measure {
+            blackHole(base.power(exponent, modulo: pk.nSquared))
+        }, parameters: ["modulus_bits": .int(pk.nSquared.bitWidth), "exponent_bits": .int(exponent.bitWidth),
+                        "function": "mpz_powm_sec"])
         let batch = 50
         let pool = PaillierRandomizerPool(publicKey: pk, capacity: (rounds + 1) * batch, fillerThreads: 2)
         pool.waitUntilFilled()
         pool.stop()
-        record("paillier_encrypt_warm_pool", Self.time(rounds: rounds, operations: batch) {
-            for _ in 0..<batch { _ = pool.encrypt(m) }
-        }, parameters: ["bits": 2048, "operations_per_round": batch, "pool_misses": pool.misses])
+        record("paillier_encrypt_warm_pool", harness.measure(operations: batch) {
+            for _ in 0..<batch { blackHole(pool.encrypt(m)) }
+        }, parameters: ["bits": 2048, "operations_per_round": .int(batch), "pool_misses": .int(pool.misses)])
         let c = pk.encrypt(m)
         // Decryption is short: more rounds of 5 operations each, so a loaded machine's noise averages out.
         let decryptRounds = max(rounds, 21)
-        record("paillier_decrypt_crt", Self.time(rounds: decryptRounds, operations: 5) {
-            for _ in 0..<5 { _ = sk.decrypt(c) }
-        }, parameters: ["bits": 2048, "rounds": decryptRounds, "operations_per_round": 5,
-                        "exponentiation": PaillierPrivateKey.decryptionExponentiation + ", two half-size (CRT)"])
+        let decryptHarness = harness.with(rounds: decryptRounds)
+        record("paillier_decrypt_crt", decryptHarness.measure(operations: 5) {
+            for _ in 0..<5 { blackHole(sk.decrypt(c)) }
+        }, parameters: ["bits": 2048, "rounds": .int(decryptRounds), "operations_per_round": 5,
+                        "exponentiation": .string(PaillierPrivateKey.decryptionExponentiation + ", two half-size (CRT)")])
         // One CRT half with GMP: c mod p^2 raised to p - 1, variable time (what phe does per prime) and
         // constant time (our previous engine).
         let pSquared = sk.p * sk.p, pMinusOne = sk.p - 1
         let halfBase = c.value.modulo(pSquared)
-        record("gmp_powm_2048_1024", Self.time(rounds: decryptRounds, operations: 5) {
-            for _ in 0..<5 { _ = halfBase.power(pMinusOne, modulo: pSquared, variableTime: true) }
-        }, parameters: ["modulus_bits": pSquared.bitWidth, "exponent_bits": pMinusOne.bitWidth, "function": "mpz_powm"])
-        record("gmp_powm_sec_2048_1024", Self.time(rounds: decryptRounds, operations: 5) {
-            for _ in 0..<5 { _ = halfBase.power(pMinusOne, modulo: pSquared) }
-        }, parameters: ["modulus_bits": pSquared.bitWidth, "exponent_bits": pMinusOne.bitWidth, "function": "mpz_powm_sec"])
+        let halfParameters: [String: ParameterValue] = ["modulus_bits": .int(pSquared.bitWidth),
+                                                        "exponent_bits": .int(pMinusOne.bitWidth)]
+        record("gmp_powm_2048_1024", decryptHarness.measure(operations: 5) {
+            for _ in 0..<5 { blackHole(halfBase.power(pMinusOne, modulo: pSquared, variableTime: true)) }
+        }, parameters: halfParameters.merging(["function": "mpz_powm"]) { $1 })
+        record("gmp_powm_sec_2048_1024", decryptHarness.measure(operations: 5) {
+            for _ in 0..<5 { blackHole(halfBase.power(pMinusOne, modulo: pSquared)) }
+        }, parameters: halfParameters.merging(["function": "mpz_powm_sec"]) { $1 })
         let scalar = Int(UInt32.random(in: (1 << 31)...UInt32.max))
         let exponent32 = BigInt(scalar)
-        let (scalarTiming, raw32Timing) = Self.timePair(rounds: rounds, operations: 20, {
-            for _ in 0..<20 { _ = pk.multiply(c, byScalar: scalar) }
+        let (scalarTiming, raw32Timing) = harness.measureAlternating(operations: 20, {
+            for _ in 0..<20 { blackHole(pk.multiply(c, byScalar: scalar)) }
         }, {
-            for _ in 0..<20 { _ = base.power(exponent32, modulo: pk.nSquared, variableTime: true) }
+            for _ in 0..<20 { blackHole(base.power(exponent32, modulo: pk.nSquared, variableTime: true)) }
         })
         record("paillier_scalar_multiply_32bit", scalarTiming, parameters: ["bits": 2048, "scalar_bits": 32])
-        record("gmp_powm_4096_32", raw32Timing, parameters: ["modulus_bits": pk.nSquared.bitWidth, "exponent_bits": 32,
-                                                            "function": "mpz_powm"])
+        record("gmp_powm_4096_32", raw32Timing, parameters: ["modulus_bits": .int(pk.nSquared.bitWidth),
+                                                            "exponent_bits": 32, "function": "mpz_powm"])
         let c2 = pk.encrypt(BigInt.random(bits: 64))
-        record("paillier_add", Self.time(rounds: rounds, operations: 200) {
-            for _ in 0..<200 { _ = pk.add(c, c2) }
+        record("paillier_add", harness.measure(operations: 200) {
+            for _ in 0..<200 { blackHole(pk.add(c, c2)) }
         }, parameters: ["bits": 2048])
 
         // AES-GCM sealing of the DICOM file.
         let (data, source) = try loadData()
         let sealingKey = ImageSealingKey()
-        let seal = try Self.time(rounds: rounds) { _ = try ImageSealer.seal(data, imageID: "RG1_UNCI", key: sealingKey) }
-        record("aes_gcm_seal", seal, parameters: ["bytes": data.count, "source": source])
+        record("aes_gcm_seal", try harness.measure {
+            blackHole(try ImageSealer.seal(data, imageID: "RG1_UNCI", key: sealingKey))
+        }, parameters: ["bytes": .int(data.count), "source": .string(source)])
         let sealed = try ImageSealer.seal(data, imageID: "RG1_UNCI", key: sealingKey)
-        let open = try Self.time(rounds: rounds) { _ = try ImageSealer.open(sealed, imageID: "RG1_UNCI", key: sealingKey) }
-        record("aes_gcm_open", open, parameters: ["bytes": data.count, "source": source])
+        record("aes_gcm_open", try harness.measure {
+            blackHole(try ImageSealer.open(sealed, imageID: "RG1_UNCI", key: sealingKey))
+        }, parameters: ["bytes": .int(data.count), "source": .string(source)])
 
         // Verifiable 3-of-5 sharing of the same file.
         let master = Curve25519.Signing.PrivateKey()
-        let split = try Self.time(rounds: rounds) {
-            _ = try VerifiableSharing.split(data, objectID: "RG1_UNCI", threshold: 3, shareCount: 5, signingKey: master)
-        }
-        record("share_split_3_of_5", split, parameters: ["bytes": data.count])
-        let object = try VerifiableSharing.split(data, objectID: "RG1_UNCI", threshold: 3, shareCount: 5, signingKey: master)
-        for (label, picks) in [("share_combine_1_2_3", [0, 1, 2]), ("share_combine_3_4_5", [2, 3, 4]), ("share_combine_1_4_5", [0, 3, 4])] {
+        record("share_split_3_of_5", try harness.measure {
+            blackHole(try VerifiableSharing.split(data, objectID: "RG1_UNCI", threshold: 3, shareCount: 5,
+                                                  signingKey: master))
+        }, parameters: ["bytes": .int(data.count)])
+        let object = try VerifiableSharing.split(data, objectID: "RG1_UNCI", threshold: 3, shareCount: 5,
+                                                 signingKey: master)
+        for (label, picks) in [("share_combine_1_2_3", [0, 1, 2]), ("share_combine_3_4_5", [2, 3, 4]),
+                               ("share_combine_1_4_5", [0, 3, 4])] {
             let shares = picks.map { object.shares[$0] }
-            let timing = try Self.time(rounds: rounds) {
-                _ = try VerifiableSharing.combine(shares: shares, manifest: object.manifest, objectID: "RG1_UNCI",
-                                                  verifyingKey: master.publicKey)
-            }
-            record(label, timing, parameters: ["bytes": data.count, "shares": picks.map { $0 + 1 }])
+            record(label, try harness.measure {
+                blackHole(try VerifiableSharing.combine(shares: shares, manifest: object.manifest, objectID: "RG1_UNCI",
+                                                        verifyingKey: master.publicKey))
+            }, parameters: ["bytes": .int(data.count), "shares": .ints(picks.map { $0 + 1 })])
         }
 
         // QMedShield on a 512x512 8-bit image.
         var rng = SeededRandomNumberGenerator(seed: 512)
-        let pixels = (0..<(512 * 512)).map { i in UInt8(truncatingIfNeeded: (i % 512 + i / 512) / 4 + Int.random(in: 0...8, using: &rng)) }
+        let pixels = (0..<(512 * 512)).map { i in
+            UInt8(truncatingIfNeeded: (i % 512 + i / 512) / 4 + Int.random(in: 0...8, using: &rng))
+        }
         let qKey = QMedShieldKey()
-        record("qmedshield_encrypt_512x512_8bit", try Self.time(rounds: rounds) {
-            _ = try QMedShield.encrypt(pixels, width: 512, height: 512, key: qKey)
-        }, parameters: ["width": 512, "height": 512, "bits": 8])
+        let qParameters: [String: ParameterValue] = ["width": 512, "height": 512, "bits": 8]
+        record("qmedshield_encrypt_512x512_8bit", try harness.measure {
+            blackHole(try QMedShield.encrypt(pixels, width: 512, height: 512, key: qKey))
+        }, parameters: qParameters)
         let qCipher = try QMedShield.encrypt(pixels, width: 512, height: 512, key: qKey)
-        record("qmedshield_decrypt_512x512_8bit", try Self.time(rounds: rounds) {
-            _ = try QMedShield.decrypt8(qCipher, key: qKey)
-        }, parameters: ["width": 512, "height": 512, "bits": 8])
+        record("qmedshield_decrypt_512x512_8bit", try harness.measure {
+            blackHole(try QMedShield.decrypt8(qCipher, key: qKey))
+        }, parameters: qParameters)
 
         // Reference and targets.
-        let reference = noReference ? ["missing": "skipped with --no-reference"] : runReference()
-        let cpuReference = reference["cpu_ms"] as? [String: Double] ?? [:]
-        func ref(_ key: String) -> Double? { cpuReference[key] }
-        var targets = [[String: Any]]()
-        func target(_ name: String, _ value: Double, _ comparison: String, _ limit: Double, _ what: String) {
-            let meets = comparison == "<=" ? value <= limit : value >= limit
-            targets.append(["name": name, "value": value, "comparison": comparison, "target": limit,
-                            "meets_target": meets, "what": what])
-            print("target \(name): \(CryptoBench.format(value, 3)) \(comparison) \(limit): \(meets ? "met" : "NOT MET")")
+        var (reference, status) = configuration.runReference
+            ? references.run("crypto.py", arguments: ["--rounds", "\(rounds)",
+                                                     "--keygen-rounds", "\(configuration.keygenRounds)"])
+            : (nil, .missing("skipped with --no-reference"))
+        if reference?.flags["have_gmp"] == false {
+            status = .measured(note: "phe.util.HAVE_GMP is false: phe runs without gmpy2 and is about 20x slower")
         }
-        let cpu = { (name: String) in figures[name]!.cpuMedian }
-        target("decrypt_ms", cpu("paillier_decrypt_crt"), "<=", 3.1, "Paillier-2048 CRT decryption, ms (thread CPU)")
-        if let phe = ref("paillier_decrypt_ms") {
-            target("decrypt_speedup_vs_phe", phe / cpu("paillier_decrypt_crt"), ">=", 1.0,
-                   "python-paillier decrypt / ours (3.1 ms is phe's figure on an idle machine; this compares in the same run)")
+        for index in figures.indices {
+            guard let theirs = Self.referenceFigures[figures[index].name], let ours = figures[index].timing else { continue }
+            figures[index].reference = ReferenceComparison(ours: ours, figure: theirs, in: reference)
         }
-        target("encrypt_no_pool_vs_gmp", cpu("paillier_encrypt_no_pool") / cpu("gmp_powm_4096_2048"), "<=", 1.1,
-               "encrypt without pool / raw mpz_powm 4096-bit modulus 2048-bit exponent")
-        if let phe = ref("paillier_encrypt_ms") {
-            target("pool_speedup_vs_phe", phe / cpu("paillier_encrypt_warm_pool"), ">=", 100,
-                   "python-paillier encrypt / our encrypt with a warm pool")
-        }
-        target("scalar_multiply_vs_gmp", cpu("paillier_scalar_multiply_32bit") / cpu("gmp_powm_4096_32"), "<=", 1.1,
-               "ciphertext x 32-bit scalar / raw mpz_powm 4096-bit modulus 32-bit exponent")
-        target("aes_gcm_seal_gb_per_s", Double(data.count) / (cpu("aes_gcm_seal") / 1000) / 1e9, ">=", 1.0,
-               "AES-256-GCM sealing throughput, GB/s")
-        target("share_split_ms", cpu("share_split_3_of_5"), "<=", 40, "split 3-of-5, ms")
-        target("share_combine_worst_ms", max(cpu("share_combine_1_2_3"), cpu("share_combine_3_4_5"), cpu("share_combine_1_4_5")),
-               "<=", 40, "combine any 3 of 5 (worst of three subsets), ms")
-        target("qmedshield_512_ms", cpu("qmedshield_encrypt_512x512_8bit"), "<=", 20, "QMedShield 512x512 8-bit encryption, ms")
+        let targets = Self.targets(timings, reference: reference, bytes: data.count)
+        for (name, target) in targets.sorted(by: { $0.key < $1.key }) { console.line("target \(name): \(target.summary)") }
+        let body = Body(results: figures, targets: targets, reference: reference, referenceStatus: status)
+        return BenchmarkReport(method: harness.method + " (keygen: \(configuration.keygenRounds) rounds, no warm-up); "
+                                   + "per-operation figures; ratios and targets use thread CPU time",
+                               environment: environment.finished(), body: body)
+    }
 
-        var comparisons = [[String: Any]]()
-        for (ours, theirs) in [("paillier_keygen", "paillier_keygen_ms"), ("paillier_encrypt_no_pool", "paillier_encrypt_ms"),
-                               ("paillier_encrypt_warm_pool", "paillier_encrypt_ms"), ("paillier_decrypt_crt", "paillier_decrypt_ms"),
-                               ("paillier_scalar_multiply_32bit", "paillier_scalar_multiply_32bit_ms"),
-                               ("paillier_add", "paillier_add_ms"), ("gmp_powm_4096_2048", "gmp_powmod_4096_2048_ms"),
-                               ("gmp_powm_4096_32", "gmp_powmod_4096_32_ms"),
-                               ("gmp_powm_2048_1024", "gmp_powmod_2048_1024_ms")] {
-            guard figures[ours] != nil else { continue }
-            let theirCPU = ref(theirs), theirWall = reference[theirs] as? Double
-            var entry: [String: Any] = ["ours": ours, "reference": theirs, "ours_cpu_ms": cpu(ours),
-                                        "ours_wall_ms": figures[ours]!.wallMedian]
-            if let theirCPU { entry["reference_cpu_ms"] = theirCPU; entry["speedup_cpu"] = theirCPU / cpu(ours) }
-            if let theirWall { entry["reference_wall_ms"] = theirWall; entry["speedup_wall"] = theirWall / figures[ours]!.wallMedian }
-            comparisons.append(entry)
-        }
-        let report: [String: Any] = [
-            "suite": "crypto", "build": BuildConfiguration.name,
-            "machine": CryptoBench.machine(), "git_commit": CryptoBench.gitCommit() ?? "unknown",
-            "date": ISO8601DateFormatter().string(from: Date()),
-            "method": "median of \(rounds) timed rounds after 1 warm-up (keygen: \(keygenRounds) rounds, no warm-up); "
-                + "per-operation figures; wall clock and thread CPU time; ratios use thread CPU time",
-            "results": results, "targets": targets, "reference": reference, "comparisons": comparisons,
+    /// The goals of issue 4 on the thread-CPU medians.
+    static func targets(_ timings: [String: Timing], reference: ReferenceRun?, bytes: Int) -> [String: TargetCheck] {
+        func cpu(_ name: String) -> Double { timings[name]?.cpu.median ?? .nan }
+        var targets: [String: TargetCheck] = [
+            "decrypt_ms": TargetCheck("Paillier-2048 CRT decryption, ms (thread CPU)",
+                                      measured: cpu("paillier_decrypt_crt"), .atMost, 3.1),
+            "encrypt_no_pool_vs_gmp": TargetCheck("encrypt without pool / raw mpz_powm 4096-bit modulus 2048-bit exponent",
+                                                  measured: cpu("paillier_encrypt_no_pool") / cpu("gmp_powm_4096_2048"),
+                                                  .atMost, 1.1),
+            "scalar_multiply_vs_gmp": TargetCheck("ciphertext x 32-bit scalar / raw mpz_powm 4096-bit modulus 32-bit exponent",
+                                                  measured: cpu("paillier_scalar_multiply_32bit") / cpu("gmp_powm_4096_32"),
+                                                  .atMost, 1.1),
+            "aes_gcm_seal_gb_per_s": TargetCheck("AES-256-GCM sealing throughput, GB/s",
+                                                 measured: Double(bytes) / (cpu("aes_gcm_seal") / 1000) / 1e9, .atLeast, 1.0),
+            "share_split_ms": TargetCheck("split 3-of-5, ms", measured: cpu("share_split_3_of_5"), .atMost, 40),
+            "share_combine_worst_ms": TargetCheck("combine any 3 of 5 (worst of three subsets), ms",
+                                                  measured: max(cpu("share_combine_1_2_3"), cpu("share_combine_3_4_5"),
+                                                                cpu("share_combine_1_4_5")), .atMost, 40),
+            "qmedshield_512_ms": TargetCheck("QMedShield 512x512 8-bit encryption, ms",
+                                             measured: cpu("qmedshield_encrypt_512x512_8bit"), .atMost, 20),
         ]
-        return try CryptoBench.json(report)
+        if let phe = reference?.figures["paillier_decrypt"] {
+            targets["decrypt_speedup_vs_phe"] = TargetCheck(
+                "python-paillier decrypt / ours (3.1 ms is phe's figure on an idle machine; this compares in the same run)",
+                measured: phe.cpu.median / cpu("paillier_decrypt_crt"), .atLeast, 1.0)
+        }
+        if let phe = reference?.figures["paillier_encrypt"] {
+            targets["pool_speedup_vs_phe"] = TargetCheck("python-paillier encrypt / our encrypt with a warm pool",
+                                                         measured: phe.cpu.median / cpu("paillier_encrypt_warm_pool"),
+                                                         .atLeast, 100)
+        }
+        return targets
     }
 
     func loadData() throws -> ([UInt8], String) {
-        if let file {
+        if let file = configuration.file {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw BenchmarkError.invalidArgument("cannot read \(file)")
+                throw BenchmarkError.missingInput("cannot read \(file)")
             }
             return ([UInt8](data), file)
         }
@@ -281,28 +274,5 @@ public struct CryptoBenchmark {
             return ([UInt8](data), "RG1_UNCI.dcm")
         }
         return (SecureRandom.bytes(7_200_356), "7200356 random bytes (RG1_UNCI.dcm not found)")
-    }
-
-    func runReference() -> [String: Any] {
-        guard let root = DataLocator.repositoryRoot() else { return ["missing": "repository root not found"] }
-        let script = root.appendingPathComponent("scripts/reference/python.sh").path
-        guard FileManager.default.isExecutableFile(atPath: script) || FileManager.default.fileExists(atPath: script) else {
-            return ["missing": "scripts/reference/python.sh not found"]
-        }
-        FileHandle.standardError.write(Data("running scripts/reference/crypto.py (python-paillier + gmpy2)...\n".utf8))
-        guard let result = CryptoBench.run("/bin/bash", [script, "scripts/reference/crypto.py", "--rounds", "\(rounds)",
-                                                         "--keygen-rounds", "\(keygenRounds)"], directory: root),
-              result.status == 0,
-              let line = result.output.split(separator: "\n").last,
-              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            return ["missing": "the Python reference did not run (python3, phe or gmpy2 unavailable)"]
-        }
-        if let error = object["error"] { return ["missing": "\(error)"] }
-        if object["have_gmp"] as? Bool == false {
-            var flagged = object
-            flagged["warning"] = "phe.util.HAVE_GMP is false: phe runs without gmpy2 and is about 20x slower"
-            return flagged
-        }
-        return object
     }
 }

@@ -18,6 +18,14 @@ import NIOHTTP1
 /// 1,000 images) and SEI (n = 4,000 vectors), and the cost of setting up a connection (`/healthz` over a new
 /// connection each time against a kept one). Target: TLS adds under 10 % with connections reused.
 public enum DeploymentBenchmark {
+    /// The help text of `medsearch bench deploy`.
+    public static let discussion = """
+        Starts each deployment twice on loopback, over mutual TLS and over plain HTTP (every role its own \
+        process), sends the same queries to both, interleaved, over kept connections, and reports median and \
+        p90 latency and their ratio (target: TLS adds under 10 %); then /healthz over a new connection per \
+        request against a kept one. Run a release build.
+        """
+
     /// What to run.
     public struct Options: Sendable {
         public var executable: URL
@@ -28,9 +36,17 @@ public enum DeploymentBenchmark {
         public var queries: Int
         public var connections: Int
 
-        public init(executable: URL, trustmedImages: Int = 1000, trustmedNodes: Int = 5, trustmedThreshold: Int = 3,
-                    seiRecords: Int = 4000, queries: Int = 30, connections: Int = 100) {
-            self.executable = executable
+        /// Checks the sizes; `executable` defaults to the running `medsearch`.
+        ///
+        /// - Throws: ``BenchmarkError.invalidArgument(_:)`` for sizes too small to measure anything.
+        public init(executable: URL? = nil, trustmedImages: Int = 1000, trustmedNodes: Int = 5, trustmedThreshold: Int = 3,
+                    seiRecords: Int = 4000, queries: Int = 30, connections: Int = 100) throws {
+            guard trustmedImages >= 10, seiRecords >= 100, queries >= 3, connections >= 3,
+                  (1...trustmedNodes).contains(trustmedThreshold) else {
+                throw BenchmarkError.invalidArgument("bench deploy needs --trustmed-images >= 10, --sei-records >= 100, "
+                                                          + "--queries >= 3, --connections >= 3 and 1 <= m <= n")
+            }
+            self.executable = try executable ?? MedSearchExecutable.current()
             self.trustmedImages = trustmedImages
             self.trustmedNodes = trustmedNodes
             self.trustmedThreshold = trustmedThreshold

@@ -2,108 +2,59 @@ import Foundation
 import MedSearchCore
 import MedSearchFNN
 
-/// The machine a benchmark ran on.
-struct FNNBenchMachine: Codable {
-    var cpu: String
-    var cores: Int
-    var gitCommit: String?
-    var date: String
-
-    static func current() -> FNNBenchMachine {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
-        var commit: String?
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "rev-parse", "HEAD"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        if (try? process.run()) != nil {
-            process.waitUntilExit()
-            if process.terminationStatus == 0 {
-                commit = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-        }
-        return FNNBenchMachine(cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount, gitCommit: commit,
-                               date: ISO8601DateFormatter().string(from: Date()))
-    }
-}
-
 /// One row of the reproduced tables.
-struct FNNBenchRow: Codable {
-    var backend: String
-    var n: Int
-    var dimension: Int
-    var side: Int
-    var k: Int
-    var queries: Int
-    var roundsPerQuery: Int
-    var warmup: Bool
+public struct FNNBenchRow: Codable, Equatable, Sendable {
+    public var backend: String
+    public var n: Int
+    public var dimension: Int
+    public var side: Int
+    public var k: Int
+    public var queries: Int
+    public var roundsPerQuery: Int
+    public var warmup: Bool
     /// Owner encoding / encryption of the database, seconds.
-    var uploadSeconds: Double
+    public var uploadSeconds: Double
     /// Owner's correlation pool for this run (shared back end), seconds.
-    var poolSeconds: Double
+    public var poolSeconds: Double
     /// User's query preparation (median), seconds.
-    var queryPreparationSeconds: Double
+    public var queryPreparationSeconds: Double
     /// Lower-bound pass (median), milliseconds — the paper's "LB time".
-    var lowerBoundMilliseconds: Double
+    public var lowerBoundMilliseconds: Double
     /// Records rejected by the bound / n, mean over queries.
-    var rejectRatio: Double
+    public var rejectRatio: Double
     /// Search time (median over rounds, mean over queries), seconds.
-    var searchSeconds: Double
+    public var searchSeconds: Double
     /// searchSeconds / n.
-    var searchSecondsPerRecord: Double
+    public var searchSecondsPerRecord: Double
     /// C1-C2 messages per search (mean).
-    var rounds: Double
+    public var rounds: Double
     /// Every answer equalled plaintext exact top-k.
-    var exact: Bool
+    public var exact: Bool
     /// Plaintext exact search time in the same run (median), seconds.
-    var plaintextSeconds: Double
+    public var plaintextSeconds: Double
     /// The paper's search time for this n on 256x256 CT images (Table II), seconds, when n is in the table.
-    var paperSearchSeconds: Double?
+    public var paperSearchSeconds: Double?
     /// The paper's time per record (53.8 s at 256x256) scaled to this run's dimension, seconds.
-    var paperSecondsPerRecord: Double?
+    public var paperSecondsPerRecord: Double?
     /// paperSecondsPerRecord / searchSecondsPerRecord.
-    var speedupVersusPaper: Double?
+    public var speedupVersusPaper: Double?
     /// searchSecondsPerRecord scaled linearly to d = 65,536 (256x256), for runs at another side.
-    var secondsPerRecordAt256: Double?
+    public var secondsPerRecordAt256: Double?
     /// The paper's reject ratio for this n (Table II), when n is in the table.
-    var paperRejectRatio: Double?
+    public var paperRejectRatio: Double?
     /// Whether the winners' vectors were recovered through the masked hand-over (and included in searchSeconds).
-    var vectorsRequested: Bool = false
+    public var vectorsRequested: Bool = false
     /// Every recovered vector equalled the stored vector of its record (nil when not requested).
-    var vectorsEqualStored: Bool?
+    public var vectorsEqualStored: Bool?
     /// The final hand-over step (C1 masking, C2 decrypting the masked winners), median, seconds.
-    var handoverSeconds: Double = 0
+    public var handoverSeconds: Double = 0
 
-    var summary: String {
+    /// One console line.
+    public var summary: String {
         "\(backend) n=\(n) d=\(dimension): " + String(format: "LB %.1f ms, reject %.1f %%, search %.3f s (%.4f s/record)",
             lowerBoundMilliseconds, 100 * rejectRatio, searchSeconds, searchSecondsPerRecord)
             + (speedupVersusPaper.map { String(format: ", %.1fx the paper", $0) } ?? "") + ", exact \(exact ? "yes" : "NO")"
             + (vectorsEqualStored.map { String(format: ", hand-over %.3f s, vectors ", handoverSeconds) + ($0 ? "equal stored" : "DIFFER") } ?? "")
-    }
-}
-
-/// The whole benchmark report.
-struct FNNBenchReport: Codable {
-    var machine: FNNBenchMachine
-    var k: Int
-    var side: Int
-    var queries: Int
-    var rounds: Int
-    var tables: [FNNBenchRow] = []
-    var features: [FNNBenchRow] = []
-    var paper = "Guo et al. (FNN), i7-7700, C: Table II 256x256: n=100..500 search 1.78/3.54/4.95/6.33/7.47 h, LB 554.9..2745.1 ms, reject 31-42 %"
-
-    init(machine: FNNBenchMachine, k: Int, side: Int, queries: Int, rounds: Int) {
-        self.machine = machine
-        self.k = k
-        self.side = side
-        self.queries = queries
-        self.rounds = rounds
     }
 }
 
@@ -115,11 +66,7 @@ enum FNNBenchRunner {
         100: (1.78, 0.31), 200: (3.54, 0.31), 300: (4.95, 0.357), 400: (6.33, 0.383), 500: (7.47, 0.424),
     ]
 
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
+    static func median(_ values: [Double]) -> Double { SampleSummary.median(values) }
 
     /// Synthetic clustered feature vectors (fixed seed) in fixed point.
     static func syntheticFeatures(count: Int, dimension: Int) -> [FNNRecordInput] {
@@ -134,7 +81,8 @@ enum FNNBenchRunner {
 
     static func run(backend: FNNBackend, records: [FNNRecordInput], queries: [[Int64]], k: Int, side: Int, rounds: Int,
                     warmup: Bool, batchSize: Int, paillierBits: Int, maxAbs: Int64,
-                    recoverVectors: Bool = true) throws -> FNNBenchRow {
+                    recoverVectors: Bool = true, clock: any BenchClock = SystemBenchClock()) throws -> FNNBenchRow {
+        func now() -> Double { Double(clock.wallNanoseconds()) / 1e9 }
         let dimension = records[0].vector.count
         let parameters = try FNNParameters(backend: backend, dimension: dimension, maxAbsCoordinate: maxAbs)
         let owner: FNNOwner
@@ -149,17 +97,17 @@ enum FNNBenchRunner {
         var c2 = try FNNC2Database(setup: owner.c2Setup)
         let label = "\(backend) n=\(records.count) upload"
         let progress = ProgressReporter(label: label, total: records.count)
-        var start = Date()
+        var start = now()
         try c1.add(owner.encode(records) { _ in progress.advance() })
-        let uploadSeconds = Date().timeIntervalSince(start)
+        let uploadSeconds = (now() - start)
         let perQuery = rounds + (warmup ? 1 : 0)
         var poolSeconds = 0.0
         if backend == .shared {
-            start = Date()
+            start = now()
             let entries = UInt64(queries.count * perQuery)
             try c1.addPool(owner.poolSeedsForC1(entries: 0..<entries))
             try c2.addPool(owner.poolForC2(entries: 0..<entries, records: records))
-            poolSeconds = Date().timeIntervalSince(start)
+            poolSeconds = (now() - start)
         }
         let pairs = records.map { ($0.id, $0.vector) }
         var exact = true
@@ -173,16 +121,16 @@ enum FNNBenchRunner {
             var plainTimes: [Double] = []
             var expected: [FNNNeighbor] = []
             for _ in 0..<max(rounds, 1) {
-                start = Date()
+                start = now()
                 expected = FNNPlaintextSearch.topK(query: query, records: pairs, k: k)
-                plainTimes.append(Date().timeIntervalSince(start))
+                plainTimes.append((now() - start))
             }
             plains.append(median(plainTimes))
             var queryLB: [Double] = [], querySearch: [Double] = [], queryPrepare: [Double] = []
             for round in 0..<perQuery {
-                start = Date()
+                start = now()
                 let prepared = try user.prepareQuery(query, k: k, recoverVectors: recoverVectors)
-                let prepareSeconds = Date().timeIntervalSince(start)
+                let prepareSeconds = (now() - start)
                 let report = try FNNInProcess.search(prepared, user: user, c1: &c1, c2: &c2, batchSize: batchSize)
                 searchProgress.advance()
                 if report.hits.map(\.neighbor) != expected { exact = false }

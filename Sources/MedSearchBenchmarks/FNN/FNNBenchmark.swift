@@ -5,7 +5,7 @@ import MedSearchFNN
 
 /// `medsearch fnn bench`: reproduces the paper's Tables I/II (lower-bound time, reject ratio, search time per n)
 /// on real images for both back ends, checking every answer against plaintext exact search.
-public struct FNNBenchmark {
+public struct FNNBenchmark: Sendable {
     /// What to run (the options of `medsearch fnn bench`).
     public struct Configuration: Sendable {
         /// Database sizes for the shared back end (comma-separated).
@@ -45,6 +45,21 @@ public struct FNNBenchmark {
         public init() {}
     }
 
+    /// The report's suite-specific part (field names as in earlier reports: camelCase).
+    public struct Body: BenchmarkBody {
+        public static let suite = "fnn"
+        public var k: Int
+        public var side: Int
+        public var queries: Int
+        public var rounds: Int
+        /// The paper's Tables I/II rows, per back end and n.
+        public var tables: [FNNBenchRow] = []
+        /// The features run (synthetic vectors), per back end.
+        public var features: [FNNBenchRow] = []
+        public var paper = "Guo et al. (FNN), i7-7700, C: Table II 256x256: n=100..500 search 1.78/3.54/4.95/6.33/7.47 h, "
+            + "LB 554.9..2745.1 ms, reject 31-42 %"
+    }
+
     /// The description of the suite shown by `medsearch fnn bench --help`.
     public static let discussion = """
         Runs owner, user, C1 and C2 in one process (messages passed in memory, the same state machines the \
@@ -56,6 +71,7 @@ public struct FNNBenchmark {
         """
 
     let configuration: Configuration
+    let console: BenchConsole
     var n: String { configuration.n }
     var side: Int { configuration.side }
     var backends: String { configuration.backends }
@@ -74,8 +90,9 @@ public struct FNNBenchmark {
     var noVectors: Bool { !configuration.recoverVectors }
 
     /// Prepares a run.
-    public init(_ configuration: Configuration) {
+    public init(_ configuration: Configuration, console: BenchConsole = .standard) {
         self.configuration = configuration
+        self.console = console
     }
 
     func parseList(_ text: String) throws -> [Int] {
@@ -87,9 +104,9 @@ public struct FNNBenchmark {
         }
     }
 
-    /// Runs every table row; returns the report as JSON (and throws when an encrypted answer was wrong, after the
-    /// report was produced: see ``FNNBenchmarkFailure``).
-    public func run() async throws -> Data {
+    /// Runs every table row and returns the report; throws ``FNNBenchmarkFailure`` (which carries the report)
+    /// when an encrypted answer or a recovered vector was wrong.
+    public func run() async throws -> BenchmarkReport<Body> {
         let backendList = try backends.split(separator: ",").map { name -> FNNBackend in
             guard let backend = FNNBackend(rawValue: String(name)) else { throw BenchmarkError.invalidArgument("unknown back end \(name)") }
             return backend
@@ -98,7 +115,8 @@ public struct FNNBenchmark {
                 ?? DataLocator.sharedData()?.appendingPathComponent("cxr-public/images") else {
             throw BenchmarkError.invalidArgument("no --images and ../shared/data is absent")
         }
-        var report = FNNBenchReport(machine: .current(), k: k, side: side, queries: queries, rounds: rounds)
+        let environment = BenchEnvironment.current()
+        var report = Body(k: k, side: side, queries: queries, rounds: rounds)
         for backend in backendList {
             let sizes = try parseList(backend == .shared ? n : paillierN)
             let imageSide = backend == .shared ? side : paillierSide
@@ -115,7 +133,7 @@ public struct FNNBenchmark {
                                                  warmup: backend == .shared, batchSize: backend == .shared ? batchSize : 1,
                                                  paillierBits: paillierBits, maxAbs: 255, recoverVectors: !noVectors)
                 report.tables.append(row)
-                print(row.summary)
+                console.line(row.summary)
             }
         }
         if featuresN > 0 {
@@ -129,27 +147,27 @@ public struct FNNBenchmark {
                                                  paillierBits: paillierBits, maxAbs: FNNBenchRunner.featureMaxAbs,
                                                  recoverVectors: !noVectors)
                 report.features.append(row)
-                print(row.summary)
+                console.line(row.summary)
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(report)
+        let result = BenchmarkReport(method: "median of --rounds timed rounds per query after one warm-up (Paillier: "
+                                         + "--paillier-rounds, no warm-up), mean over the queries; wall clock",
+                                     environment: environment.finished(), body: report)
         if report.tables.contains(where: { !$0.exact }) || report.features.contains(where: { !$0.exact }) {
-            throw FNNBenchmarkFailure(json: data, reason: "an encrypted answer differed from plaintext exact search")
+            throw FNNBenchmarkFailure(report: result, reason: "an encrypted answer differed from plaintext exact search")
         }
         if (report.tables + report.features).contains(where: { $0.vectorsEqualStored == false }) {
-            throw FNNBenchmarkFailure(json: data,
+            throw FNNBenchmarkFailure(report: result,
                                       reason: "a vector recovered through the hand-over differed from the stored vector")
         }
-        return data
+        return result
     }
 }
 
 /// A run that finished with a wrong answer: the report is still written, then the command fails.
 public struct FNNBenchmarkFailure: Error, CustomStringConvertible {
     /// The report of the whole run.
-    public var json: Data
+    public var report: BenchmarkReport<FNNBenchmark.Body>
     /// What was wrong.
     public var reason: String
 

@@ -220,3 +220,14 @@ extension MediaType {
         self.init(text)
     }
 }
+
+extension DICOMwebIngest {
+    /// The description shown by `medsearch ingest --help`.
+    public static let discussion = """
+        Finds studies on the PACS with QIDO-RS (--study, --since), fetches their instances with WADO-RS and \
+        stores them in a running `medsearch serve web` through its STOW-RS endpoint (--to), where each is \
+        de-identified, indexed by every engine and sealed, exactly as a PACS push would be. Instances MedSearch \
+        already holds are skipped, so an interrupted run resumes where it stopped. Prints a progress bar and a \
+        summary: indexed, skipped, refused (with MedSearch's reason for each).
+        """
+}

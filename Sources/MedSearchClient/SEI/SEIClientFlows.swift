@@ -1,10 +1,8 @@
-import Dispatch
 import Foundation
 import MedSearchCore
 import MedSearchFeatures
 import MedSearchImaging
 import MedSearchSEI
-import Synchronization
 
 /// SEI's owner and user flows over the network, shared by the command line, the demo and the web application:
 /// features, GenIndex and upload, add and delete, and a user's query (trapdoors, search, fetch, open).
@@ -32,21 +30,14 @@ public enum SEIClientFlows {
     ///   decoded.
     public static func extract(_ urls: [URL], model: FeatureModel, label: String, progress: Bool = true) throws -> [[Float]] {
         let reporter = ProgressReporter(label: label, total: urls.count, enabled: progress)
-        let results = Mutex([Result<[Float], MedSearchClientError>?](repeating: nil, count: urls.count))
-        DispatchQueue.concurrentPerform(iterations: urls.count) { index in
-            let outcome: Result<[Float], MedSearchClientError>
+        return try Parallel.map(count: urls.count) { (index) throws(MedSearchClientError) -> [Float] in
+            defer { reporter.advance() }
             do {
                 let bytes = try [UInt8](Data(contentsOf: urls[index]))
-                outcome = .success(model.extract(try grayImage(bytes)))
+                return model.extract(try grayImage(bytes))
             } catch {
-                outcome = .failure(.unreadableFile(path: urls[index].path, hint: "\(error)"))
+                throw .unreadableFile(path: urls[index].path, hint: "\(error)")
             }
-            results.withLock { $0[index] = outcome }
-            reporter.advance()
-        }
-        return try results.withLock { $0 }.map { slot in
-            guard let slot else { throw MedSearchClientError.invalidInput("feature extraction skipped an image") }
-            return try slot.get()
         }
     }
 

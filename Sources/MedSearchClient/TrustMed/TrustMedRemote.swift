@@ -15,16 +15,25 @@ public struct TrustMedRemote: Sendable {
         _ = try await service.call(Routes.EdgeMaster.keys, body: registration.serialized())
     }
 
-    /// Sends an upload, retrying the same request (same idempotency key) on transport failures.
+    /// Sends an upload, retrying the same request (same idempotency key) on transport failures; every attempt
+    /// shares one deadline (the connection's timeout, or an enclosing ``RequestDeadline``), so retries never run
+    /// past it.
     public func upload(_ request: UploadRequest, attempts: Int = 3) async throws -> UploadResponse {
-        let body = request.serialized()
+        let own = ContinuousClock.now + service.configuration.timeout
+        let deadline = RequestDeadline.current.map { min($0, own) } ?? own
+        return try await RequestDeadline.$current.withValue(deadline) {
+            try await upload(serialized: request.serialized(), attempts: attempts)
+        }
+    }
+
+    private func upload(serialized body: [UInt8], attempts: Int) async throws -> UploadResponse {
         var lastError: any Error = ServiceError.badResponse(reason: "no attempt made")
         for attempt in 1...max(attempts, 1) {
             do {
                 return try UploadResponse(serialized: try await service.call(Routes.EdgeMaster.upload, body: body))
             } catch let error as ServiceError {
                 lastError = error
-                guard error.isTransient else { throw error }
+                guard error.isTransient, (RequestDeadline.remaining ?? .zero) > .milliseconds(200 * attempt) else { throw error }
                 if attempt < attempts { try await Task.sleep(for: .milliseconds(200 * attempt)) }
             }
         }
@@ -73,14 +82,31 @@ public struct TrustMedRemote: Sendable {
         try await service.call(Routes.EdgeMaster.status, as: EdgeMasterStatus.self)
     }
 
+    /// The outcome of a query: the ranked records, their images, and the records that were not searched.
+    public struct QueryResult: Sendable {
+        /// The top-k, nearest first.
+        public var ranked: [TrustMedClient.Ranked]
+        /// Their opened images (or why one could not be returned), in the same order.
+        public var images: [TrustMedClient.Retrieved]
+        /// Records the master could not search (their search worker did not answer), sorted; empty normally.
+        public var unsearched: [String]
+    }
+
     /// Search, rank, fetch and open: the whole query of a clinician.
     public func query(client: TrustMedClient, hashcode: [UInt8], k: Int) async throws
         -> (ranked: [TrustMedClient.Ranked], images: [TrustMedClient.Retrieved]) {
+        let result = try await queryReport(client: client, hashcode: hashcode, k: k)
+        return (result.ranked, result.images)
+    }
+
+    /// ``query(client:hashcode:k:)`` with the records the master did not search (a search worker was down).
+    public func queryReport(client: TrustMedClient, hashcode: [UInt8], k: Int) async throws -> QueryResult {
         // Unlinkable mode: the client learns record ids only for the records it fetches.
         let response = try await search(try client.searchRequest(hashcode: hashcode, unlinkable: true))
         let selection = try client.select(response, k: k)
-        guard let request = selection.fetch else { return ([], []) }
+        guard let request = selection.fetch else { return QueryResult(ranked: [], images: [], unsearched: response.unsearched) }
         let fetched = try await fetch(request)
-        return (try client.ranked(selection, fetched: fetched), client.open(fetched))
+        return QueryResult(ranked: try client.ranked(selection, fetched: fetched), images: client.open(fetched),
+                           unsearched: response.unsearched)
     }
 }

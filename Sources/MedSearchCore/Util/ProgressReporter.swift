@@ -1,16 +1,19 @@
 import Foundation
+import Synchronization
 
 /// Reports progress of long work (uploads, index builds, evaluations) on standard error.
 ///
 /// Library code takes an optional `ProgressReporter` and calls ``advance(by:)``; the CLI creates one
 /// that draws a bar on a terminal and prints a line every few percent otherwise (CI logs stay short).
-public final class ProgressReporter: @unchecked Sendable {
-    // @unchecked: all mutable state is guarded by `lock`.
-    private let lock = NSLock()
+public final class ProgressReporter: Sendable {
+    private struct State {
+        var done = 0
+        var lastPrintedPercent = -1
+    }
+
+    private let state = Mutex(State())
     private let label: String
     private let total: Int
-    private var done = 0
-    private var lastPrintedPercent = -1
     private let start = Date()
     private let enabled: Bool
     private let interactive: Bool
@@ -25,24 +28,26 @@ public final class ProgressReporter: @unchecked Sendable {
 
     /// Marks `count` more units done and redraws when the shown percentage changes.
     public func advance(by count: Int = 1) {
-        lock.lock()
-        defer { lock.unlock() }
-        done = min(done + count, total)
-        guard enabled else { return }
-        let percent = done * 100 / total
-        let step = interactive ? 1 : 10
-        guard percent / step != lastPrintedPercent / step || done == total else { return }
-        if done == total && lastPrintedPercent == 100 { return }
-        lastPrintedPercent = percent
-        let elapsed = Date().timeIntervalSince(start)
-        let width = 30
-        let filled = width * done / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = "\(label) [\(bar)] \(done)/\(total) \(percent)% \(String(format: "%.1f", elapsed))s"
-        if interactive {
-            FileHandle.standardError.write(Data(("\r" + line + (done == total ? "\n" : "")).utf8))
-        } else {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+        state.withLock { state in
+            state.done = min(state.done + count, total)
+            guard enabled else { return }
+            let done = state.done
+            let percent = done * 100 / total
+            let step = interactive ? 1 : 10
+            guard percent / step != state.lastPrintedPercent / step || done == total else { return }
+            if done == total && state.lastPrintedPercent == 100 { return }
+            state.lastPrintedPercent = percent
+            let elapsed = Date().timeIntervalSince(start)
+            let width = 30
+            let filled = width * done / total
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let line = "\(label) [\(bar)] \(done)/\(total) \(percent)% \(String(format: "%.1f", elapsed))s"
+            // Written while holding the lock, so lines from concurrent callers never interleave.
+            if interactive {
+                FileHandle.standardError.write(Data(("\r" + line + (done == total ? "\n" : "")).utf8))
+            } else {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 /// One part of a `multipart/related` body.
 public struct MultipartPart: Sendable, Equatable {
     /// Header fields with lower-cased names.
@@ -170,26 +171,7 @@ public struct MultipartRelatedParser: Sendable {
         }
     }
 
-    private func find(_ needle: [UInt8], from: Int) -> Int? {
-        guard window.count - from >= needle.count else { return nil }
-        return window.withUnsafeBufferPointer { buffer -> Int? in
-            let first = needle[0]
-            var index = from
-            let last = buffer.count - needle.count
-            while index <= last {
-                if buffer[index] == first {
-                    var match = true
-                    for offset in 1..<needle.count where buffer[index + offset] != needle[offset] {
-                        match = false
-                        break
-                    }
-                    if match { return index }
-                }
-                index += 1
-            }
-            return nil
-        }
-    }
+    private func find(_ needle: [UInt8], from: Int) -> Int? { ByteSearch.firstIndex(of: needle, in: window, from: from) }
 
     static func parseHeaders(_ bytes: ArraySlice<UInt8>) throws -> [String: String] {
         var headers: [String: String] = [:]

@@ -9,54 +9,55 @@ import MedSearchImaging
 /// the pixel data; ``addedTags`` lists the attributes de-identification added (Patient Identity Removed,
 /// De-identification Method...). Re-identifying the de-identified instance with the record gives back the
 /// original data set element for element.
+///
+/// Stored as the `"MSID"` ``WireMessage`` (docs/formats.md); seal the bytes before writing them anywhere: they
+/// identify the patient.
 public struct IdentityRecord: Sendable, Equatable {
     /// The de-identified instance's SOP Instance UID (`2.25.` + 128 bits of HMAC of the original).
     public var pseudonymousSOPInstanceUID: String
     /// The de-identified patient ID and name (`ANON-` + 24 hex digits of HMAC).
     public var patientPseudonym: String
     /// The removed or changed elements as they were (file meta and pixel data excluded).
-    public var original: DICOMDataset
+    public var original: DICOMDataset { encodedOriginal.dataset }
+    /// ``original`` and its Part 10 stream.
+    public let encodedOriginal: EncodedDataset
     /// Attributes de-identification added.
     public var addedTags: [DICOMTag]
 
     /// The original SOP Instance UID.
     public var originalSOPInstanceUID: String? { original.string(.sopInstanceUID) }
 
-    private static let magic = FormatMagic("MSID")
+    /// A record.
+    /// - Throws: ``DICOMError/cannotWrite(reason:)`` when `original` cannot be written as a Part 10 stream.
+    public init(pseudonymousSOPInstanceUID: String, patientPseudonym: String, original: DICOMDataset,
+                addedTags: [DICOMTag]) throws {
+        self.pseudonymousSOPInstanceUID = pseudonymousSOPInstanceUID
+        self.patientPseudonym = patientPseudonym
+        self.encodedOriginal = try EncodedDataset(original)
+        self.addedTags = addedTags
+    }
+}
 
-    /// The record as bytes (seal them before writing them anywhere: they identify the patient).
-    /// - Throws: ``DICOMError/cannotWrite(reason:)``.
-    public func serialized() throws -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
+/// `"MSID"` version 1: the pseudonymous SOP Instance UID and the patient pseudonym (strings of at most 64 bytes),
+/// the added tags (UInt32 count, then UInt32 each), then the original elements as an ``EncodedDataset``.
+extension IdentityRecord: WireMessage {
+    public static let magic = FormatMagic("MSID")
+    public static let version: UInt16 = 1
+    /// The longest Part 10 stream of original elements read (they never include pixel data).
+    public static let maxOriginalBytes = 1 << 26
+
+    public func encode(to writer: inout ByteWriter) {
         writer.writeString(pseudonymousSOPInstanceUID)
         writer.writeString(patientPseudonym)
         writer.writeArray(addedTags.map(\.rawValue))
-        writer.writeBytes(try DICOMWriter.write(DICOMFile(meta: DICOMDataset(), dataset: original,
-                                                          transferSyntax: .explicitVRLittleEndian)))
-        return writer.bytes
+        encodedOriginal.write(to: &writer)
     }
 
-    /// Reads a record written by ``serialized()``.
-    /// - Throws: `WireError` or ``DICOMError``.
-    public init(serialized bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
-        _ = try reader.readHeader(magic: Self.magic, supportedVersions: 1...1)
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         pseudonymousSOPInstanceUID = try reader.readString(maxLength: 64)
         patientPseudonym = try reader.readString(maxLength: 64)
         addedTags = try reader.readArray(of: UInt32.self, maxCount: 4096).map(DICOMTag.init(rawValue:))
-        let file = try DICOMFile(bytes: try reader.readBytes())
-        try reader.expectEnd()
-        original = file.dataset
-    }
-
-    /// A record.
-    public init(pseudonymousSOPInstanceUID: String, patientPseudonym: String, original: DICOMDataset,
-                addedTags: [DICOMTag]) {
-        self.pseudonymousSOPInstanceUID = pseudonymousSOPInstanceUID
-        self.patientPseudonym = patientPseudonym
-        self.original = original
-        self.addedTags = addedTags
+        encodedOriginal = try EncodedDataset(from: &reader, maxLength: Self.maxOriginalBytes)
     }
 }
 
@@ -95,17 +96,18 @@ public struct PseudonymMap: Sendable {
     public func deidentify(_ file: DICOMFile) throws -> (clean: DICOMFile, report: DeidentificationReport,
                                                           record: IdentityRecord) {
         let (clean, report) = try deidentifier.deidentify(file)
-        return (clean, report, Self.record(source: file.dataset, clean: clean.dataset))
+        return (clean, report, try Self.record(source: file.dataset, clean: clean.dataset))
     }
 
     /// The record that turns `clean` back into `source`.
-    public static func record(source: DICOMDataset, clean: DICOMDataset) -> IdentityRecord {
+    /// - Throws: ``DICOMError/cannotWrite(reason:)`` when the kept elements cannot be written.
+    public static func record(source: DICOMDataset, clean: DICOMDataset) throws -> IdentityRecord {
         var kept: [DICOMElement] = []
         for element in source.elements where element.tag.group != 0x0002 && element.tag != .pixelData {
             if clean[element.tag] != element { kept.append(element) }
         }
         let added = clean.elements.map(\.tag).filter { !source.contains($0) && $0.group != 0x0002 }
-        return IdentityRecord(pseudonymousSOPInstanceUID: clean.string(.sopInstanceUID) ?? "",
+        return try IdentityRecord(pseudonymousSOPInstanceUID: clean.string(.sopInstanceUID) ?? "",
                               patientPseudonym: clean.string(.patientID) ?? "",
                               original: DICOMDataset(elements: kept, isLittleEndian: source.isLittleEndian),
                               addedTags: added)

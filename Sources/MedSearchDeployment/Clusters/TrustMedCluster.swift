@@ -13,6 +13,8 @@ public final class TrustMedCluster: Sendable {
     public let master: RunningRole
     /// The storage nodes; node `i` is index `i` of the master's node list.
     public let nodes: [RunningRole]
+    /// The search workers (empty: the master searches itself); worker `i` searches shard `i`.
+    public let workers: [RunningRole]
     /// Tokens for the owner, a clinician (user), an admin and the master (presented to the nodes).
     public let tokens: [ServiceRole: String]
     /// The token table file every role accepts.
@@ -21,11 +23,12 @@ public final class TrustMedCluster: Sendable {
     public let security: TransportSecurity
     private let down: Mutex<Set<Int>>
 
-    private init(directory: URL, master: RunningRole, nodes: [RunningRole], tokens: IssuedTokens,
+    private init(directory: URL, master: RunningRole, nodes: [RunningRole], workers: [RunningRole], tokens: IssuedTokens,
                  security: TransportSecurity) {
         self.directory = directory
         self.master = master
         self.nodes = nodes
+        self.workers = workers
         self.tokens = tokens.byRole
         tokenTable = tokens.file
         self.security = security
@@ -33,11 +36,14 @@ public final class TrustMedCluster: Sendable {
     }
 
     /// Starts `nodeCount` storage nodes and an edge master with threshold `threshold` (m); `masterDatabase` puts
-    /// the master's state in another store (a PostgreSQL URL shared by master replicas).
+    /// the master's state in another store (a PostgreSQL URL shared by master replicas). With `searchWorkers` > 0,
+    /// that many search workers are started first (each reading the master's store, each evaluation limited to
+    /// `workerThreads` threads) and the master fans every unlinkable search out to them.
     ///
     /// - Parameter security: TLS or plain HTTP; nil: the launcher's, else TLS with a PKI in `directory/pki`.
     public static func launch(_ launcher: RoleLauncher, directory: URL, nodeCount: Int, threshold: Int,
                               nodeTimeout: Duration = .seconds(2), masterDatabase: String? = nil,
+                              searchWorkers: Int = 0, workerThreads: Int? = nil,
                               security: TransportSecurity? = nil) async throws -> TrustMedCluster {
         guard nodeCount >= threshold, threshold >= 1 else {
             throw ServiceError.configuration("TrustMedSearch needs 1 <= m <= n (m = \(threshold), n = \(nodeCount))")
@@ -49,9 +55,23 @@ public final class TrustMedCluster: Sendable {
         let tokens = try IssuedTokens.issue([.owner, .user, .admin, .edgeMaster],
                                             writingTo: directory.appendingPathComponent("tokens.json"))
         var nodes = [RunningRole]()
+        var workers = [RunningRole]()
+        let masterDirectory = directory.appendingPathComponent("master")
+        // Workers read the master's store: its SQLite file, or the same PostgreSQL database.
+        let store = masterDatabase ?? "sqlite:" + masterDirectory.appendingPathComponent("trustmed-master.sqlite").path
         do {
             for index in 0..<nodeCount {
                 nodes.append(try await launcher.start(nodeInstance(index, directory: directory, tokens: tokens.file)))
+            }
+            for index in 0..<searchWorkers {
+                workers.append(try await launcher.start(workerInstance(index, directory: directory, tokens: tokens.file,
+                                                                       store: store, threads: workerThreads)))
+            }
+            var workerListPath: String?
+            if !workers.isEmpty {
+                let workerList = directory.appendingPathComponent("workers.json")
+                try TrustMedWorkerList(token: try tokens.token(.edgeMaster), workers: workers.map(\.url)).write(to: workerList)
+                workerListPath = workerList.path
             }
             let list = TrustMedNodeList(threshold: threshold, token: try tokens.token(.edgeMaster), nodes: nodes.map(\.url))
             let listURL = directory.appendingPathComponent("nodes.json")
@@ -59,24 +79,39 @@ public final class TrustMedCluster: Sendable {
             let milliseconds = Int(nodeTimeout.components.seconds * 1000
                 + nodeTimeout.components.attoseconds / 1_000_000_000_000_000)
             let master = try await launcher.start(RoleInstance(
-                role: .edgeMaster, name: "master", dataDirectory: directory.appendingPathComponent("master").path,
+                role: .edgeMaster, name: "master", dataDirectory: masterDirectory.path,
                 tokenFile: tokens.file.path, database: masterDatabase,
                 engine: .init(nodeTimeoutMilliseconds: min(max(milliseconds, 10), 600_000)),
-                peers: .init(nodeList: listURL.path)))
-            return TrustMedCluster(directory: directory, master: master, nodes: nodes, tokens: tokens, security: security)
+                peers: .init(nodeList: listURL.path, searchWorkers: workerListPath)))
+            return TrustMedCluster(directory: directory, master: master, nodes: nodes, workers: workers, tokens: tokens,
+                                   security: security)
         } catch {
-            for node in nodes { await node.stop() }
+            for role in nodes + workers { await role.stop() }
             throw error
         }
     }
 
+    private static func workerInstance(_ index: Int, port: Int = 0, directory: URL, tokens: URL, store: String,
+                                       threads: Int?) -> RoleInstance {
+        RoleInstance(role: .searchWorker, name: "worker\(index)", port: port,
+                     dataDirectory: directory.appendingPathComponent("worker\(index)").path, tokenFile: tokens.path,
+                     database: store, engine: .init(threads: threads))
+    }
+
+    /// Kills search worker `index` at once, as a crash would.
+    public func killWorker(_ index: Int) async { await workers[index].kill() }
+
+    /// Restarts search worker `index` at the port it had (after ``killWorker(_:)``).
+    public func restartWorker(_ index: Int) async throws { try await workers[index].restart() }
+
     /// Starts the cluster as child processes of `executable`.
     public static func launch(executable: URL, directory: URL, nodeCount: Int, threshold: Int,
                               nodeTimeout: Duration = .seconds(2), masterDatabase: String? = nil,
+                              searchWorkers: Int = 0, workerThreads: Int? = nil,
                               security: TransportSecurity? = nil) async throws -> TrustMedCluster {
         try await launch(RoleLauncher(mode: .childProcess(executable: executable)), directory: directory,
                          nodeCount: nodeCount, threshold: threshold, nodeTimeout: nodeTimeout, masterDatabase: masterDatabase,
-                         security: security)
+                         searchWorkers: searchWorkers, workerThreads: workerThreads, security: security)
     }
 
     private static func nodeInstance(_ index: Int, generation: Int = 0, port: Int = 0, directory: URL,
@@ -132,6 +167,6 @@ public final class TrustMedCluster: Sendable {
     /// Stops every role.
     public func stop() async {
         await master.stop()
-        for node in nodes { await node.stop() }
+        for role in workers + nodes { await role.stop() }
     }
 }

@@ -28,7 +28,7 @@ public final class DeploymentCluster: Sendable {
     /// The order roles start in: those nobody depends on first.
     static func startOrder(_ role: ServerRole) -> Int {
         switch role {
-        case .storageNode, .fnnC2, .sei: 0
+        case .storageNode, .fnnC2, .sei, .searchWorker: 0
         case .edgeMaster, .fnnC1: 1
         }
     }

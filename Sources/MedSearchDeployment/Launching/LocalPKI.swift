@@ -67,6 +67,12 @@ public final class LocalPKI: Sendable {
         }
     }
 
+    /// The command-line options of a `medsearch` client command acting as `role` (`--ca`, `--cert`, `--key`).
+    public func clientArguments(_ role: ServiceRole) throws -> [String] {
+        let files = try clientCredentials(role).files
+        return ["--ca", files.ca, "--cert", files.certificate, "--key", files.key]
+    }
+
     /// `configuration` with the TLS credentials of a client acting as `role`.
     public func clientConfiguration(_ role: ServiceRole, _ configuration: ClientConfiguration = .standard) throws
         -> ClientConfiguration {
@@ -105,6 +111,9 @@ public enum TransportSecurity: Sendable {
         }
         return secured
     }
+
+    /// The command-line options of a `medsearch` client command acting as `role` (none when insecure).
+    public func clientArguments(_ role: ServiceRole) throws -> [String] { try pki?.clientArguments(role) ?? [] }
 
     /// `configuration` for a client acting as `role` (with TLS credentials unless insecure).
     public func clientConfiguration(_ role: ServiceRole, _ configuration: ClientConfiguration = .standard) throws

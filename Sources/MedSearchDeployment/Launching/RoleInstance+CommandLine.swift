@@ -15,6 +15,8 @@ extension RoleInstance {
         if let order = engine.scanOrder { arguments += ["--order", order] }
         if let list = peers.nodeList { arguments += ["--nodes", list] }
         if let timeout = engine.nodeTimeoutMilliseconds { arguments += ["--node-timeout-ms", String(timeout)] }
+        if let workers = peers.searchWorkers { arguments += ["--search-workers", workers] }
+        if let threads = engine.threads { arguments += ["--threads", String(threads)] }
         if let tls {
             arguments += ["--tls-ca", tls.ca, "--tls-cert", tls.certificate, "--tls-key", tls.key]
             if let revoked = tls.revoked { arguments += ["--tls-revoked", revoked] }

@@ -11,9 +11,9 @@ import Glibc
 /// end-to-end tests talks to the others over the network on loopback. ``launch(executable:arguments:environment:unsetting:logFile:startTimeout:)`` waits for the
 /// child's ``ServiceRunner/listeningMarker`` line and returns once the server accepts connections.
 public final class ServiceProcess: @unchecked Sendable {
-    // @unchecked: `process` is only mutated by terminate(), which is idempotent and guarded by `lock`.
+    // @unchecked: every stored property is a constant; `Process` itself is thread-safe (Foundation declares it
+    // Sendable), and terminate() and kill() only call its idempotent members and send signals.
     private let process: Process
-    private let lock = NSLock()
     /// The base URL the child announced.
     public let url: String
     /// The file receiving the child's standard error.
@@ -43,17 +43,12 @@ public final class ServiceProcess: @unchecked Sendable {
         process.environment = env
         let log = logFile ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("medsearch-\(safeName(arguments.prefix(2).joined(separator: "-")))-\(UUID().uuidString).log")
-        // A restarted role appends to its log.
-        if !FileManager.default.fileExists(atPath: log.path) {
-            FileManager.default.createFile(atPath: log.path, contents: nil, attributes: [.posixPermissions: 0o600])
-        }
-        let logHandle: FileHandle
-        do {
-            logHandle = try FileHandle(forWritingTo: log)
-            try logHandle.seekToEnd()
-        } catch {
+        // A restarted role appends to its log; a new log is created owner-only (0600) from its first byte.
+        let descriptor = open(log.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
             throw ServiceError.launchFailed(command: executable.lastPathComponent, reason: "cannot open log \(log.path)")
         }
+        let logHandle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         process.standardError = logHandle
         let stdoutPipe = Pipe()
         process.standardOutput = stdoutPipe
@@ -105,8 +100,7 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// Stops the child: SIGTERM, then SIGKILL after `grace`.
     public func terminate(grace: Duration = .seconds(5)) async {
-        let running: Bool = lock.withLock { process.isRunning }
-        guard running else { return }
+        guard process.isRunning else { return }
         process.terminate()
         let deadline = ContinuousClock.now + grace
         while process.isRunning && ContinuousClock.now < deadline {

@@ -86,7 +86,7 @@ extension FNNSharedArithmetic {
         guard count > 0 else { return [] }
         let chunks = max(1, min(count / max(minimumChunk, 1), 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)))
         let size = (count + chunks - 1) / chunks
-        let parts = parallelMap(chunks) { index -> [T] in
+        let parts = Parallel.map(count: chunks) { index -> [T] in
             let start = index * size
             let end = min(start + size, count)
             return start < end ? body(start..<end) : []

@@ -1,4 +1,5 @@
 import MedSearchBigInt
+import MedSearchCore
 import MedSearchPaillier
 
 /// What C1 does next after a message from C2.
@@ -246,7 +247,7 @@ public struct FNNC1Search: Sendable {
         let correlation = self.correlation!, blinding = self.blinding, shift = rankShift
         let combined = self.combined, this = self
         let dimensionWord = UInt128(d), slack = UInt128(parameters.slack)
-        let computed: [(UInt128, UInt128)] = FNNSharedArithmetic.parallelMap(requested.count) { index in
+        let computed: [(UInt128, UInt128)] = Parallel.map(count: requested.count) { index in
             let slot = requested[index]
             let (masked, norms) = this.sharedRecord(slot)
             let own = correlation.recordValues(id: this.slots[slot])
@@ -300,7 +301,7 @@ public struct FNNC1Search: Sendable {
     private static func packAll(_ values: [PaillierCiphertext], per: Int, slotBits: Int,
                                 publicKey: PaillierPublicKey) -> [PaillierCiphertext] {
         let groups = (values.count + per - 1) / per
-        return FNNSharedArithmetic.parallelMap(groups) { group in
+        return Parallel.map(count: groups) { group in
             let start = group * per
             return FNNPaillierMath.pack(values[start..<min(start + per, values.count)], slotBits: slotBits,
                                         publicKey: publicKey)
@@ -312,7 +313,7 @@ public struct FNNC1Search: Sendable {
         let pk = database.setup.publicKey!, layout = self.layout!
         let exponent = FNNPaillierMath.big(blinding.scale << rankShift)
         let differences = statisticDifferences, masks = statisticMasks, blinding = self.blinding
-        let blinded: [PaillierCiphertext] = FNNSharedArithmetic.parallelMap(slots.count) { slot in
+        let blinded: [PaillierCiphertext] = Parallel.map(count: slots.count) { slot in
             let (dS, dF) = differences[slot]
             let (mS, mF) = masks[slot]
             let correction = pk.add(pk.multiply(dS, byScalar: FNNPaillierMath.big(2 * mS)),

@@ -1,5 +1,6 @@
 import MedSearchBigInt
 import MedSearchPaillier
+import Synchronization
 
 /// Everything C2 keeps: its secret (the Paillier key, or the row-mask key), and for the shared back end its half
 /// of the owner's correlation pool and a cache of expanded row masks.
@@ -84,33 +85,24 @@ public struct FNNC2Database: Sendable {
 }
 
 /// A thread-safe cache of expanded row masks `A_id` (C2, shared back end).
-public final class FNNRowMaskCache: @unchecked Sendable {
-    // @unchecked: `rows` is only accessed with `lock` held.
-    private let lock = NSLockShim()
-    private var rows: [UInt64: [UInt128]] = [:]
+public final class FNNRowMaskCache: Sendable {
+    private let rows = Mutex<[UInt64: [UInt128]]>([:])
 
     /// Creates an empty cache.
     public init() {}
 
-    /// The mask of `id`, expanded from `key` on first use.
+    /// The mask of `id`, expanded from `key` on first use (outside the lock, so threads expand in parallel).
     public func mask(id: UInt64, key: [UInt8], dimension: Int) -> [UInt128] {
-        lock.lock()
-        if let row = rows[id] {
-            lock.unlock()
-            return row
-        }
-        lock.unlock()
+        if let row = rows.withLock({ $0[id] }) { return row }
         let row = FNNSharedArithmetic.rowMask(key: key, id: id, dimension: dimension)
-        lock.lock()
-        rows[id] = row
-        lock.unlock()
+        rows.withLock { $0[id] = row }
         return row
     }
 
     /// Drops cached masks.
     public func remove(_ ids: [UInt64]) {
-        lock.lock()
-        for id in ids { rows[id] = nil }
-        lock.unlock()
+        rows.withLock { rows in
+            for id in ids { rows[id] = nil }
+        }
     }
 }

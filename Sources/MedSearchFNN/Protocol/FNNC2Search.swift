@@ -1,4 +1,5 @@
 import MedSearchBigInt
+import MedSearchCore
 import MedSearchPaillier
 
 /// C2's side of one search: it holds the decryption capability (Paillier secret key, or its share of every
@@ -193,7 +194,7 @@ public struct FNNC2Search: Sendable {
 
     private func decryptSlots(_ ciphertexts: [PaillierCiphertext], slotBits: Int, per: Int) throws(FNNError) -> [BigInt] {
         let sk = setup.secretKey!
-        let results: [Result<[BigInt], FNNError>] = FNNSharedArithmetic.parallelMap(ciphertexts.count) { index in
+        let results: [Result<[BigInt], FNNError>] = Parallel.map(count: ciphertexts.count) { index in
             do throws(FNNError) {
                 return .success(try FNNPaillierMath.unpack(sk.decrypt(ciphertexts[index]), slotBits: slotBits, count: per))
             } catch {
@@ -267,7 +268,7 @@ public struct FNNC2Search: Sendable {
         let key = setup.rowMaskKey!, cache = rowCache, correlation = self.correlation!
         let ids = self.ids, rows = self.rows, combined = self.combined, gamma = self.gamma
         let dimensionWord = UInt128(d)
-        let computed: [(UInt128, UInt128)] = FNNSharedArithmetic.parallelMap(batch.count) { index in
+        let computed: [(UInt128, UInt128)] = Parallel.map(count: batch.count) { index in
             let id = ids[batch[index]]
             let mask = cache.mask(id: id, key: key, dimension: d)
             let norms = FNNSharedArithmetic.normMask(key: key, id: id)

@@ -1,6 +1,7 @@
 import MedSearchBigInt
 import MedSearchCore
 import MedSearchPaillier
+import Synchronization
 
 /// The data owner (FNN's Alice): generates keys, encodes and encrypts records for C1, equips C2 and, for the
 /// shared back end, acts as the dealer of the correlated randomness each query consumes.
@@ -88,7 +89,7 @@ public struct FNNOwner: Sendable {
         var out = [FNNC1Record]()
         out.reserveCapacity(records.count)
         for (index, record) in records.enumerated() {
-            let label = FNNLabelSealer.seal(record.label, id: record.id, key: keys.labelKey)
+            let label = try FNNLabelSealer.seal(record.label, id: record.id, key: keys.labelKey)
             out.append(FNNC1Record(id: record.id, sealedLabel: label, payload: encodePayload(record)))
             progress?(index + 1)
         }
@@ -135,7 +136,7 @@ public struct FNNOwner: Sendable {
         let c2 = seeds.map { FNNSharedC2Correlation(seed: $0.seed, dimension: d) }
         let entryList = Array(entries)
         let counter = ProgressCounter()
-        let rows: [[FNNPoolRow]] = FNNSharedArithmetic.parallelMap(records.count) { recordIndex in
+        let rows: [[FNNPoolRow]] = Parallel.map(count: records.count) { recordIndex in
             let record = records[recordIndex]
             let statistics = FNNVectorStatistics(record.vector)
             let augmented = FNNSharedArithmetic.augmented(record.vector, statistics: statistics)
@@ -162,15 +163,13 @@ public struct FNNOwner: Sendable {
 }
 
 /// A thread-safe counter for progress callbacks from parallel loops.
-final class ProgressCounter: @unchecked Sendable {
-    // @unchecked: `value` is only touched with `lock` held.
-    private let lock = NSLockShim()
-    private var value = 0
+final class ProgressCounter: Sendable {
+    private let value = Mutex(0)
     func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
+        value.withLock { value in
+            value += 1
+            return value
+        }
     }
 }
 

@@ -72,27 +72,6 @@ public enum FNNSharedArithmetic {
         precondition(lhs.count == rhs.count, "length mismatch")
         return zip(lhs, rhs).map { $0 &- $1 }
     }
-
-    /// Runs `body(index)` for `0..<count` on all cores and collects the results in order.
-    public static func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
-        guard count > 1 else { return (0..<count).map(body) }
-        let box = ResultBox<T>(count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            box.set(index, body(index))
-        }
-        return box.values()
-    }
-}
-
-/// Collects results written by `concurrentPerform` iterations, each to its own index.
-final class ResultBox<T>: @unchecked Sendable {
-    // @unchecked: every iteration writes a distinct index; reads happen after concurrentPerform returns.
-    private var storage: [T?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: T) {
-        storage.withUnsafeMutableBufferPointer { $0[index] = value }
-    }
-    func values() -> [T] { storage.map { $0! } }
 }
 
 /// The owner-made correlation of one pool entry as C1 derives it from its entry seed.

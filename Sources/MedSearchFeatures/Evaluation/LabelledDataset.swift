@@ -104,9 +104,7 @@ public struct LabelledDataset: Sendable {
                                      progress: ProgressReporter? = nil, loadImages: Bool = true,
                                      limits: DecodeLimits = .default) throws -> LabelledDataset {
         let csvURL = directory.appendingPathComponent("labels.csv")
-        guard let text = try? String(contentsOf: csvURL, encoding: .utf8) else {
-            throw DatasetError.unrecognisedLayout(path: directory.path)
-        }
+        guard let text = try DatasetText.read(csvURL) else { throw DatasetError.unrecognisedLayout(path: directory.path) }
         let rows = try CSVTable(parsing: text)
         guard let idColumn = rows.header.firstIndex(of: "id") else { throw DatasetError.missingColumn("id") }
         guard let labelColumn = rows.header.firstIndex(of: "labels") else { throw DatasetError.missingColumn("labels") }

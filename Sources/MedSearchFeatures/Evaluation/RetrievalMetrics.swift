@@ -92,6 +92,25 @@ public enum RetrievalMetrics {
         return (results, mean)
     }
 
+    /// Mean precision@k over queries for a relevance that is not per class (SEI's "shares a label with the
+    /// query"): for each k in `ks`, the mean over queries q of |{i in the first k of rankings[q] : relevant(q, i)}| / k.
+    ///
+    /// - Parameters:
+    ///   - rankings: per query, database indices best first (the query itself already excluded).
+    ///   - ks: the cut-offs.
+    ///   - relevant: whether database index `i` is relevant to query `q`.
+    /// - Returns: one mean per k, in the order of `ks` (zeros without queries).
+    public static func meanPrecision(rankings: [[Int]], ks: [Int], relevant: (_ q: Int, _ i: Int) -> Bool) -> [Double] {
+        guard !rankings.isEmpty else { return ks.map { _ in 0 } }
+        return ks.map { k in
+            guard k > 0 else { return 0 }
+            let sum = rankings.enumerated().reduce(0.0) { total, entry in
+                total + Double(entry.element.prefix(k).filter { relevant(entry.offset, $0) }.count) / Double(k)
+            }
+            return sum / Double(rankings.count)
+        }
+    }
+
     /// Expected AP@k of a random ranking when a share `p` of the candidates is relevant (large database):
     /// the sum over i <= k of P(relevant at i) * E[precision@i | relevant at i] = p (1 + (i - 1) p) / i, over k.
     public static func chanceAveragePrecision(share p: Double, k: Int) -> Double {

@@ -4,7 +4,7 @@
 /// The file meta group is rebuilt (group length, version, SOP class/instance from the data set, transfer
 /// syntax, this implementation's class UID). Sequences and items are written with undefined length; values of
 /// big-endian sources are byte-swapped by VR; odd-length values are padded. The result re-reads with
-/// ``DICOMFile/init(bytes:maximumInflatedSize:)``.
+/// ``DICOMFile/init(bytes:limits:)``.
 public enum DICOMWriter {
     /// This implementation's class UID (a 2.25 UUID-derived UID).
     public static let implementationClassUID = "2.25.177375463017347410573640137357712546617"

@@ -34,3 +34,13 @@ public struct DeidentificationReport: Sendable, Equatable {
             + "\"remappedUIDs\": \(remappedUIDs), \"shiftedDates\": \(shiftedDates), \"dateShiftDays\": \(dateShiftDays)}"
     }
 }
+
+extension DeidentificationReport {
+    /// What was done and what a person must still check, as two lines.
+    public var summary: String {
+        "removed \(removed) attributes (\(removedPrivate) private), replaced \(replaced), remapped \(remappedUIDs) UIDs, "
+            + "shifted \(shiftedDates) dates by \(dateShiftDays) days\n"
+            + "burned-in annotation: \(burnedInAnnotation.rawValue)"
+            + (pixelsNeedReview ? " -- the pixels may show identifying text: review before sharing" : "")
+    }
+}

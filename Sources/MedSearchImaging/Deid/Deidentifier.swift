@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import MedSearchCore
 
@@ -297,4 +298,44 @@ public struct Deidentifier: Sendable {
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
+}
+
+extension Deidentifier {
+    /// De-identifies the DICOM file at `input` and writes the result atomically to `output`, after checking that
+    /// it reads back.
+    ///
+    /// - Throws: ``ImageFileError`` naming the file that could not be read or written; ``DICOMError`` or
+    ///   ``DeidentificationError`` when de-identification fails.
+    public func deidentify(path input: String, writingTo output: String) throws -> DeidentificationReport {
+        try ImageFileError.requireFile(input)
+        let source: DICOMFile
+        do { source = try DICOMFile(contentsOf: URL(fileURLWithPath: input)) } catch let error as DICOMError {
+            throw ImageFileError.unreadable(file: input, reason: error.description)
+        } catch {
+            throw ImageFileError.unreadable(file: input, reason: error.localizedDescription)
+        }
+        let (clean, report) = try deidentify(source)
+        let bytes = try DICOMWriter.write(clean)
+        // Never write something our own reader cannot read back.
+        _ = try DICOMFile(bytes: bytes)
+        do { try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+            throw ImageFileError.cannotWrite(file: output, reason: error.localizedDescription)
+        }
+        return report
+    }
+}
+
+extension Deidentifier {
+    /// The description shown by `medsearch deid --help`.
+    public static let discussion = """
+        Removes or replaces patient-identifying attributes following the DICOM PS3.15 Annex E Basic \
+        Application Level Confidentiality Profile with the Modified Dates option: names and IDs become keyed \
+        pseudonyms, dates are shifted by a per-patient offset, UIDs are remapped consistently \
+        (2.25.<HMAC-SHA256>), private attributes are removed. Pseudonyms are HMAC-SHA256 under a \
+        per-deployment secret kept in the key file (created with 32 random bytes, mode 0600, on first use); \
+        keep it to get the same pseudonyms for the same patient next time, and keep it secret.
+        Pixels are NOT changed: the report says whether Burned In Annotation is YES (or not stated for \
+        modalities that often carry text), in which case identifying text may remain in the image.
+        The output is Explicit VR Little Endian (compressed pixel data keeps its transfer syntax).
+        """
 }

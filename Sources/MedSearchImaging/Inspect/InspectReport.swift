@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// What `medsearch inspect FILE --json` prints: format, header facts, and a summary of the first frame's
 /// stored pixel values.
 ///
@@ -51,27 +53,7 @@ public struct InspectReport: Sendable, Equatable {
 
     /// The report as one JSON object with exactly the twelve keys, in a fixed order, `null` for absent values.
     public func json() -> String {
-        func string(_ value: String?) -> String {
-            guard let value else { return "null" }
-            var out = "\""
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 {
-                        let hex = String(scalar.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out + "\""
-        }
+        func string(_ value: String?) -> String { value.map(JSONText.quoted) ?? "null" }
         func number(_ value: Int?) -> String { value.map(String.init) ?? "null" }
         let fields: [(String, String)] = [
             ("format", string(format)),

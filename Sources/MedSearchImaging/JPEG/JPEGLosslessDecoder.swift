@@ -26,12 +26,18 @@ public enum JPEGLosslessDecoder {
         // 8-bit fast lookup: (length << 8 | value), 0 when the code is longer.
         var fast = [UInt16](repeating: 0, count: 256)
 
-        init(counts: [Int], values: [UInt8]) {
+        /// Builds the canonical code (T.81 Annex C).
+        /// - Throws: ``JPEGError/malformedStream(reason:)`` when the counts need more codes of a length than
+        ///   that length has (a table no encoder can write; it would index past the lookup table).
+        init(counts: [Int], values: [UInt8]) throws {
             self.values = values
             var code: Int32 = 0
             var k: Int32 = 0
             for length in 1...16 {
                 let n = Int32(counts[length - 1])
+                guard code + n <= Int32(1) << length else {
+                    throw JPEGError.malformedStream(reason: "Huffman table has more codes of length \(length) than fit")
+                }
                 valueOffset[length] = k - code
                 if n > 0 {
                     if length <= 8 {
@@ -181,7 +187,7 @@ public enum JPEGLosslessDecoder {
                     let counts = (0..<16).map { Int(data[o + 1 + $0]) }
                     let total = counts.reduce(0, +)
                     guard o + 17 + total <= end, total <= 256 else { throw JPEGError.malformedStream(reason: "short DHT") }
-                    tables[id & 0x1F] = HuffmanTable(counts: counts, values: Array(data[(o + 17)..<(o + 17 + total)]))
+                    tables[id & 0x1F] = try HuffmanTable(counts: counts, values: Array(data[(o + 17)..<(o + 17 + total)]))
                     o += 17 + total
                 }
             case 0xDD:

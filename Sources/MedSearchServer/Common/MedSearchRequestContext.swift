@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MedSearchTransport
+import NIOCore
 
 /// The per-request context of every MedSearch server role: the authenticated caller's role.
 public struct MedSearchRequestContext: RequestContext {
@@ -10,11 +11,14 @@ public struct MedSearchRequestContext: RequestContext {
     /// The role named by the caller's TLS certificate (nil on a plain-HTTP server), set by
     /// ``PeerCertificateResponder`` after checking the certificate against the deny list and its expiry.
     public var certificateRole: ServiceRole?
+    /// The connection the request came on (watched for the caller going away, ``RequestLifetime``).
+    public let channel: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         role = nil
         certificateRole = nil
+        channel = source.channel
     }
 
     /// The largest body Hummingbird's own decoders accept; routes read their bodies with the limit of their

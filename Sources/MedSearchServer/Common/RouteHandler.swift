@@ -41,7 +41,9 @@ public struct RouteReply: Sendable {
 
 extension Router where Context == MedSearchRequestContext {
     /// Registers `handler` for `route`: the route table decides who may call it (``authorize(_:context:)``,
-    /// checked before the body is read), how much body is read, and the answer's Content-Type.
+    /// checked before the body is read), how much body is read (a declared Content-Length above the route's
+    /// limit is answered 413 before any of the body is read), and the answer's Content-Type. The handler runs
+    /// within the caller's deadline and is cancelled when the caller goes away (``RequestLifetime``).
     @discardableResult
     public func on(_ route: Route, handler: @escaping @Sendable (RouteCall) async throws -> RouteReply) -> Self {
         on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) {
@@ -53,22 +55,24 @@ extension Router where Context == MedSearchRequestContext {
 
     /// Authorises, reads the body within the route's limit, and runs the handler.
     static func serve(_ route: Route, request: Request, context: MedSearchRequestContext,
-                      handler: @Sendable (RouteCall) async throws -> RouteReply) async throws -> Response {
-            try Self.authorize(route, context: context)
-            var body: [UInt8] = []
-            if route.request != .none {
-                if let declared = request.headers[.contentLength].flatMap(Int.init), declared > route.maxRequestBytes {
-                    throw HTTPError(.contentTooLarge, message: "\(route.name) takes at most \(route.maxRequestBytes) bytes")
-                }
-                let buffer: ByteBuffer
-                do { buffer = try await request.body.collect(upTo: route.maxRequestBytes) } catch is NIOTooManyBytesError {
-                    throw HTTPError(.contentTooLarge, message: "\(route.name) takes at most \(route.maxRequestBytes) bytes")
-                }
-                body = Array(buffer.readableBytesView)
+                      handler: @escaping @Sendable (RouteCall) async throws -> RouteReply) async throws -> Response {
+        try Self.authorize(route, context: context)
+        var body: [UInt8] = []
+        if route.request != .none {
+            if let declared = request.headers[.contentLength].flatMap(Int.init), declared > route.maxRequestBytes {
+                throw HTTPError(.contentTooLarge, message: "\(route.name) takes at most \(route.maxRequestBytes) bytes")
             }
-            let reply = try await handler(RouteCall(route: route, body: body, role: context.role, context: context))
-            return Response(status: .ok, headers: [.contentType: route.response.rawValue],
-                            body: .init(byteBuffer: ByteBuffer(bytes: reply.bytes)))
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: route.maxRequestBytes) } catch is NIOTooManyBytesError {
+                throw HTTPError(.contentTooLarge, message: "\(route.name) takes at most \(route.maxRequestBytes) bytes")
+            }
+            body = Array(buffer.readableBytesView)
+        }
+        // The handler stops at the caller's deadline and when the caller goes away (``RequestLifetime``).
+        let call = RouteCall(route: route, body: body, role: context.role, context: context)
+        let reply = try await RequestLifetime.run(request, channel: context.channel) { try await handler(call) }
+        return Response(status: .ok, headers: [.contentType: route.response.rawValue],
+                        body: .init(byteBuffer: ByteBuffer(bytes: reply.bytes)))
     }
 
     /// The one authorisation decision of every MedSearch server: on a TLS server the role named in the caller's
@@ -88,4 +92,3 @@ extension Router where Context == MedSearchRequestContext {
         throw .forbidden(role: role.rawValue, needed: route.callers.map(\.rawValue).sorted())
     }
 }
-

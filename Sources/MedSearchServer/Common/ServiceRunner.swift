@@ -25,6 +25,9 @@ public struct ServiceConfiguration: Sendable {
     /// Records refused TLS handshakes.
     public var tlsEvents: TLSEvents
 
+    /// Connections idle (or stalled mid-request) this long are closed (``ConnectionLimits/idleTimeout``).
+    public var idleTimeout: Duration = ConnectionLimits.idleTimeout
+
     public init(host: String = "127.0.0.1", port: Int = 0, dataDirectory: URL, tokens: AccessTokens,
                 database: StoreLocation? = nil, tls: TLSCredentials? = nil, tlsEvents: TLSEvents = TLSEvents()) {
         self.host = host
@@ -78,15 +81,19 @@ public enum ServiceRunner {
             let shownHost = host.contains(":") ? "[\(host)]" : host
             await onBound("\(scheme)://\(shownHost):\(port)")
         }
+        let idleTimeout = ConnectionLimits.timeAmount(configuration.idleTimeout)
         let responder = router.buildResponder()
         guard let tls = configuration.tls else {
-            return Application(responder: AnyMedSearchResponder(responder), configuration: applicationConfiguration,
-                               onServerRunning: running, logger: logger)
+            return Application(responder: AnyMedSearchResponder(responder),
+                               server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+                               configuration: applicationConfiguration, onServerRunning: running, logger: logger)
         }
+        // The idle timeout sits behind TLS: a peer that stalls in its handshake or its request is closed as well.
         let events = configuration.tlsEvents
         let server = HTTPServerBuilder { responder in
             MutualTLSChannel(base: HTTP1Channel(responder: responder,
-                                                configuration: .init(additionalChannelHandlers: [PeerIdentityHandler()])),
+                                                configuration: .init(additionalChannelHandlers: [PeerIdentityHandler()],
+                                                                     idleTimeout: idleTimeout)),
                              credentials: tls, events: events)
         }
         return Application(responder: AnyMedSearchResponder(PeerCertificateResponder(credentials: tls, inner: responder)),

@@ -12,6 +12,8 @@ enum FNNHTTP {
             return try await body()
         } catch let error as FNNError {
             throw HTTPError(status(for: error), message: error.description)
+        } catch let error as WireError {
+            throw HTTPError(.badRequest, message: FNNError.wire(error).description)
         } catch let error as StoreError {
             switch error {
             case .notFound: throw HTTPError(.notFound, message: error.description)

@@ -21,12 +21,16 @@ public struct RoleInstance: Codable, Sendable, Equatable {
         /// Edge master: skip a storage node that does not answer within this many milliseconds (10...600000,
         /// default 2000).
         public var nodeTimeoutMilliseconds: Int?
+        /// Search worker: the most threads one evaluation uses (1...1024; default: one per core).
+        public var threads: Int?
 
         /// Creates parameters.
-        public init(batchSize: Int? = nil, scanOrder: String? = nil, nodeTimeoutMilliseconds: Int? = nil) {
+        public init(batchSize: Int? = nil, scanOrder: String? = nil, nodeTimeoutMilliseconds: Int? = nil,
+                    threads: Int? = nil) {
             self.batchSize = batchSize
             self.scanOrder = scanOrder
             self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
+            self.threads = threads
         }
     }
 
@@ -39,12 +43,15 @@ public struct RoleInstance: Codable, Sendable, Equatable {
         /// Edge master: the storage-node list file (``TrustMedNodeList``); default: the list saved in the data
         /// directory by an earlier start.
         public var nodeList: String?
+        /// Edge master: the search-worker list file (``TrustMedWorkerList``); nil: the master searches itself.
+        public var searchWorkers: String?
 
         /// Creates peers.
-        public init(c2: String? = nil, peerTokenFile: String? = nil, nodeList: String? = nil) {
+        public init(c2: String? = nil, peerTokenFile: String? = nil, nodeList: String? = nil, searchWorkers: String? = nil) {
             self.c2 = c2
             self.peerTokenFile = peerTokenFile
             self.nodeList = nodeList
+            self.searchWorkers = searchWorkers
         }
     }
 
@@ -160,6 +167,12 @@ public struct RoleInstance: Codable, Sendable, Equatable {
         if let timeout = engine.nodeTimeoutMilliseconds, !(10...600_000).contains(timeout) {
             throw .configuration("\(name): node timeout must be 10...600000 ms")
         }
+        if let threads = engine.threads, !(1...1024).contains(threads) {
+            throw .configuration("\(name): threads must be 1...1024")
+        }
+        if role == .searchWorker, database == nil {
+            throw .configuration("\(name): a search worker reads the edge master's store: give its --database (sqlite:PATH or postgres://...)")
+        }
         if role == .fnnC1 {
             let scheme = tls == nil ? "http://" : "https://"
             guard let c2 = peers.c2, c2.hasPrefix(scheme) else {
@@ -169,8 +182,9 @@ public struct RoleInstance: Codable, Sendable, Equatable {
         let unused: [(Bool, String)] = [
             (role != .fnnC1 && (engine.batchSize != nil || engine.scanOrder != nil), "batch size and scan order"),
             (role != .fnnC1 && (peers.c2 != nil || peers.peerTokenFile != nil), "C2 and the peer token file"),
-            (role != .edgeMaster && (engine.nodeTimeoutMilliseconds != nil || peers.nodeList != nil),
-             "the node list and node timeout"),
+            (role != .edgeMaster && (engine.nodeTimeoutMilliseconds != nil || peers.nodeList != nil
+                || peers.searchWorkers != nil), "the node list, node timeout and search workers"),
+            (role != .searchWorker && engine.threads != nil, "threads"),
         ]
         if let (_, what) = unused.first(where: \.0) {
             throw .configuration("\(name): \(what) apply to another role than \(role.rawValue)")

@@ -150,6 +150,10 @@ public enum RoleServer {
                                                                                      database: database)
             MedSearchMetrics.shared.recordsStored(instance: instance.name) { try? await node.usage().shares }
             return (TrustMedStorageNodeService.router(node: node, tokens: tokens), nil, readiness(store: store))
+        case .searchWorker:
+            let (worker, store) = try await TrustMedSearchWorkerService.openWorker(database: database,
+                                                                                   threads: instance.engine.threads)
+            return (TrustMedSearchWorkerService.router(worker: worker, tokens: tokens), nil, readiness(store: store))
         case .edgeMaster:
             let deployment = try await openEdgeMaster(instance, dataDirectory: dataDirectory, database: database,
                                                       tls: configuration.tls)
@@ -183,11 +187,13 @@ public enum RoleServer {
         }
         let signingKey = SecretBytes(signingBytes)
         constantTimeWipe(&signingBytes)
+        let workers = try instance.peers.searchWorkers.map { try TrustMedWorkerList.load(from: URL(fileURLWithPath: $0)) }
         return try await TrustMedEdgeMasterService.Deployment(
-            dataDirectory: dataDirectory, database: database, nodeList: list,
+            dataDirectory: dataDirectory, database: database, nodeList: list, nodeListSource: listURL,
             nodeTimeout: .milliseconds(instance.engine.nodeTimeoutMilliseconds ?? 2000),
             sharing: try TrustMedDefaults.sharingScheme(signingKey: signingKey),
-            evaluatorFactory: TrustMedDefaults.evaluatorFactory, tls: tls)
+            evaluatorFactory: TrustMedDefaults.evaluatorFactory,
+            searchWorkers: workers.map { TrustMedHTTPSearchWorkers(list: $0, tls: tls) }, tls: tls)
     }
 
     /// Reloads the role's certificate, key and deny list on every SIGHUP until cancelled. A reload that fails

@@ -20,38 +20,73 @@ public enum TrustMedEdgeMasterService {
         /// The node list in force and where it is persisted.
         let nodeList: Mutex<TrustMedNodeList>
         let nodeListURL: URL?
+        /// The node list the deployment names (`--node-list`), re-read when a node is re-shared.
+        let nodeListSource: URL?
 
         /// Opens the master's database at `location` (default: `trustmed-master.sqlite` in `dataDirectory`; in
         /// memory when both are nil) and builds the engine over HTTP transports to `nodeList`.
         ///
         /// Replicas (several masters on one PostgreSQL) share every record, block and pending deletion: the engine
         /// reads them from the store for each request.
+        /// `nodeListSource` is the file the deployment names (`--node-list`): re-sharing a node re-reads its address
+        /// there (the request names an index only).
         public init(dataDirectory: URL?, database location: StoreLocation? = nil, nodeList: TrustMedNodeList,
-                    nodeTimeout: Duration, sharing: any TrustMedShareScheme,
-                    evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory, tls: TLSCredentials? = nil) async throws {
+                    nodeListSource: URL? = nil, nodeTimeout: Duration, sharing: any TrustMedShareScheme,
+                    evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory,
+                    searchWorkers: (any TrustMedSearchWorkers)? = nil, tls: TLSCredentials? = nil) async throws {
             database = try await TrustMedMasterDatabase.open(
                 StoreLocation.resolve(location, dataDirectory: dataDirectory, schema: TrustMedMasterDatabase.schema))
             transport = TrustMedHTTPNodeTransport(urls: nodeList.nodes, token: nodeList.token, timeout: nodeTimeout,
                                                   tls: tls)
             master = try EdgeMaster(configuration: .init(threshold: nodeList.threshold, nodeTimeout: nodeTimeout),
                                     metadata: TrustMedMasterMetadata(database: database), nodes: transport,
-                                    sharing: sharing, evaluatorFactory: evaluatorFactory)
+                                    sharing: sharing, evaluatorFactory: evaluatorFactory, searchWorkers: searchWorkers)
             self.nodeList = Mutex(nodeList)
             nodeListURL = dataDirectory?.appendingPathComponent("trustmed-nodes.json")
+            self.nodeListSource = nodeListSource
             if let nodeListURL { try nodeList.write(to: nodeListURL) }
         }
 
         /// Retries queued share deletions (shares of deleted records on nodes that were down) every `interval`
         /// until the task is cancelled; run it beside the server.
         public func purgeLoop(interval: Duration = .seconds(60)) async {
+            // At start (after a crash) and then every interval: shares of uploads that a killed master never
+            // finished (their intents are old enough), then the queue.
+            _ = try? await master.reclaimAbandonedShares()
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
+                _ = try? await master.reclaimAbandonedShares()
                 _ = try? await master.purgePendingShareDeletions()
             }
         }
 
         /// The node list in force.
         public var currentNodeList: TrustMedNodeList { nodeList.withLock { $0 } }
+
+        /// Re-reads the deployment's node list (the `--node-list` file, else the saved copy) and adopts node
+        /// `index`'s address from it when it changed: outbound calls go only where the deployment says, never to an
+        /// address from a request. Returns whether the address changed.
+        func adoptNodeAddress(_ index: Int) throws(TrustMedError) -> Bool {
+            guard let source = nodeListSource ?? nodeListURL else { return false }
+            let fresh: TrustMedNodeList
+            do { fresh = try TrustMedNodeList.load(from: source) } catch {
+                throw .storage("reading the node list \(source.path): \(error)")
+            }
+            let current = currentNodeList
+            guard fresh.nodes.count == current.nodes.count, fresh.threshold == current.threshold,
+                  fresh.token == current.token else {
+                throw .invalidParameter("the node list \(source.path) changed its node count, threshold or token: "
+                                        + "restart the edge master to adopt it")
+            }
+            guard fresh.nodes[index] != current.nodes[index] else { return false }
+            guard fresh.nodes[index].hasPrefix("http://") || fresh.nodes[index].hasPrefix("https://") else {
+                throw .invalidParameter("node \(index) of \(source.path) is not an http:// or https:// URL")
+            }
+            do { try replaceNode(index, url: fresh.nodes[index]) } catch {
+                throw .storage("saving the node list: \(error)")
+            }
+            return true
+        }
 
         func replaceNode(_ index: Int, url: String) throws {
             transport.replaceNode(index, url: url)
@@ -89,14 +124,13 @@ public enum TrustMedEdgeMasterService {
                 guard reshare.nodeIndex < master.shareCount else {
                     throw TrustMedError.invalidParameter("node index \(reshare.nodeIndex) of \(master.shareCount)")
                 }
-                if !reshare.newURL.isEmpty {
-                    guard reshare.newURL.hasPrefix("http://") || reshare.newURL.hasPrefix("https://") else {
-                        throw TrustMedError.invalidParameter("the new node URL must start with http:// or https://")
-                    }
-                    do { try deployment.replaceNode(reshare.nodeIndex, url: reshare.newURL) } catch {
-                        throw TrustMedError.storage("saving the node list: \(error)")
-                    }
+                // The master calls only the nodes of its own node list: a replacement's address is changed there
+                // (by whoever runs the deployment), never taken from a request.
+                guard reshare.newURL.isEmpty else {
+                    throw TrustMedError.invalidParameter("a re-share request names a node index only; change the "
+                                                         + "node's address in the edge master's node list")
                 }
+                _ = try deployment.adoptNodeAddress(reshare.nodeIndex)
                 return try await master.reshare(nodeIndex: reshare.nodeIndex).serialized()
             })
         }

@@ -1,4 +1,5 @@
 import Hummingbird
+import MedSearchCore
 import MedSearchTrustMed
 
 /// Maps engine errors to HTTP statuses (the engine never imports Hummingbird).
@@ -10,6 +11,8 @@ enum TrustMedHTTP {
             return try await body()
         } catch let error as TrustMedError {
             throw HTTPError(status(for: error), message: error.description)
+        } catch let error as WireError {
+            throw HTTPError(.badRequest, message: TrustMedError.malformed(error).description)
         }
     }
 

@@ -1,11 +1,18 @@
 import MedSearchStore
 import MedSearchTrustMed
+import Synchronization
 
 /// The edge master's metadata store (SQLite or PostgreSQL): the engine's ``TrustMedMetadataStore`` over
 /// ``TrustMedMasterDatabase``.
 public struct TrustMedMasterMetadata: TrustMedMetadataStore {
     /// The database.
     public let database: TrustMedMasterDatabase
+    /// The last snapshot in the engine's types (mapped once per version).
+    private let cache = SnapshotCache()
+
+    final class SnapshotCache: Sendable {
+        let mapped = Mutex<[SearchScope: SearchSnapshot]>([:])
+    }
 
     /// Wraps a database.
     public init(database: TrustMedMasterDatabase) { self.database = database }
@@ -44,11 +51,17 @@ public struct TrustMedMasterMetadata: TrustMedMetadataStore {
                                         shareBytes: shareBytes)
     }
 
-    public func searchableBlocks() async throws -> [(block: StoredBlock, entries: [SearchResponse.Entry])] {
-        try await database.searchableBlocks().map { block in
-            (StoredBlock(id: block.blockID, ciphertext: block.ciphertext),
-             block.entries.map { SearchResponse.Entry(slot: $0.slot, recordID: $0.recordID) })
-        }
+    public func searchSnapshot(_ scope: SearchScope) async throws -> SearchSnapshot {
+        let stored = try await database.searchSnapshot(.init(shardIndex: scope.shardIndex, shardCount: scope.shardCount,
+                                                             ciphertexts: scope.ciphertexts))
+        if let cached = cache.mapped.withLock({ $0[scope] }), cached.version == stored.version { return cached }
+        let snapshot = SearchSnapshot(version: stored.version, blocks: stored.blocks.map { block in
+            SearchableBlock(block: StoredBlock(id: block.blockID, ciphertext: block.ciphertext),
+                            sequence: UInt64(block.seq),
+                            entries: block.entries.map { SearchResponse.Entry(slot: $0.slot, recordID: $0.recordID) })
+        })
+        cache.mapped.withLock { $0[scope] = snapshot }
+        return snapshot
     }
 
     public func recordIDs() async throws -> [String] { try await database.recordIDs() }
@@ -61,6 +74,14 @@ public struct TrustMedMasterMetadata: TrustMedMetadataStore {
 
     public func enqueueShareDeletions(_ placements: [SharePlacement]) async throws {
         try await database.enqueueShareDeletions(placements.map { .init(nodeIndex: $0.nodeIndex, shareID: $0.shareID) })
+    }
+
+    public func recordShareIntents(_ placements: [SharePlacement]) async throws {
+        try await database.recordShareIntents(placements.map { .init(nodeIndex: $0.nodeIndex, shareID: $0.shareID) })
+    }
+
+    public func reclaimShareIntents(olderThan age: Duration) async throws -> Int {
+        try await database.reclaimShareIntents(olderThan: age)
     }
 
     public func pendingShareDeletions(limit: Int) async throws -> [SharePlacement] {

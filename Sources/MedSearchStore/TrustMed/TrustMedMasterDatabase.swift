@@ -97,25 +97,77 @@ public struct TrustMedMasterDatabase: Sendable {
                 "CREATE TABLE recordVersion (id BIGINT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
                 "INSERT INTO recordVersion (id, version) VALUES (1, 0)",
             ]),
+            // Incremental search reads: each record row carries the version that added it, deletions are logged
+            // by version, and each block gets a sequence number that is never reused (the search layout's key).
+            StoreMigration("trustmed-master-v4-incremental", sqlite: [
+                "ALTER TABLE record ADD COLUMN addedVersion INTEGER NOT NULL DEFAULT 0",
+                "CREATE INDEX record_on_addedVersion ON record(addedVersion)",
+                "CREATE TABLE recordDeletion (version INTEGER PRIMARY KEY, blockID TEXT NOT NULL, slot INTEGER NOT NULL)",
+                "ALTER TABLE block ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE recordVersion ADD COLUMN blockSeq INTEGER NOT NULL DEFAULT 0",
+                "UPDATE block SET seq = (SELECT COUNT(*) FROM block AS other WHERE other.id <= block.id)",
+                "UPDATE recordVersion SET blockSeq = (SELECT COUNT(*) FROM block)",
+                "CREATE UNIQUE INDEX block_on_seq ON block(seq)",
+            ], postgres: [
+                "ALTER TABLE record ADD COLUMN addedVersion BIGINT NOT NULL DEFAULT 0",
+                "CREATE INDEX record_on_addedVersion ON record(addedVersion)",
+                "CREATE TABLE recordDeletion (version BIGINT PRIMARY KEY, blockID TEXT NOT NULL, slot BIGINT NOT NULL)",
+                "ALTER TABLE block ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE recordVersion ADD COLUMN blockSeq BIGINT NOT NULL DEFAULT 0",
+                "UPDATE block SET seq = (SELECT COUNT(*) FROM block AS other WHERE other.id <= block.id)",
+                "UPDATE recordVersion SET blockSeq = (SELECT COUNT(*) FROM block)",
+                "CREATE UNIQUE INDEX block_on_seq ON block(seq)",
+            ]),
+            // Shares about to be put for a record not inserted yet (cleared by the insert or by queueing them for
+            // deletion); a master killed in between leaves them for reclaimShareIntents.
+            StoreMigration("trustmed-master-v5-share-intents", sqlite: [
+                "CREATE TABLE shareIntent (nodeIndex INTEGER NOT NULL, shareID TEXT NOT NULL, createdAt INTEGER NOT NULL, PRIMARY KEY (nodeIndex, shareID))",
+            ], postgres: [
+                "CREATE TABLE shareIntent (nodeIndex BIGINT NOT NULL, shareID TEXT NOT NULL, createdAt BIGINT NOT NULL, PRIMARY KEY (nodeIndex, shareID))",
+            ]),
         ],
         tables: [
             StoreTable("keyRegistration", columns: ["id", "registration"], key: ["id"]),
             StoreTable("upload", columns: ["idempotencyKey", "requestDigest"], key: ["idempotencyKey"]),
-            StoreTable("block", columns: ["id", "ciphertext"], key: ["id"]),
+            StoreTable("block", columns: ["id", "ciphertext", "seq"], key: ["id"]),
             StoreTable("record", columns: ["recordID", "blockID", "slot", "contentTag", "manifest", "placements",
-                                           "sealedSize", "shareBytes"], key: ["recordID"]),
+                                           "sealedSize", "shareBytes", "addedVersion"], key: ["recordID"]),
             StoreTable("pendingShareDeletion", columns: ["nodeIndex", "shareID"], key: ["nodeIndex", "shareID"]),
-            StoreTable("recordVersion", columns: ["id", "version"], key: ["id"], seeded: true),
+            StoreTable("recordVersion", columns: ["id", "version", "blockSeq"], key: ["id"], seeded: true),
+            StoreTable("recordDeletion", columns: ["version", "blockID", "slot"], key: ["version"]),
+            StoreTable("shareIntent", columns: ["nodeIndex", "shareID", "createdAt"], key: ["nodeIndex", "shareID"]),
         ])
 
     /// The last search read: the record index at a version and the block ciphertexts. Every record change bumps
     /// the stored version in its transaction, so a search whose version is unchanged (one small read) reuses it;
-    /// otherwise it reads the record index again and only the blocks not seen before (a block's bytes never change
-    /// once stored: its id is derived from its upload's idempotency key).
+    /// otherwise it reads only what changed since: record rows added after its version, the deletions logged after
+    /// it, and the blocks not seen before (a block's bytes never change once stored: its id is derived from its
+    /// upload's idempotency key).
     private let searchCache = SearchCache()
 
     final class SearchCache: Sendable {
-        let state = Mutex<(version: Int64, blocks: [SearchableBlock])?>(nil)
+        /// Per scope: every searchable block (ciphertexts only in scope) and the scope's view of it.
+        let state = Mutex<[SearchScope: (full: SearchSnapshot, view: SearchSnapshot)]>([:])
+    }
+
+    /// Which blocks a search read returns: the shard `index` of `count` (blocks whose sequence number is `index`
+    /// modulo `count`), with or without their ciphertexts (a master that fans out to search workers needs only the
+    /// record index; a worker only its shard's ciphertexts).
+    public struct SearchScope: Sendable, Hashable {
+        public var shardIndex: Int
+        public var shardCount: Int
+        public var ciphertexts: Bool
+
+        public init(shardIndex: Int = 0, shardCount: Int = 1, ciphertexts: Bool = true) {
+            self.shardIndex = shardIndex
+            self.shardCount = max(1, shardCount)
+            self.ciphertexts = ciphertexts
+        }
+
+        /// Every block with its ciphertext.
+        public static let all = SearchScope()
+
+        func contains(_ seq: Int64) -> Bool { seq % Int64(shardCount) == Int64(shardIndex) }
     }
 
     /// Wraps an open database.
@@ -151,11 +203,16 @@ public struct TrustMedMasterDatabase: Sendable {
     }
 
     /// Records an idempotency key and stores its block, both only if absent, in one transaction.
+    /// A new block gets the next block sequence number (never reused, even after the block is dropped).
     public func beginUpload(idempotencyKey: [UInt8], requestDigest: [UInt8], blockID: String, ciphertext: [UInt8]) async throws {
         try await database.write { tx in
             try tx.execute("INSERT INTO upload (idempotencyKey, requestDigest) VALUES (?, ?) ON CONFLICT (idempotencyKey) DO NOTHING",
                            [idempotencyKey, requestDigest])
-            try tx.execute("INSERT INTO block (id, ciphertext) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", [blockID, ciphertext])
+            guard try tx.queryOne("SELECT 1 AS present FROM block WHERE id = ?", [blockID]) == nil else { return }
+            try tx.execute("UPDATE recordVersion SET blockSeq = blockSeq + 1 WHERE id = 1")
+            let seq = try tx.count("SELECT blockSeq FROM recordVersion WHERE id = 1")
+            try tx.execute("INSERT INTO block (id, ciphertext, seq) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                           [blockID, ciphertext, seq])
         }
     }
 
@@ -167,13 +224,13 @@ public struct TrustMedMasterDatabase: Sendable {
     /// Inserts a record; false if the id exists (of two concurrent inserts, on one process or two, exactly one wins).
     public func insertRecord(_ record: Record) async throws -> Bool {
         try await database.write { tx in
-            let inserted = try tx.execute("""
-                INSERT INTO record (recordID, blockID, slot, contentTag, manifest, placements, sealedSize, shareBytes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recordID) DO NOTHING
-                """, [record.recordID, record.blockID, record.slot, record.contentTag, record.manifest,
-                      Self.encode(record.placements), record.sealedSize, record.shareBytes]) == 1
-            if inserted { try Self.bumpVersion(tx) }
-            return inserted
+            guard try tx.queryOne("SELECT 1 AS present FROM record WHERE recordID = ?", [record.recordID]) == nil else {
+                return false
+            }
+            // The version is bumped first: its row lock orders concurrent writers, so a row's addedVersion is the
+            // version its transaction commits.
+            let version = try Self.bumpVersion(tx)
+            return try Self.insert(record, version: version, in: tx)
         }
     }
 
@@ -181,16 +238,21 @@ public struct TrustMedMasterDatabase: Sendable {
     /// per record whether it was new.
     public func insertRecords(_ records: [Record]) async throws -> [Bool] {
         try await database.write { tx in
-            let inserted = try records.map { record in
-                try tx.execute("""
-                    INSERT INTO record (recordID, blockID, slot, contentTag, manifest, placements, sealedSize, shareBytes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recordID) DO NOTHING
-                    """, [record.recordID, record.blockID, record.slot, record.contentTag, record.manifest,
-                          Self.encode(record.placements), record.sealedSize, record.shareBytes]) == 1
-            }
-            if inserted.contains(true) { try Self.bumpVersion(tx) }
-            return inserted
+            let version = try Self.bumpVersion(tx)
+            return try records.map { try Self.insert($0, version: version, in: tx) }
         }
+    }
+
+    private static func insert(_ record: Record, version: Int64, in tx: any SQLTransaction) throws -> Bool {
+        let inserted = try tx.execute("""
+            INSERT INTO record (recordID, blockID, slot, contentTag, manifest, placements, sealedSize, shareBytes, addedVersion)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recordID) DO NOTHING
+            """, [record.recordID, record.blockID, record.slot, record.contentTag, record.manifest,
+                  encode(record.placements), record.sealedSize, record.shareBytes, version]) == 1
+        // The record now refers to its shares: they are no longer an intent (a losing insert's stay until its
+        // caller queues them for deletion).
+        if inserted { try clearIntents(record.placements, in: tx) }
+        return inserted
     }
 
     /// Replaces a record's manifest and placements.
@@ -205,45 +267,93 @@ public struct TrustMedMasterDatabase: Sendable {
     /// A block with at least one record, and its (slot, record id) pairs sorted by slot.
     public struct SearchableBlock: Sendable {
         public var blockID: String
+        /// The block's sequence number (assigned when it was stored, never reused).
+        public var seq: Int64
         public var ciphertext: [UInt8]
         public var entries: [(slot: Int, recordID: String)]
     }
 
-    /// Every block with at least one record, with (slot, record id) pairs sorted by slot, in one snapshot.
-    public func searchableBlocks() async throws -> [SearchableBlock] {
-        let cache = searchCache
-        // Unchanged since the last search: one small read.
-        let current = try await database.statement("SELECT version FROM recordVersion WHERE id = 1", []).rows.first
-        if let current, let cached = cache.state.withLock({ $0 }), cached.version == (try current.int64("version")) {
-            return cached.blocks
-        }
-        return try await database.read { tx in
-            let version = Int64(try tx.count("SELECT version FROM recordVersion WHERE id = 1"))
-            if let cached = cache.state.withLock({ $0 }), cached.version == version { return cached.blocks }
-            var entries: [String: [(slot: Int, recordID: String)]] = [:]
-            for row in try tx.query("SELECT blockID, slot, recordID FROM record ORDER BY blockID, slot", []) {
-                entries[try row.text("blockID"), default: []].append((try row.int("slot"), try row.text("recordID")))
-            }
-            var known: [String: [UInt8]] = [:]
-            for block in cache.state.withLock({ $0?.blocks ?? [] }) { known[block.blockID] = block.ciphertext }
-            var blocks: [SearchableBlock] = []
-            for id in entries.keys.sorted() {
-                if known[id] == nil {
-                    guard let row = try tx.queryOne("SELECT ciphertext FROM block WHERE id = ?", [id]) else {
-                        throw StoreError.corrupt(kind: "record", id: id, reason: "refers to a missing block")
-                    }
-                    known[id] = try row.blob("ciphertext")
-                }
-                blocks.append(SearchableBlock(blockID: id, ciphertext: known[id] ?? [], entries: entries[id] ?? []))
-            }
-            // Only live blocks are kept: a deleted block's bytes go with its last record.
-            cache.state.withLock { $0 = (version, blocks) }
-            return blocks
-        }
+    /// The searchable state at one version of the record index: blocks sorted by sequence number.
+    public struct SearchSnapshot: Sendable {
+        /// The record index's version.
+        public var version: Int64
+        /// Every block with at least one record.
+        public var blocks: [SearchableBlock]
     }
 
-    private static func bumpVersion(_ tx: any SQLTransaction) throws {
+    /// Every block with at least one record, with (slot, record id) pairs sorted by slot, in one snapshot.
+    public func searchableBlocks() async throws -> [SearchableBlock] { try await searchSnapshot(.all).blocks }
+
+    /// The searchable state, read incrementally: unchanged since the last call costs one small read; otherwise only
+    /// the rows added and the deletions logged since the cached version are read, and the blocks not seen before.
+    public func searchSnapshot(_ scope: SearchScope = .all) async throws -> SearchSnapshot {
+        let cache = searchCache
+        let current = try await database.statement("SELECT version FROM recordVersion WHERE id = 1", []).rows.first
+        if let current, let cached = cache.state.withLock({ $0[scope] }), cached.view.version == (try current.int64("version")) {
+            return cached.view
+        }
+        let snapshot = try await database.read { tx in
+            let version = Int64(try tx.count("SELECT version FROM recordVersion WHERE id = 1"))
+            let cached = cache.state.withLock { $0[scope] }
+            if let cached, cached.full.version == version { return cached }
+            let full = try Self.readSnapshot(version: version, since: cached?.full, scope: scope, in: tx)
+            return (full, SearchSnapshot(version: version, blocks: full.blocks.filter { scope.contains($0.seq) }))
+        }
+        cache.state.withLock { state in
+            if (state[scope]?.full.version ?? Int64.min) < snapshot.full.version { state[scope] = snapshot }
+        }
+        return snapshot.view
+    }
+
+    private static func readSnapshot(version: Int64, since cached: SearchSnapshot?, scope: SearchScope,
+                                     in tx: any SQLTransaction) throws -> SearchSnapshot {
+        var entries: [String: [Int: String]] = [:]
+        var known: [String: (seq: Int64, ciphertext: [UInt8])] = [:]
+        if let cached, cached.version < version {
+            for block in cached.blocks {
+                entries[block.blockID] = Dictionary(uniqueKeysWithValues: block.entries.map { ($0.slot, $0.recordID) })
+                known[block.blockID] = (block.seq, block.ciphertext)
+            }
+            // Deletions first, then the rows added since: what is in the table now wins.
+            for row in try tx.query("SELECT blockID, slot FROM recordDeletion WHERE version > ?", [cached.version]) {
+                entries[try row.text("blockID")]?[try row.int("slot")] = nil
+            }
+            for row in try tx.query("SELECT blockID, slot, recordID FROM record WHERE addedVersion > ?", [cached.version]) {
+                entries[try row.text("blockID"), default: [:]][try row.int("slot")] = try row.text("recordID")
+            }
+        } else {
+            for row in try tx.query("SELECT blockID, slot, recordID FROM record", []) {
+                entries[try row.text("blockID"), default: [:]][try row.int("slot")] = try row.text("recordID")
+            }
+        }
+        var blocks: [SearchableBlock] = []
+        for (id, slots) in entries where !slots.isEmpty {
+            if known[id] == nil {
+                guard let row = try tx.queryOne("SELECT seq FROM block WHERE id = ?", [id]) else {
+                    throw StoreError.corrupt(kind: "record", id: id, reason: "refers to a missing block")
+                }
+                let seq = try row.int64("seq")
+                var ciphertext: [UInt8] = []
+                if scope.ciphertexts, scope.contains(seq),
+                   let bytes = try tx.queryOne("SELECT ciphertext FROM block WHERE id = ?", [id]) {
+                    ciphertext = try bytes.blob("ciphertext")
+                }
+                known[id] = (seq, ciphertext)
+            }
+            guard let block = known[id] else { continue }
+            blocks.append(SearchableBlock(blockID: id, seq: block.seq, ciphertext: block.ciphertext,
+                                          entries: slots.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        }
+        // Only live blocks are kept: a deleted block's bytes go with its last record.
+        blocks.sort { $0.seq < $1.seq }
+        return SearchSnapshot(version: version, blocks: blocks)
+    }
+
+    /// Bumps the record index's version and returns the new one.
+    @discardableResult
+    private static func bumpVersion(_ tx: any SQLTransaction) throws -> Int64 {
         try tx.execute("UPDATE recordVersion SET version = version + 1 WHERE id = 1")
+        return Int64(try tx.count("SELECT version FROM recordVersion WHERE id = 1"))
     }
 
     /// Every record id, sorted.
@@ -278,7 +388,9 @@ public struct TrustMedMasterDatabase: Sendable {
             }
             // Of two replicas deleting the same record, only the one whose DELETE removed the row reports it.
             guard try tx.execute("DELETE FROM record WHERE recordID = ?", [recordID]) == 1 else { return nil }
-            try Self.bumpVersion(tx)
+            let version = try Self.bumpVersion(tx)
+            try tx.execute("INSERT INTO recordDeletion (version, blockID, slot) VALUES (?, ?, ?)",
+                           [version, record.blockID, record.slot])
             try Self.enqueue(record.placements, in: tx)
             return record
         }
@@ -288,6 +400,39 @@ public struct TrustMedMasterDatabase: Sendable {
     public func enqueueShareDeletions(_ placements: [Placement]) async throws {
         guard !placements.isEmpty else { return }
         try await database.write { tx in try Self.enqueue(placements, in: tx) }
+    }
+
+    /// Records that shares are about to be put at `placements` (the time is the writer's clock, in seconds).
+    public func recordShareIntents(_ placements: [Placement]) async throws {
+        guard !placements.isEmpty else { return }
+        let now = Int64(Date().timeIntervalSince1970)
+        try await database.write { tx in
+            for placement in placements {
+                try tx.execute("""
+                    INSERT INTO shareIntent (nodeIndex, shareID, createdAt) VALUES (?, ?, ?)
+                    ON CONFLICT (nodeIndex, shareID) DO NOTHING
+                    """, [placement.nodeIndex, placement.shareID, now])
+            }
+        }
+    }
+
+    /// Moves the share intents recorded at least `age` ago into the deletion queue, in one transaction; returns
+    /// how many.
+    public func reclaimShareIntents(olderThan age: Duration) async throws -> Int {
+        let cutoff = Int64(Date().timeIntervalSince1970) - age.components.seconds
+        return try await database.write { tx in
+            let stale = try tx.query("SELECT nodeIndex, shareID FROM shareIntent WHERE createdAt <= ?", [cutoff]).map {
+                Placement(nodeIndex: try $0.int("nodeIndex"), shareID: try $0.text("shareID"))
+            }
+            try Self.enqueue(stale, in: tx)
+            return stale.count
+        }
+    }
+
+    private static func clearIntents(_ placements: [Placement], in tx: any SQLTransaction) throws {
+        for placement in placements {
+            try tx.execute("DELETE FROM shareIntent WHERE nodeIndex = ? AND shareID = ?", [placement.nodeIndex, placement.shareID])
+        }
     }
 
     /// Queued share deletions, at most `limit`, ordered by node and share id.
@@ -311,6 +456,7 @@ public struct TrustMedMasterDatabase: Sendable {
     }
 
     private static func enqueue(_ placements: [Placement], in tx: any SQLTransaction) throws {
+        try clearIntents(placements, in: tx)
         for placement in placements {
             try tx.execute("INSERT INTO pendingShareDeletion (nodeIndex, shareID) VALUES (?, ?) ON CONFLICT (nodeIndex, shareID) DO NOTHING",
                            [placement.nodeIndex, placement.shareID])

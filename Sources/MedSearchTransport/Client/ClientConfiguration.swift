@@ -31,6 +31,12 @@ public struct ClientConfiguration: Sendable, Hashable {
         return copy
     }
 
+    /// This configuration with the credentials loaded from `files` (unchanged when nil).
+    public func tls(files: TLSFiles?) throws(TLSFailure) -> ClientConfiguration {
+        guard let files else { return self }
+        return tls(try TLSCredentials(files: files))
+    }
+
     /// This configuration with another per-call timeout.
     public func timeout(_ timeout: Duration) -> ClientConfiguration {
         var copy = self

@@ -12,6 +12,11 @@ import Synchronization
 /// one-line reason; a refused connection ``ServiceError/unreachable(url:reason:)``; a missed deadline
 /// ``ServiceError/timeout(url:)``. Redirects are never followed and answers are never decompressed.
 ///
+/// Every call is bounded by its timeout and by what is left of ``RequestDeadline/current`` (the deadline of the
+/// request being served, inside a server role), and sends the smaller as its budget in the
+/// ``RequestDeadline/header``, so the server stops at the same time. A refused connection fails at once (the HTTP
+/// library's connection retries are off): a dead peer costs one failed connect, not the whole timeout.
+///
 /// ```swift
 /// let client = ServiceClient(baseURL: "http://127.0.0.1:9001", token: token)
 /// let status = try await client.call(Routes.SEI.status, as: SEIServerStatus.self)
@@ -105,7 +110,13 @@ public struct ServiceClient: Sendable {
             request.headers.add(name: "Content-Type", value: route.request.rawValue)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let limit = timeout ?? configuration.timeout
+        // The call's own limit, cut to what the request being served (or the caller's operation) has left.
+        var limit = timeout ?? configuration.timeout
+        if let remaining = RequestDeadline.remaining {
+            guard remaining > .zero else { throw .timeout(url: url) }
+            limit = min(limit, remaining)
+        }
+        request.headers.add(name: RequestDeadline.header, value: RequestDeadline.headerValue(limit))
         let deadline = NIODeadline.now() + .nanoseconds(limit.saturatingNanoseconds)
         let client = HTTPClientPool.client(for: configuration)
         let response: HTTPClientResponse
@@ -153,8 +164,9 @@ public struct ServiceClient: Sendable {
 
 /// One HTTP client (and connection pool) per distinct connection setting, for the life of the process.
 ///
-/// Unlike `HTTPClient.shared`, these never follow redirects, never decompress, and have no read timeout of
-/// their own: the call's deadline bounds it.
+/// Unlike `HTTPClient.shared`, these never follow redirects, never decompress, have no read timeout of their
+/// own (the call's deadline bounds it) and do not retry a failed connection (a refused connection is reported
+/// at once instead of being retried until the connect timeout).
 enum HTTPClientPool {
     /// What distinguishes one connection pool from another: the connect timeout and the TLS credentials in the
     /// version they had (a reload on SIGHUP starts a new pool; calls in flight finish on the old one).
@@ -174,8 +186,10 @@ enum HTTPClientPool {
             var settings = HTTPClient.Configuration(
                 redirectConfiguration: .disallow,
                 timeout: .init(connect: .nanoseconds(connect.saturatingNanoseconds), read: nil),
-                connectionPool: .init(idleTimeout: .seconds(60)),
+                // Shorter than the servers' idle timeout (30 s), so the pool drops a connection before the server does.
+                connectionPool: .init(idleTimeout: .seconds(20)),
                 decompression: .disabled)
+            settings.connectionPool.retryConnectionEstablishment = false
             settings.httpVersion = .http1Only
             if let tls = configuration.tls { settings.tlsConfiguration = tls.clientConfiguration }
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: settings)

@@ -13,6 +13,8 @@ public enum ServerRole: String, Sendable, Codable, CaseIterable, Hashable {
     case edgeMaster = "edge-master"
     /// A TrustMedSearch storage node (untrusted; stores opaque shares).
     case storageNode = "storage-node"
+    /// A TrustMedSearch search worker (evaluates one shard of the encrypted hashcode database for the master).
+    case searchWorker = "search-worker"
 
     /// The role this server presents when it calls another role.
     public var serviceRole: ServiceRole {
@@ -22,6 +24,7 @@ public enum ServerRole: String, Sendable, Codable, CaseIterable, Hashable {
         case .sei: .seiCloud
         case .edgeMaster: .edgeMaster
         case .storageNode: .storageNode
+        case .searchWorker: .searchWorker
         }
     }
 

@@ -14,6 +14,8 @@ public enum ServiceRole: String, Sendable, Codable, CaseIterable, Equatable {
     case edgeMaster = "edge-master"
     /// A TrustMedSearch storage node.
     case storageNode = "storage-node"
+    /// A TrustMedSearch search worker.
+    case searchWorker = "search-worker"
     /// The clinicians' web application acting as a trusted client.
     case web
     /// An administrator (operations: re-sharing, health).

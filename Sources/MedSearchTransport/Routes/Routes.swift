@@ -12,6 +12,7 @@
 /// | `sei` | ``SEI`` under `/sei/v1` |
 /// | `edge-master` | ``EdgeMaster`` under `/trustmed/v1` |
 /// | `storage-node` | ``StorageNode`` under `/trustmed/v1` |
+/// | `search-worker` | ``SearchWorker`` under `/trustmed/v1` |
 ///
 /// The web application is a client of these routes: it calls them as the engines' owner and user, exactly as
 /// the command line does.
@@ -121,10 +122,13 @@ public enum Routes {
         public static let upload = Route("edge-master.upload", server: .edgeMaster, .post, "/trustmed/v1/upload",
                                          request: .binary, response: .binary, access: .roles([.owner]),
                                          maxRequestBytes: largeBody)
+        /// 16 MiB: an encrypted query (the query ciphertexts of the largest parameter set, N = 16384 with 8
+        /// moduli, are 2 MiB each), so a user's token cannot make the master buffer a key-sized body.
+        public static let queryBody = 16 << 20
         /// `SearchRequest` -> `SearchResponse`.
         public static let search = Route("edge-master.search", server: .edgeMaster, .post, "/trustmed/v1/search",
                                          request: .binary, response: .binary, access: .roles([.owner, .user, .web]),
-                                         maxRequestBytes: ciphertextBody)
+                                         maxRequestBytes: queryBody)
         /// `FetchRequest` -> `FetchResponse`.
         public static let fetch = Route("edge-master.fetch", server: .edgeMaster, .post, "/trustmed/v1/fetch",
                                         request: .binary, response: .binary, access: .roles([.owner, .user, .web]),
@@ -168,6 +172,14 @@ public enum Routes {
     public static let metrics = Route("metrics", server: nil, .get, "/metrics", request: .none, response: .text,
                                       access: .open)
 
+    /// A TrustMedSearch search worker (`medsearch serve search-worker`): only the edge master asks it.
+    public enum SearchWorker {
+        /// `ShardSearchRequest` -> `ShardSearchResponse`: the query evaluated over the worker's shard.
+        public static let search = Route("search-worker.search", server: .searchWorker, .post, "/trustmed/v1/shard-search",
+                                         request: .binary, response: .binary, access: .roles([.edgeMaster]),
+                                         maxRequestBytes: EdgeMaster.ciphertextBody)
+    }
+
     /// Every route of every role (``health``, ``healthz``, ``readyz`` and ``metrics`` once).
     public static let all: [Route] = [
         health, healthz, readyz, metrics,
@@ -177,6 +189,7 @@ public enum Routes {
         EdgeMaster.keys, EdgeMaster.upload, EdgeMaster.search, EdgeMaster.fetch, EdgeMaster.delete,
         EdgeMaster.reshare, EdgeMaster.status,
         StorageNode.putShare, StorageNode.getShare, StorageNode.deleteShare, StorageNode.usage,
+        SearchWorker.search,
     ]
 
     /// The routes `role` serves: its own and ``health``.

@@ -33,6 +33,24 @@ public struct TLSFiles: Codable, Sendable, Hashable {
                  key: directory.appendingPathComponent("\(name).key").path)
     }
 
+    /// The files named on a command line: nil when none is given, else all three of CA, certificate and key.
+    /// With `environment` each missing one is read from `<environment>_CA`, `_CERT` and `_KEY` (a client's
+    /// shell set up once for a deployment: `MEDSEARCH_TLS`).
+    public static func given(ca: String?, certificate: String?, key: String?, revoked: String? = nil,
+                             environment: String? = nil) throws(TLSFailure) -> TLSFiles? {
+        let variable = { (suffix: String) in environment.flatMap { ProcessInfo.processInfo.environment[$0 + suffix] } }
+        let ca = ca ?? variable("_CA"), certificate = certificate ?? variable("_CERT"), key = key ?? variable("_KEY")
+        if ca == nil, certificate == nil, key == nil {
+            guard revoked == nil else { throw .incomplete("a deny list needs the CA, certificate and key") }
+            return nil
+        }
+        guard let ca, let certificate, let key else {
+            throw .incomplete("the CA certificate, the certificate and the key go together"
+                              + (environment.map { " (options or \($0)_CA, _CERT, _KEY)" } ?? ""))
+        }
+        return TLSFiles(ca: ca, certificate: certificate, key: key, revoked: revoked)
+    }
+
     /// The deny list's path.
     public var revokedPath: String {
         if let revoked { return revoked }

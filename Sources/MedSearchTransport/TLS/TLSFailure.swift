@@ -17,6 +17,8 @@ public enum TLSFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case noCertificate
     /// A certificate authority or certificate could not be created.
     case issuing(String)
+    /// Only some of the files that go together were named.
+    case incomplete(String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum TLSFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case let .revoked(identity): "certificate \(identity) is revoked (on the deployment's deny list)"
         case .noCertificate: "the peer presented no certificate"
         case let .issuing(reason): "cannot issue: \(reason)"
+        case let .incomplete(reason): "incomplete TLS options: \(reason)"
         }
     }
 }

@@ -10,7 +10,6 @@ import Synchronization
 /// The evaluation-key bytes sent to the master are the parameter-set name, the code length and
 /// HESearch's evaluation key (public material only).
 public struct BFVHammingKeyHolder: TrustMedKeyHolder {
-    static let magic = FormatMagic("TMEK")
     /// Hashcodes per upload block: a sixteenth of what one response ciphertext holds (256 for `N = 4096`), so an
     /// upload request stays small; the evaluator packs blocks side by side into response ciphertexts.
     static let blocksPerShelf = 16
@@ -67,12 +66,8 @@ public struct BFVHammingKeyHolder: TrustMedKeyHolder {
     }
 
     public func evaluationKeys() throws(TrustMedError) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
-        writer.writeString(parameterSet)
-        writer.write(UInt32(hashBits))
-        writer.writeBytes(client.evaluationKeyBytes())
-        return writer.bytes
+        TrustMedEvaluationKeys(parameterSet: parameterSet, hashBits: hashBits,
+                               evaluationKey: client.evaluationKeyBytes()).serialized()
     }
 
     public func encryptBlock(_ hashcodes: [[UInt8]]) throws(TrustMedError) -> [UInt8] {
@@ -127,18 +122,17 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
     /// The most block bytes kept prepared (the NTT form takes about as much again).
     public static let preparedCacheLimitBytes = 1 << 30
 
-    /// Builds the evaluator from a client's registration.
-    public init(registration: KeyRegistration) throws(TrustMedError) {
+    /// Builds the evaluator from a client's registration; `maxConcurrency` bounds the threads one evaluation uses
+    /// (nil: every core; a search worker limited to one thread passes 1).
+    public init(registration: KeyRegistration, maxConcurrency: Int? = nil) throws(TrustMedError) {
         do {
-            var reader = ByteReader(registration.evaluationKeys)
-            try reader.readHeader(magic: BFVHammingKeyHolder.magic, supportedVersions: 1...1)
-            let name = try reader.readString(maxLength: 64)
-            let bits = Int(try reader.read(UInt32.self))
-            let evaluationKey = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
-            try reader.expectEnd()
+            let keys = try TrustMedEvaluationKeys(serialized: registration.evaluationKeys)
+            let name = keys.parameterSet, bits = keys.hashBits, evaluationKey = keys.evaluationKey
             guard bits == registration.hashBits else { throw TrustMedError.invalidParameter("hash bits differ from the keys'") }
             configuration = try BFVHammingKeyHolder.configuration(parameterSet: name, hashBits: bits)
-            server = try HammingSearchServer(configuration: configuration, evaluationKeyBytes: evaluationKey)
+            var server = try HammingSearchServer(configuration: configuration, evaluationKeyBytes: evaluationKey)
+            server.maxConcurrency = maxConcurrency
+            self.server = server
         } catch let error as TrustMedError {
             throw error
         } catch let error as WireError {
@@ -191,45 +185,145 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
     /// Drops a block's prepared form (after the block was deleted).
     public func forget(blockID: String) { _ = prepared.withLock { $0.removeValue(forKey: blockID) } }
 
-    /// The whole searchable database packed into shelves (``HammingSearchServer/prepare(_:)``), with the block list it
-    /// was built from; rebuilt when a block is added, deleted or loses records.
-    private let packed = Mutex<(signature: [String], database: PreparedHammingDatabase)?>(nil)
+    /// The searchable blocks packed into shelves (``ShelvedHammingDatabase``), kept between queries and changed
+    /// block by block: an added block is prepared into a shelf with room, a dropped block's shelf is prepared again,
+    /// a deleted record only changes its shelf's identifiers. Records are named `handle << 16 | slot`.
+    private let shelved = Mutex<ShelvedState?>(nil)
 
-    public func searchUnlinkable(query: [UInt8], blocks: [TrustMedEvaluatorBlock]) async throws(TrustMedError) -> TrustMedUnlinkableResult {
-        guard !blocks.isEmpty, blocks.count < 1 << 31 else { throw .invalidParameter("no searchable block") }
-        let signature = blocks.map { "\($0.id)#\($0.ciphertext.count)#\($0.liveSlots)" }
-        do {
-            let database: PreparedHammingDatabase
-            if let cached = packed.withLock({ $0 }), cached.signature == signature {
-                database = cached.database
-            } else {
-                // Block i's slot s becomes record id (i << 32 | s), unique over the whole database.
-                var parts: [EncryptedHammingDatabase] = []
-                for (index, block) in blocks.enumerated() {
-                    let decoded = try EncryptedHammingDatabase(serialized: block.ciphertext, configuration: configuration)
-                    let live = Set(block.liveSlots)
-                    parts.append(try decoded.mapIdentifiers { slot in
-                        live.contains(Int(slot)) ? UInt64(index) << 32 | slot : nil
-                    })
-                }
-                database = try await server.prepare(EncryptedHammingDatabase(configuration: configuration, concatenating: parts))
-                packed.withLock { $0 = (signature, database) }
+    private struct ShelvedState: Sendable {
+        var version: Int64?
+        var blocks: [UInt64: (size: Int, liveSlots: [Int])]
+        var database: ShelvedHammingDatabase
+    }
+
+    /// The record name in results: the block's handle and the slot.
+    static func recordName(handle: UInt64, slot: Int) -> UInt64 { handle << 16 | UInt64(slot) }
+
+    /// Brings the shelved database to `blocks` and returns it prepared.
+    private func synchronised(_ blocks: [TrustMedEvaluatorBlock], version: Int64?) async throws -> PreparedHammingDatabase {
+        let keys = Set(blocks.map(\.handle))
+        let current = shelved.withLock { $0 }
+        if let current, let version, current.version == version, Set(current.blocks.keys) == keys {
+            return current.database.prepared
+        }
+        var state = current ?? ShelvedState(version: nil, blocks: [:], database: ShelvedHammingDatabase(configuration: configuration))
+        var adding: [UInt64: EncryptedHammingDatabase] = [:]
+        var relabelling: [UInt64: [UInt64?]] = [:]
+        var bytes: [UInt64: [UInt8]] = [:]
+        var next: [UInt64: (size: Int, liveSlots: [Int])] = [:]
+        for block in blocks {
+            guard block.handle < 1 << 47, block.liveSlots.allSatisfy({ (0..<(1 << 16)).contains($0) }) else {
+                throw TrustMedError.invalidParameter("block handle or slot out of range")
             }
-            let result = try await server.evaluateUnlinkable(queryBytes: query, prepared: database)
-            let mapping = result.mapping
-            return TrustMedUnlinkableResult(response: result.response) { request throws(TrustMedError) in
-                do {
-                    return try mapping.resolveAll(HammingSlotRequest(serialized: request)).map {
-                        (block: Int($0.id >> 32), slot: Int($0.id & 0xFFFF_FFFF), rank: $0.rank)
+            guard next[block.handle] == nil else { throw TrustMedError.invalidParameter("block \(block.handle) given twice") }
+            bytes[block.handle] = block.ciphertext
+            next[block.handle] = (block.ciphertext.count, block.liveSlots)
+            let live = Set(block.liveSlots)
+            if let known = state.blocks[block.handle], known.size == block.ciphertext.count,
+               let span = state.database.ids(of: block.handle)?.count {
+                if known.liveSlots != block.liveSlots {
+                    relabelling[block.handle] = (0..<span).map {
+                        live.contains($0) ? Self.recordName(handle: block.handle, slot: $0) : nil
                     }
-                } catch {
-                    throw .invalidParameter("slot request: \(error)")
+                }
+            } else {
+                let decoded = try EncryptedHammingDatabase(serialized: block.ciphertext, configuration: configuration)
+                guard decoded.blockCount == 1 else { throw TrustMedError.invalidParameter("block \(block.id) is not one block") }
+                adding[block.handle] = try decoded.mapIdentifiers { slot in
+                    live.contains(Int(slot)) ? Self.recordName(handle: block.handle, slot: Int(slot)) : nil
                 }
             }
+        }
+        let configuration = self.configuration, stored = bytes
+        let removing = Set(state.blocks.keys).subtracting(keys)
+        try await server.update(&state.database, removing: removing, adding: adding, relabelling: relabelling) { key in
+            guard let data = stored[key] else { throw TrustMedError.invalidParameter("block \(key) not given") }
+            return try EncryptedHammingDatabase(serialized: data, configuration: configuration)
+        }
+        state.blocks = next
+        state.version = version
+        shelved.withLock { $0 = state }
+        return state.database.prepared
+    }
+
+    /// The result for the master: the response and a resolver from slots to `(handle, slot, rank)`.
+    private static func unlinkable(_ result: HammingUnlinkableResponse) -> TrustMedUnlinkableResult {
+        let mapping = result.mapping
+        return TrustMedUnlinkableResult(response: result.response) { request throws(TrustMedError) in
+            do {
+                return try mapping.resolveAll(HammingSlotRequest(serialized: request)).map {
+                    (handle: $0.id >> 16, slot: Int($0.id & 0xFFFF), rank: $0.rank)
+                }
+            } catch {
+                throw .invalidParameter("slot request: \(error)")
+            }
+        }
+    }
+
+    public func searchUnlinkable(query: [UInt8], blocks: [TrustMedEvaluatorBlock],
+                                 version: Int64?) async throws(TrustMedError) -> TrustMedUnlinkableResult {
+        guard !blocks.isEmpty else { throw .invalidParameter("no searchable block") }
+        do {
+            let database = try await synchronised(blocks, version: version)
+            return Self.unlinkable(try await server.evaluateUnlinkable(queryBytes: query, prepared: database))
         } catch let error as TrustMedError {
             throw error
         } catch {
             throw .homomorphic("evaluating the database: \(error)")
         }
+    }
+
+    public func searchPartial(query: [UInt8], blocks: [TrustMedEvaluatorBlock],
+                              version: Int64?) async throws(TrustMedError) -> [UInt8] {
+        do {
+            let database = try await synchronised(blocks, version: version)
+            return try await server.evaluate(queryBytes: query, prepared: database, shelves: 0..<database.shelfCount)
+        } catch let error as TrustMedError {
+            throw error
+        } catch {
+            throw .homomorphic("evaluating the shard: \(error)")
+        }
+    }
+
+    public func mergeUnlinkable(_ parts: [[UInt8]]) throws(TrustMedError) -> TrustMedUnlinkableResult {
+        do {
+            return Self.unlinkable(try server.mergeUnlinkable(parts))
+        } catch {
+            throw .homomorphic("merging partial results: \(error)")
+        }
+    }
+}
+
+/// The public material a ``BFVHammingKeyHolder`` registers with the master (``KeyRegistration/evaluationKeys``):
+/// `"TMEK"` version 1, the parameter set's name, the code length, then HESearch's evaluation key (public and
+/// evaluation keys only). The master stores it with the registration.
+public struct TrustMedEvaluationKeys: WireMessage, Equatable {
+    public static let magic = FormatMagic("TMEK")
+    public static let version: UInt16 = 1
+
+    /// The homomorphic parameter set's name.
+    public var parameterSet: String
+    /// The hashcode length in bits.
+    public var hashBits: Int
+    /// HESearch's serialised evaluation key.
+    public var evaluationKey: [UInt8]
+
+    /// Creates the keys.
+    public init(parameterSet: String, hashBits: Int, evaluationKey: [UInt8]) {
+        self.parameterSet = parameterSet
+        self.hashBits = hashBits
+        self.evaluationKey = evaluationKey
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.writeString(parameterSet)
+        writer.write(UInt32(hashBits))
+        writer.writeBytes(evaluationKey)
+    }
+
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        parameterSet = try reader.readString(maxLength: 64)
+        hashBits = Int(try reader.read(UInt32.self))
+        evaluationKey = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
     }
 }

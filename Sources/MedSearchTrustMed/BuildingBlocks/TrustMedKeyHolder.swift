@@ -26,18 +26,21 @@ public protocol TrustMedKeyHolder: Sendable {
     func nearestSlots(_ encrypted: [UInt8], k: Int) throws(TrustMedError) -> (request: [UInt8], distances: [Int])
 }
 
-/// A stored block as the evaluator sees it: a stable id, its ciphertext bytes and its live slots.
+/// A stored block as the evaluator sees it: a stable id, its sequence number, its ciphertext bytes and its live slots.
 public struct TrustMedEvaluatorBlock: Sendable {
     /// The block id (its bytes never change under that id).
     public var id: String
+    /// The store's sequence number for the block (never reused): results name a record `(handle, slot)`.
+    public var handle: UInt64
     /// The encrypted block.
     public var ciphertext: [UInt8]
     /// The slots of its searchable records (deleted records' slots are left out).
     public var liveSlots: [Int]
 
     /// Creates a block.
-    public init(id: String, ciphertext: [UInt8], liveSlots: [Int]) {
+    public init(id: String, handle: UInt64, ciphertext: [UInt8], liveSlots: [Int]) {
         self.id = id
+        self.handle = handle
         self.ciphertext = ciphertext
         self.liveSlots = liveSlots
     }
@@ -45,17 +48,17 @@ public struct TrustMedEvaluatorBlock: Sendable {
 
 /// The result of an unlinkable evaluation: the response for the client (no record ids, positions in a fresh random
 /// order) and the master's private resolver from the client's slot request to every requested
-/// `(block index, slot, rank)` (the master orders them by rank, ties by record id). Keep the resolver on the master,
+/// `(block handle, slot, rank)` (the master orders them by rank, ties by record id). Keep the resolver on the master,
 /// use it once.
 public struct TrustMedUnlinkableResult: Sendable {
     /// The response for the client.
     public var response: [UInt8]
-    /// The resolver: request bytes -> the requested `(block index, slot, rank)` triples.
-    public var resolve: @Sendable ([UInt8]) throws(TrustMedError) -> [(block: Int, slot: Int, rank: Int)]
+    /// The resolver: request bytes -> the requested `(block handle, slot, rank)` triples.
+    public var resolve: @Sendable ([UInt8]) throws(TrustMedError) -> [(handle: UInt64, slot: Int, rank: Int)]
 
     /// Creates a result.
     public init(response: [UInt8],
-                resolve: @escaping @Sendable ([UInt8]) throws(TrustMedError) -> [(block: Int, slot: Int, rank: Int)]) {
+                resolve: @escaping @Sendable ([UInt8]) throws(TrustMedError) -> [(handle: UInt64, slot: Int, rank: Int)]) {
         self.response = response
         self.resolve = resolve
     }
@@ -72,8 +75,16 @@ public protocol TrustMedEvaluator: Sendable {
     /// between queries.
     func distances(query: [UInt8], block: [UInt8], blockID: String, liveSlots: [Int]) async throws(TrustMedError) -> [UInt8]
     /// Evaluates the query against every searchable block at once in **unlinkable** mode: the client learns the
-    /// distances but not whose they are, and record ids only for the slots it then requests.
-    func searchUnlinkable(query: [UInt8], blocks: [TrustMedEvaluatorBlock]) async throws(TrustMedError) -> TrustMedUnlinkableResult
+    /// distances but not whose they are, and record ids only for the slots it then requests. `version` names the
+    /// state `blocks` come from (the store's record version): an evaluator may skip comparing an unchanged state.
+    func searchUnlinkable(query: [UInt8], blocks: [TrustMedEvaluatorBlock],
+                          version: Int64?) async throws(TrustMedError) -> TrustMedUnlinkableResult
+    /// A search worker's part: evaluates the query against `blocks` (one shard) and returns a partial result that
+    /// names each record `(handle, slot)`, for ``mergeUnlinkable(_:)`` on the master. Never sent to a client.
+    func searchPartial(query: [UInt8], blocks: [TrustMedEvaluatorBlock], version: Int64?) async throws(TrustMedError) -> [UInt8]
+    /// Joins the shards' partial results into one unlinkable result (records in a fresh random order, no ids in
+    /// the response, one private resolver).
+    func mergeUnlinkable(_ parts: [[UInt8]]) throws(TrustMedError) -> TrustMedUnlinkableResult
 }
 
 extension TrustMedEvaluator {

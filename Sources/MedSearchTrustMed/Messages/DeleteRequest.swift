@@ -11,11 +11,11 @@ public struct DeleteRequest: TrustMedMessage, Equatable {
     /// Creates a request.
     public init(recordIDs: [String]) { self.recordIDs = recordIDs }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.writeRecordIDs(recordIDs)
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         recordIDs = try reader.readRecordIDs(limit: TrustMedLimits.maxRecordsPerFetch)
     }
 }
@@ -61,7 +61,7 @@ public struct DeleteReport: TrustMedMessage, Equatable {
         self.sharesPending = sharesPending
     }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(outcomes.count))
         for outcome in outcomes {
             writer.writeString(outcome.recordID)
@@ -71,7 +71,7 @@ public struct DeleteReport: TrustMedMessage, Equatable {
         writer.write(UInt32(sharesPending))
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let count = try reader.readCount(limit: TrustMedLimits.maxRecordsPerFetch)
         var outcomes = [Outcome]()
         for _ in 0..<count {

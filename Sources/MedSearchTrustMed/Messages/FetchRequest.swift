@@ -1,8 +1,12 @@
 import MedSearchCore
 
 /// Client -> master: the records (the client's top-k) whose sealed images to rebuild and return.
+///
+/// Version 2 writes whether the unlinkable-mode fields follow as a byte; version 1 (still read) appended them when
+/// present.
 public struct FetchRequest: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMFQ")
+    public static let version: UInt16 = 2
     /// The record ids, in the client's rank order (empty in unlinkable mode).
     public var recordIDs: [String]
     /// Unlinkable mode: the search response's query handle (empty otherwise).
@@ -28,8 +32,9 @@ public struct FetchRequest: TrustMedMessage, Equatable {
         self.k = k
     }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.writeRecordIDs(recordIDs)
+        writer.write(!queryHandle.isEmpty)
         if !queryHandle.isEmpty {
             writer.writeBytes(queryHandle)
             writer.writeBytes(slotRequest)
@@ -37,9 +42,11 @@ public struct FetchRequest: TrustMedMessage, Equatable {
         }
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         recordIDs = try reader.readRecordIDs(limit: TrustMedLimits.maxRecordsPerFetch)
-        if reader.isAtEnd {
+        let unlinkableFields: Bool
+        if version >= 2 { unlinkableFields = try reader.readBool() } else { unlinkableFields = !reader.isAtEnd }
+        if !unlinkableFields {
             queryHandle = []
             slotRequest = []
             k = 0
@@ -87,7 +94,7 @@ public struct FetchResponse: TrustMedMessage, Equatable {
     /// Creates a response.
     public init(items: [Item]) { self.items = items }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(items.count))
         for item in items {
             writer.writeString(item.recordID)
@@ -102,7 +109,7 @@ public struct FetchResponse: TrustMedMessage, Equatable {
         }
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let count = try reader.readCount(limit: TrustMedLimits.maxRecordsPerFetch)
         var items = [Item]()
         for _ in 0..<count {

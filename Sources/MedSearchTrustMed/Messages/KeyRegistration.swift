@@ -24,13 +24,13 @@ public struct KeyRegistration: TrustMedMessage, Equatable {
     /// SHA-256 of serialised evaluation keys.
     public static func fingerprint(of keys: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: keys)) }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(hashBits))
         writer.write(UInt32(recordsPerBlock))
         writer.writeBytes(evaluationKeys)
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let start = reader.offset
         hashBits = Int(try reader.read(UInt32.self))
         recordsPerBlock = Int(try reader.read(UInt32.self))

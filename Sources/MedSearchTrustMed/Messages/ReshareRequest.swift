@@ -15,12 +15,12 @@ public struct ReshareRequest: TrustMedMessage, Equatable {
         self.newURL = newURL
     }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(nodeIndex))
         writer.writeString(newURL)
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let start = reader.offset
         nodeIndex = Int(try reader.read(UInt32.self))
         guard nodeIndex < 255 else { throw .invalidValue(offset: start, reason: "node index") }
@@ -29,8 +29,12 @@ public struct ReshareRequest: TrustMedMessage, Equatable {
 }
 
 /// Master -> admin: what a re-sharing achieved.
+///
+/// Version 2 always writes the regenerated and re-split counts; version 1 (still read) may end before them (masters
+/// older than share regeneration), which reads as zero counts.
 public struct ReshareReport: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMRR")
+    public static let version: UInt16 = 2
     /// The replaced node.
     public var nodeIndex: Int
     /// Records whose share on the replaced node is valid again (regenerated, re-split, or still there).
@@ -52,7 +56,7 @@ public struct ReshareReport: TrustMedMessage, Equatable {
         self.resplit = resplit
     }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(nodeIndex))
         writer.write(UInt32(rebuilt))
         writer.writeRecordIDs(failed)
@@ -60,12 +64,12 @@ public struct ReshareReport: TrustMedMessage, Equatable {
         writer.write(UInt32(resplit))
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         nodeIndex = Int(try reader.read(UInt32.self))
         rebuilt = Int(try reader.read(UInt32.self))
         self.failed = try reader.readRecordIDs(limit: 1 << 24)
-        // Reports without the two counts (older masters) end here.
-        if reader.isAtEnd {
+        // Version-1 reports without the two counts (older masters) end here.
+        if version == 1, reader.isAtEnd {
             regenerated = 0
             resplit = 0
         } else {

@@ -1,14 +1,17 @@
 import MedSearchCore
 
 /// Client -> master: an encrypted query hashcode.
+///
+/// Version 2 writes the search mode as a byte; version 1 (still read) wrote a trailing byte 1 in unlinkable mode only.
 public struct SearchRequest: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMSQ")
+    public static let version: UInt16 = 2
     /// The fingerprint of the evaluation keys the query was encrypted for.
     public var keyFingerprint: [UInt8]
     /// The encrypted query (opaque ciphertext bytes).
     public var encryptedQuery: [UInt8]
     /// Unlinkable mode: the response carries no record ids (the client learns ids only for the slots it then
-    /// fetches with the response's query handle). A trailing flag byte, written only when set.
+    /// fetches with the response's query handle).
     public var unlinkable: Bool
 
     /// Creates a request.
@@ -18,18 +21,20 @@ public struct SearchRequest: TrustMedMessage, Equatable {
         self.unlinkable = unlinkable
     }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.writeBytes(keyFingerprint)
         writer.writeBytes(encryptedQuery)
-        if unlinkable { writer.write(UInt8(1)) }
+        writer.write(unlinkable)
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let start = reader.offset
         keyFingerprint = try reader.readBytes(maxLength: 32)
         guard keyFingerprint.count == 32 else { throw .invalidValue(offset: start, reason: "key fingerprint") }
         encryptedQuery = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
-        if reader.isAtEnd {
+        if version >= 2 {
+            unlinkable = try reader.readBool()
+        } else if reader.isAtEnd {
             unlinkable = false
         } else {
             let flagOffset = reader.offset
@@ -43,8 +48,12 @@ public struct SearchRequest: TrustMedMessage, Equatable {
 ///
 /// Only records whose upload completed (all n shares stored) are listed; the client decrypts the distances,
 /// picks the top-k itself and asks for those records with a ``FetchRequest``.
+///
+/// Version 2 writes whether a query handle follows as a byte, then the unsearched list (possibly empty); version 1
+/// (still read) appended the handle and the unsearched list only when present.
 public struct SearchResponse: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMSR")
+    public static let version: UInt16 = 2
 
     /// A slot of a block and the record stored there.
     public struct Entry: Sendable, Equatable {
@@ -77,16 +86,20 @@ public struct SearchResponse: TrustMedMessage, Equatable {
     /// The blocks. In unlinkable mode: one block whose entries are empty and whose result covers every record.
     public var blocks: [Block]
     /// Unlinkable mode: the 16-byte handle to fetch the chosen slots with (``FetchRequest/init(queryHandle:slotRequest:k:)``),
-    /// valid once and for a limited time; empty otherwise. Written only when present.
+    /// valid once and for a limited time; empty otherwise.
     public var queryHandle: [UInt8]
+    /// The records that were **not** searched (their search worker did not answer), sorted; empty when every record
+    /// was searched.
+    public var unsearched: [String]
 
     /// Creates a response.
-    public init(blocks: [Block], queryHandle: [UInt8] = []) {
+    public init(blocks: [Block], queryHandle: [UInt8] = [], unsearched: [String] = []) {
         self.blocks = blocks
         self.queryHandle = queryHandle
+        self.unsearched = unsearched
     }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(blocks.count))
         for block in blocks {
             writer.writeBytes(block.encryptedDistances)
@@ -96,10 +109,12 @@ public struct SearchResponse: TrustMedMessage, Equatable {
                 writer.writeString(entry.recordID)
             }
         }
+        writer.write(!queryHandle.isEmpty)
         if !queryHandle.isEmpty { writer.writeBytes(queryHandle) }
+        writer.writeRecordIDs(unsearched)
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let count = try reader.readCount(limit: TrustMedLimits.maxBlocks)
         var blocks = [Block]()
         for _ in 0..<count {
@@ -113,12 +128,26 @@ public struct SearchResponse: TrustMedMessage, Equatable {
             blocks.append(Block(encryptedDistances: distances, entries: entries))
         }
         self.blocks = blocks
-        if reader.isAtEnd {
-            queryHandle = []
-        } else {
+        guard version >= 2 else {
+            // Version 1: an optional handle (possibly empty, when only the unsearched list follows), then the
+            // optional unsearched list.
+            if reader.isAtEnd {
+                queryHandle = []
+            } else {
+                let start = reader.offset
+                queryHandle = try reader.readBytes(maxLength: 16)
+                guard queryHandle.isEmpty || queryHandle.count == 16 else { throw .invalidValue(offset: start, reason: "query handle") }
+            }
+            unsearched = reader.isAtEnd ? [] : try reader.readRecordIDs(limit: 1 << 24)
+            return
+        }
+        if try reader.readBool() {
             let start = reader.offset
             queryHandle = try reader.readBytes(maxLength: 16)
             guard queryHandle.count == 16 else { throw .invalidValue(offset: start, reason: "query handle") }
+        } else {
+            queryHandle = []
         }
+        unsearched = try reader.readRecordIDs(limit: 1 << 24)
     }
 }

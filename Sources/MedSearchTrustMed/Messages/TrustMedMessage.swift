@@ -1,13 +1,13 @@
 import MedSearchCore
 
-/// A versioned binary TrustMedSearch message (ByteWriter format with a 4-byte tag and a version).
-public protocol TrustMedMessage: Sendable {
-    /// The format tag that opens the message.
-    static var magic: FormatMagic { get }
-    /// Writes the body (after the header).
-    func encodeBody(into writer: inout ByteWriter)
-    /// Reads the body (after the header), checking every length.
-    init(body reader: inout ByteReader) throws(WireError)
+/// A TrustMedSearch message: a ``WireMessage`` (see docs/formats.md), version 1 unless the type declares a newer
+/// one. Decoding throws `WireError`; the engine reports it as ``TrustMedError/malformed(_:)`` where its API throws
+/// ``TrustMedError``, and the servers answer 400.
+public protocol TrustMedMessage: WireMessage {}
+
+extension TrustMedMessage {
+    /// The wire version of a TrustMedSearch message that has had one layout only.
+    public static var version: UInt16 { 1 }
 }
 
 /// Limits every decoder enforces, so a hostile peer cannot make a role allocate without bound.
@@ -26,31 +26,6 @@ public enum TrustMedLimits {
     public static let maxRecordIDLength = 128
     /// The largest share accepted by a storage node (64 MiB).
     public static let maxShareBytes = 64 << 20
-}
-
-extension TrustMedMessage {
-    /// The current wire version.
-    public static var version: UInt16 { 1 }
-
-    /// The message as bytes.
-    public func serialized() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: Self.version)
-        encodeBody(into: &writer)
-        return writer.bytes
-    }
-
-    /// Decodes a message, rejecting a foreign tag, a newer version, bad lengths and trailing bytes.
-    public init(serialized bytes: [UInt8]) throws(TrustMedError) {
-        do {
-            var reader = ByteReader(bytes)
-            try reader.readHeader(magic: Self.magic, supportedVersions: 1...Self.version)
-            self = try Self(body: &reader)
-            try reader.expectEnd()
-        } catch {
-            throw .malformed(error)
-        }
-    }
 }
 
 extension ByteWriter {

@@ -46,7 +46,7 @@ public struct UploadRequest: TrustMedMessage, Equatable {
         self.items = items
     }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.writeBytes(idempotencyKey)
         writer.writeBytes(keyFingerprint)
         writer.writeBytes(encryptedBlock)
@@ -59,7 +59,7 @@ public struct UploadRequest: TrustMedMessage, Equatable {
         }
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let keyStart = reader.offset
         idempotencyKey = try reader.readBytes(maxLength: 64)
         guard idempotencyKey.count >= 16 else {
@@ -125,7 +125,7 @@ public struct UploadResponse: TrustMedMessage, Equatable {
     /// Whether every image is stored.
     public var allStored: Bool { outcomes.allSatisfy { $0.status != .failed } }
 
-    public func encodeBody(into writer: inout ByteWriter) {
+    public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(outcomes.count))
         for outcome in outcomes {
             writer.writeString(outcome.recordID)
@@ -134,7 +134,7 @@ public struct UploadResponse: TrustMedMessage, Equatable {
         }
     }
 
-    public init(body reader: inout ByteReader) throws(WireError) {
+    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let count = try reader.readCount(limit: TrustMedLimits.maxItemsPerUpload)
         var outcomes = [Outcome]()
         for _ in 0..<count {

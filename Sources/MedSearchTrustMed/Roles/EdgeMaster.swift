@@ -18,12 +18,18 @@ public final class EdgeMaster: Sendable {
         public var nodeTimeout: Duration
         /// How many images of one upload are shared and distributed at a time.
         public var uploadConcurrency: Int
+        /// How old an upload's share intent must be before ``EdgeMaster/reclaimAbandonedShares()`` treats its
+        /// shares as abandoned (a master killed between putting shares and inserting the record). Far longer than
+        /// one upload item takes, so a replica never reclaims another's upload in progress.
+        public var shareIntentLifetime: Duration
 
         /// Creates a configuration.
-        public init(threshold: Int, nodeTimeout: Duration = .seconds(2), uploadConcurrency: Int = 8) {
+        public init(threshold: Int, nodeTimeout: Duration = .seconds(2), uploadConcurrency: Int = 8,
+                    shareIntentLifetime: Duration = .seconds(600)) {
             self.threshold = threshold
             self.nodeTimeout = nodeTimeout
             self.uploadConcurrency = uploadConcurrency
+            self.shareIntentLifetime = shareIntentLifetime
         }
     }
 
@@ -38,8 +44,7 @@ public final class EdgeMaster: Sendable {
     public let nodes: any TrustMedNodeTransport
     /// The sharing scheme.
     public let sharing: any TrustMedShareScheme
-    private let evaluatorFactory: EvaluatorFactory
-    private let evaluatorCache = Mutex<(fingerprint: [UInt8], evaluator: any TrustMedEvaluator)?>(nil)
+    private let evaluators: EvaluatorCache
     /// Unlinkable searches awaiting their fetch: query handle -> the evaluation's private resolver and the record ids
     /// by block and slot. Each is used once, expires after ``pendingQueryLifetime``, and at most
     /// ``maxPendingQueries`` are kept (the oldest is dropped).
@@ -52,13 +57,19 @@ public final class EdgeMaster: Sendable {
     private struct PendingQuery: Sendable {
         let created: ContinuousClock.Instant
         let result: TrustMedUnlinkableResult
-        let recordIDs: [[Int: String]]
+        /// The searchable blocks the result's handles and slots refer to (sorted by sequence number).
+        let blocks: [SearchableBlock]
     }
+    /// The search workers a search fans out to (nil: the master evaluates every block itself).
+    public let searchWorkers: (any TrustMedSearchWorkers)?
+    /// The evaluator's view of the last snapshot (mapped once per version).
+    private let evaluatorBlocks = Mutex<(version: Int64, blocks: [TrustMedEvaluatorBlock])?>(nil)
 
     /// Creates a master.
     /// - Throws: ``TrustMedError/invalidParameter(_:)`` unless 2 <= m <= n <= 255.
     public init(configuration: Configuration, metadata: any TrustMedMetadataStore, nodes: any TrustMedNodeTransport,
-                sharing: any TrustMedShareScheme, evaluatorFactory: @escaping EvaluatorFactory) throws(TrustMedError) {
+                sharing: any TrustMedShareScheme, evaluatorFactory: @escaping EvaluatorFactory,
+                searchWorkers: (any TrustMedSearchWorkers)? = nil) throws(TrustMedError) {
         let n = nodes.nodeCount, m = configuration.threshold
         guard m >= 2, m <= n, n <= 255 else { throw .invalidParameter("need 2 <= m <= n <= 255 (m = \(m), n = \(n))") }
         guard configuration.uploadConcurrency >= 1 else { throw .invalidParameter("upload concurrency must be >= 1") }
@@ -66,7 +77,11 @@ public final class EdgeMaster: Sendable {
         self.metadata = metadata
         self.nodes = nodes
         self.sharing = sharing
-        self.evaluatorFactory = evaluatorFactory
+        evaluators = EvaluatorCache(factory: evaluatorFactory)
+        if let searchWorkers, !(1...ShardSearchRequest.maxShards).contains(searchWorkers.workerCount) {
+            throw .invalidParameter("1...\(ShardSearchRequest.maxShards) search workers")
+        }
+        self.searchWorkers = searchWorkers
     }
 
     /// n, the number of storage nodes.
@@ -82,9 +97,9 @@ public final class EdgeMaster: Sendable {
             let ids = try await store { try await metadata.recordIDs() }
             guard ids.isEmpty else { throw .keyMismatch }
         }
-        _ = try evaluatorFactory(registration)  // rejects malformed keys before storing them
+        try evaluators.check(registration)  // rejects malformed keys before storing them
         try await store { try await metadata.saveKeyRegistration(registration) }
-        evaluatorCache.withLock { $0 = nil }
+        evaluators.clear()
     }
 
     private func registeredKeys(fingerprint: [UInt8]) async throws(TrustMedError) -> KeyRegistration {
@@ -96,11 +111,7 @@ public final class EdgeMaster: Sendable {
     }
 
     private func evaluator(for registration: KeyRegistration) throws(TrustMedError) -> any TrustMedEvaluator {
-        let fingerprint = registration.fingerprint
-        if let cached = evaluatorCache.withLock({ $0 }), cached.fingerprint == fingerprint { return cached.evaluator }
-        let evaluator = try evaluatorFactory(registration)
-        evaluatorCache.withLock { $0 = (fingerprint, evaluator) }
-        return evaluator
+        try evaluators.evaluator(for: registration)
     }
 
     // MARK: upload
@@ -146,7 +157,8 @@ public final class EdgeMaster: Sendable {
                 if next < request.items.count { launch() }
             }
         }
-        if !outcomes.contains(where: { $0?.status != .failed }) {
+        // A block none of whose records was stored here (all failed, or all stored earlier by a re-run) goes.
+        if !outcomes.contains(where: { $0?.status == .stored }) {
             try? await metadata.deleteBlockIfUnused(blockID)
         }
         return UploadResponse(outcomes: outcomes.map { $0! })
@@ -163,6 +175,9 @@ public final class EdgeMaster: Sendable {
             let (manifest, shares) = try sharing.split(item.sealedImage, threshold: configuration.threshold,
                                                        shareCount: shareCount)
             let placements = (0..<shareCount).map { SharePlacement(nodeIndex: $0, shareID: Self.newShareID()) }
+            // Written before any share goes out: if this process dies before the record row is inserted, the
+            // shares are found and deleted later (reclaimAbandonedShares).
+            try await metadata.recordShareIntents(placements)
             let failures = await putShares(shares, at: placements)
             guard failures.isEmpty else {
                 await deleteShares(placements)
@@ -276,6 +291,17 @@ public final class EdgeMaster: Sendable {
         return DeleteReport(outcomes: outcomes, sharesDeleted: deleted, sharesPending: pending)
     }
 
+    /// Queues for deletion the shares of uploads whose master died between putting the shares and inserting the
+    /// record (share intents older than ``Configuration/shareIntentLifetime``), then sends the queued deletions;
+    /// returns how many intents were reclaimed.
+    @discardableResult
+    public func reclaimAbandonedShares() async throws(TrustMedError) -> Int {
+        let lifetime = configuration.shareIntentLifetime
+        let reclaimed = try await store { try await metadata.reclaimShareIntents(olderThan: lifetime) }
+        if reclaimed > 0 { try await purgePendingShareDeletions() }
+        return reclaimed
+    }
+
     /// Sends every queued share deletion to its node; returns how many were confirmed and how many remain
     /// queued (their node is unreachable).
     @discardableResult
@@ -303,15 +329,21 @@ public final class EdgeMaster: Sendable {
     public func search(_ request: SearchRequest) async throws(TrustMedError) -> SearchResponse {
         let registration = try await registeredKeys(fingerprint: request.keyFingerprint)
         let evaluator = try evaluator(for: registration)
-        let blocks = try await store { try await metadata.searchableBlocks() }
         let query = request.encryptedQuery
         if request.unlinkable {
-            guard !blocks.isEmpty else { return SearchResponse(blocks: []) }
-            let result = try await evaluator.searchUnlinkable(query: query, blocks: blocks.map {
-                TrustMedEvaluatorBlock(id: $0.block.id, ciphertext: $0.block.ciphertext, liveSlots: $0.entries.map(\.slot))
-            })
+            let result: TrustMedUnlinkableResult
+            let snapshot: SearchSnapshot
+            var unsearched: [String] = []
+            if let searchWorkers {
+                (result, snapshot, unsearched) = try await searchOnWorkers(searchWorkers, request: request, evaluator: evaluator)
+                guard !snapshot.blocks.isEmpty else { return SearchResponse(blocks: []) }
+            } else {
+                snapshot = try await store { try await metadata.searchSnapshot(.all) }
+                guard !snapshot.blocks.isEmpty else { return SearchResponse(blocks: []) }
+                result = try await evaluator.searchUnlinkable(query: query, blocks: evaluatorView(snapshot),
+                                                              version: snapshot.version)
+            }
             let handle = SecureRandom.bytes(16)
-            let recordIDs = blocks.map { Dictionary(uniqueKeysWithValues: $0.entries.map { ($0.slot, $0.recordID) }) }
             let now = ContinuousClock.now
             pendingQueries.withLock { pending in
                 pending = pending.filter { now - $0.value.created < Self.pendingQueryLifetime }
@@ -319,11 +351,12 @@ public final class EdgeMaster: Sendable {
                       let oldest = pending.min(by: { $0.value.created < $1.value.created })?.key {
                     pending.removeValue(forKey: oldest)
                 }
-                pending[handle] = PendingQuery(created: now, result: result, recordIDs: recordIDs)
+                pending[handle] = PendingQuery(created: now, result: result, blocks: snapshot.blocks)
             }
             return SearchResponse(blocks: [SearchResponse.Block(encryptedDistances: result.response, entries: [])],
-                                  queryHandle: handle)
+                                  queryHandle: handle, unsearched: unsearched)
         }
+        let blocks = try await store { try await metadata.searchSnapshot(.all) }.blocks
         // Child tasks call non-throwing helpers that return a Result (a `do throws(E)` block returning from inside a
         // task-group closure lost its results in a release build).
         let results: [Result<[UInt8], TrustMedError>] = await withTaskGroup(of: (Int, Result<[UInt8], TrustMedError>).self) { group in
@@ -344,6 +377,93 @@ public final class EdgeMaster: Sendable {
         return SearchResponse(blocks: out)
     }
 
+    /// The evaluator's view of a snapshot (block handle = sequence number, live slots), mapped once per version.
+    private func evaluatorView(_ snapshot: SearchSnapshot) -> [TrustMedEvaluatorBlock] {
+        if let cached = evaluatorBlocks.withLock({ $0 }), cached.version == snapshot.version { return cached.blocks }
+        let blocks = Self.evaluatorBlocks(snapshot.blocks)
+        evaluatorBlocks.withLock { $0 = (snapshot.version, blocks) }
+        return blocks
+    }
+
+    static func evaluatorBlocks(_ blocks: [SearchableBlock]) -> [TrustMedEvaluatorBlock] {
+        blocks.map {
+            TrustMedEvaluatorBlock(id: $0.block.id, handle: $0.sequence, ciphertext: $0.block.ciphertext,
+                                   liveSlots: $0.entries.map(\.slot))
+        }
+    }
+
+    /// The record at `(handle, slot)` of a search's blocks (sorted by sequence number, entries by slot).
+    static func recordID(handle: UInt64, slot: Int, in blocks: [SearchableBlock]) -> String? {
+        var low = 0, high = blocks.count
+        while low < high {
+            let mid = (low + high) / 2
+            if blocks[mid].sequence < handle { low = mid + 1 } else { high = mid }
+        }
+        guard low < blocks.count, blocks[low].sequence == handle else { return nil }
+        let entries = blocks[low].entries
+        var a = 0, b = entries.count
+        while a < b {
+            let mid = (a + b) / 2
+            if entries[mid].slot < slot { a = mid + 1 } else { b = mid }
+        }
+        return a < entries.count && entries[a].slot == slot ? entries[a].recordID : nil
+    }
+
+    /// Sends the query to every search worker at once (each evaluates its shard), merges the partial results that
+    /// came back into one unlinkable result, and names the records of the shards that did not answer.
+    private func searchOnWorkers(_ workers: any TrustMedSearchWorkers, request: SearchRequest,
+                                 evaluator: any TrustMedEvaluator) async throws(TrustMedError)
+        -> (TrustMedUnlinkableResult, SearchSnapshot, [String]) {
+        var snapshot = try await store { try await metadata.searchSnapshot(.recordIndex) }
+        let count = workers.workerCount
+        let version = snapshot.version
+        let answers: [Result<ShardSearchResponse, TrustMedError>] = await withTaskGroup(
+            of: (Int, Result<ShardSearchResponse, TrustMedError>).self) { group in
+            for index in 0..<count {
+                let shard = ShardSearchRequest(keyFingerprint: request.keyFingerprint, encryptedQuery: request.encryptedQuery,
+                                               shardIndex: index, shardCount: count, minimumVersion: version)
+                group.addTask { (index, await Self.ask(workers, worker: index, shard)) }
+            }
+            var byIndex = [Int: Result<ShardSearchResponse, TrustMedError>]()
+            while let (index, answer) = await group.next() { byIndex[index] = answer }
+            return (0..<count).map { byIndex[$0] ?? .failure(.storage("search worker \($0) did not answer")) }
+        }
+        var parts: [[UInt8]] = []
+        var down = Set<Int>()
+        var newest = version
+        var firstError: TrustMedError?
+        for (index, answer) in answers.enumerated() {
+            switch answer {
+            case let .success(response):
+                parts.append(response.partial)
+                newest = max(newest, response.version)
+            case let .failure(error):
+                down.insert(index)
+                if firstError == nil { firstError = error }
+            }
+        }
+        guard !parts.isEmpty else {
+            throw .storage("no search worker answered (\(count) configured): \(firstError?.description ?? "")")
+        }
+        // A worker that read a newer state may name records the master's snapshot does not hold yet.
+        if newest > snapshot.version { snapshot = try await store { try await metadata.searchSnapshot(.recordIndex) } }
+        let result = try evaluator.mergeUnlinkable(parts)
+        let unsearched = snapshot.blocks.filter { down.contains(Int($0.sequence % UInt64(count))) }
+            .flatMap { $0.entries.map(\.recordID) }.sorted()
+        return (result, snapshot, unsearched)
+    }
+
+    private static func ask(_ workers: any TrustMedSearchWorkers, worker: Int,
+                            _ request: ShardSearchRequest) async -> Result<ShardSearchResponse, TrustMedError> {
+        do {
+            return .success(try await workers.search(worker: worker, request))
+        } catch let error as TrustMedError {
+            return .failure(error)
+        } catch {
+            return .failure(.storage("search worker \(worker): \(String(describing: error).prefix(200))"))
+        }
+    }
+
     // MARK: fetch
 
     /// Rebuilds the requested records' sealed images from m verified shares each. In unlinkable mode the records are
@@ -358,8 +478,8 @@ public final class EdgeMaster: Sendable {
                 throw .invalidParameter("unknown or expired query handle")
             }
             var chosen: [(rank: Int, id: String)] = []
-            for (block, slot, rank) in try pending.result.resolve(request.slotRequest) {
-                guard pending.recordIDs.indices.contains(block), let id = pending.recordIDs[block][slot] else {
+            for (handle, slot, rank) in try pending.result.resolve(request.slotRequest) {
+                guard let id = Self.recordID(handle: handle, slot: slot, in: pending.blocks) else {
                     throw .invalidParameter("a requested slot holds no record")
                 }
                 chosen.append((rank, id))
@@ -550,9 +670,5 @@ public final class EdgeMaster: Sendable {
         return .nodeFailure(node: node, reason: String(describing: error).prefix(200).description)
     }
 
-    private func store<T>(_ body: () async throws -> T) async throws(TrustMedError) -> T {
-        do { return try await body() } catch let error as TrustMedError { throw error } catch {
-            throw .storage(String(describing: error).prefix(300).description)
-        }
-    }
+    private func store<T>(_ body: () async throws -> T) async throws(TrustMedError) -> T { try await storeCall(body) }
 }

@@ -5,6 +5,10 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
     private var blocks: [String: StoredBlock] = [:]
     private var records: [String: StoredRecord] = [:]
     private var pendingDeletions = Set<SharePlacement>()
+    private var sequences: [String: UInt64] = [:]
+    private var nextSequence: UInt64 = 1
+    private var version: Int64 = 0
+    private var intents: [SharePlacement: ContinuousClock.Instant] = [:]
 
     /// Creates an empty store.
     public init() {}
@@ -15,7 +19,11 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
 
     public func beginUpload(idempotencyKey: [UInt8], requestDigest: [UInt8], block: StoredBlock) {
         if digests[idempotencyKey] == nil { digests[idempotencyKey] = requestDigest }
-        if blocks[block.id] == nil { blocks[block.id] = block }
+        if blocks[block.id] == nil {
+            blocks[block.id] = block
+            sequences[block.id] = nextSequence
+            nextSequence += 1
+        }
     }
 
     public func record(_ recordID: String) -> StoredRecord? { records[recordID] }
@@ -23,6 +31,8 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
     public func insertRecord(_ record: StoredRecord) -> Bool {
         guard records[record.recordID] == nil else { return false }
         records[record.recordID] = record
+        for placement in record.placements { intents[placement] = nil }
+        version += 1
         return true
     }
 
@@ -32,15 +42,17 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
         records[recordID]?.shareBytes = shareBytes
     }
 
-    public func searchableBlocks() -> [(block: StoredBlock, entries: [SearchResponse.Entry])] {
+    public func searchSnapshot(_ scope: SearchScope) -> SearchSnapshot {
         var byBlock: [String: [SearchResponse.Entry]] = [:]
         for record in records.values {
             byBlock[record.blockID, default: []].append(.init(slot: record.slot, recordID: record.recordID))
         }
-        return byBlock.keys.sorted().compactMap { id in
-            guard let block = blocks[id] else { return nil }
-            return (block, byBlock[id]!.sorted { $0.slot < $1.slot })
+        let searchable = byBlock.compactMap { id, entries -> SearchableBlock? in
+            guard var block = blocks[id], let sequence = sequences[id], scope.contains(sequence) else { return nil }
+            if !scope.ciphertexts { block.ciphertext = [] }
+            return SearchableBlock(block: block, sequence: sequence, entries: entries.sorted { $0.slot < $1.slot })
         }
+        return SearchSnapshot(version: version, blocks: searchable.sorted { $0.sequence < $1.sequence })
     }
 
     public func recordIDs() -> [String] { records.keys.sorted() }
@@ -48,15 +60,35 @@ public actor InMemoryMetadataStore: TrustMedMetadataStore {
     public func deleteBlockIfUnused(_ blockID: String) {
         guard !records.values.contains(where: { $0.blockID == blockID }) else { return }
         blocks[blockID] = nil
+        sequences[blockID] = nil
     }
 
     public func deleteRecord(_ recordID: String) -> StoredRecord? {
         guard let record = records.removeValue(forKey: recordID) else { return nil }
+        version += 1
         pendingDeletions.formUnion(record.placements)
         return record
     }
 
-    public func enqueueShareDeletions(_ placements: [SharePlacement]) { pendingDeletions.formUnion(placements) }
+    public func enqueueShareDeletions(_ placements: [SharePlacement]) {
+        pendingDeletions.formUnion(placements)
+        for placement in placements { intents[placement] = nil }
+    }
+
+    public func recordShareIntents(_ placements: [SharePlacement]) {
+        let now = ContinuousClock.now
+        for placement in placements { intents[placement] = now }
+    }
+
+    public func reclaimShareIntents(olderThan age: Duration) -> Int {
+        let cutoff = ContinuousClock.now - age
+        let stale = intents.filter { $0.value <= cutoff }.map(\.key)
+        enqueueShareDeletions(stale)
+        return stale.count
+    }
+
+    /// Share intents not cleared yet (tests).
+    public func shareIntentCount() -> Int { intents.count }
 
     public func pendingShareDeletions(limit: Int) -> [SharePlacement] {
         Array(pendingDeletions.sorted { ($0.nodeIndex, $0.shareID) < ($1.nodeIndex, $1.shareID) }.prefix(limit))

@@ -60,6 +60,65 @@ public struct StoredRecord: Sendable, Equatable {
     }
 }
 
+/// A block that holds at least one searchable record, as a search sees it.
+public struct SearchableBlock: Sendable {
+    /// The block.
+    public var block: StoredBlock
+    /// The store's sequence number for the block (assigned when it was stored, never reused): the key of the
+    /// block in the evaluator's layout and in a search's private mapping.
+    public var sequence: UInt64
+    /// Its searchable records by slot, sorted by slot.
+    public var entries: [SearchResponse.Entry]
+
+    /// Creates a block.
+    public init(block: StoredBlock, sequence: UInt64, entries: [SearchResponse.Entry]) {
+        self.block = block
+        self.sequence = sequence
+        self.entries = entries
+    }
+}
+
+/// The searchable state at one version of the record index (every record change increases the version).
+public struct SearchSnapshot: Sendable {
+    /// The version.
+    public var version: Int64
+    /// Every block with at least one record, by sequence number.
+    public var blocks: [SearchableBlock]
+
+    /// Creates a snapshot.
+    public init(version: Int64, blocks: [SearchableBlock]) {
+        self.version = version
+        self.blocks = blocks
+    }
+}
+
+/// Which blocks a search read returns: shard `shardIndex` of `shardCount` (blocks whose sequence number is
+/// `shardIndex` modulo `shardCount`), with their ciphertexts or without (a master that fans out to search workers
+/// needs only the record index; a worker only its shard's ciphertexts).
+public struct SearchScope: Sendable, Hashable {
+    /// The shard.
+    public var shardIndex: Int
+    /// The number of shards.
+    public var shardCount: Int
+    /// Whether ciphertexts are read.
+    public var ciphertexts: Bool
+
+    /// Creates a scope.
+    public init(shardIndex: Int = 0, shardCount: Int = 1, ciphertexts: Bool = true) {
+        self.shardIndex = shardIndex
+        self.shardCount = max(1, shardCount)
+        self.ciphertexts = ciphertexts
+    }
+
+    /// Every block with its ciphertext.
+    public static let all = SearchScope()
+    /// Every block, record index only.
+    public static let recordIndex = SearchScope(ciphertexts: false)
+
+    /// Whether the block with this sequence number is in the shard.
+    public func contains(_ sequence: UInt64) -> Bool { sequence % UInt64(shardCount) == UInt64(shardIndex) }
+}
+
 /// The edge master's metadata database (SQLite in the server; an actor in tests).
 ///
 /// Implementations must make ``insertRecord(_:)`` atomic: of two concurrent inserts of one id, one wins.
@@ -78,8 +137,9 @@ public protocol TrustMedMetadataStore: Sendable {
     func insertRecord(_ record: StoredRecord) async throws -> Bool
     /// Replaces a record's manifest and placements (after re-sharing).
     func updateShares(recordID: String, manifest: [UInt8], placements: [SharePlacement], shareBytes: Int) async throws
-    /// Every block with at least one stored record, with its records' slots.
-    func searchableBlocks() async throws -> [(block: StoredBlock, entries: [SearchResponse.Entry])]
+    /// Every block with at least one stored record, with its records' slots, at the current version (stores read
+    /// incrementally: an unchanged version costs one small read).
+    func searchSnapshot(_ scope: SearchScope) async throws -> SearchSnapshot
     /// Every stored record id, sorted.
     func recordIDs() async throws -> [String]
     /// Deletes a block that no stored record refers to (an abandoned upload); no-op otherwise.
@@ -89,6 +149,13 @@ public protocol TrustMedMetadataStore: Sendable {
     func deleteRecord(_ recordID: String) async throws -> StoredRecord?
     /// Queues share deletions (orphaned or replaced shares) until a node confirms them.
     func enqueueShareDeletions(_ placements: [SharePlacement]) async throws
+    /// Records that shares are about to be put at `placements` (written before they go out). Inserting the record
+    /// that refers to them, or queueing them for deletion, clears them; a master killed in between leaves them for
+    /// ``reclaimShareIntents(olderThan:)``.
+    func recordShareIntents(_ placements: [SharePlacement]) async throws
+    /// Queues for deletion the share intents recorded at least `age` ago and never cleared (shares of records that
+    /// were never inserted); returns how many.
+    func reclaimShareIntents(olderThan age: Duration) async throws -> Int
     /// Queued share deletions, at most `limit`, in a stable order.
     func pendingShareDeletions(limit: Int) async throws -> [SharePlacement]
     /// Removes share deletions a node confirmed from the queue.

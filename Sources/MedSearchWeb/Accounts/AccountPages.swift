@@ -22,13 +22,21 @@ struct AccountPages: Sendable {
             renderer.page("login", title: "Log in", context: context)
         }
         router.post("/login") { request, context -> Response in
-            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            let form = try await FormInput.read(request, context: context)
             let username = form["username"] ?? ""
             do {
-                let user = try await store.authenticate(username: username, password: form["password"] ?? "")
-                // A new session id on login: an attacker's planted session id is never promoted.
+                // Per source address, before any password work: the same refusal whatever the account.
+                let wait = await app.loginThrottle.wait(for: context.sourceAddress)
+                guard wait == 0 else { throw WebError.loginThrottled(seconds: wait) }
+                let user: WebUser
+                do { user = try await store.authenticate(username: username, password: form["password"] ?? "") } catch {
+                    if error as? WebError == .invalidCredentials { await app.loginThrottle.failed(context.sourceAddress) }
+                    throw error
+                }
+                await app.loginThrottle.succeeded(context.sourceAddress)
+                // Sessions exist from login on only; a session cookie the browser already had is replaced.
                 if let old = context.session { try await store.deleteSession(tokenHash: old.tokenHash) }
-                let (token, _) = try await store.createSession(userId: user.id)
+                let (token, _) = try await store.createSession(userId: user.id ?? 0)
                 await store.audit(user.username, "login", "ok")
                 var response = seeOther("/")
                 response.headers[.init("X-MedSearch-New-Session")!] = token
@@ -40,7 +48,7 @@ struct AccountPages: Sendable {
             }
         }
         router.post("/logout") { request, context -> Response in
-            _ = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            _ = try await FormInput.read(request, context: context)
             if let session = context.session { try await store.deleteSession(tokenHash: session.tokenHash) }
             if let user = context.user { await store.audit(user.username, "logout", "ok") }
             var response = seeOther("/login")
@@ -51,12 +59,11 @@ struct AccountPages: Sendable {
             renderer.page("register", title: "Register", context: context)
         }
         router.post("/register") { request, context -> Response in
-            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
-            let role = WebUser.Role(rawValue: form["role"] ?? "clinician") ?? .clinician
+            let form = try await FormInput.read(request, context: context)
             do {
                 guard form["password"] == form["confirm"] else { throw WebError.badForm("the passwords differ") }
                 let user = try await store.register(username: form["username"] ?? "", fullName: form["fullName"] ?? "",
-                                              password: form["password"] ?? "", requestedRole: role)
+                                                    password: form["password"] ?? "")
                 await store.audit(user.username, "register", user.status.rawValue, "role \(user.role.rawValue)")
                 return renderer.page("registered", title: "Registered", context: context, values: [
                     "username": user.username, "approved": user.status == .approved,
@@ -74,14 +81,14 @@ struct AccountPages: Sendable {
                     "id": user.id ?? 0, "username": user.username, "fullName": user.fullName,
                     "role": user.role.rawValue, "status": user.status.rawValue,
                     "pending": user.status == .pending, "self": user.id == admin.id,
-                    "locked": (user.lockedUntil ?? .distantPast) > Date(),
+                    "isOwner": user.role == .owner, "isAdministrator": user.role == .administrator,
                 ]
             }
             return renderer.page("users", title: "Users", context: context, values: ["users": users])
         }
         router.post("/admin/users/:id") { request, context -> Response in
-            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             let admin = try await requireAdmin(context)
+            let form = try await FormInput.read(request, context: context)
             guard let id = context.parameters.get("id", as: Int64.self) else { throw WebError.notFound("That user") }
             guard id != admin.id else { throw WebError.forbidden("change your own account here") }
             let status: WebUser.Status

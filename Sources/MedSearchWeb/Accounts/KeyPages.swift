@@ -14,8 +14,8 @@ struct KeyPages: Sendable {
             return renderer.page("keys", title: "Repository keys", context: context, values: try await keyValues())
         }
         router.post("/keys") { request, context -> Response in
-            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             let owner = try await requireOwner(context)
+            let form = try await FormInput.read(request, context: context)
             let engine = try app.engine(named: try form.required("engine"))
             let name = try form.required("name")
             guard name.count <= 80 else { throw WebError.badForm("a key name has at most 80 characters") }
@@ -24,8 +24,8 @@ struct KeyPages: Sendable {
             return seeOther("/keys")
         }
         router.post("/keys/:id/grant") { request, context -> Response in
-            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             let owner = try await requireOwner(context)
+            let form = try await FormInput.read(request, context: context)
             guard let keyId = context.parameters.get("id", as: Int64.self),
                   let userId = Int64(try form.required("user")) else { throw WebError.badForm("choose a clinician") }
             try await store.grant(keyId: keyId, userId: userId, by: owner.username)
@@ -34,8 +34,8 @@ struct KeyPages: Sendable {
             return seeOther("/keys")
         }
         router.post("/keys/:id/revoke") { request, context -> Response in
-            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             let owner = try await requireOwner(context)
+            let form = try await FormInput.read(request, context: context)
             guard let keyId = context.parameters.get("id", as: Int64.self),
                   let userId = Int64(try form.required("user")) else { throw WebError.badForm("choose a clinician") }
             try await store.revoke(keyId: keyId, userId: userId)

@@ -12,10 +12,15 @@ public struct WebStore: Sendable {
     /// bcrypt cost (12 in production; tests lower it to keep debug runs fast).
     public let bcryptCost: UInt8
 
+    /// A bcrypt hash at ``bcryptCost`` checked when the user name is unknown, so that an unknown account costs
+    /// the same time as a wrong password.
+    let dummyHash: String
+
     /// Wraps an open database.
     public init(database: any StoreDatabase, bcryptCost: UInt8 = 12) {
         self.database = database
         self.bcryptCost = bcryptCost
+        dummyHash = Bcrypt.hash(Hex.encode(SecureRandom.bytes(16)), cost: bcryptCost)
     }
 
     /// Opens the store at `location` and applies its migrations.
@@ -27,9 +32,10 @@ public struct WebStore: Sendable {
 
     // MARK: Accounts
 
-    /// Registers an account awaiting approval. The first account ever registered becomes the approved
-    /// administrator (the person installing MedSearch).
-    public func register(username: String, fullName: String, password: String, requestedRole: WebUser.Role) async throws -> WebUser {
+    /// Registers a clinician account awaiting approval (a newcomer cannot ask for another role: an administrator
+    /// chooses the role at approval). The first account ever registered becomes the approved administrator (the
+    /// person installing MedSearch).
+    public func register(username: String, fullName: String, password: String) async throws -> WebUser {
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
         guard name.count >= 3, name.count <= 40,
               name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }) else {
@@ -46,7 +52,7 @@ public struct WebStore: Sendable {
             }
             let first = try tx.count(#"SELECT COUNT(*) FROM "user""#) == 0
             var user = WebUser(username: name, fullName: trimmedName, passwordHash: hash,
-                               role: first ? .administrator : (requestedRole == .administrator ? .clinician : requestedRole),
+                               role: first ? .administrator : .clinician,
                                status: first ? .approved : .pending)
             user.id = try Self.insertReturningID(tx, """
                 INSERT INTO "user" (username, fullName, passwordHash, role, status, failedLogins, lockedUntil, createdAt)
@@ -76,38 +82,22 @@ public struct WebStore: Sendable {
         }
     }
 
-    /// Checks a password, counting failures and locking the account after ``WebLimits/maxFailedLogins``.
-    public func authenticate(username: String, password: String, now: Date = Date()) async throws -> WebUser {
+    /// Checks a password. An unknown user name and a wrong password get the same error after the same bcrypt
+    /// work (``dummyHash`` has the real cost); nothing about the account changes on a failure (failed attempts
+    /// are throttled per source address by ``LoginThrottle``, so no one can lock another person's account).
+    public func authenticate(username: String, password: String) async throws -> WebUser {
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
-        guard var user = try await database.read({ tx in
+        let found = try await database.read({ tx in
             try tx.queryOne(#"SELECT \#(Self.userColumns) FROM "user" WHERE username = ?"#, [name]).map(WebUser.init(row:))
-        }) else {
-            // Spend the same time as a real check so that user names cannot be probed by timing.
-            _ = Bcrypt.verify(password, hash: Self.dummyHash)
+        })
+        guard let user = found else {
+            _ = Bcrypt.verify(password, hash: dummyHash)
             throw WebError.invalidCredentials
         }
-        if let lockedUntil = user.lockedUntil, lockedUntil > now {
-            throw WebError.accountLocked(minutes: Int((lockedUntil.timeIntervalSince(now) / 60).rounded(.up)))
-        }
-        guard Bcrypt.verify(password, hash: user.passwordHash) else {
-            user.failedLogins += 1
-            if user.failedLogins >= WebLimits.maxFailedLogins {
-                user.lockedUntil = now.addingTimeInterval(WebLimits.lockoutSeconds)
-                user.failedLogins = 0
-            }
-            try await update(user)
-            throw WebError.invalidCredentials
-        }
+        guard Bcrypt.verify(password, hash: user.passwordHash) else { throw WebError.invalidCredentials }
         guard user.status == .approved else { throw WebError.accountNotApproved(user.status.rawValue) }
-        if user.failedLogins != 0 || user.lockedUntil != nil {
-            user.failedLogins = 0
-            user.lockedUntil = nil
-            try await update(user)
-        }
         return user
     }
-
-    private static let dummyHash = Bcrypt.hash("medsearch-timing-equaliser", cost: 4)
 
     /// All accounts, newest first.
     public func users() async throws -> [WebUser] {
@@ -149,13 +139,14 @@ public struct WebStore: Sendable {
 
     // MARK: Sessions
 
-    /// Creates a session (anonymous when `userId` is nil) and returns its cookie token.
-    public func createSession(userId: Int64?, now: Date = Date()) async throws -> (token: String, session: WebSession) {
+    /// Creates the session of a login and returns its cookie token; expired sessions are purged at the same time.
+    public func createSession(userId: Int64, now: Date = Date()) async throws -> (token: String, session: WebSession) {
         let token = Hex.encode(SecureRandom.bytes(32))
         let session = WebSession(tokenHash: Self.hash(token), userId: userId,
                                  csrfToken: Hex.encode(SecureRandom.bytes(32)),
                                  createdAt: now, expiresAt: now.addingTimeInterval(WebLimits.sessionSeconds))
         try await database.write { tx in
+            try tx.execute("DELETE FROM session WHERE expiresAt <= ?", [now])
             try tx.execute("INSERT INTO session (tokenHash, userId, csrfToken, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?)",
                            [session.tokenHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt])
         }
@@ -183,6 +174,19 @@ public struct WebStore: Sendable {
     private struct SessionLookup: Sendable {
         var session: WebSession
         var user: WebUser?
+    }
+
+    /// Deletes every expired session; returns how many there were.
+    @discardableResult
+    public func purgeExpiredSessions(now: Date = Date()) async throws -> Int {
+        try await database.write { tx in
+            try tx.execute("DELETE FROM session WHERE expiresAt <= ?", [now])
+        }
+    }
+
+    /// How many sessions are stored.
+    public func sessionCount() async throws -> Int {
+        try await database.read { tx in try tx.count("SELECT COUNT(*) FROM session", []) }
     }
 
     /// Ends a session.

@@ -19,7 +19,7 @@ public struct PageRenderer: Sendable {
               status: HTTPResponse.Status = .ok) -> Response {
         var all = values
         all["title"] = title
-        all["csrf"] = context.session?.csrfToken ?? ""
+        all["csrf"] = context.csrfToken ?? ""
         if let user = context.user {
             all["user"] = ["username": user.username, "fullName": user.fullName, "role": user.role.rawValue]
             all["isAdmin"] = user.role == .administrator

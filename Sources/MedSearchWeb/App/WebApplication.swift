@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import MedSearchCore
 import MedSearchImaging
+import MedSearchServer
 import MedSearchStore
 import MedSearchTransport
 
@@ -29,8 +30,22 @@ public struct WebConfiguration: Sendable {
     /// constant time; the account's role decides what the token may do.
     public var dicomwebTokens: [String: String]
     /// HTTPS (TLS 1.3) with this certificate from the deployment CA; nil serves plain HTTP (loopback only,
-    /// checked by `serve web`).
+    /// checked by `serve web`). With it every response carries `Strict-Transport-Security` as well.
     public var tls: TLSCredentials?
+    /// Whether the application is served over TLS by a TLS-terminating proxy in front of it (the application's
+    /// own ``tls`` implies it): then every response carries `Strict-Transport-Security` (``hstsValue``).
+    public var servedOverTLS = false
+    /// Connections idle (or stalled mid-request) this long are closed.
+    public var idleTimeout: Duration = ConnectionLimits.idleTimeout
+    /// The decoding budget of uploaded images (checked before any pixel buffer is allocated): 2^25 pixels
+    /// (5792 x 5792) and 256 MiB of samples, above any radiograph, far below what a decompression bomb declares.
+    public var decodeLimits = DecodeLimits(maxPixels: 1 << 25, maxFrames: 64, maxBytes: 256 << 20)
+
+    /// The HSTS header value: one year, subdomains included.
+    public static let hstsValue = "max-age=31536000; includeSubDomains"
+
+    /// Whether responses carry HSTS: the application serves TLS itself or behind a proxy that does.
+    public var sendsHSTS: Bool { servedOverTLS || tls != nil }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL, secureCookies: Bool = true,
                 bcryptCost: UInt8 = 12, maxUploadBytes: Int = 64 * 1024 * 1024, maxFileBytes: Int = 32 * 1024 * 1024,
@@ -45,6 +60,20 @@ public struct WebConfiguration: Sendable {
         self.maxUploadBytes = maxUploadBytes
         self.maxFileBytes = maxFileBytes
         self.dicomwebTokens = dicomwebTokens
+    }
+
+    /// Sets how the application is reached: HTTPS with the certificate `files` (``tls``), or plain HTTP, which
+    /// on a non-loopback address needs `behindTLSProxy` (a TLS-terminating proxy in front, so HSTS is sent too).
+    ///
+    /// - Throws: ``TLSFailure`` for unreadable or wrong files; ``ServiceError/configuration(_:)`` for plain HTTP on a
+    ///   non-loopback address without `behindTLSProxy`.
+    public mutating func serve(tls files: TLSFiles?, behindTLSProxy: Bool) throws {
+        tls = try files.map { try TLSCredentials(files: $0) }
+        servedOverTLS = behindTLSProxy
+        guard tls != nil || behindTLSProxy || RoleInstance.isLoopback(host) else {
+            throw ServiceError.configuration("plain HTTP on the non-loopback address \(host) is refused: give --tls-ca, --tls-cert "
+                                   + "and --tls-key, or --insecure behind a TLS-terminating proxy")
+        }
     }
 
     /// The account a DICOMweb bearer token acts as (every known token is compared, in constant time).
@@ -84,6 +113,8 @@ public final class WebApplication: Sendable {
     let dicomwebCatalog: DICOMwebCatalog
     let renderer: PageRenderer
     let assets: StaticAssets
+    /// Failed logins per source address (``LoginThrottle``).
+    public let loginThrottle = LoginThrottle()
 
     /// Opens the data directory and loads templates; `engines` are the search engines offered.
     public init(configuration: WebConfiguration, engines: [any WebEngine]) async throws {
@@ -107,7 +138,9 @@ public final class WebApplication: Sendable {
         let router = Router(context: WebRequestContext.self)
         // The session middleware runs first so refusal pages know the logged-in user (navigation, logout button)
         // and carry the session cookie and the security headers like every other page.
-        router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
+        router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies,
+                                                 strictTransportSecurity: configuration.sendsHSTS
+                                                     ? WebConfiguration.hstsValue : nil))
         router.add(middleware: WebErrorMiddleware(renderer: renderer))
         router.get("/static/:name") { [assets] _, context -> Response in
             guard let name = context.parameters.get("name"), let file = assets.files[name] else {
@@ -126,13 +159,21 @@ public final class WebApplication: Sendable {
 
     /// Serves until SIGINT/SIGTERM; `onBound` receives the base URL once listening.
     public func run(logger: Logger, onBound: @escaping @Sendable (String) async -> Void) async throws {
+        try await makeApplication(logger: logger, onBound: onBound).runService()
+    }
+
+    /// The Hummingbird application: the router on HTTP/1 with the idle timeout (``WebConfiguration/idleTimeout``),
+    /// inside TLS 1.3 when ``WebConfiguration/tls`` is set.
+    public func makeApplication(logger: Logger, onBound: @escaping @Sendable (String) async -> Void = { _ in }) throws
+        -> some ApplicationProtocol {
         let host = configuration.host
         let scheme = configuration.tls == nil ? "http" : "https"
-        var server = HTTPServerBuilder.http1()
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: ConnectionLimits.timeAmount(configuration.idleTimeout)))
+        var server = http1
         if let tls = configuration.tls {
-            server = try HTTPServerBuilder.tls(.http1(), tlsConfiguration: tls.browserServerConfiguration)
+            server = try HTTPServerBuilder.tls(http1, tlsConfiguration: tls.browserServerConfiguration)
         }
-        let app = Application(
+        return Application(
             router: makeRouter(),
             server: server,
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "medsearch-web"),
@@ -141,7 +182,6 @@ public final class WebApplication: Sendable {
             },
             logger: logger
         )
-        try await app.runService()
     }
 
     /// Hands every engine the stored images it does not hold yet (read from the vault, in the same analysis
@@ -160,7 +200,7 @@ public final class WebApplication: Sendable {
             let pipeline = UploadPipeline(app: self)
             let items = try missing.reversed().map { record in  // oldest first
                 let bytes = try vault.load(id: record.id)
-                return WebIngestItem(id: record.id, image: try pipeline.decode(bytes).image,
+                return WebIngestItem(id: record.id, image: try pipeline.analysisImage(of: record.id),
                                      labels: record.labels.split(separator: "|").map(String.init), bytes: bytes)
             }
             let started = ContinuousClock.now

@@ -15,8 +15,7 @@ public enum WebDemo {
         let store = app.store
         for (username, role) in accounts {
             guard try await store.users().allSatisfy({ $0.username != username }) else { continue }
-            let user = try await store.register(username: username, fullName: "Demo \(role.rawValue)", password: password,
-                                          requestedRole: role == .administrator ? .owner : role)
+            let user = try await store.register(username: username, fullName: "Demo \(role.rawValue)", password: password)
             _ = try await store.setStatus(userId: user.id ?? 0, status: .approved, role: role)
         }
         let clinician = try await store.users().first(where: { $0.username == "demo-clinician" })

@@ -8,7 +8,7 @@ public enum WebError: Error, Equatable, Sendable, CustomStringConvertible {
     case csrfMismatch
     case badForm(String)
     case invalidCredentials
-    case accountLocked(minutes: Int)
+    case loginThrottled(seconds: Int)
     case accountNotApproved(String)
     case uploadTooLarge(limit: Int)
     case unsafeFileName(String)
@@ -24,7 +24,7 @@ public enum WebError: Error, Equatable, Sendable, CustomStringConvertible {
         case .csrfMismatch: "The form's security token does not match your session; reload the page and try again."
         case let .badForm(reason): "The form is incomplete: \(reason)."
         case .invalidCredentials: "Wrong user name or password."
-        case let .accountLocked(minutes): "Too many failed logins: the account is locked for \(minutes) more minute(s)."
+        case let .loginThrottled(seconds): "Too many failed logins from your address: wait \(seconds) second(s) before trying again."
         case let .accountNotApproved(status): "This account is \(status); an administrator must approve it first."
         case let .uploadTooLarge(limit): "The upload is larger than the limit of \(limit) bytes."
         case let .unsafeFileName(name): "The file name \(name.debugDescription) is not allowed (no paths or hidden names)."
@@ -41,7 +41,7 @@ public enum WebError: Error, Equatable, Sendable, CustomStringConvertible {
         case .forbidden, .csrfMissing, .csrfMismatch: .forbidden
         case .badForm, .unsafeFileName, .notAnImage: .badRequest
         case .invalidCredentials, .accountNotApproved: .unauthorized
-        case .accountLocked: .tooManyRequests
+        case .loginThrottled: .tooManyRequests
         case .uploadTooLarge: .contentTooLarge
         case .notFound: .notFound
         case .engineUnavailable: .badGateway

@@ -6,7 +6,11 @@ import MedSearchImaging
 
 /// One instance stored through DICOMweb: its original identity (for QIDO-RS and re-identification) and the
 /// repository image the engines index.
-struct DICOMwebEntry: Sendable {
+///
+/// `"MSDW"` version 1 (docs/formats.md): the original SOP Instance UID and the image id (strings of at most 64
+/// bytes), the frame (UInt32), the time stored (Double, seconds since 1970), the catalogued attributes (an
+/// ``EncodedDataset``), then the ``IdentityRecord`` (`"MSID"`, length-prefixed).
+struct DICOMwebEntry: Sendable, Equatable {
     /// The original SOP Instance UID (what PACS and viewers use).
     var sopInstanceUID: String
     /// The web application's image id (vault and engines hold the de-identified instance under it).
@@ -14,45 +18,21 @@ struct DICOMwebEntry: Sendable {
     /// The indexed frame (0-based; the representative frame of a multi-frame instance).
     var frame: Int
     /// The original patient, study, series and instance attributes QIDO-RS matches and returns (no pixels).
-    var attributes: DICOMDataset
+    var attributes: DICOMDataset { encodedAttributes.dataset }
+    /// ``attributes`` and their Part 10 stream.
+    let encodedAttributes: EncodedDataset
     /// What de-identification removed or changed, to give the original back (WADO-RS).
     var identity: IdentityRecord
     /// When it was stored.
     var storedAt: Date
 
-    private static let magic = FormatMagic("MSDW")
-
-    func serialized() throws -> [UInt8] {
-        var writer = ByteWriter()
-        writer.writeHeader(magic: Self.magic, version: 1)
-        writer.writeString(sopInstanceUID)
-        writer.writeString(imageID)
-        writer.write(UInt32(frame))
-        writer.write(storedAt.timeIntervalSince1970)
-        writer.writeBytes(try DICOMWriter.write(DICOMFile(meta: DICOMDataset(), dataset: attributes,
-                                                          transferSyntax: .explicitVRLittleEndian)))
-        writer.writeBytes(try identity.serialized())
-        return writer.bytes
-    }
-
-    init(serialized bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
-        _ = try reader.readHeader(magic: Self.magic, supportedVersions: 1...1)
-        sopInstanceUID = try reader.readString(maxLength: 64)
-        imageID = try reader.readString(maxLength: 64)
-        frame = Int(try reader.read(UInt32.self))
-        storedAt = Date(timeIntervalSince1970: try reader.readDouble())
-        attributes = try DICOMFile(bytes: try reader.readBytes()).dataset
-        identity = try IdentityRecord(serialized: try reader.readBytes())
-        try reader.expectEnd()
-    }
-
+    /// - Throws: ``DICOMError/cannotWrite(reason:)`` when `attributes` cannot be written as a Part 10 stream.
     init(sopInstanceUID: String, imageID: String, frame: Int, attributes: DICOMDataset, identity: IdentityRecord,
-         storedAt: Date = Date()) {
+         storedAt: Date = Date()) throws {
         self.sopInstanceUID = sopInstanceUID
         self.imageID = imageID
         self.frame = frame
-        self.attributes = attributes
+        self.encodedAttributes = try EncodedDataset(attributes)
         self.identity = identity
         self.storedAt = storedAt
     }
@@ -66,6 +46,31 @@ struct DICOMwebEntry: Sendable {
             return element.vr.isText || [.US, .SS, .UL, .SL, .FL, .FD].contains(element.vr)
         }
         return DICOMDataset(elements: kept, isLittleEndian: dataset.isLittleEndian)
+    }
+}
+
+extension DICOMwebEntry: WireMessage {
+    static let magic = FormatMagic("MSDW")
+    static let version: UInt16 = 1
+    /// The longest Part 10 stream of catalogued attributes read (short values only, no pixels).
+    static let maxAttributeBytes = 1 << 24
+
+    func encode(to writer: inout ByteWriter) {
+        writer.writeString(sopInstanceUID)
+        writer.writeString(imageID)
+        writer.write(UInt32(frame))
+        writer.write(storedAt.timeIntervalSince1970)
+        encodedAttributes.write(to: &writer)
+        writer.writeEmbedded(identity)
+    }
+
+    init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
+        sopInstanceUID = try reader.readString(maxLength: 64)
+        imageID = try reader.readString(maxLength: 64)
+        frame = Int(try reader.read(UInt32.self))
+        storedAt = Date(timeIntervalSince1970: try reader.readDouble())
+        encodedAttributes = try EncodedDataset(from: &reader, maxLength: Self.maxAttributeBytes)
+        identity = try reader.readEmbedded(IdentityRecord.self, maxLength: IdentityRecord.maxOriginalBytes + 4096)
     }
 }
 
@@ -134,7 +139,7 @@ actor DICOMwebCatalog {
     /// Adds an entry (written sealed before it is visible).
     func add(_ entry: DICOMwebEntry) throws {
         let name = Self.fileName(entry.sopInstanceUID)
-        let sealed = try AES.GCM.seal(try entry.serialized(), using: key, authenticating: Array(name.utf8))
+        let sealed = try AES.GCM.seal(entry.serialized(), using: key, authenticating: Array(name.utf8))
         guard let combined = sealed.combined else { throw WebError.engineUnavailable("sealing failed") }
         try combined.write(to: directory.appendingPathComponent(name), options: .atomic)
         index(entry)

@@ -21,10 +21,15 @@ public struct FormInput: Sendable {
         return value
     }
 
-    /// Reads the body of `request` and checks its `_csrf` field against the session's token.
+    /// Reads the body of `request` (at most `limit` bytes: a larger declared Content-Length is refused with 413
+    /// before anything is read) and checks its `_csrf` field against the session's token, or before login against
+    /// the browser's pre-login token.
     ///
-    /// Every state-changing route calls this first, so no POST is served without a valid token.
-    public static func read(_ request: Request, context: WebRequestContext, limit: Int) async throws -> FormInput {
+    /// Every state-changing route calls this, so no POST is served without a valid token. Routes other than
+    /// uploads pass ``WebLimits/formBytes``; upload routes check the user first and then pass their own limit.
+    public static func read(_ request: Request, context: WebRequestContext, limit: Int = WebLimits.formBytes)
+        async throws -> FormInput {
+        try refuseDeclaredOversize(request, limit: limit)
         let body: [UInt8]
         do {
             body = Array(try await request.body.collect(upTo: limit).readableBytesView)
@@ -41,12 +46,19 @@ public struct FormInput: Sendable {
         } else {
             form = FormInput(fields: URLEncoding.parse(String(decoding: body, as: UTF8.self)), files: [])
         }
-        guard let session = context.session else { throw WebError.csrfMissing }
+        guard let expected = context.csrfToken else { throw WebError.csrfMissing }
         guard let token = form["_csrf"] ?? request.headers[.init("X-CSRF-Token")!], !token.isEmpty else {
             throw WebError.csrfMissing
         }
-        guard constantTimeEquals(Array(token.utf8), Array(session.csrfToken.utf8)) else { throw WebError.csrfMismatch }
+        guard constantTimeEquals(Array(token.utf8), Array(expected.utf8)) else { throw WebError.csrfMismatch }
         return form
+    }
+
+    /// Refuses (413) a request whose declared Content-Length exceeds `limit`, before any of its body is read.
+    public static func refuseDeclaredOversize(_ request: Request, limit: Int) throws {
+        if let declared = request.headers[.contentLength], let length = Int(declared), length > limit {
+            throw WebError.uploadTooLarge(limit: limit)
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// A strict `multipart/form-data` parser (RFC 7578) for uploads held in memory.
 enum MultipartParser {
     /// The boundary parameter of a `multipart/form-data` content type.
@@ -70,23 +72,6 @@ enum MultipartParser {
 
     /// The first index of `needle` in `haystack` at or after `start`.
     static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-        let first = needle[0]
-        return haystack.withUnsafeBufferPointer { buffer -> Int? in
-            var index = start
-            let last = buffer.count - needle.count
-            while index <= last {
-                if buffer[index] == first {
-                    var match = true
-                    for offset in 1..<needle.count where buffer[index + offset] != needle[offset] {
-                        match = false
-                        break
-                    }
-                    if match { return index }
-                }
-                index += 1
-            }
-            return nil
-        }
+        ByteSearch.firstIndex(of: needle, in: haystack, from: start)
     }
 }

@@ -15,8 +15,9 @@ struct ImagePages: Sendable {
             return renderer.page("upload", title: "Upload images", context: context, values: ["recent": await recentImages(20)])
         }
         router.post("/upload") { request, context -> Response in
-            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
+            // Uploads: the user first (no body is read for anyone else), then the upload's own limit.
             let user = try await requireOwner(context)
+            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             guard !form.files.isEmpty else { throw WebError.badForm("choose at least one image file") }
             let labels = (form["labels"] ?? "").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
@@ -36,8 +37,8 @@ struct ImagePages: Sendable {
             ])
         }
         router.post("/search") { request, context -> Response in
-            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             let user = try context.requireUser()
+            let form = try await FormInput.read(request, context: context, limit: app.configuration.maxUploadBytes)
             let engineName = try form.required("engine")
             guard try await store.maySearch(user, engine: engineName) else {
                 await store.audit(user.username, "search \(engineName)", "refused", "no active key grant")
@@ -53,11 +54,11 @@ struct ImagePages: Sendable {
                 guard file.bytes.count <= app.configuration.maxFileBytes else {
                     throw WebError.uploadTooLarge(limit: app.configuration.maxFileBytes)
                 }
-                query = try pipeline.decode(file.bytes).image
+                query = try pipeline.decode(file.bytes).renditions.analysis
                 queryLabel = name
             } else if let id = form["queryId"], !id.isEmpty {
                 guard let record = try await store.image(id: id) else { throw WebError.notFound("Image \(id)") }
-                query = try pipeline.decode(try app.vault.load(id: id)).image
+                query = try pipeline.analysisImage(of: id)
                 queryLabel = "\(record.displayName) (\(record.id))"
             } else {
                 throw WebError.badForm("upload a query image or pick a stored one")
@@ -91,10 +92,9 @@ struct ImagePages: Sendable {
             guard let id = context.parameters.get("id"), try await store.image(id: id) != nil else {
                 throw WebError.notFound("That image")
             }
-            let side = context.parameters.get("size") == "thumb" ? 96 : 512
-            let bytes = try app.vault.load(id: id)
-            let pixels = try ImageLoader.decode(bytes)
-            let png = PNGWriter.encode(pixels.analysisImage(side: side))
+            // Served from the renditions stored at upload: a view never decodes the original again.
+            let kind: ImageVault.Derived = context.parameters.get("size") == "thumb" ? .thumbnail : .view
+            let png = try UploadPipeline(app: app).rendition(kind, of: id)
             return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "private, no-store"],
                             body: .init(byteBuffer: ByteBuffer(bytes: png)))
         }

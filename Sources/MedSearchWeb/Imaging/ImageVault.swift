@@ -42,9 +42,40 @@ public struct ImageVault: Sendable {
         }
     }
 
-    /// Removes the copy stored under `id` (nothing happens when there is none).
+    /// Removes the copy stored under `id` and its renditions (nothing happens when there is none).
     public func remove(id: String) {
         try? FileManager.default.removeItem(at: file(id))
+        for kind in Derived.allCases { try? FileManager.default.removeItem(at: file("\(id)/\(kind.rawValue)")) }
+    }
+
+    /// What the web application derives from an upload once, when it decodes it, and serves afterwards.
+    public enum Derived: String, Sendable, CaseIterable {
+        /// The analysis image handed to the engines (``UploadPipeline/analysisSide`` pixels square, `Float` values).
+        case analysis
+        /// The 96-pixel PNG thumbnail.
+        case thumbnail
+        /// The 512-pixel PNG view.
+        case view
+    }
+
+    /// Seals and stores a rendition of image `id` (associated data: the id and the kind).
+    public func store(id: String, derived kind: Derived, bytes: [UInt8]) throws {
+        let name = "\(id)/\(kind.rawValue)"
+        let sealed = try AES.GCM.seal(bytes, using: key, authenticating: Array(name.utf8))
+        guard let combined = sealed.combined else { throw WebError.engineUnavailable("sealing failed") }
+        try combined.write(to: file(name), options: .atomic)
+    }
+
+    /// The stored rendition of image `id`, or nil when none was stored (an upload from before renditions existed).
+    public func load(id: String, derived kind: Derived) throws -> [UInt8]? {
+        let name = "\(id)/\(kind.rawValue)"
+        guard let combined = try? Data(contentsOf: file(name)) else { return nil }
+        do {
+            let box = try AES.GCM.SealedBox(combined: combined)
+            return Array(try AES.GCM.open(box, using: key, authenticating: Array(name.utf8)))
+        } catch {
+            throw WebError.notFound("An intact copy of image \(id)")
+        }
     }
 
     private func file(_ id: String) -> URL {

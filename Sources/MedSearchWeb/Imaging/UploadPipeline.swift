@@ -35,13 +35,15 @@ struct UploadPipeline: Sendable {
                 guard file.bytes.count <= app.configuration.maxFileBytes else {
                     throw WebError.uploadTooLarge(limit: app.configuration.maxFileBytes)
                 }
-                let (bytes, format, modality, image) = try decode(file.bytes)
+                let (bytes, format, modality, renditions) = try decode(file.bytes)
+                let image = renditions.analysis
                 let id = "img-" + Hex.encode(SecureRandom.bytes(8))
                 let labels = labelsByName[file.fileName] ?? labels
                 let record = WebImageRecord(id: id, displayName: name, format: format, modality: modality,
                                             labels: labels.joined(separator: "|"), uploadedBy: username,
                                             status: "pending", detail: "")
                 try app.vault.store(id: id, bytes: bytes)
+                try renditions.store(id: id, in: app.vault)
                 prepared.append((record, WebIngestItem(id: id, image: image, labels: labels, bytes: bytes)))
             } catch {
                 let reason = (error as? WebError)?.description ?? String(describing: error)
@@ -83,8 +85,9 @@ struct UploadPipeline: Sendable {
         return outcomes
     }
 
-    /// Detects the format, de-identifies DICOM, and decodes to the analysis form.
-    func decode(_ bytes: [UInt8]) throws -> (stored: [UInt8], format: String, modality: String?, image: GrayImage) {
+    /// Detects the format, de-identifies DICOM, and decodes (once, within the configured ``DecodeLimits``) to
+    /// the analysis form, the thumbnail and the view that are stored beside the original.
+    func decode(_ bytes: [UInt8]) throws -> (stored: [UInt8], format: String, modality: String?, renditions: Renditions) {
         guard let format = ImageLoader.detectFormat(bytes), [.dicom, .png, .jpeg].contains(format) else {
             throw WebError.notAnImage("the file starts with neither a DICOM, PNG nor JPEG signature")
         }
@@ -95,16 +98,74 @@ struct UploadPipeline: Sendable {
             stored = deidentified.bytes
             modality = deidentified.modality
         }
-        let pixels: PixelBuffer
-        do { pixels = try ImageLoader.decode(stored) } catch {
-            throw WebError.notAnImage(String(describing: error))
-        }
-        let image = try analysisImage(pixels, stored: stored)
-        return (stored, format.rawValue, modality, image)
+        return (stored, format.rawValue, modality, try renditions(of: stored))
     }
 
-    /// The analysis form of stored bytes (for display and search).
-    func analysisImage(_ pixels: PixelBuffer, stored: [UInt8], side: Int = analysisSide) throws -> GrayImage {
-        pixels.analysisImage(side: side)
+    /// Decodes stored bytes within the configured limits and derives the renditions.
+    func renditions(of stored: [UInt8]) throws -> Renditions {
+        let pixels: PixelBuffer
+        do { pixels = try ImageLoader.decode(stored, limits: app.configuration.decodeLimits) } catch {
+            throw WebError.notAnImage(String(describing: error))
+        }
+        return Renditions(analysis: pixels.analysisImage(side: Self.analysisSide),
+                          thumbnail: PNGWriter.encode(pixels.analysisImage(side: 96)),
+                          view: PNGWriter.encode(pixels.analysisImage(side: 512)))
+    }
+
+    /// The stored rendition `kind` of image `id`; an image stored before renditions existed is decoded once
+    /// more (within the limits) and its renditions are stored.
+    func rendition(_ kind: ImageVault.Derived, of id: String) throws -> [UInt8] {
+        if let bytes = try app.vault.load(id: id, derived: kind) { return bytes }
+        let renditions = try renditions(of: try app.vault.load(id: id))
+        try renditions.store(id: id, in: app.vault)
+        return renditions.bytes(kind)
+    }
+
+    /// The analysis image of stored image `id` (from its stored rendition).
+    func analysisImage(of id: String) throws -> GrayImage {
+        let bytes = try rendition(.analysis, of: id)
+        guard let image = Renditions.grayImage(bytes) else { throw WebError.notFound("An intact copy of image \(id)") }
+        return image
+    }
+
+    /// What an upload is decoded to, once.
+    struct Renditions: Sendable {
+        var analysis: GrayImage
+        var thumbnail: [UInt8]
+        var view: [UInt8]
+
+        func bytes(_ kind: ImageVault.Derived) -> [UInt8] {
+            switch kind {
+            case .analysis: Self.bytes(analysis)
+            case .thumbnail: thumbnail
+            case .view: view
+            }
+        }
+
+        func store(id: String, in vault: ImageVault) throws {
+            for kind in ImageVault.Derived.allCases { try vault.store(id: id, derived: kind, bytes: bytes(kind)) }
+        }
+
+        /// rows and columns (UInt32 little-endian) and the Float values' bit patterns (little-endian).
+        static func bytes(_ image: GrayImage) -> [UInt8] {
+            var writer = ByteWriter(capacity: 8 + 4 * image.values.count)
+            writer.write(UInt32(image.rows))
+            writer.write(UInt32(image.columns))
+            for value in image.values { writer.write(value.bitPattern) }
+            return writer.bytes
+        }
+
+        static func grayImage(_ bytes: [UInt8]) -> GrayImage? {
+            var reader = ByteReader(bytes)
+            guard let rows = try? Int(reader.read(UInt32.self)), let columns = try? Int(reader.read(UInt32.self)),
+                  rows <= 4096, columns <= 4096, bytes.count == 8 + 4 * rows * columns else { return nil }
+            var values = [Float]()
+            values.reserveCapacity(rows * columns)
+            for _ in 0..<(rows * columns) {
+                guard let bits = try? reader.read(UInt32.self) else { return nil }
+                values.append(Float(bitPattern: bits))
+            }
+            return GrayImage(rows: rows, columns: columns, values: values)
+        }
     }
 }

@@ -9,29 +9,15 @@ struct BenchBFVCommand: AsyncParsableCommand {
         abstract: "Benchmark our BFV (N=8192, q=3x55) against SEAL and the encrypted Hamming top-k search.",
         discussion: BFVBenchmark.discussion)
 
-    @Option(name: .long, help: "Write every figure as JSON to this file.")
-    var json: String?
-
-    @Option(name: .long, help: "Rounds per figure (median reported; at least 5).")
-    var rounds: Int = 7
-
-    @Option(name: .long, help: "Encrypted records in the Hamming search.")
-    var records: Int = 100_000
-
-    @Option(name: .long, help: "Hashcode length in bits (16...256).")
-    var codeLength: Int = 64
-
-    @Option(name: .long, help: "Rounds of the end-to-end Hamming search (median reported).")
-    var searchRounds: Int = 5
-
-    @Option(name: .long, help: "BFV parameter set of the Hamming search (n4096single, n4096, n8192, n16384).")
-    var searchParameters: String = "n4096single"
-
-    @Flag(name: .long, help: "Skip the SEAL reference.")
-    var noReference = false
-
-    @Flag(name: .long, help: "Run only the encrypted Hamming search (no primitives, no reference).")
-    var searchOnly = false
+    @Option(help: "Write every figure as JSON to this file.") var json: String?
+    @Option(help: "Rounds per figure (median reported; at least 5).") var rounds: Int = 7
+    @Option(help: "Encrypted records in the Hamming search.") var records: Int = 100_000
+    @Option(help: "Hashcode length in bits (16...256).") var codeLength: Int = 64
+    @Option(help: "Rounds of the end-to-end Hamming search (median reported).") var searchRounds: Int = 5
+    @Option(help: "BFV parameter set of the Hamming search (n4096hamming, n4096single, n4096, n8192, n16384).")
+    var searchParameters: String = "n4096hamming"
+    @Flag(help: "Skip the SEAL reference.") var noReference = false
+    @Flag(help: "Run only the encrypted Hamming search (no primitives, no reference).") var searchOnly = false
 
     func validate() throws {
         guard rounds >= 1, searchRounds >= 1 else { throw ValidationError("rounds must be positive") }
@@ -40,13 +26,9 @@ struct BenchBFVCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = BFVBenchmark.Configuration()
-        configuration.rounds = rounds
-        configuration.records = records
-        configuration.codeLength = codeLength
-        configuration.searchRounds = searchRounds
-        configuration.searchParameters = searchParameters
-        configuration.runReference = !noReference
-        configuration.searchOnly = searchOnly
-        try BenchOutput.write(try await BFVBenchmark(configuration).run(), to: json, printOtherwise: true)
+        (configuration.rounds, configuration.records, configuration.codeLength) = (rounds, records, codeLength)
+        (configuration.searchRounds, configuration.searchParameters) = (searchRounds, searchParameters)
+        (configuration.runReference, configuration.searchOnly) = (!noReference, searchOnly)
+        try BenchOutput.write(try await BFVBenchmark(configuration).run().json(), to: json, printOtherwise: true)
     }
 }

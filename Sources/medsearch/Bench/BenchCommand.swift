@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
             `medsearch trustmed bench`.
             """,
         subcommands: [BenchImagingCommand.self, BenchCryptoCommand.self, BenchBFVCommand.self, BenchStoreCommand.self,
-                      BenchDeployCommand.self]
+                      BenchLoadCommand.self, BenchDeployCommand.self]
     )
 }
 

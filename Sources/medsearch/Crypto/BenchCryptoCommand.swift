@@ -9,20 +9,12 @@ struct BenchCryptoCommand: ParsableCommand {
         abstract: "Time Paillier (vs python-paillier), GMP, AES-GCM sealing, m-of-n sharing and QMedShield.",
         discussion: CryptoBenchmark.discussion)
 
-    @Option(help: "Write the results as JSON to this file.")
-    var json: String?
-
-    @Option(help: "Timed rounds per figure (at least 5).")
-    var rounds = 7
-
-    @Option(help: "Timed key generations.")
-    var keygenRounds = 3
-
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "Timed rounds per figure (at least 5).") var rounds = 7
+    @Option(help: "Timed key generations.") var keygenRounds = 3
     @Option(help: "The file to seal and share (default: ../shared/data/dicom/RG1_UNCI.dcm, else 7.2 MB of random bytes).")
     var file: String?
-
-    @Flag(help: "Skip the Python reference.")
-    var noReference = false
+    @Flag(help: "Skip the Python reference.") var noReference = false
 
     func validate() throws {
         guard rounds >= 5 else { throw ValidationError("--rounds must be at least 5") }
@@ -31,10 +23,8 @@ struct BenchCryptoCommand: ParsableCommand {
 
     func run() throws {
         var configuration = CryptoBenchmark.Configuration()
-        configuration.rounds = rounds
-        configuration.keygenRounds = keygenRounds
-        configuration.file = file
+        (configuration.rounds, configuration.keygenRounds, configuration.file) = (rounds, keygenRounds, file)
         configuration.runReference = !noReference
-        try BenchOutput.write(try CryptoBenchmark(configuration).run(), to: json)
+        try BenchOutput.write(try CryptoBenchmark(configuration).run().json(), to: json)
     }
 }

@@ -2,19 +2,14 @@ import ArgumentParser
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchTransport
 
 /// `medsearch ingest --dicomweb URL`: pull a PACS's studies into MedSearch (QIDO-RS + WADO-RS in, STOW-RS out).
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Index the studies of a PACS through DICOMweb (resumable).",
-        discussion: """
-            Finds studies on the PACS with QIDO-RS (--study, --since), fetches their instances with WADO-RS and \
-            stores them in a running `medsearch serve web` through its STOW-RS endpoint (--to), where each is \
-            de-identified, indexed by every engine and sealed, exactly as a PACS push would be. Instances MedSearch \
-            already holds are skipped, so an interrupted run resumes where it stopped. Prints a progress bar and a \
-            summary: indexed, skipped, refused (with MedSearch's reason for each).
-            """
+        discussion: DICOMwebIngest.discussion
     )
 
     @Option(name: .customLong("dicomweb"), help: "The PACS's DICOMweb root URL, e.g. http://pacs:8042/dicom-web.")
@@ -54,13 +49,5 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     /// A token from a file that only its owner may read.
-    static func readToken(_ path: String) throws -> String {
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        if let mode = attributes[.posixPermissions] as? NSNumber, mode.intValue & 0o077 != 0 {
-            throw ValidationError("\(path) is readable by group or others; chmod 600 it")
-        }
-        let token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw ValidationError("\(path) holds no token") }
-        return token
-    }
+    static func readToken(_ path: String) throws -> String { try TokenFile.read(URL(fileURLWithPath: path)) }
 }

@@ -11,14 +11,7 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run every engine end to end on the embedded demo data (servers on loopback).",
-        discussion: """
-            Reads DemoData/ (179 NIH chest X-rays with finding labels and three DICOM files) or --data DIR \
-            (images/*.png + labels.csv with columns id and labels), reports what it found, runs plaintext \
-            retrieval with the default feature, then each engine: its server roles are started as separate \
-            `medsearch serve ...` processes on 127.0.0.1, the images are encrypted and uploaded, one query is \
-            run, and the engine's top-k is printed beside the plaintext top-k. Exits non-zero if any engine \
-            fails or disagrees with its plaintext reference.
-            """
+        discussion: DemoRunner.discussion
     )
 
     @Option(help: "Demo data directory (default: the embedded DemoData).") var data: String?
@@ -28,8 +21,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Feature for the plaintext retrieval section (see `medsearch eval --help`).")
     var feature: String = "hog"
     @Flag(help: "Keep the servers' temporary data directories.") var keepWork = false
-    @Option(name: .customLong("work-dir"), help: "Put (and keep) each engine's servers, keys, certificates and logs here.")
-    var workDirectory: String?
+    @Option(help: "Put (and keep) each engine's servers, keys, certificates and logs here.") var workDir: String?
 
     func validate() throws {
         guard (1...50).contains(k) else { throw ValidationError("-k must be 1...50") }
@@ -44,8 +36,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError(DemoError.unknownEngine(unknown).description)
         }
         let launcher = RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current()))
-        let options = DemoRunner.Options(dataDirectory: directory, k: k, engines: names, feature: feature, keepWork: keepWork,
-                                         workDirectory: workDirectory.map { URL(fileURLWithPath: $0) })
+        let options = DemoRunner.Options(dataDirectory: directory, k: k, engines: names, feature: feature, keepWork: keepWork, workDirectory: workDir.map { URL(fileURLWithPath: $0) })
         let failures = try await DemoRunner.run(options, launcher: launcher) { print($0) }
         if !failures.isEmpty { throw ExitCode.failure }
     }

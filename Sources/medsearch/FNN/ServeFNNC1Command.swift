@@ -6,32 +6,15 @@ import MedSearchTransport
 /// `medsearch serve fnn-c1`: FNN cloud C1 (stores the encrypted database, drives searches with C2).
 struct ServeFNNC1Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fnn-c1",
-        abstract: "Run FNN cloud C1: the encrypted database (semantically secure unless C1 and C2 collude).",
-        discussion: """
-            C1 stores Paillier ciphertexts or masked shares of every record in SQLite under --data-dir, drives each \
-            search (FNN Algorithm 3) and talks to C2 at --c2 with the token of role fnn-c1 from --peer-tokens \
-            (default: --tokens). C1 learns which records were pruned and the ids of the returned records; it never \
-            sees a vector, the query or a distance.
-            """)
+        commandName: "fnn-c1", abstract: ServerRole.fnnC1.abstract, discussion: ServerRole.fnnC1.discussion)
 
     @OptionGroup var serve: ServeOptions
-
-    @Option(help: "C2's base URL.")
-    var c2: String
-
+    @Option(help: "C2's base URL.") var c2: String
     @Option(name: .customLong("peer-tokens"), help: "Token file holding C1's own token (role fnn-c1); default --tokens.")
     var peerTokens: String?
-
-    @Option(name: .customLong("batch-size"), help: "Candidates per C1-C2 round (1 prunes most).")
-    var batchSize: Int = 1
-
+    @Option(name: .customLong("batch-size"), help: "Candidates per C1-C2 round (1 prunes most).") var batchSize: Int = 1
     @Option(help: "C2's visiting order: lowerBound (ascending bound) or sequential (Algorithm 3's scan).")
     var order: FNNScanOrder = .lowerBound
-
-    func validate() throws {
-        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be 1...4096") }
-    }
 
     func run() async throws {
         try await serve.serve(serve.instance(.fnnC1, engine: .init(batchSize: batchSize, scanOrder: order.rawValue),

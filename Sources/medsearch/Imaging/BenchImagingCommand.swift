@@ -8,20 +8,11 @@ struct BenchImagingCommand: ParsableCommand {
         abstract: "Time reading and decoding DICOM and PNG files against pydicom and Pillow.",
         discussion: ImagingBenchmark.discussion)
 
-    @Option(help: "The DICOM directory (default: ../shared/data/dicom).")
-    var dicomDir: String?
-
-    @Option(help: "The 128x128 PNG (default: the first image of ../shared/data/cxr-public/images).")
-    var png: String?
-
-    @Option(help: "Timed rounds per case (after one warm-up round).")
-    var rounds = 9
-
-    @Option(help: "Write the results as JSON to this file.")
-    var json: String?
-
-    @Flag(help: "Skip the Python reference.")
-    var noReference = false
+    @Option(help: "The DICOM directory (default: ../shared/data/dicom).") var dicomDir: String?
+    @Option(help: "The 128x128 PNG (default: the first image of ../shared/data/cxr-public/images).") var png: String?
+    @Option(help: "Timed rounds per case (after one warm-up round).") var rounds = 9
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Flag(help: "Skip the Python reference.") var noReference = false
 
     func validate() throws {
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
@@ -29,12 +20,8 @@ struct BenchImagingCommand: ParsableCommand {
 
     func run() throws {
         var configuration = ImagingBenchmark.Configuration()
-        configuration.dicomDir = dicomDir
-        configuration.png = png
-        configuration.rounds = rounds
+        (configuration.dicomDir, configuration.png, configuration.rounds) = (dicomDir, png, rounds)
         configuration.runReference = !noReference
-        let (lines, report) = try ImagingBenchmark(configuration).run()
-        for line in lines { print(line) }
-        try BenchOutput.write(report, to: json)
+        try BenchOutput.write(try ImagingBenchmark(configuration).run().json(), to: json)
     }
 }

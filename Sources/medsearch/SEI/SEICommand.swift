@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import MedSearchClient
 import MedSearchCore
-import MedSearchFeatures
-import MedSearchSecureKNN
 import MedSearchSEI
 import MedSearchTransport
 
@@ -12,25 +10,7 @@ struct SEICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sei",
         abstract: "SEI: similarity search over matrix-encrypted features in a hierarchical index tree.",
-        discussion: """
-            SEI (Li et al., sei.md) encrypts PCA-reduced image features with an ASPE-style secret matrix, \
-            clusters them with CAK-means into a hierarchical index tree, and lets one cloud server find the \
-            top-k images for a user's trapdoor. Images are sealed with AES-256-GCM.
-
-            SECURITY: the feature and query encryption is OBFUSCATION against a ciphertext-only adversary, \
-            not encryption with a security proof. Matrix encryption of this family falls to known-plaintext \
-            attacks: about d+1 known (feature vector, encrypted vector) pairs reveal the secret matrix, and a \
-            user who colludes with the cloud hands it A and U. The cloud learns the tree shape and cluster \
-            sizes, the path each query takes through the tree, the result ids, and scores equal to the squared \
-            distances up to a secret per-query scaling and offset. Every ciphertext lies in one (d+1)-dimensional \
-            affine subspace that the cloud computes from the ciphertexts alone (this cloud uses it to score \
-            faster): the dummy entries S add no hiding. Images themselves are protected by AES-256-GCM \
-            (every registered user holds the image key, as in the paper).
-
-            Flow: keygen (owner) -> index (owner, uploads to `medsearch serve sei`) -> user-keygen (user) -> \
-            register (owner answers with Abar, U, the image key and the feature model) -> query (user). \
-            add / delete change the index after it is built.
-            """,
+        discussion: SEIClientFlows.discussion,
         subcommands: [SEIKeygenCommand.self, SEIUserKeygenCommand.self, SEIRegisterCommand.self,
                       SEIIndexCommand.self, SEIQueryCommand.self, SEIAddCommand.self, SEIDeleteCommand.self,
                       SEIBenchCommand.self]
@@ -39,37 +19,27 @@ struct SEICommand: AsyncParsableCommand {
 
 /// Where the SEI cloud is.
 struct SEIServerOptions: ParsableArguments {
-    @Option(help: "Base URL of `medsearch serve sei` (e.g. http://127.0.0.1:8080).")
-    var server: String
-    @Option(help: "Bearer token (owner token for index/add/delete, user token for query).")
-    var token: String
+    @Option(help: "Base URL of `medsearch serve sei` (e.g. http://127.0.0.1:8080).") var server: String
+    @Option(help: "Bearer token (owner token for index/add/delete, user token for query).") var token: String
 
     @OptionGroup var tls: ClientTLSOptions
 
-    var remote: SEIRemote {
-        get throws { SEIRemote(service: ServiceClient(baseURL: server, token: token, configuration: try tls.configuration())) }
-    }
+    var remote: SEIRemote { get throws { SEIRemote(service: ServiceClient(baseURL: server, token: token, configuration: try tls.configuration())) } }
 }
 
 struct SEIKeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen", abstract: "GenKey (owner): create the secret matrix key M, r, S, pi, theta, X and the image key.")
-
-    @Option(help: "Owner state file to create (secret; written with mode 0600).")
-    var owner: String
-    @Option(help: "PCA dimension d (encrypted vectors have 2d+2 entries).")
-    var dimension: Int = 128
-    @Option(help: "DM threshold of the index tree.")
-    var threshold: Double = 0.5
-    @Flag(help: "Overwrite an existing owner file.")
-    var force = false
+    @Option(help: "Owner state file to create (secret; written with mode 0600).") var owner: String
+    @Option(help: "PCA dimension d (encrypted vectors have 2d+2 entries).") var dimension: Int = 128
+    @Option(help: "DM threshold of the index tree.") var threshold: Double = 0.5
+    @Flag(help: "Overwrite an existing owner file.") var force = false
 
     func run() throws {
         if FileManager.default.fileExists(atPath: owner) && !force {
             throw ValidationError("\(owner) exists; pass --force to replace it (its index becomes unusable)")
         }
-        let state = try SEIOwner.generate(configuration: .init(dimension: dimension, treeThreshold: threshold))
-        try SEICLI.write(state.serialized(), to: owner, secret: true)
+        try SEIClientFlows.keygen(ownerFile: owner, configuration: .init(dimension: dimension, treeThreshold: threshold))
         print("owner key written to \(owner) (d = \(dimension), encrypted vectors of \(2 * dimension + 2) numbers)")
     }
 }
@@ -77,18 +47,12 @@ struct SEIKeygenCommand: ParsableCommand {
 struct SEIUserKeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user-keygen", abstract: "User: create the secret matrix W and the registration request for the owner.")
-
-    @Option(help: "The user's secret file to create (mode 0600).")
-    var secret: String
-    @Option(help: "Registration request to hand to the owner.")
-    var request: String
-    @Option(help: "PCA dimension d (must match the owner's).")
-    var dimension: Int = 128
+    @Option(help: "The user's secret file to create (mode 0600).") var secret: String
+    @Option(help: "Registration request to hand to the owner.") var request: String
+    @Option(help: "PCA dimension d (must match the owner's).") var dimension: Int = 128
 
     func run() throws {
-        let userSecret = try SecureKNNUserSecret.generate(dimension: dimension)
-        try SEICLI.write(userSecret.serialized(), to: secret, secret: true)
-        try SEICLI.write(userSecret.registrationRequest.serialized(), to: request)
+        try SEIClientFlows.userKeygen(dimension: dimension, secretFile: secret, requestFile: request)
         print("user secret W written to \(secret); send \(request) to the owner")
     }
 }
@@ -97,19 +61,12 @@ struct SEIRegisterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register",
         abstract: "Owner: answer a user's registration with Abar = A W^-1, U, the image key and the feature model.")
-
-    @Option(help: "Owner state file.")
-    var owner: String
-    @Option(help: "The user's registration request.")
-    var request: String
-    @Option(help: "Credentials file to create for the user (secret: holds the image key).")
-    var credentials: String
+    @Option(help: "Owner state file.") var owner: String
+    @Option(help: "The user's registration request.") var request: String
+    @Option(help: "Credentials file to create for the user (secret: holds the image key).") var credentials: String
 
     func run() throws {
-        let state = try SEIOwner(serialized: SEICLI.readSecret(owner))
-        let registration = try SecureKNNRegistrationRequest(serialized: SEICLI.read(request))
-        let answer = try state.register(registration)
-        try SEICLI.write(answer.serialized(), to: credentials, secret: true)
+        let answer = try SEIClientFlows.register(ownerFile: owner, requestFile: request, credentialsFile: credentials)
         print("credentials written to \(credentials) (Abar, U, image key, \(answer.model.extractorKind) + PCA to \(answer.model.dimension))")
     }
 }
@@ -118,73 +75,39 @@ struct SEIIndexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
         abstract: "GenIndex + EncImage (owner): extract features, PCA, CAK-means, tree; encrypt; upload index and sealed images.")
-
-    @Option(help: "Owner state file (updated with the PCA model and index).")
-    var owner: String
-    @Option(help: "Folder of images (images/*.png|jpg|dcm, optional labels.csv).")
-    var images: String
-    @Option(help: "Feature extractor (cnn when available, else lbp; also pixels, hog, ...).")
-    var feature: String?
-    @Option(help: "Index at most this many images.")
-    var limit: Int?
+    @Option(help: "Owner state file (updated with the PCA model and index).") var owner: String
+    @Option(help: "Folder of images (images/*.png|jpg|dcm, optional labels.csv).") var images: String
+    @Option(help: "Feature extractor (cnn when available, else lbp; also pixels, hog, ...).") var feature: String?
+    @Option(help: "Index at most this many images.") var limit: Int?
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        var state = try SEIOwner(serialized: SEICLI.readSecret(owner))
-        let folder = try SEIClientFlows.folder(URL(fileURLWithPath: images), limit: limit)
-        guard folder.entries.count >= 2 else { throw ValidationError("need at least 2 images in \(images)") }
-        let name = feature ?? SEIClientFlows.defaultFeature
-        let model = try SEIClientFlows.featureModel(name)
-        let features = try SEIClientFlows.extract(folder.entries.map(\.url), model: model, label: "features (\(name))")
-        let start = Date()
-        let upload = try await SEIClientFlows.index(owner: &state, entries: folder.entries, features: features, feature: name,
-                                                    model: model, remote: try server.remote,
-                                                    progress: ProgressReporter(label: "encrypt", total: features.count))
-        let elapsed = Date().timeIntervalSince(start)
-        try SEICLI.write(state.serialized(), to: owner, secret: true)
-        print("indexed \(upload.entries.count) images: \(state.index?.leafCentres.count ?? 0) leaf clusters, tree height \(upload.tree.height), GenIndex and upload \(String(format: "%.2f", elapsed)) s; sealed images uploaded")
+        let summary = try await SEIClientFlows.index(ownerFile: owner, images: URL(fileURLWithPath: images), limit: limit,
+                                                     feature: feature, remote: try server.remote)
+        print("indexed \(summary.images) images: \(summary.leafClusters) leaf clusters, tree height \(summary.treeHeight), GenIndex and upload \(String(format: "%.2f", summary.seconds)) s; sealed images uploaded")
     }
 }
 
 struct SEIQueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "GenTrap + Search + DecImage (user): find the k images most similar to a query image.")
-
-    @Option(help: "The user's secret file (W).")
-    var secret: String
-    @Option(help: "The credentials from the owner.")
-    var credentials: String
-    @Option(help: "The query image.")
-    var image: String
-    @Option(help: "Number of results.")
-    var k: Int = 10
-    @Option(help: "K-anonymity: hide the query among K-1 decoy trapdoors (1 = off).")
-    var anonymity: Int = 1
-    @Flag(help: "Scan every encrypted vector instead of descending the tree.")
-    var linear = false
-    @Option(help: "Write the decrypted result images into this folder.")
-    var output: String?
+    @Option(help: "The user's secret file (W).") var secret: String
+    @Option(help: "The credentials from the owner.") var credentials: String
+    @Option(help: "The query image.") var image: String
+    @Option(help: "Number of results.") var k: Int = 10
+    @Option(help: "K-anonymity: hide the query among K-1 decoy trapdoors (1 = off).") var anonymity: Int = 1
+    @Flag(help: "Scan every encrypted vector instead of descending the tree.") var linear = false
+    @Option(help: "Write the decrypted result images into this folder.") var output: String?
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        let userSecret = try SecureKNNUserSecret(serialized: SEICLI.readSecret(secret))
-        let creds = try SEIUserCredentials(serialized: SEICLI.readSecret(credentials))
-        let user = try SEIUser(credentials: creds, secret: userSecret)
-        let model = try FeatureModel(serialized: creds.model.extractor)
-        let feature = model.extract(try SEIClientFlows.grayImage(SEICLI.read(image)))
-        let result = try await SEIClientFlows.query(user: user, feature: feature,
+        let result = try await SEIClientFlows.query(secretFile: secret, credentialsFile: credentials, image: image,
                                                     options: .init(k: k, mode: linear ? .linear : .tree),
-                                                    anonymity: anonymity, fetch: true, remote: try server.remote)
+                                                    anonymity: anonymity, remote: try server.remote,
+                                                    output: output.map(URL.init(fileURLWithPath:)))
         print("rank  id  encrypted-score  image")
         for (rank, hit) in result.hits.enumerated() {
-            var note = "not stored"
-            if let plain = result.images[hit.id] {
-                note = "\(plain.count) bytes, authenticated"
-                if let output {
-                    let name = "\(rank + 1)-\(hit.id).\(SEIClientFlows.fileExtension(of: plain))"
-                    try SEICLI.write(plain, to: URL(fileURLWithPath: output).appendingPathComponent(name).path)
-                }
-            }
+            let note = result.images[hit.id].map { "\($0.count) bytes, authenticated" } ?? "not stored"
             print("\(rank + 1)  \(hit.id)  \(hit.score)  \(note)")
         }
         print("scored \(result.scoredImages) encrypted vectors and \(result.scoredNodes) tree nodes (\(result.trapdoors) trapdoor(s))")
@@ -194,36 +117,24 @@ struct SEIQueryCommand: AsyncParsableCommand {
 struct SEIAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Owner: add images to the built index (each joins its nearest leaf cluster).")
-
-    @Option(help: "Owner state file.")
-    var owner: String
-    @Argument(help: "Image files to add (the id is the file name without extension).")
-    var files: [String]
+    @Option(help: "Owner state file.") var owner: String
+    @Argument(help: "Image files to add (the id is the file name without extension).") var files: [String]
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        var state = try SEIOwner(serialized: SEICLI.readSecret(owner))
-        let urls = files.map { URL(fileURLWithPath: $0) }
-        let message = try await SEIClientFlows.add(owner: &state, files: urls.map { ($0.deletingPathExtension().lastPathComponent, $0) },
-                                                   remote: try server.remote)
-        try SEICLI.write(state.serialized(), to: owner, secret: true)
-        print("added \(urls.count) image(s): " + message.entries.map { "\($0.id) -> leaf \($0.cluster)" }.joined(separator: ", "))
+        let message = try await SEIClientFlows.add(ownerFile: owner, files: files, remote: try server.remote)
+        print("added \(files.count) image(s): " + message.entries.map { "\($0.id) -> leaf \($0.cluster)" }.joined(separator: ", "))
     }
 }
 
 struct SEIDeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Owner: delete images from the index and the cloud.")
-
-    @Option(help: "Owner state file.")
-    var owner: String
-    @Argument(help: "Image ids to delete.")
-    var ids: [String]
+    @Option(help: "Owner state file.") var owner: String
+    @Argument(help: "Image ids to delete.") var ids: [String]
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        var state = try SEIOwner(serialized: SEICLI.readSecret(owner))
-        try await SEIClientFlows.delete(owner: &state, ids: ids, remote: try server.remote)
-        try SEICLI.write(state.serialized(), to: owner, secret: true)
+        try await SEIClientFlows.delete(ownerFile: owner, ids: ids, remote: try server.remote)
         print("deleted \(ids.count) image(s)")
     }
 }

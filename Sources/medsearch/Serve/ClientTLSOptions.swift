@@ -1,39 +1,25 @@
 import ArgumentParser
-import Foundation
 import MedSearchTransport
 
-/// TLS of a client command (`fnn`, `sei`, `trustmed` talking to a server role): the deployment CA to trust and
-/// the client's own certificate and key (`medsearch pki issue --role owner|user|admin ...`). Each falls back to
-/// an environment variable, so a shell set up once for a deployment needs no options.
+/// TLS of a client command talking to a server role: the deployment CA (the only trust root) and this client's
+/// certificate and key (`medsearch pki issue --role owner|user|admin`), else $MEDSEARCH_TLS_CA, _CERT and _KEY.
 struct ClientTLSOptions: ParsableArguments {
-    @Option(name: .customLong("ca"), help: ArgumentHelp(
-        "The deployment CA certificate; the only trust root (default: $MEDSEARCH_TLS_CA).", valueName: "pem"))
-    var ca: String?
+    @Option(help: "The deployment CA certificate (default: $MEDSEARCH_TLS_CA).") var ca: String?
+    @Option(help: "This client's certificate (default: $MEDSEARCH_TLS_CERT).") var cert: String?
+    @Option(help: "This client's private key, mode 0600 (default: $MEDSEARCH_TLS_KEY).") var key: String?
 
-    @Option(name: .customLong("cert"), help: ArgumentHelp(
-        "This client's certificate (default: $MEDSEARCH_TLS_CERT).", valueName: "pem"))
-    var certificate: String?
-
-    @Option(name: .customLong("key"), help: ArgumentHelp(
-        "This client's private key, mode 0600 (default: $MEDSEARCH_TLS_KEY).", valueName: "pem"))
-    var key: String?
-
-    /// The TLS files given (options, then environment), nil when none.
-    func files() throws -> TLSFiles? {
-        let environment = ProcessInfo.processInfo.environment
-        let ca = self.ca ?? environment["MEDSEARCH_TLS_CA"]
-        let certificate = self.certificate ?? environment["MEDSEARCH_TLS_CERT"]
-        let key = self.key ?? environment["MEDSEARCH_TLS_KEY"]
-        if ca == nil, certificate == nil, key == nil { return nil }
-        guard let ca, let certificate, let key else {
-            throw ValidationError("--ca, --cert and --key (or MEDSEARCH_TLS_CA, _CERT, _KEY) go together")
-        }
-        return TLSFiles(ca: ca, certificate: certificate, key: key)
-    }
-
-    /// `base` with these TLS credentials (unchanged without any).
     func configuration(_ base: ClientConfiguration = .standard) throws -> ClientConfiguration {
-        guard let files = try files() else { return base }
-        return base.tls(try TLSCredentials(files: files))
+        try base.tls(files: TLSFiles.given(ca: ca, certificate: cert, key: key, environment: "MEDSEARCH_TLS"))
     }
+}
+
+/// TLS of a `serve` command: its certificate from the deployment CA (`medsearch pki issue`), or `--insecure`.
+struct ServeTLSOptions: ParsableArguments {
+    @Option(name: .customLong("tls-ca"), help: "The deployment CA certificate (ca.pem): the only trust root.") var ca: String?
+    @Option(name: .customLong("tls-cert"), help: "This server's certificate (medsearch pki issue).") var cert: String?
+    @Option(name: .customLong("tls-key"), help: "This server's private key (mode 0600).") var key: String?
+    @Option(name: .customLong("tls-revoked"), help: "The deny list (default: revoked.txt beside the CA).") var revoked: String?
+    @Flag(help: "Serve plain HTTP (a role: loopback only; the web application: behind a TLS proxy).") var insecure = false
+
+    func files() throws -> TLSFiles? { try TLSFiles.given(ca: ca, certificate: cert, key: key, revoked: revoked) }
 }

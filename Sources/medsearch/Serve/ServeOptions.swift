@@ -6,47 +6,28 @@ import MedSearchTransport
 
 /// Options every `medsearch serve <role>` command shares (the common fields of a ``RoleInstance``).
 struct ServeOptions: ParsableArguments {
-    @Option(help: "Address to bind.")
-    var host: String = "127.0.0.1"
-
-    @Option(help: "Port to bind (0 picks a free port and prints it).")
-    var port: Int = 0
-
+    @Option(help: "Address to bind.") var host: String = "127.0.0.1"
+    @Option(help: "Port to bind (0 picks a free port and prints it).") var port: Int = 0
     @Option(name: .customLong("data-dir"), help: "Directory for this role's database and files.")
     var dataDirectory: String
-
-    @Option(help: "JSON file of accepted bearer tokens: {\"tokens\": {\"<token>\": \"<role>\"}}.")
-    var tokens: String
-
+    @Option(help: "JSON file of accepted bearer tokens: {\"tokens\": {\"<token>\": \"<role>\"}}.") var tokens: String
     @OptionGroup var store: DatabaseOption
-
-    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
-    var logLevel: String = "notice"
-
-    @Option(help: "This instance's name in its deployment (default: the role).")
-    var name: String?
-
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel: String = "notice"
+    @Option(help: "This instance's name in its deployment (default: the role).") var name: String?
     @OptionGroup var tls: ServeTLSOptions
 
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-    }
+    /// `serve` has a `--name` of its own (with `--config`), which takes a `--name` given after the role: read it back.
+    static var parentName: String? { CommandLine.arguments.lastIndex(of: "--name").flatMap { CommandLine.arguments.dropFirst($0 + 1).first } }
 
-    /// `serve` itself has a `--name` (with `--config`), and the argument parser hands a `--name` given after the
-    /// role to that parent option: read it back from the command line.
-    static func parentName() -> String? {
-        let arguments = CommandLine.arguments
-        guard let at = arguments.lastIndex(of: "--name"), at + 1 < arguments.count else { return nil }
-        return arguments[at + 1]
-    }
-
-    /// The role instance these options describe.
+    /// The role instance these options describe, checked (``RoleInstance/validate()``: a wrong value is a usage error).
     func instance(_ role: ServerRole, engine: RoleInstance.EngineParameters = .init(),
                   peers: RoleInstance.Peers = .init()) throws -> RoleInstance {
         _ = try store.location()  // a malformed URL is a usage error, before anything starts
-        return RoleInstance(role: role, name: name ?? Self.parentName() ?? role.rawValue, host: host, port: port, dataDirectory: dataDirectory,
-                            tokenFile: tokens, database: store.text, logLevel: logLevel, engine: engine, peers: peers,
-                            tls: try tls.files(), insecure: tls.insecure)
+        let instance = RoleInstance(role: role, name: name ?? Self.parentName ?? role.rawValue, host: host, port: port,
+                                    dataDirectory: dataDirectory, tokenFile: tokens, database: store.text, logLevel: logLevel,
+                                    engine: engine, peers: peers, tls: try tls.files(), insecure: tls.insecure)
+        do { try instance.validate() } catch { throw ValidationError(error.description) }
+        return instance
     }
 
     /// Runs `instance` until SIGTERM or SIGINT, announcing its URL on standard output.
@@ -78,39 +59,5 @@ struct DatabaseOption: ParsableArguments {
         do { return try StoreLocation(parsing: text) } catch {
             throw ValidationError("--database: \(error)")
         }
-    }
-}
-
-/// TLS of a `serve` command: the role's certificate from the deployment CA (`medsearch pki`), or `--insecure`.
-struct ServeTLSOptions: ParsableArguments {
-    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("The deployment CA certificate (ca.pem): the only trust root.",
-                                                           valueName: "pem"))
-    var ca: String?
-
-    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("This role's certificate (medsearch pki issue).", valueName: "pem"))
-    var certificate: String?
-
-    @Option(name: .customLong("tls-key"), help: ArgumentHelp("This role's private key (mode 0600).", valueName: "pem"))
-    var key: String?
-
-    @Option(name: .customLong("tls-revoked"),
-            help: ArgumentHelp("The deny list of revoked serial numbers (default: revoked.txt beside the CA).",
-                               valueName: "file"))
-    var revoked: String?
-
-    @Flag(help: "Serve plain HTTP without TLS (refused on any non-loopback address).")
-    var insecure = false
-
-    /// The TLS files, nil when none are given.
-    func files() throws -> TLSFiles? {
-        let given = [ca, certificate, key].compactMap { $0 }
-        if given.isEmpty {
-            guard revoked == nil else { throw ValidationError("--tls-revoked needs --tls-ca, --tls-cert and --tls-key") }
-            return nil
-        }
-        guard let ca, let certificate, let key else {
-            throw ValidationError("--tls-ca, --tls-cert and --tls-key go together")
-        }
-        return TLSFiles(ca: ca, certificate: certificate, key: key, revoked: revoked)
     }
 }

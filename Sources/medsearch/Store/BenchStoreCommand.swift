@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedSearchBenchmarks
 import MedSearchStore
 
 /// `medsearch bench store`: the edge master's store on SQLite and PostgreSQL in one run.
@@ -7,14 +8,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Ingest and query the edge master's store on SQLite and PostgreSQL (writes JSON).",
-        discussion: """
-            100,000 TrustMedSearch records by default (256 per block, 256 KB blocks: about 1 KB of ciphertext per \
-            record as the master stores them): the first --per-record one transaction each as the master writes \
-            them, the rest one transaction per block; then the search read (every block, per encrypted \
-            search), single-client fetch lookups, and --clients concurrent clients (9 lookups to 1 insert) with \
-            p50/p99. PostgreSQL: --postgres URL or MEDSEARCH_BENCH_POSTGRES_URL, on loopback only (a fresh schema, \
-            dropped afterwards). Release builds only.
-            """)
+        discussion: StoreBenchmark.discussion)
 
     @Option(help: "Records to ingest.") var records = 100_000
     @Option(help: "Of those, records ingested one transaction each (the master's way; the rest one per block).")
@@ -46,29 +40,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
                                                       options: options) { line in
             FileHandle.standardError.write(Data("bench store: \(line)\n".utf8))
         }
-        for result in report.results {
-            print(result.backend + String(format: ": ingest %.1f s (%.0f records/s; %.0f/s one transaction each, %.0f/s one per block); search read first %.1f ms, after a change %.1f ms, "
-                                          + "unchanged %.3f ms (%d blocks); lookup p50 %.3f ms (%.0f/s); %d clients: lookup p50 %.2f / "
-                                          + "p99 %.2f ms, insert p50 %.2f / p99 %.2f ms, %.0f ops/s",
-                                          result.ingestSeconds, result.ingestRecordsPerSecond,
-                                          result.ingestPerRecordTransactionPerSecond,
-                                          result.ingestPerBlockTransactionRecordsPerSecond, result.searchReadFirst,
-                                          result.searchReadAfterChange.p50, result.searchReadUnchanged.p50, result.searchReadBlocks,
-                                          result.lookup.p50, result.lookupsPerSecond, result.concurrentClients,
-                                          result.concurrentLookup.p50, result.concurrentLookup.p99, result.concurrentInsert.p50,
-                                          result.concurrentInsert.p99, result.concurrentOperationsPerSecond))
-        }
-        if let first = report.postgresOverSQLiteSearchReadFirst {
-            print(String(format: "PostgreSQL / SQLite: search read first %.2fx, after a change %.2fx, unchanged %.2fx "
-                         + "(target <= 1.5x); lookup %.2fx; ingest %.2fx; load %.1f -> %.1f",
-                         first, report.postgresOverSQLiteSearchReadAfterChange ?? 0,
-                         report.postgresOverSQLiteSearchReadUnchanged ?? 0, report.postgresOverSQLiteLookup ?? 0,
-                         report.postgresOverSQLiteIngest ?? 0, report.loadAverage[0], report.loadAverage[1]))
-        }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
-        }
+        for line in report.lines { print(line) }
+        try BenchOutput.write(try report.json(), to: json)
     }
 }

@@ -15,63 +15,31 @@ struct StoreMigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Copy a role's state to another store and verify it (row counts and checksums).",
-        discussion: """
-            The way from the one-machine demo (a SQLite file per role) to a multi-machine deployment (roles and \
-            their replicas on one PostgreSQL): stop the role, copy its state, then start it (and its replicas) with \
-            --database pointing at the destination. The destination must be empty; its schema defaults to the \
-            role's name (sei, fnn_c1, fnn_c2, trustmed_master, trustmed_node, web), or set ?schema=NAME (one per \
-            storage node). Every table's row count and SHA-256 over its rows are compared on both sides; the command \
-            fails when any differs. Passwords are never printed: pass the URL in MEDSEARCH_DATABASE_URL to keep it \
-            out of the process list, or set PGPASSWORD.
-            """)
+        discussion: StoreCopy.discussion)
 
-    @Option(help: "Source: sqlite:PATH (a .sqlite file, or the role's --data-dir) or postgres://...")
-    var from: String
-
+    @Option(help: "Source: sqlite:PATH (a .sqlite file, or the role's --data-dir) or postgres://...") var from: String
     @Option(help: "Destination: postgres://user@host:port/database[?schema=NAME] or sqlite:PATH (default: MEDSEARCH_DATABASE_URL).")
     var to: String?
-
-    @Option(help: "The role: \(StoreRoles.schemas.map(\.role).joined(separator: ", ")).")
-    var role: String
-
-    @Option(help: "Also write the report as JSON to this file.")
-    var json: String?
+    @Option(help: "The role: \(StoreRoles.schemas.map(\.role).joined(separator: ", ")).") var role: String
+    @Option(help: "Also write the report as JSON to this file.") var json: String?
 
     func run() async throws {
         let schema = try StoreRoles.schema(for: role)
-        let source = try Self.location(from, schema: schema)
         guard let target = to ?? ProcessInfo.processInfo.environment["MEDSEARCH_DATABASE_URL"] else {
             throw ValidationError("--to is required (or set MEDSEARCH_DATABASE_URL)")
         }
-        let destination = try Self.location(target, schema: schema)
+        let source: StoreLocation, destination: StoreLocation
+        do {
+            source = try StoreLocation(parsing: from, schema: schema)
+            destination = try StoreLocation(parsing: target, schema: schema)
+        } catch { throw ValidationError("\(error)") }
         if case let .sqlite(path) = source, !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("no database at \(path)")
         }
         let report = try await StoreCopy.run(role: role, from: source, to: destination)
-        print("copied \(report.role) from \(report.source) to \(report.destination)")
-        for table in report.tables {
-            print("  \(table.table): \(table.sourceRows) -> \(table.destinationRows) rows, sha256 \(table.sourceChecksum.prefix(16))... "
-                  + (table.verified ? "verified" : "MISMATCH (destination \(table.destinationChecksum.prefix(16))...)"))
-        }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
-        }
+        for line in report.lines { print(line) }
+        if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
         guard report.verified else { throw ExitCode.failure }
         print("verified: every table's row count and checksum match")
-    }
-
-    /// A location; a SQLite path that is a directory means the role's file in it.
-    static func location(_ text: String, schema: StoreSchema) throws -> StoreLocation {
-        let location: StoreLocation
-        do { location = try StoreLocation(parsing: text) } catch { throw ValidationError("\(error)") }
-        if case let .sqlite(path) = location {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                return StoreLocation.resolve(nil, dataDirectory: URL(fileURLWithPath: path), schema: schema)
-            }
-        }
-        return location
     }
 }

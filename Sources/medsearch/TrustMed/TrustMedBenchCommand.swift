@@ -32,18 +32,12 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = TrustMedBenchmark.Configuration()
-        configuration.data = data
-        configuration.nodes = nodes
-        configuration.threshold = threshold
-        configuration.bits = bits
-        configuration.hashBase = hashBase
-        configuration.classes = classes
-        configuration.latencyImages = latencyImages
-        configuration.rounds = rounds
-        configuration.maxQueries = maxQueries
-        configuration.qualityOnly = qualityOnly
+        (configuration.data, configuration.nodes, configuration.threshold) = (data, nodes, threshold)
+        (configuration.bits, configuration.hashBase, configuration.classes) = (bits, hashBase, classes)
+        (configuration.latencyImages, configuration.rounds) = (latencyImages, rounds)
+        (configuration.maxQueries, configuration.qualityOnly) = (maxQueries, qualityOnly)
         configuration.parameterSet = parameterSet
-        let report = try await TrustMedBenchmark(configuration).run()
+        let report = try await TrustMedBenchmark(configuration).run().json()
         if let json { try BenchOutput.write(report, to: json) }
         print(String(decoding: report, as: UTF8.self))
     }

@@ -1,9 +1,8 @@
-import MedSearchClient
 import ArgumentParser
 import Foundation
+import MedSearchClient
 import MedSearchCore
 import MedSearchFeatures
-import MedSearchImaging
 import MedSearchTransport
 import MedSearchTrustMed
 
@@ -12,13 +11,7 @@ struct TrustMedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trustmed",
         abstract: "TrustMedSearch: BFV-encrypted hashcode search on an edge master, images shared m-of-n on storage nodes.",
-        discussion: """
-            Security: hashcodes and distances are encrypted under BFV (128-bit security, HomomorphicEncryption.org \
-            parameters); the secret key stays on the client side, the edge master holds evaluation keys only. \
-            Images are sealed with AES-256-GCM by the client and split m-of-n over the storage nodes: fewer than m \
-            compromised nodes learn nothing about an image. The edge master learns which records a client fetches, \
-            how many records there are and when they are queried. See docs/trustmed.md.
-            """,
+        discussion: TrustMedClientFlows.discussion,
         subcommands: [Keygen.self, Register.self, Upload.self, Query.self, Delete.self, ReplaceNode.self, Status.self,
                       TrustMedBenchCommand.self])
 
@@ -27,31 +20,16 @@ struct TrustMedCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create the client keys (BFV, sealing, tags) and train the hash model on the owner's images.",
             discussion: "Writes DIR/client.key (secret: give it only to authorised clinicians) and DIR/hash.model.")
-
-        @Option(help: "Directory to write client.key and hash.model to.")
-        var out: String
-
-        @Option(help: "Training images for the hash model (a folder with images/ or image files).")
-        var train: String
-
-        @Option(name: .customLong("train-limit"), help: "Train on at most this many images.")
-        var trainLimit: Int = 2000
-
-        @Option(help: "Hashcode length in bits (16...256).")
-        var bits: Int = 64
-
+        @Option(help: "Directory to write client.key and hash.model to.") var out: String
+        @Option(help: "Training images for the hash model (a folder with images/ or image files).") var train: String
+        @Option(name: .customLong("train-limit"), help: "Train on at most this many images.") var trainLimit: Int = 2000
+        @Option(help: "Hashcode length in bits (16...256).") var bits: Int = 64
         @Option(name: .customLong("hash-base"), help: "Feature the hashcode is computed from (hog, lbp, pixels, pca, cnn, ...).")
         var hashBase: String = TrustMedHashing.defaultBase
-
         @Option(name: .customLong("params"), help: "BFV parameter set.")
         var parameterSet: String = TrustMedDefaults.defaultParameterSet
-
-        @Option(help: "Register the evaluation keys with this edge master right away.")
-        var master: String?
-
-        @Option(name: .customLong("token-file"), help: "Owner token file for --master.")
-        var tokenFile: String?
-
+        @Option(help: "Register the evaluation keys with this edge master right away.") var master: String?
+        @Option(name: .customLong("token-file"), help: "Owner token file for --master.") var tokenFile: String?
         @OptionGroup var tls: ClientTLSOptions
 
         func validate() throws {
@@ -60,26 +38,12 @@ struct TrustMedCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let outURL = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            let dataset = try TrustMedDataset.load(URL(fileURLWithPath: train), limit: trainLimit)
-            guard dataset.entries.count >= bits else {
-                throw ValidationError("need at least \(bits) training images, found \(dataset.entries.count)")
-            }
-            let progress = ProgressReporter(label: "reading training images", total: dataset.entries.count)
-            var images = [GrayImage]()
-            for entry in dataset.entries {
-                images.append(try TrustMedDataset.grayImage(Array(try Data(contentsOf: entry.url))))
-                progress.advance()
-            }
-            let model = try TrustMedHashing.train(images: images, bits: bits, base: hashBase)
-            try Data(model.serialized()).write(to: outURL.appendingPathComponent("hash.model"))
-            let keys = try TrustMedDefaults.generateClientKeys(hashBits: bits, parameterSet: parameterSet)
-            try TrustMedKeyFiles.writeKeys(keys, to: outURL.appendingPathComponent("client.key"))
-            print("wrote \(outURL.appendingPathComponent("client.key").path) (secret) and hash.model (\(model.summary))")
+            let made = try TrustMedClientFlows.keygen(out: URL(fileURLWithPath: out), train: URL(fileURLWithPath: train),
+                                                      trainLimit: trainLimit, bits: bits, hashBase: hashBase,
+                                                      parameterSet: parameterSet)
+            print("wrote \(made.keyFile.path) (secret) and hash.model (\(made.model.summary))")
             if let master, let tokenFile {
-                let client = try TrustMedDefaults.client(keys: keys)
+                let client = try TrustMedDefaults.client(keys: made.keys)
                 try await TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile),
                                                                 configuration: try tls.configuration()))
                     .register(client.registration)
@@ -105,42 +69,21 @@ struct TrustMedCommand: AsyncParsableCommand {
     struct Upload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Upload images: each is sealed, its hashcode BFV-encrypted, and it is searchable once all n shares are stored.",
-            discussion: "Each request is retried with its idempotency key; an image is either fully stored or absent.")
+            discussion: TrustMedClientFlows.uploadDiscussion)
         @OptionGroup var remote: TrustMedMasterOptions
         @Option(help: "Directory holding client.key and hash.model.") var keys: String
         @Option(help: "Images to upload (a folder with images/ and optional labels.csv, or image files).") var data: String
         @Option(help: "Upload at most this many images.") var limit: Int?
 
         func run() async throws {
-            let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(keys + "/client.key"))
-            let model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/hash.model"))))
-            let dataset = try TrustMedDataset.load(URL(fileURLWithPath: data), limit: limit)
-            let remote = try self.remote.client()
-            let progress = ProgressReporter(label: "uploading", total: dataset.entries.count)
-            var stored = 0, failed = [String]()
-            let perBlock = client.keyHolder.recordsPerBlock
-            for start in stride(from: 0, to: dataset.entries.count, by: perBlock) {
-                var images = [TrustMedClient.Image]()
-                for entry in dataset.entries[start..<min(start + perBlock, dataset.entries.count)] {
-                    let bytes = Array(try Data(contentsOf: entry.url))
-                    let bits = try TrustMedHashing.bits(of: try TrustMedDataset.grayImage(bytes), model: model)
-                    images.append(.init(recordID: entry.id, bytes: bytes, hashcode: bits))
-                }
-                for request in try client.uploadRequests(for: images) {
-                    let response = try await remote.upload(request)
-                    for outcome in response.outcomes {
-                        if outcome.status == .failed {
-                            failed.append(outcome.recordID)
-                            FileHandle.standardError.write(Data("failed \(outcome.recordID): \(outcome.reason)\n".utf8))
-                        } else {
-                            stored += 1
-                        }
-                    }
-                    progress.advance(by: request.items.count)
-                }
+            let report = try await TrustMedClientFlows.upload(
+                try TrustMedClientFlows.load(keys: keys), data: URL(fileURLWithPath: data), limit: limit,
+                remote: try remote.client()) { id, outcome in
+                // One line per image, written at once (not buffered until exit).
+                FileHandle.standardOutput.write(Data((TrustMedUpload.line(id, outcome) + "\n").utf8))
             }
-            print("stored \(stored) image(s), \(failed.count) failed")
-            if !failed.isEmpty { throw ExitCode.failure }
+            print(report.summary)
+            if !report.notStored.isEmpty { throw ExitCode.failure }
         }
     }
 
@@ -157,31 +100,11 @@ struct TrustMedCommand: AsyncParsableCommand {
         func validate() throws { guard (1...1000).contains(k) else { throw ValidationError("-k must be 1...1000") } }
 
         func run() async throws {
-            let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(keys + "/client.key"))
-            let model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/hash.model"))))
-            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: image)))
-            let bits = try TrustMedHashing.bits(of: try TrustMedDataset.grayImage(bytes), model: model)
-            let start = ContinuousClock.now
-            let (ranked, images) = try await remote.client().query(client: client, hashcode: bits, k: k)
-            let elapsed = ContinuousClock.now - start
-            if let out {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            }
-            var failures = 0
-            for (rank, (result, retrieved)) in zip(ranked, images).enumerated() {
-                switch retrieved.result {
-                case let .success(imageBytes):
-                    if let out {
-                        try Data(imageBytes).write(to: URL(fileURLWithPath: out).appendingPathComponent(result.recordID + ".img"))
-                    }
-                    print("\(rank + 1)\t\(result.recordID)\tdistance \(result.distance)\t\(imageBytes.count) bytes")
-                case let .failure(error):
-                    failures += 1
-                    print("\(rank + 1)\t\(result.recordID)\tdistance \(result.distance)\tNOT RETRIEVED: \(error)")
-                }
-            }
-            print(String(format: "query took %.1f ms (hashcode to decrypted images)", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
-            if failures > 0 { throw ExitCode.failure }
+            let result = try await TrustMedClientFlows.query(try TrustMedClientFlows.load(keys: keys),
+                                                             image: URL(fileURLWithPath: image), k: k,
+                                                             remote: try remote.client(), out: out.map(URL.init(fileURLWithPath:)))
+            TrustMedClientFlows.lines(result).forEach { print($0) }
+            if result.hits.contains(where: { (try? $0.image.get()) == nil }) { throw ExitCode.failure }
         }
     }
 
@@ -189,32 +112,14 @@ struct TrustMedCommand: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete records: never returned again; their shares are deleted on every storage node.",
-            discussion: """
-                Needs the owner or admin token. A record is removed from the master's database (with its hashcode \
-                slot) at once; its n shares are deleted on the nodes, and a node that is down gets its share \
-                deleted on a later call (every delete retries them; without --id only that is done) or by the \
-                master's background retry. Retry-safe: a record already gone is reported as not found.
-                """)
+            discussion: TrustMedClientFlows.deleteDiscussion)
         @OptionGroup var remote: TrustMedMasterOptions
         @Option(name: .customLong("id"), help: "A record id to delete (repeatable).") var ids: [String] = []
         @Option(name: .customLong("ids-file"), help: "A file with one record id per line.") var idsFile: String?
 
         func run() async throws {
-            var all = ids
-            if let idsFile {
-                guard let text = try? String(contentsOfFile: idsFile, encoding: .utf8) else {
-                    throw MedSearchClientError.unreadableFile(path: idsFile, hint: "one record id per line")
-                }
-                all += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            }
-            for id in all where !RecordID.isValid(id) { throw TrustMedError.invalidRecordID(id) }
-            let report = try await remote.client().delete(recordIDs: all)
-            for outcome in report.outcomes {
-                print("\(outcome.recordID)\t\(outcome.status == .deleted ? "deleted" : "not found")")
-            }
-            let deleted = report.outcomes.filter { $0.status == .deleted }.count
-            print("deleted \(deleted) record(s); \(report.sharesDeleted) share(s) removed from the nodes, "
-                  + "\(report.sharesPending) pending (node unreachable, retried later)")
+            let report = try await remote.client().delete(recordIDs: try TrustMedClientFlows.recordIDs(ids, file: idsFile))
+            for line in TrustMedClientFlows.lines(report) { print(line) }
         }
     }
 
@@ -222,17 +127,15 @@ struct TrustMedCommand: AsyncParsableCommand {
     struct ReplaceNode: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "replace-node",
-            abstract: "After storage node INDEX was replaced (empty), regenerate its share of every record from m others.")
+            abstract: "After storage node INDEX was replaced (empty), regenerate its share of every record from m others.",
+            discussion: "A replacement at another address is first written into the edge master's node list (the "
+                + "--node-list file it was started with); the master re-reads it here and never takes an address from a request.")
         @OptionGroup var remote: TrustMedMasterOptions
         @Option(help: "The replaced node's index (0-based, as in the master's node list).") var index: Int
-        @Option(help: "The replacement node's URL (omit if it restarted at the same address).") var url: String?
 
         func run() async throws {
-            let report = try await remote.client().reshare(ReshareRequest(nodeIndex: index, newURL: url ?? ""))
-            print("node \(report.nodeIndex): \(report.rebuilt) record(s) hold a valid share again (\(report.regenerated) regenerated, "
-                  + "\(report.resplit) re-split, \(report.rebuilt - report.regenerated - report.resplit) still present), "
-                  + "\(report.failed.count) failed")
-            for id in report.failed { print("failed: \(id)") }
+            let report = try await remote.client().reshare(ReshareRequest(nodeIndex: index))
+            for line in TrustMedClientFlows.lines(report) { print(line) }
             if !report.failed.isEmpty { throw ExitCode.failure }
         }
     }
@@ -243,10 +146,20 @@ struct TrustMedCommand: AsyncParsableCommand {
         @OptionGroup var remote: TrustMedMasterOptions
 
         func run() async throws {
-            let status = try await remote.client().status()
-            print("keys registered: \(status.keysRegistered)")
-            print("records: \(status.records), sealed \(status.sealedBytes) bytes, shares \(status.shareBytes) bytes")
-            print("threshold m = \(status.threshold) of n = \(status.nodes.count): \(status.nodes.joined(separator: " "))")
+            for line in TrustMedClientFlows.lines(try await remote.client().status()) { print(line) }
         }
+    }
+}
+
+/// Options naming the edge master and the caller's token.
+struct TrustMedMasterOptions: ParsableArguments {
+    @Option(help: "The edge master's base URL.") var master: String
+    @Option(name: .customLong("token-file"), help: "File holding this client's bearer token.") var tokenFile: String
+    @Option(name: .customLong("timeout-s"), help: "Seconds one call to the master may take.") var timeoutSeconds: Int = 600
+    @OptionGroup var tls: ClientTLSOptions
+
+    func client() throws -> TrustMedRemote {
+        TrustMedRemote(service: ServiceClient(baseURL: master, token: try TrustMedKeyFiles.readToken(tokenFile),
+                                              configuration: try tls.configuration(ClientConfiguration(timeout: .seconds(timeoutSeconds)))))
     }
 }

@@ -12,17 +12,7 @@ struct ServeWebCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "web",
         abstract: "Run the clinicians' web application (register, approve, log in, upload, search, keys, audit).",
-        discussion: """
-            The web application runs on the hospital side: it holds the owners' and users' keys, de-identifies \
-            and seals every upload before anything leaves it, and starts each engine's untrusted servers as \
-            separate processes on loopback (their data lives under --data-dir/engines): FNN (fnn-c1 + fnn-c2, \
-            exact top-k, secure while the two clouds do not collude), SEI (one cloud, matrix-encrypted index: \
-            obfuscation against a ciphertext-only cloud, not semantic security) and TrustMedSearch (edge master \
-            + 5 storage nodes, m = 3: BFV-encrypted hashcodes at 128-bit security, images in 3-of-5 shares). \
-            With --demo it creates the accounts demo-admin, demo-owner and demo-clinician (password from \
-            --demo-password, or a random one printed at start), a repository key per engine granted to \
-            demo-clinician, and ingests the embedded demo images, so a new user can log in and search at once.
-            """
+        discussion: WebLaunch.discussion
     )
 
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
@@ -53,26 +43,12 @@ struct ServeWebCommand: AsyncParsableCommand {
     var dicomwebTokens: String?
     @Flag(help: "Omit the Secure cookie attribute (only for plain HTTP on a non-loopback address behind TLS).")
     var insecureCookies = false
-    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("The deployment CA certificate (HTTPS).", valueName: "pem"))
-    var tlsCA: String?
-    @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
-        "The web application's certificate (medsearch pki issue --role web ...): serve HTTPS with TLS 1.3.", valueName: "pem"))
-    var tlsCertificate: String?
-    @Option(name: .customLong("tls-key"), help: ArgumentHelp("Its private key (mode 0600).", valueName: "pem"))
-    var tlsKey: String?
-    @Flag(help: "Serve plain HTTP on a non-loopback address (behind a TLS proxy only).")
-    var insecure = false
+    @OptionGroup var tls: ServeTLSOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let demoPassword, demoPassword.count < 10 { throw ValidationError("--demo-password needs 10 characters") }
         guard demoLimit >= 0 else { throw ValidationError("--demo-limit must be 0 (all) or more") }
-        let tlsGiven = [tlsCA, tlsCertificate, tlsKey].compactMap { $0 }.count
-        guard tlsGiven == 0 || tlsGiven == 3 else { throw ValidationError("--tls-ca, --tls-cert and --tls-key go together") }
-        if tlsGiven == 0, !insecure, !RoleInstance.isLoopback(host) {
-            throw ValidationError("plain HTTP on the non-loopback address \(host) is refused: give --tls-ca, --tls-cert "
-                                  + "and --tls-key, or --insecure behind a TLS proxy")
-        }
         let names = engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard !names.isEmpty, names.allSatisfy({ WebEngines.available.contains($0) }) else {
             throw ValidationError("--engines takes a comma-separated subset of \(WebEngines.available.joined(separator: ", "))")
@@ -82,45 +58,23 @@ struct ServeWebCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "medsearch.web")
         logger.logLevel = .notice
-        let directory = URL(fileURLWithPath: dataDirectory)
-        let names = engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let launcher = RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current()))
-        let running = try await WebEngines.start(names: names, directory: directory.appendingPathComponent("engines"),
-                                                 launcher: launcher)
-        do {
-            let app = try await WebApplication(
-                configuration: WebConfiguration(
-                    host: host, port: port, dataDirectory: directory, secureCookies: !insecureCookies,
-                    database: try store.location(),
-                    dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:],
-                    tls: try tlsCredentials()),
-                engines: running)
-            if demo {
-                guard let data = demoData.map({ URL(fileURLWithPath: $0) }) ?? DataLocator.demoData() else {
-                    throw ValidationError("no demo data: pass --demo-data DIR")
-                }
-                let password = demoPassword ?? "demo-" + Hex.encode(SecureRandom.bytes(6))
-                try await WebDemo.seed(app: app, dataDirectory: data, limit: demoLimit > 0 ? demoLimit : nil, password: password)
-                print("demo accounts: demo-admin, demo-owner, demo-clinician; password: \(password)")
+        var demoSeeding: WebLaunch.Demo?
+        if demo {
+            guard let data = demoData.map({ URL(fileURLWithPath: $0) }) ?? DataLocator.demoData() else {
+                throw ValidationError("no demo data: pass --demo-data DIR")
             }
-            // An engine added to --engines since the last run (or one whose ingest failed) gets the stored images.
-            try await app.catchUpEngines { engine, count, seconds in
-                FileHandle.standardError.write(Data(String(format: "web: %@ caught up on %d stored images in %.1f s\n",
-                                                           engine, count, seconds).utf8))
-            }
-            try await app.run(logger: logger) { url in
-                ServiceRunner.announce(url)
-            }
-        } catch {
-            for engine in running { await engine.shutdown() }
-            throw error
+            demoSeeding = WebLaunch.Demo(data: data, limit: demoLimit > 0 ? demoLimit : nil,
+                                         password: demoPassword ?? "demo-" + Hex.encode(SecureRandom.bytes(6)))
         }
-        for engine in running { await engine.shutdown() }
-    }
-
-    /// The HTTPS credentials, nil for plain HTTP.
-    func tlsCredentials() throws -> TLSCredentials? {
-        guard let tlsCA, let tlsCertificate, let tlsKey else { return nil }
-        return try TLSCredentials(files: TLSFiles(ca: tlsCA, certificate: tlsCertificate, key: tlsKey))
+        var configuration = WebConfiguration(
+            host: host, port: port, dataDirectory: URL(fileURLWithPath: dataDirectory), secureCookies: !insecureCookies,
+            database: try store.location(),
+            dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:])
+        try configuration.serve(tls: try tls.files(), behindTLSProxy: tls.insecure)
+        try await WebLaunch.run(configuration, engines: engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                launcher: RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current())),
+                                demo: demoSeeding, logger: logger, status: { event in
+            (event.isDemoSeeded ? FileHandle.standardOutput : FileHandle.standardError).write(Data("\(event)\n".utf8))
+        }, onBound: { ServiceRunner.announce($0) })
     }
 }

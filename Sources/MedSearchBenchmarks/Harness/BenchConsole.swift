@@ -1,0 +1,23 @@
+import Foundation
+
+/// Where a benchmark's lines go: results (one per figure, standard output) and progress (standard error).
+public struct BenchConsole: Sendable {
+    /// A result line.
+    public var line: @Sendable (String) -> Void
+    /// A progress or warning line.
+    public var status: @Sendable (String) -> Void
+
+    /// Creates a console from two line writers.
+    public init(line: @escaping @Sendable (String) -> Void, status: @escaping @Sendable (String) -> Void) {
+        self.line = line
+        self.status = status
+    }
+
+    /// Results on standard output, progress on standard error.
+    public static let standard = BenchConsole(
+        line: { print($0) },
+        status: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+
+    /// Nothing printed (tests).
+    public static let silent = BenchConsole(line: { _ in }, status: { _ in })
+}

@@ -1,0 +1,32 @@
+import Synchronization
+
+/// The evaluator built from the registered keys, kept until other keys are registered (the edge master and the
+/// search workers build it once per key fingerprint).
+final class EvaluatorCache: Sendable {
+    private let factory: EdgeMaster.EvaluatorFactory
+    private let cached = Mutex<(fingerprint: [UInt8], evaluator: any TrustMedEvaluator)?>(nil)
+
+    init(factory: @escaping EdgeMaster.EvaluatorFactory) { self.factory = factory }
+
+    /// The evaluator for `registration`, built on first use of its fingerprint.
+    func evaluator(for registration: KeyRegistration) throws(TrustMedError) -> any TrustMedEvaluator {
+        let fingerprint = registration.fingerprint
+        if let cached = cached.withLock({ $0 }), cached.fingerprint == fingerprint { return cached.evaluator }
+        let evaluator = try factory(registration)
+        cached.withLock { $0 = (fingerprint, evaluator) }
+        return evaluator
+    }
+
+    /// Checks that `registration` builds an evaluator (malformed keys are refused before they are stored).
+    func check(_ registration: KeyRegistration) throws(TrustMedError) { _ = try factory(registration) }
+
+    /// Drops the cached evaluator (after other keys were registered).
+    func clear() { cached.withLock { $0 = nil } }
+}
+
+/// Runs a store call, mapping any error that is not a ``TrustMedError`` to ``TrustMedError/storage(_:)``.
+func storeCall<T>(_ body: () async throws -> T) async throws(TrustMedError) -> T {
+    do { return try await body() } catch let error as TrustMedError { throw error } catch {
+        throw .storage(String(describing: error).prefix(300).description)
+    }
+}

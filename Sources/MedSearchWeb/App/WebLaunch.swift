@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import MedSearchDeployment
+
+/// `medsearch serve web` as a library call: starts the named engines' untrusted servers, the web application on
+/// top of them (seeded with the demo accounts and images when asked), brings engines added since the last run
+/// up to date, serves until the application stops, and stops the engines' servers on the way out.
+public enum WebLaunch {
+    /// The demo seeding of ``run(_:engines:launcher:demo:logger:status:onBound:)``.
+    public struct Demo: Sendable {
+        /// Directory of the demo images (images/ and labels.csv).
+        public var data: URL
+        /// Ingest at most this many images (nil: all).
+        public var limit: Int?
+        /// Password of the demo accounts.
+        public var password: String
+
+        /// Creates the seeding options.
+        public init(data: URL, limit: Int?, password: String) {
+            self.data = data
+            self.limit = limit
+            self.password = password
+        }
+    }
+
+    /// A step worth reporting.
+    public enum Event: Sendable, CustomStringConvertible {
+        /// The demo accounts exist, with this password.
+        case demoSeeded(password: String)
+        /// An engine was given the images stored before it was added.
+        case caughtUp(engine: String, images: Int, seconds: Double)
+
+        /// Whether this is ``demoSeeded(password:)`` (the line a person needs, printed on standard output).
+        public var isDemoSeeded: Bool {
+            if case .demoSeeded = self { return true }
+            return false
+        }
+
+        public var description: String {
+            switch self {
+            case let .demoSeeded(password): "demo accounts: demo-admin, demo-owner, demo-clinician; password: \(password)"
+            case let .caughtUp(engine, images, seconds):
+                String(format: "web: %@ caught up on %d stored images in %.1f s", engine, images, seconds)
+            }
+        }
+    }
+
+    /// Runs the web application until it stops (see the type's description).
+    ///
+    /// - Parameters:
+    ///   - status: told each ``Event``.
+    ///   - onBound: told the URL the application listens on.
+    public static func run(_ configuration: WebConfiguration, engines names: [String], launcher: RoleLauncher,
+                           demo: Demo?, logger: Logger, status: @escaping @Sendable (Event) -> Void,
+                           onBound: @escaping @Sendable (String) async -> Void) async throws {
+        let running = try await WebEngines.start(
+            names: names, directory: configuration.dataDirectory.appendingPathComponent("engines"), launcher: launcher)
+        do {
+            let app = try await WebApplication(configuration: configuration, engines: running)
+            if let demo {
+                try await WebDemo.seed(app: app, dataDirectory: demo.data, limit: demo.limit, password: demo.password)
+                status(.demoSeeded(password: demo.password))
+            }
+            // An engine added since the last run (or one whose ingest failed) gets the stored images.
+            try await app.catchUpEngines { engine, count, seconds in
+                status(.caughtUp(engine: engine, images: count, seconds: seconds))
+            }
+            try await app.run(logger: logger, onBound: onBound)
+        } catch {
+            for engine in running { await engine.shutdown() }
+            throw error
+        }
+        for engine in running { await engine.shutdown() }
+    }
+}
+
+extension WebLaunch {
+    /// The description shown by `medsearch serve web --help`.
+    public static let discussion = """
+        The web application runs on the hospital side: it holds the owners' and users' keys, de-identifies \
+        and seals every upload before anything leaves it, and starts each engine's untrusted servers as \
+        separate processes on loopback (their data lives under --data-dir/engines): FNN (fnn-c1 + fnn-c2, \
+        exact top-k, secure while the two clouds do not collude), SEI (one cloud, matrix-encrypted index: \
+        obfuscation against a ciphertext-only cloud, not semantic security) and TrustMedSearch (edge master \
+        + 5 storage nodes, m = 3: BFV-encrypted hashcodes at 128-bit security, images in 3-of-5 shares). \
+        With --demo it creates the accounts demo-admin, demo-owner and demo-clinician (password from \
+        --demo-password, or a random one printed at start), a repository key per engine granted to \
+        demo-clinician, and ingests the embedded demo images, so a new user can log in and search at once.
+        """
+}

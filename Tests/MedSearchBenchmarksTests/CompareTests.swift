@@ -1,0 +1,87 @@
+import Foundation
+@testable import MedSearchBenchmarks
+import Testing
+import _MedSearchTestSupport
+
+@Suite("medsearch compare")
+struct CompareTests {
+    static let cxrPublic = TestData.sharedFile("cxr-public/labels.csv")
+
+    @Test func exponentFitRecoversThePowerLaw() throws {
+        let points = [100, 1000, 10_000].map { (n: $0, y: 3 * pow(Double($0), 1.5)) }
+        let fitted = try #require(CompareBenchmark.exponent(points))
+        #expect(abs(fitted - 1.5) < 1e-9)
+        #expect(CompareBenchmark.exponent([(n: 100, y: 2)]) == nil)
+        #expect(CompareBenchmark.exponent([(n: 100, y: 0), (n: 200, y: 5)]) == nil)
+    }
+
+    @Test func percentilesAreNearestRank() {
+        let values = (1...20).map(Double.init).reversed()
+        #expect(CompareBenchmark.percentile(Array(values), 0.5) == 10)
+        #expect(CompareBenchmark.percentile(Array(values), 0.95) == 19)
+        #expect(CompareBenchmark.percentile([], 0.5) == 0)
+    }
+
+    @Test func unknownEnginesAndBadListsAreRefused() async throws {
+        var configuration = CompareBenchmark.Configuration.quick()
+        #expect(throws: BenchmarkError.self) { try configuration.apply(engines: nil, sizes: "100,x", ks: nil) }
+        try configuration.apply(engines: "plaintext,nope", sizes: nil, ks: nil)
+        configuration.progress = false
+        await #expect(throws: BenchmarkError.self) { _ = try await CompareBenchmark(configuration).run() }
+    }
+
+    /// The `--quick` run: every engine on the same 80 images and 4 queries, every top-k equal to the engine's
+    /// plaintext reference, and the report, RESULTS.md and plots carry every section.
+    @Test(.enabled(if: cxrPublic != nil, "needs ../shared/data/cxr-public"))
+    func quickRunMatchesEveryPlaintextReference() async throws {
+        var configuration = CompareBenchmark.Configuration.quick()
+        configuration.progress = false
+        configuration.seed = 7
+        let report = try await CompareBenchmark(configuration).run()
+        #expect(report.engines.map(\.engine) == CompareBenchmark.engineNames)
+        #expect(report.dataset.databaseSize == 80 && report.dataset.queryIDs.count == 4)
+        #expect(Set(report.dataset.queryIDs).count == 4)
+        for engine in report.engines {
+            #expect(engine.referenceMismatches == 0, "\(engine.engine): top-k differs from its plaintext reference")
+            #expect(engine.queries == 4 && engine.databaseSize == 80)
+            #expect(engine.classes.map(\.name) == configuration.classes)
+            #expect(engine.mean.figures.map(\.k) == [5, 10])
+            #expect(engine.mean.figures.allSatisfy { (0...1).contains($0.precision) && (0...1).contains($0.recall) })
+            #expect(engine.latencyP50Milliseconds > 0 && engine.latencyP95Milliseconds >= engine.latencyP50Milliseconds)
+            if engine.engine != "plaintext" {
+                #expect(engine.bytesUpPerQuery > 0 && engine.bytesDownPerQuery > 0, "\(engine.engine)")
+                #expect(engine.indexBytesPerImage > 0 && engine.clientBytes > 0, "\(engine.engine)")
+            }
+        }
+        let byName = Dictionary(uniqueKeysWithValues: report.engines.map { ($0.engine, $0) })
+        let fnn = try #require(byName["fnn"]), sei = try #require(byName["sei"]), trustMed = try #require(byName["trustmed"])
+        #expect(fnn.bytesBetweenServersPerQuery > 0 && fnn.bytesPreprocessingPerQuery > 0)
+        // Shares of m-of-n: more stored than the sealed image alone (n/m = 5/3).
+        #expect(trustMed.imageBytesPerImage > sei.imageBytesPerImage)
+        #expect(report.growth.map(\.engine) == CompareBenchmark.engineNames)
+        for series in report.growth {
+            #expect(series.points.map(\.n) == [64, 128])
+            #expect(series.points.allSatisfy { $0.matchesReference }, "\(series.engine) growth")
+            #expect(series.points.allSatisfy { $0.serverBytes > 0 })
+            #expect(series.storageExponent != nil)
+        }
+        #expect(Set(report.leakage.map(\.engine)) == Set(CompareBenchmark.engineNames))
+        #expect(report.enginesDifferingFromReference.isEmpty)
+
+        let decoded = try JSONDecoder().decode(CompareReport.self, from: report.json())
+        #expect(decoded == report)
+        let markdown = CompareMarkdown.render(report, plots: "results")
+        for section in ["## Cross-scheme table", "## Which to choose", "## Growth with n", "## What each server learns",
+                        "### FNN (Guo et al.), Tables I and II", "### SEI (Li et al.), Table 5", "### TrustMedSearch",
+                        "results/compare-precision.svg", "obfuscation only"] {
+            #expect(markdown.contains(section), "RESULTS.md lacks \(section)")
+        }
+        let plots = ComparePlots.all(report)
+        #expect(plots.keys.sorted() == ["compare-bytes.svg", "compare-latency.svg", "compare-precision.svg"])
+        for (name, svg) in plots {
+            #expect(svg.hasPrefix("<svg") && svg.contains("prefers-color-scheme: dark"), "\(name)")
+            #expect(CompareBenchmark.engineNames.allSatisfy { svg.contains(">\($0)</text>") }, "\(name) legend")
+        }
+        #expect(try #require(plots["compare-latency.svg"]).contains("(ms, log scale)"))
+    }
+}

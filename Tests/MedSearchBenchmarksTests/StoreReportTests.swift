@@ -1,0 +1,55 @@
+import Foundation
+import MedSearchCore
+import Testing
+@testable import MedSearchBenchmarks
+
+/// `bench store` writes the same report envelope as every suite and prints one line per back end.
+@Suite struct StoreReportTests {
+    static func result(_ backend: String, searchReadFirst: Double) -> StoreBenchmark.BackendResult {
+        let latency = StoreBenchmark.Latency([4, 1, 3, 2, 5])
+        return StoreBenchmark.BackendResult(
+            backend: backend, location: backend, ingestSeconds: 2, ingestRecordsPerSecond: 500,
+            ingestPerRecordTransactionPerSecond: 100, ingestPerBlockTransactionRecordsPerSecond: 900,
+            searchReadFirst: searchReadFirst, searchReadAfterChange: latency, searchReadUnchanged: latency,
+            searchReadBlocks: 4, lookup: latency, lookupsPerSecond: 1000, concurrentClients: 8,
+            concurrentLookup: latency, concurrentInsert: latency, concurrentOperationsPerSecond: 2000)
+    }
+
+    @Test func latencyQuantilesAreOrderStatistics() {
+        let latency = StoreBenchmark.Latency((1...100).map(Double.init).reversed())
+        #expect(latency.count == 100 && latency.min == 1 && latency.max == 100)
+        #expect(latency.p50 == 51 && latency.p99 == 99)
+        #expect(StoreBenchmark.Latency([]).p99 == 0)
+    }
+
+    @Test func reportCarriesTheEnvironmentAndPrintsItsLines() throws {
+        let body = StoreBenchmark.Report(
+            records: 1000, perRecordIngest: 100, recordsPerBlock: 256, blockBytes: 262_144,
+            results: [Self.result("sqlite", searchReadFirst: 10), Self.result("postgres", searchReadFirst: 15)],
+            postgresOverSQLiteSearchReadFirst: 1.5, postgresOverSQLiteSearchReadAfterChange: 1,
+            postgresOverSQLiteSearchReadUnchanged: 1, postgresOverSQLiteLookup: 1, postgresOverSQLiteIngest: 1)
+        let environment = BenchEnvironment(
+            machine: MachineDescription(cpu: "AMD EPYC", cores: 2, loadAverage: [1.5, 2, 2.5], operatingSystem: "Linux"),
+            gitCommit: String(repeating: "b", count: 40), build: "release", medsearchVersion: "0.1.0",
+            date: "2026-12-05T06:00:00Z", loadAverageAtEnd: [3, 2, 1])
+        let report = BenchmarkReport(method: "p50/p99", environment: environment, body: body)
+        let object = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        #expect(object["suite"] as? String == "store")
+        #expect(object["git_commit"] as? String == String(repeating: "b", count: 40))
+        #expect(object["records"] as? Int == 1000)
+        #expect((object["results"] as? [Any])?.count == 2)
+        let lines = report.lines
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("sqlite: ingest 2.0 s") && lines[1].hasPrefix("postgres: "))
+        #expect(lines[2].contains("search read first 1.50x") && lines[2].hasSuffix("load 1.5 -> 3.0"))
+    }
+
+    @Test func randomBytesAreTheGeneratorsWordsInOrder() {
+        var a = SeededRandomNumberGenerator(seed: 3), b = SeededRandomNumberGenerator(seed: 3)
+        let bytes = StoreBenchmark.randomBytes(13, using: &a)
+        let words = [b.next().littleEndian, b.next().littleEndian]
+        let expected = words.flatMap { withUnsafeBytes(of: $0, Array.init) }.prefix(13)
+        #expect(bytes == Array(expected))
+        #expect(StoreBenchmark.randomBytes(0, using: &a).isEmpty)
+    }
+}
