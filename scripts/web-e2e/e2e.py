@@ -173,6 +173,19 @@ UNLABELLED_JS = """
 """
 
 
+def search_page(driver, base, engine, query_file, k="5"):
+    """Searches with `engine` for the image file `query_file` through the search page (retried on a browser race)."""
+    def search():
+        driver.get(base + "/search")
+        driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
+        field = driver.find_element(By.ID, "k")
+        field.clear()
+        field.send_keys(k)
+        driver.find_element(By.ID, "query").send_keys(query_file)
+        submit(driver, driver.find_element(By.ID, "search-submit"))
+    retrying(search)
+
+
 def fetch(driver, url):
     """GETs `url` with the browser's session: (status, content type, length, FNV-1a hash, body as ASCII)."""
     driver.set_script_timeout(120)
@@ -212,15 +225,7 @@ def dicom_results(driver, base, engines):
     engine = "fnn" if "fnn" in engines else engines[0]
     dicom = os.path.join(ROOT, "DemoData", "dicom", "CT_small.dcm")
 
-    def search():
-        driver.get(base + "/search")
-        driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
-        k = driver.find_element(By.ID, "k")
-        k.clear()
-        k.send_keys("5")
-        driver.find_element(By.ID, "query").send_keys(dicom)
-        submit(driver, driver.find_element(By.ID, "search-submit"))
-    retrying(search)
+    search_page(driver, base, engine, dicom)
     shot(driver, "13-results-dicom")
     check("dicom: the query image is shown beside the results", image_loaded(driver, "query-image"))
     metas = driver.find_elements(By.CSS_SELECTOR, "#results dl.instance-meta")
@@ -353,15 +358,7 @@ def run(driver, base):
     images = sorted(os.listdir(os.path.join(ROOT, "DemoData", "images")))
     query = os.path.join(ROOT, "DemoData", "images", images[0])  # also ingested by --demo (first row)
     for engine in engines:
-        def search():
-            driver.get(base + "/search")
-            driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
-            k = driver.find_element(By.ID, "k")
-            k.clear()
-            k.send_keys("5")
-            driver.find_element(By.ID, "query").send_keys(query)
-            submit(driver, driver.find_element(By.ID, "search-submit"))
-        retrying(search)
+        search_page(driver, base, engine, query)
         hits = driver.find_elements(By.CSS_SELECTOR, "#results li.result")
         check(f"search with {engine} returns 5 results", len(hits) == 5,
               f"{len(hits)} results; page: {driver.find_element(By.TAG_NAME, 'main').text[:300]!r}")
