@@ -204,17 +204,27 @@ def image_loaded(driver, element_id):
     return driver.execute_script("return document.getElementById(arguments[0]).naturalWidth > 0", element_id)
 
 
-def page_checks(driver, path, tablet_shot):
-    """Labels, alt texts, one h1, then no horizontal scrolling at tablet width (the window is restored)."""
+def accessible(driver, path):
+    """Checks the current page: every control labelled, every image with an alt text, a language, a title, one h1."""
     missing = driver.execute_script(UNLABELLED_JS)
     check(f"{path}: every form control has a label and every image an alt text", not missing, str(missing))
     check(f"{path}: page has a language, a title and one h1",
           driver.execute_script("return document.documentElement.lang === 'en' && document.title.length > 0 "
                                 "&& document.querySelectorAll('h1').length === 1"))
-    driver.set_window_size(820, 1180)
+
+
+def fits_tablet(driver, path, name):
+    """Checks the current page has no horizontal scrolling in the current (tablet-width) window; screenshot `name`."""
     overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
     check(f"{path} fits a tablet-width window without horizontal scrolling", not overflow)
-    shot(driver, tablet_shot)
+    shot(driver, name)
+
+
+def page_checks(driver, path, tablet_shot):
+    """`accessible`, then `fits_tablet` at 820 x 1180 (the window is restored)."""
+    accessible(driver, path)
+    driver.set_window_size(820, 1180)
+    fits_tablet(driver, path, tablet_shot)
     driver.set_window_size(1280, 900)
 
 
@@ -429,17 +439,11 @@ def run(driver, base):
     # Accessibility basics on every main page, then the same pages at a tablet width.
     for path in ["/", "/search", "/upload", "/keys", "/admin/users", "/admin/audit"]:
         driver.get(base + path)
-        missing = driver.execute_script(UNLABELLED_JS)
-        check(f"{path}: every form control has a label and every image an alt text", not missing, str(missing))
-        check(f"{path}: page has a language, a title and one h1",
-              driver.execute_script("return document.documentElement.lang === 'en' && document.title.length > 0 "
-                                    "&& document.querySelectorAll('h1').length === 1"))
+        accessible(driver, path)
     driver.set_window_size(820, 1180)
     for path, name in [("/search", "10-tablet-search"), ("/keys", "11-tablet-keys"), ("/admin/audit", "12-tablet-audit")]:
         driver.get(base + path)
-        overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
-        check(f"{path} fits a tablet-width window without horizontal scrolling", not overflow)
-        shot(driver, name)
+        fits_tablet(driver, path, name)
 
 
 if __name__ == "__main__":
