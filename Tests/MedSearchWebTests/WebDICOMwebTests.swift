@@ -192,6 +192,112 @@ import _MedSearchTestSupport
         }
     }
 
+    /// The clinicians' results page: the query beside its results, results grouped by study with the study's
+    /// metadata and links to the viewer and WADO-RS; a DICOM uploaded on the page joins the catalog; the viewer
+    /// windows through `/rendered?window=`; no patient attribute appears.
+    @Test func resultsPageGroupsByStudyAndWindows() async throws {
+        let instances = try Self.instances()
+        let fixtures = try ["CT_small.dcm", "MR_small_RLE.dcm", "emri_small_RLE.dcm"].map {
+            ($0, try DICOMFile.readBytes(TestData.root.appendingPathComponent("Tests/MedSearchImagingTests/Fixtures/\($0)")))
+        }
+        let ct = fixtures[0].1
+        try await withWebApp(engines: [ExactTestEngine()], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            let stored = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                        headers: [.contentType: Self.stowType], body: Self.multipart(instances.map(\.bytes)))
+            #expect(stored.0 == .ok)
+            // A DICOM uploaded on the web page is catalogued under its original UIDs.
+            var owner = WebTestClient(client: client)
+            _ = try await owner.login("pacs")
+            let upload = try await owner.postMultipart("/upload", fields: ["_csrf": try await owner.get("/upload").csrf ?? ""],
+                                                       files: fixtures.map { ("files", $0.0, $0.1) })
+            #expect(upload.text.components(separatedBy: "available through DICOMweb").count == 4)
+            let ctSource = try DICOMFile(bytes: ct)
+            let ctSOP = try #require(ctSource.dataset.string(.sopInstanceUID))
+            let ctEntry = try #require(await web.dicomwebCatalog.entry(sop: ctSOP))
+            #expect(try web.vault.load(id: ctEntry.imageID) != ct)  // the vault holds the de-identified copy
+
+            var clinician = WebTestClient(client: client)
+            _ = try await clinician.login("clin")
+            let query = try #require(await web.dicomwebCatalog.entry(sop: instances[1].placement.sopInstanceUID))
+            let page = try await clinician.postMultipart("/search", fields: [
+                "_csrf": try await clinician.get("/search").csrf ?? "", "engine": "exact", "k": "9", "queryId": query.imageID,
+            ], files: [])
+            #expect(page.status == .ok)
+            let text = page.text
+            #expect(text.contains("src=\"/images/\(query.imageID)/full\" alt=\"The query image"))
+            // Groups in the order of their best result: the query's study first, then the other one and the CT.
+            let studies = text.components(separatedBy: "data-study=\"").dropFirst().map { String($0.prefix(while: { $0 != "\"" })) }
+            #expect(studies.first == instances[1].placement.studyUID)
+            let uploadedStudies = try fixtures.map { try DICOMFile(bytes: $0.1).dataset.string(.studyInstanceUID) ?? "-" }
+            #expect(Set(studies) == Set([instances[0].placement.studyUID, instances[3].placement.studyUID] + uploadedStudies))
+            #expect(studies.count == Set(studies).count)
+            #expect(text.components(separatedBy: "class=\"result\"").count - 1 == 9)
+            #expect(text.contains("<dd class=\"study-date\">\(StudyResultGroups.date(instances[1].placement.studyDate))</dd>"))
+            #expect(text.contains("<dd class=\"study-description\">\(instances[1].placement.studyDescription)</dd>"))
+            #expect(text.contains("<dd class=\"modality\">CR</dd>") && text.contains("<dd class=\"body-part\">CHEST</dd>"))
+            #expect(text.contains("<dd class=\"modality\">CT</dd>"))
+            let location = try #require(InstanceLocation(query))
+            #expect(text.contains("href=\"\(location.wadoPath)\""))
+            #expect(text.contains("href=\"\(location.viewerPath)\""))
+            for patient in Set(instances.map(\.patient.name)) + [ctSource.dataset.string(.patientName) ?? "-"] {
+                #expect(!text.contains(patient))
+            }
+
+            // An uploaded query is shown from memory, to its user only.
+            let byFile = try await clinician.postMultipart("/search", fields: [
+                "_csrf": try await clinician.get("/search").csrf ?? "", "engine": "exact", "k": "2",
+            ], files: [("query", "query.dcm", instances[2].bytes)])
+            let token = try #require(byFile.text.components(separatedBy: "src=\"/search/query/").dropFirst().first?.prefix(32))
+            let queryImage = try await clinician.get("/search/query/\(token)")
+            #expect(queryImage.status == .ok && queryImage.headers[.contentType] == "image/png")
+            #expect(try await owner.get("/search/query/\(token)").status == .notFound)
+
+            // The viewer: the instance's own window by default, a preset or a custom window through /rendered.
+            let ctLocation = try #require(InstanceLocation(ctEntry))
+            // CT_small.dcm has no VOI window of its own: the frame's full range is shown.
+            #expect(try DICOMFile(bytes: try web.vault.load(id: ctEntry.imageID)).storedWindow() == nil)
+            let viewer = try await clinician.get(ctLocation.viewerPath)
+            #expect(viewer.status == .ok)
+            #expect(viewer.text.contains("src=\"\(ctLocation.wadoPath)/frames/1/rendered\""))
+            #expect(viewer.text.contains("window the frame&#39;s full range") || viewer.text.contains("window the frame's full range"))
+            // MR_small_RLE.dcm has its own window (600 / 1600): the viewer starts with it.
+            let mrSOP = try #require(try DICOMFile(bytes: fixtures[1].1).dataset.string(.sopInstanceUID))
+            let mrEntry = try #require(await web.dicomwebCatalog.entry(sop: mrSOP))
+            let mr = try #require(InstanceLocation(mrEntry))
+            let mrViewer = try await clinician.get(mr.viewerPath).text
+            #expect(mrViewer.contains("id=\"center\" name=\"center\" type=\"number\" step=\"any\" value=\"600\""))
+            #expect(mrViewer.contains("The instance&#39;s own window (600 / 1600)") || mrViewer.contains("The instance's own window (600 / 1600)"))
+            // A multi-frame upload is indexed by its middle frame; the viewer shows any frame.
+            let emriSOP = try #require(try DICOMFile(bytes: fixtures[2].1).dataset.string(.sopInstanceUID))
+            let emriEntry = try #require(await web.dicomwebCatalog.entry(sop: emriSOP))
+            #expect(emriEntry.frame == 5)
+            let emri = try #require(InstanceLocation(emriEntry))
+            #expect(try await clinician.get(emri.viewerPath).text.contains("\(emri.wadoPath)/frames/6/rendered"))
+            #expect(try await clinician.get(emri.viewerPath + "?frame=2").text.contains("\(emri.wadoPath)/frames/2/rendered"))
+            #expect(try await clinician.get(emri.viewerPath + "?frame=11").status == .badRequest)
+            let lung = try await clinician.get(ctLocation.viewerPath + "?preset=lung")
+            #expect(lung.text.contains("\(ctLocation.wadoPath)/frames/1/rendered?window=-600,1500,linear"))
+            let custom = try await clinician.get(ctLocation.viewerPath + "?preset=custom&center=100&width=50")
+            #expect(custom.text.contains("rendered?window=100,50,linear"))
+            #expect(try await clinician.get(ctLocation.viewerPath + "?preset=custom&center=100&width=0").status == .badRequest)
+            #expect(try await clinician.get(ctLocation.viewerPath + "?preset=nope").status == .badRequest)
+            let base = try await send(client, ctLocation.wadoPath + "/rendered", token: Self.clinicianToken)
+            let windowed = try await send(client, ctLocation.wadoPath + "/rendered?window=-600,1500,linear", token: Self.clinicianToken)
+            #expect(base.0 == .ok && windowed.0 == .ok)
+            #expect(windowed.2 != base.2)
+            let expected = try DICOMFile(bytes: try web.vault.load(id: ctEntry.imageID))
+                .grayImage(window: VOIWindow(center: -600, width: 1500))
+            #expect(windowed.2 == PNGWriter.encode(expected))
+            #expect(try await send(client, ctLocation.wadoPath + "/rendered?window=1,0", token: Self.clinicianToken).0 == .badRequest)
+
+            // Without a grant, neither the viewer nor the studies on the results page.
+            let clin = try #require(try await web.store.user(username: "clin"))
+            for grant in try await web.store.activeGrants() { try await web.store.revoke(keyId: grant.keyId, userId: clin.id ?? 0) }
+            #expect(try await clinician.get(ctLocation.viewerPath).status == .forbidden)
+        }
+    }
+
     @Test func theCatalogSurvivesARestart() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-dicomweb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -241,6 +241,161 @@ def main():
     return 1 if failed or not results else 0
 
 
+FETCH_JS = """
+    var done = arguments[arguments.length - 1];
+    fetch(arguments[0], {credentials: 'same-origin'}).then(function (r) {
+        return r.arrayBuffer().then(function (b) {
+            var bytes = new Uint8Array(b), hash = 2166136261, text = '';
+            for (var i = 0; i < bytes.length; i++) { hash = Math.imul(hash ^ bytes[i], 16777619) >>> 0; }
+            for (var j = 0; j < bytes.length; j++) { text += bytes[j] < 128 ? String.fromCharCode(bytes[j]) : '?'; }
+            done([r.status, r.headers.get('content-type') || '', bytes.length, hash, text]);
+        });
+    }).catch(function (e) { done([0, String(e), 0, 0, '']); });
+"""
+UNLABELLED_JS = """
+    return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea')).filter(function (e) {
+        return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.closest('label');
+    }).map(function (e) { return e.name || e.id; }).concat(
+        Array.from(document.images).filter(function (i) { return !i.alt; }).map(function (i) { return 'img ' + i.src; }));
+"""
+
+
+def search_page(driver, base, engine, query_file, k="5"):
+    """Searches with `engine` for the image file `query_file` through the search page (retried on a browser race)."""
+    def search():
+        driver.get(base + "/search")
+        driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
+        field = driver.find_element(By.ID, "k")
+        field.clear()
+        field.send_keys(k)
+        driver.find_element(By.ID, "query").send_keys(query_file)
+        submit(driver, driver.find_element(By.ID, "search-submit"))
+    retrying(search)
+
+
+def fetch(driver, url):
+    """GETs `url` with the browser's session: (status, content type, length, FNV-1a hash, body as ASCII)."""
+    driver.set_script_timeout(120)
+    return driver.execute_async_script(FETCH_JS, url)
+
+
+def dicom_value(dataset, tag):
+    values = dataset.get(tag, {}).get("Value") or [""]
+    value = values[0]
+    return value.get("Alphabetic", "") if isinstance(value, dict) else str(value)
+
+
+def image_loaded(driver, element_id):
+    WebDriverWait(driver, 120).until(lambda d: d.execute_script(
+        "var i = document.getElementById(arguments[0]); return i && i.complete", element_id))
+    return driver.execute_script("return document.getElementById(arguments[0]).naturalWidth > 0", element_id)
+
+
+def accessible(driver, path):
+    """Checks the current page: every control labelled, every image with an alt text, a language, a title, one h1."""
+    missing = driver.execute_script(UNLABELLED_JS)
+    check(f"{path}: every form control has a label and every image an alt text", not missing, str(missing))
+    check(f"{path}: page has a language, a title and one h1",
+          driver.execute_script("return document.documentElement.lang === 'en' && document.title.length > 0 "
+                                "&& document.querySelectorAll('h1').length === 1"))
+
+
+def fits_tablet(driver, path, name):
+    """Checks the current page has no horizontal scrolling in the current (tablet-width) window; screenshot `name`."""
+    overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+    check(f"{path} fits a tablet-width window without horizontal scrolling", not overflow)
+    shot(driver, name)
+
+
+def page_checks(driver, path, tablet_shot):
+    """`accessible`, then `fits_tablet` at 820 x 1180 (the window is restored)."""
+    accessible(driver, path)
+    driver.set_window_size(820, 1180)
+    fits_tablet(driver, path, tablet_shot)
+    driver.set_window_size(1280, 900)
+
+
+def dicom_results(driver, base, engines):
+    """The results page of a DICOM query (issue 17 item 4): the query beside the results, the study's metadata
+    (checked against QIDO-RS over the same session), grouping by study, windowing in the viewer (the rendered
+    image changes) and the WADO-RS link answering the original instance."""
+    engine = "fnn" if "fnn" in engines else engines[0]
+    dicom = os.path.join(ROOT, "DemoData", "dicom", "CT_small.dcm")
+
+    search_page(driver, base, engine, dicom)
+    shot(driver, "13-results-dicom")
+    check("dicom: the query image is shown beside the results", image_loaded(driver, "query-image"))
+    metas = driver.find_elements(By.CSS_SELECTOR, "#results dl.instance-meta")
+    check("dicom: the uploaded DICOM is among the results with its metadata", metas,
+          driver.find_element(By.TAG_NAME, "main").text[:300])
+    if not metas:
+        return
+    sop = metas[0].get_attribute("data-sop")
+    status, _, _, _, body = fetch(driver, base + f"/dicom-web/instances?SOPInstanceUID={sop}"
+                                  "&includefield=StudyDescription&includefield=BodyPartExamined")
+    found = json.loads(body) if status == 200 else []
+    check("dicom: QIDO-RS finds the result's instance over the session", len(found) == 1, f"{status} {body[:200]}")
+    if len(found) != 1:
+        return
+    qido = found[0]
+    item = metas[0].find_element(By.XPATH, "./ancestor::li[1]")
+    group = item.find_element(By.XPATH, "./ancestor::section[contains(@class, 'study')][1]")
+    check("dicom: the result's modality is the instance's", item.find_element(By.CSS_SELECTOR, "dd.modality").text
+          == dicom_value(qido, "00080060"), item.text)
+    body_part = dicom_value(qido, "00180015") or "not recorded"
+    check("dicom: the result's body part is the instance's", item.find_element(By.CSS_SELECTOR, "dd.body-part").text
+          == body_part, item.text)
+    date = dicom_value(qido, "00080020")
+    shown_date = f"{date[:4]}-{date[4:6]}-{date[6:]}" if len(date) == 8 else (date or "not recorded")
+    check("dicom: the study date and description are the study's",
+          group.find_element(By.CSS_SELECTOR, "dd.study-date").text == shown_date
+          and group.find_element(By.CSS_SELECTOR, "dd.study-description").text == (dicom_value(qido, "00081030") or "none"),
+          group.text[:300])
+    studies = [section.get_attribute("data-study") for section in driver.find_elements(By.CSS_SELECTOR, "#results section.study")]
+    plain = driver.find_elements(By.CSS_SELECTOR, "#results section.study[data-study=''] li.result")
+    check("dicom: results are grouped by study (one group per study, the PNG results in their own group)",
+          len(studies) == len(set(studies)) and group.get_attribute("data-study") == dicom_value(qido, "0020000D")
+          and len(plain) + len(group.find_elements(By.CSS_SELECTOR, "li.result")) <= 5 and len(studies) >= 2,
+          f"{studies}")
+    patient = dicom_value(qido, "00100010")
+    check("dicom: the results page shows no patient name", not patient or patient not in driver.find_element(By.TAG_NAME, "main").text)
+    wado = item.find_element(By.CSS_SELECTOR, "a.wado").get_attribute("href")
+    page_checks(driver, "/search (results)", "14-tablet-results")
+
+    # The WADO-RS link answers the original instance.
+    status, content_type, length, _, body = fetch(driver, wado)
+    check("dicom: the WADO-RS link answers the instance", status == 200 and content_type.startswith("multipart/related")
+          and "application/dicom" in content_type and "DICM" in body and sop in body, f"{status} {content_type} {length}")
+
+    # Windowing in the viewer: the instance's own window first, then a preset and a custom window.
+    submit(driver, item.find_element(By.CSS_SELECTOR, "a.viewer"))
+    check("dicom: the viewer shows the rendered instance", image_loaded(driver, "rendered"))
+    default_src = driver.find_element(By.ID, "rendered").get_attribute("src")
+    default = fetch(driver, default_src)
+    check("dicom: the viewer starts with the instance's own window", "window=" not in default_src and default[0] == 200
+          and default[1] == "image/png", default_src)
+    shot(driver, "15-viewer-default")
+    Select(driver.find_element(By.ID, "preset")).select_by_value("lung")
+    submit(driver, driver.find_element(By.ID, "window-submit"))
+    lung_src = driver.find_element(By.ID, "rendered").get_attribute("src")
+    lung = fetch(driver, lung_src)
+    check("dicom: a window preset changes the rendered image", "window=-600,1500" in lung_src and lung[0] == 200
+          and lung[3] != default[3] and image_loaded(driver, "rendered"), lung_src)
+    shot(driver, "16-viewer-lung")
+    Select(driver.find_element(By.ID, "preset")).select_by_value("custom")
+    for field, value in [("center", "40"), ("width", "80")]:
+        element = driver.find_element(By.ID, field)
+        element.clear()
+        element.send_keys(value)
+    submit(driver, driver.find_element(By.ID, "window-submit"))
+    custom_src = driver.find_element(By.ID, "rendered").get_attribute("src")
+    custom = fetch(driver, custom_src)
+    check("dicom: a custom centre and width change the rendered image", "window=40,80" in custom_src and custom[0] == 200
+          and custom[3] not in (default[3], lung[3]), custom_src)
+    page_checks(driver, "/dicom viewer", "17-tablet-viewer")
+
+
+
 def run(driver, base):
     wait = WebDriverWait(driver, 300)
     # The demo starts with an administrator whose password the server printed; a new administrator-approved
@@ -300,15 +455,7 @@ def run(driver, base):
     images = sorted(os.listdir(os.path.join(ROOT, "DemoData", "images")))
     query = os.path.join(ROOT, "DemoData", "images", images[0])  # also ingested by --demo (first row)
     for engine in engines:
-        def search():
-            driver.get(base + "/search")
-            driver.find_element(By.CSS_SELECTOR, f"input[name='engine'][value='{engine}']").click()
-            k = driver.find_element(By.ID, "k")
-            k.clear()
-            k.send_keys("5")
-            driver.find_element(By.ID, "query").send_keys(query)
-            submit(driver, driver.find_element(By.ID, "search-submit"))
-        retrying(search)
+        search_page(driver, base, engine, query)
         hits = driver.find_elements(By.CSS_SELECTOR, "#results li.result")
         check(f"search with {engine} returns 5 results", len(hits) == 5,
               f"{len(hits)} results; page: {driver.find_element(By.TAG_NAME, 'main').text[:300]!r}")
@@ -335,6 +482,8 @@ def run(driver, base):
         check("a result opens full size", driver.execute_script(
             "var i = document.images[0]; return i && i.complete && i.naturalWidth == 512"))
         shot(driver, "07-full-size")
+
+    dicom_results(driver, base, engines)
 
     # The owner revokes the clinician's key of the first engine.
     revoked_engine = engines[0]
@@ -375,25 +524,13 @@ def run(driver, base):
     shot(driver, "09-audit")
 
     # Accessibility basics on every main page, then the same pages at a tablet width.
-    unlabelled_js = """
-        return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea')).filter(function (e) {
-            return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.closest('label');
-        }).map(function (e) { return e.name || e.id; }).concat(
-            Array.from(document.images).filter(function (i) { return !i.alt; }).map(function (i) { return 'img ' + i.src; }));
-    """
     for path in ["/", "/search", "/upload", "/keys", "/admin/users", "/admin/audit"]:
         driver.get(base + path)
-        missing = driver.execute_script(unlabelled_js)
-        check(f"{path}: every form control has a label and every image an alt text", not missing, str(missing))
-        check(f"{path}: page has a language, a title and one h1",
-              driver.execute_script("return document.documentElement.lang === 'en' && document.title.length > 0 "
-                                    "&& document.querySelectorAll('h1').length === 1"))
+        accessible(driver, path)
     driver.set_window_size(820, 1180)
     for path, name in [("/search", "10-tablet-search"), ("/keys", "11-tablet-keys"), ("/admin/audit", "12-tablet-audit")]:
         driver.get(base + path)
-        overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
-        check(f"{path} fits a tablet-width window without horizontal scrolling", not overflow)
-        shot(driver, name)
+        fits_tablet(driver, path, name)
 
 
 if __name__ == "__main__":

@@ -293,6 +293,13 @@ public struct WebStore: Sendable {
         }
     }
 
+    /// Whether `user` may see stored images and their studies (views, DICOM metadata, WADO-RS): owners and
+    /// administrators always; clinicians while they hold an active grant of any key.
+    public func mayViewImages(_ user: WebUser) async throws -> Bool {
+        if user.role != .clinician { return true }
+        return try await activeGrants().contains { $0.userId == user.id }
+    }
+
     /// Whether `user` may search `engine`: owners and administrators always; clinicians with an active grant
     /// of a key for that engine.
     public func maySearch(_ user: WebUser, engine: String) async throws -> Bool {

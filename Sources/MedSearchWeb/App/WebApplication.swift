@@ -115,6 +115,8 @@ public final class WebApplication: Sendable {
     let assets: StaticAssets
     /// Failed logins per source address (``LoginThrottle``).
     public let loginThrottle = LoginThrottle()
+    /// Uploaded query images of recent searches, shown beside their results (memory only).
+    let queryImages = QueryImages()
 
     /// Opens the data directory and loads templates; `engines` are the search engines offered.
     public init(configuration: WebConfiguration, engines: [any WebEngine]) async throws {
@@ -154,6 +156,7 @@ public final class WebApplication: Sendable {
         ImagePages(app: self).register(on: router)
         KeyPages(app: self).register(on: router)
         DICOMwebRoutes(app: self).register(on: router)
+        StudyPages(app: self).register(on: router)
         return router
     }
 

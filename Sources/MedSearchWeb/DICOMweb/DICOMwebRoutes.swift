@@ -169,8 +169,10 @@ struct DICOMwebRoutes: Sendable {
         }
         let accept = (request.headers[.accept] ?? "image/png").lowercased()
         let wantsJPEG = accept.contains("image/jpeg") && !accept.contains("image/png")
+        // PS3.18 8.3.5.1.4: `window=center,width[,function]` replaces the instance's own VOI window.
+        let window = try Self.queryItems(request.uri.query).last { $0.0 == "window" }.map { try RenderedWindow.parse($0.1) }
         let image: GrayImage
-        do { image = try service.rendered(entry, frame: frame) } catch let error as DICOMError {
+        do { image = try service.rendered(entry, frame: frame, window: window) } catch let error as DICOMError {
             if case .frameOutOfRange = error { throw DICOMwebHTTPError(.notFound, "no such frame") }
             throw error
         }
@@ -276,7 +278,7 @@ struct DICOMwebRoutes: Sendable {
     /// Owners and administrators, and clinicians holding an active key grant (as for viewing images).
     func requireViewer(_ context: WebRequestContext) async throws -> WebUser {
         let user = try context.requireUser()
-        if user.role == .clinician, try await store.activeGrants().allSatisfy({ $0.userId != user.id }) {
+        if try await !store.mayViewImages(user) {
             await store.audit(user.username, "dicomweb", "refused", "no active key grant")
             throw WebError.forbidden("read stored studies without a repository key grant")
         }

@@ -128,11 +128,11 @@ struct DICOMwebService: Sendable {
         return try DICOMWriter.write(DICOMFile(meta: DICOMDataset(), dataset: dataset, transferSyntax: clean.transferSyntax))
     }
 
-    /// The rendered frame of a stored instance: the instance's own VOI window (else the frame's full range),
-    /// MONOCHROME1 inverted, as an 8-bit grayscale image.
-    func rendered(_ entry: DICOMwebEntry, frame: Int?) throws -> GrayImage {
+    /// The rendered frame of a stored instance: `window`, else the instance's own VOI window (else the frame's
+    /// full range), MONOCHROME1 inverted, as an 8-bit grayscale image.
+    func rendered(_ entry: DICOMwebEntry, frame: Int?, window: VOIWindow? = nil) throws -> GrayImage {
         let clean = try DICOMFile(bytes: try app.vault.load(id: entry.imageID))
-        return try clean.grayImage(frame: frame ?? entry.frame)
+        return try clean.grayImage(frame: frame ?? entry.frame, window: window)
     }
 
     /// The catalog entries matching the path scope, oldest first.

@@ -48,18 +48,22 @@ struct ImagePages: Sendable {
             guard let k = Int(form["k"] ?? "5"), (1...50).contains(k) else { throw WebError.badForm("k is 1 to 50") }
             let query: GrayImage
             let queryLabel: String
+            let queryImage: String
             let pipeline = UploadPipeline(app: app)
             if let file = form.files.first(where: { !$0.bytes.isEmpty }) {
                 let name = try FileNames.sanitised(file.fileName)
                 guard file.bytes.count <= app.configuration.maxFileBytes else {
                     throw WebError.uploadTooLarge(limit: app.configuration.maxFileBytes)
                 }
-                query = try pipeline.decode(file.bytes).renditions.analysis
+                let renditions = try pipeline.decode(file.bytes).renditions
+                query = renditions.analysis
                 queryLabel = name
+                queryImage = "/search/query/" + (await app.queryImages.keep(renditions.view, for: user.id))
             } else if let id = form["queryId"], !id.isEmpty {
                 guard let record = try await store.image(id: id) else { throw WebError.notFound("Image \(id)") }
                 query = try pipeline.analysisImage(of: id)
                 queryLabel = "\(record.displayName) (\(record.id))"
+                queryImage = "/images/\(id)/full"
             } else {
                 throw WebError.badForm("upload a query image or pick a stored one")
             }
@@ -71,21 +75,20 @@ struct ImagePages: Sendable {
             }
             let elapsed = Date().timeIntervalSince(started)
             await store.audit(user.username, "search \(engineName)", "ok", "k=\(k) query=\(queryLabel)")
-            var results: [[String: Any]] = []
+            var items: [StudyResultGroups.Item] = []
             for (index, hit) in hits.enumerated() {
-                let record = try await store.image(id: hit.id)
-                results.append(["rank": index + 1, "id": hit.id, "score": Self.formatScore(hit.score),
-                                "scoreKind": hit.scoreKind, "labels": record?.labels ?? "", "detail": hit.detail,
-                                "name": record?.displayName ?? hit.id])
+                items.append(.init(rank: index + 1, hit: hit, record: try await store.image(id: hit.id),
+                                   entry: await app.dicomwebCatalog.entry(imageID: hit.id)))
             }
             return renderer.page("results", title: "Results", context: context, values: [
-                "engine": engine.title, "note": engine.securityNote, "k": k, "query": queryLabel,
-                "results": results, "elapsed": String(format: "%.2f", elapsed),
+                "engine": engine.title, "note": engine.securityNote, "k": k, "query": queryLabel, "queryImage": queryImage,
+                "count": hits.count, "elapsed": String(format: "%.2f", elapsed),
+                "groups": StudyResultGroups.build(items, showStudies: try await store.mayViewImages(user)),
             ])
         }
         router.get("/images/:id/:size") { _, context -> Response in
             let user = try context.requireUser()
-            if user.role == .clinician, try await store.activeGrants().allSatisfy({ $0.userId != user.id }) {
+            if try await !store.mayViewImages(user) {
                 await store.audit(user.username, "view image", "refused", "no active key grant")
                 throw WebError.forbidden("view images without a repository key grant")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import MedSearchCore
+import MedSearchDICOMweb
 import MedSearchImaging
 import MedSearchStore
 
@@ -25,7 +26,7 @@ struct UploadPipeline: Sendable {
     func process(_ files: [UploadedFile], labels: [String], labelsByName: [String: [String]] = [:], username: String,
                  progress: ProgressReporter? = nil,
                  timing: (@Sendable (_ engine: String, _ images: Int, _ seconds: Double) -> Void)? = nil) async -> [Outcome] {
-        var prepared: [(WebImageRecord, WebIngestItem)] = []
+        var prepared: [(WebImageRecord, WebIngestItem, WebDeidentification.CatalogDraft?, Int)] = []
         var outcomes: [Outcome] = []
         for file in files {
             defer { progress?.advance() }
@@ -35,7 +36,7 @@ struct UploadPipeline: Sendable {
                 guard file.bytes.count <= app.configuration.maxFileBytes else {
                     throw WebError.uploadTooLarge(limit: app.configuration.maxFileBytes)
                 }
-                let (bytes, format, modality, renditions) = try decode(file.bytes)
+                let (bytes, format, modality, renditions, catalog) = try decode(file.bytes)
                 let image = renditions.analysis
                 let id = "img-" + Hex.encode(SecureRandom.bytes(8))
                 let labels = labelsByName[file.fileName] ?? labels
@@ -44,7 +45,8 @@ struct UploadPipeline: Sendable {
                                             status: "pending", detail: "")
                 try app.vault.store(id: id, bytes: bytes)
                 try renditions.store(id: id, in: app.vault)
-                prepared.append((record, WebIngestItem(id: id, image: image, labels: labels, bytes: bytes)))
+                prepared.append((record, WebIngestItem(id: id, image: image, labels: labels, bytes: bytes), catalog,
+                                 renditions.frame))
             } catch {
                 let reason = (error as? WebError)?.description ?? String(describing: error)
                 outcomes.append(Outcome(displayName: shownName, id: nil, stored: false, detail: reason))
@@ -73,10 +75,13 @@ struct UploadPipeline: Sendable {
             for await outcome in group { collected.append(outcome) }
             return collected.sorted { $0.0 < $1.0 }.compactMap(\.1)
         }
-        for (var record, _) in prepared {
+        for (var record, _, catalog, frame) in prepared {
             record.status = failures.isEmpty ? "stored" : "failed"
             record.detail = failures.isEmpty ? "indexed by \(app.engines.map(\.name).joined(separator: ", "))"
                 : failures.joined(separator: "; ")
+            if failures.isEmpty, let catalog {
+                record.detail += await self.catalog(catalog, imageID: record.id, frame: frame)
+            }
             try? await app.store.saveImage(record)
             outcomes.append(Outcome(displayName: record.displayName, id: record.id, stored: failures.isEmpty,
                                     detail: record.detail))
@@ -85,20 +90,39 @@ struct UploadPipeline: Sendable {
         return outcomes
     }
 
+    /// Enters a stored DICOM upload in the DICOMweb catalog (QIDO-RS, WADO-RS, the study shown with results);
+    /// returns what the upload's detail says about it. An instance already catalogued stays as it was.
+    func catalog(_ draft: WebDeidentification.CatalogDraft, imageID: String, frame: Int) async -> String {
+        guard await !app.dicomwebCatalog.contains(draft.sopInstanceUID) else {
+            return "; its SOP Instance UID was already stored through DICOMweb, so this copy is not in the DICOMweb catalog"
+        }
+        do {
+            try await app.dicomwebCatalog.add(DICOMwebEntry(sopInstanceUID: draft.sopInstanceUID, imageID: imageID,
+                                                            frame: frame, attributes: draft.attributes,
+                                                            identity: draft.identity))
+            return "; available through DICOMweb"
+        } catch {
+            return "; not in the DICOMweb catalog (\(String(describing: error).prefix(120)))"
+        }
+    }
+
     /// Detects the format, de-identifies DICOM, and decodes (once, within the configured ``DecodeLimits``) to
     /// the analysis form, the thumbnail and the view that are stored beside the original.
-    func decode(_ bytes: [UInt8]) throws -> (stored: [UInt8], format: String, modality: String?, renditions: Renditions) {
+    func decode(_ bytes: [UInt8]) throws -> (stored: [UInt8], format: String, modality: String?, renditions: Renditions,
+                                             catalog: WebDeidentification.CatalogDraft?) {
         guard let format = ImageLoader.detectFormat(bytes), [.dicom, .png, .jpeg].contains(format) else {
             throw WebError.notAnImage("the file starts with neither a DICOM, PNG nor JPEG signature")
         }
         var stored = bytes
         var modality: String?
+        var catalog: WebDeidentification.CatalogDraft?
         if format == .dicom {
             let deidentified = try app.deidentification.apply(bytes)
             stored = deidentified.bytes
             modality = deidentified.modality
+            catalog = deidentified.catalog
         }
-        return (stored, format.rawValue, modality, try renditions(of: stored))
+        return (stored, format.rawValue, modality, try renditions(of: stored), catalog)
     }
 
     /// Decodes stored bytes within the configured limits and derives the renditions.
@@ -107,9 +131,11 @@ struct UploadPipeline: Sendable {
         do { pixels = try ImageLoader.decode(stored, limits: app.configuration.decodeLimits) } catch {
             throw WebError.notAnImage(String(describing: error))
         }
-        return Renditions(analysis: pixels.analysisImage(side: Self.analysisSide),
-                          thumbnail: PNGWriter.encode(pixels.analysisImage(side: 96)),
-                          view: PNGWriter.encode(pixels.analysisImage(side: 512)))
+        // A multi-frame instance is indexed and shown by its representative (middle) frame, as through DICOMweb.
+        let frame = FrameSelection.representative.frames(of: pixels.frames)[0]
+        return Renditions(analysis: pixels.analysisImage(side: Self.analysisSide, frame: frame),
+                          thumbnail: PNGWriter.encode(pixels.analysisImage(side: 96, frame: frame)),
+                          view: PNGWriter.encode(pixels.analysisImage(side: 512, frame: frame)), frame: frame)
     }
 
     /// The stored rendition `kind` of image `id`; an image stored before renditions existed is decoded once
@@ -133,6 +159,8 @@ struct UploadPipeline: Sendable {
         var analysis: GrayImage
         var thumbnail: [UInt8]
         var view: [UInt8]
+        /// The frame they show (0 for single-frame images; the middle frame of a multi-frame instance).
+        var frame = 0
 
         func bytes(_ kind: ImageVault.Derived) -> [UInt8] {
             switch kind {

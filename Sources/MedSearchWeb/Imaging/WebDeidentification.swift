@@ -1,5 +1,6 @@
 import Foundation
 import MedSearchCore
+import MedSearchDICOMweb
 import MedSearchImaging
 
 /// De-identification of DICOM uploads (PS3.15 Annex E basic profile, via MedSearchImaging's `Deidentifier`)
@@ -22,10 +23,25 @@ struct WebDeidentification: Sendable {
         deidentifier = try Deidentifier(secret: SecretBytes(secret))
     }
 
-    /// The de-identified file and its modality.
-    func apply(_ bytes: [UInt8]) throws -> (bytes: [UInt8], modality: String?) {
-        let (clean, _) = try deidentifier.deidentify(bytes: bytes)
-        let modality = try? ImageInspector.inspect(bytes: clean).modality
-        return (clean, modality)
+    /// The de-identified file, its modality and, when it has the UIDs DICOMweb needs, what the DICOMweb catalog
+    /// keeps of it (so an instance uploaded on the web page is found, shown and retrieved like a stored one).
+    func apply(_ bytes: [UInt8]) throws -> (bytes: [UInt8], modality: String?, catalog: CatalogDraft?) {
+        let file = try DICOMFile(bytes: bytes)
+        let (clean, _, identity) = try PseudonymMap(deidentifier: deidentifier).deidentify(file)
+        let cleanBytes = try DICOMWriter.write(clean)
+        let modality = try? ImageInspector.inspect(bytes: cleanBytes).modality
+        let uids = [DICOMTag.sopInstanceUID, .studyInstanceUID, .seriesInstanceUID].map { file.dataset.string($0) ?? "" }
+        let catalog = uids.allSatisfy(QIDOMatchUID.isUID)
+            ? CatalogDraft(sopInstanceUID: uids[0], attributes: DICOMwebEntry.catalogAttributes(file.dataset), identity: identity)
+            : nil
+        return (cleanBytes, modality, catalog)
+    }
+
+    /// What the DICOMweb catalog keeps of a DICOM upload: the original SOP Instance UID, the attributes QIDO-RS
+    /// matches and the identity record that undoes de-identification (all on the trusted side).
+    struct CatalogDraft: Sendable {
+        var sopInstanceUID: String
+        var attributes: DICOMDataset
+        var identity: IdentityRecord
     }
 }

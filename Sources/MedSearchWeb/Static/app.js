@@ -1,6 +1,12 @@
-// MedSearch web: progress for uploads (the form still works without JavaScript).
+// MedSearch web: progress for uploads and the DICOM viewer's window form (both work without JavaScript).
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
+  // The DICOM viewer: typing a centre or width selects the Custom window (the form works without this too).
+  var preset = document.getElementById("preset");
+  ["center", "width"].forEach(function (id) {
+    var input = document.getElementById(id);
+    if (input && preset) { input.addEventListener("input", function () { preset.value = "custom"; }); }
+  });
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.XMLHttpRequest || !window.FormData) { return; }
