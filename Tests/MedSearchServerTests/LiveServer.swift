@@ -11,6 +11,12 @@ func withLiveServer(_ router: Router<MedSearchRequestContext>, dataDirectory: UR
                     _ body: (String) async throws -> Void) async throws {
     var configuration = ServiceConfiguration(dataDirectory: dataDirectory, tokens: AccessTokens(tokens: [:]))
     configuration.idleTimeout = idleTimeout
+    try await withLiveServer(router, configuration: configuration, body)
+}
+
+/// Runs `router` with `configuration` (plain HTTP, or TLS with its credentials) while `body` talks to its URL.
+func withLiveServer(_ router: Router<MedSearchRequestContext>, configuration: ServiceConfiguration,
+                    _ body: (String) async throws -> Void) async throws {
     let (urls, continuation) = AsyncStream<String>.makeStream()
     let app = ServiceRunner.makeApplication(router: router, configuration: configuration,
                                             logger: Logger(label: "test")) { continuation.yield($0) }

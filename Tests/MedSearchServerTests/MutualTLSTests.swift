@@ -8,6 +8,7 @@ import NIOCore
 import NIOSSL
 import Synchronization
 import Testing
+import _MedSearchTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +20,10 @@ import Glibc
     /// A route only the edge master may call (as a storage node's routes are).
     static let masterOnly = Route("test.master-only", server: .storageNode, .get, "/test/master-only", request: .none,
                                   response: .text, access: .roles([.edgeMaster]))
+
+    /// A route of the edge master with a 16-byte body limit.
+    static let small = Route("test.small", server: .storageNode, .post, "/test/small", request: .binary,
+                             response: .text, access: .roles([.edgeMaster]), maxRequestBytes: 16)
 
     /// A deployment CA, a second (foreign) CA, the server's credentials and a way to issue client credentials.
     struct World {
@@ -61,27 +66,20 @@ import Glibc
     }
 
     /// Runs a storage-node-like router over mutual TLS while `body` talks to it; returns the refusals recorded.
-    func withTLSServer(_ world: World, _ body: (String) async throws -> Void) async throws -> [String] {
+    func withTLSServer(_ world: World, idleTimeout: Duration = ConnectionLimits.idleTimeout,
+                       _ body: (String) async throws -> Void) async throws -> [String] {
         let refusals = Mutex<[String]>([])
         let events = TLSEvents { _, reason in refusals.withLock { $0.append(reason) } }
         let router = ServiceRunner.makeRouter(tokens: world.tokens, role: .storageNode)
         router.on(Self.masterOnly) { _ in .text("hello master") }
         router.on(Routes.StorageNode.usage) { _ in try .json(StorageNodeUsage(shares: 0, bytes: 0)) }
-        let configuration = ServiceConfiguration(dataDirectory: world.directory, tokens: world.tokens, tls: world.server,
+        router.on(Self.small) { call in .text("\(call.body.count) bytes") }
+        var configuration = ServiceConfiguration(dataDirectory: world.directory, tokens: world.tokens, tls: world.server,
                                                  tlsEvents: events)
-        let (urls, continuation) = AsyncStream<String>.makeStream()
-        let app = ServiceRunner.makeApplication(router: router, configuration: configuration,
-                                                logger: Logger(label: "test")) { continuation.yield($0) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var iterator = urls.makeAsyncIterator()
-            let url = try #require(await iterator.next())
+        configuration.idleTimeout = idleTimeout
+        try await withLiveServer(router, configuration: configuration) { url in
             #expect(url.hasPrefix("https://127.0.0.1:"))
-            do { try await body(url) } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
+            try await body(url)
         }
         return refusals.withLock { $0 }
     }
@@ -102,6 +100,34 @@ import Glibc
             #expect(await client(url, nil, admin).isHealthy())
         }
         #expect(refusals.isEmpty)
+    }
+
+    @Test func theHardeningOfPlainHTTPHoldsInsideTLS() async throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(at: world.directory) }
+        let master = try world.client(.edgeMaster, name: "master")
+        _ = try await withTLSServer(world, idleTimeout: .milliseconds(500)) { url in
+            let port = try #require(loopbackPort(of: url))
+            // A peer that connects and never completes a handshake (silent, or half a ClientHello) is closed.
+            let silent = try RawHTTPConnection(port: port, readTimeout: 10)
+            let halfHello = try RawHTTPConnection(port: port, readTimeout: 10)
+            try halfHello.send("\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}")
+            #expect(await silent.receive().closed)
+            #expect(await halfHello.receive().closed)
+            // The route's body limit: 413 inside TLS; a body within it gets through.
+            let caller = client(url, world.byRole[.edgeMaster], master)
+            #expect(try await caller.call(Self.small, body: Array(repeating: 7, count: 16)) == Array("16 bytes".utf8))
+            // (ServiceClient refuses to send it: AsyncHTTPClient with the same credentials sends it anyway.)
+            let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                  configuration: .init(tlsConfiguration: master.clientConfiguration))
+            var request = HTTPClientRequest(url: url + Self.small.path)
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(world.byRole[.edgeMaster] ?? "")")
+            request.body = .bytes(ByteBuffer(bytes: Array(repeating: 7, count: 4096)))
+            let status = try await http.execute(request, timeout: .seconds(20)).status.code
+            try await http.shutdown()
+            #expect(status == 413)
+        }
     }
 
     @Test func aCertificateOfAnotherRoleIsRefusedOnARestrictedRoute() async throws {

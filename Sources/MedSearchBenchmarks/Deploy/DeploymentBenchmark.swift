@@ -107,19 +107,11 @@ public enum DeploymentBenchmark {
     static func trustmed(_ options: Options, launcher: RoleLauncher, work: URL,
                          log: @escaping @Sendable (String) -> Void) async throws -> [String: Any] {
         log("trustmed: two deployments (TLS, plain), \(options.trustmedNodes) storage nodes each, m = \(options.trustmedThreshold)")
-        let secure = try await TrustMedCluster.launch(launcher, directory: work.appendingPathComponent("trustmed-tls"),
-                                                     nodeCount: options.trustmedNodes, threshold: options.trustmedThreshold,
-                                                     nodeTimeout: .seconds(30))
-        let plain: TrustMedCluster
-        do {
-            plain = try await TrustMedCluster.launch(launcher, directory: work.appendingPathComponent("trustmed-plain"),
-                                                    nodeCount: options.trustmedNodes, threshold: options.trustmedThreshold,
-                                                    nodeTimeout: .seconds(30), security: .insecure)
-        } catch {
-            await secure.stop()
-            throw error
-        }
-        do {
+        return try await onBoth({ security in
+            try await TrustMedCluster.launch(launcher, directory: work.appendingPathComponent(security == nil ? "trustmed-tls" : "trustmed-plain"),
+                                             nodeCount: options.trustmedNodes, threshold: options.trustmedThreshold,
+                                             nodeTimeout: .seconds(30), security: security)
+        }, stop: { await $0.stop() }) { secure, plain in
             let keys = try TrustMedDefaults.generateClientKeys(hashBits: 64, parameterSet: TrustMedDefaults.defaultParameterSet)
             let client = try TrustMedDefaults.client(keys: keys)
             var rng = SystemRandomNumberGenerator()
@@ -149,14 +141,27 @@ public enum DeploymentBenchmark {
             result["images"] = options.trustmedImages
             result["nodes"] = options.trustmedNodes
             result["threshold"] = options.trustmedThreshold
-            await secure.stop()
-            await plain.stop()
             return result
-        } catch {
-            await secure.stop()
-            await plain.stop()
+        }
+    }
+
+    /// Starts a deployment over TLS (`launch(nil)`: the launcher's local PKI) and one over plain HTTP
+    /// (`launch(.insecure)`), runs `body` on both, and stops both whatever happens.
+    static func onBoth<Deployment>(_ launch: (TransportSecurity?) async throws -> Deployment,
+                                   stop: (Deployment) async -> Void,
+                                   _ body: (_ secure: Deployment, _ plain: Deployment) async throws -> [String: Any])
+        async throws -> [String: Any] {
+        let secure = try await launch(nil)
+        let plain: Deployment
+        do { plain = try await launch(.insecure) } catch {
+            await stop(secure)
             throw error
         }
+        let result: Result<[String: Any], any Error>
+        do { result = .success(try await body(secure, plain)) } catch { result = .failure(error) }
+        await stop(secure)
+        await stop(plain)
+        return try result.get()
     }
 
     static func sei(_ options: Options, launcher: RoleLauncher, work: URL,
@@ -173,13 +178,10 @@ public enum DeploymentBenchmark {
         let upload = try owner.buildIndex(ids: ids, features: features)
         let secret = try SecureKNNUserSecret.generate(dimension: d)
         let user = try SEIUser(credentials: owner.register(secret.registrationRequest), secret: secret)
-        let secure = try await SEICloud.launch(launcher, directory: work.appendingPathComponent("sei-tls"))
-        let plain: SEICloud
-        do { plain = try await SEICloud.launch(launcher, directory: work.appendingPathComponent("sei-plain"), security: .insecure) } catch {
-            await secure.stop()
-            throw error
-        }
-        do {
+        return try await onBoth({ security in
+            try await SEICloud.launch(launcher, directory: work.appendingPathComponent(security == nil ? "sei-tls" : "sei-plain"),
+                                      security: security)
+        }, stop: { await $0.stop() }) { secure, plain in
             for cloud in [secure, plain] {
                 try await SEIRemote(service: try cloud.client(role: .owner)).replaceIndex(upload)
             }
@@ -200,13 +202,7 @@ public enum DeploymentBenchmark {
             var result = comparison(samples)
             result["records"] = options.seiRecords
             result["dimension"] = d
-            await secure.stop()
-            await plain.stop()
             return result
-        } catch {
-            await secure.stop()
-            await plain.stop()
-            throw error
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MedSearchCore
 import Synchronization
 
 /// A swift-log handler writing one JSON object per line to standard error:
@@ -54,7 +55,7 @@ public struct JSONLogHandler: LogHandler {
         for key in merged.keys.sorted() where !["ts", "level", "logger", "message"].contains(key) {
             fields.append((key, Self.flatten(merged[key]!)))
         }
-        let body = fields.map { "\(Self.quote($0.0)):\(Self.quote($0.1))" }.joined(separator: ",")
+        let body = fields.map { "\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }.joined(separator: ",")
         sink("{\(body)}\n")
     }
 
@@ -63,25 +64,8 @@ public struct JSONLogHandler: LogHandler {
         case let .string(text): text
         case let .stringConvertible(convertible): convertible.description
         case let .array(values): "[" + values.map(flatten).joined(separator: ",") + "]"
-        case let .dictionary(entries): "{" + entries.keys.sorted().map { "\($0)=\(flatten(entries[$0]!))" }.joined(separator: ",") + "}"
+        case let .dictionary(entries): "{" + entries.keys.sorted().map { "\($0)=\(entries[$0].map(flatten) ?? "")" }.joined(separator: ",") + "}"
         }
-    }
-
-    /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     static func timestamp() -> String {
