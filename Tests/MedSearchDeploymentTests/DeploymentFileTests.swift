@@ -48,6 +48,7 @@ func freePorts(_ count: Int) throws -> [Int] {
           - {role: edge-master, name: master, port: 9000, dataDirectory: data/master, database: "postgres://ms@db:5432/medsearch"}
           - {role: fnn-c2, name: c2, port: 9002, dataDirectory: data/c2}
           - {role: fnn-c1, name: c1, port: 9001, dataDirectory: data/c1, logLevel: info}
+          - {role: search-worker, name: worker0, port: 9200, dataDirectory: data/w0, database: "postgres://ms@db:5432/medsearch"}
         """
 
     func write(_ text: String) throws -> URL {
@@ -63,7 +64,9 @@ func freePorts(_ count: Int) throws -> [Int] {
         defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let base = file.deletingLastPathComponent().standardizedFileURL.path
         let deployment = try DeploymentFile.load(file)
-        #expect(deployment.instances.map(\.name) == ["node0", "node1", "master", "c2", "c1"])
+        #expect(deployment.instances.map(\.name) == ["node0", "node1", "master", "c2", "c1", "worker0"])
+        #expect(deployment.searchWorkerURLs == ["https://127.0.0.1:9200"])
+        #expect(try deployment.instance(named: "master").peers.searchWorkers == base + "/data/master/deployment-workers.json")
         let node0 = try deployment.instance(named: "node0")
         #expect(node0.host == "0.0.0.0")
         #expect(node0.dataDirectory == base + "/data/node0")

@@ -192,6 +192,7 @@ public struct LoadedDeployment: Sendable {
             return "\(scheme)://\(address.contains(":") ? "[\(address)]" : address):\(role.port)"
         }
         let storageNodes = file.roles.filter { $0.role == .storageNode }
+        let workers = file.roles.filter { $0.role == .searchWorker }
         let c2s = file.roles.filter { $0.role == .fnnC2 }
         if file.roles.contains(where: { $0.role == .fnnC1 }), c2s.count != 1 {
             throw ServiceError.configuration("deployment \(file.name): fnn-c1 needs exactly one fnn-c2 role")
@@ -234,6 +235,10 @@ public struct LoadedDeployment: Sendable {
                 instance.engine.nodeTimeoutMilliseconds = file.trustmed?.nodeTimeoutMilliseconds
                 instance.peers.nodeList = URL(fileURLWithPath: dataDirectory)
                     .appendingPathComponent("deployment-nodes.json").path
+                if !workers.isEmpty {
+                    instance.peers.searchWorkers = URL(fileURLWithPath: dataDirectory)
+                        .appendingPathComponent("deployment-workers.json").path
+                }
             default: break
             }
             do { try instance.validate() } catch {
@@ -243,11 +248,14 @@ public struct LoadedDeployment: Sendable {
         }
         self.instances = instances
         storageNodeURLs = storageNodes.map(url)
+        searchWorkerURLs = workers.map(url)
         urls = Dictionary(uniqueKeysWithValues: file.roles.map { ($0.name, url($0)) })
     }
 
     /// The storage nodes' URLs in file order (the master's node list).
     public let storageNodeURLs: [String]
+    /// The search workers' URLs in file order (the master's worker list: worker `i` searches shard `i`).
+    public let searchWorkerURLs: [String]
     /// Each role's URL by name.
     public let urls: [String: String]
 
@@ -263,13 +271,18 @@ public struct LoadedDeployment: Sendable {
     }
 
     /// Writes what a role needs besides its description before it starts: the edge master's node list (every
-    /// storage node, threshold m, the master's token for the nodes; mode 0600).
+    /// storage node, threshold m, the master's token for the nodes; mode 0600) and, when the file has search
+    /// workers, its worker list (every worker in file order, the same token).
     public func prepare(_ instance: RoleInstance) throws {
         guard instance.role == .edgeMaster, let listPath = instance.peers.nodeList, let trustmed = file.trustmed else { return }
         let tokens = try AccessTokens.load(from: URL(fileURLWithPath: instance.tokenFile))
         let list = TrustMedNodeList(threshold: trustmed.threshold, token: try tokens.token(for: .edgeMaster),
                                     nodes: storageNodeURLs)
         try list.write(to: URL(fileURLWithPath: listPath))
+        if let workersPath = instance.peers.searchWorkers {
+            try TrustMedWorkerList(token: try tokens.token(for: .edgeMaster), workers: searchWorkerURLs)
+                .write(to: URL(fileURLWithPath: workersPath))
+        }
     }
 
     /// The PKI directory (nil when insecure).
