@@ -153,6 +153,23 @@ import _MedSearchTestSupport
             let metadata = try DICOMJSON.decode(try await send(client, "/dicom-web/studies/\(study)/metadata", token: Self.clinicianToken).2)
             #expect(metadata.count == 3)
             #expect(metadata.first?.string(.patientID) == patient.id)
+            // Bulk data URIs name their own instance and are served (PS3.18 F.2.6): the pixel data as stored.
+            let rawMetadata = try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(instances[0].placement.sopInstanceUID)/metadata",
+                                             token: Self.clinicianToken)
+            let objects = try #require(try JSONSerialization.jsonObject(with: Data(rawMetadata.2)) as? [[String: Any]])
+            let pixelURI = try #require((objects.first?["7FE00010"] as? [String: Any])?["BulkDataURI"] as? String)
+            #expect(pixelURI.hasSuffix("/instances/\(instances[0].placement.sopInstanceUID)/bulkdata/7FE00010"))
+            let bulk = try await send(client, String(pixelURI[try #require(pixelURI.range(of: "/dicom-web/"))
+                .lowerBound...]), token: Self.clinicianToken)
+            #expect(bulk.0 == .ok)
+            var bulkParser = MultipartRelatedParser(boundary: try #require(MediaType(bulk.1[.contentType] ?? "")?.parameters["boundary"]),
+                                                    maximumPartBytes: 1 << 24)
+            let bulkParts = try bulkParser.feed(bulk.2)
+            #expect(bulkParts.first?.body == (try DICOMFile(bytes: instances[0].bytes).dataset[.pixelData]?.bytes.map(Array.init)))
+            #expect(try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(instances[0].placement.sopInstanceUID)/bulkdata/00091234",
+                                   token: Self.clinicianToken).0 == .notFound)
+            #expect(try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(instances[0].placement.sopInstanceUID)/bulkdata/zz",
+                                   token: Self.clinicianToken).0 == .badRequest)
             #expect(try await send(client, "/dicom-web/studies/1.2.3.4", token: Self.clinicianToken).0 == .notFound)
 
             // Rendered frames: PNG by default, JPEG when asked.
@@ -298,6 +315,75 @@ import _MedSearchTestSupport
         }
     }
 
+    /// An engine fails the first STOW-RS batch: nothing is catalogued or kept in the vault, QIDO-RS and searches
+    /// show nothing of it; the PACS's retry stores every instance once in every engine (no duplicate entries).
+    @Test func stowIsRetriedAfterAnEngineFailure() async throws {
+        let instances = Array(try Self.instances().prefix(3))
+        let exact = ExactTestEngine()
+        let flaky = FailingTestEngine(failures: 1)
+        try await withWebApp(engines: [exact, flaky], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            let first = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                       headers: [.contentType: Self.stowType], body: Self.multipart(instances.map(\.bytes)))
+            #expect(first.0 == .conflict)
+            let failed = try #require(try DICOMJSON.decode(first.2).first?.items(STOWResponse.failedSOPSequence))
+            #expect(try failed.map { try $0.integer(STOWResponse.failureReason) } == [0x0110, 0x0110, 0x0110])
+            #expect(await web.dicomwebCatalog.all().isEmpty)
+            let orphans = await exact.heldIDs()
+            #expect(orphans.count == 3)  // the engine that succeeded holds entries nobody can see
+            for id in orphans { #expect(throws: (any Error).self) { _ = try web.vault.load(id: id) } }
+            #expect(try DICOMJSON.decode(try await send(client, "/dicom-web/instances", token: Self.ownerToken).2).isEmpty)
+            let none = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=2", method: .post,
+                                      token: Self.clinicianToken, headers: [.contentType: "application/dicom"],
+                                      body: ByteBuffer(bytes: instances[0].bytes))
+            #expect(try DICOMJSON.decode(none.2).isEmpty)
+            #expect(none.1[.init("X-MedSearch-Left-Out")!] == "3")
+            #expect(none.1[.init("Warning")!]?.hasPrefix("299 medsearch: \"0 of 2 results") == true)
+
+            let retry = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                       headers: [.contentType: Self.stowType], body: Self.multipart(instances.map(\.bytes)))
+            #expect(retry.0 == .ok)
+            #expect(await web.dicomwebCatalog.all().map(\.imageID).sorted() == orphans.sorted())
+            #expect(await exact.count == 3)  // not ingested twice
+            #expect(await flaky.heldIDs() == orphans)
+            let similar = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=3&instance=\(instances[2].placement.sopInstanceUID)",
+                                         method: .post, token: Self.clinicianToken)
+            #expect(try DICOMJSON.decode(similar.2).first?.string(.sopInstanceUID) == instances[2].placement.sopInstanceUID)
+        }
+    }
+
+    /// PNGs uploaded on the web page are nearer to a query than the DICOM instances made from them would allow:
+    /// search-similar still answers k DICOM instances, and says so when fewer than k exist.
+    @Test func searchSimilarAnswersKPastWebUploads() async throws {
+        let instances = Array(try Self.instances().prefix(3))
+        let directory = TestData.root.appendingPathComponent("DemoData/images")
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().prefix(3).map {
+            ("files", $0, Array(try Data(contentsOf: directory.appendingPathComponent($0))))
+        }
+        try await withWebApp(engines: [ExactTestEngine()], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            var owner = WebTestClient(client: client)
+            _ = try await owner.login("pacs")
+            _ = try await owner.postMultipart("/upload", fields: ["_csrf": try await owner.get("/upload").csrf ?? ""], files: pngs)
+            #expect(try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                   headers: [.contentType: Self.stowType], body: Self.multipart(instances.map(\.bytes))).0 == .ok)
+            let sop = instances[0].placement.sopInstanceUID
+            let three = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=3&instance=\(sop)",
+                                       method: .post, token: Self.clinicianToken)
+            let hits = try DICOMJSON.decode(three.2)
+            #expect(Set(hits.compactMap { $0.string(.sopInstanceUID) }) == Set(instances.map(\.placement.sopInstanceUID)))
+            #expect(hits.first?.string(.sopInstanceUID) == sop)
+            #expect(hits.map { $0.string(DICOMwebService.rankTag) } == ["1", "2", "3"])
+            #expect(three.1[.init("Warning")!] == nil)
+            let leftOut = try #require(three.1[.init("X-MedSearch-Left-Out")!].flatMap(Int.init))
+            #expect(leftOut >= 1)  // the PNG twin of the query is as near as the query itself
+            let five = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=5&instance=\(sop)",
+                                      method: .post, token: Self.clinicianToken)
+            #expect(try DICOMJSON.decode(five.2).count == 3)
+            #expect(five.1[.init("Warning")!]?.contains("3 of 5 results") == true)
+        }
+    }
+
     @Test func theCatalogSurvivesARestart() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-dicomweb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -326,4 +412,27 @@ import _MedSearchTestSupport
         #expect(WebConfiguration(dataDirectory: file, dicomwebTokens: [Self.ownerToken: "pacs"])
             .dicomwebAccount(forToken: Self.ownerToken) == "pacs")
     }
+}
+
+/// A test engine that fails its first `failures` ingests, then behaves like ``ExactTestEngine``.
+actor FailingTestEngine: WebEngine {
+    nonisolated let name = "failing"
+    nonisolated let title = "Failing (test)"
+    nonisolated let securityNote = "Plaintext, for tests only."
+    private var failures: Int
+    private let inner = ExactTestEngine()
+
+    init(failures: Int) { self.failures = failures }
+
+    func ingest(_ items: [WebIngestItem]) async throws {
+        if failures > 0 {
+            failures -= 1
+            throw WebError.engineUnavailable("the failing test engine refused the batch")
+        }
+        try await inner.ingest(items)
+    }
+
+    func search(_ query: GrayImage, k: Int) async throws -> [WebSearchHit] { try await inner.search(query, k: k) }
+    func heldIDs() async -> Set<String> { await inner.heldIDs() }
+    func shutdown() async {}
 }
