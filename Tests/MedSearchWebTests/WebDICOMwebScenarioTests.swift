@@ -196,6 +196,21 @@ import _MedSearchTestSupport
                     #expect(hits.map { $0.string(DICOMwebService.rankTag) } == ["1", "2", "3", "4", "5"])
                     #expect(reference.first?.distance == 0)
                 }
+                // WADO-RS gives the instance back rebuilt from the storage nodes' shares: with the web server's own
+                // sealed copy removed, the original instance (real patient, same pixels) still comes back.
+                let target = instances[7]
+                let targetEntry = try #require(await web.dicomwebCatalog.entry(sop: target.placement.sopInstanceUID))
+                web.vault.remove(id: targetEntry.imageID)
+                let (status, body) = try await Self.http(
+                    base + "/studies/\(target.placement.studyUID)/series/\(target.placement.seriesUID)/instances/"
+                        + target.placement.sopInstanceUID, headers: [("Authorization", "Bearer \(Self.token ?? "")")])
+                #expect(status == 200)
+                let firstLine = String(decoding: body.prefix(while: { $0 != 13 }), as: UTF8.self)
+                var parser = MultipartRelatedParser(boundary: String(firstLine.dropFirst(2)), maximumPartBytes: 1 << 24)
+                let retrieved = try DICOMFile(bytes: try #require(try parser.feed(body).first?.body))
+                let source = try DICOMFile(bytes: target.bytes)
+                #expect(retrieved.dataset.string(.patientName) == target.patient.name)
+                #expect(try retrieved.decodePixels() == source.decodePixels())
             }
         } catch {
             await engine.shutdown()

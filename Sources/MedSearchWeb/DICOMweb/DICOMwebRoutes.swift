@@ -138,13 +138,16 @@ struct DICOMwebRoutes: Sendable {
         guard !entries.isEmpty else { throw DICOMwebHTTPError(.notFound, "no such study, series or instance") }
         guard entries.count <= 2000 else { throw DICOMwebHTTPError(.contentTooLarge, "more than 2000 instances") }
         let boundary = MultipartRelatedWriter.boundary(SecureRandom.bytes(12))
-        var parts: [(contentType: String, bytes: [UInt8])] = []
-        for entry in entries { parts.append(("application/dicom", try service.originalInstance(entry))) }
-        await store.audit(user.username, "dicomweb retrieve", "ok", "\(entries.count) instance(s) of one study")
-        return Response(status: .ok, headers: [
+        let (instances, rebuilt, engine) = try await service.originalInstances(entries)
+        let source = "\(rebuilt) of \(entries.count) from \(engine ?? "no engine"), the rest from the web server's sealed copy"
+        await store.audit(user.username, "dicomweb retrieve", "ok", "\(entries.count) instance(s) of one study; \(source)")
+        var response = Response(status: .ok, headers: [
             .contentType: "multipart/related; type=\"application/dicom\"; boundary=\(boundary)",
             .cacheControl: "private, no-store",
-        ], body: .init(byteBuffer: ByteBuffer(bytes: MultipartRelatedWriter.body(boundary: boundary, parts: parts))))
+        ], body: .init(byteBuffer: ByteBuffer(bytes: MultipartRelatedWriter.body(
+            boundary: boundary, parts: instances.map { ("application/dicom", $0) }))))
+        response.headers[.init("X-MedSearch-Retrieved")!] = source
+        return response
     }
 
     func metadata(_ request: Request, _ context: WebRequestContext, study: String, series: String? = nil,

@@ -135,9 +135,28 @@ struct DICOMwebService: Sendable {
         return (stored, failed)
     }
 
-    /// The original (re-identified) Part 10 bytes of a stored instance.
+    /// The original (re-identified) Part 10 bytes of a stored instance, from the web server's sealed copy.
     func originalInstance(_ entry: DICOMwebEntry) throws -> [UInt8] {
-        let clean = try DICOMFile(bytes: try app.vault.load(id: entry.imageID))
+        try Self.reidentified(try app.vault.load(id: entry.imageID), entry)
+    }
+
+    /// The original Part 10 bytes of stored instances, in order, for WADO-RS: each rebuilt from the untrusted side's
+    /// copy when a running engine keeps the files (TrustMedSearch: the edge master rebuilds it from m of n shares,
+    /// opened with the sealing key; AES-GCM with the image id as associated data, so a swapped or altered copy is
+    /// refused), else the web server's own sealed copy. Also says how many came from the engine, and which.
+    func originalInstances(_ entries: [DICOMwebEntry]) async throws -> (instances: [[UInt8]], rebuilt: Int, engine: String?) {
+        var copies: [String: [UInt8]] = [:]
+        let source = app.engines.lazy.compactMap { $0 as? any WebImageSource }.first
+        if let source { copies = (try? await source.retrieve(entries.map(\.imageID))) ?? [:] }
+        let instances = try entries.map { entry in
+            try Self.reidentified(try copies[entry.imageID] ?? app.vault.load(id: entry.imageID), entry)
+        }
+        return (instances, entries.filter { copies[$0.imageID] != nil }.count, source?.name)
+    }
+
+    /// `cleanBytes` (a de-identified instance) with the entry's identity record applied.
+    static func reidentified(_ cleanBytes: [UInt8], _ entry: DICOMwebEntry) throws -> [UInt8] {
+        let clean = try DICOMFile(bytes: cleanBytes)
         let dataset = try PseudonymMap.reidentify(clean.dataset, with: entry.identity)
         return try DICOMWriter.write(DICOMFile(meta: DICOMDataset(), dataset: dataset, transferSyntax: clean.transferSyntax))
     }
