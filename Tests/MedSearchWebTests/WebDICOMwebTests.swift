@@ -384,6 +384,77 @@ import _MedSearchTestSupport
         }
     }
 
+    /// Every file of the shared DICOM corpus (../shared/data/dicom: CT, MR, CR, US, NM, SEG, RT, ECG in every
+    /// syntax, and broken files) in one STOW-RS request: each is stored or refused with its own reason, and the
+    /// service answers QIDO-RS for exactly the stored ones afterwards.
+    @Test(.enabled(if: TestData.hasShared("dicom/manifest.csv"), "needs ../shared/data/dicom"))
+    func theSharedCorpusIsStoredOrRefusedFileByFile() async throws {
+        let directory = try #require(TestData.sharedFile("dicom/manifest.csv")).deletingLastPathComponent()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dcm") }.sorted()
+        let parts = try names.map { Array(try Data(contentsOf: directory.appendingPathComponent($0))) }
+        try await withWebApp(maxFileBytes: 8 << 20, engines: [ExactTestEngine()], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            let answer = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                        headers: [.contentType: Self.stowType], body: Self.multipart(parts))
+            #expect(answer.0 == .accepted)
+            let response = try #require(try DICOMJSON.decode(answer.2).first)
+            let stored = Set((response.items(STOWResponse.referencedSOPSequence) ?? []).compactMap {
+                $0.string(STOWResponse.referencedSOPInstanceUID)
+            })
+            var outcomes: [String: String] = [:]
+            var failures = (response.items(STOWResponse.failedSOPSequence) ?? []).makeIterator()
+            var seen = Set<String>()
+            for (name, bytes) in zip(names, parts) {
+                let sop = (try? DICOMFile(bytes: bytes)).flatMap { $0.dataset.string(.sopInstanceUID) }
+                if let sop, stored.contains(sop), seen.insert(sop).inserted {
+                    outcomes[name] = "stored"
+                } else if let failure = failures.next() {
+                    outcomes[name] = String(format: "0x%04X ", (try? failure.integer(STOWResponse.failureReason)) ?? 0)
+                        + (failure.string(STOWResponse.errorComment) ?? "")
+                }
+            }
+            // Checked against the reference reader's manifest: every refused file is broken there, has no pixel data,
+            // uses a syntax this reader does not decode, or repeats the SOP Instance UID of a file before it.
+            #expect(outcomes == [
+                "CT_small.dcm": "stored",
+                "ExplVR_BigEnd.dcm": "stored",
+                "ExplVR_LitEndNoMeta.dcm": "0x0122 no pixel data: only images are indexed",
+                "JPEG-LL.dcm": "stored",
+                "JPEG-lossy.dcm": "0xC122 unsupported transfer syntax 1.2.840.10008.1.2.4.51",
+                "JPEG2000.dcm": "0xC122 unsupported transfer syntax 1.2.840.10008.1.2.4.91",
+                "MR2_UNCI.dcm": "stored",
+                "MR_small.dcm": "stored",
+                "MR_small_RLE.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_small_bigendian.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_small_expb.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_small_implicit.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_small_jp2klossless.dcm": "0xC122 unsupported transfer syntax 1.2.840.10008.1.2.4.90",
+                "MR_small_padded.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_truncated.dcm": "0xC000 truncated instance",
+                "OBXXXX1A.dcm": "stored",
+                "RG1_J2KR.dcm": "0xC122 unsupported transfer syntax 1.2.840.10008.1.2.4.90",
+                "RG1_UNCI.dcm": "stored",
+                "SC_rgb_jpeg_dcmtk.dcm": "stored",
+                "SC_rgb_rle.dcm": "stored",
+                "US1_UNCI.dcm": "stored",
+                "badVR.dcm": "0xC000 malformed: invalid value of (0028,0008): not an integer string",
+                "bad_sequence.dcm": "stored",
+                "emri_small.dcm": "stored",
+                "emri_small_RLE.dcm": "0x0111 duplicate SOP Instance UID",
+                "emri_small_jpeg_2k_lossless_too_short.dcm": "0xC000 truncated instance",
+                "image_dfl.dcm": "stored",
+                "liver.dcm": "stored",
+                "liver_1frame.dcm": "0x0111 duplicate SOP Instance UID",
+                "no_meta.dcm": "0xC000 not a DICOM instance",
+                "rtplan.dcm": "0x0122 no pixel data: only images are indexed",
+                "waveform_ecg.dcm": "0x0122 no pixel data: only images are indexed",
+            ])
+            #expect(await web.dicomwebCatalog.all().count == stored.count)
+            let found = try DICOMJSON.decode(try await send(client, "/dicom-web/instances?limit=1000", token: Self.ownerToken).2)
+            #expect(Set(found.compactMap { $0.string(.sopInstanceUID) }) == stored)
+        }
+    }
+
     @Test func theCatalogSurvivesARestart() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-dicomweb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
