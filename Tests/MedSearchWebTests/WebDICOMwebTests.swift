@@ -455,6 +455,47 @@ import _MedSearchTestSupport
         }
     }
 
+    /// A study set of a few hundred instances (Secondary Capture made from 300 of the shared chest X-ray PNGs, 50
+    /// studies of 6, 25 patients) stored in three STOW-RS requests: QIDO-RS matches and pages over all of it, and
+    /// search by example finds a stored instance first among 10.
+    @Test(.enabled(if: TestData.hasShared("cxr-public/images"), "needs ../shared/data/cxr-public"))
+    func aStudySetOfThreeHundredInstances() async throws {
+        let directory = try #require(TestData.sharedFile("cxr-public/images"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".png") }.sorted()
+        let images = try names.prefix(300).map { try ImageLoader.decode(Array(try Data(contentsOf: directory.appendingPathComponent($0)))) }
+        let instances = try SecondaryCapture.studySet(images, perStudy: 6, seed: "cxr300")
+        try await withWebApp(engines: [ExactTestEngine()], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            for start in stride(from: 0, to: instances.count, by: 100) {
+                let batch = instances[start..<min(start + 100, instances.count)].map(\.bytes)
+                #expect(try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                       headers: [.contentType: Self.stowType], body: Self.multipart(batch)).0 == .ok)
+            }
+            #expect(await web.dicomwebCatalog.all().count == 300)
+            let page = try await send(client, "/dicom-web/studies?limit=20&offset=40", token: Self.clinicianToken)
+            #expect(try DICOMJSON.decode(page.2).count == 10)
+            let first = try await send(client, "/dicom-web/studies?limit=20", token: Self.clinicianToken)
+            #expect(first.1[.init("Warning")!]?.contains("additional results") == true)
+            let all = try DICOMJSON.decode(try await send(client, "/dicom-web/instances?limit=1000", token: Self.clinicianToken).2)
+            #expect(all.count == 300)
+            let range = "20120101-20151231"
+            let expected = Set(instances.filter { ("20120101"..."20151231").contains($0.placement.studyDate) }.map(\.placement.studyUID))
+            let dated = try DICOMJSON.decode(try await send(client, "/dicom-web/studies?StudyDate=\(range)&limit=1000",
+                                                            token: Self.clinicianToken).2)
+            #expect(Set(dated.compactMap { $0.string(.studyInstanceUID) }) == expected)
+            #expect(!expected.isEmpty && expected.count < 50)
+            let patient = instances[37].patient
+            let theirs = try DICOMJSON.decode(try await send(client, "/dicom-web/studies?PatientID=\(patient.id)",
+                                                             token: Self.clinicianToken).2)
+            #expect(theirs.count == 2)  // two studies per patient
+            let sop = instances[123].placement.sopInstanceUID
+            let similar = try DICOMJSON.decode(try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=10&instance=\(sop)",
+                                                              method: .post, token: Self.clinicianToken).2)
+            #expect(similar.count == 10)
+            #expect(similar.first?.string(.sopInstanceUID) == sop)
+        }
+    }
+
     @Test func theCatalogSurvivesARestart() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-dicomweb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
