@@ -98,7 +98,7 @@ var package = Package(
         library("MedSearchModular"),
         library("MedSearchBFV", ["MedSearchCore", "MedSearchModular", crypto]),
         library("MedSearchHESearch", ["MedSearchCore", "MedSearchBFV"]),
-        library("MedSearchSealing", ["MedSearchCore", crypto]),
+        library("MedSearchSealing", ["MedSearchCore", "COpenSSL", crypto]),
         library("MedSearchSharing", ["MedSearchCore", "MedSearchSealing", "CMedSearchShims", crypto]),
         library("MedSearchSecureKNN", ["MedSearchCore"]),
 

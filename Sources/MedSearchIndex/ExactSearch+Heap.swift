@@ -21,27 +21,12 @@ extension ExactSearch {
             guard k > 0 else { return }
             if heap.count < k {
                 heap.append((key, id))
-                var child = heap.count - 1
-                while child > 0 {
-                    let parent = (child - 1) / 2
-                    guard Self.worse(heap[child], heap[parent]) else { break }
-                    heap.swapAt(child, parent)
-                    child = parent
-                }
+                heap.heapSiftUp(from: heap.count - 1, by: Self.worse)
                 return
             }
             guard Self.worse(heap[0], (key, id)) else { return }
             heap[0] = (key, id)
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var largest = parent
-                if left < heap.count && Self.worse(heap[left], heap[largest]) { largest = left }
-                if right < heap.count && Self.worse(heap[right], heap[largest]) { largest = right }
-                if largest == parent { break }
-                heap.swapAt(parent, largest)
-                parent = largest
-            }
+            heap.heapSiftDown(from: 0, by: Self.worse)
         }
 
         /// The kept candidates, best first.

@@ -94,13 +94,7 @@ struct MinHeap {
 
     mutating func push(score: Float, node: Int) {
         items.append((score, node))
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard Self.less(items[i], items[parent]) else { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
+        items.heapSiftUp(from: items.count - 1, by: Self.less)
     }
 
     mutating func pop() -> (Float, Int)? {
@@ -108,16 +102,7 @@ struct MinHeap {
         let last = items.removeLast()
         if !items.isEmpty {
             items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && Self.less(items[l], items[m]) { m = l }
-                if r < items.count && Self.less(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
+            items.heapSiftDown(from: 0, by: Self.less)
         }
         return first
     }

@@ -77,13 +77,20 @@ public struct PaillierPacking: Sendable, Equatable {
     /// - Throws: ``PaillierError/packingOverflow(_:)`` when the plaintext has bits above the last slot (an
     ///   overflow or a negative result).
     public func unpack(_ plaintext: BigInt) throws(PaillierError) -> [BigInt] {
-        guard plaintext.signum >= 0, plaintext.bitWidth <= slotBits * slotCount else {
+        guard let slots = Self.slots(of: plaintext, slotBits: slotBits, count: slotCount) else {
             throw .packingOverflow("the plaintext does not fit \(slotCount) slots of \(slotBits) bits")
         }
+        return slots
+    }
+
+    /// `plaintext` split into `count` slots of `slotBits` bits, slot 0 from the lowest bits; nil when it is
+    /// negative or has bits above the last slot.
+    public static func slots(of plaintext: BigInt, slotBits: Int, count: Int) -> [BigInt]? {
+        guard plaintext.signum >= 0, plaintext.bitWidth <= slotBits * count else { return nil }
         var out = [BigInt]()
-        out.reserveCapacity(slotCount)
+        out.reserveCapacity(count)
         var rest = plaintext
-        for _ in 0..<slotCount {
+        for _ in 0..<count {
             out.append(rest.lowBits(slotBits))
             rest = rest >> slotBits
         }

@@ -1,7 +1,7 @@
 import Crypto
 import MedSearchSealing
 
-/// AES-256-GCM for ``VerifiableSharing``: MedSearchSealing's engine (swift-crypto's `AES.GCM` on contiguous
+/// AES-256-GCM for ``VerifiableSharing``: MedSearchSealing's engine (OpenSSL 3's EVP AES-256-GCM on contiguous
 /// buffers), with its errors expressed as ``SharingError``.
 enum SharingAEAD {
     /// What runs the cipher (checked by a test).

@@ -153,6 +153,23 @@ import _MedSearchTestSupport
             let metadata = try DICOMJSON.decode(try await send(client, "/dicom-web/studies/\(study)/metadata", token: Self.clinicianToken).2)
             #expect(metadata.count == 3)
             #expect(metadata.first?.string(.patientID) == patient.id)
+            // Bulk data URIs name their own instance and are served (PS3.18 F.2.6): the pixel data as stored.
+            let rawMetadata = try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(instances[0].placement.sopInstanceUID)/metadata",
+                                             token: Self.clinicianToken)
+            let objects = try #require(try JSONSerialization.jsonObject(with: Data(rawMetadata.2)) as? [[String: Any]])
+            let pixelURI = try #require((objects.first?["7FE00010"] as? [String: Any])?["BulkDataURI"] as? String)
+            #expect(pixelURI.hasSuffix("/instances/\(instances[0].placement.sopInstanceUID)/bulkdata/7FE00010"))
+            let bulk = try await send(client, String(pixelURI[try #require(pixelURI.range(of: "/dicom-web/"))
+                .lowerBound...]), token: Self.clinicianToken)
+            #expect(bulk.0 == .ok)
+            var bulkParser = MultipartRelatedParser(boundary: try #require(MediaType(bulk.1[.contentType] ?? "")?.parameters["boundary"]),
+                                                    maximumPartBytes: 1 << 24)
+            let bulkParts = try bulkParser.feed(bulk.2)
+            #expect(bulkParts.first?.body == (try DICOMFile(bytes: instances[0].bytes).dataset[.pixelData]?.bytes.map(Array.init)))
+            #expect(try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(instances[0].placement.sopInstanceUID)/bulkdata/00091234",
+                                   token: Self.clinicianToken).0 == .notFound)
+            #expect(try await send(client, "/dicom-web/studies/\(study)/series/\(series)/instances/\(instances[0].placement.sopInstanceUID)/bulkdata/zz",
+                                   token: Self.clinicianToken).0 == .badRequest)
             #expect(try await send(client, "/dicom-web/studies/1.2.3.4", token: Self.clinicianToken).0 == .notFound)
 
             // Rendered frames: PNG by default, JPEG when asked.
@@ -298,6 +315,187 @@ import _MedSearchTestSupport
         }
     }
 
+    /// An engine fails the first STOW-RS batch: nothing is catalogued or kept in the vault, QIDO-RS and searches
+    /// show nothing of it; the PACS's retry stores every instance once in every engine (no duplicate entries).
+    @Test func stowIsRetriedAfterAnEngineFailure() async throws {
+        let instances = Array(try Self.instances().prefix(3))
+        let exact = ExactTestEngine()
+        let flaky = FailingTestEngine(failures: 1)
+        try await withWebApp(engines: [exact, flaky], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            let first = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                       headers: [.contentType: Self.stowType], body: Self.multipart(instances.map(\.bytes)))
+            #expect(first.0 == .conflict)
+            let failed = try #require(try DICOMJSON.decode(first.2).first?.items(STOWResponse.failedSOPSequence))
+            #expect(try failed.map { try $0.integer(STOWResponse.failureReason) } == [0x0110, 0x0110, 0x0110])
+            #expect(await web.dicomwebCatalog.all().isEmpty)
+            let orphans = await exact.heldIDs()
+            #expect(orphans.count == 3)  // the engine that succeeded holds entries nobody can see
+            for id in orphans { #expect(throws: (any Error).self) { _ = try web.vault.load(id: id) } }
+            #expect(try DICOMJSON.decode(try await send(client, "/dicom-web/instances", token: Self.ownerToken).2).isEmpty)
+            let none = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=2", method: .post,
+                                      token: Self.clinicianToken, headers: [.contentType: "application/dicom"],
+                                      body: ByteBuffer(bytes: instances[0].bytes))
+            #expect(try DICOMJSON.decode(none.2).isEmpty)
+            #expect(none.1[.init("X-MedSearch-Left-Out")!] == "3")
+            #expect(none.1[.init("Warning")!]?.hasPrefix("299 medsearch: \"0 of 2 results") == true)
+
+            let retry = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                       headers: [.contentType: Self.stowType], body: Self.multipart(instances.map(\.bytes)))
+            #expect(retry.0 == .ok)
+            #expect(await web.dicomwebCatalog.all().map(\.imageID).sorted() == orphans.sorted())
+            #expect(await exact.count == 3)  // not ingested twice
+            #expect(await flaky.heldIDs() == orphans)
+            let similar = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=3&instance=\(instances[2].placement.sopInstanceUID)",
+                                         method: .post, token: Self.clinicianToken)
+            #expect(try DICOMJSON.decode(similar.2).first?.string(.sopInstanceUID) == instances[2].placement.sopInstanceUID)
+        }
+    }
+
+    /// PNGs uploaded on the web page are nearer to a query than the DICOM instances made from them would allow:
+    /// search-similar still answers k DICOM instances, and says so when fewer than k exist.
+    @Test func searchSimilarAnswersKPastWebUploads() async throws {
+        let instances = Array(try Self.instances().prefix(3))
+        let directory = TestData.root.appendingPathComponent("DemoData/images")
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().prefix(3).map {
+            ("files", $0, Array(try Data(contentsOf: directory.appendingPathComponent($0))))
+        }
+        try await withWebApp(engines: [ExactTestEngine()], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            var owner = WebTestClient(client: client)
+            _ = try await owner.login("pacs")
+            _ = try await owner.postMultipart("/upload", fields: ["_csrf": try await owner.get("/upload").csrf ?? ""], files: pngs)
+            #expect(try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                   headers: [.contentType: Self.stowType], body: Self.multipart(instances.map(\.bytes))).0 == .ok)
+            let sop = instances[0].placement.sopInstanceUID
+            let three = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=3&instance=\(sop)",
+                                       method: .post, token: Self.clinicianToken)
+            let hits = try DICOMJSON.decode(three.2)
+            #expect(Set(hits.compactMap { $0.string(.sopInstanceUID) }) == Set(instances.map(\.placement.sopInstanceUID)))
+            #expect(hits.first?.string(.sopInstanceUID) == sop)
+            #expect(hits.map { $0.string(DICOMwebService.rankTag) } == ["1", "2", "3"])
+            #expect(three.1[.init("Warning")!] == nil)
+            let leftOut = try #require(three.1[.init("X-MedSearch-Left-Out")!].flatMap(Int.init))
+            #expect(leftOut >= 1)  // the PNG twin of the query is as near as the query itself
+            let five = try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=5&instance=\(sop)",
+                                      method: .post, token: Self.clinicianToken)
+            #expect(try DICOMJSON.decode(five.2).count == 3)
+            #expect(five.1[.init("Warning")!]?.contains("3 of 5 results") == true)
+        }
+    }
+
+    /// Every file of the shared DICOM corpus (../shared/data/dicom: CT, MR, CR, US, NM, SEG, RT, ECG in every
+    /// syntax, and broken files) in one STOW-RS request: each is stored or refused with its own reason, and the
+    /// service answers QIDO-RS for exactly the stored ones afterwards.
+    @Test(.enabled(if: TestData.hasShared("dicom/manifest.csv"), "needs ../shared/data/dicom"))
+    func theSharedCorpusIsStoredOrRefusedFileByFile() async throws {
+        let directory = try #require(TestData.sharedFile("dicom/manifest.csv")).deletingLastPathComponent()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dcm") }.sorted()
+        let parts = try names.map { Array(try Data(contentsOf: directory.appendingPathComponent($0))) }
+        try await withWebApp(maxFileBytes: 8 << 20, engines: [ExactTestEngine()], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            let answer = try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                        headers: [.contentType: Self.stowType], body: Self.multipart(parts))
+            #expect(answer.0 == .accepted)
+            let response = try #require(try DICOMJSON.decode(answer.2).first)
+            let stored = Set((response.items(STOWResponse.referencedSOPSequence) ?? []).compactMap {
+                $0.string(STOWResponse.referencedSOPInstanceUID)
+            })
+            var outcomes: [String: String] = [:]
+            var failures = (response.items(STOWResponse.failedSOPSequence) ?? []).makeIterator()
+            var seen = Set<String>()
+            for (name, bytes) in zip(names, parts) {
+                let sop = (try? DICOMFile(bytes: bytes)).flatMap { $0.dataset.string(.sopInstanceUID) }
+                if let sop, stored.contains(sop), seen.insert(sop).inserted {
+                    outcomes[name] = "stored"
+                } else if let failure = failures.next() {
+                    outcomes[name] = String(format: "0x%04X ", (try? failure.integer(STOWResponse.failureReason)) ?? 0)
+                        + (failure.string(STOWResponse.errorComment) ?? "")
+                }
+            }
+            // Checked against the reference reader's manifest: every refused file is broken there, has no pixel data,
+            // uses a syntax this reader does not decode, or repeats the SOP Instance UID of a file before it.
+            #expect(outcomes == [
+                "CT_small.dcm": "stored",
+                "ExplVR_BigEnd.dcm": "stored",
+                "ExplVR_LitEndNoMeta.dcm": "0x0122 no pixel data: only images are indexed",
+                "JPEG-LL.dcm": "stored",
+                "JPEG-lossy.dcm": "0xC122 unsupported transfer syntax 1.2.840.10008.1.2.4.51",
+                "JPEG2000.dcm": "0xC122 unsupported transfer syntax 1.2.840.10008.1.2.4.91",
+                "MR2_UNCI.dcm": "stored",
+                "MR_small.dcm": "stored",
+                "MR_small_RLE.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_small_bigendian.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_small_expb.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_small_implicit.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_small_jp2klossless.dcm": "0xC122 unsupported transfer syntax 1.2.840.10008.1.2.4.90",
+                "MR_small_padded.dcm": "0x0111 duplicate SOP Instance UID",
+                "MR_truncated.dcm": "0xC000 truncated instance",
+                "OBXXXX1A.dcm": "stored",
+                "RG1_J2KR.dcm": "0xC122 unsupported transfer syntax 1.2.840.10008.1.2.4.90",
+                "RG1_UNCI.dcm": "stored",
+                "SC_rgb_jpeg_dcmtk.dcm": "stored",
+                "SC_rgb_rle.dcm": "stored",
+                "US1_UNCI.dcm": "stored",
+                "badVR.dcm": "0xC000 malformed: invalid value of (0028,0008): not an integer string",
+                "bad_sequence.dcm": "stored",
+                "emri_small.dcm": "stored",
+                "emri_small_RLE.dcm": "0x0111 duplicate SOP Instance UID",
+                "emri_small_jpeg_2k_lossless_too_short.dcm": "0xC000 truncated instance",
+                "image_dfl.dcm": "stored",
+                "liver.dcm": "stored",
+                "liver_1frame.dcm": "0x0111 duplicate SOP Instance UID",
+                "no_meta.dcm": "0xC000 not a DICOM instance",
+                "rtplan.dcm": "0x0122 no pixel data: only images are indexed",
+                "waveform_ecg.dcm": "0x0122 no pixel data: only images are indexed",
+            ])
+            #expect(await web.dicomwebCatalog.all().count == stored.count)
+            let found = try DICOMJSON.decode(try await send(client, "/dicom-web/instances?limit=1000", token: Self.ownerToken).2)
+            #expect(Set(found.compactMap { $0.string(.sopInstanceUID) }) == stored)
+        }
+    }
+
+    /// A study set of a few hundred instances (Secondary Capture made from 300 of the shared chest X-ray PNGs, 50
+    /// studies of 6, 25 patients) stored in three STOW-RS requests: QIDO-RS matches and pages over all of it, and
+    /// search by example finds a stored instance first among 10.
+    @Test(.enabled(if: TestData.hasShared("cxr-public/images"), "needs ../shared/data/cxr-public"))
+    func aStudySetOfThreeHundredInstances() async throws {
+        let directory = try #require(TestData.sharedFile("cxr-public/images"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".png") }.sorted()
+        let images = try names.prefix(300).map { try ImageLoader.decode(Array(try Data(contentsOf: directory.appendingPathComponent($0)))) }
+        let instances = try SecondaryCapture.studySet(images, perStudy: 6, seed: "cxr300")
+        try await withWebApp(engines: [ExactTestEngine()], dicomwebTokens: Self.tokens) { web, client in
+            try await Self.accounts(web)
+            for start in stride(from: 0, to: instances.count, by: 100) {
+                let batch = instances[start..<min(start + 100, instances.count)].map(\.bytes)
+                #expect(try await send(client, "/dicom-web/studies", method: .post, token: Self.ownerToken,
+                                       headers: [.contentType: Self.stowType], body: Self.multipart(batch)).0 == .ok)
+            }
+            #expect(await web.dicomwebCatalog.all().count == 300)
+            let page = try await send(client, "/dicom-web/studies?limit=20&offset=40", token: Self.clinicianToken)
+            #expect(try DICOMJSON.decode(page.2).count == 10)
+            let first = try await send(client, "/dicom-web/studies?limit=20", token: Self.clinicianToken)
+            #expect(first.1[.init("Warning")!]?.contains("additional results") == true)
+            let all = try DICOMJSON.decode(try await send(client, "/dicom-web/instances?limit=1000", token: Self.clinicianToken).2)
+            #expect(all.count == 300)
+            let range = "20120101-20151231"
+            let expected = Set(instances.filter { ("20120101"..."20151231").contains($0.placement.studyDate) }.map(\.placement.studyUID))
+            let dated = try DICOMJSON.decode(try await send(client, "/dicom-web/studies?StudyDate=\(range)&limit=1000",
+                                                            token: Self.clinicianToken).2)
+            #expect(Set(dated.compactMap { $0.string(.studyInstanceUID) }) == expected)
+            #expect(!expected.isEmpty && expected.count < 50)
+            let patient = instances[37].patient
+            let theirs = try DICOMJSON.decode(try await send(client, "/dicom-web/studies?PatientID=\(patient.id)",
+                                                             token: Self.clinicianToken).2)
+            #expect(theirs.count == 2)  // two studies per patient
+            let sop = instances[123].placement.sopInstanceUID
+            let similar = try DICOMJSON.decode(try await send(client, "/dicom-web/studies/search-similar?engine=exact&k=10&instance=\(sop)",
+                                                              method: .post, token: Self.clinicianToken).2)
+            #expect(similar.count == 10)
+            #expect(similar.first?.string(.sopInstanceUID) == sop)
+        }
+    }
+
     @Test func theCatalogSurvivesARestart() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-dicomweb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -326,4 +524,27 @@ import _MedSearchTestSupport
         #expect(WebConfiguration(dataDirectory: file, dicomwebTokens: [Self.ownerToken: "pacs"])
             .dicomwebAccount(forToken: Self.ownerToken) == "pacs")
     }
+}
+
+/// A test engine that fails its first `failures` ingests, then behaves like ``ExactTestEngine``.
+actor FailingTestEngine: WebEngine {
+    nonisolated let name = "failing"
+    nonisolated let title = "Failing (test)"
+    nonisolated let securityNote = "Plaintext, for tests only."
+    private var failures: Int
+    private let inner = ExactTestEngine()
+
+    init(failures: Int) { self.failures = failures }
+
+    func ingest(_ items: [WebIngestItem]) async throws {
+        if failures > 0 {
+            failures -= 1
+            throw WebError.engineUnavailable("the failing test engine refused the batch")
+        }
+        try await inner.ingest(items)
+    }
+
+    func search(_ query: GrayImage, k: Int) async throws -> [WebSearchHit] { try await inner.search(query, k: k) }
+    func heldIDs() async -> Set<String> { await inner.heldIDs() }
+    func shutdown() async {}
 }

@@ -36,6 +36,9 @@ actor ExactTestEngine: WebEngine {
 
     func heldIDs() async -> Set<String> { Set(stored.map(\.0)) }
 
+    /// Index entries, duplicates included.
+    var count: Int { stored.count }
+
     func shutdown() async {}
 }
 

@@ -84,6 +84,9 @@ import _MedSearchTestSupport
                                      "--tokens", "/nonexistent/tokens.json", "--insecure"])
         #expect(missingTokens.status != 0)
         #expect(missingTokens.stderr.contains("token file"))
+        let badLimit = try run(["serve", "web", "--port", "0", "--data-dir", "/tmp/x", "--max-file-mib", "0"])
+        #expect(badLimit.status != 0)
+        #expect(badLimit.stderr.contains("--max-file-mib must be 1...1024"))
     }
 
     @Test func pkiCreatesACAIssuesRoleCertificatesAndRevokesThem() throws {

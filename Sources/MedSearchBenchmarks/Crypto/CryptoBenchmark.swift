@@ -170,7 +170,8 @@ public struct CryptoBenchmark: Sendable {
         let sealingKey = ImageSealingKey()
         record("aes_gcm_seal", try harness.measure {
             blackHole(try ImageSealer.seal(data, imageID: "RG1_UNCI", key: sealingKey))
-        }, parameters: ["bytes": .int(data.count), "source": .string(source)])
+        }, parameters: ["bytes": .int(data.count), "source": .string(source),
+                        "implementation": .string(AESGCMEngine.implementationName)])
         let sealed = try ImageSealer.seal(data, imageID: "RG1_UNCI", key: sealingKey)
         record("aes_gcm_open", try harness.measure {
             blackHole(try ImageSealer.open(sealed, imageID: "RG1_UNCI", key: sealingKey))

@@ -67,18 +67,7 @@ public enum SecondaryCapture {
 
     /// A deterministic UID for `label`: `2.25.` and the decimal of the first 128 bits of SHA-256(label).
     public static func uid(_ label: String) -> String {
-        var number = Array(SHA256.hash(data: Array("medsearch-synthetic:\(label)".utf8)).prefix(16))
-        var digits: [UInt8] = []
-        while number.contains(where: { $0 != 0 }) {
-            var remainder = 0
-            for index in number.indices {
-                let value = remainder << 8 | Int(number[index])
-                number[index] = UInt8(value / 10)
-                remainder = value % 10
-            }
-            digits.append(UInt8(48 + remainder))
-        }
-        return "2.25." + (digits.isEmpty ? "0" : String(decoding: digits.reversed(), as: UTF8.self))
+        "2.25." + Deidentifier.decimal(Array(SHA256.hash(data: Array("medsearch-synthetic:\(label)".utf8)).prefix(16)))
     }
 
     /// A Secondary Capture instance holding `image` (1 sample per pixel; samples clamped to 0...255).

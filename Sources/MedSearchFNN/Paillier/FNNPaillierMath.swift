@@ -81,17 +81,10 @@ public enum FNNPaillierMath {
 
     /// Splits a plaintext into `count` slots of `slotBits` bits.
     public static func unpack(_ plaintext: BigInt, slotBits: Int, count: Int) throws(FNNError) -> [BigInt] {
-        guard plaintext.signum >= 0, plaintext.bitWidth <= slotBits * count else {
+        guard let slots = PaillierPacking.slots(of: plaintext, slotBits: slotBits, count: count) else {
             throw .malformed("a packed plaintext overflows its slots")
         }
-        var out = [BigInt]()
-        out.reserveCapacity(count)
-        var rest = plaintext
-        for _ in 0..<count {
-            out.append(rest.lowBits(slotBits))
-            rest = rest >> slotBits
-        }
-        return out
+        return slots
     }
 
     /// A `UInt128` as a big integer.

@@ -109,10 +109,20 @@ public struct DICOMDataset: Sendable, Equatable {
             }
         default: throw DICOMError.invalidValue(tag: tag, reason: "VR \(element.vr.rawValue) is not an integer")
         }
+        let shift = UInt64(64 - unit * 8)
+        return try words(bytes, unit: unit, tag: tag) { value in
+            signed ? Int(Int64(bitPattern: value << shift) >> Int64(shift)) : Int(value)
+        }
+    }
+
+    /// `bytes` read as consecutive `unit`-byte words in the dataset's byte order, each mapped by `transform`.
+    /// - Throws: ``DICOMError/invalidValue(tag:reason:)`` if the length is not a multiple of `unit`.
+    private func words<T>(_ bytes: ArraySlice<UInt8>, unit: Int, tag: DICOMTag,
+                          _ transform: (UInt64) -> T) throws -> [T] {
         guard bytes.count % unit == 0 else {
             throw DICOMError.invalidValue(tag: tag, reason: "length \(bytes.count) not a multiple of \(unit)")
         }
-        var out = [Int]()
+        var out = [T]()
         out.reserveCapacity(bytes.count / unit)
         var index = bytes.startIndex
         while index < bytes.endIndex {
@@ -121,12 +131,7 @@ public struct DICOMDataset: Sendable, Equatable {
                 let byte = UInt64(bytes[index + k])
                 value |= isLittleEndian ? byte << (8 * UInt64(k)) : byte << (8 * UInt64(unit - 1 - k))
             }
-            if signed {
-                let shift = UInt64(64 - unit * 8)
-                out.append(Int(Int64(bitPattern: value << shift) >> Int64(shift)))
-            } else {
-                out.append(Int(value))
-            }
+            out.append(transform(value))
             index += unit
         }
         return out
@@ -154,21 +159,9 @@ public struct DICOMDataset: Sendable, Equatable {
         case .FL, .FD, .OF, .OD:
             guard let bytes = element.bytes else { return [] }
             let unit = element.vr == .FL || element.vr == .OF ? 4 : 8
-            guard bytes.count % unit == 0 else {
-                throw DICOMError.invalidValue(tag: tag, reason: "length not a multiple of \(unit)")
+            return try words(bytes, unit: unit, tag: tag) { value in
+                unit == 4 ? Double(Float(bitPattern: UInt32(value))) : Double(bitPattern: value)
             }
-            var out = [Double]()
-            var index = bytes.startIndex
-            while index < bytes.endIndex {
-                var value: UInt64 = 0
-                for k in 0..<unit {
-                    let byte = UInt64(bytes[index + k])
-                    value |= isLittleEndian ? byte << (8 * UInt64(k)) : byte << (8 * UInt64(unit - 1 - k))
-                }
-                out.append(unit == 4 ? Double(Float(bitPattern: UInt32(value))) : Double(bitPattern: value))
-                index += unit
-            }
-            return out
         default:
             return try integers(tag).map(Double.init)
         }

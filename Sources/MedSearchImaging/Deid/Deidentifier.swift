@@ -65,8 +65,8 @@ public struct Deidentifier: Sendable {
         return -(1 + value % 3650)
     }
 
-    /// Big-endian bytes as a decimal string.
-    static func decimal(_ bytes: [UInt8]) -> String {
+    /// Big-endian bytes as a decimal string (the digits of a `2.25.` UID, PS3.5 B.2).
+    public static func decimal(_ bytes: [UInt8]) -> String {
         var number = bytes
         var digits = [UInt8]()
         while number.contains(where: { $0 != 0 }) {

@@ -92,32 +92,12 @@ public enum ImageInspector {
         var minimum = Int32.max, maximum = Int32.min
         let bytes = [UInt8](unsafeUninitializedCapacity: values.count * width) { out, initialized in
             values.withUnsafeBufferPointer { src in
-                switch width {
-                case 1:
-                    for i in 0..<src.count {
-                        let v = src[i]
-                        minimum = Swift.min(minimum, v)
-                        maximum = Swift.max(maximum, v)
-                        out[i] = UInt8(truncatingIfNeeded: v)
-                    }
-                case 2:
-                    for i in 0..<src.count {
-                        let v = src[i]
-                        minimum = Swift.min(minimum, v)
-                        maximum = Swift.max(maximum, v)
-                        out[2 * i] = UInt8(truncatingIfNeeded: v)
-                        out[2 * i + 1] = UInt8(truncatingIfNeeded: v >> 8)
-                    }
-                default:
-                    for i in 0..<src.count {
-                        let v = src[i]
-                        minimum = Swift.min(minimum, v)
-                        maximum = Swift.max(maximum, v)
-                        out[4 * i] = UInt8(truncatingIfNeeded: v)
-                        out[4 * i + 1] = UInt8(truncatingIfNeeded: v >> 8)
-                        out[4 * i + 2] = UInt8(truncatingIfNeeded: v >> 16)
-                        out[4 * i + 3] = UInt8(truncatingIfNeeded: v >> 24)
-                    }
+                for i in 0..<src.count {
+                    let v = src[i]
+                    minimum = Swift.min(minimum, v)
+                    maximum = Swift.max(maximum, v)
+                    // Little-endian, `width` bytes per value.
+                    for b in 0..<width { out[width * i + b] = UInt8(truncatingIfNeeded: v >> (8 * b)) }
                 }
             }
             initialized = values.count * width

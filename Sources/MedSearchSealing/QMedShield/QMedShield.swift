@@ -36,27 +36,33 @@ public enum QMedShield {
     /// - Throws: ``SealingError/invalidImage(_:)`` for bad dimensions, ``SealingError/invalidKey(_:)`` for a bad nonce.
     public static func encrypt(_ pixels: [UInt8], width: Int, height: Int, key: QMedShieldKey,
                                nonce: [UInt8]? = nil) throws(SealingError) -> QMedShieldCipherImage {
-        let nonce = try checkedNonce(nonce)
-        try check(width: width, height: height, count: pixels.count)
-        let schedule = QMedShieldSchedule(key: key, nonce: nonce, width: width, height: height, bits: 8)
-        let cipher = encryptSamples(pixels, width: width, height: height, schedule: schedule)
-        return QMedShieldCipherImage(width: width, height: height, bitsPerSample: 8, nonce: nonce, payload: cipher)
+        try encryptImage(pixels, width: width, height: height, key: key, nonce: nonce) { $0 }
     }
 
     /// Encrypts 16-bit samples (row-major; any 9- to 16-bit image stored in 16-bit words).
     public static func encrypt(_ pixels: [UInt16], width: Int, height: Int, key: QMedShieldKey,
                                nonce: [UInt8]? = nil) throws(SealingError) -> QMedShieldCipherImage {
+        try encryptImage(pixels, width: width, height: height, key: key, nonce: nonce) { cipher in
+            var payload = [UInt8]()
+            payload.reserveCapacity(cipher.count * 2)
+            for value in cipher {
+                payload.append(UInt8(truncatingIfNeeded: value))
+                payload.append(UInt8(truncatingIfNeeded: value >> 8))
+            }
+            return payload
+        }
+    }
+
+    /// Checks the nonce and dimensions, encrypts, and stores the cipher samples as `payload` lays them out.
+    static func encryptImage<S: FixedWidthInteger & UnsignedInteger>(
+        _ pixels: [S], width: Int, height: Int, key: QMedShieldKey, nonce: [UInt8]?, payload: ([S]) -> [UInt8]
+    ) throws(SealingError) -> QMedShieldCipherImage {
         let nonce = try checkedNonce(nonce)
         try check(width: width, height: height, count: pixels.count)
-        let schedule = QMedShieldSchedule(key: key, nonce: nonce, width: width, height: height, bits: 16)
+        let schedule = QMedShieldSchedule(key: key, nonce: nonce, width: width, height: height, bits: S.bitWidth)
         let cipher = encryptSamples(pixels, width: width, height: height, schedule: schedule)
-        var payload = [UInt8]()
-        payload.reserveCapacity(cipher.count * 2)
-        for value in cipher {
-            payload.append(UInt8(truncatingIfNeeded: value))
-            payload.append(UInt8(truncatingIfNeeded: value >> 8))
-        }
-        return QMedShieldCipherImage(width: width, height: height, bitsPerSample: 16, nonce: nonce, payload: payload)
+        return QMedShieldCipherImage(width: width, height: height, bitsPerSample: S.bitWidth, nonce: nonce,
+                                     payload: payload(cipher))
     }
 
     /// Decrypts an 8-bit cipher image.
@@ -105,9 +111,9 @@ extension QMedShield {
         var x = scramble(pixels, width: width, height: height, schedule: schedule)
         let keys: [S] = samples(schedule.forwardKeys)
         let back: [S] = samples(schedule.backwardKeys)
-        diffuseForward(&x, keys: keys, state: schedule.forwardState)
+        diffuse(&x, keys: keys, state: schedule.forwardState, backward: false, inverse: false)
         dna(&x, schedule: schedule, inverse: false)
-        diffuseBackward(&x, keys: back, state: schedule.backwardState)
+        diffuse(&x, keys: back, state: schedule.backwardState, backward: true, inverse: false)
         return x
     }
 
@@ -117,9 +123,9 @@ extension QMedShield {
         var x = cipher
         let keys: [S] = samples(schedule.forwardKeys)
         let back: [S] = samples(schedule.backwardKeys)
-        undiffuseBackward(&x, keys: back, state: schedule.backwardState)
+        diffuse(&x, keys: back, state: schedule.backwardState, backward: true, inverse: true)
         dna(&x, schedule: schedule, inverse: true)
-        undiffuseForward(&x, keys: keys, state: schedule.forwardState)
+        diffuse(&x, keys: keys, state: schedule.forwardState, backward: false, inverse: true)
         return unscramble(x, width: width, height: height, schedule: schedule)
     }
 
@@ -148,33 +154,23 @@ extension QMedShield {
         input.withUnsafeBufferPointer { src in
             planes.withUnsafeMutableBufferPointer { tmp in
                 bit.withUnsafeMutableBufferPointer { bits in
-                    for k in 0..<S.bitWidth {
-                        let p = S(truncatingIfNeeded: schedule.planeOrder[k]), kShift = S(truncatingIfNeeded: k)
-                        let rows = schedule.rowShifts[k]
-                        for i in 0..<height {
-                            let base = i * width, shift = rows[i], split = width - shift
-                            // bits(j) = bit p of in(i, j) moved to bit k (a separate buffer, so both loops vectorise).
-                            for j in 0..<width { bits[j] = ((src[base + j] &>> p) & 1) &<< kShift }
-                            // tmp(i, j + shift) gets in(i, j) for j < split; tmp(i, j - split) for the rest.
-                            let row = tmp.baseAddress! + base
-                            for j in 0..<split { row[j + shift] |= bits[j] }
-                            for j in split..<width { row[j - split] |= bits[j] }
-                        }
+                    guard let tmpBase = tmp.baseAddress else { return }
+                    forEachPlaneRow(S.self, width: width, height: height, schedule: schedule) { p, k, base, shift in
+                        let split = width - shift
+                        // bits(j) = bit p of in(i, j) moved to bit k (a separate buffer, so both loops vectorise).
+                        for j in 0..<width { bits[j] = ((src[base + j] &>> p) & 1) &<< k }
+                        // tmp(i, j + shift) gets in(i, j) for j < split; tmp(i, j - split) for the rest.
+                        let row = tmpBase + base
+                        for j in 0..<split { row[j + shift] |= bits[j] }
+                        for j in split..<width { row[j - split] |= bits[j] }
                     }
                 }
             }
         }
         planes.withUnsafeBufferPointer { tmp in
             output.withUnsafeMutableBufferPointer { out in
-                schedule.columnShifts.withUnsafeBufferPointer { a in
-                    for i in 0..<height {
-                        let base = i * width
-                        for j in 0..<width {
-                            var source = i - a[j]
-                            if source < 0 { source += height }
-                            out[base + j] = tmp[source * width + j]
-                        }
-                    }
+                forEachColumnShift(width: width, height: height, schedule: schedule) { index, source in
+                    out[index] = tmp[source]
                 }
             }
         }
@@ -189,15 +185,8 @@ extension QMedShield {
         var output = [S](repeating: 0, count: n)
         input.withUnsafeBufferPointer { src in
             planes.withUnsafeMutableBufferPointer { tmp in
-                schedule.columnShifts.withUnsafeBufferPointer { a in
-                    for i in 0..<height {
-                        let base = i * width
-                        for j in 0..<width {
-                            var source = i - a[j]
-                            if source < 0 { source += height }
-                            tmp[source * width + j] = src[base + j]
-                        }
-                    }
+                forEachColumnShift(width: width, height: height, schedule: schedule) { index, source in
+                    tmp[source] = src[index]
                 }
             }
         }
@@ -205,17 +194,14 @@ extension QMedShield {
         planes.withUnsafeBufferPointer { tmp in
             output.withUnsafeMutableBufferPointer { out in
                 bit.withUnsafeMutableBufferPointer { bits in
-                    for k in 0..<S.bitWidth {
-                        let p = S(truncatingIfNeeded: schedule.planeOrder[k]), kShift = S(truncatingIfNeeded: k)
-                        let rows = schedule.rowShifts[k]
-                        for i in 0..<height {
-                            let base = i * width, shift = rows[i], split = width - shift
-                            let row = tmp.baseAddress! + base
-                            for j in 0..<split { bits[j] = row[j + shift] }
-                            for j in split..<width { bits[j] = row[j - split] }
-                            let target = out.baseAddress! + base
-                            for j in 0..<width { target[j] |= ((bits[j] &>> kShift) & 1) &<< p }
-                        }
+                    guard let tmpBase = tmp.baseAddress, let outBase = out.baseAddress else { return }
+                    forEachPlaneRow(S.self, width: width, height: height, schedule: schedule) { p, k, base, shift in
+                        let split = width - shift
+                        let row = tmpBase + base
+                        for j in 0..<split { bits[j] = row[j + shift] }
+                        for j in split..<width { bits[j] = row[j - split] }
+                        let target = outBase + base
+                        for j in 0..<width { target[j] |= ((bits[j] &>> k) & 1) &<< p }
                     }
                 }
             }
@@ -223,58 +209,56 @@ extension QMedShield {
         return output
     }
 
-    // Stages 2 and 4: c_i = ((x_i ^ k_i) + low_b(mix64(s))) mod 2^b; s <- (s ^ c_i) * A + B.
-    static func diffuseForward<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64) {
-        var s = state
-        x.withUnsafeMutableBufferPointer { v in
-            keys.withUnsafeBufferPointer { k in
-                for i in 0..<v.count {
-                    let c = (v[i] ^ k[i]) &+ S(truncatingIfNeeded: mix64(s))
-                    v[i] = c
-                    s = (s ^ UInt64(c)) &* chainMultiplier &+ chainIncrement
+    /// Calls `body(p, k, rowStart, shift)` for every bit plane k and row i of stage 1: the source plane p =
+    /// order[k], the row's first index and its cyclic shift rowShift_k[i].
+    @inline(__always)
+    static func forEachPlaneRow<S: FixedWidthInteger & UnsignedInteger>(
+        _: S.Type, width: Int, height: Int, schedule: QMedShieldSchedule, _ body: (S, S, Int, Int) -> Void
+    ) {
+        for k in 0..<S.bitWidth {
+            let p = S(truncatingIfNeeded: schedule.planeOrder[k]), kShift = S(truncatingIfNeeded: k)
+            let rows = schedule.rowShifts[k]
+            for i in 0..<height { body(p, kShift, i * width, rows[i]) }
+        }
+    }
+
+    /// Calls `body(index, source)` for every pixel (i, j) of stage 1's column shift: `source` is the index of
+    /// ((i - columnShift[j]) mod H, j).
+    @inline(__always)
+    static func forEachColumnShift(width: Int, height: Int, schedule: QMedShieldSchedule,
+                                   _ body: (Int, Int) -> Void) {
+        schedule.columnShifts.withUnsafeBufferPointer { a in
+            for i in 0..<height {
+                let base = i * width
+                for j in 0..<width {
+                    var source = i - a[j]
+                    if source < 0 { source += height }
+                    body(base + j, source * width + j)
                 }
             }
         }
     }
 
-    static func undiffuseForward<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64) {
+    // Stages 2 and 4: c_i = ((x_i ^ k_i) + low_b(mix64(s))) mod 2^b; s <- (s ^ c_i) * A + B, from the first sample
+    // to the last (stage 2) or from the last to the first (stage 4); `inverse` undoes it (x_i = (c_i - h) ^ k_i).
+    static func diffuse<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64,
+                                                                backward: Bool, inverse: Bool) {
         var s = state
         x.withUnsafeMutableBufferPointer { v in
             keys.withUnsafeBufferPointer { k in
-                for i in 0..<v.count {
-                    let c = v[i]
-                    v[i] = (c &- S(truncatingIfNeeded: mix64(s))) ^ k[i]
+                let last = v.count - 1
+                for step in 0..<v.count {
+                    let i = backward ? last - step : step
+                    let h = S(truncatingIfNeeded: mix64(s))
+                    let c: S
+                    if inverse {
+                        c = v[i]
+                        v[i] = (c &- h) ^ k[i]
+                    } else {
+                        c = (v[i] ^ k[i]) &+ h
+                        v[i] = c
+                    }
                     s = (s ^ UInt64(c)) &* chainMultiplier &+ chainIncrement
-                }
-            }
-        }
-    }
-
-    static func diffuseBackward<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64) {
-        var s = state
-        x.withUnsafeMutableBufferPointer { v in
-            keys.withUnsafeBufferPointer { k in
-                var i = v.count - 1
-                while i >= 0 {
-                    let c = (v[i] ^ k[i]) &+ S(truncatingIfNeeded: mix64(s))
-                    v[i] = c
-                    s = (s ^ UInt64(c)) &* chainMultiplier &+ chainIncrement
-                    i -= 1
-                }
-            }
-        }
-    }
-
-    static func undiffuseBackward<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64) {
-        var s = state
-        x.withUnsafeMutableBufferPointer { v in
-            keys.withUnsafeBufferPointer { k in
-                var i = v.count - 1
-                while i >= 0 {
-                    let c = v[i]
-                    v[i] = (c &- S(truncatingIfNeeded: mix64(s))) ^ k[i]
-                    s = (s ^ UInt64(c)) &* chainMultiplier &+ chainIncrement
-                    i -= 1
                 }
             }
         }

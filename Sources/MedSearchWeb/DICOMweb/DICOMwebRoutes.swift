@@ -59,6 +59,9 @@ struct DICOMwebRoutes: Sendable {
             try await metadata(request, context, study: try uid(context, "study"), series: try uid(context, "series"),
                                instance: try uid(context, "instance"))
         }
+        group.get("studies/:study/series/:series/instances/:instance/bulkdata/:tag") { _, context in
+            try await bulkData(context)
+        }
         group.get("studies/:study/series/:series/instances/:instance/rendered") { request, context in
             try await rendered(request, context, frame: nil)
         }
@@ -135,13 +138,16 @@ struct DICOMwebRoutes: Sendable {
         guard !entries.isEmpty else { throw DICOMwebHTTPError(.notFound, "no such study, series or instance") }
         guard entries.count <= 2000 else { throw DICOMwebHTTPError(.contentTooLarge, "more than 2000 instances") }
         let boundary = MultipartRelatedWriter.boundary(SecureRandom.bytes(12))
-        var parts: [(contentType: String, bytes: [UInt8])] = []
-        for entry in entries { parts.append(("application/dicom", try service.originalInstance(entry))) }
-        await store.audit(user.username, "dicomweb retrieve", "ok", "\(entries.count) instance(s) of one study")
-        return Response(status: .ok, headers: [
+        let (instances, rebuilt, engine) = try await service.originalInstances(entries)
+        let source = "\(rebuilt) of \(entries.count) from \(engine ?? "no engine"), the rest from the web server's sealed copy"
+        await store.audit(user.username, "dicomweb retrieve", "ok", "\(entries.count) instance(s) of one study; \(source)")
+        var response = Response(status: .ok, headers: [
             .contentType: "multipart/related; type=\"application/dicom\"; boundary=\(boundary)",
             .cacheControl: "private, no-store",
-        ], body: .init(byteBuffer: ByteBuffer(bytes: MultipartRelatedWriter.body(boundary: boundary, parts: parts))))
+        ], body: .init(byteBuffer: ByteBuffer(bytes: MultipartRelatedWriter.body(
+            boundary: boundary, parts: instances.map { ("application/dicom", $0) }))))
+        response.headers[.init("X-MedSearch-Retrieved")!] = source
+        return response
     }
 
     func metadata(_ request: Request, _ context: WebRequestContext, study: String, series: String? = nil,
@@ -155,10 +161,54 @@ struct DICOMwebRoutes: Sendable {
             return file.dataset
         }
         await store.audit(user.username, "dicomweb metadata", "ok", "\(entries.count) instance(s)")
-        let text = DICOMJSON.encode(datasets, bulkData: .uri(threshold: 1024) { tag in
-            "\(base)/studies/\(study)/bulkdata/\(DICOMJSON.hexTag(tag))"
-        })
-        return json(text, status: .ok)
+        // Bulk data (values over 1 KiB, pixel data) as a BulkDataURI of its own instance (PS3.18 F.2.6), served below.
+        let objects = zip(entries, datasets).map { entry, dataset in
+            let instance = "\(base)/studies/\(study)/series/\(dataset.string(.seriesInstanceUID) ?? "")/instances/\(entry.sopInstanceUID)"
+            return DICOMJSON.encodeObject(dataset, bulkData: .uri(threshold: 1024) { tag in
+                "\(instance)/bulkdata/\(DICOMJSON.hexTag(tag))"
+            })
+        }
+        return json("[" + objects.joined(separator: ",") + "]", status: .ok)
+    }
+
+    /// WADO-RS bulk data: the value of the element a metadata answer named by BulkDataURI (top level first, else
+    /// the first in a sequence, depth first), as stored (native values in the instance's byte order; encapsulated
+    /// pixel data as its offset table and fragments), one `application/octet-stream` part.
+    func bulkData(_ context: WebRequestContext) async throws -> Response {
+        let user = try await requireViewer(context)
+        let study = try uid(context, "study"), series = try uid(context, "series"), instance = try uid(context, "instance")
+        guard let text = context.parameters.get("tag"), text.utf8.count == 8, let raw = UInt32(text, radix: 16) else {
+            throw DICOMwebHTTPError(.badRequest, "the bulk data tag is 8 hexadecimal digits")
+        }
+        guard let entry = await service.entries(study: study, series: series, instance: instance).first else {
+            throw DICOMwebHTTPError(.notFound, "no such instance")
+        }
+        let dataset = try DICOMFile(bytes: try service.originalInstance(entry)).dataset
+        guard let value = Self.bulkValue(dataset, DICOMTag(rawValue: raw)) else {
+            throw DICOMwebHTTPError(.notFound, "the instance has no such bulk data")
+        }
+        await store.audit(user.username, "dicomweb bulkdata", "ok", entry.imageID)
+        let boundary = MultipartRelatedWriter.boundary(SecureRandom.bytes(12))
+        return Response(status: .ok, headers: [
+            .contentType: "multipart/related; type=\"application/octet-stream\"; boundary=\(boundary)",
+            .cacheControl: "private, no-store",
+        ], body: .init(byteBuffer: ByteBuffer(bytes: MultipartRelatedWriter.body(boundary: boundary,
+                                                                                 parts: [("application/octet-stream", value)]))))
+    }
+
+    /// The value of the first element with `tag`: top level first, then inside sequences, depth first.
+    static func bulkValue(_ dataset: DICOMDataset, _ tag: DICOMTag) -> [UInt8]? {
+        if let element = dataset[tag] {
+            switch element.value {
+            case .bytes(let bytes): return Array(bytes)
+            case let .fragments(table, fragments): return Array(table) + fragments.flatMap { Array($0) }
+            case .sequence: return nil
+            }
+        }
+        for element in dataset.elements {
+            for item in element.items ?? [] { if let found = bulkValue(item, tag) { return found } }
+        }
+        return nil
     }
 
     func rendered(_ request: Request, _ context: WebRequestContext, frame: Int?) async throws -> Response {
@@ -221,12 +271,21 @@ struct DICOMwebRoutes: Sendable {
             }
         }
         let results: [DICOMDataset]
-        do { results = try await service.searchSimilar(query, engine: engine, k: k, baseURL: baseURL(request)) } catch {
+        let leftOut: Int
+        do { (results, leftOut) = try await service.searchSimilar(query, engine: engine, k: k, baseURL: baseURL(request)) } catch {
             await store.audit(user.username, "dicomweb search \(engineName)", "failed", String(describing: error))
             throw WebError.engineUnavailable(String(describing: error).prefix(200).description)
         }
-        await store.audit(user.username, "dicomweb search \(engineName)", "ok", "k=\(k) results=\(results.count)")
-        return json(DICOMJSON.encode(results, bulkData: .omit), status: .ok)
+        await store.audit(user.username, "dicomweb search \(engineName)", "ok",
+                          "k=\(k) results=\(results.count) left out=\(leftOut)")
+        var response = json(DICOMJSON.encode(results, bulkData: .omit), status: .ok)
+        if results.count < k {
+            // Never silently fewer than k: say why (PS3.18 uses Warning for partial answers).
+            response.headers[.init("Warning")!] = "299 medsearch: \"\(results.count) of \(k) results: only \(results.count) "
+                + "DICOM instances are indexed by this engine; \(leftOut) nearer images are not stored DICOM instances and were left out\""
+        }
+        response.headers[.init("X-MedSearch-Left-Out")!] = String(leftOut)
+        return response
     }
 
     /// The one instance of a search-similar body: `application/dicom`, or `multipart/related` with one part.

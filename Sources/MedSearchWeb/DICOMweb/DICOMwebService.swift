@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MedSearchCore
 import MedSearchDICOMweb
@@ -60,16 +61,26 @@ struct DICOMwebService: Sendable {
         }
     }
 
-    /// Stores prepared instances: sealed into the vault, ingested by every engine in one batch, then entered in
-    /// the catalog (the commit point). If an engine fails, none of them is entered and their vault copies are
-    /// removed; each is reported failed with 0x0110.
+    /// The repository image id of a DICOMweb instance: derived from its pseudonymous SOP Instance UID (an HMAC
+    /// under the deployment secret), so storing the same instance again gives the same id and an engine that
+    /// already indexed it is not handed it twice.
+    static func imageID(_ item: Prepared) -> String {
+        "img-" + Hex.encode(SHA256.hash(data: Array("medsearch-dicomweb-image:\(item.identity.pseudonymousSOPInstanceUID)".utf8)).prefix(8))
+    }
+
+    /// Stores prepared instances: sealed into the vault, ingested in one batch by every engine that does not hold
+    /// them yet, then entered in the catalog (the commit point). If an engine fails, none of them is entered and
+    /// their vault copies are removed; each is reported failed with 0x0110 (Processing failure). Nothing is
+    /// half-stored: index entries an engine made for the batch are under ids nobody can see (searches leave out
+    /// what is not catalogued, ``FilteredSearch``), and a retry of the same instances (what a PACS does after a
+    /// processing failure) reuses those ids, so the engines that succeeded skip them and the others catch up.
     func store(_ items: [Prepared], username: String, baseURL: String) async -> (stored: [STOWResponse.Stored],
                                                                                  failed: [STOWFailure]) {
         guard !items.isEmpty else { return ([], []) }
         var ids: [String] = []
         var ingest: [WebIngestItem] = []
         for item in items {
-            let id = "img-" + Hex.encode(SecureRandom.bytes(8))
+            let id = Self.imageID(item)
             do { try app.vault.store(id: id, bytes: item.cleanBytes) } catch {
                 for stored in ids { app.vault.remove(id: stored) }
                 return ([], items.map { STOWFailure(.outOfResources, "cannot seal the instance",
@@ -82,7 +93,10 @@ struct DICOMwebService: Sendable {
         let failures = await withTaskGroup(of: String?.self) { group in
             for engine in app.engines {
                 group.addTask {
-                    do { try await engine.ingest(batch); return nil } catch {
+                    let held = await engine.heldIDs()
+                    let missing = batch.filter { !held.contains($0.id) }
+                    guard !missing.isEmpty else { return nil }
+                    do { try await engine.ingest(missing); return nil } catch {
                         return "\(engine.name): \(String(describing: error).prefix(120))"
                     }
                 }
@@ -121,9 +135,28 @@ struct DICOMwebService: Sendable {
         return (stored, failed)
     }
 
-    /// The original (re-identified) Part 10 bytes of a stored instance.
+    /// The original (re-identified) Part 10 bytes of a stored instance, from the web server's sealed copy.
     func originalInstance(_ entry: DICOMwebEntry) throws -> [UInt8] {
-        let clean = try DICOMFile(bytes: try app.vault.load(id: entry.imageID))
+        try Self.reidentified(try app.vault.load(id: entry.imageID), entry)
+    }
+
+    /// The original Part 10 bytes of stored instances, in order, for WADO-RS: each rebuilt from the untrusted side's
+    /// copy when a running engine keeps the files (TrustMedSearch: the edge master rebuilds it from m of n shares,
+    /// opened with the sealing key; AES-GCM with the image id as associated data, so a swapped or altered copy is
+    /// refused), else the web server's own sealed copy. Also says how many came from the engine, and which.
+    func originalInstances(_ entries: [DICOMwebEntry]) async throws -> (instances: [[UInt8]], rebuilt: Int, engine: String?) {
+        var copies: [String: [UInt8]] = [:]
+        let source = app.engines.lazy.compactMap { $0 as? any WebImageSource }.first
+        if let source { copies = (try? await source.retrieve(entries.map(\.imageID))) ?? [:] }
+        let instances = try entries.map { entry in
+            try Self.reidentified(try copies[entry.imageID] ?? app.vault.load(id: entry.imageID), entry)
+        }
+        return (instances, entries.filter { copies[$0.imageID] != nil }.count, source?.name)
+    }
+
+    /// `cleanBytes` (a de-identified instance) with the entry's identity record applied.
+    static func reidentified(_ cleanBytes: [UInt8], _ entry: DICOMwebEntry) throws -> [UInt8] {
+        let clean = try DICOMFile(bytes: cleanBytes)
         let dataset = try PseudonymMap.reidentify(clean.dataset, with: entry.identity)
         return try DICOMWriter.write(DICOMFile(meta: DICOMDataset(), dataset: dataset, transferSyntax: clean.transferSyntax))
     }
@@ -145,10 +178,15 @@ struct DICOMwebService: Sendable {
     }
 
     /// The k instances most similar to `query`, best first, as QIDO-RS instance results with rank, distance,
-    /// its kind and the engine in (0009,1001-1004). Results that were not stored through DICOMweb (uploaded on
-    /// the web page) have no SOP Instance UID and are left out.
-    func searchSimilar(_ query: GrayImage, engine: any WebEngine, k: Int, baseURL: String) async throws -> [DICOMDataset] {
-        let hits = try await engine.search(query, k: k)
+    /// its kind and the engine in (0009,1001-1004), and how many nearer images were left out. Images that are not
+    /// catalogued (PNG and JPEG uploaded on the web page have no SOP Instance UID) are left out, and the engine is
+    /// asked for more (``FilteredSearch``), so fewer than k results means fewer than k catalogued instances exist.
+    func searchSimilar(_ query: GrayImage, engine: any WebEngine, k: Int, baseURL: String) async throws
+        -> (results: [DICOMDataset], leftOut: Int) {
+        let catalog = self.catalog
+        let (hits, leftOut) = try await FilteredSearch.run(engine, query: query, k: k) { hit in
+            await catalog.entry(imageID: hit.id) != nil
+        }
         let records = await catalog.all().map(\.attributes)
         var results: [DICOMDataset] = []
         for (rank, hit) in hits.enumerated() {
@@ -167,7 +205,7 @@ struct DICOMwebService: Sendable {
             result.set(DICOMElement(tag: Self.engineTag, vr: .LO, string: engine.name))
             results.append(result)
         }
-        return results
+        return (results, leftOut)
     }
 
     /// A DS value (at most 16 characters).

@@ -14,7 +14,7 @@ import MedSearchTrustMed
 /// (earlier images wait, kept on the web server in `pending/`); from then on every image is hashed with it, its
 /// hashcode BFV-encrypted and its de-identified file sealed and uploaded (the master splits it into m-of-n
 /// shares). A search ranks by encrypted Hamming distance and rebuilds each result's image from any m shares.
-public actor TrustMedWebEngine: WebEngine {
+public actor TrustMedWebEngine: WebEngine, WebImageSource {
     /// How the engine runs.
     public struct Options: Sendable {
         /// Storage nodes (n).
@@ -190,6 +190,24 @@ public actor TrustMedWebEngine: WebEngine {
                 return WebSearchHit(id: hit.recordID, score: Double(hit.distance),
                                     scoreKind: "Hamming distance (of \(model.dimension) bits)", detail: detail)
             }
+        }
+    }
+
+    /// The stored files of `ids`, each rebuilt by the edge master from m of the n storage nodes' shares and opened
+    /// with the client's sealing key (requests of at most ``TrustMedLimits/maxRecordsPerFetch`` ids). An id the
+    /// master cannot give back (not uploaded yet, too few nodes) has no entry.
+    public func retrieve(_ ids: [String]) async throws -> [String: [UInt8]] {
+        try await exclusively {
+            guard let client else { return [:] }
+            var opened: [String: [UInt8]] = [:]
+            let uploaded = ids.filter { codes[$0] != nil }
+            for start in stride(from: 0, to: uploaded.count, by: TrustMedLimits.maxRecordsPerFetch) {
+                let chunk = Array(uploaded[start..<min(start + TrustMedLimits.maxRecordsPerFetch, uploaded.count)])
+                for item in client.open(try await userRemote.fetch(FetchRequest(recordIDs: chunk))) {
+                    if case let .success(bytes) = item.result { opened[item.recordID] = bytes }
+                }
+            }
+            return opened
         }
     }
 

@@ -59,3 +59,10 @@ public struct WebSearchHit: Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// An engine that keeps the stored files themselves (TrustMedSearch: sealed, split into m-of-n shares) and can give
+/// them back, so WADO-RS answers from the untrusted side's copy rather than only the web server's own.
+public protocol WebImageSource: WebEngine {
+    /// The stored files of `ids` that the engine can give back, by id.
+    func retrieve(_ ids: [String]) async throws -> [String: [UInt8]]
+}

@@ -68,8 +68,13 @@ struct ImagePages: Sendable {
                 throw WebError.badForm("upload a query image or pick a stored one")
             }
             let started = Date()
+            // Index entries without a stored image (a DICOMweb batch an engine failed) are never shown.
             let hits: [WebSearchHit]
-            do { hits = try await engine.search(query, k: k) } catch {
+            do {
+                hits = try await FilteredSearch.run(engine, query: query, k: k) { hit in
+                    (try? await store.image(id: hit.id)) != nil
+                }.hits
+            } catch {
                 await store.audit(user.username, "search \(engineName)", "failed", String(describing: error))
                 throw WebError.engineUnavailable(String(describing: error).prefix(200).description)
             }

@@ -26,9 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// `medsearch serve fnn-c2|sei|storage-node`: a role with the shared options only.
 struct ServeRoleCommand<Role: PlainRole>: AsyncParsableCommand {
-    static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: Role.role.rawValue, abstract: Role.role.abstract, discussion: Role.role.discussion)
-    }
+    static var configuration: CommandConfiguration { .init(commandName: Role.role.rawValue, abstract: Role.role.abstract, discussion: Role.role.discussion) }
     @OptionGroup var serve: ServeOptions
     func run() async throws { try await serve.serve(serve.instance(Role.role)) }
 }

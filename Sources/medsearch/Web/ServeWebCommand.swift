@@ -43,12 +43,14 @@ struct ServeWebCommand: AsyncParsableCommand {
     var dicomwebTokens: String?
     @Flag(help: "Omit the Secure cookie attribute (only for plain HTTP on a non-loopback address behind TLS).")
     var insecureCookies = false
+    @Option(help: "Largest file in MiB (1-1024): an upload, or a DICOMweb part (refused as it streams).") var maxFileMib = 32
     @OptionGroup var tls: ServeTLSOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let demoPassword, demoPassword.count < 10 { throw ValidationError("--demo-password needs 10 characters") }
         guard demoLimit >= 0 else { throw ValidationError("--demo-limit must be 0 (all) or more") }
+        guard (1...1024).contains(maxFileMib) else { throw ValidationError("--max-file-mib must be 1...1024") }
         let names = engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard !names.isEmpty, names.allSatisfy({ WebEngines.available.contains($0) }) else {
             throw ValidationError("--engines takes a comma-separated subset of \(WebEngines.available.joined(separator: ", "))")
@@ -68,7 +70,7 @@ struct ServeWebCommand: AsyncParsableCommand {
         }
         var configuration = WebConfiguration(
             host: host, port: port, dataDirectory: URL(fileURLWithPath: dataDirectory), secureCookies: !insecureCookies,
-            database: try store.location(),
+            maxUploadBytes: max(64, 2 * maxFileMib) << 20, maxFileBytes: maxFileMib << 20, database: try store.location(),
             dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:])
         try configuration.serve(tls: try tls.files(), behindTLSProxy: tls.insecure)
         try await WebLaunch.run(configuration, engines: engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
