@@ -120,8 +120,8 @@ struct SEIAddCommand: AsyncParsableCommand {
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        let message = try await SEIClientFlows.add(ownerFile: owner, files: files, remote: server.remote)
-        print("added \(files.count) image(s): " + message.entries.map { "\($0.id) -> leaf \($0.cluster)" }.joined(separator: ", "))
+        let report = try await SEIClientFlows.add(ownerFile: owner, files: files, remote: server.remote)
+        for line in SEIClientFlows.lines(report) { print(line) }
     }
 }
 
