@@ -5,8 +5,8 @@ import MedSearchClient
 import MedSearchTransport
 import MedSearchTrustMed
 
-/// The sharded encrypted search's scaling (part of `medsearch bench store`): real processes on loopback, one storage
-/// node, the edge master's store on SQLite holding `records` TrustMedSearch records (uploaded through the master,
+/// The sharded encrypted search's scaling (part of `medsearch bench store`): real processes on loopback, two storage
+/// nodes (m = 2), the edge master's store on SQLite holding `records` TrustMedSearch records (uploaded through the master,
 /// `n4096hamming`, 64-bit codes), and three search workers each limited to one thread. Two edge masters read that
 /// one store: one fans each query out to one worker, the other to two. Rounds alternate between them (the machine's
 /// other load falls on both alike) and each round sends the same prepared queries one after another; queries per
@@ -36,7 +36,7 @@ public enum WorkerScalingBenchmark {
         public var parameterSet: String
         public var hashBits: Int
         public var threadsPerWorker: Int
-        /// Uploading the records through the edge master (sealing, one share each, the encrypted blocks).
+        /// Uploading the records through the edge master (sealing, two shares each, the encrypted blocks).
         public var ingestSeconds: Double
         public var ingestRecordsPerSecond: Double
         public var queriesPerRound: Int
@@ -59,7 +59,7 @@ public enum WorkerScalingBenchmark {
         let work = directory.appendingPathComponent("worker-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: work) }
         let launcher = RoleLauncher(mode: .childProcess(executable: executable))
-        let cluster = try await TrustMedCluster.launch(launcher, directory: work, nodeCount: 1, threshold: 1,
+        let cluster = try await TrustMedCluster.launch(launcher, directory: work, nodeCount: 2, threshold: 2,
                                                       nodeTimeout: .seconds(60), searchWorkers: 3, workerThreads: 1)
         var single: RunningRole?
         do {

@@ -21,6 +21,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "Directory for the SQLite file.") var directory: String = FileManager.default.temporaryDirectory.path
     @Option(help: "Records for the search-worker scaling run (1 vs 2 workers of one thread; 0: skip).") var workerRecords = 100_000
     @Option(help: "Rounds (each: the same queries to 1, then 2 workers).") var workerRounds = 5
+    @Option(help: "The medsearch binary the roles are started from (default: this one).") var rolesExecutable: String?
     @Option(help: "Write the report as JSON to this file.") var json: String?
 
     func validate() throws {
@@ -44,7 +45,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
                                              operationsPerClient: operations)
         let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory), postgres: location,
                                                       options: options, workers: workerRecords == 0 ? nil
-            : (try MedSearchExecutable.current(), .init(records: workerRecords, rounds: workerRounds))) { line in
+            : (try rolesExecutable.map(URL.init(fileURLWithPath:)) ?? MedSearchExecutable.current(),
+               .init(records: workerRecords, rounds: workerRounds))) { line in
             FileHandle.standardError.write(Data("bench store: \(line)\n".utf8))
         }
         for line in report.lines { print(line) }
