@@ -152,6 +152,19 @@ public struct SEIOwner: Sendable {
         return SEIAddImages(entries: entries)
     }
 
+    /// Records entries the cloud already holds (a re-run of an upload that was cut after the cloud stored them): each
+    /// id joins the owner's index at the leaf the cloud holds it in, so later adds skip it and deletes find it.
+    /// - Throws: ``SEIError/indexNotBuilt``, or ``SEIError/invalidParameter(_:)`` for a leaf the index lacks
+    ///   (nothing is recorded then).
+    public mutating func adoptStored(_ entries: [SEIIndexEntry]) throws(SEIError) {
+        guard var index else { throw .indexNotBuilt }
+        for entry in entries where !(0..<index.leafCentres.count).contains(entry.cluster) {
+            throw .invalidParameter("the cloud holds \(entry.id) in leaf \(entry.cluster) of \(index.leafCentres.count)")
+        }
+        for entry in entries { index.clusterOf[entry.id] = entry.cluster }
+        self.index = index
+    }
+
     /// Deletes images from the index.
     /// - Throws: ``SEIError/indexNotBuilt`` or ``SEIError/unknownImage(_:)`` (nothing is deleted then).
     public mutating func deleteImages(ids: [String]) throws(SEIError) -> SEIDeleteImages {

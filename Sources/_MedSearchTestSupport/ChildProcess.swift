@@ -29,8 +29,9 @@ public enum ChildProcess {
     }
 
     /// Runs `executable` with `arguments` (give paths absolute: the child inherits the working directory),
-    /// output captured through temporary files.
-    public static func run(_ executable: URL, _ arguments: [String]) throws -> Result {
+    /// output captured through temporary files; `started` is given the child's process id once it runs.
+    public static func run(_ executable: URL, _ arguments: [String],
+                           started: (pid_t) -> Void = { _ in }) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("medsearch-child-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -49,6 +50,7 @@ public enum ChildProcess {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw Failure(description: "posix_spawn \(executable.path): error \(spawned)") }
+        started(pid)
         var status: Int32 = 0
         var peak = 0
         while true {

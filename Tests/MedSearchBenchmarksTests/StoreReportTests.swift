@@ -44,6 +44,34 @@ import Testing
         #expect(lines[2].contains("search read first 1.50x") && lines[2].hasSuffix("load 1.5 -> 3.0"))
     }
 
+    @Test func workerScalingIsReportedWithItsRatioAndLoad() throws {
+        let latency = StoreBenchmark.Latency([400, 500, 600])
+        let workers = WorkerScalingBenchmark.Result(
+            records: 5000, parameterSet: "n4096hamming", hashBits: 64, threadsPerWorker: 1, ingestSeconds: 10,
+            ingestRecordsPerSecond: 500, queriesPerRound: 8, oneWorkerQueriesPerSecond: [2, 1, 3],
+            twoWorkersQueriesPerSecond: [3.6, 1.9, 5], oneWorkerLatency: latency, twoWorkersLatency: latency,
+            twoOverOneWorkerQueriesPerSecond: 1.8, resultsEqual: true, loadAverageBefore: [4, 3, 2],
+            loadAverageAfter: [5, 4, 3])
+        let body = StoreBenchmark.Report(
+            records: 1000, perRecordIngest: 100, recordsPerBlock: 256, blockBytes: 262_144,
+            results: [Self.result("sqlite", searchReadFirst: 10)], postgresOverSQLiteSearchReadFirst: nil,
+            postgresOverSQLiteSearchReadAfterChange: nil, postgresOverSQLiteSearchReadUnchanged: nil,
+            postgresOverSQLiteLookup: nil, postgresOverSQLiteIngest: nil, workers: workers)
+        let environment = BenchEnvironment(
+            machine: MachineDescription(cpu: "AMD EPYC", cores: 2, loadAverage: [1.5, 2, 2.5], operatingSystem: "Linux"),
+            gitCommit: nil, build: "release", medsearchVersion: "0.1.0", date: "2026-12-05T06:00:00Z",
+            loadAverageAtEnd: [3, 2, 1])
+        let report = BenchmarkReport(method: "p50/p99", environment: environment, body: body)
+        let object = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        let scaling = try #require(object["workers"] as? [String: Any])
+        #expect(scaling.keys.contains { $0.lowercased().contains("two") && $0.lowercased().contains("over") })
+        let lines = report.lines
+        #expect(lines.count == 2)
+        // Medians of the rounds: 2 and 3.6 queries/s.
+        #expect(lines[1].contains("1 worker 2.00, 2 workers 3.60 queries/s (medians), 2/1 = 1.80x"), "\(lines[1])")
+        #expect(lines[1].contains("load 4.0 -> 5.0") && lines[1].hasSuffix("results equal"))
+    }
+
     @Test func randomBytesAreTheGeneratorsWordsInOrder() {
         var a = SeededRandomNumberGenerator(seed: 3), b = SeededRandomNumberGenerator(seed: 3)
         let bytes = StoreBenchmark.randomBytes(13, using: &a)

@@ -5,6 +5,7 @@ Every script prints, as its last line, one JSON object that MedSearchBenchmarks'
 where S = {"median_ms", "min_ms", "max_ms", "samples_ms"} per operation, wall clock and thread CPU time (the
 CPU time is robust to other processes on a shared machine). A script that cannot run prints {"error": reason}.
 """
+import importlib
 import json
 import statistics
 import sys
@@ -52,3 +53,12 @@ def emit(library, versions, figures, flags=None, counts=None):
 def fail(reason):
     """Prints why the reference cannot run (recorded as missing, never fatal)."""
     print(json.dumps({"error": reason}))
+
+
+def import_packages(*names):
+    """Imports the named modules in order; when one is missing, reports it with fail() and returns None."""
+    try:
+        return [importlib.import_module(name) for name in names]
+    except ImportError as error:
+        fail(f"missing package: {error}")
+        return None

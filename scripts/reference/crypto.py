@@ -8,7 +8,7 @@ import argparse
 import random
 import sys
 
-from common import Figures, emit, fail, python_version
+from common import Figures, emit, import_packages, python_version
 
 
 def main():
@@ -17,13 +17,10 @@ def main():
     parser.add_argument("--bits", type=int, default=2048)
     parser.add_argument("--keygen-rounds", type=int, default=3)
     args = parser.parse_args()
-    try:
-        import gmpy2
-        import phe
-        import phe.util
-    except ImportError as error:
-        fail(f"missing package: {error}")
+    packages = import_packages("gmpy2", "phe", "phe.util")
+    if packages is None:
         return 0
+    gmpy2, phe, _ = packages
 
     figures = Figures()
     rng = random.SystemRandom()

@@ -10,7 +10,7 @@ import glob
 import os
 import sys
 
-from common import Figures, emit, fail, python_version
+from common import Figures, emit, import_packages, python_version
 
 
 def main():
@@ -19,12 +19,10 @@ def main():
     parser.add_argument("--png")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    try:
-        import numpy
-        import pydicom
-    except ImportError as error:
-        fail(f"missing package: {error}")
+    packages = import_packages("numpy", "pydicom")
+    if packages is None:
         return 0
+    numpy, pydicom = packages
 
     figures = Figures()
     versions = {"python": python_version(), "pydicom": pydicom.__version__, "numpy": numpy.__version__}

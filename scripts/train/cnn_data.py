@@ -38,10 +38,9 @@ def _load_pngs(folder: Path, ids: list[str]) -> np.ndarray:
     return out
 
 
-def load_cxr_public() -> dict:
-    """All 1,132 cxr-public images (uint8 128x128), 14-finding multi-hot, patient ids, native widths."""
-    cache = CACHE / "cxr-public.npz"
-    root = SHARED / "cxr-public"
+def _cached_dataset(root: Path, cache_name: str) -> tuple[list[dict[str, str]], list[str], np.ndarray]:
+    """A labelled folder's rows (labels.csv), ids and images (images/<id>.png), the images cached in CACHE."""
+    cache = CACHE / cache_name
     rows = _read_csv(root / "labels.csv")
     ids = [r["id"] for r in rows]
     if cache.exists():
@@ -50,6 +49,12 @@ def load_cxr_public() -> dict:
         images = _load_pngs(root / "images", ids)
         CACHE.mkdir(parents=True, exist_ok=True)
         np.savez(cache, images=images)
+    return rows, ids, images
+
+
+def load_cxr_public() -> dict:
+    """All 1,132 cxr-public images (uint8 128x128), 14-finding multi-hot, patient ids, native widths."""
+    rows, ids, images = _cached_dataset(SHARED / "cxr-public", "cxr-public.npz")
     labels = np.zeros((len(rows), len(FINDINGS)), dtype=np.float32)
     for i, r in enumerate(rows):
         for lab in r["labels"].split("|"):
@@ -66,16 +71,7 @@ def load_cxr_public() -> dict:
 
 def load_kermany() -> dict:
     """The 4,836 cxr-extra/kermany-pneumonia images with their 3-way fine label."""
-    cache = CACHE / "kermany.npz"
-    root = SHARED / "cxr-extra" / "kermany-pneumonia"
-    rows = _read_csv(root / "labels.csv")
-    ids = [r["id"] for r in rows]
-    if cache.exists():
-        images = np.load(cache)["images"]
-    else:
-        images = _load_pngs(root / "images", ids)
-        CACHE.mkdir(parents=True, exist_ok=True)
-        np.savez(cache, images=images)
+    rows, ids, images = _cached_dataset(SHARED / "cxr-extra" / "kermany-pneumonia", "kermany.npz")
     return {"ids": ids, "images": images,
             "labels": np.array([KERMANY_CLASSES.index(r["fine_label"]) for r in rows])}
 

@@ -131,11 +131,14 @@ def register(driver, base, username):
 
 
 def login(driver, base, username, password=PASSWORD):
-    driver.delete_all_cookies()
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    submit(driver, driver.find_element(By.ID, "login-submit"))
+    """Logs in (retried on a browser race: logging in twice is harmless)."""
+    def attempt():
+        driver.delete_all_cookies()
+        driver.get(base + "/login")
+        driver.find_element(By.ID, "username").send_keys(username)
+        driver.find_element(By.ID, "password").send_keys(password)
+        submit(driver, driver.find_element(By.ID, "login-submit"))
+    retrying(attempt)
 
 
 def approve(driver, base, username, role):
@@ -248,9 +251,10 @@ FETCH_JS = """
             var bytes = new Uint8Array(b), hash = 2166136261, text = '';
             for (var i = 0; i < bytes.length; i++) { hash = Math.imul(hash ^ bytes[i], 16777619) >>> 0; }
             for (var j = 0; j < bytes.length; j++) { text += bytes[j] < 128 ? String.fromCharCode(bytes[j]) : '?'; }
-            done([r.status, r.headers.get('content-type') || '', bytes.length, hash, text]);
+            done([r.status, r.headers.get('content-type') || '', bytes.length, hash, text,
+                  r.headers.get('x-medsearch-retrieved') || '']);
         });
-    }).catch(function (e) { done([0, String(e), 0, 0, '']); });
+    }).catch(function (e) { done([0, String(e), 0, 0, '', '']); });
 """
 UNLABELLED_JS = """
     return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea')).filter(function (e) {
@@ -274,7 +278,8 @@ def search_page(driver, base, engine, query_file, k="5"):
 
 
 def fetch(driver, url):
-    """GETs `url` with the browser's session: (status, content type, length, FNV-1a hash, body as ASCII)."""
+    """GETs `url` with the browser's session: (status, content type, length, FNV-1a hash, body as ASCII,
+    X-MedSearch-Retrieved)."""
     driver.set_script_timeout(120)
     return driver.execute_async_script(FETCH_JS, url)
 
@@ -331,7 +336,7 @@ def dicom_results(driver, base, engines):
     if not metas:
         return
     sop = metas[0].get_attribute("data-sop")
-    status, _, _, _, body = fetch(driver, base + f"/dicom-web/instances?SOPInstanceUID={sop}"
+    status, _, _, _, body, _ = fetch(driver, base + f"/dicom-web/instances?SOPInstanceUID={sop}"
                                   "&includefield=StudyDescription&includefield=BodyPartExamined")
     found = json.loads(body) if status == 200 else []
     check("dicom: QIDO-RS finds the result's instance over the session", len(found) == 1, f"{status} {body[:200]}")
@@ -363,9 +368,12 @@ def dicom_results(driver, base, engines):
     page_checks(driver, "/search (results)", "14-tablet-results")
 
     # The WADO-RS link answers the original instance.
-    status, content_type, length, _, body = fetch(driver, wado)
+    status, content_type, length, _, body, source = fetch(driver, wado)
     check("dicom: the WADO-RS link answers the instance", status == 200 and content_type.startswith("multipart/related")
           and "application/dicom" in content_type and "DICM" in body and sop in body, f"{status} {content_type} {length}")
+    if "trustmed" in engines:
+        check("dicom: WADO-RS rebuilt the instance from TrustMedSearch's shares", source.startswith("1 of 1 from trustmed"),
+              source)
 
     # Windowing in the viewer: the instance's own window first, then a preset and a custom window.
     submit(driver, item.find_element(By.CSS_SELECTOR, "a.viewer"))

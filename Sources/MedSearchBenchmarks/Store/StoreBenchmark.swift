@@ -88,23 +88,31 @@ public enum StoreBenchmark {
         public var concurrentOperationsPerSecond: Double
     }
 
-    /// Runs the benchmark on one back end; `location` must be empty (a fresh file or schema).
-    public static func run(_ location: StoreLocation, backend: String, options: Options,
-                           progress: @Sendable (String) -> Void = { _ in }) async throws -> BackendResult {
+    /// One back end's store after its ingest, and the figures measured so far.
+    struct Side {
+        let store: TrustMedMasterDatabase
+        var result: BackendResult
+        var afterChange: [Double] = []
+        var unchanged: [Double] = []
+        var lookups: [Double] = []
+        var lookupSeconds = 0.0
+    }
+
+    /// Opens `location` (which must be empty: a fresh file or schema) and ingests the records.
+    static func ingest(_ location: StoreLocation, backend: String, options: Options,
+                       progress: @Sendable (String) -> Void) async throws -> Side {
         if case let .postgres(postgres) = location {
             guard ["127.0.0.1", "localhost", "::1"].contains(postgres.host) else {
                 throw StoreError.invalidLocation("the store benchmark only loads a server on loopback")
             }
         }
         let store = try await TrustMedMasterDatabase.open(location)
-        defer { Task { await store.database.close() } }
         guard try await store.totals().records == 0 else {
+            await store.database.close()
             throw StoreError.conflict(kind: "benchmark store", id: location.description, reason: "not empty")
         }
         var generator = SystemRandomNumberGenerator()
         let blockCount = (options.records + options.recordsPerBlock - 1) / options.recordsPerBlock
-
-        // Ingest.
         let ingestStart = ContinuousClock.now
         var perRecordSeconds = 0.0, perBlockSeconds = 0.0, perRecordCount = 0
         for block in 0..<blockCount {
@@ -126,35 +134,66 @@ public enum StoreBenchmark {
             if block % 40 == 39 { progress("\(backend): \(min(options.records, (block + 1) * options.recordsPerBlock)) records") }
         }
         let ingestSeconds = seconds(ContinuousClock.now - ingestStart)
-
-        // The search read: first, after a change, unchanged.
-        var start = ContinuousClock.now
+        // The first search read (every block and the record index).
+        let start = ContinuousClock.now
         let blocksRead = try await store.searchableBlocks().count
-        let first = milliseconds(ContinuousClock.now - start)
-        var afterChange: [Double] = [], unchanged: [Double] = []
-        for run in 0..<options.searchRuns {
-            _ = try await store.insertRecord(record(options.records + 1_000_000 + run, blockID: "block-000000", slot: 0))
-            start = ContinuousClock.now
-            _ = try await store.searchableBlocks()
-            afterChange.append(milliseconds(ContinuousClock.now - start))
-            start = ContinuousClock.now
-            _ = try await store.searchableBlocks()
-            unchanged.append(milliseconds(ContinuousClock.now - start))
-        }
-        progress("\(backend): search read first \(first) ms, after a change \(Latency(afterChange).p50) ms, unchanged \(Latency(unchanged).p50) ms")
+        let empty = Latency([])
+        return Side(store: store, result: BackendResult(
+            backend: backend, location: store.database.displayLocation, ingestSeconds: ingestSeconds,
+            ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
+            ingestPerRecordTransactionPerSecond: perRecordSeconds > 0 ? Double(perRecordCount) / perRecordSeconds : 0,
+            ingestPerBlockTransactionRecordsPerSecond: perBlockSeconds > 0
+                ? Double(options.records - perRecordCount) / perBlockSeconds : 0,
+            searchReadFirst: milliseconds(ContinuousClock.now - start), searchReadAfterChange: empty,
+            searchReadUnchanged: empty, searchReadBlocks: blocksRead, lookup: empty, lookupsPerSecond: 0,
+            concurrentClients: options.clients, concurrentLookup: empty, concurrentInsert: empty,
+            concurrentOperationsPerSecond: 0))
+    }
 
+    /// The measurements after the ingest, the back ends interleaved sample by sample (search reads, lookups) so
+    /// that the machine's other load falls on each alike; then the concurrent clients, one back end after the other.
+    static func measure(_ sides: inout [Side], options: Options, progress: @Sendable (String) -> Void) async throws {
+        var generator = SystemRandomNumberGenerator()
+        for run in 0..<options.searchRuns {
+            for index in sides.indices {
+                let store = sides[index].store
+                _ = try await store.insertRecord(record(options.records + 1_000_000 + run, blockID: "block-000000", slot: 0))
+                var start = ContinuousClock.now
+                _ = try await store.searchableBlocks()
+                sides[index].afterChange.append(milliseconds(ContinuousClock.now - start))
+                start = ContinuousClock.now
+                _ = try await store.searchableBlocks()
+                sides[index].unchanged.append(milliseconds(ContinuousClock.now - start))
+            }
+        }
+        for index in sides.indices {
+            sides[index].result.searchReadAfterChange = Latency(sides[index].afterChange)
+            sides[index].result.searchReadUnchanged = Latency(sides[index].unchanged)
+            let result = sides[index].result
+            progress("\(result.backend): search read first \(result.searchReadFirst) ms, after a change "
+                     + "\(result.searchReadAfterChange.p50) ms, unchanged \(result.searchReadUnchanged.p50) ms")
+        }
         // Fetch lookups, one client.
-        var lookupSamples: [Double] = []
-        let lookupStart = ContinuousClock.now
         for _ in 0..<options.lookups {
             let id = recordID(Int.random(in: 0..<options.records, using: &generator))
-            let start = ContinuousClock.now
-            _ = try await store.record(id)
-            lookupSamples.append(milliseconds(ContinuousClock.now - start))
+            for index in sides.indices {
+                let start = ContinuousClock.now
+                _ = try await sides[index].store.record(id)
+                let elapsed = ContinuousClock.now - start
+                sides[index].lookups.append(milliseconds(elapsed))
+                sides[index].lookupSeconds += seconds(elapsed)
+            }
         }
-        let lookupsPerSecond = Double(options.lookups) / seconds(ContinuousClock.now - lookupStart)
+        for index in sides.indices {
+            sides[index].result.lookup = Latency(sides[index].lookups)
+            sides[index].result.lookupsPerSecond = Double(options.lookups) / max(sides[index].lookupSeconds, 1e-9)
+            try await concurrentClients(&sides[index], options: options)
+        }
+    }
 
-        // Concurrent clients.
+    /// `clients` tasks, each doing `operationsPerClient` operations (9 lookups to 1 insert).
+    static func concurrentClients(_ side: inout Side, options: Options) async throws {
+        let store = side.store
         let concurrentStart = ContinuousClock.now
         let samples = try await withThrowingTaskGroup(of: (lookups: [Double], inserts: [Double]).self) { group in
             for client in 0..<options.clients {
@@ -180,19 +219,10 @@ public enum StoreBenchmark {
                 $0.inserts += $1.inserts
             }
         }
-        let concurrentSeconds = seconds(ContinuousClock.now - concurrentStart)
-        return BackendResult(
-            backend: backend, location: store.database.displayLocation, ingestSeconds: ingestSeconds,
-            ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
-            ingestPerRecordTransactionPerSecond: perRecordSeconds > 0 ? Double(perRecordCount) / perRecordSeconds : 0,
-            ingestPerBlockTransactionRecordsPerSecond: perBlockSeconds > 0
-                ? Double(options.records - perRecordCount) / perBlockSeconds : 0,
-            searchReadFirst: first,
-            searchReadAfterChange: Latency(afterChange), searchReadUnchanged: Latency(unchanged),
-            searchReadBlocks: blocksRead, lookup: Latency(lookupSamples), lookupsPerSecond: lookupsPerSecond,
-            concurrentClients: options.clients, concurrentLookup: Latency(samples.lookups),
-            concurrentInsert: Latency(samples.inserts),
-            concurrentOperationsPerSecond: Double(options.clients * options.operationsPerClient) / concurrentSeconds)
+        side.result.concurrentLookup = Latency(samples.lookups)
+        side.result.concurrentInsert = Latency(samples.inserts)
+        side.result.concurrentOperationsPerSecond = Double(options.clients * options.operationsPerClient)
+            / seconds(ContinuousClock.now - concurrentStart)
     }
 
     /// Incompressible bytes (PostgreSQL would compress a pattern), eight at a time.
@@ -240,10 +270,13 @@ extension StoreBenchmark {
         public var postgresOverSQLiteSearchReadUnchanged: Double?
         public var postgresOverSQLiteLookup: Double?
         public var postgresOverSQLiteIngest: Double?
+        /// Search workers each limited to one thread, 1 against 2 (nil when not run).
+        public var workers: WorkerScalingBenchmark.Result?
     }
 
     /// Runs SQLite (a file in `directory`) and, when given, PostgreSQL (a fresh schema, dropped afterwards).
     public static func compare(directory: URL, postgres: PostgresLocation?, options: Options,
+                               workers: (executable: URL, options: WorkerScalingBenchmark.Options)? = nil,
                                progress: @escaping @Sendable (String) -> Void = { _ in }) async throws
         -> BenchmarkReport<Report> {
         let environment = BenchEnvironment.current()
@@ -253,17 +286,27 @@ extension StoreBenchmark {
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file.path + suffix) }
         }
-        var results = [try await run(.sqlite(path: file.path), backend: "sqlite", options: options, progress: progress)]
-        if let postgres {
-            let schema = "bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-            let location = postgres.with(schema: schema)
-            do {
-                results.append(try await run(.postgres(location), backend: "postgres", options: options, progress: progress))
-            } catch {
-                await dropSchema(location)
-                throw error
+        var sides = [try await ingest(.sqlite(path: file.path), backend: "sqlite", options: options, progress: progress)]
+        var schema: PostgresLocation?
+        do {
+            if let postgres {
+                let location = postgres.with(schema: "bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 16))
+                schema = location
+                sides.append(try await ingest(.postgres(location), backend: "postgres", options: options, progress: progress))
             }
-            await dropSchema(location)
+            try await measure(&sides, options: options, progress: progress)
+        } catch {
+            for side in sides { await side.store.database.close() }
+            if let schema { await dropSchema(schema) }
+            throw error
+        }
+        for side in sides { await side.store.database.close() }
+        if let schema { await dropSchema(schema) }
+        let results = sides.map(\.result)
+        var scaling: WorkerScalingBenchmark.Result?
+        if let workers {
+            scaling = try await WorkerScalingBenchmark.run(executable: workers.executable, directory: directory,
+                                                           options: workers.options, progress: progress)
         }
         func ratio(_ value: (BackendResult) -> Double) -> Double? {
             guard results.count == 2, value(results[0]) > 0 else { return nil }
@@ -276,9 +319,10 @@ extension StoreBenchmark {
                       postgresOverSQLiteSearchReadAfterChange: ratio { $0.searchReadAfterChange.p50 },
                       postgresOverSQLiteSearchReadUnchanged: ratio { $0.searchReadUnchanged.p50 },
                       postgresOverSQLiteLookup: ratio { $0.lookup.p50 },
-                      postgresOverSQLiteIngest: ratio { $0.ingestSeconds })
+                      postgresOverSQLiteIngest: ratio { $0.ingestSeconds }, workers: scaling)
         return BenchmarkReport(method: "per operation on the wall clock (ContinuousClock); p50/p99 over the samples; "
-                                   + "\(options.searchRuns) search reads, \(options.lookups) lookups, "
+                                   + "back ends ingested one after the other, then search reads and lookups interleaved "
+                                   + "sample by sample; \(options.searchRuns) search reads, \(options.lookups) lookups, "
                                    + "\(options.clients) x \(options.operationsPerClient) concurrent operations",
                                environment: environment.finished(), body: body)
     }
@@ -305,6 +349,11 @@ extension StoreBenchmark {
 }
 
 extension BenchmarkReport where Body == StoreBenchmark.Report {
+    func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
     /// One line per back end and one with the ratios, for a person.
     public var lines: [String] {
         var lines = body.results.map { result in
@@ -326,6 +375,15 @@ extension BenchmarkReport where Body == StoreBenchmark.Report {
                          body.postgresOverSQLiteSearchReadUnchanged ?? 0, body.postgresOverSQLiteLookup ?? 0,
                          body.postgresOverSQLiteIngest ?? 0, environment.machine.loadAverage.first ?? 0,
                          environment.loadAverageAtEnd?.first ?? 0))
+        }
+        if let workers = body.workers {
+            lines.append(String(format: "search workers (1 thread each), %d records: ingest %.0f records/s; 1 worker %.2f, "
+                         + "2 workers %.2f queries/s (medians), 2/1 = %.2fx (target >= 1.7x); p50 %.0f vs %.0f ms; "
+                         + "load %.1f -> %.1f", workers.records, workers.ingestRecordsPerSecond,
+                         median(workers.oneWorkerQueriesPerSecond), median(workers.twoWorkersQueriesPerSecond),
+                         workers.twoOverOneWorkerQueriesPerSecond, workers.oneWorkerLatency.p50,
+                         workers.twoWorkersLatency.p50, workers.loadAverageBefore.first ?? 0,
+                         workers.loadAverageAfter.first ?? 0) + (workers.resultsEqual ? "; results equal" : "; RESULTS DIFFER"))
         }
         return lines
     }

@@ -40,10 +40,16 @@ public enum FNNClientFlows {
         try await client.call(Routes.FNNC2.status, as: FNNServerStatus.self)
     }
 
+    /// Records sent per request on the shared back end (Paillier: one).
+    public static let recordsPerRequest = 16
+
     /// Sends set-ups (idempotent), records and (shared back end) `pool` correlation entries.
-    /// `allRecords` (every record stored after this upload) feeds the rows of fresh correlation entries.
+    /// `allRecords` (every record stored after this upload) feeds the rows of fresh correlation entries;
+    /// `alreadyStored` are records C1 already holds (a re-run of a cut upload): not sent, but C2 gets their rows for
+    /// the unused entries again (rows are replaced, so this is idempotent).
     public static func upload(owner: FNNOwner, records: [FNNRecordInput], allRecords: [FNNRecordInput], pool: Int,
-                       c1: ServiceClient, c2: ServiceClient, sendSetup: Bool, progress: Bool) async throws {
+                       c1: ServiceClient, c2: ServiceClient, sendSetup: Bool, progress: Bool,
+                       alreadyStored: [FNNRecordInput] = []) async throws {
         if sendSetup {
             _ = try await c1.call(Routes.FNNC1.setup, body: owner.c1Setup.serialized())
             var c2Setup = owner.c2Setup.serialized()
@@ -52,7 +58,7 @@ public enum FNNClientFlows {
         }
         let pk = owner.keys.paillierSecretKey?.publicKey
         let reporter = ProgressReporter(label: "encrypt+upload", total: records.count, enabled: progress)
-        let chunk = owner.parameters.backend == .paillier ? 1 : 64
+        let chunk = owner.parameters.backend == .paillier ? 1 : recordsPerRequest
         var start = 0
         while start < records.count {
             let slice = Array(records[start..<min(start + chunk, records.count)])
@@ -64,9 +70,9 @@ public enum FNNClientFlows {
         guard owner.parameters.backend == .shared else { return }
         // New records need C2's rows for every entry not yet consumed; fresh entries cover every record.
         let c1Status = try await Self.status(c1: c1)
-        if !c1Status.unusedEntries.isEmpty, !records.isEmpty {
+        if !c1Status.unusedEntries.isEmpty, !(records + alreadyStored).isEmpty {
             let low = c1Status.unusedEntries.min()!, high = c1Status.unusedEntries.max()!
-            let rows = try owner.poolForC2(entries: low..<(high + 1), records: records)
+            let rows = try owner.poolForC2(entries: low..<(high + 1), records: records + alreadyStored)
             _ = try await c2.call(Routes.FNNC2.pool, body: (FNNSharedPoolC2(entries: [], rows: rows.rows)).serialized())
         }
         if pool > 0 {

@@ -40,26 +40,88 @@ extension FNNClientFlows {
         return try FNNUser(credentials: try FNNUserCredentials(serialized: bytes))
     }
 
-    /// Vectorises image files as new records (ids after the largest one C1 holds), uploads them and appends them
-    /// to the key directory's manifest.
+    /// What an upload or add did.
+    public struct UploadReport: Sendable {
+        /// The record ids of this run's images, in file order.
+        public var ids: [UInt64]
+        /// Of those, the ids C1 already held (an earlier run of the same upload was cut after storing them): not
+        /// sent again.
+        public var alreadyStored: [UInt64]
+        /// Records this run stored.
+        public var stored: Int { ids.count - alreadyStored.count }
+
+        /// The line the commands print.
+        public var line: String {
+            let range = ids.isEmpty ? "" : " (ids \(ids.min()!)...\(ids.max()!))"
+            return "stored \(stored) record(s), \(alreadyStored.count) already stored (skipped)\(range)"
+        }
+    }
+
+    /// Vectorises image files as records, uploads them and adds them to the key directory's manifest.
+    ///
+    /// The upload plan (each image's record id) is written to the key directory (``FNNKeyFiles/plan``) before
+    /// anything is sent, and folded into the manifest once C1 and C2 acknowledged everything. A run gives an image
+    /// the id the plan or the manifest already gives its path, and new images ids after the largest one C1 or the
+    /// owner knows; it asks C1 which of its ids it holds and sends only the others (re-encrypting a record gives
+    /// other bytes, which C1 refuses under a stored id). So re-running an upload that was cut completes it without
+    /// duplicates, and C2's correlation rows (shared back end) are sent for every record of the run.
     ///
     /// - Parameter pool: nil to add to a database already set up; otherwise this is an upload: the set-ups are
     ///   sent (idempotent) and, for the shared back end, `pool` correlation entries are made over every record of
     ///   the manifest and the new ones.
-    /// - Returns: the first new id and how many records were stored.
     public static func upload(_ urls: [URL], keyDirectory: URL, c1: ServiceClient, c2: ServiceClient,
-                              pool: Int?) async throws -> (firstID: UInt64, count: Int) {
+                              pool: Int?) async throws -> UploadReport {
         let owner = try owner(keyDirectory: keyDirectory)
         let vectorizer = try FNNVectorizer.load(from: keyDirectory)
-        let firstID = (try await status(c1: c1).maxRecordID ?? 0) + 1
-        let records = try records(urls, firstID: firstID, vectorizer: vectorizer, progress: true)
         var manifest = try FNNKeyFiles.manifest(keyDirectory)
-        let previous = pool == nil ? [] : try manifestRecords(manifest, vectorizer: vectorizer)
-        try await upload(owner: owner, records: records, allRecords: previous + records, pool: pool ?? 0, c1: c1, c2: c2,
-                         sendSetup: pool != nil, progress: true)
-        manifest += zip(records, urls).map { (id: $0.id, path: $1.path) }
+        var plan = try FNNKeyFiles.manifest(keyDirectory, FNNKeyFiles.plan)
+        func key(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        var known = [String: UInt64]()
+        for entry in manifest + plan { known[key(entry.path)] = entry.id }
+        var next = max(try await status(c1: c1).maxRecordID ?? 0, (manifest + plan).map(\.id).max() ?? 0) + 1
+        var assigned = [(id: UInt64, path: String)]()
+        for url in urls {
+            if let id = known[key(url.path)] {
+                assigned.append((id, url.path))
+            } else {
+                known[key(url.path)] = next
+                assigned.append((next, url.path))
+                next += 1
+            }
+        }
+        guard Set(assigned.map(\.id)).count == assigned.count else {
+            throw MedSearchClientError.invalidInput("an image is listed twice")
+        }
+        let ids = Set(assigned.map(\.id))
+        plan = plan.filter { !ids.contains($0.id) } + assigned
+        try FNNKeyFiles.writeManifest(plan, to: keyDirectory, FNNKeyFiles.plan)
+
+        let held = try await self.held(assigned.map(\.id), c1: c1)
+        let model = try vectorizer.model()
+        let reporter = ProgressReporter(label: "vectorise", total: urls.count)
+        let records = try assigned.map { entry in
+            defer { reporter.advance() }
+            return FNNRecordInput(id: entry.id, vector: try vectorizer.vector(of: URL(fileURLWithPath: entry.path), model: model),
+                                  label: URL(fileURLWithPath: entry.path).lastPathComponent)
+        }
+        let previous = pool == nil ? [] : try manifestRecords(manifest.filter { !ids.contains($0.id) }, vectorizer: vectorizer)
+        try await upload(owner: owner, records: records.filter { !held.contains($0.id) }, allRecords: previous + records,
+                         pool: pool ?? 0, c1: c1, c2: c2, sendSetup: pool != nil, progress: true,
+                         alreadyStored: records.filter { held.contains($0.id) })
+        manifest = manifest.filter { !ids.contains($0.id) } + assigned
         try FNNKeyFiles.writeManifest(manifest, to: keyDirectory)
-        return (firstID, records.count)
+        try FNNKeyFiles.writeManifest(plan.filter { !ids.contains($0.id) }, to: keyDirectory, FNNKeyFiles.plan)
+        return UploadReport(ids: assigned.map(\.id), alreadyStored: assigned.map(\.id).filter { held.contains($0) })
+    }
+
+    /// The ids among `ids` that C1 holds (asked in requests of 10,000 ids).
+    public static func held(_ ids: [UInt64], c1: ServiceClient) async throws -> Set<UInt64> {
+        var held = Set<UInt64>()
+        for start in stride(from: 0, to: ids.count, by: 10_000) {
+            let body = FNNRecordIDs(Array(ids[start..<min(start + 10_000, ids.count)])).serialized()
+            held.formUnion(try FNNRecordIDs(serialized: try await c1.call(Routes.FNNC1.held, body: body)).ids)
+        }
+        return held
     }
 
     /// Deletes records on both clouds and from the key directory's manifest.

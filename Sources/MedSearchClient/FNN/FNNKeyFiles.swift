@@ -13,6 +13,9 @@ public enum FNNKeyFiles {
     public static let user = "user.fnncred"
     /// The owner's list of record ids and image paths.
     public static let manifest = "records.tsv"
+    /// The plan of uploads not yet acknowledged (record id and image path, as ``manifest``): written before an
+    /// upload sends anything, folded into the manifest once it completed.
+    public static let plan = "records-pending.tsv"
 
     /// Reads a secret key-directory file (``owner``, ``user``, ``c2Setup``), refusing one that group or others
     /// can read; a missing one is a ``MedSearchClientError``.
@@ -32,8 +35,8 @@ public enum FNNKeyFiles {
     }
 
     /// The owner's manifest: record id and image path, one per line.
-    public static func manifest(_ directory: URL) throws -> [(id: UInt64, path: String)] {
-        let url = directory.appendingPathComponent(manifest)
+    public static func manifest(_ directory: URL, _ name: String = manifest) throws -> [(id: UInt64, path: String)] {
+        let url = directory.appendingPathComponent(name)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: "\t", maxSplits: 1)
@@ -42,9 +45,15 @@ public enum FNNKeyFiles {
         }
     }
 
-    /// Writes the owner's manifest (replacing it).
-    public static func writeManifest(_ entries: [(id: UInt64, path: String)], to directory: URL) throws {
+    /// Writes the owner's manifest, or the upload plan (replacing it; an empty plan is removed).
+    public static func writeManifest(_ entries: [(id: UInt64, path: String)], to directory: URL,
+                                     _ name: String = manifest) throws {
+        let url = directory.appendingPathComponent(name)
+        if name == plan, entries.isEmpty {
+            if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+            return
+        }
         let text = entries.map { "\($0.id)\t\($0.path)" }.joined(separator: "\n") + "\n"
-        try Data(text.utf8).write(to: directory.appendingPathComponent(manifest))
+        try Data(text.utf8).write(to: url, options: .atomic)
     }
 }

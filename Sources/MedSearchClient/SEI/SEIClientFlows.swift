@@ -68,24 +68,50 @@ public enum SEIClientFlows {
                              progress: ProgressReporter? = nil) async throws -> SEIIndexUpload {
         let upload = try owner.buildIndex(ids: entries.map(\.id), features: features, extractorKind: feature,
                                           extractor: model.serialized(), progress: progress)
-        try await remote.replaceIndex(upload)
+        // Images first: an index entry never exists without its image. Re-running after a cut replaces both.
         try await uploadImages(entries.map { ($0.id, $0.url) }, owner: owner, remote: remote)
+        try await remote.replaceIndex(upload)
         return upload
     }
 
-    /// Adds images to the built index (each joins its nearest leaf) and uploads them sealed.
+    /// Images of an add sent per round: their sealed images, then their index entries.
+    public static let addRound = 16
+
+    /// What an add did.
+    public struct AddReport: Sendable {
+        /// The entries this run added, in file order.
+        public var added: [SEIIndexEntry]
+        /// Ids the cloud already held (an earlier run of the same add was cut after storing them): not sent again.
+        public var alreadyStored: [String]
+    }
+
+    /// Adds images to the built index (each joins its nearest leaf) and uploads them sealed, in rounds of
+    /// ``addRound`` images (their sealed images, then their entries, so an entry never exists without its image).
+    /// Re-running an add that was cut completes it: the cloud is first asked which ids it holds; those are adopted
+    /// into the owner's index at the leaf the cloud holds them in and not sent again (re-encrypting them would give
+    /// other bytes, which the cloud refuses under a stored id).
     ///
     /// - Throws: `SEIError.indexNotBuilt` before an index exists.
     @discardableResult
     public static func add(owner: inout SEIOwner, files: [(id: String, url: URL)], remote: SEIRemote,
-                           progress: Bool = false) async throws -> SEIAddImages {
+                           progress: Bool = false) async throws -> AddReport {
         guard let modelBytes = owner.model?.extractor else { throw SEIError.indexNotBuilt }
+        let held = try await remote.held(ids: files.map(\.id))
+        try owner.adoptStored(held)
+        let heldIDs = Set(held.map(\.id))
+        let missing = files.filter { !heldIDs.contains($0.id) }
+        var report = AddReport(added: [], alreadyStored: files.map(\.id).filter { heldIDs.contains($0) })
+        guard !missing.isEmpty else { return report }
         let model = try FeatureModel(serialized: modelBytes)
-        let features = try extract(files.map(\.url), model: model, label: "features", progress: progress)
-        let message = try owner.addImages(ids: files.map(\.id), features: features)
-        try await uploadImages(files, owner: owner, remote: remote)
-        try await remote.add(message)
-        return message
+        let features = try extract(missing.map(\.url), model: model, label: "features", progress: progress)
+        for start in stride(from: 0, to: missing.count, by: addRound) {
+            let round = start..<min(start + addRound, missing.count)
+            let message = try owner.addImages(ids: round.map { missing[$0].id }, features: Array(features[round]))
+            try await uploadImages(Array(missing[round]), owner: owner, remote: remote)
+            try await remote.add(message)
+            report.added += message.entries
+        }
+        return report
     }
 
     /// Deletes images from the index and the cloud.

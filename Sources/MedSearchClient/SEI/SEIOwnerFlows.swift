@@ -60,14 +60,22 @@ extension SEIClientFlows {
                             treeHeight: upload.tree.height, seconds: seconds)
     }
 
-    /// Adds image files to the built index (each id is the file name without its extension).
-    public static func add(ownerFile: String, files: [String], remote: SEIRemote) async throws -> SEIAddImages {
+    /// Adds image files to the built index (each id is the file name without its extension). Images the cloud
+    /// already holds (a re-run of an add that was cut) are skipped and reported.
+    public static func add(ownerFile: String, files: [String], remote: SEIRemote) async throws -> AddReport {
         var state = try SEIOwner(serialized: ClientFiles.readSecret(ownerFile))
         let urls = files.map { URL(fileURLWithPath: $0) }
-        let message = try await add(owner: &state, files: urls.map { ($0.deletingPathExtension().lastPathComponent, $0) },
-                                    remote: remote)
+        let report = try await add(owner: &state, files: urls.map { ($0.deletingPathExtension().lastPathComponent, $0) },
+                                   remote: remote)
         try ClientFiles.write(state.serialized(), to: ownerFile, secret: true)
-        return message
+        return report
+    }
+
+    /// The lines `medsearch sei add` prints: each added image's leaf, then the counts.
+    public static func lines(_ report: AddReport) -> [String] {
+        report.added.map { "added \($0.id) -> leaf \($0.cluster)" }
+            + report.alreadyStored.map { "already stored \($0)" }
+            + ["added \(report.added.count) image(s), \(report.alreadyStored.count) already stored (skipped)"]
     }
 
     /// Deletes images from the index and the cloud.

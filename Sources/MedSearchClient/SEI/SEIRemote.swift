@@ -41,6 +41,16 @@ public struct SEIRemote: Sendable {
         try SEISealedImages(serialized: try await service.call(Routes.SEI.fetch, body: SEIImageRequest(ids: ids).serialized()))
     }
 
+    /// The index entries among `ids` that the cloud holds (asked in requests of 1,000 ids).
+    public func held(ids: [String]) async throws -> [SEIIndexEntry] {
+        var entries = [SEIIndexEntry]()
+        for start in stride(from: 0, to: ids.count, by: 1000) {
+            let request = SEIImageRequest(ids: Array(ids[start..<min(start + 1000, ids.count)]))
+            entries += try SEIAddImages(serialized: try await service.call(Routes.SEI.held, body: request.serialized())).entries
+        }
+        return entries
+    }
+
     /// The cloud's index and storage figures.
     public func status() async throws -> SEIServerStatus {
         try await service.call(Routes.SEI.status, as: SEIServerStatus.self)

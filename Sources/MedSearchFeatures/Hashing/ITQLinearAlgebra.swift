@@ -22,29 +22,36 @@ enum ITQLinearAlgebra {
 
     /// C (m x n) = A (m x k) * B (k x n).
     static func multiply(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int) -> [Double] {
-        product(a, b, m: m, k: k, n: n, aRowStride: k, aColumnStride: 1)
-    }
-
-    /// C (m x n) = A^T * B where A is k x m and B is k x n.
-    static func multiplyTransposed(_ a: [Double], _ b: [Double], k: Int, m: Int, n: Int) -> [Double] {
-        product(a, b, m: m, k: k, n: n, aRowStride: 1, aColumnStride: m)
-    }
-
-    /// C (m x n) = L (m x k) * B (k x n), where L(i, p) = a[i * aRowStride + p * aColumnStride]; every entry of
-    /// C sums its k terms in order of p.
-    private static func product(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int, aRowStride: Int,
-                                aColumnStride: Int) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    guard let bBase = b.baseAddress, let cBase = c.baseAddress else { return }
                     for i in 0..<m {
-                        let row = cBase + i * n
+                        let row = c.baseAddress! + i * n
                         for p in 0..<k {
-                            let value = a[i * aRowStride + p * aColumnStride]
+                            let value = a[i * k + p]
                             if value == 0 { continue }
-                            axpy(row, bBase + p * n, value, n)
+                            axpy(row, b.baseAddress! + p * n, value, n)
+                        }
+                    }
+                }
+            }
+        }
+        return c
+    }
+
+    /// C (m x n) = A^T * B where A is k x m and B is k x n.
+    static func multiplyTransposed(_ a: [Double], _ b: [Double], k: Int, m: Int, n: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    for p in 0..<k {
+                        let bRow = b.baseAddress! + p * n
+                        for i in 0..<m {
+                            let value = a[p * m + i]
+                            if value == 0 { continue }
+                            axpy(c.baseAddress! + i * n, bRow, value, n)
                         }
                     }
                 }

@@ -154,23 +154,33 @@ extension QMedShield {
         input.withUnsafeBufferPointer { src in
             planes.withUnsafeMutableBufferPointer { tmp in
                 bit.withUnsafeMutableBufferPointer { bits in
-                    guard let tmpBase = tmp.baseAddress else { return }
-                    forEachPlaneRow(S.self, width: width, height: height, schedule: schedule) { p, k, base, shift in
-                        let split = width - shift
-                        // bits(j) = bit p of in(i, j) moved to bit k (a separate buffer, so both loops vectorise).
-                        for j in 0..<width { bits[j] = ((src[base + j] &>> p) & 1) &<< k }
-                        // tmp(i, j + shift) gets in(i, j) for j < split; tmp(i, j - split) for the rest.
-                        let row = tmpBase + base
-                        for j in 0..<split { row[j + shift] |= bits[j] }
-                        for j in split..<width { row[j - split] |= bits[j] }
+                    for k in 0..<S.bitWidth {
+                        let p = S(truncatingIfNeeded: schedule.planeOrder[k]), kShift = S(truncatingIfNeeded: k)
+                        let rows = schedule.rowShifts[k]
+                        for i in 0..<height {
+                            let base = i * width, shift = rows[i], split = width - shift
+                            // bits(j) = bit p of in(i, j) moved to bit k (a separate buffer, so both loops vectorise).
+                            for j in 0..<width { bits[j] = ((src[base + j] &>> p) & 1) &<< kShift }
+                            // tmp(i, j + shift) gets in(i, j) for j < split; tmp(i, j - split) for the rest.
+                            let row = tmp.baseAddress! + base
+                            for j in 0..<split { row[j + shift] |= bits[j] }
+                            for j in split..<width { row[j - split] |= bits[j] }
+                        }
                     }
                 }
             }
         }
         planes.withUnsafeBufferPointer { tmp in
             output.withUnsafeMutableBufferPointer { out in
-                forEachColumnShift(width: width, height: height, schedule: schedule) { index, source in
-                    out[index] = tmp[source]
+                schedule.columnShifts.withUnsafeBufferPointer { a in
+                    for i in 0..<height {
+                        let base = i * width
+                        for j in 0..<width {
+                            var source = i - a[j]
+                            if source < 0 { source += height }
+                            out[base + j] = tmp[source * width + j]
+                        }
+                    }
                 }
             }
         }
@@ -185,8 +195,15 @@ extension QMedShield {
         var output = [S](repeating: 0, count: n)
         input.withUnsafeBufferPointer { src in
             planes.withUnsafeMutableBufferPointer { tmp in
-                forEachColumnShift(width: width, height: height, schedule: schedule) { index, source in
-                    tmp[source] = src[index]
+                schedule.columnShifts.withUnsafeBufferPointer { a in
+                    for i in 0..<height {
+                        let base = i * width
+                        for j in 0..<width {
+                            var source = i - a[j]
+                            if source < 0 { source += height }
+                            tmp[source * width + j] = src[base + j]
+                        }
+                    }
                 }
             }
         }
@@ -194,49 +211,22 @@ extension QMedShield {
         planes.withUnsafeBufferPointer { tmp in
             output.withUnsafeMutableBufferPointer { out in
                 bit.withUnsafeMutableBufferPointer { bits in
-                    guard let tmpBase = tmp.baseAddress, let outBase = out.baseAddress else { return }
-                    forEachPlaneRow(S.self, width: width, height: height, schedule: schedule) { p, k, base, shift in
-                        let split = width - shift
-                        let row = tmpBase + base
-                        for j in 0..<split { bits[j] = row[j + shift] }
-                        for j in split..<width { bits[j] = row[j - split] }
-                        let target = outBase + base
-                        for j in 0..<width { target[j] |= ((bits[j] &>> k) & 1) &<< p }
+                    for k in 0..<S.bitWidth {
+                        let p = S(truncatingIfNeeded: schedule.planeOrder[k]), kShift = S(truncatingIfNeeded: k)
+                        let rows = schedule.rowShifts[k]
+                        for i in 0..<height {
+                            let base = i * width, shift = rows[i], split = width - shift
+                            let row = tmp.baseAddress! + base
+                            for j in 0..<split { bits[j] = row[j + shift] }
+                            for j in split..<width { bits[j] = row[j - split] }
+                            let target = out.baseAddress! + base
+                            for j in 0..<width { target[j] |= ((bits[j] &>> kShift) & 1) &<< p }
+                        }
                     }
                 }
             }
         }
         return output
-    }
-
-    /// Calls `body(p, k, rowStart, shift)` for every bit plane k and row i of stage 1: the source plane p =
-    /// order[k], the row's first index and its cyclic shift rowShift_k[i].
-    @inline(__always)
-    static func forEachPlaneRow<S: FixedWidthInteger & UnsignedInteger>(
-        _: S.Type, width: Int, height: Int, schedule: QMedShieldSchedule, _ body: (S, S, Int, Int) -> Void
-    ) {
-        for k in 0..<S.bitWidth {
-            let p = S(truncatingIfNeeded: schedule.planeOrder[k]), kShift = S(truncatingIfNeeded: k)
-            let rows = schedule.rowShifts[k]
-            for i in 0..<height { body(p, kShift, i * width, rows[i]) }
-        }
-    }
-
-    /// Calls `body(index, source)` for every pixel (i, j) of stage 1's column shift: `source` is the index of
-    /// ((i - columnShift[j]) mod H, j).
-    @inline(__always)
-    static func forEachColumnShift(width: Int, height: Int, schedule: QMedShieldSchedule,
-                                   _ body: (Int, Int) -> Void) {
-        schedule.columnShifts.withUnsafeBufferPointer { a in
-            for i in 0..<height {
-                let base = i * width
-                for j in 0..<width {
-                    var source = i - a[j]
-                    if source < 0 { source += height }
-                    body(base + j, source * width + j)
-                }
-            }
-        }
     }
 
     // Stages 2 and 4: c_i = ((x_i ^ k_i) + low_b(mix64(s))) mod 2^b; s <- (s ^ c_i) * A + B, from the first sample

@@ -112,6 +112,16 @@ public enum FNNC1Service {
             return records.count
         }
 
+        /// The ids among `bytes` (`FNNRecordIDs`) that C1 holds (``Routes/FNNC1/held``): what a re-run of an
+        /// interrupted upload need not send again.
+        func held(_ bytes: [UInt8]) async throws -> [UInt8] {
+            let ids = try FNNRecordIDs(serialized: bytes).ids
+            try await refresh()
+            // Before the set-up C1 holds nothing (the first run of an upload asks too).
+            let records = database?.records ?? [:]
+            return FNNRecordIDs(ids.filter { records[$0] != nil }).serialized()
+        }
+
         func deleteRecords(_ bytes: [UInt8]) async throws -> Int {
             var database = try await configured()
             let previous = version
@@ -182,6 +192,7 @@ public enum FNNC1Service {
         router.on(Routes.FNNC1.pool) { call in
             .text("added \(try await FNNHTTP.mapped { try await node.addPool(call.body) }) correlation entries")
         }
+        router.on(Routes.FNNC1.held) { call in .bytes(try await FNNHTTP.mapped { try await node.held(call.body) }) }
         router.on(Routes.FNNC1.status) { _ in try .json(await node.status()) }
         router.on(Routes.FNNC1.query) { call in
             let result = try await FNNHTTP.mapped { try await runSearch(body: call.body, node: node, peer: peer) }

@@ -115,6 +115,16 @@ public enum SEIService {
             return SEISealedImages(images: images.map { .init(id: $0.id, sealed: $0.sealed) }).serialized()
         }
 
+        /// The index entries among an upload's ids that the store holds (``Routes/SEI/held``): what a re-run of an
+        /// interrupted upload need not send again.
+        func held(_ bytes: [UInt8]) async throws -> [UInt8] {
+            let request = try SEIImageRequest(serialized: bytes)
+            let entries = try await store.entries(request.ids).map {
+                try SEIIndexEntry(id: $0.id, cluster: $0.cluster, vectorBytes: $0.vector)
+            }
+            return SEIAddImages(entries: entries).serialized()
+        }
+
         /// A snapshot of the index for a search (value semantics: searches run outside the actor).
         public func snapshot() async throws -> SEICloudIndex { try await configured() }
 
@@ -139,6 +149,7 @@ public enum SEIService {
             return .bytes(try index.search(search).serialized())
         }
         router.on(Routes.SEI.fetch) { call in .bytes(try await node.fetch(call.body)) }
+        router.on(Routes.SEI.held) { call in .bytes(try await node.held(call.body)) }
         router.on(Routes.SEI.status) { _ in try .json(try await node.status()) }
         return router
     }

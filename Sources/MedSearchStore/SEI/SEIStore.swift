@@ -84,6 +84,17 @@ public struct SEIStore: Sendable {
         }
     }
 
+    /// The stored entries among `ids` (unknown ids are left out), in the order of `ids`.
+    public func entries(_ ids: [String]) async throws -> [Entry] {
+        try await database.read { tx in
+            try ids.compactMap { id in
+                try tx.queryOne("SELECT cluster, vector FROM sei_entry WHERE id = ?", [id]).map {
+                    Entry(id: id, cluster: try $0.int("cluster"), vector: try $0.blob("vector"))
+                }
+            }
+        }
+    }
+
     /// The index version (bumped by every change).
     public func version() async throws -> Int64 {
         try await database.statement("SELECT version FROM sei_state WHERE singleton = 1", []).rows.first?.int64("version") ?? 0

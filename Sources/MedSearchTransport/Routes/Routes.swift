@@ -52,6 +52,10 @@ public enum Routes {
         /// A user's `FNNQueryForC1`; answers the `FNNC1Result`.
         public static let query = Route("fnn-c1.query", server: .fnnC1, .post, "/fnn/v1/query", request: .binary,
                                         response: .binary, access: .roles([.user]), maxRequestBytes: largeBody)
+        /// `FNNRecordIDs` of an upload; answers the `FNNRecordIDs` among them that C1 holds (a re-run of an
+        /// interrupted upload sends only the others).
+        public static let held = Route("fnn-c1.held", server: .fnnC1, .post, "/fnn/v1/records/held", request: .binary,
+                                       response: .binary, access: .roles([.owner]), maxRequestBytes: 64 << 20)
         /// JSON ``FNNServerStatus``.
         public static let status = Route("fnn-c1.status", server: .fnnC1, .get, "/fnn/v1/status", request: .none,
                                          response: .json, access: .roles([.owner, .user, .admin]))
@@ -105,6 +109,10 @@ public enum Routes {
         /// An `SEIImageRequest`; answers `SEISealedImages`.
         public static let fetch = Route("sei.fetch", server: .sei, .post, "/sei/v1/fetch", request: .binary,
                                         response: .binary, access: .roles([.user, .owner]), maxRequestBytes: 16 << 20)
+        /// An `SEIImageRequest` naming an upload's ids; answers `SEIAddImages` with the index entries among them the
+        /// cloud holds (id, leaf, encrypted vector), so a re-run of an interrupted upload sends only the others.
+        public static let held = Route("sei.held", server: .sei, .post, "/sei/v1/held", request: .binary,
+                                       response: .binary, access: .roles([.owner]), maxRequestBytes: 16 << 20)
         /// JSON ``SEIServerStatus``.
         public static let status = Route("sei.status", server: .sei, .get, "/sei/v1/status", request: .none,
                                          response: .json, access: .roles([.owner, .user, .admin]))
@@ -183,9 +191,9 @@ public enum Routes {
     /// Every route of every role (``health``, ``healthz``, ``readyz`` and ``metrics`` once).
     public static let all: [Route] = [
         health, healthz, readyz, metrics,
-        FNNC1.setup, FNNC1.addRecords, FNNC1.deleteRecords, FNNC1.pool, FNNC1.query, FNNC1.status,
+        FNNC1.setup, FNNC1.addRecords, FNNC1.deleteRecords, FNNC1.pool, FNNC1.query, FNNC1.held, FNNC1.status,
         FNNC2.setup, FNNC2.pool, FNNC2.deleteRecords, FNNC2.share, FNNC2.exchange, FNNC2.handover, FNNC2.status,
-        SEI.index, SEI.images, SEI.add, SEI.delete, SEI.search, SEI.fetch, SEI.status,
+        SEI.index, SEI.images, SEI.add, SEI.delete, SEI.search, SEI.fetch, SEI.held, SEI.status,
         EdgeMaster.keys, EdgeMaster.upload, EdgeMaster.search, EdgeMaster.fetch, EdgeMaster.delete,
         EdgeMaster.reshare, EdgeMaster.status,
         StorageNode.putShare, StorageNode.getShare, StorageNode.deleteShare, StorageNode.usage,

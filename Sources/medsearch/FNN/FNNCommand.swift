@@ -84,9 +84,7 @@ struct FNNUploadCommand: AsyncParsableCommand {
         let urls = try FNNClientFlows.images(in: URL(fileURLWithPath: images), limit: limit)
         guard !urls.isEmpty else { throw ValidationError("no images in \(images)") }
         let (c1, c2) = try options.clients()
-        let (first, count) = try await FNNClientFlows.upload(urls, keyDirectory: options.keyDirectory, c1: c1, c2: c2,
-                                                             pool: pool)
-        print("uploaded \(count) records (ids \(first)...\(first + UInt64(count) - 1))")
+        print(try await FNNClientFlows.upload(urls, keyDirectory: options.keyDirectory, c1: c1, c2: c2, pool: pool).line)
     }
 }
 
@@ -99,9 +97,8 @@ struct FNNAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (c1, c2) = try options.clients()
-        let (first, count) = try await FNNClientFlows.upload(files.map { URL(fileURLWithPath: $0) },
-                                                             keyDirectory: options.keyDirectory, c1: c1, c2: c2, pool: nil)
-        print("added \(count) records (ids \(first)...\(first + UInt64(count) - 1))")
+        print(try await FNNClientFlows.upload(files.map { URL(fileURLWithPath: $0) },
+                                              keyDirectory: options.keyDirectory, c1: c1, c2: c2, pool: nil).line)
     }
 }
 

@@ -23,7 +23,6 @@ struct SEIServerOptions: ParsableArguments {
     @Option(help: "Bearer token (owner token for index/add/delete, user token for query).") var token: String
 
     @OptionGroup var tls: ClientTLSOptions
-
     var remote: SEIRemote { get throws { SEIRemote(service: ServiceClient(baseURL: server, token: token, configuration: try tls.configuration())) } }
 }
 
@@ -122,8 +121,8 @@ struct SEIAddCommand: AsyncParsableCommand {
     @OptionGroup var server: SEIServerOptions
 
     func run() async throws {
-        let message = try await SEIClientFlows.add(ownerFile: owner, files: files, remote: try server.remote)
-        print("added \(files.count) image(s): " + message.entries.map { "\($0.id) -> leaf \($0.cluster)" }.joined(separator: ", "))
+        let report = try await SEIClientFlows.add(ownerFile: owner, files: files, remote: try server.remote)
+        for line in SEIClientFlows.lines(report) { print(line) }
     }
 }
 

@@ -8,9 +8,7 @@ struct ClientTLSOptions: ParsableArguments {
     @Option(help: "This client's certificate (default: $MEDSEARCH_TLS_CERT).") var cert: String?
     @Option(help: "This client's private key, mode 0600 (default: $MEDSEARCH_TLS_KEY).") var key: String?
 
-    func configuration(_ base: ClientConfiguration = .standard) throws -> ClientConfiguration {
-        try base.tls(files: TLSFiles.given(ca: ca, certificate: cert, key: key, environment: "MEDSEARCH_TLS"))
-    }
+    func configuration(_ base: ClientConfiguration = .standard) throws -> ClientConfiguration { try base.tls(files: TLSFiles.given(ca: ca, certificate: cert, key: key, environment: "MEDSEARCH_TLS")) }
 }
 
 /// TLS of a `serve` command: its certificate from the deployment CA (`medsearch pki issue`), or `--insecure`.

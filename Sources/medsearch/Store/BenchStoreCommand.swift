@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedSearchBenchmarks
+import MedSearchDeployment
 import MedSearchStore
 
 /// `medsearch bench store`: the edge master's store on SQLite and PostgreSQL in one run.
@@ -18,12 +19,18 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "PostgreSQL server on loopback (default: MEDSEARCH_BENCH_POSTGRES_URL; none: SQLite only).")
     var postgres: String?
     @Option(help: "Directory for the SQLite file.") var directory: String = FileManager.default.temporaryDirectory.path
+    @Option(help: "Records for the search-worker scaling run (1 vs 2 workers of one thread; 0: skip).") var workerRecords = 100_000
+    @Option(help: "Rounds (each: the same queries to 1, then 2 workers).") var workerRounds = 5
+    @Option(help: "The medsearch binary the roles are started from (default: this one).") var rolesExecutable: String?
     @Option(help: "Write the report as JSON to this file.") var json: String?
 
     func validate() throws {
         guard (64...10_000_000).contains(records) else { throw ValidationError("--records must be 64...10000000") }
         guard (1...64).contains(clients) else { throw ValidationError("--clients must be 1...64") }
         guard (10...100_000).contains(operations) else { throw ValidationError("--operations must be 10...100000") }
+        guard (0...1_000_000).contains(workerRecords), (1...100).contains(workerRounds) else {
+            throw ValidationError("--worker-records must be 0...1000000 and --worker-rounds 1...100")
+        }
     }
 
     func run() async throws {
@@ -37,7 +44,9 @@ struct BenchStoreCommand: AsyncParsableCommand {
         let options = StoreBenchmark.Options(records: records, perRecordIngest: perRecord, clients: clients,
                                              operationsPerClient: operations)
         let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory), postgres: location,
-                                                      options: options) { line in
+                                                      options: options, workers: workerRecords == 0 ? nil
+            : (try rolesExecutable.map(URL.init(fileURLWithPath:)) ?? MedSearchExecutable.current(),
+               .init(records: workerRecords, rounds: workerRounds))) { line in
             FileHandle.standardError.write(Data("bench store: \(line)\n".utf8))
         }
         for line in report.lines { print(line) }

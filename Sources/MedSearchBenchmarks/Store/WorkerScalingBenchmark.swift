@@ -1,0 +1,160 @@
+import Foundation
+import MedSearchCore
+import MedSearchDeployment
+import MedSearchClient
+import MedSearchTransport
+import MedSearchTrustMed
+
+/// The sharded encrypted search's scaling (part of `medsearch bench store`): real processes on loopback, two storage
+/// nodes (m = 2), the edge master's store on SQLite holding `records` TrustMedSearch records (uploaded through the master,
+/// `n4096hamming`, 64-bit codes), and three search workers each limited to one thread. Two edge masters read that
+/// one store: one fans each query out to one worker, the other to two. Rounds alternate between them (the machine's
+/// other load falls on both alike) and each round sends the same prepared queries one after another; queries per
+/// second compare the two, and the top-10 distances of the first query of every round must agree.
+public enum WorkerScalingBenchmark {
+    /// What to run.
+    public struct Options: Sendable {
+        public var records: Int
+        public var queriesPerRound: Int
+        public var rounds: Int
+        public var parameterSet: String
+        public var bits: Int
+
+        public init(records: Int = 100_000, queriesPerRound: Int = 8, rounds: Int = 5,
+                    parameterSet: String = TrustMedDefaults.defaultParameterSet, bits: Int = 64) {
+            self.records = records
+            self.queriesPerRound = queriesPerRound
+            self.rounds = rounds
+            self.parameterSet = parameterSet
+            self.bits = bits
+        }
+    }
+
+    /// The figures (queries per second are per round, in round order).
+    public struct Result: Sendable, Codable {
+        public var records: Int
+        public var parameterSet: String
+        public var hashBits: Int
+        public var threadsPerWorker: Int
+        /// Uploading the records through the edge master (sealing, two shares each, the encrypted blocks).
+        public var ingestSeconds: Double
+        public var ingestRecordsPerSecond: Double
+        public var queriesPerRound: Int
+        public var oneWorkerQueriesPerSecond: [Double]
+        public var twoWorkersQueriesPerSecond: [Double]
+        public var oneWorkerLatency: StoreBenchmark.Latency
+        public var twoWorkersLatency: StoreBenchmark.Latency
+        /// Median of the per-round ratios (2 workers / 1 worker); the target is ≥ 1.7.
+        public var twoOverOneWorkerQueriesPerSecond: Double
+        /// The top-10 distances agreed in every round.
+        public var resultsEqual: Bool
+        public var loadAverageBefore: [Double]
+        public var loadAverageAfter: [Double]
+    }
+
+    /// Runs it with the `medsearch` binary `executable`, in a fresh directory under `directory` (removed afterwards).
+    public static func run(executable: URL, directory: URL, options: Options,
+                           progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
+        let loadBefore = MachineDescription.currentLoadAverage()
+        let work = directory.appendingPathComponent("worker-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let launcher = RoleLauncher(mode: .childProcess(executable: executable))
+        let cluster = try await TrustMedCluster.launch(launcher, directory: work, nodeCount: 2, threshold: 2,
+                                                      nodeTimeout: .seconds(60), searchWorkers: 3, workerThreads: 1)
+        var single: RunningRole?
+        do {
+            let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
+                hashBits: options.bits, parameterSet: options.parameterSet))
+            let owner = TrustMedRemote(service: cluster.masterClient(role: .owner))
+            try await owner.register(client.registration)
+            var generator = SystemRandomNumberGenerator()
+            func code() -> [UInt8] { (0..<options.bits).map { _ in UInt8.random(in: 0...1, using: &generator) } }
+
+            // Ingest through the master, one block of records per request.
+            let perBlock = client.keyHolder.recordsPerBlock
+            let ingestStart = ContinuousClock.now
+            for start in stride(from: 0, to: options.records, by: perBlock) {
+                let images = (start..<min(start + perBlock, options.records)).map { index in
+                    TrustMedClient.Image(recordID: String(format: "w-%07d", index),
+                                         bytes: Array(String(format: "image %07d", index).utf8), hashcode: code())
+                }
+                for request in try client.uploadRequests(for: images) {
+                    let response = try await owner.upload(request)
+                    guard response.allStored else {
+                        throw BenchmarkError.wrongResult("upload failed: "
+                            + (response.outcomes.first { $0.status == .failed }?.reason ?? "unknown"))
+                    }
+                }
+                if (start / perBlock) % 40 == 39 { progress("workers: \(start + images.count) records uploaded") }
+            }
+            let ingestSeconds = StoreBenchmark.seconds(ContinuousClock.now - ingestStart)
+            progress(String(format: "workers: %d records in %.1f s", options.records, ingestSeconds))
+
+            // A second master on the same store with worker 2 only; the cluster's master uses workers 0 and 1.
+            let two = cluster.directory.appendingPathComponent("workers-two.json")
+            let one = cluster.directory.appendingPathComponent("workers-one.json")
+            let token = cluster.tokens[.edgeMaster] ?? ""
+            try TrustMedWorkerList(token: token, workers: [cluster.workers[0].url, cluster.workers[1].url]).write(to: two)
+            try TrustMedWorkerList(token: token, workers: [cluster.workers[2].url]).write(to: one)
+            var twoInstance = cluster.master.instance
+            twoInstance.peers.nodeList = nil
+            twoInstance.peers.searchWorkers = two.path
+            try await cluster.master.restart(with: twoInstance)
+            var oneInstance = twoInstance
+            oneInstance.name = "master-one-worker"
+            oneInstance.port = 0
+            oneInstance.dataDirectory = cluster.directory.appendingPathComponent("master-one-worker").path
+            oneInstance.database = "sqlite:" + cluster.directory.appendingPathComponent("master/trustmed-master.sqlite").path
+            oneInstance.peers.nodeList = cluster.directory.appendingPathComponent("nodes.json").path
+            oneInstance.peers.searchWorkers = one.path
+            single = try await launcher.start(oneInstance)
+            let masters = [
+                TrustMedRemote(service: ServiceClient(baseURL: single!.url, token: cluster.tokens[.user] ?? "",
+                                                      timeout: .seconds(600))),
+                TrustMedRemote(service: cluster.masterClient(role: .user)),
+            ]
+            let queries = try (0..<options.queriesPerRound).map { _ in
+                try client.searchRequest(hashcode: code(), unlinkable: true)
+            }
+            // Warm-up: each master's first search reads the whole store.
+            for master in masters { _ = try await master.search(queries[0]) }
+
+            var perSecond: [[Double]] = [[], []], latency: [[Double]] = [[], []]
+            var equal = true
+            for round in 0..<options.rounds {
+                var firstDistances: [[Int]] = []
+                for (which, master) in masters.enumerated() {
+                    let roundStart = ContinuousClock.now
+                    for (index, query) in queries.enumerated() {
+                        let start = ContinuousClock.now
+                        let response = try await master.search(query)
+                        latency[which].append(StoreBenchmark.milliseconds(ContinuousClock.now - start))
+                        guard response.unsearched.isEmpty else {
+                            throw BenchmarkError.wrongResult("\(response.unsearched.count) records not searched")
+                        }
+                        if index == 0 { firstDistances.append(try client.select(response, k: 10).distances) }
+                    }
+                    perSecond[which].append(Double(queries.count) / StoreBenchmark.seconds(ContinuousClock.now - roundStart))
+                }
+                equal = equal && firstDistances[0] == firstDistances[1]
+                progress(String(format: "workers: round %d: 1 worker %.2f queries/s, 2 workers %.2f queries/s",
+                                round + 1, perSecond[0].last ?? 0, perSecond[1].last ?? 0))
+            }
+            let ratios = zip(perSecond[1], perSecond[0]).map { $0 / $1 }.sorted()
+            let result = Result(
+                records: options.records, parameterSet: options.parameterSet, hashBits: options.bits, threadsPerWorker: 1,
+                ingestSeconds: ingestSeconds, ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
+                queriesPerRound: options.queriesPerRound, oneWorkerQueriesPerSecond: perSecond[0],
+                twoWorkersQueriesPerSecond: perSecond[1], oneWorkerLatency: .init(latency[0]),
+                twoWorkersLatency: .init(latency[1]), twoOverOneWorkerQueriesPerSecond: ratios[ratios.count / 2],
+                resultsEqual: equal, loadAverageBefore: loadBefore, loadAverageAfter: MachineDescription.currentLoadAverage())
+            await single?.stop()
+            await cluster.stop()
+            return result
+        } catch {
+            await single?.stop()
+            await cluster.stop()
+            throw error
+        }
+    }
+}
