@@ -111,9 +111,9 @@ extension QMedShield {
         var x = scramble(pixels, width: width, height: height, schedule: schedule)
         let keys: [S] = samples(schedule.forwardKeys)
         let back: [S] = samples(schedule.backwardKeys)
-        diffuse(&x, keys: keys, state: schedule.forwardState, backward: false, inverse: false)
+        diffuseForward(&x, keys: keys, state: schedule.forwardState)
         dna(&x, schedule: schedule, inverse: false)
-        diffuse(&x, keys: back, state: schedule.backwardState, backward: true, inverse: false)
+        diffuseBackward(&x, keys: back, state: schedule.backwardState)
         return x
     }
 
@@ -123,9 +123,9 @@ extension QMedShield {
         var x = cipher
         let keys: [S] = samples(schedule.forwardKeys)
         let back: [S] = samples(schedule.backwardKeys)
-        diffuse(&x, keys: back, state: schedule.backwardState, backward: true, inverse: true)
+        undiffuseBackward(&x, keys: back, state: schedule.backwardState)
         dna(&x, schedule: schedule, inverse: true)
-        diffuse(&x, keys: keys, state: schedule.forwardState, backward: false, inverse: true)
+        undiffuseForward(&x, keys: keys, state: schedule.forwardState)
         return unscramble(x, width: width, height: height, schedule: schedule)
     }
 
@@ -229,26 +229,58 @@ extension QMedShield {
         return output
     }
 
-    // Stages 2 and 4: c_i = ((x_i ^ k_i) + low_b(mix64(s))) mod 2^b; s <- (s ^ c_i) * A + B, from the first sample
-    // to the last (stage 2) or from the last to the first (stage 4); `inverse` undoes it (x_i = (c_i - h) ^ k_i).
-    static func diffuse<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64,
-                                                                backward: Bool, inverse: Bool) {
+    // Stages 2 and 4: c_i = ((x_i ^ k_i) + low_b(mix64(s))) mod 2^b; s <- (s ^ c_i) * A + B.
+    static func diffuseForward<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64) {
         var s = state
         x.withUnsafeMutableBufferPointer { v in
             keys.withUnsafeBufferPointer { k in
-                let last = v.count - 1
-                for step in 0..<v.count {
-                    let i = backward ? last - step : step
-                    let h = S(truncatingIfNeeded: mix64(s))
-                    let c: S
-                    if inverse {
-                        c = v[i]
-                        v[i] = (c &- h) ^ k[i]
-                    } else {
-                        c = (v[i] ^ k[i]) &+ h
-                        v[i] = c
-                    }
+                for i in 0..<v.count {
+                    let c = (v[i] ^ k[i]) &+ S(truncatingIfNeeded: mix64(s))
+                    v[i] = c
                     s = (s ^ UInt64(c)) &* chainMultiplier &+ chainIncrement
+                }
+            }
+        }
+    }
+
+    static func undiffuseForward<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64) {
+        var s = state
+        x.withUnsafeMutableBufferPointer { v in
+            keys.withUnsafeBufferPointer { k in
+                for i in 0..<v.count {
+                    let c = v[i]
+                    v[i] = (c &- S(truncatingIfNeeded: mix64(s))) ^ k[i]
+                    s = (s ^ UInt64(c)) &* chainMultiplier &+ chainIncrement
+                }
+            }
+        }
+    }
+
+    static func diffuseBackward<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64) {
+        var s = state
+        x.withUnsafeMutableBufferPointer { v in
+            keys.withUnsafeBufferPointer { k in
+                var i = v.count - 1
+                while i >= 0 {
+                    let c = (v[i] ^ k[i]) &+ S(truncatingIfNeeded: mix64(s))
+                    v[i] = c
+                    s = (s ^ UInt64(c)) &* chainMultiplier &+ chainIncrement
+                    i -= 1
+                }
+            }
+        }
+    }
+
+    static func undiffuseBackward<S: FixedWidthInteger & UnsignedInteger>(_ x: inout [S], keys: [S], state: UInt64) {
+        var s = state
+        x.withUnsafeMutableBufferPointer { v in
+            keys.withUnsafeBufferPointer { k in
+                var i = v.count - 1
+                while i >= 0 {
+                    let c = v[i]
+                    v[i] = (c &- S(truncatingIfNeeded: mix64(s))) ^ k[i]
+                    s = (s ^ UInt64(c)) &* chainMultiplier &+ chainIncrement
+                    i -= 1
                 }
             }
         }
