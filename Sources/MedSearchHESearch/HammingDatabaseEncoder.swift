@@ -14,14 +14,14 @@ public struct HammingDatabaseEncoder: Sendable {
         self.configuration = configuration
         let context = try configuration.context()
         self.context = context
-        publicKey = try Self.readEvaluationKey(bytes, configuration: configuration, context: context)
+        publicKey = try Self.readEvaluationKey(bytes, configuration: configuration, context: context).publicKey
     }
 
     /// Decodes ``HammingSearchClient/evaluationKeyBytes()``.
     static func readEvaluationKey(_ bytes: [UInt8], configuration: HammingSearchConfiguration,
-                                  context: BFVContext) throws(HESearchError) -> BFVPublicKey {
+                                  context: BFVContext) throws(HESearchError) -> HammingEvaluationKey {
         let wireContext = HammingWireContext(configuration: configuration, bfv: context)
-        return try wire { () throws(WireError) in try HammingEvaluationKey(serialized: bytes, context: wireContext).publicKey }
+        return try wire { () throws(WireError) in try HammingEvaluationKey(serialized: bytes, context: wireContext) }
     }
 
     /// Encrypts records into blocks of `N` (`l` ciphertexts each; system-seeded CSPRNG).

@@ -17,13 +17,17 @@ enum HammingLayout {
         return out
     }
 
+    /// The query's values modulo `t`: `+-1` for bit `j` (1 for bit 0, `t - 1` for bit 1).
+    static func queryValues(_ code: HammingCode, configuration: HammingSearchConfiguration) -> [UInt64] {
+        let minusOne = configuration.parameters.plainModulus - 1
+        return (0..<configuration.codeLength).map { code[bit: $0] ? minusOne : 1 }
+    }
+
     /// The `l` query plaintexts: the constant `+-1` for bit `j`.
     static func queryPlaintexts(_ code: HammingCode, configuration: HammingSearchConfiguration,
                                 context: BFVContext) throws(HESearchError) -> [BFVPlaintext] {
-        let minusOne = configuration.parameters.plainModulus - 1
         var out: [BFVPlaintext] = []
-        for j in 0..<configuration.codeLength {
-            let value: UInt64 = code[bit: j] ? minusOne : 1
+        for value in queryValues(code, configuration: configuration) {
             out.append(try bfv { () throws(BFVError) in try context.encodeCoefficients([value]) })
         }
         return out

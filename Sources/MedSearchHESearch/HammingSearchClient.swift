@@ -53,14 +53,23 @@ public final class HammingSearchClient: Sendable {
     /// The configuration and its BFV context.
     var wireContext: HammingWireContext { HammingWireContext(configuration: configuration, bfv: context) }
 
-    /// The evaluation key for the master: the BFV public key only (the layout needs no relinearisation or
-    /// Galois keys). With it the master can encrypt hashcodes but decrypt nothing.
-    public func evaluationKeyBytes() -> [UInt8] {
-        HammingEvaluationKey(publicKey).serialized(context: wireContext)
+    /// The evaluation key for the master: the BFV public key and, when the configuration expands queries, fresh
+    /// Galois keys for the expansion (``BFVContext/expansionGaloisElements(count:)``: `ceil(log2 l)` automorphisms; no
+    /// relinearisation key). With it the master can encrypt hashcodes and expand queries but decrypt nothing.
+    public func evaluationKeyBytes() throws(HESearchError) -> [UInt8] {
+        var galoisKeys: BFVGaloisKeys?
+        if configuration.expandsQueries {
+            let elements = context.expansionGaloisElements(count: configuration.codeLength)
+            let (context, key) = (context, secretKey)
+            galoisKeys = try bfv { () throws(BFVError) in try context.generateGaloisKeys(secretKey: key, elements: elements) }
+        }
+        return HammingEvaluationKey(publicKey, galoisKeys: galoisKeys).serialized(context: wireContext)
     }
 
-    /// Encrypts a query hashcode: `l` *unscaled* (BGV-form) secret-key encryptions of the constants `+-1`, each
-    /// seeded (half size), which the server multiplies with the blocks' bit slices modulo `q` without base extension.
+    /// Encrypts a query hashcode. When the configuration expands queries (``HammingSearchConfiguration/expandsQueries``):
+    /// one seeded ciphertext carrying `+-1` for bit `j` at coefficient `j`, which the server expands into the `l`
+    /// unscaled constants; otherwise `l` *unscaled* (BGV-form) secret-key encryptions of the constants `+-1`, each
+    /// seeded (half size). The server multiplies them with the blocks' bit slices modulo `q` without base extension.
     public func encryptQuery(_ code: HammingCode) throws(HESearchError) -> [UInt8] {
         var rng = ChaChaRandomGenerator()
         return try encryptQuery(code, using: &rng)
@@ -71,8 +80,13 @@ public final class HammingSearchClient: Sendable {
         guard code.bitCount == configuration.codeLength else {
             throw .invalidCode("\(code.bitCount) bits, configuration has \(configuration.codeLength)")
         }
-        let plaintexts = try HammingLayout.queryPlaintexts(code, configuration: configuration, context: context)
         let sk = secretKey
+        if configuration.expandsQueries {
+            let values = HammingLayout.queryValues(code, configuration: configuration)
+            let ciphertext = try bfv { () throws(BFVError) in try context.encryptForExpansion(values, secretKey: sk, using: &rng) }
+            return HammingQuery(ciphertexts: [ciphertext]).serialized(context: wireContext)
+        }
+        let plaintexts = try HammingLayout.queryPlaintexts(code, configuration: configuration, context: context)
         var ciphertexts: [BFVCiphertext] = []
         for plaintext in plaintexts {
             ciphertexts.append(try bfv { () throws(BFVError) in try context.encryptUnscaled(plaintext, secretKey: sk, using: &rng) })

@@ -10,7 +10,7 @@ import MedSearchCore
 /// `sum_j (1 - 2 h_j)(1 - 2 q_j) = l - 2 d(h, q)` at coefficient `r` for every record of the block: one output
 /// ciphertext answers `N` records, with no rotation and no relinearisation.
 public struct HammingSearchConfiguration: Sendable, Hashable {
-    /// The BFV parameter set (a named set; `n4096hamming` by default).
+    /// The BFV parameter set (a named set; `n4096expand` by default).
     public let parameters: BFVParameters
     /// The hashcode length `l` in bits.
     public let codeLength: Int
@@ -19,13 +19,21 @@ public struct HammingSearchConfiguration: Sendable, Hashable {
     ///
     /// - Throws: ``HESearchError/invalidCodeLength(_:)`` unless `16 <= l <= 256` and `l < t` (every distance
     ///   `0...l` must be a distinct residue modulo `t`).
-    public init(parameters: BFVParameters = .n4096hamming, codeLength: Int) throws(HESearchError) {
+    public init(parameters: BFVParameters = .n4096expand, codeLength: Int) throws(HESearchError) {
         guard (16...256).contains(codeLength), UInt64(codeLength) < parameters.plainModulus else {
             throw .invalidCodeLength(codeLength)
         }
         self.parameters = parameters
         self.codeLength = codeLength
     }
+
+    /// Whether a query is **one** ciphertext that the server expands into the `l` constants (sets with a special
+    /// prime, whose Galois keys the evaluation key carries: ``BFVContext/expand(_:count:keys:)``); otherwise the
+    /// query is `l` ciphertexts.
+    public var expandsQueries: Bool { parameters.specialModulus != nil }
+
+    /// Ciphertexts in a query: 1 when queries are expanded, else `l`.
+    public var queryCiphertextCount: Int { expandsQueries ? 1 : codeLength }
 
     /// Records per block (and per response ciphertext): `N`.
     public var recordsPerBlock: Int { parameters.polyDegree }

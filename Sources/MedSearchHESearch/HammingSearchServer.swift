@@ -15,7 +15,9 @@ public struct HammingSearchServer: Sendable {
     public let configuration: HammingSearchConfiguration
     let context: BFVContext
     /// The client's public key, for re-randomising responses (nil: not re-randomised).
-    let publicKey: BFVPublicKey?
+    var publicKey: BFVPublicKey?
+    /// The Galois keys that expand one-ciphertext queries (configurations that expand queries).
+    let galoisKeys: BFVGaloisKeys?
     /// Noise flooding of returned results (tests turn it off to measure the product's own noise).
     var floodsResults = true
     /// The most threads one evaluation uses (nil: one per core); a search worker limited to one thread sets 1.
@@ -31,6 +33,7 @@ public struct HammingSearchServer: Sendable {
         self.configuration = configuration
         context = try configuration.context()
         publicKey = nil
+        galoisKeys = nil
     }
 
     /// A server holding the client's evaluation key (``HammingSearchClient/evaluationKeyBytes()``: the public key
@@ -38,7 +41,9 @@ public struct HammingSearchServer: Sendable {
     public init(configuration: HammingSearchConfiguration, evaluationKeyBytes bytes: [UInt8]) throws(HESearchError) {
         self.configuration = configuration
         context = try configuration.context()
-        publicKey = try HammingDatabaseEncoder.readEvaluationKey(bytes, configuration: configuration, context: context)
+        let key = try HammingDatabaseEncoder.readEvaluationKey(bytes, configuration: configuration, context: context)
+        publicKey = key.publicKey
+        galoisKeys = key.galoisKeys
     }
 
     /// Whether responses are re-randomised (the server was given the evaluation key).
@@ -180,7 +185,15 @@ public struct HammingSearchServer: Sendable {
         let context = self.context
         let wireContext = HammingWireContext(configuration: configuration, bfv: context)
         let query = try wire { () throws(WireError) in try HammingQuery(serialized: bytes, context: wireContext) }
-        return try bfv { () throws(BFVError) in try context.interleave(query.ciphertexts) }
+        var ciphertexts = query.ciphertexts
+        if configuration.expandsQueries {
+            guard let keys = galoisKeys else {
+                throw .configurationMismatch("expanding a one-ciphertext query needs the evaluation key's Galois keys")
+            }
+            let l = configuration.codeLength
+            ciphertexts = try bfv { () throws(BFVError) in try context.expand(ciphertexts[0], count: l, keys: keys) }
+        }
+        return try bfv { () throws(BFVError) in try context.interleave(ciphertexts) }
     }
 
     func evaluateShelf(_ shelf: PreparedHammingShelf, query: BFVInterleavedCiphertexts, includeIdentifiers: Bool,

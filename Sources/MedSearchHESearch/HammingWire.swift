@@ -60,39 +60,54 @@ public struct HammingSecretKey: ContextualWireMessage {
     }
 }
 
-/// The evaluation key the master receives (`"HSEK"` version 1): the configuration, then the BFV public key
-/// (`"BFVK"`, length-prefixed). With it the master can encrypt hashcodes and re-randomise responses, and decrypt
-/// nothing.
+/// The evaluation key the master receives (`"HSEK"` version 2): the configuration, the BFV public key (`"BFVK"`,
+/// length-prefixed), a presence byte and, when present, the Galois keys of query expansion (`"BFVG"`,
+/// length-prefixed; configurations whose set has a special prime). With it the master can encrypt hashcodes,
+/// re-randomise responses and expand queries, and decrypt nothing. Version 1 (the public key only) still decodes.
 public struct HammingEvaluationKey: ContextualWireMessage {
     public static let magic = FormatMagic("HSEK")
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
+    public static let supportedVersions: ClosedRange<UInt16> = 1...2
 
     /// The BFV public key.
     public let publicKey: BFVPublicKey
+    /// The Galois keys of ``BFVContext/expansionGaloisElements(count:)`` (nil: queries cannot be expanded).
+    public let galoisKeys: BFVGaloisKeys?
 
-    /// Wraps a public key.
-    public init(_ publicKey: BFVPublicKey) { self.publicKey = publicKey }
+    /// Wraps a public key and, for configurations that expand queries, the Galois keys.
+    public init(_ publicKey: BFVPublicKey, galoisKeys: BFVGaloisKeys? = nil) {
+        self.publicKey = publicKey
+        self.galoisKeys = galoisKeys
+    }
 
     public func encode(to writer: inout ByteWriter, context: HammingWireContext) {
         context.configuration.write(to: &writer)
         writer.writeEmbedded(publicKey, context: context.bfv)
+        writer.write(galoisKeys != nil)
+        if let galoisKeys { writer.writeEmbedded(galoisKeys, context: context.bfv) }
     }
 
     public init(from reader: inout ByteReader, version: UInt16, context: HammingWireContext) throws(WireError) {
         try context.configuration.readAndCheck(wire: &reader)
         publicKey = try reader.readEmbedded(BFVPublicKey.self, maxLength: 1 << 26, context: context.bfv)
+        let present = version >= 2 ? try reader.readBool() : false
+        galoisKeys = present ? try reader.readEmbedded(BFVGaloisKeys.self, maxLength: 1 << 26, context: context.bfv) : nil
     }
 }
 
-/// An encrypted query (`"HSQY"` version 3, the bit-sliced layout; versions 1 and 2 of the coefficient layout are
-/// refused): the configuration, then one ciphertext per code bit (`"BFVC"` inline, size 2, top level), the unscaled
-/// encryptions of `+-1` that the server multiplies with the blocks' bit slices.
+/// An encrypted query (`"HSQY"` version 4): the configuration, the ciphertext count (UInt16), then the ciphertexts
+/// (`"BFVC"` inline, size 2, top level). For a configuration that expands queries (a set with a special prime,
+/// ``HammingSearchConfiguration/expandsQueries``) one ciphertext of ``BFVContext/encryptForExpansion(_:secretKey:using:)``
+/// carrying the `+-1` of every bit, which the server expands; otherwise one unscaled encryption of `+-1` per bit.
+/// Version 3 (one ciphertext per bit, no count) still decodes for configurations that do not expand queries and is
+/// refused with ``WireError/invalidValue(offset:reason:)`` for the others; versions 1 and 2 (the coefficient
+/// layout) are refused.
 public struct HammingQuery: ContextualWireMessage {
     public static let magic = FormatMagic("HSQY")
-    public static let version: UInt16 = 3
-    public static let supportedVersions: ClosedRange<UInt16> = 3...3
+    public static let version: UInt16 = 4
+    public static let supportedVersions: ClosedRange<UInt16> = 3...4
 
-    /// Ciphertext `j` encrypts bit `j` of the query as `+-1`.
+    /// The query's ciphertexts (``HammingSearchConfiguration/queryCiphertextCount`` of them).
     public let ciphertexts: [BFVCiphertext]
 
     /// Wraps the ciphertexts.
@@ -100,12 +115,26 @@ public struct HammingQuery: ContextualWireMessage {
 
     public func encode(to writer: inout ByteWriter, context: HammingWireContext) {
         context.configuration.write(to: &writer)
+        writer.write(UInt16(ciphertexts.count))
         for ciphertext in ciphertexts { ciphertext.write(to: &writer, context: context.bfv) }
     }
 
     public init(from reader: inout ByteReader, version: UInt16, context: HammingWireContext) throws(WireError) {
-        try context.configuration.readAndCheck(wire: &reader)
-        ciphertexts = try context.readFreshCiphertexts(context.configuration.codeLength, from: &reader)
+        let configuration = context.configuration
+        try configuration.readAndCheck(wire: &reader)
+        let countOffset = reader.offset
+        let expected = configuration.queryCiphertextCount
+        if version == 3 {
+            guard !configuration.expandsQueries else {
+                throw .invalidValue(offset: countOffset, reason: "a version-3 query (one ciphertext per bit) for a configuration that expands queries")
+            }
+        } else {
+            let count = Int(try reader.read(UInt16.self))
+            guard count == expected else {
+                throw .invalidValue(offset: countOffset, reason: "\(count) query ciphertexts, expected \(expected)")
+            }
+        }
+        ciphertexts = try context.readFreshCiphertexts(expected, from: &reader)
     }
 }
 

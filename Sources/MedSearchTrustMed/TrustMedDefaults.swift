@@ -4,9 +4,11 @@ import MedSearchCore
 /// The building blocks TrustMedSearch runs on by default: BFV Hamming search (MedSearchHESearch), AES-256-GCM
 /// sealing (MedSearchSealing) and verifiable m-of-n sharing (MedSearchSharing).
 public enum TrustMedDefaults {
-    /// The production BFV parameter set: `n4096hamming`, N = 4096 with `n4096single`'s one 59-bit prime (128-bit
-    /// security by the HomomorphicEncryption.org table, bound 109 bits) and t = 257 for the bit-sliced Hamming layout.
-    public static let defaultParameterSet = "n4096hamming"
+    /// The production BFV parameter set: `n4096expand`, N = 4096 with `n4096single`'s one 59-bit prime, t = 257 for the
+    /// bit-sliced Hamming layout and a 50-bit special prime for the Galois keys that expand one-ciphertext queries
+    /// (128-bit security by the HomomorphicEncryption.org table: 109 bits, at the bound). Keys made for
+    /// `n4096hamming` (one ciphertext per query bit, 192-bit) still work under that name.
+    public static let defaultParameterSet = "n4096expand"
 
     /// Whether a named parameter set meets 128-bit security (false for unknown names and the `insecure*` test sets).
     public static func isSecure(parameterSet: String) -> Bool {

@@ -55,6 +55,7 @@ import _MedSearchTestSupport
         #expect(BFVParameters.n4096.securityLevel == 128 && BFVParameters.n8192.securityLevel == 128)
         #expect(BFVParameters.n16384.securityLevel == 128)
         #expect(BFVParameters.n4096single.securityLevel == 192 && BFVParameters.n4096hamming.securityLevel == 192)
+        #expect(BFVParameters.n4096expand.securityLevel == 128 && BFVParameters.n4096expand.coefficientModulusBits == 109)
         for set in BFVParameters.all { #expect((set.securityLevel >= 128) == set.isSecure, "\(set)") }
     }
 

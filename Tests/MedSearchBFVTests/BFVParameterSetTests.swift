@@ -6,15 +6,17 @@ import Testing
 /// the prime search gives and pass the validation applied to parameters read from outside.
 @Suite("BFV named parameter sets")
 struct BFVParameterSetTests {
-    static let sets: [BFVParameters] = [.n4096, .n4096single, .n4096hamming, .n8192, .n16384, .insecureN256,
-                                        .insecureN512, .insecureN1024, .insecureN256SmallT, .insecureN512Special]
+    static let sets: [BFVParameters] = [.n4096, .n4096single, .n4096hamming, .n4096expand, .n8192, .n16384, .insecureN256,
+                                        .insecureN512, .insecureN1024, .insecureN256SmallT, .insecureN512Special,
+                                        .insecureN256Expand]
     /// The bit size of each prime and the plaintext modulus, as each set's documentation states them.
     static let shapes: [(bits: [Int], t: UInt64)] = [
-        ([55, 54], 65537), ([59], 65537), ([59], 257), ([55, 55, 55], 65537), (Array(repeating: 54, count: 8), 65537),
-        ([50, 50], 65537), ([45, 45, 45], 65537), ([55, 54], 65537), ([50, 50], 257), ([46, 45, 45], 65537),
+        ([55, 54], 65537), ([59], 65537), ([59], 257), ([59, 50], 257), ([55, 55, 55], 65537),
+        (Array(repeating: 54, count: 8), 65537), ([50, 50], 65537), ([45, 45, 45], 65537), ([55, 54], 65537), ([50, 50], 257),
+        ([46, 45, 45], 65537), ([50, 40], 257),
     ]
     /// The sets whose last prime is the special key-switching prime (ciphertexts live modulo the others).
-    static let special: Set<String> = ["n8192", "n16384", "insecureN512Special"]
+    static let special: Set<String> = ["n4096expand", "n8192", "n16384", "insecureN512Special", "insecureN256Expand"]
 
     @Test("pinned moduli equal the NTT-friendly primes the search finds, of the stated sizes",
           arguments: zip(sets, shapes.map(\.bits)))

@@ -22,6 +22,23 @@ enum HESearchGolden {
         let records = (0..<5).map { HammingRecord(id: UInt64(100 + $0 * 7), code: try! HammingCode(bits: (0..<16).map { ($0 + $0 / 3) % 2 == 0 })) }
         return try! client.encryptDatabase(records, using: &rng)
     }()
+    /// A configuration whose queries are one ciphertext the server expands (special prime, Galois keys).
+    static let expanding = try! HammingSearchConfiguration(parameters: .insecureN256Expand, codeLength: 16)
+    static let expandingClient: HammingSearchClient = {
+        var rng = SeededRandomNumberGenerator(seed: 0x4E5_6020)
+        return try! HammingSearchClient(configuration: expanding, using: &rng)
+    }()
+    static let expandedQuery: [UInt8] = {
+        var rng = SeededRandomNumberGenerator(seed: 0x4E5_6021)
+        return try! expandingClient.encryptQuery(code, using: &rng)
+    }()
+    static let expansionKey: HammingEvaluationKey = {
+        var rng = SeededRandomNumberGenerator(seed: 0x4E5_6022)
+        let context = try! expanding.context()
+        let keys = try! context.generateGaloisKeys(secretKey: expandingClient.secretKey,
+                                                   elements: context.expansionGaloisElements(count: 16), using: &rng)
+        return HammingEvaluationKey(expandingClient.publicKey, galoisKeys: keys)
+    }()
     static let slotRequest = HammingSlotRequest(entries: [(HammingSlot(block: 0, position: 3), 1), (HammingSlot(block: 2, position: 0), 2)])
     /// A response of one shelf with three live positions (identifiers present).
     static let response: [UInt8] = {
@@ -37,10 +54,17 @@ enum HESearchGolden {
     static var samples: [GoldenSample] {
         let configuration = configuration
         let context = try! HammingWireContext(configuration)
+        let expandingContext = try! HammingWireContext(expanding)
+        let queryValue = try! HammingQuery(serialized: query, context: context)
         return [
             GoldenSample(HammingSecretKey(client.secretKey), context: context),
             GoldenSample(HammingEvaluationKey(client.publicKey), context: context),
-            GoldenSample(try! HammingQuery(serialized: query, context: context), context: context),
+            .legacy(HammingEvaluationKey(client.publicKey), version: 1, context: context),
+            GoldenSample(expansionKey, variant: "expansion", context: expandingContext),
+            GoldenSample(queryValue, context: context),
+            .legacy(queryValue, version: 3, context: context),
+            GoldenSample(try! HammingQuery(serialized: expandedQuery, context: expandingContext), variant: "expanded",
+                         context: expandingContext),
             GoldenSample(database, context: context),
             GoldenSample(slotRequest),
             GoldenSample(typeName: "HammingResponse", magic: "HSRS", version: 3, encode: { response },

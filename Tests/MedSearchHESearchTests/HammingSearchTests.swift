@@ -48,21 +48,29 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         return size
     }
 
-    @Test(arguments: [(16, BFVParameters.insecureN256SmallT), (24, .insecureN256), (64, .insecureN256SmallT)])
+    @Test(arguments: [(16, BFVParameters.insecureN256SmallT), (24, .insecureN256), (64, .insecureN256SmallT),
+                      (16, .insecureN256Expand), (64, .insecureN256Expand)])
     func masterEncryptedTopKEqualsPlaintext(bits: Int, parameters: BFVParameters) async throws {
         var rng = seededGenerator(UInt64(bits))
         let config = try HammingSearchConfiguration(parameters: parameters, codeLength: bits)
         let client = try HammingSearchClient(configuration: config, using: &rng)
         // The master only gets the evaluation key bytes.
-        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let query = try randomCode(bits: bits, using: &rng)
         let records = try makeRecords(count: 3 * config.recordsPerBlock + 5, bits: bits, query: query, using: &rng)
         let database = try encoder.encrypt(records, using: &rng)
         #expect(database.recordCount == records.count && database.blockCount == 4 && database.ciphertextCount == 4 * bits)
         // Round trip the stored database through its wire form.
         let stored = try EncryptedHammingDatabase(serialized: database.serialized(), configuration: config)
-        let server = try HammingSearchServer(configuration: config)
+        var server = try HammingSearchServer(configuration: config)
         let queryBytes = try client.encryptQuery(query, using: &rng)
+        if config.expandsQueries {
+            // One ciphertext per query (not one per bit); expanding it needs the evaluation key's Galois keys.
+            #expect(try HammingQuery(serialized: queryBytes, context: HammingWireContext(config)).ciphertexts.count == 1)
+            await #expect(throws: HESearchError.self) { _ = try await server.evaluate(queryBytes: queryBytes, database: stored) }
+            server = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
+            server.publicKey = nil  // expansion keys, but no re-randomisation (the keyless server's responses)
+        }
         let response = try await server.evaluate(queryBytes: queryBytes, database: stored)
         let all = try client.distances(responseBytes: response)
         let expected = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.code.distance(to: query)) })
@@ -78,7 +86,7 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         let concurrent = try await client.topKConcurrently(responseBytes: response, k: 10)
         #expect(concurrent == plaintextHammingTopK(query: query, records: records, k: 10))
         // The server holding the evaluation key re-randomises and floods: fresh bytes, same distances.
-        let rerandomizing = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let rerandomizing = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         #expect(rerandomizing.rerandomizesResponses && !server.rerandomizesResponses)
         let fresh1 = try await rerandomizing.evaluate(queryBytes: queryBytes, prepared: prepared)
         let fresh2 = try rerandomizing.evaluateSerially(queryBytes: queryBytes, database: stored)
@@ -112,7 +120,7 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         let query = try randomCode(bits: 32, using: &rng)
         let records = try makeRecords(count: 40, bits: 32, query: query, using: &rng)
         var database = try client.encryptDatabase(Array(records[0..<30]), using: &rng)
-        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         try database.append(contentsOf: encoder.encrypt(Array(records[30...]), using: &rng))
         #expect(throws: HESearchError.duplicateIdentifier) {
             try database.append(contentsOf: encoder.encrypt([records[0]], using: &rng))
@@ -130,16 +138,16 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         #expect(try client.topK(responseBytes: response, k: 7) == plaintextHammingTopK(query: query, records: live, k: 7))
     }
 
-    @Test(arguments: [BFVParameters.n4096hamming, .n4096single, .n4096])
+    @Test(arguments: [BFVParameters.n4096expand, .n4096hamming, .n4096single, .n4096])
     func secureParametersNoiseMarginAndSecretKeyRestore(parameters: BFVParameters) async throws {
         var rng = seededGenerator(4096)
         let config = try HammingSearchConfiguration(parameters: parameters, codeLength: 64)
         let client = try HammingSearchClient(configuration: config, using: &rng)
-        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let query = try randomCode(bits: 64, using: &rng)
         let records = try makeRecords(count: 80, bits: 64, query: query, using: &rng)
         let database = try encoder.encrypt(records, using: &rng)
-        var server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        var server = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let restored = try HammingSearchClient(configuration: config, secretKeyBytes: client.secretKeyBytes())
         let queryBytes = try restored.encryptQuery(query, using: &rng)
         let response = try await server.evaluate(queryBytes: queryBytes, database: database)
@@ -161,9 +169,9 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
     @Test func largestShelfAndLongestCodeDecryptExactly() async throws {
         var rng = seededGenerator(256)
         let config = try HammingSearchConfiguration(codeLength: 256)
-        #expect(config.parameters == .n4096hamming)
+        #expect(config.parameters == .n4096expand && config.expandsQueries)
         let client = try HammingSearchClient(configuration: config, using: &rng)
-        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let query = try randomCode(bits: 256, using: &rng)
         // Extremes included: the query itself (distance 0) and its complement (distance 256).
         var records = try makeRecords(count: config.recordsPerBlock - 2, bits: 256, query: query, using: &rng).enumerated().map {
@@ -173,14 +181,14 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         records.append(HammingRecord(id: 1 << 41, code: try HammingCode(bits: (0..<256).map { !query[bit: $0] })))
         let database = try await encoder.encryptConcurrently(records)
         #expect(database.blockCount == 1)
-        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let response = try await server.evaluate(queryBytes: client.encryptQuery(query, using: &rng), database: database)
         let expected = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.code.distance(to: query)) })
         let all = try await client.distancesConcurrently(responseBytes: response)
         #expect(all.count == records.count)
         #expect(all.allSatisfy { expected[$0.id] == $0.distance })
         let budget = try client.noiseBudget(responseBytes: response)
-        print("Hamming response noise budget (n4096hamming, l=256, 4096 records, flooded):", budget)
+        print("Hamming response noise budget (n4096expand, expanded query, l=256, 4096 records, flooded):", budget)
         #expect(budget >= 1)
     }
 
@@ -188,7 +196,7 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         var rng = seededGenerator(77)
         let config = try HammingSearchConfiguration(parameters: .insecureN256SmallT, codeLength: 16)
         let client = try HammingSearchClient(configuration: config, using: &rng)
-        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let query = try randomCode(bits: 16, using: &rng)
         // Many ties (16-bit codes, near neighbours): the master must break them by identifier.
         let records = try makeRecords(count: 6 * config.recordsPerBlock + 3, bits: 16, query: query, using: &rng)
@@ -196,7 +204,7 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         let removed: Set<UInt64> = [records[1].id, records[20].id]
         database.remove(ids: removed)
         let live = records.filter { !removed.contains($0.id) }
-        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let queryBytes = try client.encryptQuery(query, using: &rng)
         let prepared = try await server.prepare(database)
         for k in [1, 5, 10, live.count] {
@@ -232,13 +240,13 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         var rng = seededGenerator(1616)
         let config = try HammingSearchConfiguration(parameters: .insecureN256SmallT, codeLength: 16)
         let client = try HammingSearchClient(configuration: config, using: &rng)
-        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let query = try randomCode(bits: 16, using: &rng)
         let records = try makeRecords(count: 12 * 40, bits: 16, query: query, using: &rng)
         // Block key b (1...12) holds records 40(b-1)..<40b.
         var blocks: [UInt64: EncryptedHammingDatabase] = [:]
         for b in 1...12 { blocks[UInt64(b)] = try encoder.encrypt(Array(records[(b - 1) * 40..<b * 40]), using: &rng) }
-        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let stored = blocks
         let load: @Sendable (UInt64) throws -> EncryptedHammingDatabase = { key in
             guard let block = stored[key] else { throw HESearchError.malformed("no block \(key)") }
@@ -312,14 +320,14 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         var rng = seededGenerator(20_000)
         let config = try HammingSearchConfiguration(codeLength: 64)
         let client = try HammingSearchClient(configuration: config, using: &rng)
-        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let query = try randomCode(bits: 64, using: &rng)
         // Identifiers by index (makeRecords' identifiers repeat beyond 10,007 records).
         let records = try makeRecords(count: 20_000, bits: 64, query: query, using: &rng).enumerated().map {
             HammingRecord(id: UInt64($0.offset), code: $0.element.code)
         }
         let database = try await encoder.encryptConcurrently(records)
-        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let response = try await server.evaluate(queryBytes: client.encryptQuery(query, using: &rng), database: database)
         let expected = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.code.distance(to: query)) })
         let all = try await client.distancesConcurrently(responseBytes: response)

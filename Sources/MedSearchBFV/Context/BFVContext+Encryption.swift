@@ -67,6 +67,17 @@ extension BFVContext {
                         using rng: inout some RandomNumberGenerator) throws(BFVError) -> BFVCiphertext {
         try check(plaintext)
         guard secretKey.parameters == parameters else { throw .parameterMismatch("secret key of \(secretKey.parameters.name)") }
+        var (c0, a, seed) = seededMask(secretKey: secretKey, using: &rng)
+        c0.add(BFVSampling.lift(BFVSampling.centeredBinomial(count: degree, using: &rng), moduli: moduli, degree: degree),
+               moduli: moduli)
+        addScaledPlaintext(plaintext, to: &c0)
+        return BFVCiphertext(polys: [c0, a], seed: seed)
+    }
+
+    /// The start of every seeded secret-key encryption: a fresh 32-byte seed, its expansion `a` (coefficient form,
+    /// the ciphertext's `c_1`) and `-a s` (the first polynomial before error and message are added).
+    func seededMask(secretKey: BFVSecretKey,
+                    using rng: inout some RandomNumberGenerator) -> (c0: PolyRq, a: PolyRq, seed: [UInt8]) {
         let seed = SecureRandom.bytes(32, using: &rng)
         let a = BFVSampling.expand(seed: seed, domain: 0, moduli: moduli, degree: degree)
         var c0 = a
@@ -74,10 +85,7 @@ extension BFVContext {
         c0.multiplyPointwise(secretKey.ntt, moduli: moduli)
         c0.inverseNTT(nttTables)
         c0.negate(moduli: moduli)
-        c0.add(BFVSampling.lift(BFVSampling.centeredBinomial(count: degree, using: &rng), moduli: moduli, degree: degree),
-               moduli: moduli)
-        addScaledPlaintext(plaintext, to: &c0)
-        return BFVCiphertext(polys: [c0, a], seed: seed)
+        return (c0, a, seed)
     }
 
     /// Encrypts under the secret key with the system-seeded CSPRNG.

@@ -9,7 +9,9 @@ extension BFVContext {
     /// level's data primes and `P`, multiplied by key component `i` in NTT form and accumulated; the sum
     /// `P d w + sum_i d_i e_i` is then divided by `P` with rounding, which leaves `d w` plus a noise of about
     /// `sum_i d_i e_i / P` (a few bits). NTTs: `level (level + 1)` forward, `2 (level + 1)` inverse. Without a special
-    /// prime, the same loop with `P = 1` and no division (the RNS gadget alone, noise `sum_i d_i e_i`).
+    /// prime, the same loop with `P = 1` and no division (the RNS gadget alone, noise `sum_i d_i e_i`). Sets with one
+    /// data prime and a special prime split that prime's digit in ``BFVParameters/keySwitchDigits`` digits of
+    /// ``keySwitchDigitBits`` bits (the key's components carry `P 2^(w k)`).
     func keySwitch(_ d: UnsafePointer<UInt64>, level: Int, key: BFVKeySwitchKey,
                    addingTo out0: UnsafeMutablePointer<UInt64>, out1: UnsafeMutablePointer<UInt64>,
                    accumulateOut1: Bool) {
@@ -17,18 +19,31 @@ extension BFVContext {
         let special = self.special
         let targets = level + (special == nil ? 0 : 1)
         let specialIndex = moduli.count
-        scratch.withBuffer(count: (level + 2 * targets) * n) { buffer in
+        let perLimb = parameters.keySwitchDigits
+        let digitCount = level * perLimb
+        let digitBits = UInt64(keySwitchDigitBits)
+        let digitMask: UInt64 = perLimb > 1 ? (1 << digitBits) &- 1 : .max
+        scratch.withBuffer(count: (digitCount + 2 * targets) * n) { buffer in
             let digits = buffer
-            let acc0 = buffer + level * n
+            let acc0 = buffer + digitCount * n
             let acc1 = acc0 + targets * n
             for j in 0..<targets {
                 let keyLimb = j < level ? j : specialIndex
                 let m = keyModuli[keyLimb]
                 let table = nttTables[keyLimb]
-                // Digit i lifted to this prime and transformed.
+                // Digit i (or digits i k of w bits each) lifted to this prime and transformed.
                 for i in 0..<level {
-                    let dst = digits + i * n
                     let src = d + i * n
+                    if perLimb > 1 {
+                        for k in 0..<perLimb {
+                            let dst = digits + (i * perLimb + k) * n
+                            let shift = digitBits * UInt64(k)
+                            for c in 0..<n { dst[c] = (src[c] >> shift) & digitMask }
+                            table.forward(dst)
+                        }
+                        continue
+                    }
+                    let dst = digits + i * n
                     if i == j || m.value > moduli[i].value {
                         dst.update(from: src, count: n)
                     } else {
@@ -36,8 +51,8 @@ extension BFVContext {
                     }
                     table.forward(dst)
                 }
-                // Both components' products with the key, accumulated over the digits in 128 bits (level m^2 < m 2^64)
-                // and reduced once (Montgomery: the inverse NTT removes the factor 2^-64).
+                // Both components' products with the key, accumulated over the digits in 128 bits (digits m^2 <
+                // m 2^64) and reduced once (Montgomery: the inverse NTT removes the factor 2^-64).
                 let r0 = acc0 + j * n, r1 = acc1 + j * n
                 let componentStride = keyModuli.count * n
                 let base = keyLimb * n
@@ -46,8 +61,8 @@ extension BFVContext {
                         let k0p = k0.baseAddress! + base, k1p = k1.baseAddress! + base
                         for c in 0..<n {
                             var a0 = WideAccumulator(0, 0), a1 = WideAccumulator(0, 0)
-                            Self.dot(digits, stride: n, at: c, k0p + c, step: componentStride, count: level, into: &a0)
-                            Self.dot(digits, stride: n, at: c, k1p + c, step: componentStride, count: level, into: &a1)
+                            Self.dot(digits, stride: n, at: c, k0p + c, step: componentStride, count: digitCount, into: &a0)
+                            Self.dot(digits, stride: n, at: c, k1p + c, step: componentStride, count: digitCount, into: &a1)
                             r0[c] = m.reduceMontgomery(high: a0.high, low: a0.low)
                             r1[c] = m.reduceMontgomery(high: a1.high, low: a1.low)
                         }

@@ -76,7 +76,7 @@ extension BFVContext {
     public func generateGaloisKeys(secretKey: BFVSecretKey, elements: [Int],
                                    using rng: inout some RandomNumberGenerator) throws(BFVError) -> BFVGaloisKeys {
         var keys: [Int: BFVKeySwitchKey] = [:]
-        for g in Set(elements) {
+        for g in Set(elements).sorted() {  // sorted: a seeded generator gives the same keys every run
             guard g > 0, g < 2 * degree, g & 1 == 1 else {
                 throw .valueOutOfRange("Galois element \(g) is not odd in 1..<\(2 * degree)")
             }
@@ -97,8 +97,8 @@ extension BFVContext {
     }
 
     /// A key-switching key from `target` (NTT form over every prime of ``keyModuli``) to `s`: one component per data
-    /// prime `q_i`, `(k0_i, k1_i) = (-a_i s + e_i + [P]_(q_i) w on limb i, a_i)` modulo `q P` (``BFVKeySwitchKey``;
-    /// `P = 1` and only the data primes without a special prime).
+    /// prime `q_i` and digit `k` (``BFVParameters/keySwitchDigits``), `(k0, k1) = (-a s + e + [P 2^(w k)]_(q_i) w on
+    /// limb i, a)` modulo `q P` (``BFVKeySwitchKey``; `P = 1` and only the data primes without a special prime).
     func generateKeySwitchKey(target: PolyRq, secretKey: BFVSecretKey,
                               using rng: inout some RandomNumberGenerator) -> BFVKeySwitchKey {
         let seed = SecureRandom.bytes(32, using: &rng)
@@ -106,17 +106,20 @@ extension BFVContext {
         var k1: [UInt64] = []
         let n = degree
         let all = keyModuli
-        for i in 0..<moduli.count {
-            let a = keySwitchMask(seed: seed, component: i)
+        let digits = parameters.keySwitchDigits
+        for component in 0..<keySwitchComponentCount {
+            let i = component / digits, k = component % digits
+            let a = keySwitchMask(seed: seed, component: component)
             var e = BFVSampling.lift(BFVSampling.centeredBinomial(count: n, using: &rng), moduli: all, degree: n)
             e.forwardNTT(nttTables)
             var c0 = a
             c0.multiplyPointwise(secretKey.ntt, moduli: all)
             c0.negate(moduli: all)
             c0.add(e, moduli: all)
-            // + P w on limb i only (the RNS gadget; P vanishes modulo P itself).
+            // + P 2^(w k) w on limb i only (the RNS gadget, digit k of limb i; P vanishes modulo P itself).
             let m = moduli[i]
-            let factor = m.shoup(special?.pModQ[i] ?? 1)
+            let digitScale = m.reduce(UInt64(1) << UInt64(keySwitchDigitBits * k))
+            let factor = m.shoup(m.multiply(special?.pModQ[i] ?? 1, digitScale))
             c0.data.withUnsafeMutableBufferPointer { x in
                 target.data.withUnsafeBufferPointer { w in
                     for c in i * n..<(i + 1) * n { x[c] = m.add(x[c], factor.multiply(w[c], modulus: m.value)) }
@@ -126,7 +129,7 @@ extension BFVContext {
             k0 += c0.data
             k1 += a.data
         }
-        return BFVKeySwitchKey(components: moduli.count, k0: k0, k1: k1, seed: seed)
+        return BFVKeySwitchKey(components: keySwitchComponentCount, k0: k0, k1: k1, seed: seed)
     }
 
     /// The uniform part `a_i` of key-switching component `i` (NTT form over every prime), from the key's seed.

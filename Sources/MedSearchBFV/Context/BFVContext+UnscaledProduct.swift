@@ -37,13 +37,7 @@ extension BFVContext {
                                 using rng: inout some RandomNumberGenerator) throws(BFVError) -> BFVCiphertext {
         try check(plaintext)
         guard secretKey.parameters == parameters else { throw .parameterMismatch("secret key of \(secretKey.parameters.name)") }
-        let seed = SecureRandom.bytes(32, using: &rng)
-        let a = BFVSampling.expand(seed: seed, domain: 0, moduli: moduli, degree: degree)
-        var c0 = a
-        c0.forwardNTT(nttTables)
-        c0.multiplyPointwise(secretKey.ntt, moduli: moduli)
-        c0.inverseNTT(nttTables)
-        c0.negate(moduli: moduli)
+        var (c0, a, seed) = seededMask(secretKey: secretKey, using: &rng)
         let errors = BFVSampling.centeredBinomial(count: degree, using: &rng)
         let t = plainModulus
         let tValue = Int64(t.value)

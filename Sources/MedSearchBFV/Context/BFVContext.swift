@@ -93,6 +93,17 @@ public final class BFVContext: Sendable {
     /// The top level (number of limbs of a fresh ciphertext).
     public var topLevel: Int { moduli.count }
 
+    /// Components of a key-switching key: one per data prime and digit (``BFVParameters/keySwitchDigits``).
+    var keySwitchComponentCount: Int { moduli.count * parameters.keySwitchDigits }
+
+    /// Bits per key-switching digit when a data prime is split (``BFVParameters/keySwitchDigits`` > 1): the widest
+    /// data prime's bits divided evenly, rounded up.
+    var keySwitchDigitBits: Int {
+        let widest = moduli.map(\.bitCount).max() ?? 64
+        let digits = parameters.keySwitchDigits
+        return digits == 1 ? 64 : (widest + digits - 1) / digits
+    }
+
     /// The moduli of a level.
     @inlinable
     public func moduli(level: Int) -> [Modulus] { Array(moduli[0..<level]) }

@@ -78,6 +78,11 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// The special key-switching prime `P`, if the set has one.
     public var specialModulus: UInt64? { specialPrimeCount == 1 ? coefficientModuli.last : nil }
 
+    /// Digits per data prime in key switching: 2 for a set with a special prime and a single data prime (its one
+    /// RNS digit of `log q` bits would add `q / P sigma sqrt(N)` per switch; two digits of `log q / 2` bits add
+    /// `sqrt(q) / P sigma sqrt(N)`, far below the rounding of the division by `P`), else 1 (the RNS digits).
+    public var keySwitchDigits: Int { specialPrimeCount == 1 && limbCount == 1 ? 2 : 1 }
+
     /// An upper bound on `log2 (q P)` over every prime, the special one included (the figure the security tables
     /// bound: key-switching keys are RLWE samples modulo `q P`).
     public var coefficientModulusBits: Int {
@@ -168,6 +173,13 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     /// need only `k = 25` bits per coefficient (`log t + 16`) instead of 33 with `t = 65537`.
     public static let n4096hamming = make("n4096hamming", degree: 4096, moduli: [0x7FF_FFFF_FFFF_E001],
                                           plainModulus: 257)
+    /// N = 4096, q = the 59-bit prime of ``n4096hamming``, t = 257, plus a **50-bit special prime** `P` for Galois
+    /// keys (59 + 50 = 109 <= 109: 128-bit secure, at the bound). Ciphertexts are exactly those of ``n4096hamming``
+    /// (one 59-bit limb); the special prime and two-digit key switching (``keySwitchDigits``) let the server expand a
+    /// one-ciphertext query with automorphisms (``BFVContext/expand(_:count:keys:)``). The encrypted Hamming search
+    /// and TrustMedSearch default.
+    public static let n4096expand = make("n4096expand", degree: 4096, moduli: [0x7FF_FFFF_FFFF_E001, 0x3_FFFF_FFFF_C001],
+                                         plainModulus: 257, special: 1)
     /// N = 8192, 3 x 55-bit primes (165 <= 218), t = 65537. 128-bit secure. The third prime is the special
     /// key-switching prime: ciphertexts live modulo the first two (110 bits), keys modulo all three (the shape of
     /// Microsoft SEAL's `CoeffModulus::Create(8192, {55, 55, 55})`, whose last prime SEAL also keeps as its special
@@ -198,9 +210,15 @@ public struct BFVParameters: Sendable, Hashable, CustomStringConvertible {
     public static let insecureN256SmallT = make("insecureN256SmallT", degree: 256,
                                               moduli: [0x3_FFFF_FFFF_C001, 0x3_FFFF_FFFF_B201], plainModulus: 257)
 
+    /// Tests only: N = 256, t = 257, a 50-bit data prime and a 40-bit special prime (query expansion with two-digit
+    /// key switching, the shape of ``n4096expand``).
+    public static let insecureN256Expand = make("insecureN256Expand", degree: 256,
+                                              moduli: [0x3_FFFF_FFFF_C001, 0xFF_FFFF_A201], plainModulus: 257, special: 1)
+
     /// Every named set.
-    public static let all: [BFVParameters] = [n4096, n4096single, n4096hamming, n8192, n16384, insecureN256, insecureN512,
-                                              insecureN1024, insecureN256SmallT, insecureN512Special]
+    public static let all: [BFVParameters] = [n4096, n4096single, n4096hamming, n4096expand, n8192, n16384, insecureN256,
+                                              insecureN512, insecureN1024, insecureN256SmallT, insecureN512Special,
+                                              insecureN256Expand]
 
     /// The named set called `name`.
     public static func named(_ name: String) throws(BFVError) -> BFVParameters {

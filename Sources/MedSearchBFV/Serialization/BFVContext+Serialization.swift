@@ -64,11 +64,11 @@ extension BFVContext {
         let seed = try reader.readRaw(count: 32)
         var k0: [UInt64] = []
         var k1: [UInt64] = []
-        for i in 0..<topLevel {
+        for i in 0..<keySwitchComponentCount {
             k0 += try readPoly(limbs: keyModuli.count, primes: keyModuli, from: &reader).data
             k1 += keySwitchMask(seed: seed, component: i).data
         }
-        return BFVKeySwitchKey(components: topLevel, k0: k0, k1: k1, seed: seed)
+        return BFVKeySwitchKey(components: keySwitchComponentCount, k0: k0, k1: k1, seed: seed)
     }
 }
 

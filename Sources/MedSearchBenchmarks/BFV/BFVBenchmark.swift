@@ -17,7 +17,7 @@ public struct BFVBenchmark: Sendable {
         /// Rounds of the end-to-end Hamming search.
         public var searchRounds = 5
         /// BFV parameter set of the Hamming search.
-        public var searchParameters = "n4096hamming"
+        public var searchParameters = "n4096expand"
         /// Whether to run SEAL in the same run.
         public var runReference = true
         /// Run only the encrypted Hamming search (no primitives, no reference).
@@ -50,9 +50,9 @@ public struct BFVBenchmark: Sendable {
         and maximum of wall time and thread CPU time). SEAL is measured in the same run, once before and \
         once after our primitives, through scripts/reference/python.sh scripts/reference/bfv.py (tenseal); its \
         figure is the median over both runs' samples. When Python or tenseal is unavailable the reference is \
-        recorded as missing. The Hamming search uses the set TrustMedSearch uses, n4096hamming, by \
+        recorded as missing. The Hamming search uses the set TrustMedSearch uses, n4096expand, by \
         default (bit-sliced layout: one response ciphertext per 4,096 records, responses re-randomised, flooded, \
-        switched to 2^25 and sent sparse), in identifier mode and in TrustMed's unlinkable mode, with the query \
+        switched to 2^25 and sent sparse; the query is one ciphertext that the server expands), in identifier mode and in TrustMed's unlinkable mode, with the query \
         and response sizes beside the information floor (1,000,000 records: --records 1000000); its CPU time is \
         the process's (all threads).
         """
@@ -182,7 +182,7 @@ public struct BFVBenchmark: Sendable {
         let config = try HammingSearchConfiguration(parameters: parameters, codeLength: codeLength)
         var rng = SeededRandomNumberGenerator(seed: 0x4A11)
         let client = try HammingSearchClient(configuration: config)
-        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         let words = (codeLength + 63) / 64
         func randomCode() throws -> HammingCode {
             var w = (0..<words).map { _ in rng.next() }
@@ -195,7 +195,7 @@ public struct BFVBenchmark: Sendable {
         var start = watch.read()
         let database = try await encoder.encryptConcurrently(records)
         watch.record("database_encryption", from: start, to: watch.read())
-        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: client.evaluationKeyBytes())
+        let server = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
         start = watch.read()
         let prepared = try await server.prepare(database)
         watch.record("database_prepare", from: start, to: watch.read())
@@ -296,7 +296,7 @@ public struct BFVBenchmark: Sendable {
             Figure("hamming_response_noise_budget", value: Double(budget), unit: "bits", parameters: p,
                    note: "client-side measurement at the 2^k response scale, minimum over shelves, AFTER the server's "
                        + "noise flooding (which deliberately uses the budget down to 1 bit; the product's own noise "
-                       + "leaves 3-4 bits more at n4096hamming, see the tests)"),
+                       + "leaves 3-4 bits more at n4096expand, see the tests)"),
             Figure("process_peak_resident_memory", value: Double(ProcessMemory.peakResidentBytes()), unit: "bytes",
                    parameters: p, note: "VmHWM of the benchmark process (database, prepared operands, plaintext "
                        + "records, responses)"),

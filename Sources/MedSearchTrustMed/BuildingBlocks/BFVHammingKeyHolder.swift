@@ -66,8 +66,12 @@ public struct BFVHammingKeyHolder: TrustMedKeyHolder {
     }
 
     public func evaluationKeys() throws(TrustMedError) -> [UInt8] {
-        TrustMedEvaluationKeys(parameterSet: parameterSet, hashBits: hashBits,
-                               evaluationKey: client.evaluationKeyBytes()).serialized()
+        do {
+            return TrustMedEvaluationKeys(parameterSet: parameterSet, hashBits: hashBits,
+                                          evaluationKey: try client.evaluationKeyBytes()).serialized()
+        } catch {
+            throw .homomorphic("generating the evaluation keys: \(error)")
+        }
     }
 
     public func encryptBlock(_ hashcodes: [[UInt8]]) throws(TrustMedError) -> [UInt8] {

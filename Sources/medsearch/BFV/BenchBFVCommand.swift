@@ -14,8 +14,8 @@ struct BenchBFVCommand: AsyncParsableCommand {
     @Option(help: "Encrypted records in the Hamming search.") var records: Int = 100_000
     @Option(help: "Hashcode length in bits (16...256).") var codeLength: Int = 64
     @Option(help: "Rounds of the end-to-end Hamming search (median reported).") var searchRounds: Int = 5
-    @Option(help: "BFV parameter set of the Hamming search (n4096hamming, n4096single, n4096, n8192, n16384).")
-    var searchParameters: String = "n4096hamming"
+    @Option(help: "BFV parameter set of the Hamming search (n4096expand, n4096hamming, n4096single, n4096, n8192, n16384).")
+    var searchParameters: String = "n4096expand"
     @Flag(help: "Skip the SEAL reference.") var noReference = false
     @Flag(help: "Run only the encrypted Hamming search (no primitives, no reference).") var searchOnly = false
 
