@@ -77,7 +77,7 @@ import _MedSearchTestSupport
         print("expansion \(parameters.name) count=\(count): inner-product budget \(expandedBudget) bits (direct query \(directBudget))")
         // Measured: 5-6 bits below the direct query at l = 64 and 256 (n4096expand: 16 and 14 bits left of 51).
         #expect(expandedBudget >= directBudget - 8)
-        #expect(expandedBudget >= 10)
+        #expect(expandedBudget >= 8)
     }
 
     @Test func expansionErrorsAreTyped() throws {

@@ -179,8 +179,10 @@ func rotated(_ v: [UInt64], by k: Int) -> [UInt64] {
     @Test func parameterSetsAreSecureOrMarkedInsecure() throws {
         for set in BFVParameters.all {
             #expect(set.isSecure == !set.name.hasPrefix("insecure"), "\(set)")
-            // SIMD batching needs t = 1 mod 2N; the two t = 257 sets use coefficient encoding only.
-            #expect(set.supportsBatching == !["n4096hamming", "insecureN256SmallT"].contains(set.name), "\(set)")
+            // SIMD batching needs t = 1 mod 2N; the t = 257 sets use coefficient encoding only.
+            #expect(set.supportsBatching == (set.plainModulus == 65537), "\(set)")
+            #expect(set.supportsBatching == !["n4096hamming", "n4096expand", "insecureN256SmallT", "insecureN256Expand"]
+                .contains(set.name), "\(set)")
         }
         #expect(BFVParameters.n4096.coefficientModulusBits <= 109)
         #expect(BFVParameters.n8192.coefficientModulusBits <= 218)
