@@ -22,6 +22,27 @@ struct CompareTests {
         #expect(CompareBenchmark.percentile([], 0.5) == 0)
     }
 
+    @Test func processCPUReadsUtimePlusStime() {
+        // A command name with spaces and a parenthesis; utime 250 and stime 50 ticks at 100 ticks per second.
+        let stat = "4242 (medsearch (x) y) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 100 0 0"
+        #expect(ProcessCPU.seconds(stat: stat, ticksPerSecond: 100) == 3.0)
+        #expect(ProcessCPU.seconds(stat: "4242 (short) S 1 2", ticksPerSecond: 100) == nil)
+        #expect(ProcessCPU.seconds(stat: "no parenthesis", ticksPerSecond: 100) == nil)
+        let own = ProcessCPU.ownSeconds()
+        #expect(own > 0 && (ProcessCPU.seconds(pid: getpid()) ?? -1) >= 0)
+    }
+
+    @Test func papersFiguresAreTheTranscribedOnes() {
+        #expect(ComparePapers.value("fnn", "Table II", "256x256, n = 500", "search time") == 7.47)
+        #expect(ComparePapers.value("fnn", "Table I", "512x512, n = 100", "LB time") == 549.7)
+        #expect(ComparePapers.value("sei", "Table 5", "d = 64, k = 10", "P@k") == 0.625)
+        #expect(ComparePapers.value("sei", "Fig. 11 (text)", "n = 4000, d = 128", "search time") == 0.22)
+        #expect(ComparePapers.value("trustmed", "Table III", "TrustMedSearch, Infiltration, k = 50", "F1") == 0.233)
+        // Two FNN tables of 5 sizes and 3 quantities, SEI's Table 5 (8 rows of 5) and 5 text figures, Table III.
+        #expect(ComparePapers.figures.count == 30 + 40 + 5 + 9)
+        #expect(Set(ComparePapers.figures.map(\.paper)) == Set(ComparePapers.setting.keys))
+    }
+
     @Test func unknownEnginesAndBadListsAreRefused() async throws {
         var configuration = CompareBenchmark.Configuration.quick()
         #expect(throws: BenchmarkError.self) { try configuration.apply(engines: nil, sizes: "100,x", ks: nil) }
@@ -37,6 +58,7 @@ struct CompareTests {
         var configuration = CompareBenchmark.Configuration.quick()
         configuration.progress = false
         configuration.seed = 7
+        configuration.executable = TestData.medsearchExecutable
         let report = try await CompareBenchmark(configuration).run()
         #expect(report.engines.map(\.engine) == CompareBenchmark.engineNames)
         #expect(report.dataset.databaseSize == 80 && report.dataset.queryIDs.count == 4)
@@ -53,10 +75,31 @@ struct CompareTests {
                 #expect(engine.indexBytesPerImage > 0 && engine.clientBytes > 0, "\(engine.engine)")
             }
         }
+        if TestData.medsearchExecutable != nil {
+            // CPU per role: every server role a process; the same answers as in process.
+            for engine in report.engines {
+                let run = try #require(engine.roles, "\(engine.engine): no role run")
+                #expect(run.queries == 4 && run.sameTopKAsInProcess == 4, "\(engine.engine)")
+                #expect(run.roles.allSatisfy { $0.cpuMillisecondsPerQuery >= 0 && $0.processes >= 1 })
+            }
+            let roles = report.engines.map { ($0.engine, $0.roles?.roles.map(\.role) ?? []) }
+            #expect(roles.first { $0.0 == "fnn" }?.1.dropFirst() == ["fnn-c1", "fnn-c2"])
+            #expect(roles.first { $0.0 == "trustmed" }?.1.dropFirst() == ["edge master", "storage nodes"])
+            #expect(report.engines.first { $0.engine == "trustmed" }?.roles?.roles.last?.processes == 3)
+            // The edge master evaluates BFV inner products: hundreds of milliseconds of CPU per query, far above one
+            // 10 ms clock tick (lighter roles may fall under a tick in 4 queries).
+            for name in ["trustmed", "trustmed-identifier"] {
+                let master = report.engines.first { $0.engine == name }?.roles?.roles.first { $0.role == "edge master" }
+                #expect((master?.cpuMillisecondsPerQuery ?? 0) > 0, "\(name): no edge-master CPU")
+            }
+        }
+        #expect(report.engines.first { $0.engine == "trustmed" }?.parameters["mode"] == "unlinkable")
+        #expect(report.engines.first { $0.engine == "trustmed-identifier" }?.parameters["mode"] == "identifier")
+        #expect(report.papers == ComparePapers.figures)
         let byName = Dictionary(uniqueKeysWithValues: report.engines.map { ($0.engine, $0) })
         let fnn = try #require(byName["fnn"]), sei = try #require(byName["sei"]), trustMed = try #require(byName["trustmed"])
         #expect(fnn.bytesBetweenServersPerQuery > 0 && fnn.bytesPreprocessingPerQuery > 0)
-        // Shares of m-of-n: more stored than the sealed image alone (n/m = 5/3).
+        // Shares of m-of-n: more stored than the sealed image alone (n/m = 3/2).
         #expect(trustMed.imageBytesPerImage > sei.imageBytesPerImage)
         #expect(report.growth.map(\.engine) == CompareBenchmark.engineNames)
         for series in report.growth {
@@ -73,7 +116,9 @@ struct CompareTests {
         let markdown = CompareMarkdown.render(report, plots: "results")
         for section in ["## Cross-scheme table", "## Which to choose", "## Growth with n", "## What each server learns",
                         "### FNN (Guo et al.), Tables I and II", "### SEI (Li et al.), Table 5", "### TrustMedSearch",
-                        "results/compare-precision.svg", "obfuscation only"] {
+                        "results/compare-precision.svg", "obfuscation only", "## CPU time per query on each role",
+                        "| 500 | 2674.4 | 40.8 % | 30.44 h | 2745.1 | 42.4 % | 7.47 h |", "| paper, TrustMedSearch | 0.695 | 0.139 | 0.233 |",
+                        "client (key holder), unlinkable mode"] {
             #expect(markdown.contains(section), "RESULTS.md lacks \(section)")
         }
         let plots = ComparePlots.all(report)

@@ -1,6 +1,7 @@
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchFeatures
 import MedSearchImaging
 import MedSearchTrustMed
@@ -51,11 +52,17 @@ public struct CompareBenchmark {
         public var progress = true
         /// The command line recorded in the report.
         public var command = "medsearch compare"
+        /// The `medsearch` executable the server roles of the CPU-per-role run start from (nil: this process when
+        /// it is `medsearch`; otherwise that run is skipped and the report says so).
+        public var executable: URL?
+        /// Run each engine's queries a second time with every server role its own process (CPU per role).
+        public var roleProcesses = true
 
         /// The defaults of `medsearch compare`.
         public init() {}
 
-        /// The `--quick` run: 80 images, 4 queries, small growth sizes, TrustMedSearch on its test parameters.
+        /// The `--quick` run: 80 images, 4 queries, small growth sizes, TrustMedSearch on its test parameters with
+        /// 3 storage nodes (m = 2).
         public static func quick() -> Configuration {
             var configuration = Configuration()
             configuration.databaseLimit = 80
@@ -66,6 +73,8 @@ public struct CompareBenchmark {
             configuration.ks = [5, 10]
             configuration.seiDimension = 32
             configuration.trustMedParameterSet = TrustMedDefaults.testParameterSet
+            configuration.nodes = 3
+            configuration.threshold = 2
             configuration.growthQueries = 2
             configuration.growthDimension = 32
             return configuration
@@ -73,16 +82,19 @@ public struct CompareBenchmark {
     }
 
     /// The engines `compare` knows.
-    public static let engineNames = ["plaintext", "fnn", "sei", "trustmed"]
+    public static let engineNames = ["plaintext", "fnn", "sei", "trustmed", "trustmed-identifier"]
 
     /// The description shown by `medsearch compare --help`.
     public static let discussion = """
         Every engine indexes the same images of --data (those carrying one of the four paper findings) and runs the \
         same --queries leave-one-out queries (seeded); quality is P@k, R@k, F1 and mAP per finding through \
         RetrievalMetrics, and every engine's top-k is checked against its plaintext reference. Owner, user and \
-        servers run in one process with every message serialised (bytes counted, latency includes it); FNN uses \
-        its shared back end (Paillier: `medsearch fnn bench`). Growth uses synthetic vectors (--sizes). Writes \
-        the JSON report, docs/RESULTS.md (--report) and SVG plots (--plots).
+        servers run in one process with every message serialised (bytes counted, latency includes it); then the \
+        same queries run again with every server role its own `medsearch serve` process on loopback, and each \
+        role's CPU time per query is read from /proc (the client's from getrusage). TrustMedSearch runs in its \
+        default unlinkable mode (trustmed) and in identifier mode (trustmed-identifier). FNN uses its shared \
+        back end (Paillier: `medsearch fnn bench`). Growth uses synthetic vectors (--sizes). Writes the JSON \
+        report, docs/RESULTS.md (--report, with the papers' own figures beside ours) and SVG plots (--plots).
         """
 
     let configuration: Configuration
@@ -118,10 +130,20 @@ public struct CompareBenchmark {
         log("compare: read \(input.count) images")
         var notes: [String] = []
         var engines: [CompareEngineResult] = []
+        let harness = try roleHarness()
+        defer { if let harness { try? FileManager.default.removeItem(at: harness.directory) } }
         for engine in c.engines {
             log("compare: \(engine) on \(input.count) images, \(input.queries.count) queries")
-            let m = try await measure(engine, input)
+            let m = try await measure(engine, input, roles: harness)
             engines.append(try result(engine, m, input))
+        }
+        if harness != nil {
+            notes.append("CPU per role: after the in-process run, each engine's server roles ran as separate `medsearch serve` "
+                + "processes on loopback (the build of this run), the owner uploaded the same data over HTTP and the same "
+                + "queries ran again; each role's user + system CPU time over the query phase (/proc/PID/stat; the "
+                + "client's from getrusage, including its HTTP client) divided by the queries.")
+        } else {
+            notes.append("CPU per role was not measured: no `medsearch` executable to start the server roles from.")
         }
         var growth: [CompareGrowthSeries] = []
         for engine in c.engines {
@@ -131,7 +153,7 @@ public struct CompareBenchmark {
             notes.append("FNN runs its shared back end (additive shares, two clouds) on every image; the Paillier back end "
                 + "(linear in n, seconds per record) is measured by `medsearch fnn bench`.")
         }
-        if c.engines.contains("trustmed") && !TrustMedDefaults.isSecure(parameterSet: c.trustMedParameterSet) {
+        if c.engines.contains(where: { $0.hasPrefix("trustmed") }) && !TrustMedDefaults.isSecure(parameterSet: c.trustMedParameterSet) {
             notes.append("TrustMedSearch ran on the insecure test parameter set \(c.trustMedParameterSet) (quick run).")
         }
         notes.append("Latency is wall time with owner, user and servers in one process and every message serialised; "
@@ -143,7 +165,8 @@ public struct CompareBenchmark {
             dataset: CompareDataset(source: dataURL().path, classes: c.classes, databaseSize: input.count,
                                     queryIDs: input.queries.map { input.ids[$0] },
                                     baseFeature: "\(c.feature)" + (c.featureSide.map { " at side \($0)" } ?? " (FeatureRegistry defaults)")),
-            ks: c.ks.sorted(), engines: engines, growth: growth, leakage: CompareLeakage.rows, notes: notes)
+            ks: c.ks.sorted(), engines: engines, growth: growth,
+            leakage: CompareLeakage.rows.filter { c.engines.contains($0.engine) }, papers: ComparePapers.figures, notes: notes)
     }
 
     func dataURL() -> URL {
@@ -178,7 +201,7 @@ public struct CompareBenchmark {
         let features = Parallel.map(count: grays.count) { model.extract(grays[$0]) }
         // TrustMedSearch's hash model (ITQ, as TrustMedHashing.train builds it) over the same base feature and side.
         var codes: [[UInt8]] = [], hashModelBytes = 0
-        if c.engines.contains("trustmed") {
+        if c.engines.contains(where: { $0.hasPrefix("trustmed") }) {
             let hashModel = FeatureModel(try HashFeature.train(base: model, images: grays, bits: c.bits,
                                                                iterations: c.itqIterations, seed: options.seed))
             codes = try grays.map { try TrustMedHashing.bits(of: $0, model: hashModel) }
@@ -198,13 +221,27 @@ public struct CompareBenchmark {
                              threshold: configuration.threshold)
     }
 
-    func measure(_ engine: String, _ input: CompareInput, seiDimension: Int? = nil) async throws -> EngineMeasurement {
+    /// The launcher of the CPU-per-role run, or nil when it is off or there is no `medsearch` executable.
+    func roleHarness() throws -> CompareRoleHarness? {
+        guard configuration.roleProcesses,
+              let executable = configuration.executable ?? (try? MedSearchExecutable.current()) else { return nil }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medsearch-compare-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        return CompareRoleHarness(launcher: RoleLauncher(mode: .childProcess(executable: executable)), directory: directory)
+    }
+
+    func measure(_ engine: String, _ input: CompareInput, seiDimension: Int? = nil,
+                 roles: CompareRoleHarness? = nil) async throws -> EngineMeasurement {
         let options = engineOptions
         switch engine {
         case "plaintext": return try CompareEngines.plaintext(input)
-        case "fnn": return try CompareEngines.fnn(input, scale: options.fnnScale)
-        case "sei": return try CompareEngines.sei(input, dimension: seiDimension ?? options.seiDimension, featureName: configuration.feature)
-        default: return try await CompareEngines.trustMed(input, options: options)
+        case "fnn": return try await CompareEngines.fnn(input, scale: options.fnnScale, roles: roles)
+        case "sei":
+            return try await CompareEngines.sei(input, dimension: seiDimension ?? options.seiDimension,
+                                                featureName: configuration.feature, roles: roles)
+        default:
+            return try await CompareEngines.trustMed(input, options: options, unlinkable: engine == "trustmed", roles: roles)
         }
     }
 
@@ -224,7 +261,7 @@ public struct CompareBenchmark {
             bytesUpPerQuery: m.mean(m.bytesUp), bytesDownPerQuery: m.mean(m.bytesDown),
             bytesBetweenServersPerQuery: m.mean(m.bytesBetween), bytesPreprocessingPerQuery: m.preprocessingBytesPerQuery,
             indexBytesPerImage: m.indexBytes / n, imageBytesPerImage: m.imageBytes / n, clientBytes: m.clientBytes,
-            parameters: m.parameters)
+            parameters: m.parameters, roles: m.roles)
     }
 
     /// Labels of the database images (kept beside the input so the engines never see them).
@@ -277,7 +314,7 @@ public struct CompareBenchmark {
                                              bytesPerQuery: m.bytesPerQuery, serverBytes: m.indexBytes,
                                              matchesReference: m.mismatches == 0))
         }
-        let data = engine == "trustmed" ? "\(c.bits)-bit random hashcodes, 32-byte images"
+        let data = engine.hasPrefix("trustmed") ? "\(c.bits)-bit random hashcodes, 32-byte images"
             : "Gaussian mixture, d = \(c.growthDimension)" + (engine == "sei" ? ", PCA to \(c.growthDimension)" : "")
         return CompareGrowthSeries(engine: engine, data: data, points: points,
                                    latencyExponent: Self.exponent(points.map { ($0.n, $0.latencyMilliseconds) }),

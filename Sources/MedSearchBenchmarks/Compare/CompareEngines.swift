@@ -53,6 +53,8 @@ struct EngineMeasurement: Sendable {
     var searches = ""
     var reference = ""
     var parameters: [String: String] = [:]
+    /// The same queries with every server role a child process (nil when no role was started).
+    var roles: CompareRoleRun?
 
     func mean(_ values: [Int]) -> Double { values.isEmpty ? 0 : Double(values.reduce(0, +)) / Double(values.count) }
     var bytesPerQuery: Double { mean(bytesUp) + mean(bytesDown) + mean(bytesBetween) }
@@ -65,6 +67,8 @@ struct CompareEngineOptions: Sendable {
     var trustMedParameterSet = TrustMedDefaults.defaultParameterSet
     var nodes = 5
     var threshold = 3
+    /// Starts the server roles as child processes for the CPU-per-role run (nil: in-process only).
+    var roles: CompareRoleHarness?
 }
 
 /// Runs each engine in one process: the owner, user and server state machines the deployed processes run, with
@@ -100,6 +104,7 @@ enum CompareEngines {
         let database = try ExactSearch.FloatDatabase(ids: Array(0..<input.count), vectors: input.features)
         m.uploadSeconds = seconds(since: start)
         let d = input.features.first?.count ?? 0
+        let cpu = ProcessCPU.ownSeconds()
         for q in input.queries {
             let t0 = now
             let hits = database.search(input.features[q], k: input.k + 1)
@@ -108,6 +113,13 @@ enum CompareEngines {
             m.bytesUp.append(4 * d)
             m.bytesDown.append(hits.reduce(0) { $0 + input.ids[$1.id].utf8.count + 4 })
         }
+        let perQuery = 1000 * (ProcessCPU.ownSeconds() - cpu) / Double(max(1, input.queries.count))
+        m.roles = CompareRoleRun(queries: input.queries.count, roles: [
+            CompareRoleCost(role: "server and client in the compare process (no server process)", processes: 1,
+                            cpuMillisecondsPerQuery: perQuery, peakResidentBytes: nil)],
+            latencyP50Milliseconds: 1000 * CompareBenchmark.percentile(m.latencies, 0.5),
+            latencyP95Milliseconds: 1000 * CompareBenchmark.percentile(m.latencies, 0.95),
+            sameTopKAsInProcess: input.queries.count)
         m.indexBytes = Double(4 * d * input.count)
         m.imageBytes = Double(input.images.reduce(0) { $0 + $1.count })
         m.searches = "the base feature in the clear (d = \(d), Float), exact squared Euclidean scan"
@@ -119,7 +131,7 @@ enum CompareEngines {
     // MARK: - FNN
 
     /// FNN's shared back end (two clouds, additive shares): exact top-k on the base feature in fixed point.
-    static func fnn(_ input: CompareInput, scale: Double) throws -> EngineMeasurement {
+    static func fnn(_ input: CompareInput, scale: Double, roles harness: CompareRoleHarness? = nil) async throws -> EngineMeasurement {
         var m = EngineMeasurement()
         let maxMagnitude = input.features.joined().reduce(Float(0)) { max($0, abs($1)) }
         let maxAbs = max(1, Int64((Double(maxMagnitude) * scale).rounded(.up)))
@@ -189,6 +201,9 @@ enum CompareEngines {
             m.rankings.append(leaveOneOut(hits.map { Int($0.id) - 1 }, query: q, k: input.k))
             reporter.advance()
         }
+        if let harness {
+            m.roles = try await harness.fnn(owner: owner, records: records, input: input, expected: m.rankings)
+        }
         m.indexBytes = Double(uploadBytes)
         m.clientBytes = owner.userCredentials.serialized().count
         m.searches = "the base feature in fixed point (round(x * \(Int(scale))), |x| <= \(maxAbs), d = \(d)) as additive shares at C1 "
@@ -204,7 +219,8 @@ enum CompareEngines {
     // MARK: - SEI
 
     /// SEI: PCA to `dimension`, CAK-means index tree, matrix-encrypted vectors, best-first tree search.
-    static func sei(_ input: CompareInput, dimension: Int, featureName: String) throws -> EngineMeasurement {
+    static func sei(_ input: CompareInput, dimension: Int, featureName: String,
+                    roles harness: CompareRoleHarness? = nil) async throws -> EngineMeasurement {
         var m = EngineMeasurement()
         var start = now
         var owner = try SEIOwner.generate(configuration: SEIConfiguration(dimension: dimension))
@@ -244,10 +260,11 @@ enum CompareEngines {
             return selector.results.compactMap { position[$0.id] }
         }
         let reporter = ProgressReporter(label: "sei queries", total: input.queries.count, enabled: input.progress)
-        var scored = 0
+        var scored = 0, trapdoorSeconds = 0.0
         for q in input.queries {
             start = now
             let (request, pending) = try user.makeSearch(input.features[q], options: options)
+            trapdoorSeconds += seconds(since: start)
             let requestBytes = request.serialized()
             let response = try cloud.search(try SEISearchRequest(serialized: requestBytes))
             let responseBytes = response.serialized()
@@ -267,6 +284,9 @@ enum CompareEngines {
             m.rankings.append(leaveOneOut(ranking, query: q, k: input.k))
             reporter.advance()
         }
+        if let harness {
+            m.roles = try await harness.sei(upload: upload, user: user, options: options, input: input, expected: m.rankings)
+        }
         m.indexBytes = Double(uploadBytes)
         m.imageBytes = Double(sealedBytes)
         m.clientBytes = credentials.serialized().count + secret.serialized().count
@@ -274,15 +294,20 @@ enum CompareEngines {
             + "CAK-means tree of \(index.leafCentres.count) leaves; best-first tree search"
         m.reference = "the same tree walk and leaf scan on the owner's plaintext reduced vectors (equal up to Float ties)"
         m.parameters = ["dimension": "\(dimension)", "leaves": "\(index.leafCentres.count)",
-                        "mean_images_scored": String(format: "%.1f", Double(scored) / Double(max(1, input.queries.count)))]
+                        "mean_images_scored": String(format: "%.1f", Double(scored) / Double(max(1, input.queries.count))),
+                        "gentrap_ms": String(format: "%.3f", 1000 * trapdoorSeconds / Double(max(1, input.queries.count)))]
         return m
     }
 
     // MARK: - TrustMedSearch
 
     /// TrustMedSearch: BFV-encrypted hashcodes at the edge master, images sealed and shared m-of-n over storage
-    /// nodes; the client decrypts the Hamming distances and ranks.
-    static func trustMed(_ input: CompareInput, options: CompareEngineOptions) async throws -> EngineMeasurement {
+    /// nodes; the client decrypts the Hamming distances and ranks. `unlinkable` (the default of `trustmed query`
+    /// and the web application): the response carries no record ids and the client learns the ids of its top-k
+    /// only by fetching them (the fetch rebuilds their sealed images from m shares, so it is part of the query);
+    /// otherwise identifier mode (each live record's distance with its id).
+    static func trustMed(_ input: CompareInput, options: CompareEngineOptions, unlinkable: Bool,
+                         roles harness: CompareRoleHarness? = nil) async throws -> EngineMeasurement {
         var m = EngineMeasurement()
         let bits = input.codes.first?.count ?? 64
         var start = now
@@ -308,33 +333,62 @@ enum CompareEngines {
         for node in nodes { nodeBytes += try await node.usage().bytes }
         let database = try ExactSearch.HammingDatabase(ids: input.ids, codes: input.codes.map { Hashcode(bits: $0.map { $0 == 1 }) })
         let position = Dictionary(uniqueKeysWithValues: input.ids.enumerated().map { ($1, $0) })
-        let reporter = ProgressReporter(label: "trustmed queries", total: input.queries.count, enabled: input.progress)
+        let reporter = ProgressReporter(label: "trustmed queries (\(unlinkable ? "unlinkable" : "identifier"))",
+                                        total: input.queries.count, enabled: input.progress)
+        var searchLatencies: [Double] = [], fetchBytes: [Int] = []
         for q in input.queries {
             start = now
-            let request = try client.searchRequest(hashcode: input.codes[q])
+            let request = try client.searchRequest(hashcode: input.codes[q], unlinkable: unlinkable)
             let requestBytes = request.serialized()
             let response = try await master.search(try SearchRequest(serialized: requestBytes))
             let responseBytes = response.serialized()
-            let ranked = try client.rank(try SearchResponse(serialized: responseBytes), k: input.k + 1)
+            var up = requestBytes.count, down = responseBytes.count
+            let ranked: [TrustMedClient.Ranked]
+            if unlinkable {
+                let selection = try client.select(try SearchResponse(serialized: responseBytes), k: input.k + 1)
+                searchLatencies.append(seconds(since: start))
+                guard let fetch = selection.fetch else { throw BenchmarkError.wrongResult("TrustMedSearch: nothing to fetch") }
+                let fetchRequest = fetch.serialized()
+                let fetched = try await master.fetch(try FetchRequest(serialized: fetchRequest)).serialized()
+                up += fetchRequest.count
+                down += fetched.count
+                fetchBytes.append(fetched.count)
+                ranked = try client.ranked(selection, fetched: try FetchResponse(serialized: fetched))
+            } else {
+                ranked = try client.rank(try SearchResponse(serialized: responseBytes), k: input.k + 1)
+            }
             m.latencies.append(seconds(since: start))
-            m.bytesUp.append(requestBytes.count)
-            m.bytesDown.append(responseBytes.count)
+            m.bytesUp.append(up)
+            m.bytesDown.append(down)
             if ranked != TrustMedPlaintext.topK(query: input.codes[q], database: database, k: input.k + 1) { m.mismatches += 1 }
             m.rankings.append(leaveOneOut(ranked.compactMap { position[$0.recordID] }, query: q, k: input.k))
             reporter.advance()
+        }
+        if let harness {
+            m.roles = try await harness.trustMed(client: client, images: images, nodes: options.nodes,
+                                                 threshold: options.threshold, unlinkable: unlinkable, input: input,
+                                                 expected: m.rankings)
         }
         m.indexBytes = Double(blockBytes)
         m.imageBytes = Double(nodeBytes)
         m.clientBytes = keys.serialized().count + input.hashModelBytes
         m.searches = "\(bits)-bit ITQ hashcodes of the base feature, BFV-encrypted (\(options.trustMedParameterSet)) at the "
-            + "edge master; images AES-GCM sealed and shared \(options.threshold)-of-\(options.nodes) over storage nodes"
+            + "edge master; images AES-GCM sealed and shared \(options.threshold)-of-\(options.nodes) over storage nodes; "
+            + (unlinkable ? "unlinkable mode (the default): the response has no record ids; the client decrypts every "
+                + "live record's distance, picks its top-k positions and fetches them (ids and sealed images), so the "
+                + "latency and the bytes down include rebuilding the k sealed images from m shares each"
+                : "identifier mode (the owner's quality evaluation): every live record's distance with its id, no fetch")
         m.reference = "plaintext exact Hamming top-k on the same hashcodes (ties by id)"
         m.parameters["parameter_set"] = options.trustMedParameterSet
         m.parameters["secure_parameters"] = TrustMedDefaults.isSecure(parameterSet: options.trustMedParameterSet) ? "yes" : "no (test set)"
         m.parameters["bits"] = "\(bits)"
         m.parameters["nodes"] = "\(options.nodes)"
         m.parameters["threshold"] = "\(options.threshold)"
-        m.parameters["mode"] = "identifier (the owner's quality evaluation: distances with record ids)"
+        m.parameters["mode"] = unlinkable ? "unlinkable" : "identifier"
+        if unlinkable {
+            m.parameters["search_only_p50_ms"] = String(format: "%.1f", 1000 * CompareBenchmark.percentile(searchLatencies, 0.5))
+            m.parameters["fetch_bytes_per_query"] = String(format: "%.0f", m.mean(fetchBytes))
+        }
         return m
     }
 }

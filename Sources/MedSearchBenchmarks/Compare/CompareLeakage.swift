@@ -30,7 +30,8 @@ enum CompareLeakage {
         CompareLeakageRow(
             engine: "trustmed", role: "edge master",
             learns: "the number of records, upload times and sealed sizes, when queries happen, which records "
-                + "each client fetches (top-k ids and rank order); never a hashcode or a distance",
+                + "each client fetches (top-k ids and rank order) and which response positions it chose; never a "
+                + "hashcode or a distance",
             assumption: "BFV (RLWE, lattice hardness) with the n4096hamming parameters; semi-honest for results",
             label: "semi-honest; lattice hardness"),
         CompareLeakageRow(
@@ -39,5 +40,25 @@ enum CompareLeakage {
             assumption: "fewer than m of n nodes collude (information dispersal + Shamir-shared AES-GCM key); "
                 + "corrupted shares detected by signed manifests",
             label: "threshold m of n"),
+        CompareLeakageRow(
+            engine: "trustmed", role: "client (key holder), unlinkable mode",
+            learns: "the distance of every live record without its id (grouped by response ciphertext of up to 4,096 "
+                + "records, positions fixed: repeated queries could link a position by its distances), and the ids of "
+                + "its top-k only (plus the ranks of the ties it asked for); nothing about deleted records",
+            assumption: "the client holds the BFV secret key; the master re-randomises and floods the response (about "
+                + "17 bits of statistical margin, not formal circuit privacy)",
+            label: "trusted client; ids of the top-k only"),
+        CompareLeakageRow(
+            engine: "trustmed-identifier", role: "edge master",
+            learns: "as in unlinkable mode, without the chosen positions: which records the client then fetches "
+                + "(if it does); never a hashcode or a distance",
+            assumption: "BFV (RLWE, lattice hardness) with the n4096hamming parameters; semi-honest for results",
+            label: "semi-honest; lattice hardness"),
+        CompareLeakageRow(
+            engine: "trustmed-identifier", role: "client (key holder), identifier mode",
+            learns: "the distance of every live record with its id (the owner's quality evaluation); nothing about "
+                + "deleted records",
+            assumption: "the client holds the BFV secret key",
+            label: "trusted client; every record's distance and id"),
     ]
 }

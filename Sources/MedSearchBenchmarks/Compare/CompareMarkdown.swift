@@ -26,7 +26,7 @@ public enum CompareMarkdown {
 
         """
         for note in report.notes { out += "- \(note)\n" }
-        out += "\n" + crossScheme(report) + "\n" + whichToChoose(report) + "\n" + quality(report, plots: plots)
+        out += "\n" + crossScheme(report) + "\n" + roleCPU(report) + "\n" + whichToChoose(report) + "\n" + quality(report, plots: plots)
         out += "\n" + growth(report, plots: plots) + "\n" + leakage(report) + "\n" + papers(report)
         return out
     }
@@ -153,118 +153,260 @@ public enum CompareMarkdown {
         return points.last
     }
 
-    static func papers(_ report: CompareReport) -> String {
+    /// This run's machine, for the papers' sections.
+    static func machine(_ report: CompareReport) -> String {
+        let m = report.environment.machine
+        return "\(m.cpu), \(m.cores) cores, \(report.environment.build) build, load average \(load(m.loadAverage)) at the start"
+    }
+
+    static func paperHeader(_ report: CompareReport, _ paper: String) -> String {
+        let setting = ComparePapers.setting[paper]
+        return "- Paper: \(setting?.machine ?? "-"); data: \(setting?.data ?? "-").\n"
+            + "- MedSearch: \(machine(report)); data: \(report.dataset.databaseSize) chest X-rays of this run unless a row says synthetic.\n\n"
+    }
+
+    static func paperValue(_ paper: String, _ source: String, _ setting: String, _ quantity: String) -> String {
+        guard let figure = ComparePapers.figures.first(where: {
+            $0.paper == paper && $0.source == source && $0.setting == setting && $0.quantity == quantity
+        }) else { return "-" }
+        switch figure.unit {
+        case "": return String(format: "%.3f", figure.value)
+        case "%": return String(format: "%.1f", figure.value)
+        default: return String(format: "%g", figure.value)
+        }
+    }
+
+    static func serverCPU(_ e: CompareEngineResult?) -> Double? {
+        guard let roles = e?.roles?.roles.filter({ !$0.role.hasPrefix("client") }), !roles.isEmpty else { return nil }
+        return roles.reduce(0) { $0 + $1.cpuMillisecondsPerQuery }
+    }
+
+    static func roleCPU(_ report: CompareReport) -> String {
         var out = """
-        ## The papers' tables beside ours
+        ## CPU time per query on each role
 
-        Each paper reports its own scheme on its own data and machine; MedSearch's numbers below are from this run \
-        (same images for every engine) unless a row names another command. The papers' figures are quoted from \
-        ../shared/papers.
-
-        ### FNN (Guo et al.), Tables I and II
-
-        Paper: Paillier, one query, C implementation on an i7-7700; Table II (256x256 CT images) n = 100 / 200 / 300 / \
-        400 / 500: LB time 554.9 / 1098.5 / 1646.4 / 2195.6 / 2745.1 ms, reject ratio 31.0 / 31.0 / 35.7 / 38.3 / \
-        42.4 %, search time 1.78 / 3.54 / 4.95 / 6.33 / 7.47 h; Table I (512x512) search 6.39 ... 30.44 h.
+        The same queries again, with every server role its own `medsearch serve` process on loopback (HTTP, bearer \
+        tokens, the same build): user + system CPU time of each role over the query phase (/proc/PID/stat; storage \
+        nodes summed over their processes) and of the client (the compare process, getrusage), divided by the \
+        queries. Kernel clock ticks are 10 ms, so figures below about 0.1 ms per query are at the resolution limit.
 
 
         """
-        out += "| | n | d | search per query | reject ratio | exact (= plaintext) |\n|---|---|---|---|---|---|\n"
-        out += "| paper, Table II | 500 | 65,536 | 7.47 h | 42.4 % | yes (exact scheme) |\n"
-        if let fnn = engine(report, "fnn") {
-            out += "| MedSearch, shared back end, this run | \(fnn.databaseSize) | \(fnn.parameters["dimension"] ?? "-") | "
-                + "\(ms(fnn.latencyP50Milliseconds)) ms (p50) | \(fnn.parameters["reject_ratio"].flatMap(Double.init).map { String(format: "%.1f %%", 100 * $0) } ?? "-") | "
-                + "\(fnn.queries - fnn.referenceMismatches) of \(fnn.queries) |\n"
-        }
-        if let p = point(report, "fnn") {
-            out += "| MedSearch, shared back end, synthetic | \(p.n) | \(report.growth.first { $0.engine == "fnn" }?.data ?? "") | \(ms(p.latencyMilliseconds)) ms | - | \(p.matchesReference ? "all" : "NOT all") |\n"
-        }
-        out += """
-
-        The direct reproduction of Tables I-II on pixels (256x256, both back ends, LB time and reject ratio per n) is \
-        `medsearch fnn bench`; its figures are in docs/fnn.md.
-
-        ### SEI (Li et al.), Table 5 and Figs. 8-11
-
-        Paper: Caltech-256 with 512-dimensional CNN features reduced by PCA, n = 4000, Python on a 2.1 GHz VM. \
-        Table 5, P@k for k = 5 / 10 / 20 / 30 / 40: d = 64: 0.652 / 0.625 / 0.599 / 0.582 / 0.569; d = 128: 0.660 / \
-        0.643 / 0.626 / 0.612 / 0.604; wrong key about 0.01. Fig. 10: GenTrap 0.04 ms at d = 128. Fig. 11: Search \
-        0.22 ms at n = 4000, d = 128 (kNN-CBIR linear scan 0.6 ms). Figs. 8-9 (GenKey, GenIndex) are plotted only.
-
-
-        """
-        let seiKs = [5, 10, 20, 30, 40].filter { report.ks.contains($0) }
-        if let sei = engine(report, "sei"), !seiKs.isEmpty {
-            out += "| | data | d | " + seiKs.map { "P@\($0)" }.joined(separator: " | ") + " |\n|---|---|---|" + seiKs.map { _ in "---|" }.joined() + "\n"
-            out += "| paper, Table 5 | Caltech-256, 256 classes | 64 | " + seiKs.map { paperSEI64[$0].map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " | ") + " |\n"
-            out += "| MedSearch, this run | chest X-rays, \(report.dataset.classes.count) findings (multi-label) | \(sei.parameters["dimension"] ?? "-") | "
-                + seiKs.map { fmt(figure(sei.mean, k: $0)?.precision) }.joined(separator: " | ") + " |\n"
-            if let plain = engine(report, "plaintext") {
-                out += "| MedSearch plaintext reference | same | full | " + seiKs.map { fmt(figure(plain.mean, k: $0)?.precision) }.joined(separator: " | ") + " |\n"
-            }
-            out += "| chance (this data) | | | " + seiKs.map { fmt(figure(sei.mean, k: $0)?.chancePrecision) }.joined(separator: " | ") + " |\n\n"
-        }
-        if let series = report.growth.first(where: { $0.engine == "sei" }), let p = series.points.last {
-            out += "Search (Fig. 11): paper 0.22 ms at n = 4000, d = 128; MedSearch \(ms(p.latencyMilliseconds)) ms at n = \(p.n) "
-                + "(\(series.data); the time includes trapdoor generation and serialising both messages; "
-                + "latency exponent \(fmt(series.latencyExponent))). The GenKey, GenTrap and GenIndex figures (Figs. 8-10) are "
-                + "reproduced by `medsearch sei bench` (docs/sei.md).\n\n"
-        }
-        out += """
-        ### TrustMedSearch (Sharma et al.), Table III and Fig. 5
-
-        Paper: ChestX-ray8, four findings, Infiltration at k = 50 (Table III): TrustMedSearch P 0.695, R 0.139, \
-        F1 0.233 (SLBP 0.581 / 0.232 / 0.332; EdgeShield 0.642 / 0.256 / 0.365). Fig. 5 plots P@k and R@k per finding \
-        (precision falls and recall rises with k).
-
-
-        """
-        if let tm = engine(report, "trustmed") {
-            let infiltration = tm.classes.first { $0.name == "Infiltration" }
-            if let f = infiltration.flatMap({ figure($0, k: 50) }) {
-                out += "| | P@50 | R@50 | F1 | chance P |\n|---|---|---|---|---|\n"
-                out += "| paper, Table III | 0.695 | 0.139 | 0.233 | not reported |\n"
-                out += "| MedSearch, this run (Infiltration) | \(fmt(f.precision)) | \(fmt(f.recall)) | \(fmt(f.f1)) | \(fmt(f.chancePrecision)) |\n\n"
-            } else {
-                out += "Table III needs k = 50 and Infiltration queries; this run did not measure them.\n\n"
-            }
-            out += "Fig. 5: the per-finding P@k and R@k of the trustmed table above are our counterpart (same shape: "
-                + "precision falls, recall rises with k).\n\n"
+        let runs = report.engines.filter { $0.roles != nil }
+        guard !runs.isEmpty else { return out + "Not measured in this run (no `medsearch` executable to start the roles from).\n" }
+        out += "| engine | CPU per query: client | CPU per query: server roles | server total | latency p50 / p95 over loopback (ms) | = in-process top-k | peak RSS per role |\n"
+        out += "|---|---|---|---|---|---|---|\n"
+        for e in runs {
+            guard let run = e.roles else { continue }
+            let client = run.roles.first { $0.role.hasPrefix("client") }
+            let servers = run.roles.filter { !$0.role.hasPrefix("client") && !$0.role.hasPrefix("server and client") }
+            let combined = run.roles.first { $0.role.hasPrefix("server and client") }
+            let serverText = combined.map { "\(cpu($0.cpuMillisecondsPerQuery)) (\($0.role))" }
+                ?? servers.map { "\($0.role)\($0.processes > 1 ? " (\($0.processes))" : ""): \(cpu($0.cpuMillisecondsPerQuery))" }.joined(separator: "; ")
+            let total = servers.isEmpty ? "-" : cpu(servers.reduce(0) { $0 + $1.cpuMillisecondsPerQuery })
+            let peaks = servers.compactMap { r in r.peakResidentBytes.map { "\(r.role) \(bytes(Double($0)))" } }.joined(separator: ", ")
+            out += "| \(e.engine) | \(client.map { cpu($0.cpuMillisecondsPerQuery) } ?? "-") | \(serverText) | \(total) | "
+                + "\(ms(run.latencyP50Milliseconds)) / \(ms(run.latencyP95Milliseconds)) | \(run.sameTopKAsInProcess) of \(run.queries) | \(peaks.isEmpty ? "-" : peaks) |\n"
         }
         return out
     }
 
-    static let paperSEI64: [Int: Double] = [5: 0.652, 10: 0.625, 20: 0.599, 30: 0.582, 40: 0.569]
+    /// A CPU time per query; 0 means no clock tick fell in the query phase.
+    static func cpu(_ milliseconds: Double) -> String { milliseconds > 0 ? "\(ms(milliseconds)) ms" : "0 (under one tick)" }
 
-    /// "Which to choose", following from the measured numbers.
-    static func whichToChoose(_ report: CompareReport) -> String {
-        let k = headlineK(report)
-        func p(_ name: String) -> Double? { engine(report, name).flatMap { figure($0.mean, k: k)?.precision } }
-        func latency(_ name: String) -> Double? { engine(report, name)?.latencyP50Milliseconds }
-        var out = "## Which to choose\n\n"
-        if let plain = p("plaintext") {
-            let parts = ["fnn", "sei", "trustmed"].compactMap { name -> String? in
-                guard let value = p(name) else { return nil }
-                return "\(name) \(String(format: "%.0f", 100 * value / max(plain, 1e-9))) %"
-            }
-            out += "- Quality relative to plaintext search on the same feature (P@\(k)): \(parts.joined(separator: ", ")). "
-                + "FNN is exact, so it keeps the feature's quality; SEI loses what PCA and the tree's pruning drop; "
-                + "TrustMedSearch loses what a \(engine(report, "trustmed")?.parameters["bits"] ?? "64")-bit hashcode drops.\n"
-        }
-        let speeds = ["fnn", "sei", "trustmed"].compactMap { name in latency(name).map { "\(name) \(ms($0)) ms" } }
-        if !speeds.isEmpty { out += "- Median query latency at n = \(report.dataset.databaseSize): \(speeds.joined(separator: ", ")).\n" }
-        let exponents = report.growth.compactMap { s in s.latencyExponent.map { "\(s.engine) n^\(String(format: "%.2f", $0))" } }
-        if !exponents.isEmpty { out += "- Latency growth with n: \(exponents.joined(separator: ", ")).\n" }
-        out += """
-        - **Strongest guarantee, exact answers:** FNN, if the hospital can run two clouds that will not collude; its \
-        cost is the server-to-server traffic and the owner's per-query correlations (shared back end) or Paillier's \
-        seconds per record.
-        - **Edge storage that must survive lost or hostile nodes, lattice-based encryption:** TrustMedSearch; the \
-        edge master never sees a code or a distance, images need m of n nodes; quality is bounded by the hashcode.
-        - **Fastest and sublinear in n, weakest protection:** SEI; choose it only where the cloud is trusted not to \
-        hold known (image, feature) pairs: it is obfuscation, broken by about d + 1 known plaintexts.
+    static func papers(_ report: CompareReport) -> String {
+        var out = """
+        ## The papers' tables beside ours
+
+        Each paper reports its own scheme on its own data and machine; the papers' figures are transcribed in \
+        `ComparePapers` (MedSearchBenchmarks) from ../shared/papers, with the table or figure they come from. Times \
+        on different machines, implementations and data are not comparable as ratios; the rows show the order of \
+        magnitude and what each side measured.
+
+        ### FNN (Guo et al.), Tables I and II
+
 
         """
+        out += paperHeader(report, "fnn")
+        out += "| n | Table I (512x512): LB time (ms) | reject ratio | search time per query | Table II (256x256): LB time (ms) | reject ratio | search time per query |\n"
+        out += "|---|---|---|---|---|---|---|\n"
+        for n in ComparePapers.fnnSizes {
+            out += "| \(n) |" + ["Table I": "512x512", "Table II": "256x256"].sorted { $0.key < $1.key }.map { table, side in
+                let setting = "\(side), n = \(n)"
+                return " \(paperValue("fnn", table, setting, "LB time")) | \(paperValue("fnn", table, setting, "reject ratio")) % | "
+                    + "\(paperValue("fnn", table, setting, "search time")) h |"
+            }.joined() + "\n"
+        }
+        out += "\nMedSearch (the same exact search, shared back end: additive shares at C1 and C2 instead of Paillier):\n\n"
+        out += "| MedSearch | n | d | search per query (p50) | reject ratio | server CPU per query (C1 + C2) | top-k = plaintext |\n|---|---|---|---|---|---|---|\n"
+        if let fnn = engine(report, "fnn") {
+            out += "| this run, chest X-rays | \(fnn.databaseSize) | \(fnn.parameters["dimension"] ?? "-") | "
+                + "\(ms(fnn.latencyP50Milliseconds)) ms | \(fnn.parameters["reject_ratio"].flatMap(Double.init).map { String(format: "%.1f %%", 100 * $0) } ?? "-") | "
+                + "\(serverCPU(fnn).map { "\(ms($0)) ms" } ?? "-") | \(fnn.queries - fnn.referenceMismatches) of \(fnn.queries) |\n"
+        }
+        if let series = report.growth.first(where: { $0.engine == "fnn" }) {
+            for p in series.points {
+                out += "| synthetic (\(series.data)) | \(p.n) | | \(ms(p.latencyMilliseconds)) ms | - | - | \(p.matchesReference ? "all" : "NOT all") |\n"
+            }
+        }
+        out += """
+
+        The paper's Paillier search takes hours per query at n = 100-500 on 65,536 pixels; the Paillier back end's \
+        reproduction of Tables I-II (pixels at 256x256, LB time and reject ratio per n) is `medsearch fnn bench`, \
+        with its figures in docs/fnn.md.
+
+        ### SEI (Li et al.), Table 5 and Figs. 8-11
+
+
+        """
+        out += paperHeader(report, "sei")
+        let seiKs = ComparePapers.seiKs.filter { report.ks.contains($0) }
+        if !seiKs.isEmpty {
+            out += "| P@k | d | " + seiKs.map { "k = \($0)" }.joined(separator: " | ") + " |\n|---|---|" + seiKs.map { _ in "---|" }.joined() + "\n"
+            for (row, d) in [("d = 32", "32"), ("d = 64", "64"), ("d = 128", "128"), ("kNN-CBIR", "-"), ("wrong key", "-")] {
+                out += "| paper, Table 5, \(row.hasPrefix("d =") ? "SEI" : row) | \(d) | "
+                    + seiKs.map { paperValue("sei", "Table 5", "\(row), k = \($0)", "P@k") }.joined(separator: " | ") + " |\n"
+            }
+            if let sei = engine(report, "sei") {
+                out += "| MedSearch SEI, this run | \(sei.parameters["dimension"] ?? "-") | "
+                    + seiKs.map { fmt(figure(sei.mean, k: $0)?.precision) }.joined(separator: " | ") + " |\n"
+            }
+            if let plain = engine(report, "plaintext") {
+                out += "| MedSearch plaintext, same feature | \(plain.parameters["dimension"] ?? "full") | "
+                    + seiKs.map { fmt(figure(plain.mean, k: $0)?.precision) }.joined(separator: " | ") + " |\n"
+            }
+            if let first = report.engines.first {
+                out += "| chance on this data | | " + seiKs.map { fmt(figure(first.mean, k: $0)?.chancePrecision) }.joined(separator: " | ") + " |\n"
+            }
+            out += "\nCaltech-256 has one label per image over 50 categories (chance about 0.02); the chest X-rays here are "
+                + "multi-label over \(report.dataset.classes.count) findings, so chance is high and the columns compare each side "
+                + "with its own plaintext and chance, not with each other.\n\n"
+        }
+        let sei = engine(report, "sei")
+        let seiGrowth = report.growth.first { $0.engine == "sei" }
+        out += "| figure | paper | MedSearch |\n|---|---|---|\n"
+        out += "| Fig. 8 GenKey, Fig. 9 GenIndex | plotted only (no value printed) | upload (GenIndex + EncImage) "
+            + "\(sei.map { "\(ms($0.uploadMillisecondsPerImage)) ms per image at n = \($0.databaseSize)" } ?? "-"); `medsearch sei bench` times GenKey and GenIndex (docs/sei.md) |\n"
+        out += "| Fig. 10 GenTrap time | \(paperValue("sei", "Fig. 10 (text)", "d = 128", "GenTrap time")) ms at d = 128 (kNN-CBIR "
+            + "\(paperValue("sei", "Fig. 10 (text)", "d = 128, kNN-CBIR", "GenTrap time")) ms) | "
+            + "\(sei?.parameters["gentrap_ms"].map { "\($0) ms at d = \(sei?.parameters["dimension"] ?? "-")" } ?? "-") |\n"
+        out += "| Fig. 10 trapdoor size | \(paperValue("sei", "Fig. 10 (text)", "d = 128", "trapdoor size")) KB at d = 128 | "
+            + "\(sei.map { "\(bytes($0.bytesUpPerQuery)) search request at d = \($0.parameters["dimension"] ?? "-") (serialised)" } ?? "-") |\n"
+        var search = "-"
+        if let series = seiGrowth, let p = series.points.last {
+            search = "\(ms(p.latencyMilliseconds)) ms at n = \(p.n) (\(series.data); trapdoor, search and both messages serialised, one process)"
+        }
+        if let cpu = serverCPU(sei), let sei {
+            search += "; cloud CPU \(Self.cpu(cpu)) per query at n = \(sei.databaseSize) (own process, HTTP included)"
+        }
+        out += "| Fig. 11 Search time | \(paperValue("sei", "Fig. 11 (text)", "n = 4000, d = 128", "search time")) ms at n = 4000, d = 128 "
+            + "(kNN-CBIR \(paperValue("sei", "Fig. 11 (text)", "n = 4000, d = 128, kNN-CBIR", "search time")) ms) | \(search) |\n\n"
+
+        out += "### TrustMedSearch (Sharma et al.), Table III and Fig. 5\n\n" + paperHeader(report, "trustmed")
+        out += "| Table III: Infiltration, k = 50 | P@50 | R@50 | F1 |\n|---|---|---|---|\n"
+        for method in ["SLBP", "EdgeShield", "TrustMedSearch"] {
+            let setting = "\(method), Infiltration, k = 50"
+            out += "| paper, \(method) | \(paperValue("trustmed", "Table III", setting, "P@k")) | "
+                + "\(paperValue("trustmed", "Table III", setting, "R@k")) | \(paperValue("trustmed", "Table III", setting, "F1")) |\n"
+        }
+        var chance: RetrievalFigures?
+        for name in ["trustmed", "trustmed-identifier", "plaintext"] {
+            guard let e = engine(report, name), let row = e.classes.first(where: { $0.name == "Infiltration" }),
+                  let f = figure(row, k: 50) else { continue }
+            chance = f
+            out += "| MedSearch \(name), this run (\(row.queries) Infiltration queries) | \(fmt(f.precision)) | \(fmt(f.recall)) | \(fmt(f.f1)) |\n"
+        }
+        if let chance {
+            out += "| chance on this data | \(fmt(chance.chancePrecision)) | \(fmt(chance.chanceRecall)) | \(fmt(chance.chanceF1)) |\n\n"
+        } else {
+            out += "\nTable III needs k = 50 and Infiltration queries; this run did not measure them.\n\n"
+        }
+        if let tm = engine(report, "trustmed"), let first = tm.mean.figures.first, let last = tm.mean.figures.last, first.k < last.k {
+            out += "Fig. 5 (plotted only, no value printed) shows P@k and R@k per finding, precision falling and recall rising "
+                + "with k. Our counterpart is the trustmed table of the quality section: mean P@k \(fmt(first.precision)) at "
+                + "k = \(first.k) and \(fmt(last.precision)) at k = \(last.k) (\(trend(first.precision, last.precision))), "
+                + "R@k \(fmt(first.recall)) to \(fmt(last.recall)) (\(trend(first.recall, last.recall))).\n\n"
+        }
         return out
+    }
+
+    /// "Which to choose": every statement is computed from this report's numbers or quotes the leakage table
+    /// (docs/threat_model.md).
+    static func whichToChoose(_ report: CompareReport) -> String {
+        let k = headlineK(report)
+        let encrypted = report.engines.filter { $0.engine != "plaintext" }
+        func p(_ e: CompareEngineResult) -> Double? { figure(e.mean, k: k)?.precision }
+        func label(_ name: String) -> String { report.leakage.first { $0.engine == name && $0.role != "client (key holder), unlinkable mode" }?.label ?? "-" }
+        var out = "## Which to choose\n\nComputed from the numbers above (and the leakage table, which follows docs/threat_model.md).\n\n"
+        if let plain = engine(report, "plaintext").flatMap(p) {
+            let parts = encrypted.compactMap { e in p(e).map { "\(e.engine) \(fmt($0)) (\(String(format: "%+.0f", 100 * ($0 - plain) / max(plain, 1e-9))) %)" } }
+            let chance = report.engines.first.flatMap { figure($0.mean, k: k)?.chancePrecision }
+            out += "- Quality (mean P@\(k)): plaintext \(fmt(plain)), " + parts.joined(separator: ", ")
+                + (chance.map { "; chance \(fmt($0))" } ?? "") + ". "
+            if let fnn = engine(report, "fnn") {
+                out += "FNN's top-k equalled exact search on the same (fixed-point) feature on \(fnn.queries - fnn.referenceMismatches) "
+                    + "of \(fnn.queries) queries. "
+            }
+            let own = encrypted.filter { $0.engine != "fnn" }
+            if !own.isEmpty {
+                out += own.map { "\($0.engine) equalled its own plaintext reference on \($0.queries - $0.referenceMismatches) of \($0.queries)" }
+                    .joined(separator: ", ")
+                    + " (SEI ranks PCA-reduced vectors in the tree leaves it visits, TrustMedSearch "
+                    + "\(engine(report, "trustmed")?.parameters["bits"] ?? "64")-bit hashcodes): their quality gap, if any, is "
+                    + "that representation's, not the encryption's. "
+            }
+            out += "With \(report.dataset.queryIDs.count) queries, differences of a few points are within noise.\n"
+        }
+        let byLatency = encrypted.sorted { $0.latencyP50Milliseconds < $1.latencyP50Milliseconds }
+        out += "- Median query latency at n = \(report.dataset.databaseSize) (one process): "
+            + byLatency.map { "\($0.engine) \(ms($0.latencyP50Milliseconds)) ms" }.joined(separator: " < ") + ".\n"
+        let cpus = encrypted.compactMap { e in serverCPU(e).map { (e.engine, $0) } }.sorted { $0.1 < $1.1 }
+        if !cpus.isEmpty {
+            out += "- Server CPU per query (roles as processes): " + cpus.map { "\($0.0) \(ms($0.1)) ms" }.joined(separator: " < ") + ".\n"
+        }
+        let wire = encrypted.map { ($0.engine, $0.bytesUpPerQuery + $0.bytesDownPerQuery + $0.bytesBetweenServersPerQuery) }.sorted { $0.1 < $1.1 }
+        out += "- Bytes per query, all directions: " + wire.map { "\($0.0) \(bytes($0.1))" }.joined(separator: " < ") + ".\n"
+        let growth = report.growth.filter { $0.engine != "plaintext" }.compactMap { s in s.latencyExponent.map { (s.engine, $0) } }
+        if !growth.isEmpty {
+            out += "- Latency growth with n (synthetic, \(report.growth.first?.points.map { "\($0.n)" }.joined(separator: ", ") ?? "") images): "
+                + growth.map { "\($0.0) n^\(String(format: "%.2f", $0.1)) (\(shape($0.1)))" }.joined(separator: ", ") + ".\n"
+        }
+        out += "\n"
+        if let fnn = engine(report, "fnn") {
+            out += "- **FNN**, \(label("fnn")): \(fnn.referenceMismatches == 0 ? "exact answers on every query" : "NOT exact on \(fnn.referenceMismatches) queries"), "
+                + "if the hospital can run two clouds that will not collude (collusion reveals everything). Its cost here: "
+                + "\(bytes(fnn.bytesBetweenServersPerQuery)) between the clouds and \(bytes(fnn.bytesPreprocessingPerQuery)) of owner "
+                + "correlations per query (shared back end), \(ms(fnn.latencyP50Milliseconds)) ms per query; the Paillier back end "
+                + "costs seconds per record (`medsearch fnn bench`).\n"
+        }
+        if let tm = engine(report, "trustmed") {
+            let identifier = engine(report, "trustmed-identifier")
+            out += "- **TrustMedSearch**, \(label("trustmed")), images \(report.leakage.first { $0.engine == "trustmed" && $0.role == "storage node" }?.label ?? "m of n"): "
+                + "edge storage that survives lost or hostile nodes; the edge master never sees a code or a distance. In "
+                + "the default unlinkable mode the client learns every live record's distance without its id and the ids of its "
+                + "top-k only, at \(ms(tm.latencyP50Milliseconds)) ms per "
+                + "query including fetching the k sealed images"
+                + (identifier.map { " (identifier mode, where the client sees every record's distance with its id: \(ms($0.latencyP50Milliseconds)) ms, no fetch)" } ?? "")
+                + "; \(bytes(tm.bytesUpPerQuery)) up and \(bytes(tm.bytesDownPerQuery)) down per query.\n"
+        }
+        if let sei = engine(report, "sei") {
+            let fastest = byLatency.first?.engine == "sei"
+            let exponent = report.growth.first { $0.engine == "sei" }?.latencyExponent
+            out += "- **SEI**, \(label("sei")): \(fastest ? "the fastest encrypted engine here" : "not the fastest here") "
+                + "(\(ms(sei.latencyP50Milliseconds)) ms per query\(exponent.map { ", latency n^\(String(format: "%.2f", $0))" } ?? ""))"
+                + ", but it is obfuscation: about d + 1 known (feature, ciphertext) pairs reveal the key. Choose it only where "
+                + "the cloud is trusted not to hold known (image, feature) pairs or collude with a user.\n"
+        }
+        return out
+    }
+
+    /// How an exponent reads.
+    static func shape(_ exponent: Double) -> String {
+        exponent < 0.2 ? "flat within noise" : exponent < 0.9 ? "sublinear" : exponent <= 1.1 ? "about linear" : "superlinear"
+    }
+
+    /// How a figure moved, at the printed precision.
+    static func trend(_ from: Double, _ to: Double) -> String {
+        abs(to - from) < 0.0005 ? "unchanged" : to < from ? "falls" : "rises"
     }
 }

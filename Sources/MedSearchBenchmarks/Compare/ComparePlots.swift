@@ -15,7 +15,7 @@ public enum ComparePlots {
         ]
     }
 
-    static let colours = ["plaintext": "#8a8a8a", "fnn": "#3b82f6", "sei": "#f08c00", "trustmed": "#16a34a"]
+    static let colours = ["plaintext": "#8a8a8a", "fnn": "#3b82f6", "sei": "#f08c00", "trustmed": "#16a34a", "trustmed-identifier": "#a855f7"]
 
     struct Series {
         var name: String

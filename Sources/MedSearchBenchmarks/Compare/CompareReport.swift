@@ -22,6 +22,8 @@ public struct CompareReport: Codable, Sendable, Equatable {
     public var growth: [CompareGrowthSeries]
     /// What each server role learns, its security assumption and honesty label.
     public var leakage: [CompareLeakageRow]
+    /// The papers' own figures (transcribed, table or figure cited) that RESULTS.md sets beside ours.
+    public var papers: [PaperFigure]
     /// Statements about the run (subsets, parameter choices) that the tables must carry.
     public var notes: [String]
 }
@@ -79,6 +81,35 @@ public struct CompareEngineResult: Codable, Sendable, Equatable {
     public var clientBytes: Int
     /// Free-form parameters (back end, key size, dimension, tree leaves).
     public var parameters: [String: String]
+    /// The same queries with every server role its own process on loopback: CPU time per query of each role
+    /// and of the client (nil when the roles were not started: no `medsearch` executable).
+    public var roles: CompareRoleRun?
+}
+
+/// One engine's queries with each server role a child process (`medsearch serve ...`) on loopback.
+public struct CompareRoleRun: Codable, Sendable, Equatable {
+    /// Queries run (the same as in process).
+    public var queries: Int
+    /// The client first, then each server role.
+    public var roles: [CompareRoleCost]
+    /// Query latency over loopback HTTP, milliseconds.
+    public var latencyP50Milliseconds: Double
+    public var latencyP95Milliseconds: Double
+    /// Queries whose top-k equalled the in-process answer.
+    public var sameTopKAsInProcess: Int
+}
+
+/// One role's CPU time per query.
+public struct CompareRoleCost: Codable, Sendable, Equatable {
+    /// The role (`client (the compare process)`, `fnn-c1`, `storage nodes`, ...).
+    public var role: String
+    /// Processes of the role (storage nodes: n); the CPU time is their sum.
+    public var processes: Int
+    /// User plus system CPU time over the query phase divided by the queries, milliseconds (/proc/PID/stat for a
+    /// role process, getrusage for the client).
+    public var cpuMillisecondsPerQuery: Double
+    /// The largest peak resident set (VmHWM) among the role's processes after the queries, bytes.
+    public var peakResidentBytes: Int?
 }
 
 /// Latency, bytes and storage against n for one engine (synthetic data).
