@@ -1,3 +1,5 @@
+import MedSearchTrustMed
+
 /// What each server role of each engine learns, derived from the messages it receives (the protocols in
 /// docs/fnn.md, docs/sei.md and docs/trustmed.md), with the assumption its security rests on and the honesty
 /// label of docs/threat_model.md. One table: `medsearch compare` copies it into the JSON report and RESULTS.md.
@@ -32,7 +34,7 @@ enum CompareLeakage {
             learns: "the number of records, upload times and sealed sizes, when queries happen, which records "
                 + "each client fetches (top-k ids and rank order) and which response positions it chose; never a "
                 + "hashcode or a distance",
-            assumption: "BFV (RLWE, lattice hardness) with the n4096hamming parameters; semi-honest for results",
+            assumption: "BFV (RLWE, lattice hardness) with the \(TrustMedDefaults.defaultParameterSet) parameters; semi-honest for results",
             label: "semi-honest; lattice hardness"),
         CompareLeakageRow(
             engine: "trustmed", role: "storage node",
@@ -52,7 +54,7 @@ enum CompareLeakage {
             engine: "trustmed-identifier", role: "edge master",
             learns: "as in unlinkable mode, without the chosen positions: which records the client then fetches "
                 + "(if it does); never a hashcode or a distance",
-            assumption: "BFV (RLWE, lattice hardness) with the n4096hamming parameters; semi-honest for results",
+            assumption: "BFV (RLWE, lattice hardness) with the \(TrustMedDefaults.defaultParameterSet) parameters; semi-honest for results",
             label: "semi-honest; lattice hardness"),
         CompareLeakageRow(
             engine: "trustmed-identifier", role: "client (key holder), identifier mode",
