@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages MedSearch builds against, only those missing (idempotent).
 # Extra packages can be named as arguments (the web tests ask for chromium and chromium-driver).
-# wrk is the load generator of `medsearch bench load`.
+# wrk is the load generator of `medsearch bench load`; curl logs its web-search run in.
 set -euo pipefail
-packages=(libgmp-dev libjpeg62-turbo-dev zlib1g-dev libsqlite3-dev libssl-dev wrk "$@")
+packages=(libgmp-dev libjpeg62-turbo-dev zlib1g-dev libsqlite3-dev libssl-dev wrk curl "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

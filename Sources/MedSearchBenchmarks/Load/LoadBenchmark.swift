@@ -2,6 +2,7 @@ import Foundation
 import MedSearchClient
 import MedSearchCore
 import MedSearchDeployment
+import MedSearchFNN
 import MedSearchSecureKNN
 import MedSearchSEI
 import MedSearchTransport
@@ -42,10 +43,13 @@ public struct LoadBenchmark {
     public static let discussion = """
         Starts each role as its own process on 127.0.0.1 (fnn-c1 and fnn-c2; sei with a synthetic index of \
         --records images; an edge master with 3 storage nodes, m = 2, --records encrypted hashcodes under the \
-        default BFV parameter set; the web application with the SEI engine) and runs Debian's wrk against \
-        each role's status endpoint (and /health), the SEI and edge-master search endpoints (one recorded \
-        encrypted query, replayed), and the web application's /health and login page. Every run lasts \
-        --seconds (at most 20) and is killed 15 s after that if wrk hangs. Reports requests per second, \
+        default BFV parameter set; the web application with the SEI engine and the demo data) and runs \
+        Debian's wrk against each role's status endpoint (and /health), the SEI and edge-master search \
+        endpoints (one recorded encrypted query, replayed), and the web application's /health, login page and \
+        logged-in search by a stored image (the demo clinician's session, made with curl). FNN's search, an \
+        exchange with fresh state per query that wrk cannot replay, runs as a closed loop of --connections \
+        concurrent clients (at most 2000 queries). Every run lasts --seconds (at most 20) and is killed 15 s \
+        after that if wrk hangs. Reports requests per second, \
         p50/p99/max latency, wrk's error counts (connect, read, write, timeout, non-2xx) and each role's peak \
         resident memory (VmHWM) after its runs. Needs wrk (scripts/setup.sh installs it). Run from a release \
         build; a debug build's figures are marked as such.
@@ -131,6 +135,10 @@ public struct LoadBenchmark {
         var body: [UInt8]?
         /// Open connections, when fewer than the configuration's (an expensive endpoint).
         var connections: Int?
+        /// The body's media type.
+        var contentType = "application/octet-stream"
+        /// A `Cookie` header (the web application's session).
+        var cookie: String?
     }
 
     /// Runs every load; returns the report as JSON.
@@ -157,8 +165,8 @@ public struct LoadBenchmark {
         notes.append("roles served plain HTTP on loopback (--insecure): wrk cannot present a client certificate; "
                      + "`medsearch bench deploy` measures what mutual TLS adds")
 
-        // FNN: status endpoints (a search is an interactive exchange between C1, C2 and the user, not a
-        // replayable request).
+        // FNN: status endpoints with wrk; the search (an exchange between the user, C1 and C2 with fresh state per
+        // query, not replayable by wrk) as a closed loop of concurrent clients.
         log("starting fnn-c1 and fnn-c2")
         let fnn = try await FNNClouds.launch(launcher, directory: work.appendingPathComponent("fnn"))
         do {
@@ -169,12 +177,22 @@ public struct LoadBenchmark {
                 runs.append(try await runner.run(target, Load(endpoint: "status", method: "GET", path: route.path,
                                                               token: try fnn.tokens.token(token)), log: log))
             }
+            let search = try await Self.prepareFNN(fnn: fnn, records: configuration.records, queries: Self.fnnQueries)
+            let loop = ClosedLoopRunner(seconds: configuration.seconds, connections: configuration.connections)
+            runs.append(await loop.run(Target(role: "fnn-c1", url: fnn.c1.url, pid: fnn.c1.pid),
+                                       endpoint: "search (shared back end, k = 10): share to C2, query to C1, hand-over from C2",
+                                       request: "POST \(Routes.FNNC1.query.path) (closed loop, not wrk)",
+                                       bodyBytes: search.queryBytes, limit: Self.fnnQueries, log: log, search.query))
+            if let c2 = fnn.c2.pid.flatMap({ ProcessMemory.peakResidentBytes(pid: $0) }) {
+                notes.append("fnn-c2 peak resident memory after the FNN search run: \(c2 >> 20) MiB")
+            }
+            notes.append("FNN search: a closed loop of --connections clients (each query is an exchange with fresh "
+                         + "state, not replayable by wrk), at most \(Self.fnnQueries) queries (one correlation entry each)")
             await fnn.stop()
         } catch {
             await fnn.stop()
             throw error
         }
-        notes.append("FNN search is an interactive exchange (user, C1, C2, hand-over fetched once): not replayable by wrk, not measured")
 
         // SEI: status and search (one recorded query, tree mode, k = 10).
         log("starting sei with \(configuration.records) synthetic images")
@@ -220,23 +238,34 @@ public struct LoadBenchmark {
             throw error
         }
 
-        // The web application (with the SEI engine): /health and the login page (no session is stored).
-        log("starting the web application")
+        // The web application (with the SEI engine, seeded with the demo accounts and images): /health, the login
+        // page (no session is stored) and a logged-in search by a stored image (SEI, k = 5).
+        log("starting the web application with the demo data")
+        guard let curl = Self.executable(named: "curl") else {
+            throw BenchmarkError.missingInput("curl not found on PATH (scripts/setup.sh installs it)")
+        }
+        let password = "load-" + UUID().uuidString.prefix(12)
         let web = try await ServiceProcess.launch(
             executable: executable,
             arguments: ["serve", "web", "--port", "0", "--data-dir", work.appendingPathComponent("web").path,
-                        "--engines", "sei"],
-            logFile: work.appendingPathComponent("web.log"), startTimeout: .seconds(120))
+                        "--engines", "sei", "--demo", "--demo-limit", "20", "--demo-password", password,
+                        "--insecure-cookies"],
+            logFile: work.appendingPathComponent("web.log"), startTimeout: .seconds(300))
         do {
             let target = Target(role: "web", url: web.url, pid: web.pid)
             runs.append(try await runner.run(target, Load(endpoint: "health", method: "GET", path: "/health"), log: log))
             runs.append(try await runner.run(target, Load(endpoint: "login page", method: "GET", path: "/login"), log: log))
+            let session = try await WebLoadSession.logIn(url: web.url, username: "demo-clinician", password: password,
+                                                         engine: "sei", k: 5, curl: curl, directory: work)
+            runs.append(try await runner.run(target, Load(endpoint: "search by a stored image (SEI, k = 5, logged in)",
+                                                          method: "POST", path: "/search", body: session.searchForm,
+                                                          contentType: "application/x-www-form-urlencoded",
+                                                          cookie: session.cookie), log: log))
             await web.terminate()
         } catch {
             await web.terminate()
             throw error
         }
-        notes.append("web search needs a logged-in session with a CSRF token and an uploaded image per request: not measured by wrk")
 
         for run in runs where run.requests == 0 {
             notes.append("\(run.role) \(run.request): no request completed within \(configuration.seconds) s at "
@@ -251,6 +280,9 @@ public struct LoadBenchmark {
     static let method = "wrk 4 (Debian) on loopback, one endpoint at a time, each role its own process; one "
         + "recorded request replayed; requests per second over the run; latency percentiles from wrk's histogram; "
         + "role peak resident memory is VmHWM of the role's process after its runs"
+
+    /// FNN queries of the search run at most (each consumes a correlation entry the owner made beforehand).
+    static let fnnQueries = 2000
 
     /// The first executable named `name` on `PATH`, or nil.
     static func executable(named name: String) -> URL? {
@@ -278,6 +310,32 @@ public struct LoadBenchmark {
             throw BenchmarkError.wrongResult("SEI search did not return the query's own image")
         }
         return request.serialized()
+    }
+
+    /// Sets up FNN's shared back end at C1 and C2 with `records` synthetic 16-dimensional vectors and `queries`
+    /// correlation entries, checks one search, and returns the query a load client repeats (a fresh exchange each
+    /// time) with the size of its C1 message.
+    static func prepareFNN(fnn: FNNClouds, records: Int, queries: Int) async throws
+        -> (query: @Sendable () async throws -> Void, queryBytes: Int) {
+        let parameters = try FNNParameters(backend: .shared, dimension: 16, maxAbsCoordinate: 1 << 15)
+        let owner = try FNNOwner.generate(parameters: parameters)
+        var data = SeededRandomNumberGenerator(seed: 13)
+        let inputs = (0..<records).map { i in
+            FNNRecordInput(id: UInt64(i + 1), vector: (0..<16).map { _ in Int64.random(in: -30_000...30_000, using: &data) },
+                           label: "rec-\(i + 1)")
+        }
+        let (c1, c2) = try fnn.clients(role: .owner)
+        try await FNNClientFlows.upload(owner: owner, records: inputs, allRecords: inputs, pool: queries, c1: c1, c2: c2,
+                                        sendSetup: true, progress: false)
+        let user = try FNNUser(credentials: owner.userCredentials)
+        let (userC1, userC2) = try fnn.clients(role: .user)
+        let vector = inputs[records / 2].vector
+        let (hits, _) = try await FNNClientFlows.query(user: user, vector: vector, k: 10, c1: userC1, c2: userC2)
+        guard hits.first?.id == inputs[records / 2].id else {
+            throw BenchmarkError.wrongResult("FNN search did not return the query's own record first")
+        }
+        let bytes = try user.prepareQuery(vector, k: 10).forC1.serialized(context: user.credentials.publicKey).count
+        return ({ _ = try await FNNClientFlows.query(user: user, vector: vector, k: 10, c1: userC1, c2: userC2) }, bytes)
     }
 
     /// Registers keys at the edge master, uploads `records` random 64-bit hashcodes (with small image payloads),
@@ -335,10 +393,16 @@ struct WRKRunner {
             }
             lines.append("wrk.headers[\"Authorization\"] = \"Bearer \(token)\"")
         }
+        if let cookie = load.cookie {
+            guard cookie.allSatisfy({ $0.isLetter || $0.isNumber || "-_.=; ".contains($0) }) else {
+                throw BenchmarkError.invalidArgument("unexpected characters in a session cookie")
+            }
+            lines.append("wrk.headers[\"Cookie\"] = \"\(cookie)\"")
+        }
         if let body = load.body {
             let bodyFile = directory.appendingPathComponent("\(name).body")
             try OwnerOnlyFile.write(body, to: bodyFile)
-            lines += ["wrk.headers[\"Content-Type\"] = \"application/octet-stream\"",
+            lines += ["wrk.headers[\"Content-Type\"] = \"\(load.contentType)\"",
                       "local f = assert(io.open(\"\(bodyFile.path)\", \"rb\"))", "wrk.body = f:read(\"*a\")", "f:close()"]
         }
         lines += [
