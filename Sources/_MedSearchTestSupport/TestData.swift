@@ -51,6 +51,11 @@ public enum TestData {
         return candidates.first { fileManager.isExecutableFile(atPath: $0.path) && !$0.hasDirectoryPath }
     }()
 
+    /// The permission bits of the file or directory at `path` (e.g. 0o600), or nil when it cannot be read.
+    public static func permissions(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int).map { $0 & 0o777 }
+    }
+
     /// Whether long-running tests were asked for (`MEDSEARCH_LONG_TESTS=1`).
     public static var longTestsEnabled: Bool {
         ProcessInfo.processInfo.environment["MEDSEARCH_LONG_TESTS"] == "1"

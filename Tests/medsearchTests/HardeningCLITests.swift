@@ -37,6 +37,32 @@ import _MedSearchTestSupport
         #expect(result.stderr.contains("is not UTF-8 text: invalid byte at offset 19 (line 2)"), "\(result.stderr)")
     }
 
+    @Test("the demo's password reaches stdout at once when stdout is a file, not at shutdown")
+    func theDemoPasswordIsWrittenWhileTheServerRuns() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("stdout.txt")
+        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
+        let output = try FileHandle(forWritingTo: log)
+        defer { try? output.close() }
+        let process = Process()
+        process.executableURL = try CLITests.executable()
+        process.arguments = ["serve", "web", "--port", "0", "--data-dir", directory.appendingPathComponent("data").path,
+                             "--engines", "sei", "--demo", "--demo-limit", "2", "--demo-password", "demo-pass-1234"]
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        var text = ""
+        for _ in 0..<1200 where process.isRunning && !text.contains("password: demo-pass-1234") {
+            try await Task.sleep(for: .milliseconds(200))
+            text = String(decoding: FileManager.default.contents(atPath: log.path) ?? Data(), as: UTF8.self)
+        }
+        #expect(process.isRunning, "the web application exited early")
+        #expect(text.contains("demo accounts: demo-admin, demo-owner, demo-clinician; password: demo-pass-1234"), "\(text)")
+    }
+
     /// Generous for a debug web server at rest (about 60-120 MB) and one SEI engine; far below the 9.3 GB the
     /// 16384 x 16384 bomb reached before the decode limits.
     static let webCeiling = 768 << 20
