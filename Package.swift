@@ -159,6 +159,13 @@ var package = Package(
         // What each fuzz target does with one input (Fuzz/Harness): run by libFuzzer and by the tests.
         .target(name: "_MedSearchFuzzHarness", dependencies: ["MedSearchImaging"], path: "Fuzz/Harness",
                 swiftSettings: swiftSettings),
+        // The `Wire` fuzz target's harness: the first input byte picks one of the binary decoders (docs/formats.md).
+        .target(name: "_MedSearchWireFuzzHarness",
+                dependencies: ["MedSearchCore", "MedSearchFeatures", "MedSearchIndex", "MedSearchPaillier",
+                               "MedSearchSealing", "MedSearchSharing", "MedSearchSecureKNN", "MedSearchSEI",
+                               "MedSearchFNN", "MedSearchBFV", "MedSearchHESearch", "MedSearchTrustMed",
+                               "MedSearchDICOMweb"],
+                path: "Fuzz/WireHarness", swiftSettings: swiftSettings),
 
         tests("MedSearchCore"),
         tests("MedSearchImaging", ["MedSearchCore", "_MedSearchFuzzHarness"], resources: [.copy("Fixtures")]),
@@ -189,6 +196,9 @@ var package = Package(
                                "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird, logging,
                                .product(name: "HummingbirdTesting", package: "hummingbird")], exclude: ["Golden"]),
         tests("MedSearchBenchmarks", ["MedSearchCore", "MedSearchImaging"]),
+        // The wire fuzz target's seed corpus (made from every golden fixture) and reproducers, replayed.
+        .testTarget(name: "MedSearchWireFuzzTests", dependencies: ["_MedSearchWireFuzzHarness", "_MedSearchTestSupport", "MedSearchCore"],
+                    exclude: ["Reproducers"], swiftSettings: swiftSettings),
         // Not imported: `medsearch` is listed so that the executable these tests run is built with them.
         .testTarget(name: "medsearchTests", dependencies: ["_MedSearchTestSupport", "MedSearchCore", "medsearch"],
                     swiftSettings: swiftSettings),
@@ -203,6 +213,8 @@ if ProcessInfo.processInfo.environment["MEDSEARCH_FUZZ"] == "1" {
         .target(name: "CFuzzDriver", path: "Fuzz/Driver"),
         .target(name: "MedSearchFuzzEntry", dependencies: ["CFuzzDriver", "_MedSearchFuzzHarness"], path: "Fuzz/Entry",
                 swiftSettings: swiftSettings),
+        .executableTarget(name: "FuzzWire", dependencies: ["MedSearchFuzzEntry", "_MedSearchWireFuzzHarness"],
+                          path: "Fuzz/Targets/Wire", swiftSettings: swiftSettings),
     ]
     for format in ["DICOM", "PNG", "JPEG", "NPZ"] {
         package.targets.append(.executableTarget(name: "Fuzz\(format)", dependencies: ["MedSearchFuzzEntry"],

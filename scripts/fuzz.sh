@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of MedSearch's decoders with libFuzzer (Fuzz/, see docs/imaging.md "Fuzzing").
+# Coverage-guided fuzzing of MedSearch's decoders with libFuzzer (Fuzz/, see docs/imaging.md "Fuzzing"): the
+# DICOM, PNG, JPEG and NPZ readers, and every binary wire decoder (target Wire, see docs/formats.md "Fuzzing").
 #
 # Builds one executable per target with `-sanitize=fuzzer,address` into .build-fuzz (never the ordinary .build;
 # the targets exist only with MEDSEARCH_FUZZ=1), then runs each for a bounded time from the committed seed corpus
@@ -9,9 +10,12 @@
 # stays far below it) fails the run; the reproducer is written to .build-fuzz/artifacts/<target>/ and the run
 # exits non-zero. Each target prints its executions, exec/s, coverage (libFuzzer's cov: and ft:) and peak RSS.
 #
+# The Wire target also runs with a per-allocation limit (-malloc_limit_mb, MEDSEARCH_FUZZ_WIRE_MALLOC_MB, default
+# 256): its inputs are at most a few hundred KB, so a single allocation that large is a decoder trusting a length.
+#
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
-#   scripts/fuzz.sh              45 s for each of DICOM PNG JPEG NPZ (scripts/test.sh runs 40 s each, about 3 min;
-#                                MEDSEARCH_FUZZ_SECONDS changes that)
+#   scripts/fuzz.sh              45 s for each of DICOM PNG JPEG NPZ Wire (scripts/test.sh runs 40 s each, about
+#                                3.5 min; MEDSEARCH_FUZZ_SECONDS changes that)
 #   scripts/fuzz.sh 3600 DICOM   one hour on the DICOM reader (a longer campaign)
 # Environment: MEDSEARCH_FUZZ_RSS_MB (default 2048), MEDSEARCH_FUZZ_JOBS (parallel jobs per target, default 1).
 # Reproduce a finding: .build-fuzz/debug/Fuzz<TARGET> .build-fuzz/artifacts/<target>/crash-...
@@ -20,7 +24,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-45}"
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(DICOM PNG JPEG NPZ)
+[ ${#targets[@]} -gt 0 ] || targets=(DICOM PNG JPEG NPZ Wire)
 rss="${MEDSEARCH_FUZZ_RSS_MB:-2048}"
 jobs="${MEDSEARCH_FUZZ_JOBS:-1}"
 flags=(--scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)
@@ -45,12 +49,14 @@ for target in "${targets[@]}"; do
   seeds="$PWD/Fuzz/Corpus/$name"
   mkdir -p "$work" "$artifacts" "$root/jobs/$name"
   parallel=()
+  limits=()
+  if [ "$target" = Wire ]; then limits=(-malloc_limit_mb="${MEDSEARCH_FUZZ_WIRE_MALLOC_MB:-256}"); fi
   # With -jobs libFuzzer writes one fuzz-N.log per job into the working directory: keep them in .build-fuzz.
   if [ "$jobs" -gt 1 ]; then parallel=(-jobs="$jobs" -workers="$jobs"); fi
   status=0
   (cd "$root/jobs/$name" && SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=0" \
     "$bin/Fuzz$target" "$work" "$seeds" -max_total_time="$seconds" -rss_limit_mb="$rss" \
-      -timeout=10 "${parallel[@]}" -artifact_prefix="$artifacts/" -print_final_stats=1) > "$log" 2>&1 || status=$?
+      -timeout=10 "${limits[@]}" "${parallel[@]}" -artifact_prefix="$artifacts/" -print_final_stats=1) > "$log" 2>&1 || status=$?
   if [ "$jobs" -gt 1 ]; then cat "$root/jobs/$name"/fuzz-*.log >> "$log" 2>/dev/null || true; fi
   stat() { grep -E "^stat::$1:" "$log" | awk '{print $2}' | tail -1; }
   last=$(grep -E "cov: [0-9]+" "$log" | tail -1 | sed -E 's/.*(cov: [0-9]+ ft: [0-9]+ corp: [0-9]+\/[0-9a-zA-Z]+).*/\1/')

@@ -4,8 +4,9 @@
 #   thread   ThreadSanitizer over the concurrency-heavy suites (parallel maps, thread pools, task groups,
 #            locks, servers as child processes), in .build-tsan
 #   address  AddressSanitizer over the decoder suites (MedSearchImagingTests: the DICOM, PNG, JPEG and NPZ/NPY
-#            readers, de-identification, decode limits, fuzz reproducers and seed corpus) and the CLI's bomb
-#            tests (DecodeLimitCLITests), in .build-asan: out-of-bounds accesses in the decoders' unsafe-pointer
+#            readers, de-identification, decode limits, fuzz reproducers and seed corpus), the wire decoders'
+#            seed corpus and reproducers (MedSearchWireFuzzTests) and the CLI's bomb tests (DecodeLimitCLITests),
+#            in .build-asan: out-of-bounds accesses in the decoders' unsafe-pointer
 #            loops, use after free and C shim errors
 # Usage: scripts/sanitize.sh [thread|address|all] [swift test --filter regex replacing the mode's suites]
 #   (default: all). Any report fails the run (halt_on_error). A first build of each folder takes as long as a
@@ -21,8 +22,11 @@ case "$mode" in
 esac
 scripts/setup.sh
 
-thread_suites='MedSearchCoreTests|MedSearchFeaturesTests|MedSearchIndexTests|MedSearchPaillierTests|MedSearchFNNTests|MedSearchBFVTests|MedSearchHESearchTests|MedSearchTrustMedTests|MedSearchServerTests'
-address_suites='MedSearchImagingTests|DecodeLimitCLITests'
+# Core (Mutex, Parallel.map), BFV (scratch pool), HESearch (parallel evaluation), TrustMed (master and nodes),
+# Server (services, deadlines, cancellation), Store (connection pools, concurrent writers), the web application's
+# sessions, login throttling and hardening over real sockets, and the FNN/Paillier randomizer pools.
+thread_suites='MedSearchCoreTests|MedSearchFeaturesTests|MedSearchIndexTests|MedSearchPaillierTests|MedSearchFNNTests|MedSearchBFVTests|MedSearchHESearchTests|MedSearchTrustMedTests|MedSearchServerTests|MedSearchStoreTests|MedSearchWebTests.WebAccountTests|MedSearchWebTests.WebHardeningTests'
+address_suites='MedSearchImagingTests|DecodeLimitCLITests|MedSearchWireFuzzTests'
 
 run() {  # run SANITIZER SCRATCH SUITES
   local sanitizer=$1 scratch=$2 suites=$3

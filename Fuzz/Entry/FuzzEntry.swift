@@ -9,8 +9,14 @@ import Glibc
 public enum FuzzEntry {
     /// Runs harness `target` on libFuzzer's input; a harness ``FuzzHarness/Violation`` becomes a crash.
     public static func testOneInput(_ target: String, _ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-        let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
         guard let harness = FuzzHarness.targets[target] else { fatalError("no fuzz harness \(target)") }
+        return testOneInput(harness, data, size)
+    }
+
+    /// Runs `harness` on libFuzzer's input; any error it throws (a broken invariant) becomes a crash.
+    public static func testOneInput(_ harness: ([UInt8]) throws -> Void, _ data: UnsafePointer<UInt8>?,
+                                    _ size: Int) -> CInt {
+        let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
         do {
             try harness(bytes)
         } catch {

@@ -17,8 +17,10 @@ extension ByteReader {
     mutating func readMatrix(maxElements: Int) throws(WireError) -> Matrix {
         let start = offset
         let rows = Int(try read(UInt32.self)), columns = Int(try read(UInt32.self))
-        guard rows <= maxWireDimension * 2 + 2, columns <= maxWireDimension * 2 + 2, rows * columns <= maxElements else {
-            throw .lengthTooLarge(offset: start, length: rows * columns, limit: maxElements)
+        // Two UInt32 counts can overflow Int when multiplied: the refusal reports such a product as Int.max.
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows <= maxWireDimension * 2 + 2, columns <= maxWireDimension * 2 + 2, !overflow, count <= maxElements else {
+            throw .lengthTooLarge(offset: start, length: overflow ? Int.max : count, limit: maxElements)
         }
         guard remaining >= rows * columns * 8 else {
             throw .truncated(offset: offset, needed: rows * columns * 8, available: remaining)

@@ -48,6 +48,9 @@ extension ByteReader {
     /// Reads a list of record ids written by ``ByteWriter/writeRecordIDs(_:)``, at most `limit` of them.
     mutating func readRecordIDs(limit: Int) throws(WireError) -> [String] {
         let count = try readCount(limit: limit)
+        // Each id takes at least 5 bytes (its length and one character): a count the remaining bytes cannot
+        // hold is refused before anything is reserved for it.
+        guard count <= remaining / 5 else { throw .truncated(offset: offset, needed: count * 5, available: remaining) }
         var ids = [String]()
         ids.reserveCapacity(count)
         for _ in 0..<count { ids.append(try readRecordID()) }
