@@ -46,12 +46,16 @@ public enum WireFuzzHarness {
 
     /// The contexts the golden fixtures were written with (fixed seeds, insecure test sizes; never a production key):
     /// the Paillier test key of MedSearchPaillierTests and the one of MedSearchFNNTests (both 512 bits), BFV's
-    /// N = 256 set and HESearch's 16-bit configuration over `insecureN256SmallT` with the golden client's keys.
+    /// N = 256 set, HESearch's 16-bit configuration over `insecureN256SmallT` with the golden client's keys, and
+    /// the expanding one over `insecureN256Expand`.
     static let paillierKey = insecurePaillierKey(seed: 0x601D_E2)
     static let fnnKey = insecurePaillierKey(seed: 0xF22_601D)
     static let bfv = try? BFVContext.cached(.insecureN256)
     static let hamming = try? HammingSearchConfiguration(parameters: .insecureN256SmallT, codeLength: 16)
     static let hammingContext = hamming.flatMap { try? HammingWireContext($0) }
+    /// The expanding configuration (one query ciphertext the server expands) of HESearch's golden tests.
+    static let hammingExpandingContext = (try? HammingSearchConfiguration(parameters: .insecureN256Expand, codeLength: 16))
+        .flatMap { try? HammingWireContext($0) }
     static let hammingClient: HammingSearchClient? = hamming.flatMap { configuration in
         var rng = SeededRandomNumberGenerator(seed: 0x4E5_601D)
         return try? HammingSearchClient(configuration: configuration, using: &rng)
@@ -108,6 +112,10 @@ public enum WireFuzzHarness {
         if let hammingClient {
             // HSRS has its own decoder (not a WireMessage): decode and decrypt with the golden client's key.
             list.append(Decoder(name: "HammingResponse") { bytes in _ = try? hammingClient.distances(responseBytes: bytes) })
+        }
+        if let hammingExpandingContext {
+            list += [wire(HammingEvaluationKey.self, hammingExpandingContext, variant: "expanding"),
+                     wire(HammingQuery.self, hammingExpandingContext, variant: "expanding")]
         }
         return list
     }()
