@@ -162,7 +162,7 @@ extension ServiceError {
             let owner = ServiceClient(baseURL: url, token: byRole[.owner]!)
             let echoed = try await owner.call(Self.echo, "a-1", body: [1, 2, 3])
             #expect(echoed == Array("a-1".utf8) + [1, 2, 3])
-            #expect(await owner.isHealthy())
+            #expect(await owner.isHealthy(timeout: .seconds(30)))
             await #expect(throws: ServiceError.http(status: 400, message: "record 7 has 3 coordinates, expected 4")) {
                 _ = try await owner.call(Self.fail, body: [1])
             }
