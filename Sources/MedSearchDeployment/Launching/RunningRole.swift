@@ -122,7 +122,18 @@ public final class RunningRole: Sendable {
         if next.port == 0, let port { next.port = port }
         if next.tls == nil, !next.insecure, let security = launcher.security { next = try security.secure(next) }
         try next.validate()
-        try await launch(next)
+        // The old listener's socket can outlive `stop()`/`kill()` by a moment (an in-process server closes it
+        // asynchronously): wait for the port, boundedly, instead of failing the restart.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                try await launch(next)
+                return
+            } catch let ServiceError.launchFailed(_, reason)
+                        where reason.contains("Address already in use") && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     private func take() -> Runtime? {
