@@ -15,7 +15,7 @@ import _MedSearchTestSupport
 /// (MEDSEARCH_ORTHANC_URL, a `DicomWeb.Servers` entry "medsearch" pointing at MEDSEARCH_DICOMWEB_PORT with
 /// MEDSEARCH_DICOMWEB_TOKEN) and the Python dicomweb-client package (MEDSEARCH_DICOMWEB_PYTHON).
 /// MedSearch runs live on that port with a plaintext test engine, so the scenarios test DICOMweb, not an engine.
-@Suite(.serialized) struct WebDICOMwebScenarioTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct WebDICOMwebScenarioTests {
     static let environment = ProcessInfo.processInfo.environment
     static let orthanc = environment["MEDSEARCH_ORTHANC_URL"]
     static let port = environment["MEDSEARCH_DICOMWEB_PORT"].flatMap(Int.init)
