@@ -40,8 +40,8 @@ struct CrashSafeCLIUploadTests {
         }
     }
 
-    /// Runs the CLI with `arguments` in slices of 2 ms (SIGCONT, then SIGSTOP), checking `progress` between slices
-    /// while the command is stopped; once it reaches `killAt`, `role` is killed (SIGKILL) and the command resumes
+    /// Runs the CLI with `arguments` in slices of 2 ms (SIGCONT, then SIGSTOP), each granted only after `progress`
+    /// answered while the command was stopped; once it reaches `killAt`, `role` is killed (SIGKILL) and the command resumes
     /// for good. So the kill lands part way through however fast the upload runs. Returns the command's result and
     /// the progress seen at the kill (nil: the command ended first).
     static func run(_ arguments: [String], killing role: RunningRole, at killAt: Int,
@@ -58,8 +58,8 @@ struct CrashSafeCLIUploadTests {
                 }.start()
             }
         }
-        var seen: Int?, lowered = false
-        let deadline = ContinuousClock.now + .seconds(900)
+        var seen: Int?, stopped = false
+        let deadline = ContinuousClock.now + .seconds(600)
         while !child.finished.withLock({ $0 }), ContinuousClock.now < deadline {
             guard let pid = child.pid.withLock({ $0 }) else {
                 try await Task.sleep(for: .milliseconds(1))
@@ -67,17 +67,25 @@ struct CrashSafeCLIUploadTests {
             }
             // The slice is timed here, blocking, so a busy test runner cannot stretch it; the command runs at the
             // lowest priority, so on a loaded machine this thread is not kept waiting behind it.
-            if !lowered {
-                lowered = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), 19) == 0
+            if !stopped {
+                Glibc.kill(pid, SIGSTOP)
+                stopped = true
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), 19)
             }
-            Glibc.kill(pid, SIGCONT)
-            usleep(2000)
-            Glibc.kill(pid, SIGSTOP)
-            if let done = await progress(), done >= killAt {
+            // A slice only after a reading: when the probe fails (a loaded machine, a slow answer) the command stays
+            // stopped, so it cannot run to its end unobserved.
+            guard let done = await progress() else {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            if done >= killAt {
                 await role.kill()
                 seen = done
                 break
             }
+            Glibc.kill(pid, SIGCONT)
+            usleep(2000)
+            Glibc.kill(pid, SIGSTOP)
         }
         if let pid = child.pid.withLock({ $0 }) { Glibc.kill(pid, SIGCONT) }
         return (try await command.value, seen)

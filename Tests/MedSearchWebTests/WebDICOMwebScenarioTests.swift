@@ -23,6 +23,10 @@ import _MedSearchTestSupport
     static let python = environment["MEDSEARCH_DICOMWEB_PYTHON"]
     static let orthancReady = orthanc != nil && port != nil && token != nil
 
+    static func trace(_ message: String) {
+        FileHandle.standardError.write(Data("TRACE \(Date()) \(message)\n".utf8))
+    }
+
     /// Runs `body` with MedSearch listening on MEDSEARCH_DICOMWEB_PORT (the owner `pacs` holds the token).
     static func withLiveMedSearch(engines: [any WebEngine] = [ExactTestEngine()],
                                   _ body: @escaping @Sendable (WebApplication, String) async throws -> Void) async throws {
@@ -36,21 +40,34 @@ import _MedSearchTestSupport
         _ = try await web.store.register(username: "admin", fullName: "Admin", password: "correct horse battery")
         let pacs = try await web.store.register(username: "pacs", fullName: "PACS", password: "correct horse battery")
         _ = try await web.store.setStatus(userId: pacs.id ?? 0, status: .approved, role: .owner)
+        // Orthanc pushes to this fixed port, so MedSearch must really hold it: the body runs only once this server
+        // is listening (a port taken by another process fails the test with the bind error instead).
+        let (listening, announce) = AsyncStream<Void>.makeStream()
         let app = Application(router: web.makeRouter(),
-                              configuration: .init(address: .hostname("127.0.0.1", port: port)))
+                              configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                              onServerRunning: { _ in announce.yield() })
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            let base = "http://127.0.0.1:\(port)/dicom-web"
-            for _ in 0..<100 {
-                if let (status, _) = try? await http("http://127.0.0.1:\(port)/health"), status == 200 { break }
-                try await Task.sleep(for: .milliseconds(100))
+            group.addTask {
+                defer { announce.finish() }
+                try await app.runService()
+                trace("live: server stopped")
             }
+            var announced = listening.makeAsyncIterator()
+            guard await announced.next() != nil else {
+                try await group.next()
+                throw DICOMwebIngest.Failure.http(url: "127.0.0.1:\(port)", status: 0, message: "the test server stopped before listening")
+            }
+            let base = "http://127.0.0.1:\(port)/dicom-web"
+            trace("live: listening on \(port)")
             do { try await body(web, base) } catch {
+                trace("live: body threw \(error)")
                 group.cancelAll()
                 throw error
             }
+            trace("live: body done")
             group.cancelAll()
         }
+        trace("live: group ended")
     }
 
     static func http(_ url: String, method: HTTPMethod = .GET, body: [UInt8]? = nil, contentType: String? = nil,
@@ -171,14 +188,18 @@ import _MedSearchTestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let launcher = RoleLauncher(mode: .childProcess(executable: TestData.medsearchExecutable
             ?? URL(fileURLWithPath: "/nonexistent/medsearch")))
+        Self.trace("trustmed: starting engine")
         let engine = try await TrustMedWebEngine.start(directory: directory, launcher: launcher,
                                                        options: .init(minimumImages: 18, parameterSet: "insecureN1024"))
         do {
             try await Self.withLiveMedSearch(engines: [engine]) { web, base in
+                Self.trace("trustmed: stow via orthanc")
                 _ = try await Self.orthancJSON("/dicom-web/servers/medsearch/stow", post: "{\"Resources\": [\(resources)]}")
+                Self.trace("trustmed: stow done")
                 #expect(await web.dicomwebCatalog.all().count == 20)
                 #expect(try await engine.uploadedCount == 20)
                 for query in [instances[0], instances[13]] {
+                    Self.trace("trustmed: search")
                     let entry = try #require(await web.dicomwebCatalog.entry(sop: query.placement.sopInstanceUID))
                     let (status, body) = try await Self.http(
                         base + "/studies/search-similar?engine=trustmed&k=5&instance=\(query.placement.sopInstanceUID)",
@@ -198,6 +219,7 @@ import _MedSearchTestSupport
                 }
                 // WADO-RS gives the instance back rebuilt from the storage nodes' shares: with the web server's own
                 // sealed copy removed, the original instance (real patient, same pixels) still comes back.
+                Self.trace("trustmed: wado")
                 let target = instances[7]
                 let targetEntry = try #require(await web.dicomwebCatalog.entry(sop: target.placement.sopInstanceUID))
                 web.vault.remove(id: targetEntry.imageID)
@@ -213,10 +235,13 @@ import _MedSearchTestSupport
                 #expect(try retrieved.decodePixels() == source.decodePixels())
             }
         } catch {
+            Self.trace("trustmed: threw \(error)")
             await engine.shutdown()
             throw error
         }
+        Self.trace("trustmed: shutting engine down")
         await engine.shutdown()
+        Self.trace("trustmed: engine down")
         // Orthanc is shared by the scenarios: leave it as this test found it.
         for study in orthancStudies { _ = try await Self.http((Self.orthanc ?? "") + "/studies/\(study)", method: .DELETE) }
     }

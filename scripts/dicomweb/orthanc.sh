@@ -15,6 +15,28 @@ command=${1:?usage: orthanc.sh start|stop DIR}
 dir=${2:?usage: orthanc.sh start|stop DIR}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# The port MedSearch's test server binds again and again (Orthanc pushes to it): a free one below the kernel's
+# ephemeral range, so no outgoing connection of the parallel tests can take it between two binds.
+free_low_port() {
+  python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randrange(10000, max(low, 10001))
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+else:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
 
 case "$command" in
 start)
@@ -23,7 +45,7 @@ start)
   [ -n "$plugin" ] || { echo "orthanc.sh: the DICOMweb plugin is not installed (orthanc-dicomweb)" >&2; exit 2; }
   mkdir -p "$dir/storage" "$dir/index"
   http_port=$(free_port)
-  medsearch_port=$(free_port)
+  medsearch_port=$(free_low_port)
   token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   umask 077
   cat > "$dir/orthanc.json" <<JSON

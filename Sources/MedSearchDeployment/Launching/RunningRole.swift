@@ -36,6 +36,23 @@ public final class RunningRole: Sendable {
     }
 
     func launch(_ instance: RoleInstance) async throws {
+        var attempt = 0
+        while true {
+            // Port 0: a free port below the kernel's ephemeral range (``LocalPorts``), so a restart at the same
+            // port cannot collide with some process's outgoing connection; another picker may take it first.
+            var chosen = instance
+            if instance.port == 0, let port = LocalPorts.pick(host: instance.host) { chosen.port = port }
+            do {
+                try await launch(exactly: chosen)
+                return
+            } catch let ServiceError.launchFailed(_, reason)
+                        where chosen.port != instance.port && reason.contains("Address already in use") && attempt < 8 {
+                attempt += 1
+            }
+        }
+    }
+
+    private func launch(exactly instance: RoleInstance) async throws {
         let runtime = try await launcher.launchOnce(instance)
         var bound = instance
         if bound.port == 0, let port = Self.port(of: runtime.url) { bound.port = port }
