@@ -13,7 +13,7 @@ import MedSearchTransport
 /// sealed labels and exact distances). Each image becomes an integer vector (``FNNVectorizer``, by default
 /// 16x16 pixels, d = 256); the record's sealed label is the web image id. The vectors stay on the trusted web
 /// server (`engines/fnn/records.json`, mode 0600) because fresh correlation entries need them.
-public actor FNNWebEngine: WebEngine {
+public actor FNNWebEngine: WebEngine, TurnTakingEngine {
     /// How the engine runs.
     public struct Options: Sendable {
         /// Arithmetic back end: `.shared` (fast, additive secret sharing with owner-dealt correlations) or
@@ -50,7 +50,7 @@ public actor FNNWebEngine: WebEngine {
     private let userC2: ServiceClient
     private let poolSize: Int
     private var records: [FNNWebRecord]
-    private var turns = WebEngineTurns()
+    var turns = WebEngineTurns()
 
     /// Starts C2 and C1 with `launcher` (data under `directory/c2` and `directory/c1`), loads or creates the owner
     /// keys and sends the set-ups the first time.
@@ -126,17 +126,6 @@ public actor FNNWebEngine: WebEngine {
         }
         try await FNNClientFlows.upload(owner: owner, records: [], allRecords: [], pool: 0, c1: ownerC1, c2: ownerC2,
                                         sendSetup: true, progress: false)
-    }
-
-    private func acquire() async {
-        if !turns.tryAcquire() { await withCheckedContinuation { turns.enqueue($0) } }
-    }
-
-    /// Runs `body` when no other operation of this engine is under way.
-    private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await acquire()
-        defer { turns.release() }
-        return try await body()
     }
 
     public func ingest(_ items: [WebIngestItem]) async throws {

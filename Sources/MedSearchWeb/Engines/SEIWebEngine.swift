@@ -14,7 +14,7 @@ import MedSearchTransport
 /// state under `engines/sei/` (mode 0600: the hospital side is trusted), and uploads matrix-encrypted index
 /// vectors. The PCA and index are rebuilt (GenIndex) whenever the collection has doubled since the last build;
 /// in between, images are added to the nearest leaf (SEI's add operation).
-public actor SEIWebEngine: WebEngine {
+public actor SEIWebEngine: WebEngine, TurnTakingEngine {
     public nonisolated let name = "sei"
     public nonisolated let title = "SEI (encrypted index tree, secure kNN)"
     public nonisolated let securityNote = """
@@ -36,7 +36,7 @@ public actor SEIWebEngine: WebEngine {
     private var user: SEIUser?
     private var features: SEIWebFeatureStore
     private var indexedCount: Int
-    private var turns = WebEngineTurns()
+    var turns = WebEngineTurns()
 
     /// Starts the SEI cloud with `launcher` (data under `directory/cloud`) and loads or creates the owner state.
     public static func start(directory: URL, launcher: RoleLauncher) async throws -> SEIWebEngine {
@@ -73,17 +73,6 @@ public actor SEIWebEngine: WebEngine {
         self.owner = owner
         self.features = features
         indexedCount = owner?.index?.clusterOf.count ?? 0
-    }
-
-    private func acquire() async {
-        if !turns.tryAcquire() { await withCheckedContinuation { turns.enqueue($0) } }
-    }
-
-    /// Runs `body` when no other operation of this engine is under way (actors re-enter at every `await`).
-    private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await acquire()
-        defer { turns.release() }
-        return try await body()
     }
 
     public func ingest(_ items: [WebIngestItem]) async throws {

@@ -14,7 +14,7 @@ import MedSearchTrustMed
 /// (earlier images wait, kept on the web server in `pending/`); from then on every image is hashed with it, its
 /// hashcode BFV-encrypted and its de-identified file sealed and uploaded (the master splits it into m-of-n
 /// shares). A search ranks by encrypted Hamming distance and rebuilds each result's image from any m shares.
-public actor TrustMedWebEngine: WebEngine, WebImageSource {
+public actor TrustMedWebEngine: WebEngine, WebImageSource, TurnTakingEngine {
     /// How the engine runs.
     public struct Options: Sendable {
         /// Storage nodes (n).
@@ -51,7 +51,7 @@ public actor TrustMedWebEngine: WebEngine, WebImageSource {
     private var model: FeatureModel?
     private var codes: [String: [UInt8]]
     private var pending: [WebIngestItem]
-    private var turns = WebEngineTurns()
+    var turns = WebEngineTurns()
 
     /// Starts the storage nodes and the edge master with `launcher` (data under `directory/cluster`) and loads the client's keys
     /// and hash model if an earlier run created them.
@@ -97,17 +97,6 @@ public actor TrustMedWebEngine: WebEngine, WebImageSource {
     /// Registers the stored keys with the master (idempotent: the same fingerprint).
     private func registerKeys() async throws {
         if let client { try await ownerRemote.register(client.registration) }
-    }
-
-    private func acquire() async {
-        if !turns.tryAcquire() { await withCheckedContinuation { turns.enqueue($0) } }
-    }
-
-    /// Runs `body` when no other operation of this engine is under way.
-    private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await acquire()
-        defer { turns.release() }
-        return try await body()
     }
 
     /// Images uploaded to the master so far.

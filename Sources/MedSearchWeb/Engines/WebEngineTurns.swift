@@ -2,8 +2,8 @@
 ///
 /// Actors are re-entrant at every `await`: two searches (or a search and an ingest) could otherwise interleave
 /// their network round trips and, for example, consume the same FNN correlation entry or rebuild an index twice.
-/// An engine calls ``acquire()`` before and ``release()`` after each operation (from its own isolation), so
-/// operations run in arrival order.
+/// An engine runs each operation through ``TurnTakingEngine/exclusively(_:)``, which takes the turn before and
+/// releases it after (from the engine's own isolation), so operations run in arrival order.
 struct WebEngineTurns: Sendable {
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
@@ -30,5 +30,20 @@ struct WebEngineTurns: Sendable {
         } else {
             waiting.removeFirst().resume()
         }
+    }
+}
+
+/// An engine actor whose operations take turns (``WebEngineTurns``).
+protocol TurnTakingEngine: Actor {
+    /// The engine's turns; only ``exclusively(_:)`` touches them.
+    var turns: WebEngineTurns { get set }
+}
+
+extension TurnTakingEngine {
+    /// Runs `body` when no other operation of this engine is under way (actors re-enter at every `await`).
+    func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        if !turns.tryAcquire() { await withCheckedContinuation { turns.enqueue($0) } }
+        defer { turns.release() }
+        return try await body()
     }
 }
