@@ -6,12 +6,6 @@ public struct SearchHit<ID: Comparable & Sendable, Score: Comparable & Sendable>
     public var id: ID
     /// The distance (smaller is better) or inner product (larger is better).
     public var score: Score
-
-    /// Creates a hit.
-    public init(id: ID, score: Score) {
-        self.id = id
-        self.score = score
-    }
 }
 
 extension SearchHit: Equatable where ID: Equatable, Score: Equatable {}

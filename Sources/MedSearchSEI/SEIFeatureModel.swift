@@ -15,14 +15,6 @@ public struct SEIFeatureModel: Sendable, Equatable {
     /// The global scale applied after PCA.
     public var scale: Double
 
-    /// Creates a model.
-    public init(extractorKind: String, extractor: [UInt8], pca: PCA, scale: Double) {
-        self.extractorKind = extractorKind
-        self.extractor = extractor
-        self.pca = pca
-        self.scale = scale
-    }
-
     /// The raw feature length.
     public var inputDimension: Int { pca.inputDimension }
     /// The reduced dimension `d`.

@@ -75,12 +75,6 @@ public struct SEIHit: Sendable, Equatable {
     public var id: String
     /// The score `f'_i . f'_q`.
     public var score: Float
-
-    /// Creates a hit.
-    public init(id: String, score: Float) {
-        self.id = id
-        self.score = score
-    }
 }
 
 /// The cloud's answer: the top-k hits of each trapdoor, in request order, and work counters.

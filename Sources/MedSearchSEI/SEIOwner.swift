@@ -196,12 +196,4 @@ public struct SEIOwnerIndex: Sendable, Equatable {
     public var nodeVectors: [[Double]]
     /// The leaf of each indexed image.
     public var clusterOf: [String: Int]
-
-    /// Creates the state.
-    public init(leafCentres: [[Double]], tree: IndexTree, nodeVectors: [[Double]], clusterOf: [String: Int]) {
-        self.leafCentres = leafCentres
-        self.tree = tree
-        self.nodeVectors = nodeVectors
-        self.clusterOf = clusterOf
-    }
 }

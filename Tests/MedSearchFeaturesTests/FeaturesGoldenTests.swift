@@ -1,5 +1,5 @@
 import MedSearchCore
-import MedSearchFeatures
+@testable import MedSearchFeatures
 import Testing
 import _MedSearchTestSupport
 

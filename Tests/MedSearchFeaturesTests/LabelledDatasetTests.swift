@@ -1,5 +1,5 @@
 import Foundation
-import MedSearchFeatures
+@testable import MedSearchFeatures
 import Testing
 import _MedSearchTestSupport
 

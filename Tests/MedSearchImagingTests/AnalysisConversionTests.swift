@@ -1,4 +1,4 @@
-import MedSearchImaging
+@testable import MedSearchImaging
 import Testing
 import _MedSearchTestSupport
 

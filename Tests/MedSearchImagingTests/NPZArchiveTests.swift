@@ -1,5 +1,5 @@
 import Foundation
-import MedSearchImaging
+@testable import MedSearchImaging
 import Testing
 import _MedSearchTestSupport
 

@@ -1,6 +1,6 @@
 import Foundation
 import MedSearchCore
-import MedSearchImaging
+@testable import MedSearchImaging
 import Testing
 import _MedSearchTestSupport
 

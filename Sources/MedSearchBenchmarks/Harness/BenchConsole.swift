@@ -7,12 +7,6 @@ public struct BenchConsole: Sendable {
     /// A progress or warning line.
     public var status: @Sendable (String) -> Void
 
-    /// Creates a console from two line writers.
-    public init(line: @escaping @Sendable (String) -> Void, status: @escaping @Sendable (String) -> Void) {
-        self.line = line
-        self.status = status
-    }
-
     /// Results on standard output, progress on standard error.
     public static let standard = BenchConsole(
         line: { print($0) },

@@ -12,14 +12,6 @@ public struct MachineDescription: Codable, Equatable, Sendable {
     /// The operating system's version string.
     public var operatingSystem: String
 
-    /// Creates a description.
-    public init(cpu: String, cores: Int, loadAverage: [Double], operatingSystem: String) {
-        self.cpu = cpu
-        self.cores = cores
-        self.loadAverage = loadAverage
-        self.operatingSystem = operatingSystem
-    }
-
     /// This machine, now.
     public static func current() -> MachineDescription {
         let info = ProcessInfo.processInfo
@@ -69,17 +61,6 @@ public struct BenchEnvironment: Codable, Equatable, Sendable {
     public var date: String
     /// The load averages when the run ended.
     public var loadAverageAtEnd: [Double]?
-
-    /// Creates an environment.
-    public init(machine: MachineDescription, gitCommit: String?, build: String, medsearchVersion: String,
-                date: String, loadAverageAtEnd: [Double]? = nil) {
-        self.machine = machine
-        self.gitCommit = gitCommit
-        self.build = build
-        self.medsearchVersion = medsearchVersion
-        self.date = date
-        self.loadAverageAtEnd = loadAverageAtEnd
-    }
 
     /// This machine and repository, now.
     public static func current(repository: URL? = DataLocator.repositoryRoot()) -> BenchEnvironment {

@@ -7,23 +7,13 @@ public struct ReferenceRun: Codable, Equatable, Sendable {
     /// The implementation measured, with its version (`python-paillier 1.5.0 with gmpy2 2.2.1`).
     public var library: String
     /// Versions of everything involved (`python`, `phe`, `gmpy2`, `tenseal`, `pydicom`, ...).
-    public var versions: [String: String]
+    public var versions: [String: String] = [:]
     /// The figures by name: wall-clock and thread CPU milliseconds per operation.
     public var figures: [String: Timing]
     /// Facts about the run that are true or false (`have_gmp`).
-    public var flags: [String: Bool]
+    public var flags: [String: Bool] = [:]
     /// Counts about the run (`directory_files`, `noise_budget_fresh_bits`).
-    public var counts: [String: Int]
-
-    /// Creates a run.
-    public init(library: String, versions: [String: String] = [:], figures: [String: Timing],
-                flags: [String: Bool] = [:], counts: [String: Int] = [:]) {
-        self.library = library
-        self.versions = versions
-        self.figures = figures
-        self.flags = flags
-        self.counts = counts
-    }
+    public var counts: [String: Int] = [:]
 }
 
 /// Whether a reference was measured, and why not when it was not.

@@ -45,18 +45,14 @@ public struct Timing: Codable, Equatable, Sendable {
     /// CPU milliseconds (of the thread or the process: see the figure's `cpu_scope`).
     public var cpu: SampleSummary
 
-    /// Creates a timing from its two summaries.
-    public init(wall: SampleSummary, cpu: SampleSummary) {
-        self.wall = wall
-        self.cpu = cpu
+    enum CodingKeys: String, CodingKey {
+        case wall = "wall", cpu = "cpu"
     }
+}
 
+extension Timing {
     /// Creates a timing from raw per-operation samples in milliseconds.
     public init(wall: [Double], cpu: [Double]) {
         self.init(wall: SampleSummary(wall), cpu: SampleSummary(cpu))
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case wall = "wall", cpu = "cpu"
     }
 }

@@ -22,14 +22,6 @@ public enum SecondaryCapture {
         public var birthDate: String
         /// Patient's Sex (M, F, O).
         public var sex: String
-
-        /// A patient.
-        public init(id: String, name: String, birthDate: String, sex: String) {
-            self.id = id
-            self.name = name
-            self.birthDate = birthDate
-            self.sex = sex
-        }
     }
 
     /// Where one instance sits: study, series and its number.

@@ -5,12 +5,6 @@ public struct FNNNeighbor: Sendable, Equatable, Hashable, CustomStringConvertibl
     /// The exact squared Euclidean distance `|x - q|^2`.
     public var squaredDistance: Int64
 
-    /// Creates a neighbour.
-    public init(id: UInt64, squaredDistance: Int64) {
-        self.id = id
-        self.squaredDistance = squaredDistance
-    }
-
     public var description: String { "#\(id) (d^2 = \(squaredDistance))" }
 }
 

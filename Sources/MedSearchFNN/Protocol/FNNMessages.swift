@@ -162,15 +162,7 @@ public struct FNNResultEntry: Sendable, Equatable {
     /// The mask the user removes from C2's hand-over value.
     public var mask: UInt128
     /// The 32-byte seed of the mask the user removes from C2's masked vector (empty when no vector was asked for).
-    public var vectorMaskSeed: [UInt8]
-
-    /// Creates an entry.
-    public init(id: UInt64, sealedLabel: [UInt8], mask: UInt128, vectorMaskSeed: [UInt8] = []) {
-        self.id = id
-        self.sealedLabel = sealedLabel
-        self.mask = mask
-        self.vectorMaskSeed = vectorMaskSeed
-    }
+    public var vectorMaskSeed: [UInt8] = []
 }
 
 /// C1's answer to the user.

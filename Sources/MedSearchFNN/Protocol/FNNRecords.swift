@@ -35,13 +35,6 @@ public struct FNNC1Record: Sendable, Equatable {
     public var sealedLabel: [UInt8]
     /// The encrypted vector.
     public var payload: FNNC1RecordPayload
-
-    /// Creates a record.
-    public init(id: UInt64, sealedLabel: [UInt8], payload: FNNC1RecordPayload) {
-        self.id = id
-        self.sealedLabel = sealedLabel
-        self.payload = payload
-    }
 }
 
 /// One correlation entry seed of the shared back end (C1's or C2's half).

@@ -26,25 +26,13 @@ public struct CNNConvolution: Sendable, Equatable {
     /// Side of the square kernel.
     public var kernel: Int
     /// Step between output positions.
-    public var stride: Int
+    public var stride: Int = 1
     /// Zero padding added on every side.
-    public var padding: Int
+    public var padding: Int = 0
     /// `outputChannels * inputChannels * kernel * kernel` weights.
     public var weights: [Float]
     /// `outputChannels` biases.
     public var bias: [Float]
-
-    /// Creates a convolution; the caller keeps the counts consistent (``CNNModel/init(name:inputSide:inputMean:inputStandardDeviation:layers:)`` checks them).
-    public init(inputChannels: Int, outputChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                weights: [Float], bias: [Float]) {
-        self.inputChannels = inputChannels
-        self.outputChannels = outputChannels
-        self.kernel = kernel
-        self.stride = stride
-        self.padding = padding
-        self.weights = weights
-        self.bias = bias
-    }
 }
 
 /// Weights of a fully connected layer: `weights` is `[out][in]` row-major, `bias` is `[out]`.
@@ -57,14 +45,6 @@ public struct CNNLinear: Sendable, Equatable {
     public var weights: [Float]
     /// `outputFeatures` biases.
     public var bias: [Float]
-
-    /// Creates a linear layer; the caller keeps the counts consistent.
-    public init(inputFeatures: Int, outputFeatures: Int, weights: [Float], bias: [Float]) {
-        self.inputFeatures = inputFeatures
-        self.outputFeatures = outputFeatures
-        self.weights = weights
-        self.bias = bias
-    }
 }
 
 /// The shape of an activation tensor (`channels x height x width`).
@@ -75,13 +55,6 @@ public struct CNNShape: Sendable, Equatable, CustomStringConvertible {
     public var height: Int
     /// Width in pixels.
     public var width: Int
-
-    /// Creates a shape.
-    public init(channels: Int, height: Int, width: Int) {
-        self.channels = channels
-        self.height = height
-        self.width = width
-    }
 
     /// Number of values.
     public var count: Int { channels * height * width }

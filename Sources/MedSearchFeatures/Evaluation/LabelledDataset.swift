@@ -9,14 +9,7 @@ public struct LabelledItem: Sendable, Equatable {
     /// Labels (multi-label data sets carry several).
     public var labels: [String]
     /// The other `labels.csv` columns (for example `native_width`).
-    public var metadata: [String: String]
-
-    /// Creates an item.
-    public init(id: String, labels: [String], metadata: [String: String] = [:]) {
-        self.id = id
-        self.labels = labels
-        self.metadata = metadata
-    }
+    public var metadata: [String: String] = [:]
 }
 
 /// A row filter on `labels.csv` metadata: `COLUMN=VALUE` or `COLUMN!=VALUE`.

@@ -17,15 +17,9 @@ public enum GrayScaling: Sendable, Equatable {
 /// A modality LUT given as a linear rescale (DICOM Rescale Slope and Intercept): `value * slope + intercept`.
 public struct LinearRescale: Sendable, Equatable {
     /// Rescale Slope (0028,1053).
-    public var slope: Double
+    public var slope: Double = 1
     /// Rescale Intercept (0028,1052).
-    public var intercept: Double
-
-    /// Creates a rescale.
-    public init(slope: Double = 1, intercept: Double = 0) {
-        self.slope = slope
-        self.intercept = intercept
-    }
+    public var intercept: Double = 0
 
     /// The identity rescale.
     public static let identity = LinearRescale()

@@ -19,7 +19,7 @@ public struct InspectReport: Sendable, Equatable {
     /// Columns, if the object has an image.
     public var columns: Int?
     /// Number of frames (0 when there is no pixel data).
-    public var frames: Int
+    public var frames: Int = 0
     /// Bits allocated per sample.
     public var bitsAllocated: Int?
     /// Samples per pixel.
@@ -32,24 +32,6 @@ public struct InspectReport: Sendable, Equatable {
     public var pixelMax: Int?
     /// Lowercase hex SHA-256 of the first frame's stored values (see the type's discussion).
     public var pixelSHA256: String?
-
-    /// Creates a report.
-    public init(format: String, transferSyntax: String? = nil, modality: String? = nil, rows: Int? = nil,
-                columns: Int? = nil, frames: Int = 0, bitsAllocated: Int? = nil, samplesPerPixel: Int? = nil,
-                photometric: String? = nil, pixelMin: Int? = nil, pixelMax: Int? = nil, pixelSHA256: String? = nil) {
-        self.format = format
-        self.transferSyntax = transferSyntax
-        self.modality = modality
-        self.rows = rows
-        self.columns = columns
-        self.frames = frames
-        self.bitsAllocated = bitsAllocated
-        self.samplesPerPixel = samplesPerPixel
-        self.photometric = photometric
-        self.pixelMin = pixelMin
-        self.pixelMax = pixelMax
-        self.pixelSHA256 = pixelSHA256
-    }
 
     /// The report as one JSON object with exactly the twelve keys, in a fixed order, `null` for absent values.
     public func json() -> String {

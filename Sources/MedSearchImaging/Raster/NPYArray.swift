@@ -12,13 +12,6 @@ public struct NPYArray: Sendable, Equatable {
         /// Whether multi-byte elements are little-endian.
         public var littleEndian: Bool
 
-        /// Creates a dtype.
-        public init(kind: Character, size: Int, littleEndian: Bool) {
-            self.kind = kind
-            self.size = size
-            self.littleEndian = littleEndian
-        }
-
         public var description: String { "\(littleEndian ? "<" : ">")\(kind)\(size)" }
     }
 

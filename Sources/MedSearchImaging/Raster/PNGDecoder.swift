@@ -25,15 +25,6 @@ public struct PNGHeader: Sendable, Equatable {
     public var colorType: ColorType
     /// Whether the image is Adam7-interlaced.
     public var interlaced: Bool
-
-    /// Creates a header value.
-    public init(width: Int, height: Int, bitDepth: Int, colorType: ColorType, interlaced: Bool) {
-        self.width = width
-        self.height = height
-        self.bitDepth = bitDepth
-        self.colorType = colorType
-        self.interlaced = interlaced
-    }
 }
 
 /// A PNG decoder written in Swift over zlib's inflate.

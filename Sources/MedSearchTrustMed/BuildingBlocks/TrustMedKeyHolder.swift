@@ -36,14 +36,6 @@ public struct TrustMedEvaluatorBlock: Sendable {
     public var ciphertext: [UInt8]
     /// The slots of its searchable records (deleted records' slots are left out).
     public var liveSlots: [Int]
-
-    /// Creates a block.
-    public init(id: String, handle: UInt64, ciphertext: [UInt8], liveSlots: [Int]) {
-        self.id = id
-        self.handle = handle
-        self.ciphertext = ciphertext
-        self.liveSlots = liveSlots
-    }
 }
 
 /// The result of an unlinkable evaluation: the response for the client (no record ids, positions in a fresh random

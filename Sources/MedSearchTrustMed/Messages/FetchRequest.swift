@@ -80,12 +80,6 @@ public struct FetchResponse: TrustMedMessage, Equatable {
         public var recordID: String
         /// The result.
         public var result: Result
-
-        /// Creates an item.
-        public init(recordID: String, result: Result) {
-            self.recordID = recordID
-            self.result = result
-        }
     }
 
     /// One item per requested record, in request order.

@@ -75,12 +75,6 @@ public struct SearchResponse: TrustMedMessage, Equatable {
         public var encryptedDistances: [UInt8]
         /// The searchable records of the block.
         public var entries: [Entry]
-
-        /// Creates a block.
-        public init(encryptedDistances: [UInt8], entries: [Entry]) {
-            self.encryptedDistances = encryptedDistances
-            self.entries = entries
-        }
     }
 
     /// The blocks. In unlinkable mode: one block whose entries are empty and whose result covers every record.

@@ -19,14 +19,6 @@ public struct UploadRequest: TrustMedMessage, Equatable {
         public var contentTag: [UInt8]
         /// The AES-256-GCM sealed image (the master cannot open it).
         public var sealedImage: [UInt8]
-
-        /// Creates an item.
-        public init(recordID: String, slot: Int, contentTag: [UInt8], sealedImage: [UInt8]) {
-            self.recordID = recordID
-            self.slot = slot
-            self.contentTag = contentTag
-            self.sealedImage = sealedImage
-        }
     }
 
     /// 16 to 64 random bytes chosen by the owner for this request; reused verbatim on retries.

@@ -31,14 +31,7 @@ public struct WebIngestItem: Sendable {
     public var labels: [String]
     /// The de-identified file as stored in the vault (engines that store images themselves, such as
     /// TrustMedSearch's shares, upload these bytes); empty when the caller has only the analysis form.
-    public var bytes: [UInt8]
-
-    public init(id: String, image: GrayImage, labels: [String], bytes: [UInt8] = []) {
-        self.id = id
-        self.image = image
-        self.labels = labels
-        self.bytes = bytes
-    }
+    public var bytes: [UInt8] = []
 }
 
 /// One search result.
@@ -50,14 +43,7 @@ public struct WebSearchHit: Sendable, Equatable {
     /// What the score is ("squared distance", "Hamming distance", "score").
     public var scoreKind: String
     /// A remark on this hit (for example whether TrustMedSearch rebuilt the image from its shares); empty if none.
-    public var detail: String
-
-    public init(id: String, score: Double, scoreKind: String, detail: String = "") {
-        self.id = id
-        self.score = score
-        self.scoreKind = scoreKind
-        self.detail = detail
-    }
+    public var detail: String = ""
 }
 
 /// An engine that keeps the stored files themselves (TrustMedSearch: sealed, split into m-of-n shares) and can give
