@@ -3,10 +3,8 @@ import Hummingbird
 import MedSearchStore
 
 /// Registration, administrator approval, login, logout and the audit log.
-struct AccountPages: Sendable {
+struct AccountPages: WebPageGroup {
     let app: WebApplication
-    var store: WebStore { app.store }
-    var renderer: PageRenderer { app.renderer }
 
     func register(on router: Router<WebRequestContext>) {
         router.get("/") { _, context -> Response in

@@ -3,10 +3,8 @@ import Hummingbird
 import MedSearchStore
 
 /// Repository keys: owners create them per engine and grant or revoke clinicians' access.
-struct KeyPages: Sendable {
+struct KeyPages: WebPageGroup {
     let app: WebApplication
-    var store: WebStore { app.store }
-    var renderer: PageRenderer { app.renderer }
 
     func register(on router: Router<WebRequestContext>) {
         router.get("/keys") { _, context -> Response in
@@ -24,25 +22,32 @@ struct KeyPages: Sendable {
             return seeOther("/keys")
         }
         router.post("/keys/:id/grant") { request, context -> Response in
-            let owner = try await requireOwner(context)
-            let form = try await FormInput.read(request, context: context)
-            guard let keyId = context.parameters.get("id", as: Int64.self),
-                  let userId = Int64(try form.required("user")) else { throw WebError.badForm("choose a clinician") }
+            let (owner, keyId, userId) = try await keyChange(request, context)
             try await store.grant(keyId: keyId, userId: userId, by: owner.username)
-            let username = try await store.user(id: userId)?.username ?? "\(userId)"
-            await store.audit(owner.username, "grant key", "ok", "key \(keyId) to \(username)")
+            await store.audit(owner.username, "grant key", "ok", "key \(keyId) to \(try await username(userId))")
             return seeOther("/keys")
         }
         router.post("/keys/:id/revoke") { request, context -> Response in
-            let owner = try await requireOwner(context)
-            let form = try await FormInput.read(request, context: context)
-            guard let keyId = context.parameters.get("id", as: Int64.self),
-                  let userId = Int64(try form.required("user")) else { throw WebError.badForm("choose a clinician") }
+            let (owner, keyId, userId) = try await keyChange(request, context)
             try await store.revoke(keyId: keyId, userId: userId)
-            let username = try await store.user(id: userId)?.username ?? "\(userId)"
-            await store.audit(owner.username, "revoke key", "ok", "key \(keyId) from \(username)")
+            await store.audit(owner.username, "revoke key", "ok", "key \(keyId) from \(try await username(userId))")
             return seeOther("/keys")
         }
+    }
+
+    /// The owner, the key (from the path) and the clinician (from the form) of a grant or revoke request.
+    func keyChange(_ request: Request, _ context: WebRequestContext) async throws
+        -> (owner: WebUser, keyId: Int64, userId: Int64) {
+        let owner = try await requireOwner(context)
+        let form = try await FormInput.read(request, context: context)
+        guard let keyId = context.parameters.get("id", as: Int64.self),
+              let userId = Int64(try form.required("user")) else { throw WebError.badForm("choose a clinician") }
+        return (owner, keyId, userId)
+    }
+
+    /// A clinician's name for the audit log (the id when the account is gone).
+    func username(_ userId: Int64) async throws -> String {
+        try await store.user(id: userId)?.username ?? "\(userId)"
     }
 
     func requireOwner(_ context: WebRequestContext) async throws -> WebUser {

@@ -13,10 +13,9 @@ import MedSearchStore
 /// foreign page can forge changes anything). Roles: storing needs an owner or administrator; queries, retrieval
 /// and rendering need an owner, an administrator or a clinician with an active key grant; search-similar needs
 /// the right to search the chosen engine.
-struct DICOMwebRoutes: Sendable {
+struct DICOMwebRoutes: WebPageGroup {
     let app: WebApplication
     var service: DICOMwebService { DICOMwebService(app: app) }
-    var store: WebStore { app.store }
 
     func register(on router: Router<WebRequestContext>) {
         let group = router.group("dicom-web").add(middleware: DICOMwebMiddleware(app: app))

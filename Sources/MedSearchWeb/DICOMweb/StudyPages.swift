@@ -111,9 +111,8 @@ struct StudyResultGroups {
 /// The clinicians' DICOM viewer page: one catalogued instance rendered through WADO-RS `/rendered` with the
 /// instance's own window by default, a preset or a chosen centre and width, any frame, its study metadata and
 /// links to the instance and its metadata over WADO-RS.
-struct StudyPages: Sendable {
+struct StudyPages: WebPageGroup {
     let app: WebApplication
-    var store: WebStore { app.store }
 
     func register(on router: Router<WebRequestContext>) {
         router.get("/search/query/:token") { _, context -> Response in

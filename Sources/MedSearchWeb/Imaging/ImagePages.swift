@@ -4,10 +4,8 @@ import MedSearchImaging
 import MedSearchStore
 
 /// Upload, search by image, results and image views.
-struct ImagePages: Sendable {
+struct ImagePages: WebPageGroup {
     let app: WebApplication
-    var store: WebStore { app.store }
-    var renderer: PageRenderer { app.renderer }
 
     func register(on router: Router<WebRequestContext>) {
         router.get("/upload") { _, context -> Response in
