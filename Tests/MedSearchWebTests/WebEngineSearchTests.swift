@@ -21,13 +21,6 @@ struct WebEngineSearchTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("web-\(name)-\(UUID().uuidString)")
     }
 
-    func demoImages(_ count: Int) throws -> [(String, [UInt8])] {
-        let images = TestData.root.appendingPathComponent("DemoData/images")
-        return try FileManager.default.contentsOfDirectory(atPath: images.path).sorted().prefix(count).map {
-            ($0, Array(try Data(contentsOf: images.appendingPathComponent($0))))
-        }
-    }
-
     /// Uploads `images` as an owner, approves and grants a clinician the engine's key, and returns the clinician's
     /// client, a CSRF token of the search form and the stored records.
     func prepare(_ web: WebApplication, _ client: any TestClientProtocol, engine: String,
@@ -66,53 +59,60 @@ struct WebEngineSearchTests {
         try UploadPipeline(app: web).analysisImage(of: id)
     }
 
-    @Test func fnnSearchReturnsThePlaintextExactTopK() async throws {
-        let directory = temporaryDirectory("fnn")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let engine = try await FNNWebEngine.start(directory: directory, launcher: launcher,
-                                                  options: .init(poolSize: 2))
+    /// Runs `body` against a web application serving `engine`, then shuts the engine's servers down (also when
+    /// `body` throws).
+    func withWebApp(serving engine: any WebEngine,
+                    _ body: @escaping @Sendable (WebApplication, any TestClientProtocol) async throws -> Void) async throws {
         do {
-            try await withWebApp(engines: [engine]) { web, client in
-                let (clinician0, csrf, records) = try await prepare(web, client, engine: "fnn", images: try demoImages(12))
-                var clinician = clinician0
-                // Three searches: more than the pool of 2 correlation entries, so the engine must replenish.
-                for query in records.prefix(3) {
-                    let page = try await clinician.postMultipart("/search", fields: [
-                        "_csrf": csrf, "engine": "fnn", "k": "5", "queryId": query.id], files: [])
-                    #expect(page.status == .ok)
-                    let reference = try await engine.plaintextTopK(try analysisImage(web, id: query.id), k: 5)
-                    #expect(resultIDs(page.text) == reference.map(\.id))
-                    #expect(reference.first?.id == query.id && reference.first?.squaredDistance == 0)
-                    #expect(page.text.contains("squared distance (exact, pixels 16x16) 0<"))
-                    // Exact distances are shown in full (not rounded to 4 digits).
-                    #expect(reference.allSatisfy { page.text.contains("16x16) \($0.squaredDistance)<") })
-                }
-                // The engine's own answer carries the exact squared distances of the plaintext search.
-                let query = try analysisImage(web, id: records[5].id)
-                let hits = try await engine.search(query, k: 4)
-                let reference = try await engine.plaintextTopK(query, k: 4)
-                #expect(hits.map(\.id) == reference.map(\.id))
-                #expect(hits.map { Int64($0.score) } == reference.map(\.squaredDistance))
-                #expect(try await web.store.auditLog().filter { $0.action == "search fnn" && $0.outcome == "ok" }.count == 3)
-                // Images added after searches (correlation entries partly consumed) are found exactly too.
-                let later = try demoImages(14).suffix(2).enumerated().map { index, image in
-                    WebIngestItem(id: "img-later\(index)", image: try ImageLoader.decode(image.1).analysisImage(side: 128),
-                                  labels: [], bytes: image.1)
-                }
-                try await engine.ingest(later)
-                for item in later {
-                    let found = try await engine.search(item.image, k: 3)
-                    let expected = try await engine.plaintextTopK(item.image, k: 3)
-                    #expect(found.first?.id == item.id && found.first?.score == 0)
-                    #expect(found.map(\.id) == expected.map(\.id))
-                    #expect(found.map { Int64($0.score) } == expected.map(\.squaredDistance))
-                }
-            }
+            try await MedSearchWebTests.withWebApp(engines: [engine], body)
         } catch {
             await engine.shutdown()
             throw error
         }
         await engine.shutdown()
+    }
+
+    @Test func fnnSearchReturnsThePlaintextExactTopK() async throws {
+        let directory = temporaryDirectory("fnn")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let engine = try await FNNWebEngine.start(directory: directory, launcher: launcher,
+                                                  options: .init(poolSize: 2))
+        try await withWebApp(serving: engine) { web, client in
+            let (clinician0, csrf, records) = try await prepare(web, client, engine: "fnn", images: try demoImages(12))
+            var clinician = clinician0
+            // Three searches: more than the pool of 2 correlation entries, so the engine must replenish.
+            for query in records.prefix(3) {
+                let page = try await clinician.postMultipart("/search", fields: [
+                    "_csrf": csrf, "engine": "fnn", "k": "5", "queryId": query.id], files: [])
+                #expect(page.status == .ok)
+                let reference = try await engine.plaintextTopK(try analysisImage(web, id: query.id), k: 5)
+                #expect(resultIDs(page.text) == reference.map(\.id))
+                #expect(reference.first?.id == query.id && reference.first?.squaredDistance == 0)
+                #expect(page.text.contains("squared distance (exact, pixels 16x16) 0<"))
+                // Exact distances are shown in full (not rounded to 4 digits).
+                #expect(reference.allSatisfy { page.text.contains("16x16) \($0.squaredDistance)<") })
+            }
+            // The engine's own answer carries the exact squared distances of the plaintext search.
+            let query = try analysisImage(web, id: records[5].id)
+            let hits = try await engine.search(query, k: 4)
+            let reference = try await engine.plaintextTopK(query, k: 4)
+            #expect(hits.map(\.id) == reference.map(\.id))
+            #expect(hits.map { Int64($0.score) } == reference.map(\.squaredDistance))
+            #expect(try await web.store.auditLog().filter { $0.action == "search fnn" && $0.outcome == "ok" }.count == 3)
+            // Images added after searches (correlation entries partly consumed) are found exactly too.
+            let later = try demoImages(14).suffix(2).enumerated().map { index, image in
+                WebIngestItem(id: "img-later\(index)", image: try ImageLoader.decode(image.1).analysisImage(side: 128),
+                              labels: [], bytes: image.1)
+            }
+            try await engine.ingest(later)
+            for item in later {
+                let found = try await engine.search(item.image, k: 3)
+                let expected = try await engine.plaintextTopK(item.image, k: 3)
+                #expect(found.first?.id == item.id && found.first?.score == 0)
+                #expect(found.map(\.id) == expected.map(\.id))
+                #expect(found.map { Int64($0.score) } == expected.map(\.squaredDistance))
+            }
+        }
     }
 
     @Test func trustMedSearchReturnsThePlaintextHammingTopKAndRebuildsImages() async throws {
@@ -122,77 +122,65 @@ struct WebEngineSearchTests {
         let engine = try await TrustMedWebEngine.start(
             directory: directory, launcher: launcher,
             options: .init(minimumImages: 18, parameterSet: "insecureN1024"))
-        do {
-            try await withWebApp(engines: [engine]) { web, client in
-                // Before the hash model exists (fewer than 18 images) a search is refused with the reason.
-                let images = try demoImages(20)
-                var early = WebTestClient(client: client)
-                _ = try await early.register("owner0", role: "owner")
-                _ = try await early.login("owner0")
-                let csrf0 = try await early.get("/upload").csrf ?? ""
-                _ = try await early.postMultipart("/upload", fields: ["_csrf": csrf0], files: [("files", images[0].0, images[0].1)])
-                let none = try await engine.uploadedCount
-                #expect(none == 0)
-                await #expect(throws: WebError.self) {
-                    _ = try await engine.search(GrayImage(rows: 8, columns: 8, values: Array(repeating: 0.5, count: 64)), k: 3)
-                }
-
-                let (clinician0, csrf, records) = try await prepare(web, client, engine: "trustmed",
-                                                                   images: Array(images.dropFirst()))
-                var clinician = clinician0
-                let uploaded = try await engine.uploadedCount
-                #expect(uploaded == 20)
-                for query in records.prefix(2) {
-                    let page = try await clinician.postMultipart("/search", fields: [
-                        "_csrf": csrf, "engine": "trustmed", "k": "5", "queryId": query.id], files: [])
-                    #expect(page.status == .ok)
-                    let reference = try await engine.plaintextTopK(try analysisImage(web, id: query.id), k: 5)
-                    #expect(resultIDs(page.text) == reference.map(\.id))
-                    #expect(reference.first?.distance == 0)
-                    #expect(page.text.components(separatedBy: "image rebuilt from 3 of 5 shares").count - 1 == 5)
-                }
-                // With n - m = 2 storage nodes down, the ranking and every image rebuild are unchanged.
-                await engine.killStorageNode(0)
-                await engine.killStorageNode(4)
-                try #require(records.count == 20)
-                let query = try analysisImage(web, id: records[3].id)
-                let hits = try await engine.search(query, k: 5)
-                let reference = try await engine.plaintextTopK(query, k: 5)
-                #expect(hits.map(\.id) == reference.map(\.id))
-                #expect(hits.map { Int($0.score) } == reference.map(\.distance))
-                #expect(hits.allSatisfy { $0.detail == "image rebuilt from 3 of 5 shares" })
+        try await withWebApp(serving: engine) { web, client in
+            // Before the hash model exists (fewer than 18 images) a search is refused with the reason.
+            let images = try demoImages(20)
+            var early = WebTestClient(client: client)
+            _ = try await early.register("owner0", role: "owner")
+            _ = try await early.login("owner0")
+            let csrf0 = try await early.get("/upload").csrf ?? ""
+            _ = try await early.postMultipart("/upload", fields: ["_csrf": csrf0], files: [("files", images[0].0, images[0].1)])
+            let none = try await engine.uploadedCount
+            #expect(none == 0)
+            await #expect(throws: WebError.self) {
+                _ = try await engine.search(GrayImage(rows: 8, columns: 8, values: Array(repeating: 0.5, count: 64)), k: 3)
             }
-        } catch {
-            await engine.shutdown()
-            throw error
+
+            let (clinician0, csrf, records) = try await prepare(web, client, engine: "trustmed",
+                                                               images: Array(images.dropFirst()))
+            var clinician = clinician0
+            let uploaded = try await engine.uploadedCount
+            #expect(uploaded == 20)
+            for query in records.prefix(2) {
+                let page = try await clinician.postMultipart("/search", fields: [
+                    "_csrf": csrf, "engine": "trustmed", "k": "5", "queryId": query.id], files: [])
+                #expect(page.status == .ok)
+                let reference = try await engine.plaintextTopK(try analysisImage(web, id: query.id), k: 5)
+                #expect(resultIDs(page.text) == reference.map(\.id))
+                #expect(reference.first?.distance == 0)
+                #expect(page.text.components(separatedBy: "image rebuilt from 3 of 5 shares").count - 1 == 5)
+            }
+            // With n - m = 2 storage nodes down, the ranking and every image rebuild are unchanged.
+            await engine.killStorageNode(0)
+            await engine.killStorageNode(4)
+            try #require(records.count == 20)
+            let query = try analysisImage(web, id: records[3].id)
+            let hits = try await engine.search(query, k: 5)
+            let reference = try await engine.plaintextTopK(query, k: 5)
+            #expect(hits.map(\.id) == reference.map(\.id))
+            #expect(hits.map { Int($0.score) } == reference.map(\.distance))
+            #expect(hits.allSatisfy { $0.detail == "image rebuilt from 3 of 5 shares" })
         }
-        await engine.shutdown()
     }
 
     @Test func seiSearchFindsTheStoredQueryImage() async throws {
         let directory = temporaryDirectory("sei")
         defer { try? FileManager.default.removeItem(at: directory) }
         let engine = try await SEIWebEngine.start(directory: directory, launcher: launcher)
-        do {
-            try await withWebApp(engines: [engine]) { web, client in
-                let (clinician0, csrf, records) = try await prepare(web, client, engine: "sei", images: try demoImages(10))
-                var clinician = clinician0
-                let query = try #require(records.first)
-                let page = try await clinician.postMultipart("/search", fields: [
-                    "_csrf": csrf, "engine": "sei", "k": "4", "queryId": query.id], files: [])
-                #expect(page.status == .ok)
-                let ids = resultIDs(page.text)
-                // SEI is approximate (index tree): k distinct stored images; a stored query finds itself first.
-                #expect(ids.count == 4)
-                #expect(Set(ids).count == 4)
-                #expect(Set(ids).isSubset(of: Set(records.map(\.id))))
-                #expect(ids.first == query.id)
-            }
-        } catch {
-            await engine.shutdown()
-            throw error
+        try await withWebApp(serving: engine) { web, client in
+            let (clinician0, csrf, records) = try await prepare(web, client, engine: "sei", images: try demoImages(10))
+            var clinician = clinician0
+            let query = try #require(records.first)
+            let page = try await clinician.postMultipart("/search", fields: [
+                "_csrf": csrf, "engine": "sei", "k": "4", "queryId": query.id], files: [])
+            #expect(page.status == .ok)
+            let ids = resultIDs(page.text)
+            // SEI is approximate (index tree): k distinct stored images; a stored query finds itself first.
+            #expect(ids.count == 4)
+            #expect(Set(ids).count == 4)
+            #expect(Set(ids).isSubset(of: Set(records.map(\.id))))
+            #expect(ids.first == query.id)
         }
-        await engine.shutdown()
     }
 
     @Test func fnnAndTrustMedKeepTheirIndexAcrossARestart() async throws {

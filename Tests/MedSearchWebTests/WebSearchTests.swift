@@ -43,24 +43,10 @@ actor ExactTestEngine: WebEngine {
 }
 
 @Suite struct WebSearchTests {
-    func demoImages(_ count: Int) throws -> [(String, [UInt8])] {
-        let images = TestData.root.appendingPathComponent("DemoData/images")
-        return try FileManager.default.contentsOfDirectory(atPath: images.path).sorted().prefix(count).map {
-            ($0, Array(try Data(contentsOf: images.appendingPathComponent($0))))
-        }
-    }
-
     @Test func searchNeedsAGrantAndRanksTheQueryImageFirst() async throws {
         let engine = ExactTestEngine()
         try await withWebApp(engines: [engine]) { web, client in
-            var owner = WebTestClient(client: client)
-            _ = try await owner.register("owner1", role: "owner")
-            _ = try await owner.login("owner1")
-            var clinician = WebTestClient(client: client)
-            _ = try await clinician.register("clin1")
-            let clinicianId = try #require(try await web.store.users().first(where: { $0.username == "clin1" })?.id)
-            _ = try await web.store.setStatus(userId: clinicianId, status: .approved, role: .clinician)
-            _ = try await clinician.login("clin1")
+            var (owner, clinician, clinicianId) = try await ownerAndClinician(web, client)
 
             let images = try demoImages(4)
             let csrf = try await owner.get("/upload").csrf ?? ""

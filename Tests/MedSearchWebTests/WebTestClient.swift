@@ -137,3 +137,25 @@ func withWebApp(maxUploadBytes: Int = 4 * 1024 * 1024, maxFileBytes: Int = 2 * 1
         try await app.test(.router) { client in try await body(web, client) }
     }
 }
+
+/// An owner's and an approved clinician's logged-in browsers, and the clinician's account id.
+func ownerAndClinician(_ web: WebApplication, _ client: any TestClientProtocol) async throws
+    -> (WebTestClient, WebTestClient, Int64) {
+    var owner = WebTestClient(client: client)
+    _ = try await owner.register("owner1", role: "owner")
+    _ = try await owner.login("owner1")
+    var clinician = WebTestClient(client: client)
+    _ = try await clinician.register("clin1")
+    let id = try #require(try await web.store.users().first(where: { $0.username == "clin1" })?.id)
+    _ = try await web.store.setStatus(userId: id, status: .approved, role: .clinician)
+    _ = try await clinician.login("clin1")
+    return (owner, clinician, id)
+}
+
+/// The first `count` demo images (file name and bytes), in name order.
+func demoImages(_ count: Int) throws -> [(String, [UInt8])] {
+    let images = TestData.root.appendingPathComponent("DemoData/images")
+    return try FileManager.default.contentsOfDirectory(atPath: images.path).sorted().prefix(count).map {
+        ($0, Array(try Data(contentsOf: images.appendingPathComponent($0))))
+    }
+}

@@ -7,20 +7,6 @@ import Testing
 import _MedSearchTestSupport
 
 @Suite struct WebUploadTests {
-    /// An owner's and a clinician's logged-in browsers.
-    func ownerAndClinician(_ web: WebApplication, _ client: any TestClientProtocol) async throws
-        -> (WebTestClient, WebTestClient, Int64) {
-        var owner = WebTestClient(client: client)
-        _ = try await owner.register("owner1", role: "owner")
-        _ = try await owner.login("owner1")
-        var clinician = WebTestClient(client: client)
-        _ = try await clinician.register("clin1")
-        let id = try #require(try await web.store.users().first(where: { $0.username == "clin1" })?.id)
-        _ = try await web.store.setStatus(userId: id, status: .approved, role: .clinician)
-        _ = try await clinician.login("clin1")
-        return (owner, clinician, id)
-    }
-
     func demoImage() throws -> [UInt8] {
         let images = TestData.root.appendingPathComponent("DemoData/images")
         let first = try #require(try FileManager.default.contentsOfDirectory(atPath: images.path).sorted().first)
