@@ -49,6 +49,15 @@ struct WebEngineSearchTests {
         return (clinician, form.csrf ?? "", try await web.store.images())
     }
 
+    /// Searches through the search page as `clinician` with the stored image `queryId`; the page must load.
+    func search(_ clinician: inout WebTestClient, csrf: String, engine: String, k: Int,
+                queryId: String) async throws -> WebTestClient.Page {
+        let page = try await clinician.postMultipart("/search", fields: [
+            "_csrf": csrf, "engine": engine, "k": String(k), "queryId": queryId], files: [])
+        #expect(page.status == .ok)
+        return page
+    }
+
     /// The result ids of a results page, in rank order.
     func resultIDs(_ page: String) -> [String] {
         page.components(separatedBy: "<img src=\"/images/").dropFirst().map { String($0.prefix(while: { $0 != "/" })) }
@@ -82,9 +91,7 @@ struct WebEngineSearchTests {
             var clinician = clinician0
             // Three searches: more than the pool of 2 correlation entries, so the engine must replenish.
             for query in records.prefix(3) {
-                let page = try await clinician.postMultipart("/search", fields: [
-                    "_csrf": csrf, "engine": "fnn", "k": "5", "queryId": query.id], files: [])
-                #expect(page.status == .ok)
+                let page = try await search(&clinician, csrf: csrf, engine: "fnn", k: 5, queryId: query.id)
                 let reference = try await engine.plaintextTopK(try analysisImage(web, id: query.id), k: 5)
                 #expect(resultIDs(page.text) == reference.map(\.id))
                 #expect(reference.first?.id == query.id && reference.first?.squaredDistance == 0)
@@ -142,9 +149,7 @@ struct WebEngineSearchTests {
             let uploaded = try await engine.uploadedCount
             #expect(uploaded == 20)
             for query in records.prefix(2) {
-                let page = try await clinician.postMultipart("/search", fields: [
-                    "_csrf": csrf, "engine": "trustmed", "k": "5", "queryId": query.id], files: [])
-                #expect(page.status == .ok)
+                let page = try await search(&clinician, csrf: csrf, engine: "trustmed", k: 5, queryId: query.id)
                 let reference = try await engine.plaintextTopK(try analysisImage(web, id: query.id), k: 5)
                 #expect(resultIDs(page.text) == reference.map(\.id))
                 #expect(reference.first?.distance == 0)
@@ -171,9 +176,7 @@ struct WebEngineSearchTests {
             let (clinician0, csrf, records) = try await prepare(web, client, engine: "sei", images: try demoImages(10))
             var clinician = clinician0
             let query = try #require(records.first)
-            let page = try await clinician.postMultipart("/search", fields: [
-                "_csrf": csrf, "engine": "sei", "k": "4", "queryId": query.id], files: [])
-            #expect(page.status == .ok)
+            let page = try await search(&clinician, csrf: csrf, engine: "sei", k: 4, queryId: query.id)
             let ids = resultIDs(page.text)
             // SEI is approximate (index tree): k distinct stored images; a stored query finds itself first.
             #expect(ids.count == 4)
