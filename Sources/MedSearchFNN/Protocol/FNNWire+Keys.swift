@@ -61,10 +61,9 @@ extension ByteReader {
 }
 
 /// C1's set-up: `"FNS1"` v2, the parameters, then the Paillier public key and randomizer base (Paillier back end).
-extension FNNC1Setup: WireMessage {
+extension FNNC1Setup: WireMessage, FNNFormat {
     public static let magic = FormatMagic("FNS1")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 10) }
+    public static let legacyKind: UInt8 = 10
 
     public func encode(to writer: inout ByteWriter) {
         parameters.write(to: &writer)
@@ -84,10 +83,9 @@ extension FNNC1Setup: WireMessage {
 
 /// C2's set-up (secret): `"FNS2"` v2, the parameters, the Paillier secret key and randomizer base (Paillier back
 /// end), then the row-mask key (empty for the Paillier back end). Wipe the bytes after use.
-extension FNNC2Setup: WireMessage {
+extension FNNC2Setup: WireMessage, FNNFormat {
     public static let magic = FormatMagic("FNS2")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 11) }
+    public static let legacyKind: UInt8 = 11
 
     public func encode(to writer: inout ByteWriter) {
         parameters.write(to: &writer)
@@ -105,10 +103,9 @@ extension FNNC2Setup: WireMessage {
 
 /// A user's credentials (secret: the label key): `"FNUC"` v2, the parameters, the 32-byte label key, then the
 /// Paillier public key and randomizer base (Paillier back end).
-extension FNNUserCredentials: WireMessage {
+extension FNNUserCredentials: WireMessage, FNNFormat {
     public static let magic = FormatMagic("FNUC")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 12) }
+    public static let legacyKind: UInt8 = 12
 
     public func encode(to writer: inout ByteWriter) {
         parameters.write(to: &writer)
@@ -127,10 +124,9 @@ extension FNNUserCredentials: WireMessage {
 /// The owner's keys (secret: write with mode 0600, wipe after use): `"FNOK"` v2, the parameters, the 32-byte label
 /// key, the 32-byte shared master (empty for the Paillier back end), then the Paillier secret key and randomizer
 /// base (Paillier back end).
-extension FNNOwnerKeys: WireMessage {
+extension FNNOwnerKeys: WireMessage, FNNFormat {
     public static let magic = FormatMagic("FNOK")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 13) }
+    public static let legacyKind: UInt8 = 13
 
     public func encode(to writer: inout ByteWriter) {
         parameters.write(to: &writer)

@@ -15,10 +15,19 @@ public enum FNNWire {
     public static let maxElements = 1 << 23
     /// The version every FNN format writes.
     public static let version: UInt16 = 2
+}
 
-    /// The version-1 header of the format with `kind`: `"FNNM"`, 1, the kind byte.
-    static func legacyHeader(kind: UInt8) -> [LegacyWireHeader] {
-        [LegacyWireHeader(magic: FormatMagic("FNNM"), version: 1, discriminator: [kind], decodedAs: 1)]
+/// An FNN format: written at ``FNNWire/version``; its version-1 bytes, under the header every FNN format then
+/// shared (`"FNNM"`, 1, the format's ``legacyKind``), still decode.
+public protocol FNNFormat: ContextualWireMessage {
+    /// The kind byte that told this format apart under the version-1 header.
+    static var legacyKind: UInt8 { get }
+}
+
+extension FNNFormat {
+    public static var version: UInt16 { FNNWire.version }
+    public static var legacyHeaders: [LegacyWireHeader] {
+        [LegacyWireHeader(magic: FormatMagic("FNNM"), version: 1, discriminator: [legacyKind], decodedAs: 1)]
     }
 }
 
@@ -131,10 +140,9 @@ extension FNNBlindedValues {
 /// C1 to C2: `"FNC1"` v2, a case byte (1 shared start, 2 Paillier start, 3 lower bounds, 4 SSED request,
 /// 5 distances, 6 finish), the query id, then the case's fields. Version 2 always writes the finish message's
 /// vector form (0 none, 1 shared, 2 Paillier); version 1 (`"FNNM"` kind 1) left it out for none.
-extension FNNC1Message: ContextualWireMessage {
+extension FNNC1Message: ContextualWireMessage, FNNFormat {
     public static let magic = FormatMagic("FNC1")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 1) }
+    public static let legacyKind: UInt8 = 1
 
     public func encode(to writer: inout ByteWriter, context publicKey: PaillierPublicKey?) {
         switch self {
@@ -216,10 +224,9 @@ extension FNNC1Message: ContextualWireMessage {
 
 /// C2 to C1: `"FNC2"` v2, a case byte (1 shared start reply, 2 Paillier squares, 3 compute, 4 SSED reply,
 /// 5 done, 6 finished), the query id, then the case's fields.
-extension FNNC2Message: ContextualWireMessage {
+extension FNNC2Message: ContextualWireMessage, FNNFormat {
     public static let magic = FormatMagic("FNC2")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 2) }
+    public static let legacyKind: UInt8 = 2
 
     public func encode(to writer: inout ByteWriter, context publicKey: PaillierPublicKey?) {
         switch self {
@@ -257,10 +264,9 @@ extension FNNC2Message: ContextualWireMessage {
 /// The user's query for C1: `"FNQ1"` v2, the query id, k, the payload (1 shared: share and norms; 2 Paillier:
 /// coordinates, packed, sum, root), then whether the user asks for the winners' vectors (a byte; version 1 wrote
 /// it only when set).
-extension FNNQueryForC1: ContextualWireMessage {
+extension FNNQueryForC1: ContextualWireMessage, FNNFormat {
     public static let magic = FormatMagic("FNQ1")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 3) }
+    public static let legacyKind: UInt8 = 3
 
     public func encode(to writer: inout ByteWriter, context publicKey: PaillierPublicKey?) {
         writer.write(queryID); writer.writeCount(k)
@@ -300,10 +306,9 @@ extension FNNQueryForC1: ContextualWireMessage {
 }
 
 /// The user's share for C2: `"FNQ2"` v2, the query id and the 32-byte share seed.
-extension FNNQueryForC2: WireMessage {
+extension FNNQueryForC2: WireMessage, FNNFormat {
     public static let magic = FormatMagic("FNQ2")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 4) }
+    public static let legacyKind: UInt8 = 4
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(queryID); writer.writeBytes(seed)
@@ -320,10 +325,9 @@ extension FNNQueryForC2: WireMessage {
 
 /// C1's result for the user: `"FNRS"` v2, the query id, record and rejected counts, the entries (id, sealed
 /// label, mask), then whether vector mask seeds follow (a byte; version 1 wrote the seeds only when present).
-extension FNNC1Result: WireMessage {
+extension FNNC1Result: WireMessage, FNNFormat {
     public static let magic = FormatMagic("FNRS")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 5) }
+    public static let legacyKind: UInt8 = 5
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(queryID); writer.writeCount(recordCount); writer.writeCount(rejected); writer.writeCount(entries.count)
@@ -364,10 +368,9 @@ extension FNNC1Result: WireMessage {
 
 /// C2's hand-over: `"FNHO"` v2, the query id, the masked winners, then the masked vectors' form (0 none,
 /// 1 shared rows, 2 Paillier rows of big integers; version 1 left the form out for none).
-extension FNNC2Handover: WireMessage {
+extension FNNC2Handover: WireMessage, FNNFormat {
     public static let magic = FormatMagic("FNHO")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 6) }
+    public static let legacyKind: UInt8 = 6
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(queryID); writer.writeWords(masked)
@@ -428,10 +431,9 @@ extension FNNC2Handover: WireMessage {
 
 /// Records for C1: `"FNRC"` v2, the count, then per record its id, sealed label and payload (1 shared: masked
 /// vector and norms; 2 Paillier: coordinates, packed, sum, root). C1 stores each record as a batch of one.
-public struct FNNRecordBatch: ContextualWireMessage, Equatable {
+public struct FNNRecordBatch: ContextualWireMessage, FNNFormat, Equatable {
     public static let magic = FormatMagic("FNRC")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 7) }
+    public static let legacyKind: UInt8 = 7
 
     /// The records.
     public var records: [FNNC1Record]
@@ -477,10 +479,9 @@ public struct FNNRecordBatch: ContextualWireMessage, Equatable {
 }
 
 /// Record ids (deletions): `"FNID"` v2, a count-prefixed list of UInt64.
-public struct FNNRecordIDs: WireMessage, Equatable {
+public struct FNNRecordIDs: WireMessage, FNNFormat, Equatable {
     public static let magic = FormatMagic("FNID")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 14) }
+    public static let legacyKind: UInt8 = 14
 
     /// The ids.
     public var ids: [UInt64]
@@ -496,10 +497,9 @@ public struct FNNRecordIDs: WireMessage, Equatable {
 }
 
 /// C1's correlation seeds: `"FNP1"` v2, a count, then per entry its index and seed.
-public struct FNNPoolSeeds: WireMessage, Equatable {
+public struct FNNPoolSeeds: WireMessage, FNNFormat, Equatable {
     public static let magic = FormatMagic("FNP1")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 8) }
+    public static let legacyKind: UInt8 = 8
 
     /// The seeds.
     public var seeds: [FNNPoolSeed]
@@ -530,10 +530,9 @@ extension FNNPoolSeed {
 
 /// C2's half of the correlation pool: `"FNP2"` v2, the entry seeds (as ``FNNPoolSeeds``), then the explicit rows
 /// (entry, record id, four Z/2^128 values).
-extension FNNSharedPoolC2: WireMessage {
+extension FNNSharedPoolC2: WireMessage, FNNFormat {
     public static let magic = FormatMagic("FNP2")
-    public static var version: UInt16 { FNNWire.version }
-    public static var legacyHeaders: [LegacyWireHeader] { FNNWire.legacyHeader(kind: 9) }
+    public static let legacyKind: UInt8 = 9
 
     public func encode(to writer: inout ByteWriter) {
         FNNPoolSeed.write(entries, to: &writer)
