@@ -148,16 +148,30 @@ extension SEIAddImages: WireMessage {
     }
 }
 
-/// Images to delete: `"SEID"` v1, the ids.
-extension SEIDeleteImages: WireMessage {
-    public static let magic = FormatMagic("SEID")
-    public static let version: UInt16 = 1
+/// A message that is a list of image ids: version 1, the ids (count, then each id), at most ``maxIDs`` of them.
+public protocol SEIImageIDList: WireMessage {
+    /// The ids.
+    var ids: [String] { get }
+    /// The most ids a decoder accepts.
+    static var maxIDs: Int { get }
+    /// Creates the message.
+    init(ids: [String])
+}
+
+extension SEIImageIDList {
+    public static var version: UInt16 { 1 }
 
     public func encode(to writer: inout ByteWriter) { writer.writeIDs(ids) }
 
     public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
-        self.init(ids: try reader.readIDs(limit: SEIWireLimits.maxEntries))
+        self.init(ids: try reader.readIDs(limit: Self.maxIDs))
     }
+}
+
+/// Images to delete: `"SEID"` v1, the ids.
+extension SEIDeleteImages: SEIImageIDList {
+    public static let magic = FormatMagic("SEID")
+    public static var maxIDs: Int { SEIWireLimits.maxEntries }
 }
 
 /// A search: `"SEIQ"` v1, the options (k, mode, strategy, limits), then the trapdoors (doubles).
@@ -320,15 +334,9 @@ extension SEISealedImages: WireMessage {
 }
 
 /// Images to fetch: `"SEIF"` v1, the ids (at most 100,000).
-extension SEIImageRequest: WireMessage {
+extension SEIImageRequest: SEIImageIDList {
     public static let magic = FormatMagic("SEIF")
-    public static let version: UInt16 = 1
-
-    public func encode(to writer: inout ByteWriter) { writer.writeIDs(ids) }
-
-    public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
-        self.init(ids: try reader.readIDs(limit: SEIWireLimits.maxImageRequest))
-    }
+    public static var maxIDs: Int { SEIWireLimits.maxImageRequest }
 }
 
 extension SEIIndexEntry {
