@@ -38,12 +38,6 @@ public struct DeleteReport: TrustMedMessage, Equatable {
         public var recordID: String
         /// The outcome.
         public var status: Status
-
-        /// Creates an outcome.
-        public init(recordID: String, status: Status) {
-            self.recordID = recordID
-            self.status = status
-        }
     }
 
     /// One outcome per requested record, in request order.

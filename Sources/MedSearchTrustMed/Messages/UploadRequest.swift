@@ -98,14 +98,7 @@ public struct UploadResponse: TrustMedMessage, Equatable {
         /// What happened.
         public var status: Status
         /// A short reason when ``status`` is ``Status/failed``.
-        public var reason: String
-
-        /// Creates an outcome.
-        public init(recordID: String, status: Status, reason: String = "") {
-            self.recordID = recordID
-            self.status = status
-            self.reason = reason
-        }
+        public var reason: String = ""
     }
 
     /// One outcome per item, in request order.
