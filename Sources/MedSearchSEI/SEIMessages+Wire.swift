@@ -19,10 +19,7 @@ extension ByteWriter {
     }
 
     /// Writes a list of image ids: a count, then each id as a string.
-    mutating func writeIDs(_ ids: [String]) {
-        write(UInt32(ids.count))
-        for id in ids { writeString(id) }
-    }
+    mutating func writeIDs(_ ids: [String]) { writeList(ids) { $0.writeString($1) } }
 }
 
 extension ByteReader {
@@ -48,24 +45,9 @@ extension ByteReader {
         return id
     }
 
-    /// Reads a count whose items take at least `minimumItemBytes` each, refusing one the data cannot hold.
-    mutating func readCount(minimumItemBytes: Int, limit: Int) throws(WireError) -> Int {
-        let start = offset
-        let count = Int(try read(UInt32.self))
-        guard count <= limit else { throw .lengthTooLarge(offset: start, length: count, limit: limit) }
-        guard count * minimumItemBytes <= remaining else {
-            throw .truncated(offset: offset, needed: count * minimumItemBytes, available: remaining)
-        }
-        return count
-    }
-
-    /// Reads a list written by ``ByteWriter/writeIDs(_:)``, at most `limit` ids.
+    /// Reads a list written by ``ByteWriter/writeIDs(_:)``, at most `limit` ids (each at least 5 bytes).
     mutating func readIDs(limit: Int) throws(WireError) -> [String] {
-        let count = try readCount(minimumItemBytes: 5, limit: limit)
-        var ids = [String]()
-        ids.reserveCapacity(count)
-        for _ in 0..<count { ids.append(try readID()) }
-        return ids
+        try readList(minimumItemBytes: 5, limit: limit) { reader throws(WireError) in try reader.readID() }
     }
 
     /// Reads an encrypted dimension: even, at least 4.

@@ -53,6 +53,24 @@ import _MedSearchTestSupport
         }
     }
 
+    @Test func listsRoundTripAndRefuseCountsTheDataCannotHold() throws {
+        var writer = ByteWriter()
+        writer.writeList(["a", "bc"]) { $0.writeString($1) }
+        var reader = ByteReader(writer.bytes)
+        #expect(try reader.readList(minimumItemBytes: 5, limit: 2) { reader throws(WireError) in try reader.readString() }
+                == ["a", "bc"])
+        try reader.expectEnd()
+        var overLimit = ByteReader(writer.bytes)
+        #expect(throws: WireError.lengthTooLarge(offset: 0, length: 2, limit: 1)) {
+            _ = try overLimit.readList(minimumItemBytes: 5, limit: 1) { reader throws(WireError) in try reader.readString() }
+        }
+        // A count of 1,000 items of at least 5 bytes each, backed by 11 bytes: refused before anything is read.
+        var unbacked = ByteReader([0xe8, 0x03, 0, 0] + Array(writer.bytes.dropFirst(4)))
+        #expect(throws: WireError.truncated(offset: 4, needed: 5_000, available: 11)) {
+            _ = try unbacked.readList(minimumItemBytes: 5, limit: 10_000) { reader throws(WireError) in try reader.readString() }
+        }
+    }
+
     @Test func seededGeneratorIsReproducible() {
         var a = SeededRandomNumberGenerator(seed: 42), b = SeededRandomNumberGenerator(seed: 42)
         let x = (0..<5).map { _ in a.next() }, y = (0..<5).map { _ in b.next() }

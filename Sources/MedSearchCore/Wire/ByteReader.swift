@@ -102,6 +102,31 @@ public struct ByteReader: Sendable {
         return string
     }
 
+    /// Reads a `UInt32` count of items that take at least `minimumItemBytes` each: a count above `limit` is
+    /// ``WireError/lengthTooLarge(offset:length:limit:)``, one the remaining bytes cannot hold
+    /// ``WireError/truncated(offset:needed:available:)``, so nothing is reserved for a count the data does not back.
+    public mutating func readCount(minimumItemBytes: Int = 0, limit: Int) throws(WireError) -> Int {
+        let start = offset
+        let count = Int(try read(UInt32.self))
+        guard count <= limit else { throw .lengthTooLarge(offset: start, length: count, limit: limit) }
+        guard count * minimumItemBytes <= remaining else {
+            throw .truncated(offset: offset, needed: count * minimumItemBytes, available: remaining)
+        }
+        return count
+    }
+
+    /// Reads a list written by ``ByteWriter/writeList(_:_:)``: a count (``readCount(minimumItemBytes:limit:)``,
+    /// each item taking at least `minimumItemBytes`, at least 1), then each item with `readItem`.
+    public mutating func readList<T>(minimumItemBytes: Int, limit: Int,
+                                     _ readItem: (inout ByteReader) throws(WireError) -> T) throws(WireError) -> [T] {
+        precondition(minimumItemBytes >= 1, "a list's items take at least one byte each")
+        let count = try readCount(minimumItemBytes: minimumItemBytes, limit: limit)
+        var items = [T]()
+        items.reserveCapacity(count)
+        for _ in 0..<count { items.append(try readItem(&self)) }
+        return items
+    }
+
     /// Reads an integer array written by ``ByteWriter/writeArray(_:)``, refusing counts above `maxCount`.
     public mutating func readArray<T: FixedWidthInteger>(of _: T.Type, maxCount: Int) throws(WireError) -> [T] {
         let start = offset

@@ -48,6 +48,13 @@ public struct ByteWriter: Sendable {
     /// Writes a UTF-8 string preceded by its length as a `UInt32`.
     public mutating func writeString(_ string: String) { writeBytes(Array(string.utf8)) }
 
+    /// Writes a list: its count as a `UInt32`, then each item with `writeItem` (read by
+    /// ``ByteReader/readList(minimumItemBytes:limit:_:)``).
+    public mutating func writeList<T>(_ items: [T], _ writeItem: (inout ByteWriter, T) -> Void) {
+        write(UInt32(items.count))
+        for item in items { writeItem(&self, item) }
+    }
+
     /// Writes an array of integers preceded by its count as a `UInt32`.
     public mutating func writeArray<T: FixedWidthInteger>(_ values: [T]) {
         write(UInt32(values.count))

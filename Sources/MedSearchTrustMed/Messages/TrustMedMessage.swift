@@ -30,10 +30,7 @@ public enum TrustMedLimits {
 
 extension ByteWriter {
     /// Writes a list of record ids: a 32-bit count, then each id as a string.
-    mutating func writeRecordIDs(_ ids: [String]) {
-        write(UInt32(ids.count))
-        for id in ids { writeString(id) }
-    }
+    mutating func writeRecordIDs(_ ids: [String]) { writeList(ids) { $0.writeString($1) } }
 }
 
 extension ByteReader {
@@ -47,22 +44,9 @@ extension ByteReader {
 
     /// Reads a list of record ids written by ``ByteWriter/writeRecordIDs(_:)``, at most `limit` of them.
     mutating func readRecordIDs(limit: Int) throws(WireError) -> [String] {
-        let count = try readCount(limit: limit)
         // Each id takes at least 5 bytes (its length and one character): a count the remaining bytes cannot
         // hold is refused before anything is reserved for it.
-        guard count <= remaining / 5 else { throw .truncated(offset: offset, needed: count * 5, available: remaining) }
-        var ids = [String]()
-        ids.reserveCapacity(count)
-        for _ in 0..<count { ids.append(try readRecordID()) }
-        return ids
-    }
-
-    /// Reads a count and checks it against a limit.
-    mutating func readCount(limit: Int) throws(WireError) -> Int {
-        let start = offset
-        let count = Int(try read(UInt32.self))
-        guard count <= limit else { throw .lengthTooLarge(offset: start, length: count, limit: limit) }
-        return count
+        try readList(minimumItemBytes: 5, limit: limit) { reader throws(WireError) in try reader.readRecordID() }
     }
 }
 
