@@ -36,7 +36,7 @@ enum FNNDemo {
         let records = try FNNClientFlows.records(stored, firstID: 1, vectorizer: vectorizer, progress: false)
 
         say("fnn[\(backend)]: starting C2 and C1 on loopback (\(stored.count) images, \(side)x\(side) pixels, d = \(side * side))")
-        let clouds = try await FNNClouds.launch(context.launcher, directory: directory)
+        let clouds = try await LocalDeployment.fnnClouds(context.launcher, directory: directory)
         do {
             let configuration = ClientConfiguration.standard.timeout(.seconds(600))
             let (ownerC1, ownerC2) = try clouds.clients(role: .owner, configuration: configuration)

@@ -22,7 +22,7 @@ enum SEIDemo {
         let d = min(64, raw[0].count, indexed.count - 1)
 
         // The cloud, as its own process.
-        let cloud = try await SEICloud.launch(context.launcher, directory: context.workDirectory.appendingPathComponent("sei"))
+        let cloud = try await LocalDeployment.seiCloud(context.launcher, directory: context.workDirectory.appendingPathComponent("sei"))
         do {
             say("SEI: cloud server at \(cloud.server.url) (matrix-encrypted \(feature) features, PCA to d = \(d); obfuscation only, see `medsearch sei --help`)")
             let ownerRemote = SEIRemote(service: try cloud.client(role: .owner))

@@ -30,9 +30,9 @@ enum TrustMedDemo {
         for (entry, gray) in zip(dataset.entries, grays) { codes[entry.id] = try TrustMedHashing.bits(of: gray, model: model) }
 
         say("trustmed: starting an edge master and \(n) storage nodes (m = \(m)) on loopback")
-        let cluster = try await TrustMedCluster.launch(context.launcher,
-                                                      directory: context.workDirectory.appendingPathComponent("trustmed"),
-                                                      nodeCount: n, threshold: m, nodeTimeout: .seconds(2))
+        let cluster = try await LocalDeployment.trustMedCluster(context.launcher,
+                                                               directory: context.workDirectory.appendingPathComponent("trustmed"),
+                                                               nodes: n, threshold: m, nodeTimeout: .seconds(2))
         do {
             let keys = try TrustMedDefaults.generateClientKeys(hashBits: bits, parameterSet: TrustMedDefaults.defaultParameterSet)
             let client = try TrustMedDefaults.client(keys: keys)

@@ -106,3 +106,31 @@ public enum PythonReference {
         return result.stdout
     }
 }
+
+extension ChildProcess {
+    /// Starts a `medsearch serve ...` child (standard error discarded) and reads its standard output until the
+    /// `MEDSEARCH_LISTENING <url>` line; returns the process (terminate it when done) and the URL, or throws when
+    /// it exits first.
+    public static func startServer(_ executable: URL, _ arguments: [String]) throws -> (process: Process, url: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var received = Data()
+        while true {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else {
+                if process.isRunning { process.terminate() }
+                throw Failure(description: "\(arguments.prefix(2).joined(separator: " ")) exited before listening")
+            }
+            received += chunk
+            if let line = String(decoding: received, as: UTF8.self).split(separator: "\n")
+                .first(where: { $0.hasPrefix("MEDSEARCH_LISTENING ") }) {
+                return (process, String(line.dropFirst("MEDSEARCH_LISTENING ".count)))
+            }
+        }
+    }
+}

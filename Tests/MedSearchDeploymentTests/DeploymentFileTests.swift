@@ -10,30 +10,8 @@ import _MedSearchTestSupport
 import Glibc
 #endif
 
-/// Free loopback TCP ports (bound and released), for deployment files that need fixed ports.
-func freePorts(_ count: Int) throws -> [Int] {
-    var sockets: [Int32] = []
-    defer { sockets.forEach { close($0) } }
-    var ports: [Int] = []
-    for _ in 0..<count {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        sockets.append(fd)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw ServiceError.configuration("cannot bind a free port") }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        ports.append(Int(UInt16(bigEndian: address.sin_port)))
-    }
-    return ports
-}
+/// Free loopback TCP ports, for deployment files that need fixed ports.
+func freePorts(_ count: Int) throws -> [Int] { try LoopbackPorts.free(count) }
 
 @Suite struct DeploymentFileTests {
     static let example = """
@@ -94,16 +72,8 @@ func freePorts(_ count: Int) throws -> [Int] {
         #expect(try DeploymentFile.load(again).file == deployment.file)
     }
 
-    @Test func mistakesAreNamed() throws {
-        let cases: [(String, String)] = [
-            (Self.example.replacingOccurrences(of: "pki: pki\n", with: ""), "pki"),
-            (Self.example.replacingOccurrences(of: "threshold: 2", with: "threshold: 3"), "threshold must be 1...2"),
-            (Self.example.replacingOccurrences(of: "name: node1", with: "name: node0"), "used twice"),
-            (Self.example.replacingOccurrences(of: "port: 9101", with: "port: 0"), "fixed port"),
-            (Self.example.replacingOccurrences(of: "pki: pki", with: "insecure: true"), "non-loopback"),
-            (Self.example.replacingOccurrences(of: "tokens: tokens.json\n", with: ""), "missing tokens"),
-            ("name: [", "not a valid deployment file"),
-        ]
+    /// Each text is refused on loading with a reason containing its expected words.
+    func expectRefusals(_ cases: [(String, String)]) throws {
         for (text, expected) in cases {
             let file = try write(text)
             defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
@@ -114,6 +84,65 @@ func freePorts(_ count: Int) throws -> [Int] {
                 return reason.contains(expected)
             }
         }
+    }
+
+    static let withWeb = example + "\nweb: {name: web, host: 0.0.0.0, address: med.example.org, port: 8443, dataDirectory: data/web, maxFileMib: 16}\n"
+
+    @Test func theWebApplicationIsAnEntryOfTheFile() throws {
+        let file = try write(Self.withWeb)
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        let base = file.deletingLastPathComponent().standardizedFileURL.path
+        let deployment = try DeploymentFile.load(file)
+        let web = try #require(deployment.web)
+        #expect(web.url == "https://med.example.org:8443")
+        #expect(web.host == "0.0.0.0")
+        #expect(web.engines == ["fnn", "trustmed"])  // the file has no SEI cloud
+        #expect(web.maxFileMib == 16)
+        #expect(web.dataDirectory.path == base + "/data/web")
+        #expect(web.tls == TLSFiles(ca: base + "/pki/ca.pem", certificate: base + "/pki/web.pem", key: base + "/pki/web.key"))
+        #expect(web.subjectAlternativeNames == ["med.example.org"])
+        #expect(web.commandLine(config: file) == ["serve", "--config", file.path, "--name", "web"])
+        // As a client of the engines' roles it reaches C1, C2 and the master at their addresses with its certificate.
+        let credentials = try TLSCredentials(files: try LocalPKI.open(in: file.deletingLastPathComponent().appendingPathComponent("pki"))
+            .files(role: .web, name: "web"))
+        _ = try IssuedTokens.issue([.owner, .user], writingTo: file.deletingLastPathComponent().appendingPathComponent("tokens.json"))
+        let clouds = try deployment.fnnClouds(credentials: credentials)
+        #expect(clouds.c1.url == "https://127.0.0.1:9001" && clouds.c2.url == "https://127.0.0.1:9002")
+        let cluster = try deployment.trustMedCluster(credentials: credentials, directory: file.deletingLastPathComponent())
+        #expect(cluster.nodes.map(\.url) == deployment.storageNodeURLs)
+        #expect(throws: ServiceError.self) { _ = try deployment.seiCloud(credentials: credentials) }
+        #expect(throws: ServiceError.self) { _ = try deployment.fnnClouds(credentials: nil) }  // TLS needs its certificate
+        let again = try write(try deployment.file.yaml())
+        defer { try? FileManager.default.removeItem(at: again.deletingLastPathComponent()) }
+        #expect(try DeploymentFile.load(again).file.web == deployment.file.web)
+    }
+
+    @Test func webEntryMistakesNameTheEntryAndField() throws {
+        let cases: [(String, String)] = [
+            (Self.withWeb.replacingOccurrences(of: "maxFileMib: 16", with: "engines: [sei]"), "web entry web: engines: sei needs a sei role"),
+            (Self.withWeb.replacingOccurrences(of: "maxFileMib: 16", with: "engines: [fnn, fnn]"), "web entry web: engines: an engine is named twice"),
+            (Self.withWeb.replacingOccurrences(of: "maxFileMib: 16", with: "engines: [pacs]"), "web entry web: engines: unknown engine pacs"),
+            (Self.withWeb.replacingOccurrences(of: "maxFileMib: 16", with: "maxFileMib: 0"), "web entry web: maxFileMib: must be 1...1024"),
+            (Self.withWeb.replacingOccurrences(of: "port: 8443", with: "port: 0"), "web entry web: port"),
+            (Self.withWeb.replacingOccurrences(of: "name: web", with: "name: c1"), "web entry c1: name: is also a role's name"),
+            (Self.withWeb.replacingOccurrences(of: "pki: pki", with: "insecure: true")
+                .replacingOccurrences(of: "host: 0.0.0.0, address: edge0.example.org, ", with: ""), "web entry web: host"),
+            (Self.withWeb.replacingOccurrences(of: "dataDirectory: data/web, ", with: ""), "missing web.dataDirectory"),
+        ]
+        try expectRefusals(cases)
+    }
+
+    @Test func mistakesAreNamed() throws {
+        let cases: [(String, String)] = [
+            (Self.example.replacingOccurrences(of: "pki: pki\n", with: ""), "pki"),
+            (Self.example.replacingOccurrences(of: "threshold: 2", with: "threshold: 3"), "threshold must be 1...2"),
+            (Self.example.replacingOccurrences(of: "name: node1", with: "name: node0"), "used twice"),
+            (Self.example.replacingOccurrences(of: "port: 9101", with: "port: 0"), "fixed port"),
+            (Self.example.replacingOccurrences(of: "pki: pki", with: "insecure: true"), "non-loopback"),
+            (Self.example.replacingOccurrences(of: "tokens: tokens.json\n", with: ""), "missing tokens"),
+            ("name: [", "not a valid deployment file"),
+        ]
+        try expectRefusals(cases)
     }
 }
 

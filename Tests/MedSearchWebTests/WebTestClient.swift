@@ -9,7 +9,10 @@ import _MedSearchTestSupport
 
 /// A browser-like client for router tests: keeps the session cookie and reads CSRF tokens from pages.
 struct WebTestClient {
-    let client: any TestClientProtocol
+    /// Sends one request: the path, method, headers and body; answers status, headers and body.
+    typealias Transport = @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws
+        -> (status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer)
+    let transport: Transport
     /// The session cookie (set at login).
     var cookie: String?
     /// The pre-login CSRF cookie (set on the first page seen without a session).
@@ -20,9 +23,15 @@ struct WebTestClient {
     var extraHeaders: HTTPFields = [:]
 
     init(client: any TestClientProtocol, cookie: String? = nil) {
-        self.client = client
+        transport = { uri, method, headers, body in
+            let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+            return (response.status, response.headers, response.body)
+        }
         self.cookie = cookie
     }
+
+    /// A client of a web application in another process (for example over HTTPS).
+    init(transport: @escaping Transport) { self.transport = transport }
 
     /// The page body as text.
     struct Page {
@@ -72,7 +81,7 @@ struct WebTestClient {
         let cookies = [cookie.map { "\(SessionMiddleware.cookieName)=\($0)" },
                        preLoginCookie.map { "\(SessionMiddleware.preLoginCookieName)=\($0)" }].compactMap { $0 }
         if !cookies.isEmpty { headers[.cookie] = cookies.joined(separator: "; ") }
-        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        let response = try await transport(uri, method, headers, body)
         for value in response.headers[values: .setCookie] {
             if value.hasPrefix("\(SessionMiddleware.cookieName)=") {
                 let token = value.dropFirst(SessionMiddleware.cookieName.count + 1).prefix(while: { $0 != ";" })

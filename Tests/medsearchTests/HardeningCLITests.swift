@@ -70,27 +70,9 @@ import _MedSearchTestSupport
     @Test func theWebApplicationRefusesABombUploadInBoundedMemory() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-bomb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.executableURL = try CLITests.executable()
-        process.arguments = ["serve", "web", "--port", "0", "--data-dir", directory.path, "--engines", "sei",
-                             "--insecure-cookies"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, url) = try ChildProcess.startServer(try CLITests.executable(), [
+            "serve", "web", "--port", "0", "--data-dir", directory.path, "--engines", "sei", "--insecure-cookies"])
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        var url = ""
-        var received = Data()
-        while url.isEmpty {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            received += chunk
-            if let line = String(decoding: received, as: UTF8.self).split(separator: "\n")
-                .first(where: { $0.hasPrefix("MEDSEARCH_LISTENING ") }) {
-                url = String(line.dropFirst("MEDSEARCH_LISTENING ".count))
-            }
-        }
-        try #require(!url.isEmpty, "the web application did not start")
         let session = URLSession(configuration: .ephemeral)
         func csrf(_ path: String) async throws -> String {
             let (data, _) = try await session.data(from: URL(string: url + path)!)

@@ -3,6 +3,7 @@ import Foundation
 import MedSearchCore
 import MedSearchDICOMweb
 import MedSearchImaging
+import MedSearchTransport
 import NIOCore
 import NIOHTTP1
 
@@ -34,6 +35,8 @@ public struct DICOMwebIngest: Sendable {
         public var since: String?
         /// Instances per STOW-RS request.
         public var batchSize: Int
+        /// The deployment's CA certificate, the only trust root for an `https://` ``target`` (nil: the system's).
+        public var targetCA: URL?
 
         /// Options.
         public init(source: String, sourceToken: String? = nil, target: String, targetToken: String,
@@ -74,11 +77,14 @@ public struct DICOMwebIngest: Sendable {
         case http(url: String, status: Int, message: String)
         /// An answer could not be read.
         case badAnswer(url: String, reason: String)
+        /// A server could not be reached (a TLS refusal says which check failed).
+        case unreachable(url: String, reason: String)
 
         public var description: String {
             switch self {
             case let .http(url, status, message): "\(url) answered \(status): \(message.prefix(200))"
             case let .badAnswer(url, reason): "\(url): \(reason)"
+            case let .unreachable(url, reason): "cannot reach \(url): \(reason)"
             }
         }
     }
@@ -201,7 +207,14 @@ public struct DICOMwebIngest: Sendable {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(300))
+        var client = HTTPClient.shared
+        if let ca = options.targetCA, url.hasPrefix(options.target) { client = try DeploymentHTTPS.client(trusting: ca) }
+        let response: HTTPClientResponse
+        do { response = try await client.execute(request, timeout: .seconds(300)) } catch {
+            guard let reason = DeploymentHTTPS.explain(error) else { throw error }
+            throw Failure.unreachable(url: url, reason: reason + (options.targetCA == nil && url.hasPrefix(options.target)
+                ? "; give the deployment's CA with --ca (or --config)" : ""))
+        }
         let bytes = try await response.body.collect(upTo: 1 << 30)
         return (Int(response.status.code), response.headers.first(name: "Content-Type"), Array(bytes.readableBytesView))
     }

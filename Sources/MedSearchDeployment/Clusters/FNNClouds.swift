@@ -14,7 +14,7 @@ public final class FNNClouds: Sendable {
     /// How its connections are protected.
     public let security: TransportSecurity
 
-    private init(c1: RunningRole, c2: RunningRole, tokens: IssuedTokens, security: TransportSecurity) {
+    init(c1: RunningRole, c2: RunningRole, tokens: IssuedTokens, security: TransportSecurity) {
         self.c1 = c1
         self.c2 = c2
         self.tokens = tokens
@@ -70,7 +70,7 @@ public final class SEICloud: Sendable {
     /// How its connections are protected.
     public let security: TransportSecurity
 
-    private init(server: RunningRole, tokens: IssuedTokens, security: TransportSecurity) {
+    init(server: RunningRole, tokens: IssuedTokens, security: TransportSecurity) {
         self.server = server
         self.tokens = tokens
         self.security = security

@@ -23,7 +23,7 @@ public final class TrustMedCluster: Sendable {
     public let security: TransportSecurity
     private let down: Mutex<Set<Int>>
 
-    private init(directory: URL, master: RunningRole, nodes: [RunningRole], workers: [RunningRole], tokens: IssuedTokens,
+    init(directory: URL, master: RunningRole, nodes: [RunningRole], workers: [RunningRole], tokens: IssuedTokens,
                  security: TransportSecurity) {
         self.directory = directory
         self.master = master

@@ -60,8 +60,11 @@ public enum ClusterCommands {
         for role in cluster.roles {
             print("\(role.instance.name)\t\(role.instance.role.rawValue)\t\(role.url)\tpid \(role.pid ?? 0)\tlog \(role.logFile?.path ?? "")")
         }
+        if let web = cluster.web, let name = deployment.web?.name {
+            print("\(name)\tweb\t\(web.url)\tpid \(web.pid)\tlog \(web.logFile.path)")
+        }
         try cluster.recordState()
-        print("deployment \(deployment.file.name): \(cluster.roles.count) roles up")
+        print("deployment \(deployment.file.name): \(cluster.roles.count + (cluster.web == nil ? 0 : 1)) roles up")
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await cluster.watch(report: report) }
@@ -79,7 +82,7 @@ public enum ClusterCommands {
     public static func status(config: URL) async throws -> (lines: [String], allReady: Bool) {
         let statuses = await DeploymentCluster.status(try DeploymentFile.load(config))
         let ready = statuses.filter(\.ready).count
-        return (statuses.map { "\($0.name)\t\($0.role.rawValue)\t\($0.url)\t\($0.alive ? "alive" : "down")\t\($0.readiness)" }
+        return (statuses.map { "\($0.name)\t\($0.role)\t\($0.url)\t\($0.alive ? "alive" : "down")\t\($0.readiness)" }
                 + ["\(ready) of \(statuses.count) roles ready"], ready == statuses.count)
     }
 
@@ -88,6 +91,16 @@ public enum ClusterCommands {
         let deployment = try DeploymentFile.load(config)
         let stopped = try await DeploymentCluster.stopRunning(deployment)
         return "deployment \(deployment.file.name): " + (stopped ? "stopped" : "no running cluster found")
+    }
+
+    /// `ingest --config F`: the DICOMweb root of the deployment's web application and the deployment's CA (nil
+    /// when insecure).
+    public static func webDICOMweb(config: URL) throws -> (url: String, ca: URL?) {
+        let deployment = try DeploymentFile.load(config)
+        guard let web = deployment.web else {
+            throw ServiceError.configuration("deployment \(deployment.file.name) has no web entry")
+        }
+        return (web.url + "/dicom-web", web.tls.map { URL(fileURLWithPath: $0.ca) })
     }
 
     /// `serve --config F --name N`: the role `name` of the deployment file `config`, with what it needs written

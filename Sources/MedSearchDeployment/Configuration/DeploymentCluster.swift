@@ -1,6 +1,7 @@
 import Foundation
 import MedSearchServer
 import MedSearchTransport
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,8 @@ import Glibc
 /// Every role of a deployment file started on this machine, each its own `medsearch serve --config ... --name`
 /// process (what `medsearch cluster up` runs and watches).
 ///
-/// Roles start in dependency order (storage nodes, C2 and the SEI cloud before the edge master and C1). A role
+/// Roles start in dependency order (storage nodes, C2 and the SEI cloud before the edge master and C1, the web
+/// application last: `medsearch serve --config ... --name web`, which reaches the engines' roles). A role
 /// whose certificate is missing is issued one first when the PKI directory holds the CA key (a deployment on one
 /// machine); on several machines each role's files are issued with `medsearch pki issue` and copied to it.
 public final class DeploymentCluster: Sendable {
@@ -18,11 +20,18 @@ public final class DeploymentCluster: Sendable {
     public let roles: [RunningRole]
     /// Credentials of an administrator client (nil when insecure).
     public let adminTLS: TLSCredentials?
+    /// The web application's process (nil when the file has none, or `only` left it out).
+    public var web: ServiceProcess? { webProcess.withLock { $0 } }
+    private let webProcess: Mutex<ServiceProcess?>
+    private let webLauncher: (@Sendable () async throws -> ServiceProcess)?
 
-    private init(deployment: LoadedDeployment, roles: [RunningRole], adminTLS: TLSCredentials?) {
+    private init(deployment: LoadedDeployment, roles: [RunningRole], adminTLS: TLSCredentials?,
+                 web: ServiceProcess?, webLauncher: (@Sendable () async throws -> ServiceProcess)?) {
         self.deployment = deployment
         self.roles = roles
         self.adminTLS = adminTLS
+        webProcess = Mutex(web)
+        self.webLauncher = webLauncher
     }
 
     /// The order roles start in: those nobody depends on first.
@@ -38,6 +47,7 @@ public final class DeploymentCluster: Sendable {
     public static func up(_ deployment: LoadedDeployment, executable: URL, only: Set<String>? = nil,
                           logDirectory: URL? = nil, startTimeout: Duration = .seconds(120)) async throws -> DeploymentCluster {
         let chosen = deployment.instances.filter { only?.contains($0.name) ?? true }
+        let web = deployment.web.flatMap { only?.contains($0.name) ?? true ? $0 : nil }
         var pki: LocalPKI?
         if let directory = deployment.pkiDirectory,
            FileManager.default.fileExists(atPath: directory.appendingPathComponent(DeploymentCA.FileName.key).path) {
@@ -51,15 +61,32 @@ public final class DeploymentCluster: Sendable {
                 _ = try pki.files(role: instance.role.serviceRole, name: instance.name,
                                   subjectAlternativeNames: Array(Set(addresses)).sorted())
             }
+            if let web { _ = try pki.files(role: .web, name: web.name, subjectAlternativeNames: web.subjectAlternativeNames) }
         }
         let logs = logDirectory ?? deployment.base.appendingPathComponent("logs")
         let launcher = RoleLauncher(mode: .childProcess(executable: executable, logDirectory: logs),
                                     startTimeout: startTimeout)
+        var webLauncher: (@Sendable () async throws -> ServiceProcess)?
+        if let web {
+            guard let source = deployment.source else {
+                throw ServiceError.configuration("deployment \(deployment.file.name): the web application starts from a deployment file")
+            }
+            webLauncher = {
+                try await ServiceProcess.launch(executable: executable, arguments: web.commandLine(config: source),
+                                                logFile: logs.appendingPathComponent("\(web.name).log"), startTimeout: startTimeout)
+            }
+        }
         var started: [RunningRole] = []
+        var webProcess: ServiceProcess?
         do {
             for instance in chosen.sorted(by: { startOrder($0.role) < startOrder($1.role) }) {
                 try deployment.prepare(instance)
                 started.append(try await launcher.start(instance))
+            }
+            if let webLauncher {
+                try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+                webProcess = try await webLauncher()
             }
         } catch {
             for role in started.reversed() { await role.stop() }
@@ -70,7 +97,8 @@ public final class DeploymentCluster: Sendable {
                 let files = TLSFiles.issued("client-admin", in: directory)
                 return FileManager.default.fileExists(atPath: files.certificate) ? try? TLSCredentials(files: files) : nil
             }
-        return DeploymentCluster(deployment: deployment, roles: started, adminTLS: admin)
+        return DeploymentCluster(deployment: deployment, roles: started, adminTLS: admin, web: webProcess,
+                                 webLauncher: webLauncher)
     }
 
     /// The role named `name`.
@@ -90,6 +118,9 @@ public final class DeploymentCluster: Sendable {
 
     /// Stops every role, dependents first (SIGTERM, then SIGKILL after `grace`).
     public func down(grace: Duration = .seconds(10)) async {
+        if let web = webProcess.withLock({ process in defer { process = nil }; return process }) {
+            await web.terminate(grace: grace)
+        }
         for role in roles.reversed() { await role.stop(grace: grace) }
     }
 
@@ -101,6 +132,15 @@ public final class DeploymentCluster: Sendable {
                 report("\(role.instance.name) (\(role.instance.role.rawValue)) exited; restarting it")
                 do { try await role.restart() } catch {
                     report("\(role.instance.name) could not restart: \(error)")
+                }
+            }
+            if let web = deployment.web, let webLauncher, webProcess.withLock({ $0?.isRunning == false }), !Task.isCancelled {
+                report("\(web.name) (web) exited; restarting it")
+                do {
+                    let process = try await webLauncher()
+                    webProcess.withLock { $0 = process }
+                } catch {
+                    report("\(web.name) could not restart: \(error)")
                 }
             }
         }
@@ -133,7 +173,9 @@ public final class DeploymentCluster: Sendable {
     public var state: State {
         State(supervisor: getpid(), roles: roles.map {
             State.Entry(name: $0.instance.name, pid: $0.pid ?? 0, url: $0.url, log: $0.logFile?.path ?? "")
-        })
+        } + [web.flatMap { process in deployment.web.map {
+            State.Entry(name: $0.name, pid: process.pid, url: process.url, log: process.logFile.path)
+        } }].compactMap { $0 })
     }
 
     /// Writes ``state`` to ``stateFile(_:)``.
@@ -175,7 +217,8 @@ public final class DeploymentCluster: Sendable {
     /// How one role of a deployment answers.
     public struct RoleStatus: Sendable {
         public let name: String
-        public let role: ServerRole
+        /// The role (`web` for the web application).
+        public let role: String
         public let url: String
         /// `/healthz` answered.
         public let alive: Bool
@@ -198,8 +241,9 @@ public final class DeploymentCluster: Sendable {
             }
         }
         var result: [RoleStatus] = []
-        for instance in deployment.instances {
-            let url = deployment.urls[instance.name] ?? ""
+        let entries = deployment.instances.map { ($0.name, $0.role.rawValue, deployment.urls[$0.name] ?? "") }
+            + (deployment.web.map { [($0.name, "web", $0.url)] } ?? [])
+        for (name, role, url) in entries {
             let client = ServiceClient(baseURL: url, token: "", configuration: ClientConfiguration(timeout: .seconds(5)).tls(tls))
             let alive = await client.isAlive(timeout: .seconds(3))
             var readiness = "not answering"
@@ -214,7 +258,7 @@ public final class DeploymentCluster: Sendable {
                     readiness = "\(error)"
                 }
             }
-            result.append(RoleStatus(name: instance.name, role: instance.role, url: url, alive: alive,
+            result.append(RoleStatus(name: name, role: role, url: url, alive: alive,
                                      readiness: readiness, ready: ready))
         }
         return result

@@ -21,6 +21,8 @@ import Yams
 ///   - {role: fnn-c2, name: c2, port: 9002, dataDirectory: /srv/c2}
 ///   - {role: fnn-c1, name: c1, port: 9001, dataDirectory: /srv/c1}
 ///   - {role: sei, name: sei, port: 9003, dataDirectory: /srv/sei}
+/// web: {name: web, host: 0.0.0.0, address: medsearch.example.org, port: 8443, dataDirectory: /srv/web,
+///       engines: [fnn, sei, trustmed], maxFileMib: 32}
 /// ```
 ///
 /// Relative paths are relative to the file's directory. Each role's TLS files default to `<pki>/<name>.pem`,
@@ -69,6 +71,48 @@ public struct DeploymentFile: Codable, Sendable, Equatable {
         }
     }
 
+    /// The clinicians' web application: serves browsers over HTTPS with its certificate (role `web`) and calls
+    /// the engines' roles of this deployment with the same certificate as its client certificate.
+    public struct Web: Codable, Sendable, Equatable {
+        /// Its unique name (certificate common name, log file name).
+        public var name: String
+        /// The address it binds (default 127.0.0.1).
+        public var host: String?
+        /// The address browsers reach it at (default: ``host``).
+        public var address: String?
+        /// Its port.
+        public var port: Int
+        /// Accounts, audit log, sealed images and engine keys.
+        public var dataDirectory: String
+        /// Its store (`postgres://...`); default its SQLite file.
+        public var database: String?
+        /// The engines it offers (fnn, sei, trustmed); default every engine whose roles the file has.
+        public var engines: [String]?
+        /// Largest file in MiB (1-1024): an upload, or a DICOMweb part.
+        public var maxFileMib: Int?
+        /// JSON file of DICOMweb bearer tokens (`{"tokens": {"<token>": "<account>"}}`, mode 0600).
+        public var dicomwebTokens: String?
+        /// Its certificate for browsers and towards the engines' roles (default: from the file's
+        /// ``DeploymentFile/pki`` by name).
+        public var tls: TLSFiles?
+
+        /// Creates an entry.
+        public init(name: String, host: String? = nil, address: String? = nil, port: Int, dataDirectory: String,
+                    database: String? = nil, engines: [String]? = nil, maxFileMib: Int? = nil,
+                    dicomwebTokens: String? = nil, tls: TLSFiles? = nil) {
+            self.name = name
+            self.host = host
+            self.address = address
+            self.port = port
+            self.dataDirectory = dataDirectory
+            self.database = database
+            self.engines = engines
+            self.maxFileMib = maxFileMib
+            self.dicomwebTokens = dicomwebTokens
+            self.tls = tls
+        }
+    }
+
     /// TrustMedSearch's parameters.
     public struct TrustMed: Codable, Sendable, Equatable {
         /// m: shares needed to rebuild an image (1...n).
@@ -111,10 +155,13 @@ public struct DeploymentFile: Codable, Sendable, Equatable {
     public var fnn: FNN?
     /// Every role.
     public var roles: [Role]
+    /// The web application (optional).
+    public var web: Web?
 
     /// Creates a description.
     public init(name: String, pki: String? = nil, insecure: Bool? = nil, tokens: String, trustmed: TrustMed? = nil,
-                fnn: FNN? = nil, roles: [Role]) {
+                fnn: FNN? = nil, roles: [Role], web: Web? = nil) {
+        self.web = web
         self.name = name
         self.pki = pki
         self.insecure = insecure
@@ -139,7 +186,7 @@ public struct DeploymentFile: Codable, Sendable, Equatable {
         do { file = try YAMLDecoder().decode(DeploymentFile.self, from: String(decoding: data, as: UTF8.self)) } catch {
             throw ServiceError.configuration("\(url.path) is not a valid deployment file: \(Self.describe(error))")
         }
-        return try LoadedDeployment(file: file, base: url.deletingLastPathComponent())
+        return try LoadedDeployment(file: file, base: url.deletingLastPathComponent(), source: url)
     }
 
     /// The file as YAML.
@@ -169,12 +216,18 @@ public struct LoadedDeployment: Sendable {
     public let file: DeploymentFile
     /// The directory relative paths start from.
     public let base: URL
+    /// The file it was read from (nil when built in memory).
+    public let source: URL?
+    /// The web application, resolved (nil when the file has none).
+    public let web: WebRole?
     /// Every role, fully described (peers, TLS files, engine parameters), in file order.
     public let instances: [RoleInstance]
 
-    init(file: DeploymentFile, base: URL) throws {
+    /// Checks `file` (relative paths against `base`, the directory of `source`).
+    public init(file: DeploymentFile, base: URL, source: URL? = nil) throws {
         self.file = file
         self.base = base
+        self.source = source
         let insecure = file.insecure ?? false
         guard insecure || file.pki != nil else {
             throw ServiceError.configuration("deployment \(file.name): give pki (the CA directory) or insecure: true")
@@ -247,6 +300,7 @@ public struct LoadedDeployment: Sendable {
             instances.append(instance)
         }
         self.instances = instances
+        web = try file.web.map { try WebRole(file: file, entry: $0, base: base) }
         storageNodeURLs = storageNodes.map(url)
         searchWorkerURLs = workers.map(url)
         urls = Dictionary(uniqueKeysWithValues: file.roles.map { ($0.name, url($0)) })
@@ -265,7 +319,7 @@ public struct LoadedDeployment: Sendable {
     public func instance(named name: String) throws -> RoleInstance {
         guard let instance = instances.first(where: { $0.name == name }) else {
             throw ServiceError.configuration("deployment \(file.name) has no role named \(name) "
-                                             + "(it has \(instances.map(\.name).joined(separator: ", ")))")
+                                             + "(it has \((instances.map(\.name) + [web?.name].compactMap { $0 }).joined(separator: ", ")))")
         }
         return instance
     }

@@ -15,6 +15,15 @@ public struct IssuedTokens: Sendable {
         return IssuedTokens(file: file, byRole: byRole)
     }
 
+    /// The tokens of an existing table (one per role: the first in sorted order when a role has several).
+    public static func load(_ file: URL) throws -> IssuedTokens {
+        var byRole: [ServiceRole: String] = [:]
+        for (token, role) in try AccessTokens.load(from: file).tokens.sorted(by: { $0.key < $1.key }) where byRole[role] == nil {
+            byRole[role] = token
+        }
+        return IssuedTokens(file: file, byRole: byRole)
+    }
+
     /// The token of `role`.
     ///
     /// - Throws: ``ServiceError/configuration(_:)`` when none was issued for it.

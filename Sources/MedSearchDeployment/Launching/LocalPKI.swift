@@ -86,6 +86,9 @@ public enum TransportSecurity: Sendable {
     case tls(LocalPKI)
     /// Plain HTTP on loopback (`--insecure`): for benchmarks comparing against TLS and for debugging.
     case insecure
+    /// TLS 1.3 towards roles started elsewhere, presenting this client certificate for every role it acts as (a
+    /// hospital-side certificate such as the web application's: the bearer token says owner or user).
+    case client(TLSCredentials)
 
     /// TLS with a PKI in `directory/pki` (created when missing): the default of every launcher.
     public static func localTLS(in directory: URL) throws -> TransportSecurity {
@@ -108,16 +111,24 @@ public enum TransportSecurity: Sendable {
         case .insecure:
             secured.tls = nil
             secured.insecure = true
+        case .client:
+            throw ServiceError.configuration("\(instance.name): a client certificate cannot secure a role; give its TLS files")
         }
         return secured
     }
 
     /// The command-line options of a `medsearch` client command acting as `role` (none when insecure).
-    public func clientArguments(_ role: ServiceRole) throws -> [String] { try pki?.clientArguments(role) ?? [] }
+    public func clientArguments(_ role: ServiceRole) throws -> [String] {
+        if case let .client(credentials) = self {
+            return ["--ca", credentials.files.ca, "--cert", credentials.files.certificate, "--key", credentials.files.key]
+        }
+        return try pki?.clientArguments(role) ?? []
+    }
 
     /// `configuration` for a client acting as `role` (with TLS credentials unless insecure).
     public func clientConfiguration(_ role: ServiceRole, _ configuration: ClientConfiguration = .standard) throws
         -> ClientConfiguration {
+        if case let .client(credentials) = self { return configuration.tls(credentials) }
         guard let pki else { return configuration.tls(nil) }
         return try pki.clientConfiguration(role, configuration)
     }

@@ -35,6 +35,13 @@ public final class RunningRole: Sendable {
         self.launcher = launcher
     }
 
+    /// A role of a deployment started elsewhere (another machine, or `cluster up`), reached at `url`: stopping,
+    /// killing or restarting it is not this process's business and does nothing.
+    init(attachedTo url: String, instance: RoleInstance, security: TransportSecurity) {
+        state = Mutex(State(instance: instance, runtime: nil, url: url))
+        launcher = RoleLauncher(mode: .inProcess, security: security)
+    }
+
     func launch(_ instance: RoleInstance) async throws {
         var attempt = 0
         while true {
@@ -98,8 +105,8 @@ public final class RunningRole: Sendable {
     public func client(token: String, role: ServiceRole = .admin,
                        configuration: ClientConfiguration = .standard) -> ServiceClient {
         var configuration = configuration
-        if configuration.tls == nil, instance.tls != nil, let pki = launcher.security?.pki {
-            configuration.tls = try? pki.clientCredentials(role)
+        if configuration.tls == nil, instance.tls != nil, let security = launcher.security {
+            configuration = (try? security.clientConfiguration(role, configuration)) ?? configuration
         }
         return ServiceClient(baseURL: url, token: token, configuration: configuration)
     }

@@ -210,3 +210,38 @@ extension Duration {
         return overflowAdding ? .max : total
     }
 }
+
+/// HTTPS clients of the web application (which serves browsers and asks for no client certificate) for client
+/// commands such as `medsearch ingest`: the deployment's CA is the only trust root, never the system store.
+public enum DeploymentHTTPS {
+    private static let clients = Mutex<[String: HTTPClient]>([:])
+
+    /// A client (one per CA file, for the life of the process) trusting only the CA certificate in `caFile`.
+    ///
+    /// - Throws: ``ServiceError/configuration(_:)`` when the file holds no readable PEM certificate.
+    public static func client(trusting caFile: URL) throws(ServiceError) -> HTTPClient {
+        if let existing = clients.withLock({ $0[caFile.path] }) { return existing }
+        let roots: [NIOSSLCertificate]
+        do { roots = try NIOSSLCertificate.fromPEMFile(caFile.path) } catch {
+            throw .configuration("\(caFile.path) is not a readable PEM CA certificate")
+        }
+        guard !roots.isEmpty else { throw .configuration("\(caFile.path) holds no certificate") }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv13
+        tls.trustRoots = .certificates(roots)
+        tls.certificateVerification = .fullVerification
+        var settings = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
+                                                decompression: .disabled)
+        settings.httpVersion = .http1Only
+        return clients.withLock { clients in
+            if let existing = clients[caFile.path] { return existing }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: settings)
+            clients[caFile.path] = client
+            return client
+        }
+    }
+
+    /// One sentence for a TLS failure (a server certificate not from the deployment's CA, expired, or for another
+    /// address), or nil when `error` is not a TLS failure.
+    public static func explain(_ error: any Error) -> String? { TLSErrorReason.explain(error) }
+}

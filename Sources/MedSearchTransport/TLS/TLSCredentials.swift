@@ -51,6 +51,12 @@ public struct TLSFiles: Codable, Sendable, Hashable {
         return TLSFiles(ca: ca, certificate: certificate, key: key, revoked: revoked)
     }
 
+    /// A client's CA file alone (for the web application, which asks for no client certificate): `ca`, else
+    /// `$MEDSEARCH_TLS_CA`, else nil.
+    public static func caFile(_ ca: String?) -> URL? {
+        (ca ?? ProcessInfo.processInfo.environment["MEDSEARCH_TLS_CA"]).flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+    }
+
     /// The deny list's path.
     public var revokedPath: String {
         if let revoked { return revoked }

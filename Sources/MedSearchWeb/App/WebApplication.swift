@@ -62,6 +62,20 @@ public struct WebConfiguration: Sendable {
         self.dicomwebTokens = dicomwebTokens
     }
 
+    /// A configuration from the options of `medsearch serve web` or a deployment file's web entry: the largest file
+    /// `maxFileMib` MiB (an upload takes twice that, at least 64 MiB), `database` a store URL, `dicomwebTokens` a
+    /// token file (mode 0600).
+    public init(host: String, port: Int, dataDirectory: URL, maxFileMib: Int, database: String?, dicomwebTokens: URL?,
+                secureCookies: Bool = true) throws {
+        let location: StoreLocation?
+        do { location = try database.map { try StoreLocation(parsing: $0) } } catch {
+            throw ServiceError.configuration("database: \(error)")
+        }
+        self.init(host: host, port: port, dataDirectory: dataDirectory, secureCookies: secureCookies,
+                  maxUploadBytes: max(64, 2 * maxFileMib) << 20, maxFileBytes: maxFileMib << 20, database: location,
+                  dicomwebTokens: try dicomwebTokens.map { try Self.loadDICOMwebTokens(from: $0) } ?? [:])
+    }
+
     /// Sets how the application is reached: HTTPS with the certificate `files` (``tls``), or plain HTTP, which
     /// on a non-loopback address needs `behindTLSProxy` (a TLS-terminating proxy in front, so HSTS is sent too).
     ///
@@ -152,6 +166,12 @@ public final class WebApplication: Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
         }
         router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok web"))) }
+        // What `cluster status` asks every role; the engines are up before the application listens.
+        let text = { @Sendable (body: String) in
+            Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("/healthz") { _, _ in text("ok web") }
+        router.get("/readyz") { [engines] _, _ in text("ready web: \(engines.map(\.name).joined(separator: ", "))") }
         AccountPages(app: self).register(on: router)
         ImagePages(app: self).register(on: router)
         KeyPages(app: self).register(on: router)

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import MedSearchDeployment
+import MedSearchServer
+import MedSearchTransport
 
 /// `medsearch serve web` as a library call: starts the named engines' untrusted servers, the web application on
 /// top of them (seeded with the demo accounts and images when asked), brings engines added since the last run
@@ -53,8 +55,47 @@ public enum WebLaunch {
     public static func run(_ configuration: WebConfiguration, engines names: [String], launcher: RoleLauncher,
                            demo: Demo?, logger: Logger, status: @escaping @Sendable (Event) -> Void,
                            onBound: @escaping @Sendable (String) async -> Void) async throws {
+        try await run(configuration, engines: names, servers: .local(launcher), demo: demo, logger: logger, status: status,
+                      onBound: onBound)
+    }
+
+    /// `medsearch serve --config F --name N`: the role `N` of the deployment file `F`, or its web application when
+    /// `N` names the file's web entry (which reaches the file's engine roles with its certificate).
+    public static func serve(config: URL, name: String, onBound: @escaping @Sendable (String) async -> Void) async throws {
+        let deployment = try DeploymentFile.load(config)
+        guard let web = deployment.web, web.name == name else {
+            return try await RoleServer.run(try ClusterCommands.instance(config: config, name: name), handleSignals: true,
+                                            onBound: onBound)
+        }
+        try await run(deployment: deployment, web: web, demo: nil, status: { event in
+            FileHandle.standardError.write(Data("\(event)\n".utf8))
+        }, onBound: onBound)
+    }
+
+    /// Runs the web application of `deployment` (its entry `web`) on the deployment's engine roles.
+    public static func run(deployment: LoadedDeployment, web: WebRole, demo: Demo?, status: @escaping @Sendable (Event) -> Void,
+                           onBound: @escaping @Sendable (String) async -> Void) async throws {
+        var configuration: WebConfiguration
+        do {
+            configuration = try WebConfiguration(host: web.host, port: web.port, dataDirectory: web.dataDirectory,
+                                                 maxFileMib: web.maxFileMib, database: web.database,
+                                                 dicomwebTokens: web.dicomwebTokens)
+            try configuration.serve(tls: web.tls, behindTLSProxy: false)
+        } catch {
+            throw ServiceError.configuration("deployment \(deployment.file.name): web entry \(web.name): \(error)")
+        }
+        var logger = Logger(label: "medsearch.web")
+        logger.logLevel = .notice
+        try await run(configuration, engines: web.engines, servers: .deployment(deployment, credentials: configuration.tls),
+                      demo: demo, logger: logger, status: status, onBound: onBound)
+    }
+
+    /// Runs the web application on `servers` (see ``run(_:engines:launcher:demo:logger:status:onBound:)``).
+    public static func run(_ configuration: WebConfiguration, engines names: [String], servers: WebEngineServers,
+                           demo: Demo?, logger: Logger, status: @escaping @Sendable (Event) -> Void,
+                           onBound: @escaping @Sendable (String) async -> Void) async throws {
         let running = try await WebEngines.start(
-            names: names, directory: configuration.dataDirectory.appendingPathComponent("engines"), launcher: launcher)
+            names: names, directory: configuration.dataDirectory.appendingPathComponent("engines"), servers: servers)
         do {
             let app = try await WebApplication(configuration: configuration, engines: running)
             if let demo {

@@ -55,6 +55,11 @@ public actor FNNWebEngine: WebEngine, TurnTakingEngine {
     /// Starts C2 and C1 with `launcher` (data under `directory/c2` and `directory/c1`), loads or creates the owner
     /// keys and sends the set-ups the first time.
     public static func start(directory: URL, launcher: RoleLauncher, options: Options = Options()) async throws -> FNNWebEngine {
+        try await start(directory: directory, servers: .launch(launcher), options: options)
+    }
+
+    /// Starts (or reaches, in a deployment) C2 and C1 and loads or creates the owner keys (see above).
+    public static func start(directory: URL, servers: WebEngineServers, options: Options = Options()) async throws -> FNNWebEngine {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let vectorizer = (try? FNNVectorizer.load(from: directory)) ?? options.vectorizer
@@ -72,7 +77,7 @@ public actor FNNWebEngine: WebEngine, TurnTakingEngine {
             try FNNKeyFiles.writeSecret(owner.keys.serialized(), to: ownerFile)
         }
         let records = try FNNWebRecord.load(from: directory)
-        let clouds = try await FNNClouds.launch(launcher, directory: directory)
+        let clouds = try await servers.fnnClouds(directory)
         do {
             let engine = try FNNWebEngine(directory: directory, clouds: clouds, owner: owner, vectorizer: vectorizer,
                                           poolSize: options.poolSize, records: records)

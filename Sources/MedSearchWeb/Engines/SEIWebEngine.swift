@@ -40,6 +40,11 @@ public actor SEIWebEngine: WebEngine, TurnTakingEngine {
 
     /// Starts the SEI cloud with `launcher` (data under `directory/cloud`) and loads or creates the owner state.
     public static func start(directory: URL, launcher: RoleLauncher) async throws -> SEIWebEngine {
+        try await start(directory: directory, servers: .launch(launcher))
+    }
+
+    /// Starts (or reaches, in a deployment) the SEI cloud and loads or creates the owner state.
+    public static func start(directory: URL, servers: WebEngineServers) async throws -> SEIWebEngine {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let model = try FeatureRegistry.make(FeatureRegistry.names.contains("cnn") ? "cnn" : "lbp")
@@ -48,7 +53,7 @@ public actor SEIWebEngine: WebEngine, TurnTakingEngine {
         if let bytes = try OwnerOnlyFile.readIfPresent(at: directory.appendingPathComponent("owner.key"), maxBytes: 1 << 30) {
             owner = try SEIOwner(serialized: bytes)
         }
-        let cloud = try await SEICloud.launch(launcher, directory: directory)
+        let cloud = try await servers.seiCloud(directory)
         do {
             let configuration = ClientConfiguration.standard.timeout(.seconds(600))
             let engine = SEIWebEngine(directory: directory, cloud: cloud,

@@ -56,15 +56,24 @@ public actor TrustMedWebEngine: WebEngine, WebImageSource, TurnTakingEngine {
     /// Starts the storage nodes and the edge master with `launcher` (data under `directory/cluster`) and loads the client's keys
     /// and hash model if an earlier run created them.
     public static func start(directory: URL, launcher: RoleLauncher, options: Options = Options()) async throws -> TrustMedWebEngine {
+        try await start(directory: directory, servers: .launch(launcher), options: options)
+    }
+
+    /// Starts (or reaches, in a deployment: m and n are the deployment's) the edge master and storage nodes and
+    /// loads the client's keys and hash model (see above).
+    public static func start(directory: URL, servers: WebEngineServers, options: Options = Options()) async throws -> TrustMedWebEngine {
+        var options = options
+        if case let .deployment(deployment, _) = servers, let threshold = deployment.file.trustmed?.threshold {
+            options.threshold = threshold
+            options.nodeCount = deployment.storageNodeURLs.count
+        }
         guard options.nodeCount >= options.threshold, options.threshold >= 1 else {
             throw WebError.engineUnavailable("TrustMedSearch needs 1 <= m <= n (m = \(options.threshold), n = \(options.nodeCount))")
         }
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("pending"),
                                                 withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let state = try TrustMedWebState.load(from: directory)
-        let cluster = try await TrustMedCluster.launch(launcher, directory: directory.appendingPathComponent("cluster"),
-                                                      nodeCount: options.nodeCount, threshold: options.threshold,
-                                                      nodeTimeout: .seconds(5))
+        let cluster = try await servers.trustMedCluster(directory.appendingPathComponent("cluster"), options: options)
         do {
             let engine = TrustMedWebEngine(directory: directory, options: options, cluster: cluster, state: state)
             try await engine.registerKeys()

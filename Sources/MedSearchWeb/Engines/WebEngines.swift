@@ -11,6 +11,11 @@ public enum WebEngines {
     /// Starts the named engines (concurrently; returned in the order named). If one fails, those already
     /// started are stopped and the first error is thrown.
     public static func start(names: [String], directory: URL, launcher: RoleLauncher) async throws -> [any WebEngine] {
+        try await start(names: names, directory: directory, servers: .launch(launcher))
+    }
+
+    /// Starts the named engines, their servers launched or reached as `servers` says (see above).
+    public static func start(names: [String], directory: URL, servers: WebEngineServers) async throws -> [any WebEngine] {
         let wanted = names.map { $0.lowercased() }
         if let unknown = wanted.first(where: { !available.contains($0) }) {
             throw WebError.engineUnavailable(
@@ -22,7 +27,7 @@ public enum WebEngines {
                 group.addTask {
                     do {
                         return (index, .success(try await startOne(name, directory: directory.appendingPathComponent(name),
-                                                                   launcher: launcher)))
+                                                                   servers: servers)))
                     } catch {
                         return (index, .failure(error))
                     }
@@ -47,11 +52,53 @@ public enum WebEngines {
         return running
     }
 
-    private static func startOne(_ name: String, directory: URL, launcher: RoleLauncher) async throws -> any WebEngine {
+    private static func startOne(_ name: String, directory: URL, servers: WebEngineServers) async throws -> any WebEngine {
         switch name {
-        case "fnn": return try await FNNWebEngine.start(directory: directory, launcher: launcher)
-        case "sei": return try await SEIWebEngine.start(directory: directory, launcher: launcher)
-        default: return try await TrustMedWebEngine.start(directory: directory, launcher: launcher)
+        case "fnn": return try await FNNWebEngine.start(directory: directory, servers: servers)
+        case "sei": return try await SEIWebEngine.start(directory: directory, servers: servers)
+        default: return try await TrustMedWebEngine.start(directory: directory, servers: servers)
+        }
+    }
+}
+
+/// Where an engine's untrusted servers come from: started by the web application as processes on loopback (with a
+/// CA of its own under the engine's directory), or the roles of a deployment file started elsewhere (`cluster up`,
+/// other machines), reached with the web application's certificate.
+public enum WebEngineServers: Sendable {
+    /// Started with this launcher.
+    case launch(RoleLauncher)
+    /// Started from a deployment file written for each engine in its directory (``LocalDeployment``) when the
+    /// launcher starts child processes: what `medsearch serve web` runs outside a deployment file.
+    case local(RoleLauncher)
+    /// The deployment's roles, reached presenting `credentials` (nil: an insecure deployment).
+    case deployment(LoadedDeployment, credentials: TLSCredentials?)
+
+    func fnnClouds(_ directory: URL) async throws -> FNNClouds {
+        switch self {
+        case let .launch(launcher): try await FNNClouds.launch(launcher, directory: directory)
+        case let .local(launcher): try await LocalDeployment.fnnClouds(launcher, directory: directory)
+        case let .deployment(deployment, credentials): try deployment.fnnClouds(credentials: credentials)
+        }
+    }
+
+    func seiCloud(_ directory: URL) async throws -> SEICloud {
+        switch self {
+        case let .launch(launcher): try await SEICloud.launch(launcher, directory: directory)
+        case let .local(launcher): try await LocalDeployment.seiCloud(launcher, directory: directory)
+        case let .deployment(deployment, credentials): try deployment.seiCloud(credentials: credentials)
+        }
+    }
+
+    func trustMedCluster(_ directory: URL, options: TrustMedWebEngine.Options) async throws -> TrustMedCluster {
+        switch self {
+        case let .launch(launcher):
+            try await TrustMedCluster.launch(launcher, directory: directory, nodeCount: options.nodeCount,
+                                             threshold: options.threshold, nodeTimeout: .seconds(5))
+        case let .local(launcher):
+            try await LocalDeployment.trustMedCluster(launcher, directory: directory, nodes: options.nodeCount,
+                                                      threshold: options.threshold, nodeTimeout: .seconds(5))
+        case let .deployment(deployment, credentials):
+            try deployment.trustMedCluster(credentials: credentials, directory: directory)
         }
     }
 }

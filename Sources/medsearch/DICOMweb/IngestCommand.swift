@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedSearchClient
 import MedSearchCore
+import MedSearchDeployment
 import MedSearchTransport
 
 /// `medsearch ingest --dicomweb URL`: pull a PACS's studies into MedSearch (QIDO-RS + WADO-RS in, STOW-RS out).
@@ -15,6 +16,8 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(name: .customLong("dicomweb"), help: "The PACS's DICOMweb root URL, e.g. http://pacs:8042/dicom-web.")
     var source: String
     @Option(help: "MedSearch's DICOMweb root URL.") var to: String = "http://127.0.0.1:8080/dicom-web"
+    @Option(help: "The deployment CA (ca.pem), the only trust root for an https --to (default: $MEDSEARCH_TLS_CA).") var ca: String?
+    @Option(help: "A deployment file: --to becomes its web application's DICOMweb root, trusted with its CA.") var config: String?
     @Option(name: .customLong("token-file"), help: "File holding the bearer token of a MedSearch owner account (mode 0600).")
     var tokenFile: String
     @Option(name: .customLong("source-token-file"), help: "File holding a bearer token for the PACS, if it needs one.")
@@ -34,9 +37,10 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = DICOMwebIngest.Options(source: source, sourceToken: try sourceTokenFile.map(Self.readToken),
-                                             target: to, targetToken: try Self.readToken(tokenFile),
-                                             study: study, since: since, batchSize: batch)
+        let (target, targetCA) = try config.map { try ClusterCommands.webDICOMweb(config: URL(fileURLWithPath: $0)) } ?? (to, TLSFiles.caFile(ca))
+        var options = DICOMwebIngest.Options(source: source, sourceToken: try sourceTokenFile.map { try TokenFile.read(URL(fileURLWithPath: $0)) },
+                                             target: target, targetToken: try TokenFile.read(URL(fileURLWithPath: tokenFile)), study: study, since: since, batchSize: batch)
+        options.targetCA = targetCA
         let summary: DICOMwebIngest.Summary
         do {
             summary = try await DICOMwebIngest(options).run { total in ProgressReporter(label: "ingest", total: total) }
@@ -47,7 +51,4 @@ struct IngestCommand: AsyncParsableCommand {
               + "refused: \(summary.refused.count)")
         for refusal in summary.refused { print("refused \(refusal.sopInstanceUID): \(refusal.reason)") }
     }
-
-    /// A token from a file that only its owner may read.
-    static func readToken(_ path: String) throws -> String { try TokenFile.read(URL(fileURLWithPath: path)) }
 }

@@ -3,6 +3,7 @@ import Foundation
 import MedSearchDeployment
 import MedSearchServer
 import MedSearchTransport
+import MedSearchWeb
 
 /// `medsearch serve <role>`: runs one server role as its own process.
 struct ServeCommand: AsyncParsableCommand {
@@ -19,8 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let config, let name else { throw ValidationError("give a role (serve <role> ...) or --config FILE --name NAME") }
-        try await RoleServer.run(try ClusterCommands.instance(config: URL(fileURLWithPath: config), name: name),
-                                 handleSignals: true) { ServiceRunner.announce($0) }
+        try await WebLaunch.serve(config: URL(fileURLWithPath: config), name: name) { ServiceRunner.announce($0) }
     }
 }
 

@@ -68,10 +68,9 @@ struct ServeWebCommand: AsyncParsableCommand {
             demoSeeding = WebLaunch.Demo(data: data, limit: demoLimit > 0 ? demoLimit : nil,
                                          password: demoPassword ?? "demo-" + Hex.encode(SecureRandom.bytes(6)))
         }
-        var configuration = WebConfiguration(
-            host: host, port: port, dataDirectory: URL(fileURLWithPath: dataDirectory), secureCookies: !insecureCookies,
-            maxUploadBytes: max(64, 2 * maxFileMib) << 20, maxFileBytes: maxFileMib << 20, database: try store.location(),
-            dicomwebTokens: try dicomwebTokens.map { try WebConfiguration.loadDICOMwebTokens(from: URL(fileURLWithPath: $0)) } ?? [:])
+        _ = try store.location()  // a malformed URL is a usage error
+        var configuration = try WebConfiguration(host: host, port: port, dataDirectory: URL(fileURLWithPath: dataDirectory), maxFileMib: maxFileMib,
+                                                 database: store.text, dicomwebTokens: dicomwebTokens.map { URL(fileURLWithPath: $0) }, secureCookies: !insecureCookies)
         try configuration.serve(tls: try tls.files(), behindTLSProxy: tls.insecure)
         try await WebLaunch.run(configuration, engines: engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                 launcher: RoleLauncher(mode: .childProcess(executable: try MedSearchExecutable.current())),
