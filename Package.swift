@@ -195,7 +195,7 @@ var package = Package(
         tests("MedSearchWeb", ["MedSearchCore", "MedSearchImaging", "MedSearchStore", "MedSearchDeployment", "MedSearchDICOMweb",
                                "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird, logging,
                                .product(name: "HummingbirdTesting", package: "hummingbird")], exclude: ["Golden"]),
-        tests("MedSearchBenchmarks", ["MedSearchCore", "MedSearchImaging"]),
+        tests("MedSearchBenchmarks", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex", "MedSearchTrustMed", "MedSearchClient"]),
         // The wire fuzz target's seed corpus (made from every golden fixture) and reproducers, replayed.
         .testTarget(name: "MedSearchWireFuzzTests", dependencies: ["_MedSearchWireFuzzHarness", "_MedSearchTestSupport", "MedSearchCore"],
                     exclude: ["Reproducers"], swiftSettings: swiftSettings),

@@ -15,10 +15,13 @@ public enum ProcessMemory {
     }
 
     /// VmHWM of a /proc/self/status text, in bytes (0 when absent).
-    public static func peakResidentBytes(status: String) -> Int {
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+    public static func peakResidentBytes(status: String) -> Int { kibibytes(field: "VmHWM:", status: status) ?? 0 }
+
+    /// A `kB` field of a /proc/PID/status text (`VmHWM:`, `VmRSS:`), in bytes, or nil when absent.
+    static func kibibytes(field: String, status: String) -> Int? {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
               let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
-            return 0
+            return nil
         }
         return kib * 1024
     }

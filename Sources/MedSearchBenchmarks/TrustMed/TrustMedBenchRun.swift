@@ -16,6 +16,8 @@ struct TrustMedBenchRun {
     let client: TrustMedClient
     let codes: [String: [UInt8]]
     let bytesByID: [String: [UInt8]]
+    /// The records past the real images.
+    let synthetic: TrustMedSyntheticRecords
     var watch: Stopwatch
     let owner: TrustMedRemote
     let user: TrustMedRemote
@@ -29,6 +31,7 @@ struct TrustMedBenchRun {
         self.client = client
         self.codes = codes
         self.bytesByID = bytesByID
+        synthetic = TrustMedSyntheticRecords(bits: configuration.bits, imageBytes: configuration.syntheticImageBytes)
         watch = Stopwatch(harness)
         owner = TrustMedRemote(service: cluster.masterClient(role: .owner))
         user = TrustMedRemote(service: cluster.masterClient(role: .user))
@@ -128,35 +131,82 @@ struct TrustMedBenchRun {
             return TrustMedBenchmark.Body(parameters: parameters, accuracy: accuracy)
         }
 
-        // Top up to the latency database size and time queries.
+        // Top up to the latency database size (real images first, then synthetic records) and time unlinkable
+        // queries (the default of `trustmed query` and the web application) with real images' hashcodes.
         let topUp = Array(extra.prefix(max(0, configuration.latencyImages - database.count)))
         if !topUp.isEmpty { _ = try await upload(topUp, label: "uploading top-up") }
         let stored = database + topUp
-        let storedIndex = try ExactSearch.HammingDatabase(ids: stored.map(\.id), codes: try stored.map {
-            Hashcode(bits: try code($0.id).map { $0 == 1 })
-        })
-        var rng = SeededRandomNumberGenerator(seed: 2024)
-        for round in 0..<(harness.warmUpRounds + rounds) {
-            let query = stored[Int.random(in: 0..<stored.count, using: &rng)]
+        let syntheticCount = max(0, configuration.latencyImages - stored.count)
+        let perBlock = client.keyHolder.recordsPerBlock
+        // The last synthetic block is uploaded after the first query, to time the query after an upload.
+        let lateBlock = syntheticCount > perBlock ? perBlock : 0
+        var syntheticReport: TrustMedUnlinkableQueries.SyntheticTopUp?
+        if syntheticCount > 0 {
+            let progress = ProgressReporter(label: "uploading synthetic top-up", total: syntheticCount - lateBlock)
             let t0 = watch.read()
-            let response = try await user.search(try client.searchRequest(hashcode: try code(query.id)))
-            let ranked = try client.rank(response, k: 10)
-            let t1 = watch.read()
-            let images = client.open(try await user.fetch(FetchRequest(recordIDs: ranked.map(\.recordID))))
-            let t2 = watch.read()
-            guard imagesAreRight(images) else {
-                throw BenchmarkError.wrongResult("a retrieved image differs from the uploaded file")
-            }
-            let p0 = watch.read()
-            let plain = TrustMedPlaintext.topK(query: try code(query.id), database: storedIndex, k: 10)
-            let p1 = watch.read()
-            guard plain == ranked else { throw BenchmarkError.wrongResult("encrypted top-10 differs from plaintext top-10") }
-            if round < harness.warmUpRounds { continue }
-            watch.record("query_top10", from: t0, to: t2)
-            watch.record("query_search_rank", from: t0, to: t1)
-            watch.record("query_fetch_open", from: t1, to: t2)
-            watch.record("plaintext_top10", from: p0, to: p1)
+            let owner = self.owner
+            let summary = try await synthetic.upload(0..<(syntheticCount - lateBlock), client: client,
+                                                     upload: { try await owner.upload($0) },
+                                                     progress: { progress.advance(by: $0) })
+            syntheticReport = .init(records: syntheticCount, imageBytes: synthetic.imageBytes, seed: synthetic.seed,
+                                    uploadRequests: summary.requests + (lateBlock > 0 ? 1 : 0),
+                                    uploadSeconds: Self.seconds(t0, watch.read()))
         }
+        func reference(synthetic count: Int) throws -> ExactSearch.HammingDatabase<String> {
+            let codes = synthetic.codes(count: count)
+            return try ExactSearch.HammingDatabase(
+                ids: stored.map(\.id) + codes.map(\.id),
+                codes: try stored.map { Hashcode(bits: try code($0.id).map { $0 == 1 }) }
+                    + codes.map { Hashcode(bits: $0.hashcode.map { $0 == 1 }) })
+        }
+        var storedIndex = try reference(synthetic: syntheticCount - lateBlock)
+        var rng = SeededRandomNumberGenerator(seed: 2024)
+        var samples = [TrustMedTimedQuery]()
+        var firstAfterUploads = 0.0, firstAfterBlock: Double?
+        // Round 0 warms up (the master packs every block); with a late block, round 1 follows its upload.
+        let untimed = harness.warmUpRounds + (lateBlock > 0 ? 1 : 0)
+        for round in 0..<(untimed + rounds) {
+            if round == harness.warmUpRounds, lateBlock > 0 {
+                let t0 = watch.read()
+                let owner = self.owner
+                _ = try await synthetic.upload((syntheticCount - lateBlock)..<syntheticCount, client: client,
+                                               upload: { try await owner.upload($0) })
+                syntheticReport?.uploadSeconds += Self.seconds(t0, watch.read())
+                storedIndex = try reference(synthetic: syntheticCount)
+            }
+            let query = stored[Int.random(in: 0..<stored.count, using: &rng)]
+            let user = self.user, bytesByID = self.bytesByID, synthetic = self.synthetic
+            let timed = try await TrustMedTimedQuery.run(
+                harness, client: client, hashcode: try code(query.id), k: 10, search: { try await user.search($0) },
+                fetch: { try await user.fetch($0) }, reference: storedIndex,
+                expected: { bytesByID[$0] ?? synthetic.image(id: $0) })
+            if round == 0 { firstAfterUploads = timed.total }
+            if round == harness.warmUpRounds, lateBlock > 0 { firstAfterBlock = timed.total }
+            if round < untimed { continue }
+            samples.append(timed)
+            let p0 = watch.read()
+            blackHole(TrustMedPlaintext.topK(query: try code(query.id), database: storedIndex, k: 10))
+            watch.record("plaintext_top10", from: p0, to: watch.read())
+            watch.record("query_top10", from: timed.start, to: timed.opened)
+            watch.record("query_search_rank", from: timed.start, to: timed.ranked)
+            watch.record("query_fetch_open", from: timed.ranked, to: timed.opened)
+        }
+        guard let last = samples.last else { throw BenchmarkError.invalidArgument("--rounds must leave a timed round") }
+        let master = cluster.master.pid
+        let unlinkable = TrustMedUnlinkableQueries(
+            storedImages: stored.count + syntheticCount, realImages: stored.count, synthetic: syntheticReport,
+            total: .init(samples.map(\.total)), searchAndRank: .init(samples.map(\.searchAndRank)),
+            fetchRebuildOpen: .init(samples.map(\.fetchRebuildOpen)), queryBytes: last.queryBytes,
+            searchResponseBytes: last.searchResponseBytes, fetchRequestBytes: last.fetchRequestBytes,
+            fetchResponseBytes: last.fetchResponseBytes, firstQueryAfterUploadsMilliseconds: firstAfterUploads,
+            firstQueryAfterOneBlockUploadMilliseconds: firstAfterBlock,
+            masterResidentBytes: master.flatMap(ProcessMemory.residentBytes(pid:)) ?? 0,
+            masterPeakResidentBytes: master.flatMap(ProcessMemory.peakResidentBytes(pid:)) ?? 0,
+            masterDatabaseBytes: TrustMedUnlinkableQueries.bytes(in: cluster.directory.appendingPathComponent("master"),
+                                                                prefix: "trustmed-master.sqlite"))
+        console.status("unlinkable query over \(unlinkable.storedImages) images: median \(unlinkable.total.medianMilliseconds) ms "
+                       + "(search + rank \(unlinkable.searchAndRank.medianMilliseconds) ms, fetch + rebuild + open "
+                       + "\(unlinkable.fetchRebuildOpen.medianMilliseconds) ms); top-10 equal to plaintext every round")
 
         // Storage on the nodes.
         var nodeBytes = 0, nodeShares = 0
@@ -167,6 +217,33 @@ struct TrustMedBenchRun {
         }
         let status = try await user.status()
         let nodePorts = cluster.nodeURLs.map { $0.flatMap(TrustMedCluster.port(of:)) ?? 0 }
+
+        let sealedPerImage = Double(status.sealedBytes) / Double(max(status.records, 1))
+        let nodeBytesPerImage = Double(nodeBytes) / Double(max(status.records, 1))
+        var queryTop10 = Figure("query_top10", timing: watch.timing("query_top10"), cpuScope: .process,
+                                parameters: ["stored_images": .int(unlinkable.storedImages), "k": 10, "mode": "unlinkable"],
+                                note: "hashcode to decrypted top-10 images: search + rank, fetch + rebuild + open")
+        queryTop10.reference = ReferenceComparison(library: "plaintext Hamming top-10 (ExactSearch.HammingDatabase)",
+                                                   figure: "plaintext_hamming_top10", ours: watch.timing("query_top10"),
+                                                   theirs: watch.timing("plaintext_top10"))
+        queryTop10.target = TargetCheck("wall-clock median, ms", measured: queryTop10.headline, .below, 1000)
+        queryTop10.resultsEqualPlaintext = true
+        var latency = TrustMedLatency(
+            keygenSeconds: keygenSeconds,
+            uploadPerImageMilliseconds: 1000 * databaseUploadSeconds / Double(database.count),
+            uploadPerRequest: watch.timing("upload_request"),
+            uploadImagesPerRequest: client.keyHolder.recordsPerBlock, storedImagesForQueryTiming: unlinkable.storedImages,
+            queryTop10: queryTop10, querySearchAndRank: watch.timing("query_search_rank"),
+            queryFetchRebuildOpen: watch.timing("query_fetch_open"), queryUnlinkable: unlinkable)
+        let storage = TrustMedStorage(records: status.records, sealedBytesPerImage: sealedPerImage,
+                                      nodeBytesPerImageAllNodes: nodeBytesPerImage, nodeShares: nodeShares,
+                                      ratioNodeStorageToSealed: nodeBytesPerImage / max(sealedPerImage, 1),
+                                      idealRatioNOverM: Double(nodes) / Double(threshold), replicationRatioN: Double(nodes))
+        // With synthetic records the failure, re-sharing and deletion runs are skipped (re-sharing regenerates a
+        // share of every record: about 10 ms per record on 2 cores, minutes at 100,000 images).
+        if syntheticCount > 0 {
+            return TrustMedBenchmark.Body(parameters: parameters, accuracy: accuracy, latency: latency, storage: storage)
+        }
 
         // Node failures: kill n - m nodes during a query run, every query must still return the right images.
         var failureRng = SeededRandomNumberGenerator(seed: 77)
@@ -234,28 +311,6 @@ struct TrustMedBenchRun {
         var sharesAfterDelete = [Int]()
         for index in 0..<nodes { sharesAfterDelete.append(try await cluster.nodeUsage(index).shares) }
 
-        let sealedPerImage = Double(status.sealedBytes) / Double(max(status.records, 1))
-        let nodeBytesPerImage = Double(nodeBytes) / Double(max(stored.count, 1))
-        var queryTop10 = Figure("query_top10", timing: watch.timing("query_top10"), cpuScope: .process,
-                                parameters: ["stored_images": .int(stored.count), "k": 10],
-                                note: "hashcode to decrypted top-10 images: search + rank, fetch + rebuild + open")
-        queryTop10.reference = ReferenceComparison(library: "plaintext Hamming top-10 (ExactSearch.HammingDatabase)",
-                                                   figure: "plaintext_hamming_top10", ours: watch.timing("query_top10"),
-                                                   theirs: watch.timing("plaintext_top10"))
-        queryTop10.target = TargetCheck("wall-clock median, ms", measured: queryTop10.headline, .below, 1000)
-        queryTop10.resultsEqualPlaintext = true
-        let latency = TrustMedLatency(
-            keygenSeconds: keygenSeconds,
-            uploadPerImageMilliseconds: 1000 * databaseUploadSeconds / Double(database.count),
-            uploadPerRequest: watch.timing("upload_request"),
-            uploadImagesPerRequest: client.keyHolder.recordsPerBlock, storedImagesForQueryTiming: stored.count,
-            queryTop10: queryTop10, querySearchAndRank: watch.timing("query_search_rank"),
-            queryFetchRebuildOpen: watch.timing("query_fetch_open"),
-            queryTop10WithNMinusMNodesDown: watch.timing("query_nodes_down"))
-        let storage = TrustMedStorage(records: status.records, sealedBytesPerImage: sealedPerImage,
-                                      nodeBytesPerImageAllNodes: nodeBytesPerImage, nodeShares: nodeShares,
-                                      ratioNodeStorageToSealed: nodeBytesPerImage / max(sealedPerImage, 1),
-                                      idealRatioNOverM: Double(nodes) / Double(threshold), replicationRatioN: Double(nodes))
         let failures = TrustMedFailures(
             killedNodes: victims, queriesDuringKill: failureQueries, queriesWithRightImages: failureCorrect,
             fewerThanMHealthy: belowThreshold,
@@ -272,6 +327,7 @@ struct TrustMedBenchRun {
             sharesPendingWhileNodesDown: deleteReport.sharesPending, deletedRecordsReturnedByQueries: deletedReturned,
             sharesDeletedAfterNodesRestarted: purgeReport.sharesDeleted, sharesPendingAfter: purgeReport.sharesPending,
             sharesPerNodeAfter: sharesAfterDelete, recordsLeft: stored.count - doomed.count)
+        latency.queryTop10WithNMinusMNodesDown = watch.timing("query_nodes_down")
         return TrustMedBenchmark.Body(parameters: parameters, accuracy: accuracy, latency: latency, storage: storage,
                                       failures: failures, delete: deletion)
     }

@@ -25,8 +25,11 @@ public struct TrustMedBenchmark: Sendable {
         public var hashBase = TrustMedHashing.defaultBase
         /// Findings (comma-separated).
         public var classes = "Atelectasis,Infiltration,Cardiomegaly,Effusion"
-        /// Images stored when timing queries.
+        /// Images stored when timing queries: the real images first, then synthetic records
+        /// (``TrustMedSyntheticRecords``) up to this count.
         public var latencyImages = 1000
+        /// Bytes of each synthetic record's image.
+        public var syntheticImageBytes = 1024
         /// Timed rounds (after one warm-up round).
         public var rounds = 5
         /// Use at most this many leave-one-out queries (evenly spread).
@@ -59,9 +62,11 @@ public struct TrustMedBenchmark: Sendable {
         Starts n storage nodes and an edge master as separate processes, uploads the images of --data that \
         carry one of --classes, and runs every one of them as a leave-one-out query through the encrypted \
         path (BFV Hamming distances, client-side top-k) and through a plaintext Hamming scan: the two \
-        rankings must be identical. Then tops the database up to --latency-images images and times queries \
-        (hashcode to decrypted top-10 images), kills n - m storage nodes during a query run, replaces them \
-        and re-shares. Release build recommended.
+        rankings must be identical. Then tops the database up to --latency-images (alias --images) images, \
+        real ones first and then synthetic records (seeded random hashcodes and image bytes, uploaded through \
+        the real upload path), and times unlinkable queries (hashcode to decrypted top-10 images, every \
+        top-10 checked against the plaintext Hamming ranking); without synthetic records it then kills n - m \
+        storage nodes during a query run, replaces them, re-shares and deletes. Release build recommended.
         """
 
     /// The cut-offs of the accuracy tables.
@@ -215,14 +220,17 @@ public struct TrustMedLatency: Codable, Equatable, Sendable {
     public var queryTop10: Figure
     public var querySearchAndRank: Timing
     public var queryFetchRebuildOpen: Timing
-    public var queryTop10WithNMinusMNodesDown: Timing
+    /// The unlinkable queries' figures: percentiles, bytes, the master's memory and database, the synthetic top-up.
+    public var queryUnlinkable: TrustMedUnlinkableQueries
+    /// Absent when the failure runs are skipped (a synthetic top-up).
+    public var queryTop10WithNMinusMNodesDown: Timing?
 
     enum CodingKeys: String, CodingKey {
         case keygenSeconds = "keygen_seconds", uploadPerImageMilliseconds = "upload_per_image_ms"
         case uploadPerRequest = "upload_per_request", uploadImagesPerRequest = "upload_images_per_request"
         case storedImagesForQueryTiming = "stored_images_for_query_timing", queryTop10 = "query_top10"
         case querySearchAndRank = "query_search_and_rank", queryFetchRebuildOpen = "query_fetch_rebuild_open"
-        case queryTop10WithNMinusMNodesDown = "query_top10_with_n_minus_m_nodes_down"
+        case queryTop10WithNMinusMNodesDown = "query_top10_with_n_minus_m_nodes_down", queryUnlinkable = "query_unlinkable"
     }
 }
 

@@ -18,7 +18,7 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("hash-base"), help: "Feature the hashcode is computed from.")
     var hashBase: String = TrustMedBenchmark.Configuration().hashBase
     @Option(help: "Findings (comma-separated).") var classes: String = "Atelectasis,Infiltration,Cardiomegaly,Effusion"
-    @Option(name: .customLong("latency-images"), help: "Images stored when timing queries.") var latencyImages: Int = 1000
+    @Option(name: [.customLong("latency-images"), .customLong("images")], help: "Images stored when timing queries (synthetic past the real ones).") var latencyImages: Int = 1000
     @Option(help: "Timed rounds (after one warm-up round).") var rounds: Int = 5
     @Option(name: .customLong("max-queries"), help: "Use at most this many leave-one-out queries (evenly spread).") var maxQueries: Int?
     @Flag(name: .customLong("quality-only"), help: "Measure retrieval quality only (skip latency, failures, re-sharing, deletion).")
