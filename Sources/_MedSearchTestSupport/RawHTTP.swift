@@ -35,8 +35,10 @@ public final class RawHTTPConnection: @unchecked Sendable {
     deinit { close(socket) }
 
     /// Sends `text` as is.
-    public func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    /// Sends `bytes` as they are.
+    public func send(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -67,10 +69,32 @@ public final class RawHTTPConnection: @unchecked Sendable {
 
     /// The status code of the first response that arrives (nil if none arrives before the read timeout).
     public func status() async -> Int? {
-        let (text, _) = await receive { $0.contains("\r\n") }
-        let parts = text.split(separator: " ", maxSplits: 2)
+        Self.statusCode(of: await receive { $0.contains("\r\n") }.text)
+    }
+
+    /// The status code at the start of `response` (nil if it does not start with an HTTP/1 status line).
+    public static func statusCode(of response: String) -> Int? {
+        let parts = response.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1.") else { return nil }
         return Int(parts[1])
+    }
+
+    /// Streams a chunked request body (after a head that says `Transfer-Encoding: chunked`) of up to `total` bytes
+    /// in chunks of `chunk` bytes, then its last chunk; stops early when the server closes the connection or
+    /// takes nothing for `stallSeconds`. Returns the body bytes sent. Runs on a thread of its own, like reads.
+    public func sendChunkedBody(total: Int, chunk: Int = 64 << 10, stallSeconds: Int = 60) async -> Int {
+        var timeout = timeval(tv_sec: stallSeconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let frame = Array((String(chunk, radix: 16) + "\r\n").utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: chunk)
+            + Array("\r\n".utf8)
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var sent = 0
+                while sent < total, (try? self.send(frame)) != nil { sent += chunk }
+                if sent >= total { try? self.send("0\r\n\r\n") }
+                continuation.resume(returning: sent)
+            }
+        }
     }
 
     /// A connection failure.

@@ -22,6 +22,33 @@ import _MedSearchTestSupport
         }
     }
 
+    /// Issue 14, item 5, through the binary: a token file or a de-identification key that others can read is
+    /// refused before any use (non-zero exit, the path named, the secret never printed), nothing is written, and
+    /// the file is left as it was.
+    @Test func secretsOthersCanReadAreRefusedByTheCommands() throws {
+        let directory = try DecodeLimitCLITests.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secret = "s3cr3t-\(UUID().uuidString)"
+        let token = directory.appendingPathComponent("owner.token")
+        let key = directory.appendingPathComponent("deid.key")
+        let output = directory.appendingPathComponent("out.dcm")
+        for file in [token, key] {
+            #expect(FileManager.default.createFile(atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o644]))
+        }
+        let input = TestData.root.appendingPathComponent("Tests/MedSearchImagingTests/Fixtures/CT_small.dcm").path
+        for (arguments, file) in [(["trustmed", "status", "--master", "http://127.0.0.1:9", "--token-file", token.path], token),
+                                  (["deid", input, output.path, "--key-file", key.path], key)] {
+            let result = try ChildProcess.run(CLITests.executable(), arguments)
+            #expect(result.status != 0, "\(arguments[0])")
+            #expect(result.stderr.contains(file.path), "\(result.stderr)")
+            #expect(!result.stderr.contains(secret) && !result.stdout.contains(secret))
+            #expect(result.peakResidentBytes < DecodeLimitCLITests.ceiling, "peak RSS \(result.peakResidentBytes >> 20) MiB")
+            let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+            #expect(mode == 0o644 && (try? String(contentsOf: file, encoding: .utf8)) == secret)
+        }
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
     @Test func labelsThatAreNotUTF8AreNamedPrecisely() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("images"), withIntermediateDirectories: true)
@@ -66,12 +93,20 @@ import _MedSearchTestSupport
     /// Generous for a debug web server at rest (about 60-120 MB) and one SEI engine; far below the 9.3 GB the
     /// 16384 x 16384 bomb reached before the decode limits.
     static let webCeiling = 768 << 20
+    /// The web application's session cookie (`SessionMiddleware.cookieName`).
+    static let sessionCookie = "ms_session"
+
+    /// Starts `medsearch serve web` (SEI engine, plain HTTP on a free loopback port, data in `directory`); returns
+    /// the process (terminate it when done) and its base URL.
+    static func startWebApplication(_ directory: URL) throws -> (process: Process, url: String) {
+        try ChildProcess.startServer(try CLITests.executable(), [
+            "serve", "web", "--port", "0", "--data-dir", directory.path, "--engines", "sei", "--insecure-cookies"])
+    }
 
     @Test func theWebApplicationRefusesABombUploadInBoundedMemory() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-bomb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (process, url) = try ChildProcess.startServer(try CLITests.executable(), [
-            "serve", "web", "--port", "0", "--data-dir", directory.path, "--engines", "sei", "--insecure-cookies"])
+        let (process, url) = try Self.startWebApplication(directory)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
         let session = URLSession(configuration: .ephemeral)
         func csrf(_ path: String) async throws -> String {
@@ -110,5 +145,54 @@ import _MedSearchTestSupport
         #expect(String(decoding: page, as: UTF8.self).contains("maxPixels"))
         let peak = try #require(ChildProcess.highWaterMark(of: process.processIdentifier))
         #expect(peak < Self.webCeiling, "web server peak RSS \(peak >> 20) MiB")
+    }
+
+    /// Issue 14, items 2 and 4, through the real process: four anonymous logins streaming 16 MiB each with no
+    /// declared length (before the form limit the application read and URL-decoded every byte, and four such
+    /// posts stalled it) are each answered 413 while `/health` keeps answering, the process grows by far less than
+    /// the 64 MiB sent, and no request without a cookie is given a session.
+    @Test func anonymousStreamedPostsAreRefusedInBoundedMemoryAndCreateNoSession() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-flood-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (process, url) = try Self.startWebApplication(directory)
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        let port = try #require(loopbackPort(of: url))
+        func get(_ path: String) async throws -> String {
+            let connection = try RawHTTPConnection(port: port, readTimeout: 120)
+            try connection.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return await connection.receive().text
+        }
+        _ = try await get("/health")
+        let before = try #require(ChildProcess.highWaterMark(of: process.processIdentifier))
+        let perPost = 16 << 20
+        let (posts, health) = try await withThrowingTaskGroup(of: (Int?, String?).self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let connection = try RawHTTPConnection(port: port, readTimeout: 120)
+                    try connection.send("POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                        + "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    async let answer = connection.receive { $0.contains("\r\n\r\n") }
+                    _ = await connection.sendChunkedBody(total: perPost)
+                    return (RawHTTPConnection.statusCode(of: await answer.text), nil)
+                }
+            }
+            group.addTask { (nil, try await get("/health")) }
+            var posts: [Int?] = []
+            var health = ""
+            for try await (status, text) in group {
+                if let text { health = text } else { posts.append(status) }
+            }
+            return (posts, health)
+        }
+        #expect(posts == [413, 413, 413, 413])
+        #expect(RawHTTPConnection.statusCode(of: health) == 200, "\(health.prefix(200))")
+        for path in ["/health", "/login", "/register"] {
+            let page = try await get(path)
+            #expect(RawHTTPConnection.statusCode(of: page) == 200, "\(path)")
+            #expect(!page.lowercased().contains("set-cookie: \(Self.sessionCookie)="), "\(path) gave a session")
+        }
+        let after = try #require(ChildProcess.highWaterMark(of: process.processIdentifier))
+        #expect(after - before < perPost, "web server peak RSS \(before >> 20) -> \(after >> 20) MiB")
+        #expect(after < Self.webCeiling, "web server peak RSS \(after >> 20) MiB")
     }
 }
