@@ -170,7 +170,7 @@ struct CrashSafeUploadTests {
         _ = try await owner.call(Routes.SEI.index, body: world.upload.serialized())
         let running = server
         let progress = Progress()
-        let upload = Task { try await send(batches, to: running, progress: progress) }
+        let upload = Task { [batches] in try await send(batches, to: running, progress: progress) }
         // Kill the server once a third of the batches are in, while the next one is in flight.
         let killAfter = batches.count / 3
         let deadline = ContinuousClock.now + .seconds(300)
