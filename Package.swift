@@ -155,7 +155,7 @@ var package = Package(
         ),
 
         // Test support: seeded randomness, data paths, fixtures. Imported only by tests.
-        library("_MedSearchTestSupport", ["MedSearchCore", "CZlib"]),
+        library("_MedSearchTestSupport", ["MedSearchCore", "CZlib", "CMedSearchShims"]),
         // What each fuzz target does with one input (Fuzz/Harness): run by libFuzzer and by the tests.
         .target(name: "_MedSearchFuzzHarness", dependencies: ["MedSearchImaging"], path: "Fuzz/Harness",
                 swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import CMedSearchShims
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -45,6 +46,10 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // Nothing else of this process (SwiftNIO's sockets are not close-on-exec: a child holding a test server's
+        // listening socket keeps its port bound after the server stopped).
+        let closing = medsearch_spawn_close_from(&actions, 3)
+        guard closing == 0 else { throw Failure(description: "posix_spawn_file_actions_addclosefrom_np: error \(closing)") }
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0

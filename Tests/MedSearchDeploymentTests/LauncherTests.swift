@@ -93,7 +93,14 @@ private func roundTrip(_ role: RunningRole, tokens: IssuedTokens, shareID: Strin
         await node.kill()
         #expect(!node.isRunning)
         #expect(await !node.client(token: "").isHealthy())
-        try await node.restart()
+        do { try await node.restart() } catch {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/bin/sh")
+            probe.arguments = ["-c", "ss -tanpe | grep ':\(port) ' >&2"]
+            try? probe.run()
+            probe.waitUntilExit()
+            throw error
+        }
         #expect(node.port == port)
         // The data directory survived: the first share is still there.
         #expect(try await roundTrip(node, tokens: tokens, shareID: String(repeating: "b", count: 32), bytes: [3]) == 2)

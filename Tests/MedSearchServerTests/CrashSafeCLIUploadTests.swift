@@ -45,7 +45,7 @@ struct CrashSafeCLIUploadTests {
     /// for good. So the kill lands part way through however fast the upload runs. Returns the command's result and
     /// the progress seen at the kill (nil: the command ended first).
     static func run(_ arguments: [String], killing role: RunningRole, at killAt: Int,
-                    progress: @escaping @Sendable () async -> Int?) async throws -> (ChildProcess.Result, Int?) {
+                    progress: @escaping @Sendable () async -> Int?) async throws -> (ChildProcess.Result, Int?, String) {
         let executable = try #require(TestData.medsearchExecutable)
         let child = Child()
         // The command waits on its own thread, off Swift's cooperative threads (other tests keep those busy).
@@ -59,6 +59,7 @@ struct CrashSafeCLIUploadTests {
             }
         }
         var seen: Int?, stopped = false
+        var slices = 0, failedReadings = 0, lastReading: Int?
         let deadline = ContinuousClock.now + .seconds(600)
         while !child.finished.withLock({ $0 }), ContinuousClock.now < deadline {
             guard let pid = child.pid.withLock({ $0 }) else {
@@ -75,9 +76,11 @@ struct CrashSafeCLIUploadTests {
             // A slice only after a reading: when the probe fails (a loaded machine, a slow answer) the command stays
             // stopped, so it cannot run to its end unobserved.
             guard let done = await progress() else {
+                failedReadings += 1
                 try await Task.sleep(for: .milliseconds(20))
                 continue
             }
+            lastReading = done
             if done >= killAt {
                 await role.kill()
                 seen = done
@@ -86,9 +89,11 @@ struct CrashSafeCLIUploadTests {
             Glibc.kill(pid, SIGCONT)
             usleep(2000)
             Glibc.kill(pid, SIGSTOP)
+            slices += 1
         }
         if let pid = child.pid.withLock({ $0 }) { Glibc.kill(pid, SIGCONT) }
-        return (try await command.value, seen)
+        let summary = "\(slices) slices, \(failedReadings) failed progress readings, last reading \(lastReading.map(String.init) ?? "none")"
+        return (try await command.value, seen, summary)
     }
 
     /// The command's process id, and whether it ended.
@@ -127,9 +132,9 @@ struct CrashSafeCLIUploadTests {
                 (try? await user.call(Routes.SEI.status, as: SEIServerStatus.self)).map { $0.indexed - 20 }
             }
             let add = ["sei", "add", "--owner", ownerFile] + server + files.map(\.path)
-            let (first, killedAt) = try await Self.run(add, killing: cloud.server, at: SEIClientFlows.addRound,
+            let (first, killedAt, slicing) = try await Self.run(add, killing: cloud.server, at: SEIClientFlows.addRound,
                                                        progress: indexed)
-            try #require(killedAt != nil, "the add ended before the kill: \(first.stdout)\(first.stderr)")
+            try #require(killedAt != nil, "the add ended before the kill (\(slicing)): \(first.stdout)\(first.stderr)")
             #expect(first.status != 0, "the add should have been cut by the kill")
 
             // Every image is fully present (entry and sealed image) or absent.
@@ -174,9 +179,9 @@ struct CrashSafeCLIUploadTests {
             @Sendable func records() async -> Int? {
                 try? await FNNClientFlows.status(c1: owner.c1).records
             }
-            let (first, killedAt) = try await Self.run(upload, killing: clouds.c1, at: FNNClientFlows.recordsPerRequest,
+            let (first, killedAt, slicing) = try await Self.run(upload, killing: clouds.c1, at: FNNClientFlows.recordsPerRequest,
                                                        progress: records)
-            try #require(killedAt != nil, "the upload ended before the kill: \(first.stdout)\(first.stderr)")
+            try #require(killedAt != nil, "the upload ended before the kill (\(slicing)): \(first.stdout)\(first.stderr)")
             #expect(first.status != 0, "the upload should have been cut by the kill")
 
             try await clouds.c1.restart()
@@ -230,9 +235,9 @@ struct CrashSafeCLIUploadTests {
                 + (try cluster.security.clientArguments(.owner))
             let owner = TrustMedRemote(service: cluster.masterClient(role: .owner, timeout: .seconds(60)))
             @Sendable func records() async -> Int? { try? await owner.status().records }
-            let (first, killedAt) = try await Self.run(upload, killing: cluster.master, at: max(total / 4, 1),
+            let (first, killedAt, slicing) = try await Self.run(upload, killing: cluster.master, at: max(total / 4, 1),
                                                        progress: records)
-            try #require(killedAt != nil, "the upload ended before the kill: \(first.stdout)\(first.stderr)")
+            try #require(killedAt != nil, "the upload ended before the kill (\(slicing)): \(first.stdout)\(first.stderr)")
             #expect(first.status != 0, "the upload should have been cut by the kill")
             #expect(first.stdout.contains("run the same command again"))
 

@@ -15,14 +15,14 @@ command=${1:?usage: orthanc.sh start|stop DIR}
 dir=${2:?usage: orthanc.sh start|stop DIR}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-# The port MedSearch's test server binds again and again (Orthanc pushes to it): a free one below the kernel's
-# ephemeral range, so no outgoing connection of the parallel tests can take it between two binds.
+# The port MedSearch's test server binds again and again (Orthanc pushes to it): a free one in 5000-9999, below
+# the kernel's ephemeral range (no outgoing connection of the parallel tests can take it between two binds) and
+# below the ports MedSearch's launcher picks for roles started without one (10000 up, LocalPorts.swift).
 free_low_port() {
   python3 - <<'PY'
 import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
 for _ in range(200):
-    port = random.randrange(10000, max(low, 10001))
+    port = random.randrange(5000, 10000)
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -26,3 +26,9 @@ int medsearch_gf256_path(void);
 /// `medsearch_gf256_dot` on the portable byte loop only (tests compare it with the vector paths).
 void medsearch_gf256_dot_portable(const uint8_t *tables, const uint8_t *const *sources, size_t sourceCount,
                                   uint8_t *destination, size_t count, int accumulate);
+
+/// Adds to `actions` (a `posix_spawn_file_actions_t *`) the closing in the child of every file descriptor from
+/// `lowest` up (glibc's posix_spawn_file_actions_addclosefrom_np). A spawned child must not inherit this process's
+/// sockets: SwiftNIO opens them without close-on-exec, so a child would keep a listening port of this process bound
+/// (and its connections open) for as long as it lives. Returns 0 or an errno value.
+int medsearch_spawn_close_from(void *actions, int lowest);
