@@ -5,10 +5,10 @@ import MedSearchClient
 import MedSearchTransport
 import MedSearchTrustMed
 
-/// The sharded encrypted search's scaling (part of `medsearch bench store`): real processes on loopback, two storage
-/// nodes (m = 2), the edge master's store on SQLite holding `records` TrustMedSearch records (uploaded through the master,
-/// `n4096hamming`, 64-bit codes), and three search workers each limited to one thread. Two edge masters read that
-/// one store: one fans each query out to one worker, the other to two. Rounds alternate between them (the machine's
+/// The sharded encrypted search's scaling (part of `medsearch bench store`): real processes on loopback over TLS, two
+/// storage nodes (m = 2), the edge master's store on SQLite holding `records` TrustMedSearch records (uploaded through
+/// the master; TrustMedSearch's default parameter set unless `parameterSet` says otherwise; 64-bit codes), and three
+/// search workers each limited to one thread. Two edge masters read that one store: one fans each query out to one worker, the other to two. Rounds alternate between them (the machine's
 /// other load falls on both alike) and each round sends the same prepared queries one after another; queries per
 /// second compare the two, and the top-10 distances of the first query of every round must agree.
 public enum WorkerScalingBenchmark {
@@ -21,11 +21,11 @@ public enum WorkerScalingBenchmark {
         public var bits: Int
 
         public init(records: Int = 100_000, queriesPerRound: Int = 8, rounds: Int = 5,
-                    parameterSet: String = TrustMedDefaults.defaultParameterSet, bits: Int = 64) {
+                    parameterSet: String? = nil, bits: Int = 64) {
             self.records = records
             self.queriesPerRound = queriesPerRound
             self.rounds = rounds
-            self.parameterSet = parameterSet
+            self.parameterSet = parameterSet ?? TrustMedDefaults.defaultParameterSet
             self.bits = bits
         }
     }
@@ -110,7 +110,7 @@ public enum WorkerScalingBenchmark {
             single = try await launcher.start(oneInstance)
             let masters = [
                 TrustMedRemote(service: ServiceClient(baseURL: single!.url, token: cluster.tokens[.user] ?? "",
-                                                      timeout: .seconds(600))),
+                                                      configuration: cluster.clientConfiguration(.user))),
                 TrustMedRemote(service: cluster.masterClient(role: .user)),
             ]
             let queries = try (0..<options.queriesPerRound).map { _ in

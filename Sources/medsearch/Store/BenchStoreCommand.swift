@@ -16,11 +16,11 @@ struct BenchStoreCommand: AsyncParsableCommand {
     var perRecord = 5_000
     @Option(help: "Concurrent clients (1...64).") var clients = 8
     @Option(help: "Operations per concurrent client.") var operations = 500
-    @Option(help: "PostgreSQL server on loopback (default: MEDSEARCH_BENCH_POSTGRES_URL; none: SQLite only).")
-    var postgres: String?
+    @Option(help: "PostgreSQL server on loopback (default: MEDSEARCH_BENCH_POSTGRES_URL; none: SQLite only).") var postgres: String?
     @Option(help: "Directory for the SQLite file.") var directory: String = FileManager.default.temporaryDirectory.path
     @Option(help: "Records for the search-worker scaling run (1 vs 2 workers of one thread; 0: skip).") var workerRecords = 100_000
     @Option(help: "Rounds (each: the same queries to 1, then 2 workers).") var workerRounds = 5
+    @Option(help: "BFV parameter set of the search-worker run (default: TrustMedSearch's).") var workerParameterSet: String?
     @Option(help: "The medsearch binary the roles are started from (default: this one).") var rolesExecutable: String?
     @Option(help: "Write the report as JSON to this file.") var json: String?
 
@@ -46,7 +46,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory), postgres: location,
                                                       options: options, workers: workerRecords == 0 ? nil
             : (try rolesExecutable.map(URL.init(fileURLWithPath:)) ?? MedSearchExecutable.current(),
-               .init(records: workerRecords, rounds: workerRounds))) { line in
+               .init(records: workerRecords, rounds: workerRounds, parameterSet: workerParameterSet))) { line in
             FileHandle.standardError.write(Data("bench store: \(line)\n".utf8))
         }
         for line in report.lines { print(line) }
