@@ -18,8 +18,11 @@ public final class PostgresStoreDatabase: StoreDatabase {
     /// The schema holding the role's tables.
     public let schemaName: String
     public var dialect: SQLDialect { .postgres }
-    /// How long a transaction waits for a connection before failing (the server is down or unreachable).
+    /// How long a statement or transaction may take, waiting for a connection included, before failing (the
+    /// server is down or unreachable, every connection is busy, or the work itself ran that long).
     static let leaseTimeout: Duration = .seconds(15)
+    /// What a caller is told when ``leaseTimeout`` passed.
+    static let leaseTimeoutReason = "no connection or no answer within \(leaseTimeout)"
 
     private init(client: PostgresClient, runner: Task<Void, Never>, logger: Logger, displayLocation: String,
                  schemaName: String) {
@@ -145,7 +148,7 @@ public final class PostgresStoreDatabase: StoreDatabase {
                 }
             }
         } catch is LeaseTimeout {
-            throw StoreError.database(location: location, reason: "no connection within \(Self.leaseTimeout)")
+            throw StoreError.database(location: location, reason: Self.leaseTimeoutReason)
         } catch let error as PostgresRetry {
             throw StoreError.database(location: location, reason: "statement aborted (SQLSTATE \(error.state))")
         }
@@ -179,7 +182,7 @@ public final class PostgresStoreDatabase: StoreDatabase {
         do {
             return try await Self.withTimeout(Self.leaseTimeout, work)
         } catch is LeaseTimeout {
-            throw StoreError.database(location: location, reason: "no connection within \(Self.leaseTimeout)")
+            throw StoreError.database(location: location, reason: Self.leaseTimeoutReason)
         } catch let error as PSQLError {
             throw StoreError.database(location: location, reason: reason(error))
         }
