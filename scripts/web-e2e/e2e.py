@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
@@ -74,8 +75,46 @@ def start_server(executable, data_dir, tls_options):
         match = re.match(r"MEDSEARCH_LISTENING (\S+)", line)
         if match:
             return process, match.group(1)
-    process.kill()
+    stop_server(process)
     raise SystemExit(f"the web server did not start (see {ARTIFACTS}/server.log)")
+
+
+def descendants(pid):
+    """The process ids below `pid` (its engine roles run in process groups of their own, so a group kill misses
+    them), read from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def stop_server(process):
+    """SIGTERM, then up to 60 s for the graceful stop (it stops every engine role it started, one after another);
+    past that SIGKILL for the server and every role below it, so no role outlives the test."""
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        print("web-e2e: the server did not stop within 60 s after SIGTERM; killing it and its roles", flush=True)
+        left = descendants(process.pid)
+        process.kill()
+        process.wait()
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def browser(pin, profile):
@@ -230,11 +269,7 @@ def main():
             pass
     finally:
         driver.quit()
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
         scrub_logs(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
     passed = sum(1 for _, ok in results if ok)
