@@ -418,20 +418,25 @@ def dicom_results(driver, base, engines):
     check("dicom: the viewer starts with the instance's own window", "window=" not in default_src and default[0] == 200
           and default[1] == "image/png", default_src)
     shot(driver, "15-viewer-default")
-    Select(driver.find_element(By.ID, "preset")).select_by_value("lung")
-    submit(driver, driver.find_element(By.ID, "window-submit"))
-    lung_src = driver.find_element(By.ID, "rendered").get_attribute("src")
+    viewer = driver.current_url
+
+    def windowed(preset, fields):
+        # From the viewer page each time, so a retry after a browser race starts over (see `retrying`).
+        driver.get(viewer)
+        Select(driver.find_element(By.ID, "preset")).select_by_value(preset)
+        for field, value in fields:
+            element = driver.find_element(By.ID, field)
+            element.clear()
+            element.send_keys(value)
+        submit(driver, driver.find_element(By.ID, "window-submit"))
+        return driver.find_element(By.ID, "rendered").get_attribute("src")
+
+    lung_src = retrying(lambda: windowed("lung", []))
     lung = fetch(driver, lung_src)
     check("dicom: a window preset changes the rendered image", "window=-600,1500" in lung_src and lung[0] == 200
           and lung[3] != default[3] and image_loaded(driver, "rendered"), lung_src)
     shot(driver, "16-viewer-lung")
-    Select(driver.find_element(By.ID, "preset")).select_by_value("custom")
-    for field, value in [("center", "40"), ("width", "80")]:
-        element = driver.find_element(By.ID, field)
-        element.clear()
-        element.send_keys(value)
-    submit(driver, driver.find_element(By.ID, "window-submit"))
-    custom_src = driver.find_element(By.ID, "rendered").get_attribute("src")
+    custom_src = retrying(lambda: windowed("custom", [("center", "40"), ("width", "80")]))
     custom = fetch(driver, custom_src)
     check("dicom: a custom centre and width change the rendered image", "window=40,80" in custom_src and custom[0] == 200
           and custom[3] not in (default[3], lung[3]), custom_src)
