@@ -193,7 +193,7 @@ var package = Package(
         tests("MedSearchClient", ["MedSearchFNN", "MedSearchImaging", "MedSearchTransport", "MedSearchSEI",
                                   "MedSearchSecureKNN", "MedSearchDeployment"]),
         tests("MedSearchWeb", ["MedSearchCore", "MedSearchImaging", "MedSearchStore", "MedSearchDeployment", "MedSearchDICOMweb",
-                               "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird, logging,
+                               "MedSearchTransport", "MedSearchClient", httpClient, nioCore, nioHTTP1, hummingbird, logging,
                                .product(name: "HummingbirdTesting", package: "hummingbird")], exclude: ["Golden"]),
         tests("MedSearchBenchmarks", ["MedSearchCore", "MedSearchImaging", "MedSearchFeatures", "MedSearchIndex", "MedSearchTrustMed", "MedSearchClient"]),
         // The wire fuzz target's seed corpus (made from every golden fixture) and reproducers, replayed.

@@ -94,11 +94,7 @@ private func roundTrip(_ role: RunningRole, tokens: IssuedTokens, shareID: Strin
         #expect(!node.isRunning)
         #expect(await !node.client(token: "").isHealthy())
         do { try await node.restart() } catch {
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: "/bin/sh")
-            probe.arguments = ["-c", "ss -tanpe | grep ':\(port) ' >&2"]
-            try? probe.run()
-            probe.waitUntilExit()
+            PortHolders.report(port)
             throw error
         }
         #expect(node.port == port)

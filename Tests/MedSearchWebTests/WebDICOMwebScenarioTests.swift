@@ -54,11 +54,7 @@ import _MedSearchTestSupport
             }
             var announced = listening.makeAsyncIterator()
             guard await announced.next() != nil else {
-                let probe = Process()
-                probe.executableURL = URL(fileURLWithPath: "/bin/sh")
-                probe.arguments = ["-c", "ss -tanpe | grep ':\(port) ' >&2; ls -l /proc/\(ProcessInfo.processInfo.processIdentifier)/fd | grep -c socket >&2"]
-                try? probe.run()
-                probe.waitUntilExit()
+                PortHolders.report(port)
                 try await group.next()
                 throw DICOMwebIngest.Failure.http(url: "127.0.0.1:\(port)", status: 0, message: "the test server stopped before listening")
             }
