@@ -52,13 +52,18 @@ struct CrashSafeCLIUploadTests {
         let command = Task {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildProcess.Result, any Error>) in
                 Thread {
-                    let result = Result { try ChildProcess.run(executable, arguments) { pid in child.pid.withLock { $0 = pid } } }
+                    let result = Result { try ChildProcess.run(executable, arguments) { pid in
+                        // Stopped at once, by this thread: the slicing loop below is a task that a busy test run may
+                        // not schedule for seconds, and the command must not run ahead meanwhile.
+                        Glibc.kill(pid, SIGSTOP)
+                        child.pid.withLock { $0 = pid }
+                    } }
                     child.finished.withLock { $0 = true }
                     continuation.resume(with: result)
                 }.start()
             }
         }
-        var seen: Int?, stopped = false
+        var seen: Int?, lowered = false
         var slices = 0, failedReadings = 0, lastReading: Int?
         let deadline = ContinuousClock.now + .seconds(600)
         while !child.finished.withLock({ $0 }), ContinuousClock.now < deadline {
@@ -68,9 +73,8 @@ struct CrashSafeCLIUploadTests {
             }
             // The slice is timed here, blocking, so a busy test runner cannot stretch it; the command runs at the
             // lowest priority, so on a loaded machine this thread is not kept waiting behind it.
-            if !stopped {
-                Glibc.kill(pid, SIGSTOP)
-                stopped = true
+            if !lowered {
+                lowered = true
                 _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), 19)
             }
             // A slice only after a reading: when the probe fails (a loaded machine, a slow answer) the command stays
