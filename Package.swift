@@ -119,7 +119,7 @@ var package = Package(
                                     .product(name: "NIOTLS", package: "swift-nio"),
                                     .product(name: "CoreMetrics", package: "swift-metrics")]),
         // Typed launchers for every role: child processes or in process.
-        library("MedSearchDeployment", ["MedSearchTransport", "MedSearchServer", yams, unixSignals]),
+        library("MedSearchDeployment", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", yams, unixSignals]),
         library("MedSearchWeb", ["MedSearchCore", "MedSearchTransport", "MedSearchServer", "MedSearchDeployment", "MedSearchClient", "MedSearchStore", "MedSearchImaging",
                                  "MedSearchDICOMweb",
                                  "MedSearchFeatures", "MedSearchFNN", "MedSearchSEI", "MedSearchTrustMed",

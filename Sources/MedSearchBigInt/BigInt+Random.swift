@@ -18,7 +18,7 @@ extension BigInt {
 
     /// A uniformly random non-negative integer of at most `bits` bits, from the system CSPRNG.
     public static func random(bits: Int) -> BigInt {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return random(bits: bits, using: &generator)
     }
 
@@ -36,7 +36,7 @@ extension BigInt {
 
     /// A uniformly random integer in `0..<bound` from the system CSPRNG.
     public static func random(below bound: BigInt) -> BigInt {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return random(below: bound, using: &generator)
     }
 
@@ -79,7 +79,7 @@ extension BigInt {
 
     /// A random probable prime of exactly `bits` bits from the system CSPRNG.
     public static func prime(bits: Int, rounds: Int = 40) -> BigInt {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return prime(bits: bits, rounds: rounds, using: &generator)
     }
 }

@@ -88,7 +88,7 @@ public struct PaillierPrivateKey: Sendable {
     /// - Throws: ``PaillierError/unsupportedKeySize(_:)`` for other sizes.
     public static func generate(bits: Int = 2048) throws(PaillierError) -> PaillierPrivateKey {
         guard supportedBits.contains(bits) else { throw .unsupportedKeySize(bits) }
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return generateKey(bits: bits, using: &generator)
     }
 

@@ -82,7 +82,7 @@ public struct PaillierPublicKey: Sendable, Hashable {
 
     /// A fresh randomizer from the system CSPRNG.
     public func randomizer() -> BigInt {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return randomizer(using: &generator)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MedSearchBigInt
+import MedSearchCore
 
 /// A thread-safe pool of precomputed randomizers `r^N mod N^2`, refilled by a background thread.
 ///
@@ -57,7 +58,7 @@ public final class PaillierRandomizerPool: @unchecked Sendable {
     deinit { stop() }
 
     private static func fillLoop(state: State, publicKey: PaillierPublicKey, capacity: Int) {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         while true {
             state.condition.lock()
             while !state.stopped && state.values.count >= capacity { state.condition.wait() }
@@ -128,7 +129,7 @@ public final class PaillierRandomizerPool: @unchecked Sendable {
 
     /// Computes up to `count` randomizers on the calling thread and adds them (never beyond ``capacity``).
     public func fill(count: Int) {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         for _ in 0..<count {
             let value = publicKey.randomizer(using: &generator)
             state.condition.lock()

@@ -44,7 +44,7 @@ public struct SEIUser: Sendable {
     /// Decoys are drawn from a Gaussian with the PCA variances of the indexed collection, so their
     /// distribution resembles real queries; they are discarded by ``results(from:for:)``.
     public func makeSearch(_ rawFeature: [Float], options: SEISearchOptions, anonymity: Int = 1) throws(SEIError) -> (SEISearchRequest, PendingSearch) {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return try makeSearch(reducedQuery: model.reduce(rawFeature), options: options, anonymity: anonymity, using: &generator)
     }
 

@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// The data owner's secret key of SEI's limited key-leakage kNN scheme: `sk = {M, r, S, pi}` plus the
 /// user-key parameters `theta` and `X` (schemes.md, "SEI"; sei.md section 5.3.1).
 ///
@@ -109,7 +111,7 @@ public struct SecureKNNOwnerKey: Sendable, Equatable {
 
     /// Generates a fresh key from the system CSPRNG.
     public static func generate(dimension d: Int) throws(SecureKNNError) -> SecureKNNOwnerKey {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return try generate(dimension: d, using: &generator)
     }
 

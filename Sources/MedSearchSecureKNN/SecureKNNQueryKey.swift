@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// A registered user's trapdoor key: `Abar`, `U` from the owner and the user's own `W`.
 ///
 /// It turns query features into trapdoors `f'_q = gamma * (f_q W^T Abar^T + U)` (equation 4) with a fresh
@@ -43,7 +45,7 @@ public struct SecureKNNQueryKey: Sendable, Equatable {
 
     /// The trapdoor for `query` with a fresh `gamma` from the system CSPRNG.
     public func trapdoor(for query: [Double]) throws(SecureKNNError) -> [Double] {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return try trapdoor(for: query, using: &generator)
     }
 }

@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// A user's secret invertible `d x d` matrix `W`, generated on the user's machine (sei.md 5.3.1).
 public struct SecureKNNUserSecret: Sendable, Equatable {
     /// The matrix `W`.
@@ -24,7 +26,7 @@ public struct SecureKNNUserSecret: Sendable, Equatable {
 
     /// Generates a random `W` from the system CSPRNG.
     public static func generate(dimension d: Int) throws(SecureKNNError) -> SecureKNNUserSecret {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return try generate(dimension: d, using: &generator)
     }
 

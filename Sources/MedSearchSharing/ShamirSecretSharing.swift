@@ -35,7 +35,7 @@ public enum ShamirSecretSharing {
 
     /// Splits `secret` with randomness from the system CSPRNG.
     public static func split(_ secret: [UInt8], threshold: Int, shareCount: Int) throws(SharingError) -> [[UInt8]] {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return try split(secret, threshold: threshold, shareCount: shareCount, using: &generator)
     }
 

@@ -4,6 +4,10 @@
 /// Overwrites `count` bytes at `pointer` with zeros in a way the compiler may not elide.
 void medsearch_zeroize(void *pointer, size_t count);
 
+/// Fills `count` bytes at `buffer` from the kernel's CSPRNG (getrandom(2), blocking until it is seeded), retrying
+/// short reads and EINTR. Returns 0, or the errno value of a failed call.
+int medsearch_getrandom(void *buffer, size_t count);
+
 /// Compares two buffers in time that depends only on `count`. Returns 0 when equal.
 int medsearch_constant_time_compare(const void *a, const void *b, size_t count);
 

@@ -1,10 +1,11 @@
 import Crypto
 import Foundation
+import MedSearchCore
 
 /// A ChaCha20 keystream as a cryptographically secure random number generator.
 ///
 /// The keystream is produced by swift-crypto's ChaCha20-Poly1305 sealing zero bytes (the ciphertext of zeros is
-/// the ChaCha20 keystream; the tag is discarded). ``init()`` seeds it with 32 bytes from the system CSPRNG:
+/// the ChaCha20 keystream; the tag is discarded). ``init()`` seeds it with 32 bytes from `SecureRandomGenerator` (the kernel's CSPRNG):
 /// that is the generator BFV uses for keys, encryption randomness and masks in production. ``init(seed:)``
 /// gives a reproducible stream for tests and for expanding public seeds.
 public struct ChaChaRandomGenerator: RandomNumberGenerator, Sendable {
@@ -19,12 +20,7 @@ public struct ChaChaRandomGenerator: RandomNumberGenerator, Sendable {
 
     /// A generator seeded from the system CSPRNG.
     public init() {
-        var system = SystemRandomNumberGenerator()
-        var seed = [UInt8](repeating: 0, count: 32)
-        for i in stride(from: 0, to: 32, by: 8) {
-            var word = system.next()
-            for j in 0..<8 { seed[i + j] = UInt8(truncatingIfNeeded: word); word >>= 8 }
-        }
+        var seed = SecureRandom.bytes(32)
         self.init(seed: seed, domain: 0)
         seed.withUnsafeMutableBytes { raw in for i in raw.indices { raw[i] = 0 } }
     }

@@ -114,7 +114,7 @@ public enum DeploymentBenchmark {
         }, stop: { await $0.stop() }) { secure, plain in
             let keys = try TrustMedDefaults.generateClientKeys(hashBits: 64, parameterSet: TrustMedDefaults.defaultParameterSet)
             let client = try TrustMedDefaults.client(keys: keys)
-            var rng = SystemRandomNumberGenerator()
+            var rng = SecureRandomGenerator()
             let images = (0..<options.trustmedImages).map { index in
                 TrustMedClient.Image(recordID: "bench-\(index)", bytes: SecureRandom.bytes(4096),
                                      hashcode: (0..<64).map { _ in UInt8.random(in: 0...1, using: &rng) })

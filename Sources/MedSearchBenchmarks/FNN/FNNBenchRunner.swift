@@ -87,7 +87,7 @@ enum FNNBenchRunner {
         let parameters = try FNNParameters(backend: backend, dimension: dimension, maxAbsCoordinate: maxAbs)
         let owner: FNNOwner
         if backend == .paillier && paillierBits < 2048 {
-            var generator = SystemRandomNumberGenerator()
+            var generator = SecureRandomGenerator()
             owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: paillierBits, using: &generator)
         } else {
             owner = try FNNOwner.generate(parameters: parameters, paillierBits: paillierBits)

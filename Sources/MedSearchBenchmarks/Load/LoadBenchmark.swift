@@ -297,7 +297,7 @@ public struct LoadBenchmark {
         var data = SeededRandomNumberGenerator(seed: 7)
         let centres = (0..<8).map { _ in (0..<64).map { _ in Float.random(in: -10...10, using: &data) } }
         let features = (0..<records).map { i in centres[i % 8].map { $0 + Float.random(in: -2...2, using: &data) } }
-        var keys = SystemRandomNumberGenerator()
+        var keys = SecureRandomGenerator()
         var owner = try SEIOwner.generate(configuration: .init(dimension: 16, affinitySampleSize: min(records, 1000)),
                                           using: &keys)
         try await remote.replaceIndex(try owner.buildIndex(ids: (0..<records).map { "img-\($0)" }, features: features))

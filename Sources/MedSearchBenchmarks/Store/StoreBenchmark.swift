@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 import MedSearchStore
 
 /// `medsearch bench store`: the edge master's store on each back end with TrustMedSearch's sizes (256 records per
@@ -111,7 +112,7 @@ public enum StoreBenchmark {
             await store.database.close()
             throw StoreError.conflict(kind: "benchmark store", id: location.description, reason: "not empty")
         }
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         let blockCount = (options.records + options.recordsPerBlock - 1) / options.recordsPerBlock
         let ingestStart = ContinuousClock.now
         var perRecordSeconds = 0.0, perBlockSeconds = 0.0, perRecordCount = 0
@@ -153,7 +154,7 @@ public enum StoreBenchmark {
     /// The measurements after the ingest, the back ends interleaved sample by sample (search reads, lookups) so
     /// that the machine's other load falls on each alike; then the concurrent clients, one back end after the other.
     static func measure(_ sides: inout [Side], options: Options, progress: @Sendable (String) -> Void) async throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         for run in 0..<options.searchRuns {
             for index in sides.indices {
                 let store = sides[index].store
@@ -198,7 +199,7 @@ public enum StoreBenchmark {
         let samples = try await withThrowingTaskGroup(of: (lookups: [Double], inserts: [Double]).self) { group in
             for client in 0..<options.clients {
                 group.addTask {
-                    var generator = SystemRandomNumberGenerator()
+                    var generator = SecureRandomGenerator()
                     var lookups: [Double] = [], inserts: [Double] = []
                     for operation in 0..<options.operationsPerClient {
                         let start = ContinuousClock.now

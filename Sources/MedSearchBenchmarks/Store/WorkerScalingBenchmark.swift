@@ -67,7 +67,7 @@ public enum WorkerScalingBenchmark {
                 hashBits: options.bits, parameterSet: options.parameterSet))
             let owner = TrustMedRemote(service: cluster.masterClient(role: .owner))
             try await owner.register(client.registration)
-            var generator = SystemRandomNumberGenerator()
+            var generator = SecureRandomGenerator()
             func code() -> [UInt8] { (0..<options.bits).map { _ in UInt8.random(in: 0...1, using: &generator) } }
 
             // Ingest through the master, one block of records per request.

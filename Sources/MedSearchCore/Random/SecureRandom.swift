@@ -1,11 +1,12 @@
 /// Cryptographically secure randomness for keys, nonces, masks and protocol coins.
 ///
-/// On Linux `SystemRandomNumberGenerator` reads `getrandom(2)`, a CSPRNG. Production code takes a
-/// generator as `inout some RandomNumberGenerator` where tests need to seed it, and defaults to this one.
+/// The bytes come from ``SecureRandomGenerator`` (the kernel's CSPRNG through `getrandom(2)`). Production code
+/// takes a generator as `inout some RandomNumberGenerator` where tests need to seed it, and defaults to a
+/// ``SecureRandomGenerator``.
 public enum SecureRandom {
-    /// Returns `count` random bytes from the system CSPRNG.
+    /// Returns `count` random bytes from a fresh ``SecureRandomGenerator``.
     public static func bytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return bytes(count, using: &generator)
     }
 
@@ -27,7 +28,7 @@ public enum SecureRandom {
 
 /// A deterministic generator (xoshiro256**) for tests, benchmarks and reproducible synthetic data.
 ///
-/// - Warning: Never use it for keys or protocol randomness; production code uses the system CSPRNG.
+/// - Warning: Never use it for keys or protocol randomness; production code uses ``SecureRandomGenerator``.
 public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
     /// The seed this generator started from (print it when a property test fails).

@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,7 @@ enum LocalPorts {
     static func pick(host: String) -> Int? {
         let end = ephemeralStart
         guard end - lowest >= 1_000 else { return kernelChoice(host: host) }
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         for _ in 0..<64 {
             let port = Int.random(in: lowest..<end, using: &generator)
             switch isFree(port, host: host) {

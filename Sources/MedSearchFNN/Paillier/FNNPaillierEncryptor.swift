@@ -63,7 +63,7 @@ public final class FNNPaillierEncryptor: Sendable {
 
     /// Encrypts with the system CSPRNG.
     public func encrypt(_ plaintext: BigInt) -> PaillierCiphertext {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return encrypt(plaintext, using: &generator)
     }
 
@@ -73,7 +73,7 @@ public final class FNNPaillierEncryptor: Sendable {
     /// Encrypts many values on all cores (system CSPRNG).
     public func encrypt(_ plaintexts: [BigInt]) -> [PaillierCiphertext] {
         FNNSharedArithmetic.parallelChunks(plaintexts.count) { range in
-            var generator = SystemRandomNumberGenerator()
+            var generator = SecureRandomGenerator()
             return range.map { encrypt(plaintexts[$0], using: &generator) }
         }
     }

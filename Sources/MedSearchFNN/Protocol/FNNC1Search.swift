@@ -65,7 +65,7 @@ public struct FNNC1Search: Sendable {
         self.query = query
         self.batchSize = batchSize
         self.order = order
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         let sortedIDs = database.records.keys.sorted()
         var rankOf: [UInt64: UInt128] = [:]
         for (rank, id) in sortedIDs.enumerated() { rankOf[id] = UInt128(rank) }
@@ -169,7 +169,7 @@ public struct FNNC1Search: Sendable {
         var masked = [PaillierCiphertext]()
         var sharedVectors: [[UInt64]] = []
         var paillierVectors: [[PaillierCiphertext]] = []
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         for slot in winners {
             let record = database.records[slots[slot]]!
             let seed = query.wantsVectors ? FNNVectorHandover.freshSeed() : []
@@ -226,7 +226,7 @@ public struct FNNC1Search: Sendable {
         let combined = self.combined
         let this = self
         let values: [UInt128] = FNNSharedArithmetic.parallelChunks(slots.count, minimumChunk: 256) { range in
-            var generator = SystemRandomNumberGenerator()
+            var generator = SecureRandomGenerator()
             return range.map { slot in
                 let (masked, norms) = this.sharedRecord(slot)
                 let own = correlation.recordValues(id: this.slots[slot])
@@ -254,7 +254,7 @@ public struct FNNC1Search: Sendable {
             let product = FNNSharedArithmetic.dot(masked, combined, range: 0..<d) &+ own[1]
             let distance = dimensionWord &* (norms[0] &- 2 &* product &+ queryNorms[0])
             let key = ((distance &+ slack) << shift) &+ this.ranks[slot]
-            var generator = SystemRandomNumberGenerator()
+            var generator = SecureRandomGenerator()
             let z = blinding.scale &* (key &+ shares[index]) &+ own[3] &+ blinding.offset &+ blinding.noise(using: &generator)
             return (distance, z)
         }
@@ -275,7 +275,7 @@ public struct FNNC1Search: Sendable {
 
     private mutating func paillierStart(negativeSum: PaillierCiphertext, negativeRoot: PaillierCiphertext) -> FNNC1Message {
         let pk = database.setup.publicKey!, layout = self.layout!
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         var differences: [(PaillierCiphertext, PaillierCiphertext)] = []
         var masks: [(UInt128, UInt128)] = []
         var maskedValues: [PaillierCiphertext] = []
@@ -321,7 +321,7 @@ public struct FNNC1Search: Sendable {
             var bound = pk.subtract(sums[slot], correction)
             let maskSquares = FNNPaillierMath.big(mS) * FNNPaillierMath.big(mS) + FNNPaillierMath.big(mF) * FNNPaillierMath.big(mF)
             bound = pk.subtract(bound, plaintext: maskSquares)
-            var generator = SystemRandomNumberGenerator()
+            var generator = SecureRandomGenerator()
             let scaled = pk.multiply(bound, byScalar: exponent)
             return pk.add(scaled, plaintext: FNNPaillierMath.big(blinding.offset + blinding.noise(using: &generator)))
         }
@@ -346,7 +346,7 @@ public struct FNNC1Search: Sendable {
             let differences: [BigInt] = FNNSharedArithmetic.parallelChunks(d, minimumChunk: 512) { range in
                 range.map { BigInt.multiply(record.coordinates[$0].value, queryCoordinates[$0].value, modulo: pk.nSquared) }
             }
-            var generator = SystemRandomNumberGenerator()
+            var generator = SecureRandomGenerator()
             let masks = (0..<d).map { _ in twoM + UInt64.random(in: 0..<layout.coordinateMaskRange, using: &generator) }
             let packed: [PaillierCiphertext] = FNNSharedArithmetic.parallelChunks(layout.packedPerRecord) { range in
                 range.map { group in
@@ -370,7 +370,7 @@ public struct FNNC1Search: Sendable {
         let pk = database.setup.publicKey!, layout = self.layout!
         let d = parameters.dimension
         var blinded: [PaillierCiphertext] = []
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         let exponent = FNNPaillierMath.big(UInt128(d) * blinding.scale << rankShift)
         for (index, slot) in pendingSlots.enumerated() {
             let bases = coordinateDifferences[index], masks = coordinateMasks[index]

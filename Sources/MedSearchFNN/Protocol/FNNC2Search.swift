@@ -288,7 +288,7 @@ public struct FNNC2Search: Sendable {
         guard packed.count == (2 * count + per - 1) / per else { throw .malformed("wrong number of packed statistics") }
         let values = try decryptSlots(packed, slotBits: layout.statisticSlotBits, per: per)
         let sums: [PaillierCiphertext] = FNNSharedArithmetic.parallelChunks(count) { range in
-            var generator = SystemRandomNumberGenerator()
+            var generator = SecureRandomGenerator()
             return range.map { slot in
                 let s = values[2 * slot], f = values[2 * slot + 1]
                 return encryptor.encrypt(s * s + f * f, using: &generator)
@@ -303,7 +303,7 @@ public struct FNNC2Search: Sendable {
         guard packed.count == pending.count * perRecord else { throw .malformed("wrong number of packed coordinates") }
         let values = try decryptSlots(packed, slotBits: layout.coordinateSlotBits, per: layout.coordinatesPerCiphertext)
         let perRecordValues = perRecord * layout.coordinatesPerCiphertext
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         var sums = [PaillierCiphertext]()
         for index in pending.indices {
             var total = BigInt()

@@ -25,7 +25,7 @@ public struct FNNOwner: Sendable {
 
     /// Generates fresh keys from the system CSPRNG (`paillierBits` is 2048 or 3072).
     public static func generate(parameters: FNNParameters, paillierBits: Int = 2048) throws(FNNError) -> FNNOwner {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         switch parameters.backend {
         case .shared:
             return try FNNOwner(keys: FNNOwnerKeys(parameters: parameters, labelKey: SecureRandom.bytes(32),

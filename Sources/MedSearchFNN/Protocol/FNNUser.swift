@@ -38,7 +38,7 @@ public struct FNNUser: Sendable {
     ///   then fills ``FNNSearchHit/vector``.
     /// - Throws: ``FNNError`` for a vector of the wrong size or range, or `k < 1`.
     public func prepareQuery(_ vector: [Int64], k: Int, recoverVectors: Bool = false) throws(FNNError) -> PreparedQuery {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return try prepareQuery(vector, k: k, recoverVectors: recoverVectors, using: &generator)
     }
 

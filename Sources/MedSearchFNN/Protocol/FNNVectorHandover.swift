@@ -16,7 +16,7 @@ public enum FNNVectorHandover {
 
     /// A fresh mask seed (system CSPRNG).
     static func freshSeed() -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandomGenerator()
         return SecureRandom.bytes(32, using: &generator)
     }
 
