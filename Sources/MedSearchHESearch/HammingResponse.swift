@@ -71,46 +71,102 @@ struct HammingResponse: Sendable {
         let (withholds, count) = try Self.readHeader(&reader, configuration: configuration)
         let n = configuration.parameters.polyDegree
         let k = configuration.responseBits, k0 = configuration.resultBits
+        let polyBytes = BitPacking.byteCount(count: n, bits: k)
         var shelves: [Shelf] = []
         shelves.reserveCapacity(count)
         for _ in 0..<count {
-            let span = Int(try reader.heRead(UInt16.self))
-            guard (1...n).contains(span) else { throw .malformed("shelf of \(span) positions") }
-            let bitmap: [UInt8]
-            do { bitmap = try reader.readRaw(count: (span + 7) / 8) } catch { throw .malformed("\(error)") }
-            var positions: [Int] = []
-            for p in 0..<bitmap.count * 8 where bitmap[p >> 3] >> UInt8(p & 7) & 1 == 1 {
-                guard p < span else { throw .malformed("live bit past the shelf") }
-                positions.append(p)
-            }
-            var ids: [UInt64] = []
-            if !withholds {
-                ids.reserveCapacity(positions.count)
-                var previous: UInt64 = 0
-                for _ in positions {
-                    var value: UInt64 = 0
-                    var shift: UInt64 = 0
-                    while true {
-                        let byte = try reader.heRead(UInt8.self)
-                        guard shift < 64, shift < 63 || byte <= 1 else { throw .malformed("identifier varint too long") }
-                        value |= UInt64(byte & 0x7F) << shift
-                        if byte & 0x80 == 0 { break }
-                        shift += 7
-                    }
-                    let delta = Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
-                    previous = previous &+ UInt64(bitPattern: delta)
-                    ids.append(previous)
-                }
-            }
-            let c1 = try Self.unpack(&reader, count: n, bits: k)
-            let c2 = try Self.unpack(&reader, count: n, bits: k)
+            let located = try Self.locateShelf(&reader, withholds: withholds, configuration: configuration)
             // Each packed array is padded to a whole byte (BitPacking.pack).
-            let results = try Self.unpack(&reader, count: positions.count, bits: k0)
-            shelves.append(Shelf(span: span, positions: positions, ids: ids, results: results, c1: c1, c2: c2))
+            let start = located.packed.lowerBound
+            let c1 = BitPacking.unpack(bytes[start..<start + polyBytes], count: n, bits: k)
+            let c2 = BitPacking.unpack(bytes[start + polyBytes..<start + 2 * polyBytes], count: n, bits: k)
+            let results = BitPacking.unpack(bytes[start + 2 * polyBytes..<located.packed.upperBound],
+                                            count: located.positions.count, bits: k0)
+            shelves.append(Shelf(span: located.span, positions: located.positions, ids: located.ids, results: results,
+                                 c1: c1, c2: c2))
         }
         try reader.heEnd()
         self.shelves = shelves
         withholdsIdentifiers = withholds
+    }
+
+    /// One shelf as it lies in a serialised response: its live positions and identifiers decoded, its bitmap and
+    /// packed polynomials (`c_1`, `c_2`, then the results) as byte ranges of the message, left packed.
+    struct LocatedShelf {
+        let span: Int
+        let positions: [Int]
+        /// Empty when withheld.
+        let ids: [UInt64]
+        let bitmap: Range<Int>
+        let packed: Range<Int>
+    }
+
+    /// Reads one shelf's structure and steps over its packed polynomials (a coordinator that merges responses
+    /// copies them as they are; a client unpacks them).
+    static func locateShelf(_ reader: inout ByteReader, withholds: Bool,
+                            configuration: HammingSearchConfiguration) throws(HESearchError) -> LocatedShelf {
+        let n = configuration.parameters.polyDegree
+        let span = Int(try reader.heRead(UInt16.self))
+        guard (1...n).contains(span) else { throw .malformed("shelf of \(span) positions") }
+        let bitmapStart = reader.offset
+        try reader.heSkip((span + 7) / 8)
+        let bitmap = bitmapStart..<reader.offset
+        var positions: [Int] = []
+        for index in bitmap {
+            var byte = reader.bytes[index]
+            while byte != 0 {
+                let p = (index - bitmapStart) << 3 | byte.trailingZeroBitCount
+                guard p < span else { throw .malformed("live bit past the shelf") }
+                positions.append(p)
+                byte &= byte - 1
+            }
+        }
+        var ids: [UInt64] = []
+        if !withholds {
+            ids.reserveCapacity(positions.count)
+            var previous: UInt64 = 0
+            for _ in positions {
+                var value: UInt64 = 0
+                var shift: UInt64 = 0
+                while true {
+                    let byte = try reader.heRead(UInt8.self)
+                    guard shift < 64, shift < 63 || byte <= 1 else { throw .malformed("identifier varint too long") }
+                    value |= UInt64(byte & 0x7F) << shift
+                    if byte & 0x80 == 0 { break }
+                    shift += 7
+                }
+                let delta = Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+                previous = previous &+ UInt64(bitPattern: delta)
+                ids.append(previous)
+            }
+        }
+        let packedStart = reader.offset
+        try reader.heSkip(2 * BitPacking.byteCount(count: n, bits: configuration.responseBits)
+            + BitPacking.byteCount(count: positions.count, bits: configuration.resultBits))
+        return LocatedShelf(span: span, positions: positions, ids: ids, bitmap: bitmap, packed: packedStart..<reader.offset)
+    }
+
+    /// Throws ``HESearchError/duplicateIdentifier`` when an identifier occurs twice among `shelves`. Dense
+    /// identifiers (TrustMedSearch's block handle and slot) are checked in a bitmap of the identifier range, at
+    /// most 32 bytes per identifier; sparse ones in a hash set.
+    static func checkDistinctIdentifiers(_ shelves: [LocatedShelf]) throws(HESearchError) {
+        let count = shelves.reduce(0) { $0 + $1.ids.count }
+        let largest = shelves.reduce(UInt64(0)) { max($0, $1.ids.max() ?? 0) }
+        if largest >> 6 < UInt64(4 * count + 1024) {
+            var seen = [UInt64](repeating: 0, count: Int(largest >> 6) + 1)
+            for shelf in shelves {
+                for id in shelf.ids {
+                    let word = Int(id >> 6), bit: UInt64 = 1 << (id & 63)
+                    guard seen[word] & bit == 0 else { throw .duplicateIdentifier }
+                    seen[word] |= bit
+                }
+            }
+        } else {
+            var seen = Set<UInt64>(minimumCapacity: count)
+            for shelf in shelves {
+                for id in shelf.ids { guard seen.insert(id).inserted else { throw .duplicateIdentifier } }
+            }
+        }
     }
 
     static func readHeader(_ reader: inout ByteReader,
@@ -128,14 +184,6 @@ struct HammingResponse: Sendable {
         let minimum = 2 * configuration.parameters.polyDegree * k / 8
         guard count <= reader.remaining / minimum else { throw .malformed("\(count) shelves in \(reader.remaining) bytes") }
         return (flags == 1, count)
-    }
-
-    static func unpack(_ reader: inout ByteReader, count: Int, bits: Int) throws(HESearchError) -> [UInt64] {
-        let raw: [UInt8]
-        do { raw = try reader.readRaw(count: BitPacking.byteCount(count: count, bits: bits)) } catch {
-            throw .malformed("\(error)")
-        }
-        return BitPacking.unpack(raw[...], count: count, bits: bits)
     }
 
     /// Concatenates partial responses (same configuration and mode) into one: how the shards of a database

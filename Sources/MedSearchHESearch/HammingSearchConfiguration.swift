@@ -100,6 +100,10 @@ extension ByteReader {
         do { return try read(T.self) } catch { throw .malformed("\(error)") }
     }
 
+    mutating func heSkip(_ count: Int) throws(HESearchError) {
+        do { try skip(count: count) } catch { throw .malformed("\(error)") }
+    }
+
     mutating func heHeader(_ magic: FormatMagic, version: UInt16 = 1) throws(HESearchError) {
         do { _ = try readHeader(magic: magic, supportedVersions: version...version) } catch { throw .malformed("\(error)") }
     }

@@ -147,23 +147,28 @@ extension HammingSearchServer {
     ///
     /// - Throws: ``HESearchError`` for a malformed part, a part without identifiers, or duplicate identifiers.
     public func mergeUnlinkable(_ parts: [[UInt8]]) throws(HESearchError) -> HammingUnlinkableResponse {
-        var shelves: [HammingResponse.Shelf] = []
-        var seen = Set<UInt64>()
-        for part in parts {
-            let response = try HammingResponse(serialized: part, configuration: configuration)
-            guard !response.withholdsIdentifiers else { throw .malformed("a partial response without identifiers") }
-            for shelf in response.shelves {
-                for id in shelf.ids { guard seen.insert(id).inserted else { throw .duplicateIdentifier } }
-                shelves.append(shelf)
+        // The shelves are located, not decoded: their packed polynomials are copied as they are (a coordinator's
+        // cost is then a copy of the bytes and a pass over the identifiers, whatever the size of the database).
+        var located: [(part: Int, shelf: HammingResponse.LocatedShelf)] = []
+        for (index, part) in parts.enumerated() {
+            var reader = ByteReader(part)
+            let (withholds, count) = try HammingResponse.readHeader(&reader, configuration: configuration)
+            guard !withholds else { throw .malformed("a partial response without identifiers") }
+            for _ in 0..<count {
+                located.append((index, try HammingResponse.locateShelf(&reader, withholds: false, configuration: configuration)))
             }
+            try reader.heEnd()
         }
-        let order = Self.randomPermutation(shelves.count)
-        var writer = HammingResponse.header(configuration: configuration, shelfCount: shelves.count, withholdsIdentifiers: true)
+        try HammingResponse.checkDistinctIdentifiers(located.map(\.shelf))
+        let order = Self.randomPermutation(located.count)
+        var writer = HammingResponse.header(configuration: configuration, shelfCount: located.count, withholdsIdentifiers: true)
         var mapping: [[UInt64?]] = []
+        mapping.reserveCapacity(located.count)
         for index in order {
-            let shelf = shelves[index]
-            HammingResponse.writeShelf(span: shelf.span, positions: shelf.positions, ids: nil, results: shelf.results,
-                                       c1: shelf.c1, c2: shelf.c2, configuration: configuration, into: &writer)
+            let (part, shelf) = located[index]
+            writer.write(UInt16(shelf.span))
+            writer.writeRaw(parts[part][shelf.bitmap])
+            writer.writeRaw(parts[part][shelf.packed])
             var ids = [UInt64?](repeating: nil, count: shelf.span)
             for (position, id) in zip(shelf.positions, shelf.ids) { ids[position] = id }
             mapping.append(ids)

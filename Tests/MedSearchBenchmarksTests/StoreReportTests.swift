@@ -47,7 +47,7 @@ import Testing
     @Test func workerScalingIsReportedWithItsRatioAndLoad() throws {
         let latency = StoreBenchmark.Latency([400, 500, 600])
         let workers = WorkerScalingBenchmark.Result(
-            records: 5000, parameterSet: "n4096hamming", hashBits: 64, threadsPerWorker: 1, ingestSeconds: 10,
+            records: 5000, parameterSet: "n4096hamming", hashBits: 64, threadsPerWorker: 1, ingestSeconds: 10, ingestReused: false,
             ingestRecordsPerSecond: 500, queriesPerRound: 8, oneWorkerQueriesPerSecond: [2, 1, 3],
             twoWorkersQueriesPerSecond: [3.6, 1.9, 5], oneWorkerLatency: latency, twoWorkersLatency: latency,
             twoOverOneWorkerQueriesPerSecond: 1.8, resultsEqual: true, loadAverageBefore: [4, 3, 2],

@@ -275,6 +275,17 @@ extension StoreBenchmark {
         public var workers: WorkerScalingBenchmark.Result?
     }
 
+    /// The PostgreSQL server of a run: `url` (a `postgres://` URL), else `MEDSEARCH_BENCH_POSTGRES_URL`, else none.
+    ///
+    /// - Throws: ``BenchmarkError/wrongResult(_:)`` for a URL that is not a PostgreSQL one.
+    public static func postgresLocation(_ url: String?) throws -> PostgresLocation? {
+        guard let url = url ?? ProcessInfo.processInfo.environment["MEDSEARCH_BENCH_POSTGRES_URL"] else { return nil }
+        guard case let .postgres(parsed) = try StoreLocation(parsing: url) else {
+            throw BenchmarkError.wrongResult("--postgres needs a postgres:// URL")
+        }
+        return parsed
+    }
+
     /// Runs SQLite (a file in `directory`) and, when given, PostgreSQL (a fresh schema, dropped afterwards).
     public static func compare(directory: URL, postgres: PostgresLocation?, options: Options,
                                workers: (executable: URL, options: WorkerScalingBenchmark.Options)? = nil,

@@ -19,9 +19,14 @@ public enum WorkerScalingBenchmark {
         public var rounds: Int
         public var parameterSet: String
         public var bits: Int
+        /// Where the cluster's state is kept between runs (nil: a fresh directory, removed afterwards). A run
+        /// that finds a finished ingest of the same records and parameter set there reuses it (a 1,000,000-record
+        /// ingest takes about 20 minutes): ingest once, measure on an idle machine later.
+        public var keptDirectory: URL?
 
         public init(records: Int = 100_000, queriesPerRound: Int = 8, rounds: Int = 5,
-                    parameterSet: String? = nil, bits: Int = 64) {
+                    parameterSet: String? = nil, bits: Int = 64, keptDirectory: URL? = nil) {
+            self.keptDirectory = keptDirectory
             self.records = records
             self.queriesPerRound = queriesPerRound
             self.rounds = rounds
@@ -38,6 +43,8 @@ public enum WorkerScalingBenchmark {
         public var threadsPerWorker: Int
         /// Uploading the records through the edge master (sealing, two shares each, the encrypted blocks).
         public var ingestSeconds: Double
+        /// Whether the records came from an earlier run's kept directory (then `ingestSeconds` is that run's).
+        public var ingestReused: Bool
         public var ingestRecordsPerSecond: Double
         public var queriesPerRound: Int
         public var oneWorkerQueriesPerSecond: [Double]
@@ -56,39 +63,38 @@ public enum WorkerScalingBenchmark {
     public static func run(executable: URL, directory: URL, options: Options,
                            progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
         let loadBefore = MachineDescription.currentLoadAverage()
-        let work = directory.appendingPathComponent("worker-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: work) }
+        let work = options.keptDirectory ?? directory.appendingPathComponent("worker-bench-\(UUID().uuidString)")
+        defer { if options.keptDirectory == nil { try? FileManager.default.removeItem(at: work) } }
+        let keysFile = work.appendingPathComponent("client-keys.tmck")
+        let ingestFile = work.appendingPathComponent("ingest.json")
+        let previous = try? JSONDecoder().decode(KeptIngest.self, from: Data(contentsOf: ingestFile))
+        let reuse = previous.map { $0.records == options.records && $0.parameterSet == options.parameterSet
+            && $0.hashBits == options.bits } ?? false
+        guard reuse || !FileManager.default.fileExists(atPath: work.appendingPathComponent("master").path) else {
+            throw BenchmarkError.wrongResult("\(work.path) holds another or an unfinished ingest: remove it first")
+        }
         let launcher = RoleLauncher(mode: .childProcess(executable: executable))
         let cluster = try await TrustMedCluster.launch(launcher, directory: work, nodeCount: 2, threshold: 2,
                                                       nodeTimeout: .seconds(60), searchWorkers: 3, workerThreads: 1)
         var single: RunningRole?
         do {
-            let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
-                hashBits: options.bits, parameterSet: options.parameterSet))
+            let keys = reuse ? try TrustMedKeyFiles.readKeys(keysFile.path)
+                : try TrustMedDefaults.generateClientKeys(hashBits: options.bits, parameterSet: options.parameterSet)
+            let client = try TrustMedDefaults.client(keys: keys)
             let owner = TrustMedRemote(service: cluster.masterClient(role: .owner))
-            try await owner.register(client.registration)
             var generator = SecureRandomGenerator()
             func code() -> [UInt8] { (0..<options.bits).map { _ in UInt8.random(in: 0...1, using: &generator) } }
 
-            // Ingest through the master, one block of records per request.
-            let perBlock = client.keyHolder.recordsPerBlock
-            let ingestStart = ContinuousClock.now
-            for start in stride(from: 0, to: options.records, by: perBlock) {
-                let images = (start..<min(start + perBlock, options.records)).map { index in
-                    TrustMedClient.Image(recordID: String(format: "w-%07d", index),
-                                         bytes: Array(String(format: "image %07d", index).utf8), hashcode: code())
-                }
-                for request in try client.uploadRequests(for: images) {
-                    let response = try await owner.upload(request)
-                    guard response.allStored else {
-                        throw BenchmarkError.wrongResult("upload failed: "
-                            + (response.outcomes.first { $0.status == .failed }?.reason ?? "unknown"))
-                    }
-                }
-                if (start / perBlock) % 40 == 39 { progress("workers: \(start + images.count) records uploaded") }
+            var ingestSeconds = previous?.seconds ?? 0
+            if !reuse {
+                try await owner.register(client.registration)
+                if options.keptDirectory != nil { try TrustMedKeyFiles.writeKeys(keys, to: keysFile) }
+                ingestSeconds = try await ingest(options.records, client: client, owner: owner, code: code, progress: progress)
+                try JSONEncoder().encode(KeptIngest(records: options.records, parameterSet: options.parameterSet,
+                                                    hashBits: options.bits, seconds: ingestSeconds)).write(to: ingestFile)
+            } else {
+                progress("workers: reusing the \(options.records) records ingested in \(work.path)")
             }
-            let ingestSeconds = StoreBenchmark.seconds(ContinuousClock.now - ingestStart)
-            progress(String(format: "workers: %d records in %.1f s", options.records, ingestSeconds))
 
             // A second master on the same store with worker 2 only; the cluster's master uses workers 0 and 1.
             let two = cluster.directory.appendingPathComponent("workers-two.json")
@@ -116,8 +122,16 @@ public enum WorkerScalingBenchmark {
             let queries = try (0..<options.queriesPerRound).map { _ in
                 try client.searchRequest(hashcode: code(), unlinkable: true)
             }
-            // Warm-up: each master's first search reads the whole store.
-            for master in masters { _ = try await master.search(queries[0]) }
+            // Warm-up: each worker's first search reads and prepares its whole shard (at 1,000,000 records that can
+            // outlast the master's wait for a worker; the worker keeps what it read, so a later search completes).
+            for (which, master) in masters.enumerated() {
+                var attempt = 1
+                while try await !master.search(queries[0]).unsearched.isEmpty {
+                    guard attempt < 10 else { throw BenchmarkError.wrongResult("the workers never answered a whole search") }
+                    progress("workers: warm-up of master \(which + 1): shards still loading (attempt \(attempt))")
+                    attempt += 1
+                }
+            }
 
             var perSecond: [[Double]] = [[], []], latency: [[Double]] = [[], []]
             var equal = true
@@ -143,7 +157,7 @@ public enum WorkerScalingBenchmark {
             let ratios = zip(perSecond[1], perSecond[0]).map { $0 / $1 }.sorted()
             let result = Result(
                 records: options.records, parameterSet: options.parameterSet, hashBits: options.bits, threadsPerWorker: 1,
-                ingestSeconds: ingestSeconds, ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
+                ingestSeconds: ingestSeconds, ingestReused: reuse, ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
                 queriesPerRound: options.queriesPerRound, oneWorkerQueriesPerSecond: perSecond[0],
                 twoWorkersQueriesPerSecond: perSecond[1], oneWorkerLatency: .init(latency[0]),
                 twoWorkersLatency: .init(latency[1]), twoOverOneWorkerQueriesPerSecond: ratios[ratios.count / 2],
@@ -156,5 +170,37 @@ public enum WorkerScalingBenchmark {
             await cluster.stop()
             throw error
         }
+    }
+
+    /// What a kept directory says of its ingest.
+    struct KeptIngest: Codable {
+        var records: Int
+        var parameterSet: String
+        var hashBits: Int
+        var seconds: Double
+    }
+
+    /// Uploads `count` records through the master, one block of records per request; returns the seconds taken.
+    private static func ingest(_ count: Int, client: TrustMedClient, owner: TrustMedRemote, code: () -> [UInt8],
+                               progress: @Sendable (String) -> Void) async throws -> Double {
+        let perBlock = client.keyHolder.recordsPerBlock
+        let start = ContinuousClock.now
+        for first in stride(from: 0, to: count, by: perBlock) {
+            let images = (first..<min(first + perBlock, count)).map { index in
+                TrustMedClient.Image(recordID: String(format: "w-%07d", index),
+                                     bytes: Array(String(format: "image %07d", index).utf8), hashcode: code())
+            }
+            for request in try client.uploadRequests(for: images) {
+                let response = try await owner.upload(request)
+                guard response.allStored else {
+                    throw BenchmarkError.wrongResult("upload failed: "
+                        + (response.outcomes.first { $0.status == .failed }?.reason ?? "unknown"))
+                }
+            }
+            if (first / perBlock) % 40 == 39 { progress("workers: \(first + images.count) records uploaded") }
+        }
+        let seconds = StoreBenchmark.seconds(ContinuousClock.now - start)
+        progress(String(format: "workers: %d records in %.1f s", count, seconds))
+        return seconds
     }
 }

@@ -78,6 +78,14 @@ public struct ByteReader: Sendable {
         return Array(bytes[offset..<offset + count])
     }
 
+    /// Steps over `count` bytes (a field the caller locates by offset instead of copying).
+    public mutating func skip(count: Int) throws(WireError) {
+        guard count >= 0, remaining >= count else {
+            throw .truncated(offset: offset, needed: count, available: remaining)
+        }
+        offset += count
+    }
+
     /// Reads every remaining byte as a slice of ``bytes`` (not copied), for a last field that runs to the end.
     public mutating func readRemaining() -> ArraySlice<UInt8> {
         defer { offset = bytes.count }

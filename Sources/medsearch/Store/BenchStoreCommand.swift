@@ -22,6 +22,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "Rounds (each: the same queries to 1, then 2 workers).") var workerRounds = 5
     @Option(help: "BFV parameter set of the search-worker run (default: TrustMedSearch's).") var workerParameterSet: String?
     @Option(help: "The medsearch binary the roles are started from (default: this one).") var rolesExecutable: String?
+    @Option(help: "Keep the search-worker run's cluster here; a later run reuses its ingest.") var workerDirectory: String?
     @Option(help: "Write the report as JSON to this file.") var json: String?
 
     func validate() throws {
@@ -34,19 +35,14 @@ struct BenchStoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var location: PostgresLocation?
-        if let url = postgres ?? ProcessInfo.processInfo.environment["MEDSEARCH_BENCH_POSTGRES_URL"] {
-            guard case let .postgres(parsed) = try StoreLocation(parsing: url) else {
-                throw ValidationError("--postgres needs a postgres:// URL")
-            }
-            location = parsed
-        }
+        let location = try StoreBenchmark.postgresLocation(postgres)
         let options = StoreBenchmark.Options(records: records, perRecordIngest: perRecord, clients: clients,
                                              operationsPerClient: operations)
         let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory), postgres: location,
                                                       options: options, workers: workerRecords == 0 ? nil
             : (try rolesExecutable.map(URL.init(fileURLWithPath:)) ?? MedSearchExecutable.current(),
-               .init(records: workerRecords, rounds: workerRounds, parameterSet: workerParameterSet))) { line in
+               .init(records: workerRecords, rounds: workerRounds, parameterSet: workerParameterSet,
+                     keptDirectory: workerDirectory.map(URL.init(fileURLWithPath:))))) { line in
             FileHandle.standardError.write(Data("bench store: \(line)\n".utf8))
         }
         for line in report.lines { print(line) }
