@@ -72,6 +72,34 @@ import Testing
         #expect(lines[1].contains("load 4.0 -> 5.0") && lines[1].hasSuffix("results equal"))
     }
 
+    @Test func queryLatencyIsReportedWithItsRatio() throws {
+        let query = StoreQueryLatencyBenchmark.Result(
+            records: 20_000, parameterSet: "n4096expand", ingestSeconds: 30, copySeconds: 4,
+            sqlite: StoreBenchmark.Latency([40, 50, 60]), postgres: StoreBenchmark.Latency([42, 51, 70]),
+            postgresOverSQLiteQuery: 51.0 / 50.0, resultsEqual: true, loadAverageBefore: [1, 1, 1], loadAverageAfter: [2, 2, 2])
+        let body = StoreBenchmark.Report(
+            records: 1000, perRecordIngest: 100, recordsPerBlock: 256, blockBytes: 262_144,
+            results: [Self.result("sqlite", searchReadFirst: 10)], postgresOverSQLiteSearchReadFirst: nil,
+            postgresOverSQLiteSearchReadAfterChange: nil, postgresOverSQLiteSearchReadUnchanged: nil,
+            postgresOverSQLiteLookup: nil, postgresOverSQLiteIngest: nil, workers: nil, queryLatency: query)
+        let environment = BenchEnvironment(
+            machine: MachineDescription(cpu: "AMD EPYC", cores: 2, loadAverage: [1, 1, 1], operatingSystem: "Linux"),
+            gitCommit: nil, build: "release", medsearchVersion: "0.1.0", date: "2026-12-05T06:00:00Z",
+            loadAverageAtEnd: [2, 2, 2])
+        let lines = BenchmarkReport(method: "p50/p99", environment: environment, body: body).lines
+        #expect(lines.last?.contains("SQLite p50 50.0 / p99 60.0 ms, PostgreSQL p50 51.0 / p99 70.0 ms") == true, "\(lines)")
+        #expect(lines.last?.contains("PostgreSQL / SQLite = 1.02x (target <= 1.5x)") == true)
+        #expect(lines.last?.hasSuffix("results equal") == true)
+    }
+
+    @Test func thePostgresURLGetsTheRunsOwnSchema() throws {
+        #expect(try StoreQueryLatencyBenchmark.withSchema("postgres://u@127.0.0.1:5433/db", "bench_q")
+            == "postgres://u@127.0.0.1:5433/db?schema=bench_q")
+        #expect(try StoreQueryLatencyBenchmark.withSchema("postgres://u@h/db?sslmode=disable&schema=old", "s2")
+            == "postgres://u@h/db?sslmode=disable&schema=s2")
+        #expect(throws: BenchmarkError.self) { try StoreQueryLatencyBenchmark.withSchema("sqlite:/tmp/x", "s") }
+    }
+
     @Test func randomBytesAreTheGeneratorsWordsInOrder() {
         var a = SeededRandomNumberGenerator(seed: 3), b = SeededRandomNumberGenerator(seed: 3)
         let bytes = StoreBenchmark.randomBytes(13, using: &a)

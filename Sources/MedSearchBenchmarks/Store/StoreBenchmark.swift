@@ -273,24 +273,32 @@ extension StoreBenchmark {
         public var postgresOverSQLiteIngest: Double?
         /// Search workers each limited to one thread, 1 against 2 (nil when not run).
         public var workers: WorkerScalingBenchmark.Result?
+        /// End-to-end query latency with the master's store on SQLite and on PostgreSQL (nil when not run).
+        public var queryLatency: StoreQueryLatencyBenchmark.Result? = nil
     }
 
     /// The PostgreSQL server of a run: `url` (a `postgres://` URL), else `MEDSEARCH_BENCH_POSTGRES_URL`, else none.
-    ///
-    /// - Throws: ``BenchmarkError/wrongResult(_:)`` for a URL that is not a PostgreSQL one.
-    public static func postgresLocation(_ url: String?) throws -> PostgresLocation? {
-        guard let url = url ?? ProcessInfo.processInfo.environment["MEDSEARCH_BENCH_POSTGRES_URL"] else { return nil }
-        guard case let .postgres(parsed) = try StoreLocation(parsing: url) else {
-            throw BenchmarkError.wrongResult("--postgres needs a postgres:// URL")
-        }
-        return parsed
+    public static func postgresURL(_ url: String?) -> String? {
+        url ?? ProcessInfo.processInfo.environment["MEDSEARCH_BENCH_POSTGRES_URL"]
     }
 
-    /// Runs SQLite (a file in `directory`) and, when given, PostgreSQL (a fresh schema, dropped afterwards).
-    public static func compare(directory: URL, postgres: PostgresLocation?, options: Options,
-                               workers: (executable: URL, options: WorkerScalingBenchmark.Options)? = nil,
+    /// Runs SQLite (a file in `directory`) and, when `postgresURL` is given, PostgreSQL (a fresh schema, dropped
+    /// afterwards); then, with real processes of `roles.executable`, the search workers' scaling and (with
+    /// PostgreSQL) the end-to-end query latency on both back ends, each unless its options are nil.
+    ///
+    /// - Throws: ``BenchmarkError/wrongResult(_:)`` for a URL that is not a PostgreSQL one, or what a run throws.
+    public static func compare(directory: URL, postgresURL: String?, options: Options,
+                               roles: (executable: URL, workers: WorkerScalingBenchmark.Options?,
+                                       queries: StoreQueryLatencyBenchmark.Options?)? = nil,
                                progress: @escaping @Sendable (String) -> Void = { _ in }) async throws
         -> BenchmarkReport<Report> {
+        var postgres: PostgresLocation?
+        if let postgresURL {
+            guard case let .postgres(parsed) = try StoreLocation(parsing: postgresURL) else {
+                throw BenchmarkError.wrongResult("--postgres needs a postgres:// URL")
+            }
+            postgres = parsed
+        }
         let environment = BenchEnvironment.current()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -316,9 +324,15 @@ extension StoreBenchmark {
         if let schema { await dropSchema(schema) }
         let results = sides.map(\.result)
         var scaling: WorkerScalingBenchmark.Result?
-        if let workers {
-            scaling = try await WorkerScalingBenchmark.run(executable: workers.executable, directory: directory,
-                                                           options: workers.options, progress: progress)
+        var queryLatency: StoreQueryLatencyBenchmark.Result?
+        if let roles, let workers = roles.workers {
+            scaling = try await WorkerScalingBenchmark.run(executable: roles.executable, directory: directory,
+                                                           options: workers, progress: progress)
+        }
+        if let roles, let queries = roles.queries, let postgresURL {
+            queryLatency = try await StoreQueryLatencyBenchmark.run(executable: roles.executable, directory: directory,
+                                                                    postgresURL: postgresURL, options: queries,
+                                                                    progress: progress)
         }
         func ratio(_ value: (BackendResult) -> Double) -> Double? {
             guard results.count == 2, value(results[0]) > 0 else { return nil }
@@ -331,7 +345,8 @@ extension StoreBenchmark {
                       postgresOverSQLiteSearchReadAfterChange: ratio { $0.searchReadAfterChange.p50 },
                       postgresOverSQLiteSearchReadUnchanged: ratio { $0.searchReadUnchanged.p50 },
                       postgresOverSQLiteLookup: ratio { $0.lookup.p50 },
-                      postgresOverSQLiteIngest: ratio { $0.ingestSeconds }, workers: scaling)
+                      postgresOverSQLiteIngest: ratio { $0.ingestSeconds }, workers: scaling,
+                      queryLatency: queryLatency)
         return BenchmarkReport(method: "per operation on the wall clock (ContinuousClock); p50/p99 over the samples; "
                                    + "back ends ingested one after the other, then search reads and lookups interleaved "
                                    + "sample by sample; \(options.searchRuns) search reads, \(options.lookups) lookups, "
@@ -396,6 +411,13 @@ extension BenchmarkReport where Body == StoreBenchmark.Report {
                          workers.twoOverOneWorkerQueriesPerSecond, workers.oneWorkerLatency.p50,
                          workers.twoWorkersLatency.p50, workers.loadAverageBefore.first ?? 0,
                          workers.loadAverageAfter.first ?? 0) + (workers.resultsEqual ? "; results equal" : "; RESULTS DIFFER"))
+        }
+        if let query = body.queryLatency {
+            lines.append(String(format: "query latency (edge master, %d records, %d queries): SQLite p50 %.1f / p99 %.1f ms, "
+                         + "PostgreSQL p50 %.1f / p99 %.1f ms, PostgreSQL / SQLite = %.2fx (target <= 1.5x); load %.1f -> %.1f",
+                         query.records, query.sqlite.count, query.sqlite.p50, query.sqlite.p99, query.postgres.p50,
+                         query.postgres.p99, query.postgresOverSQLiteQuery, query.loadAverageBefore.first ?? 0,
+                         query.loadAverageAfter.first ?? 0) + (query.resultsEqual ? "; results equal" : "; RESULTS DIFFER"))
         }
         return lines
     }

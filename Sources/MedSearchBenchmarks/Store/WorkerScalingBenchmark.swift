@@ -181,7 +181,7 @@ public enum WorkerScalingBenchmark {
     }
 
     /// Uploads `count` records through the master, one block of records per request; returns the seconds taken.
-    private static func ingest(_ count: Int, client: TrustMedClient, owner: TrustMedRemote, code: () -> [UInt8],
+    static func ingest(_ count: Int, client: TrustMedClient, owner: TrustMedRemote, code: () -> [UInt8],
                                progress: @Sendable (String) -> Void) async throws -> Double {
         let perBlock = client.keyHolder.recordsPerBlock
         let start = ContinuousClock.now

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import MedSearchBenchmarks
 import MedSearchDeployment
-import MedSearchStore
 
 /// `medsearch bench store`: the edge master's store on SQLite and PostgreSQL in one run.
 struct BenchStoreCommand: AsyncParsableCommand {
@@ -23,26 +22,30 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "BFV parameter set of the search-worker run (default: TrustMedSearch's).") var workerParameterSet: String?
     @Option(help: "The medsearch binary the roles are started from (default: this one).") var rolesExecutable: String?
     @Option(help: "Keep the search-worker run's cluster here; a later run reuses its ingest.") var workerDirectory: String?
+    @Option(help: "Records for the query latency on SQLite and PostgreSQL (with --postgres; 0: skip).") var queryRecords = 20_000
     @Option(help: "Write the report as JSON to this file.") var json: String?
 
     func validate() throws {
         guard (64...10_000_000).contains(records) else { throw ValidationError("--records must be 64...10000000") }
         guard (1...64).contains(clients) else { throw ValidationError("--clients must be 1...64") }
         guard (10...100_000).contains(operations) else { throw ValidationError("--operations must be 10...100000") }
-        guard (0...1_000_000).contains(workerRecords), (1...100).contains(workerRounds) else {
-            throw ValidationError("--worker-records must be 0...1000000 and --worker-rounds 1...100")
+        guard (0...1_000_000).contains(workerRecords), (1...100).contains(workerRounds), (0...1_000_000).contains(queryRecords) else {
+            throw ValidationError("--worker-records and --query-records must be 0...1000000, --worker-rounds 1...100")
         }
     }
 
     func run() async throws {
-        let location = try StoreBenchmark.postgresLocation(postgres)
         let options = StoreBenchmark.Options(records: records, perRecordIngest: perRecord, clients: clients,
                                              operationsPerClient: operations)
-        let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory), postgres: location,
-                                                      options: options, workers: workerRecords == 0 ? nil
+        let roles = workerRecords == 0 && queryRecords == 0 ? nil
             : (try rolesExecutable.map(URL.init(fileURLWithPath:)) ?? MedSearchExecutable.current(),
-               .init(records: workerRecords, rounds: workerRounds, parameterSet: workerParameterSet,
-                     keptDirectory: workerDirectory.map(URL.init(fileURLWithPath:))))) { line in
+               workerRecords == 0 ? nil : WorkerScalingBenchmark.Options(
+                   records: workerRecords, rounds: workerRounds, parameterSet: workerParameterSet,
+                   keptDirectory: workerDirectory.map(URL.init(fileURLWithPath:))),
+               queryRecords == 0 ? nil : StoreQueryLatencyBenchmark.Options(records: queryRecords))
+        let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory),
+                                                      postgresURL: StoreBenchmark.postgresURL(postgres),
+                                                      options: options, roles: roles) { line in
             FileHandle.standardError.write(Data("bench store: \(line)\n".utf8))
         }
         for line in report.lines { print(line) }
