@@ -115,6 +115,28 @@ struct EdgeMasterTests {
         #expect(throws: TrustMedError.self) { try stranger.select(response, k: 3) }
     }
 
+    /// A master started on a store that already holds records packs them before the first query (its warm-up):
+    /// every live record is prepared, and the first query then equals the plaintext ranking.
+    @Test func aRestartedMasterPreparesItsRecordsBeforeTheFirstQuery() async throws {
+        let deployment = try await Deployment.make(records: 70)
+        func restarted() throws -> EdgeMaster {
+            try EdgeMaster(configuration: .init(threshold: 3), metadata: deployment.metadata, nodes: deployment.transport,
+                           sharing: deployment.master.sharing, evaluatorFactory: TrustMedDefaults.evaluatorFactory)
+        }
+        #expect(try await restarted().warmUp() == 0)  // no keys registered yet
+        try await deployment.uploadAll()
+        _ = try await deployment.master.delete(DeleteRequest(recordIDs: ["img-0003"]))
+        let master = try restarted()
+        #expect(try await master.warmUp() == 69)
+        let query = deployment.images[5].hashcode
+        let response = try await master.search(try deployment.client.searchRequest(hashcode: query, unlinkable: true))
+        let selection = try deployment.client.select(response, k: 5)
+        let fetched = try await master.fetch(try #require(selection.fetch))
+        let remaining = Set(deployment.images.map(\.recordID)).subtracting(["img-0003"])
+        #expect(try deployment.client.ranked(selection, fetched: fetched)
+            == deployment.plaintextTopK(query, k: 5, among: remaining))
+    }
+
     /// A master that dies after putting an upload's shares and before inserting the record (here: abandoned while
     /// one node is still answering) leaves share intents; the master started after it queues those shares for
     /// deletion and removes them from every node, and the same upload re-run then stores each record once.

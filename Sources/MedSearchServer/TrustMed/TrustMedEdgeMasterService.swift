@@ -53,6 +53,9 @@ public enum TrustMedEdgeMasterService {
             // At start (after a crash) and then every interval: shares of uploads that a killed master never
             // finished (their intents are old enough), then the queue.
             _ = try? await master.reclaimAbandonedShares()
+            // Then the unlinkable search's packed blocks, prepared before the first query asks (errors are the first
+            // search's to report).
+            _ = try? await master.warmUp()
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
                 _ = try? await master.reclaimAbandonedShares()

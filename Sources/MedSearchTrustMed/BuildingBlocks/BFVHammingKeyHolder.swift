@@ -277,6 +277,17 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
         }
     }
 
+    public func prepare(blocks: [TrustMedEvaluatorBlock], version: Int64?) async throws(TrustMedError) -> Int {
+        guard !blocks.isEmpty else { return 0 }
+        do {
+            return try await synchronised(blocks, version: version).recordCount
+        } catch let error as TrustMedError {
+            throw error
+        } catch {
+            throw .homomorphic("preparing the database: \(error)")
+        }
+    }
+
     public func searchPartial(query: [UInt8], blocks: [TrustMedEvaluatorBlock],
                               version: Int64?) async throws(TrustMedError) -> [UInt8] {
         do {

@@ -77,9 +77,15 @@ public protocol TrustMedEvaluator: Sendable {
     /// Joins the shards' partial results into one unlinkable result (records in a fresh random order, no ids in
     /// the response, one private resolver).
     func mergeUnlinkable(_ parts: [[UInt8]]) throws(TrustMedError) -> TrustMedUnlinkableResult
+    /// Brings what ``searchUnlinkable(query:blocks:version:)`` keeps between queries up to `blocks` without a query
+    /// (an edge master warms up at start), returning the number of records prepared.
+    func prepare(blocks: [TrustMedEvaluatorBlock], version: Int64?) async throws(TrustMedError) -> Int
 }
 
 extension TrustMedEvaluator {
+    /// Default: nothing is kept between queries, so nothing is prepared.
+    public func prepare(blocks: [TrustMedEvaluatorBlock], version: Int64?) async throws(TrustMedError) -> Int { 0 }
+
     /// Default: every slot evaluated, no caching.
     public func distances(query: [UInt8], block: [UInt8], blockID: String, liveSlots: [Int]) async throws(TrustMedError) -> [UInt8] {
         try await distances(query: query, block: block)
