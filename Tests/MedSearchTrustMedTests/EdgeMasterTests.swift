@@ -117,17 +117,21 @@ struct EdgeMasterTests {
 
     /// A master started on a store that already holds records packs them before the first query (its warm-up):
     /// every live record is prepared, and the first query then equals the plaintext ranking.
+    /// Its evaluator here decodes new blocks one at a time (production: 128), as a large store is packed in
+    /// batches.
     @Test func aRestartedMasterPreparesItsRecordsBeforeTheFirstQuery() async throws {
-        let deployment = try await Deployment.make(records: 70)
+        let deployment = try await Deployment.make(records: 150)
         func restarted() throws -> EdgeMaster {
             try EdgeMaster(configuration: .init(threshold: 3), metadata: deployment.metadata, nodes: deployment.transport,
-                           sharing: deployment.master.sharing, evaluatorFactory: TrustMedDefaults.evaluatorFactory)
+                           sharing: deployment.master.sharing) { registration throws(TrustMedError) in
+                try BFVHammingEvaluator(registration: registration, maxConcurrency: nil, decodeBatch: 1)
+            }
         }
         #expect(try await restarted().warmUp() == 0)  // no keys registered yet
         try await deployment.uploadAll()
         _ = try await deployment.master.delete(DeleteRequest(recordIDs: ["img-0003"]))
         let master = try restarted()
-        #expect(try await master.warmUp() == 69)
+        #expect(try await master.warmUp() == 149)
         let query = deployment.images[5].hashcode
         let response = try await master.search(try deployment.client.searchRequest(hashcode: query, unlinkable: true))
         let selection = try deployment.client.select(response, k: 5)

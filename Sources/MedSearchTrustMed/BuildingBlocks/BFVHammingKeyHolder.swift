@@ -126,9 +126,17 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
     /// The most block bytes kept prepared (the NTT form takes about as much again).
     public static let preparedCacheLimitBytes = 1 << 30
 
+    /// How many new blocks a search decodes at once before packing them (128: at most about 1 GiB decoded).
+    let decodeBatch: Int
+
     /// Builds the evaluator from a client's registration; `maxConcurrency` bounds the threads one evaluation uses
     /// (nil: every core; a search worker limited to one thread passes 1).
-    public init(registration: KeyRegistration, maxConcurrency: Int? = nil) throws(TrustMedError) {
+    public convenience init(registration: KeyRegistration, maxConcurrency: Int? = nil) throws(TrustMedError) {
+        try self.init(registration: registration, maxConcurrency: maxConcurrency, decodeBatch: 128)
+    }
+
+    init(registration: KeyRegistration, maxConcurrency: Int?, decodeBatch: Int) throws(TrustMedError) {
+        self.decodeBatch = max(1, decodeBatch)
         do {
             let keys = try TrustMedEvaluationKeys(serialized: registration.evaluationKeys)
             let name = keys.parameterSet, bits = keys.hashBits, evaluationKey = keys.evaluationKey
@@ -203,6 +211,7 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
     /// The record name in results: the block's handle and the slot.
     static func recordName(handle: UInt64, slot: Int) -> UInt64 { handle << 16 | UInt64(slot) }
 
+
     /// Brings the shelved database to `blocks` and returns it prepared.
     private func synchronised(_ blocks: [TrustMedEvaluatorBlock], version: Int64?) async throws -> PreparedHammingDatabase {
         let keys = Set(blocks.map(\.handle))
@@ -211,7 +220,7 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
             return current.database.prepared
         }
         var state = current ?? ShelvedState(version: nil, blocks: [:], database: ShelvedHammingDatabase(configuration: configuration))
-        var adding: [UInt64: EncryptedHammingDatabase] = [:]
+        var pending: [(handle: UInt64, id: String, ciphertext: [UInt8], live: Set<Int>)] = []
         var relabelling: [UInt64: [UInt64?]] = [:]
         var bytes: [UInt64: [UInt8]] = [:]
         var next: [UInt64: (size: Int, liveSlots: [Int])] = [:]
@@ -231,19 +240,31 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
                     }
                 }
             } else {
-                let decoded = try EncryptedHammingDatabase(serialized: block.ciphertext, configuration: configuration)
-                guard decoded.blockCount == 1 else { throw TrustMedError.invalidParameter("block \(block.id) is not one block") }
-                adding[block.handle] = try decoded.mapIdentifiers { slot in
-                    live.contains(Int(slot)) ? Self.recordName(handle: block.handle, slot: Int(slot)) : nil
-                }
+                pending.append((block.handle, block.id, block.ciphertext, live))
             }
         }
         let configuration = self.configuration, stored = bytes
         let removing = Set(state.blocks.keys).subtracting(keys)
-        try await server.update(&state.database, removing: removing, adding: adding, relabelling: relabelling) { key in
+        let load: @Sendable (UInt64) throws -> EncryptedHammingDatabase = { key in
             guard let data = stored[key] else { throw TrustMedError.invalidParameter("block \(key) not given") }
             return try EncryptedHammingDatabase(serialized: data, configuration: configuration)
         }
+        // New blocks are decoded a batch at a time: a decoded block takes about twice its stored bytes, and decoding
+        // every new block at once made a first search's peak memory 16 KB per record (blocks of 256 records).
+        var start = 0
+        repeat {
+            var adding: [UInt64: EncryptedHammingDatabase] = [:]
+            for item in pending[start..<min(start + decodeBatch, pending.count)] {
+                let decoded = try EncryptedHammingDatabase(serialized: item.ciphertext, configuration: configuration)
+                guard decoded.blockCount == 1 else { throw TrustMedError.invalidParameter("block \(item.id) is not one block") }
+                adding[item.handle] = try decoded.mapIdentifiers { slot in
+                    item.live.contains(Int(slot)) ? Self.recordName(handle: item.handle, slot: Int(slot)) : nil
+                }
+            }
+            try await server.update(&state.database, removing: start == 0 ? removing : [], adding: adding,
+                                    relabelling: start == 0 ? relabelling : [:], load: load)
+            start += decodeBatch
+        } while start < pending.count
         state.blocks = next
         state.version = version
         shelved.withLock { $0 = state }
