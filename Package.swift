@@ -2,6 +2,7 @@
 // MedSearch: searching medical images that stay encrypted.
 // Layers (imports point downward only): see docs/architecture.md and README.md.
 
+import CompilerPluginSupport
 import Foundation
 import PackageDescription
 
@@ -72,6 +73,8 @@ var package = Package(
         .package(url: "https://github.com/jpsim/Yams", "5.0.0"..<"7.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // Only for the compiler plugin MedSearchMacros (built for the host at compile time, linked into nothing).
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.0"),
     ],
     targets: [
         // C libraries from Debian packages, wrapped thinly.
@@ -83,7 +86,14 @@ var package = Package(
         .target(name: "CJPEGShim", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
 
         // Vocabulary shared by every layer.
-        library("MedSearchCore", ["CMedSearchShims"]),
+        // Compile-time code generation (`@MemberwiseInit`): a compiler plugin, declared in MedSearchCore.
+        .macro(name: "MedSearchMacros",
+               dependencies: [.product(name: "SwiftSyntax", package: "swift-syntax"),
+                              .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
+                              .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                              .product(name: "SwiftCompilerPlugin", package: "swift-syntax")],
+               swiftSettings: swiftSettings),
+        library("MedSearchCore", ["CMedSearchShims", "MedSearchMacros"]),
 
         // Imaging and features (no cryptography of ours).
         library("MedSearchImaging", ["MedSearchCore", "CJPEG", "CJPEGShim", "CZlib", crypto]),
@@ -110,7 +120,7 @@ var package = Package(
                                       "MedSearchSealing", crypto]),
 
         // Storage, servers, web application, CLI.
-        library("MedSearchStore", [grdb, postgres, logging, crypto]),
+        library("MedSearchStore", ["MedSearchCore", grdb, postgres, logging, crypto]),
         // The contract between processes: routes, control messages, HTTP client, tokens.
         library("MedSearchTransport", ["MedSearchCore", httpClient, nioCore, nioHTTP1, nioSSL, x509, asn1, crypto]),
         library("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchStore", "MedSearchFNN",
@@ -168,6 +178,12 @@ var package = Package(
                 path: "Fuzz/WireHarness", swiftSettings: swiftSettings),
 
         tests("MedSearchCore"),
+        .testTarget(name: "MedSearchMacrosTests",
+                    dependencies: ["MedSearchMacros", .product(name: "SwiftSyntax", package: "swift-syntax"),
+                                   .product(name: "SwiftParser", package: "swift-syntax"),
+                                   .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                                   .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax")],
+                    swiftSettings: swiftSettings),
         tests("MedSearchImaging", ["MedSearchCore", "_MedSearchFuzzHarness"], resources: [.copy("Fixtures")]),
         tests("MedSearchFeatures", ["MedSearchCore", "MedSearchImaging"], exclude: ["CNNReference.json", "Golden"]),
         tests("MedSearchIndex", ["MedSearchCore", "MedSearchFeatures"], exclude: ["Golden"]),

@@ -22,6 +22,7 @@ STANDARD = {"Foundation", "FoundationEssentials", "FoundationNetworking", "Dispa
 # target -> declared dependencies that are not Swift imports, with the reason.
 ALLOWED = {
     ("CJPEGShim", "CJPEG"): "CJPEGShim.c includes <jpeglib.h> through the CJPEG system library",
+    ("MedSearchCore", "MedSearchMacros"): "Core declares the macros that this compiler plugin expands (#externalMacro)",
     ("medsearchTests", "medsearch"): "the CLI tests run the medsearch executable, so it is built with them",
 }
 # Lines of Swift that import a module (Python source inside a Swift string literal starts differently).

@@ -16,6 +16,8 @@ ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.pat
 LAYERS = {
     # 0: thin wrappers over C libraries from Debian packages
     "CGMP": 0, "CJPEG": 0, "CJPEGShim": 0, "CZlib": 0, "COpenSSL": 0, "CMedSearchShims": 0,
+    # 0: the compiler plugin (runs in the compiler; its macros are declared in MedSearchCore)
+    "MedSearchMacros": 0,
     # 1: vocabulary shared by every layer
     "MedSearchCore": 1,
     # 2: leaf algorithms (pixels, big integers, modular arithmetic, matrix encryption, sealing)
