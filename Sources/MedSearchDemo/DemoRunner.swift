@@ -147,6 +147,8 @@ public enum DemoRunner {
 }
 
 extension DemoRunner {
+    /// The command's one-line help.
+    public static let abstract = "Run every engine end to end on the embedded demo data (servers on loopback)."
     /// The description shown by `medsearch demo --help`.
     public static let discussion = """
         Reads DemoData/ (179 NIH chest X-rays with finding labels and three DICOM files) or --data DIR \
@@ -157,3 +159,5 @@ extension DemoRunner {
         fails or disagrees with its plaintext reference.
         """
 }
+
+extension DemoRunner: CommandDocumentation {}

@@ -8,27 +8,18 @@ import MedSearchCore
 /// points and every point is finally assigned to its nearest centre.
 public enum CAKMeans {
     /// Tuning knobs.
+    @MemberwiseInit(.public)
     public struct Options: Sendable, Equatable {
         /// Points given to affinity propagation (a sample when there are more).
-        public var affinitySampleSize: Int
+        public var affinitySampleSize: Int = 1000
         /// The preference rule of affinity propagation.
-        public var preference: AffinityPropagation.Preference
+        public var preference: AffinityPropagation.Preference = .median
         /// Points k-means iterates on (a sample when there are more; all points are assigned at the end).
-        public var kMeansSampleSize: Int
+        public var kMeansSampleSize: Int = 50_000
         /// The k-means iteration limit.
-        public var kMeansIterations: Int
+        public var kMeansIterations: Int = 50
         /// Seed of the sampling (the clustering is deterministic for a given seed).
-        public var seed: UInt64
-
-        /// Creates options (defaults: AP on 1,000 points with the median preference, k-means on 50,000).
-        public init(affinitySampleSize: Int = 1000, preference: AffinityPropagation.Preference = .median,
-                    kMeansSampleSize: Int = 50_000, kMeansIterations: Int = 50, seed: UInt64 = 0xCA4) {
-            self.affinitySampleSize = affinitySampleSize
-            self.preference = preference
-            self.kMeansSampleSize = kMeansSampleSize
-            self.kMeansIterations = kMeansIterations
-            self.seed = seed
-        }
+        public var seed: UInt64 = 0xCA4
     }
 
     /// The clustering.

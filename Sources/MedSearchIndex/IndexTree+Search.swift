@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// How the search walks the tree.
 public enum TreeSearchStrategy: String, Sendable, Equatable, CaseIterable {
     /// The paper's walk: at each node descend into the child with the best score; when the leaves reached
@@ -8,17 +10,12 @@ public enum TreeSearchStrategy: String, Sendable, Equatable, CaseIterable {
 }
 
 /// When a tree search may stop visiting leaves.
+@MemberwiseInit(.public)
 public struct TreeSearchLimits: Sendable, Equatable {
     /// Stop only after at least this many items were scored (at least k).
     public var minCandidates: Int
     /// Stop only after at least this many non-empty leaves were visited.
-    public var minLeaves: Int
-
-    /// Creates limits.
-    public init(minCandidates: Int, minLeaves: Int = 1) {
-        self.minCandidates = minCandidates
-        self.minLeaves = minLeaves
-    }
+    public var minLeaves: Int = 1
 }
 
 extension IndexTree {

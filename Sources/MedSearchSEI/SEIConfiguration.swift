@@ -1,24 +1,17 @@
+import MedSearchCore
 import MedSearchIndex
 
 /// Parameters of an SEI deployment, fixed at key generation.
+@MemberwiseInit(.public)
 public struct SEIConfiguration: Sendable, Equatable {
     /// The PCA output dimension `d` (the paper found 128 best); encrypted vectors have `2d + 2` entries.
-    public var dimension: Int
+    public var dimension: Int = 128
     /// The DM threshold of the index tree (0.5 in the paper).
-    public var treeThreshold: Double
+    public var treeThreshold: Double = 0.5
     /// Points affinity propagation sees (a deterministic sample above this).
-    public var affinitySampleSize: Int
+    public var affinitySampleSize: Int = 1000
     /// Points k-means iterates on (a sample above this; all points are assigned at the end).
-    public var kMeansSampleSize: Int
-
-    /// Creates a configuration (defaults: d = 128, Th = 0.5, AP on 1,000 points, k-means on 50,000).
-    public init(dimension: Int = 128, treeThreshold: Double = 0.5, affinitySampleSize: Int = 1000,
-                kMeansSampleSize: Int = 50_000) {
-        self.dimension = dimension
-        self.treeThreshold = treeThreshold
-        self.affinitySampleSize = affinitySampleSize
-        self.kMeansSampleSize = kMeansSampleSize
-    }
+    public var kMeansSampleSize: Int = 50_000
 
     /// Checks ranges.
     public func validate() throws(SEIError) {
@@ -40,28 +33,19 @@ public enum SEISearchMode: UInt8, Sendable, Equatable, CaseIterable {
 }
 
 /// Options of one search.
+@MemberwiseInit(.public)
 public struct SEISearchOptions: Sendable, Equatable {
     /// The number of results per trapdoor.
-    public var k: Int
+    public var k: Int = 10
     /// Tree or linear scan.
-    public var mode: SEISearchMode
+    public var mode: SEISearchMode = .tree
     /// How the tree is walked.
-    public var strategy: TreeSearchStrategy
+    public var strategy: TreeSearchStrategy = .bestFirst
     /// The tree search keeps visiting leaves until at least this many images were scored (at least `k`).
     /// Zero means the default, ``defaultMinCandidates(k:count:)``.
-    public var minCandidates: Int
+    public var minCandidates: Int = 0
     /// ... and at least this many non-empty leaves were visited.
-    public var minLeaves: Int
-
-    /// Creates options.
-    public init(k: Int = 10, mode: SEISearchMode = .tree, strategy: TreeSearchStrategy = .bestFirst,
-                minCandidates: Int = 0, minLeaves: Int = 1) {
-        self.k = k
-        self.mode = mode
-        self.strategy = strategy
-        self.minCandidates = minCandidates
-        self.minLeaves = minLeaves
-    }
+    public var minLeaves: Int = 1
 
     /// The default candidate budget: `max(8k, n/32)` images, capped at `n`. Chosen so the tree's recall@10
     /// against the encrypted linear scan stays at or above 0.95 on the benchmark sets (see docs/sei.md).

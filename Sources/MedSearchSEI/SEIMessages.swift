@@ -1,7 +1,9 @@
+import MedSearchCore
 import MedSearchIndex
 import MedSearchSecureKNN
 
 /// One encrypted index entry: an image id, its leaf cluster and its encrypted feature vector `f'`.
+@MemberwiseInit(.public)
 public struct SEIIndexEntry: Sendable, Equatable {
     /// The image id.
     public var id: String
@@ -9,17 +11,11 @@ public struct SEIIndexEntry: Sendable, Equatable {
     public var cluster: Int
     /// The encrypted vector (`2d + 2` floats).
     public var vector: [Float]
-
-    /// Creates an entry.
-    public init(id: String, cluster: Int, vector: [Float]) {
-        self.id = id
-        self.cluster = cluster
-        self.vector = vector
-    }
 }
 
 /// GenIndex's output for the cloud: the tree structure, every node's encrypted vector and every image's
 /// encrypted vector with its leaf. Carries no plaintext feature, centre or key.
+@MemberwiseInit(.public)
 public struct SEIIndexUpload: Sendable, Equatable {
     /// The length of encrypted vectors (`2d + 2`).
     public var encryptedDimension: Int
@@ -29,14 +25,6 @@ public struct SEIIndexUpload: Sendable, Equatable {
     public var nodeVectors: [[Float]]
     /// The images.
     public var entries: [SEIIndexEntry]
-
-    /// Creates an upload.
-    public init(encryptedDimension: Int, tree: IndexTree, nodeVectors: [[Float]], entries: [SEIIndexEntry]) {
-        self.encryptedDimension = encryptedDimension
-        self.tree = tree
-        self.nodeVectors = nodeVectors
-        self.entries = entries
-    }
 }
 
 /// Images added after the index was built (the owner assigns each to its nearest leaf centre).
@@ -56,17 +44,12 @@ public struct SEIDeleteImages: Sendable, Equatable {
 }
 
 /// A search request: one or more trapdoors (more than one with K-anonymity) and the search options.
+@MemberwiseInit(.public)
 public struct SEISearchRequest: Sendable, Equatable {
     /// The options (k, tree or linear, limits).
     public var options: SEISearchOptions
     /// The trapdoors `f'_q`, each `2d + 2` numbers.
     public var trapdoors: [[Double]]
-
-    /// Creates a request.
-    public init(options: SEISearchOptions, trapdoors: [[Double]]) {
-        self.options = options
-        self.trapdoors = trapdoors
-    }
 }
 
 /// One result: an image id and its encrypted score (smaller = closer; comparable only within one trapdoor).
@@ -78,6 +61,7 @@ public struct SEIHit: Sendable, Equatable {
 }
 
 /// The cloud's answer: the top-k hits of each trapdoor, in request order, and work counters.
+@MemberwiseInit(.public)
 public struct SEISearchResponse: Sendable, Equatable {
     /// Hits per trapdoor, best first.
     public var results: [[SEIHit]]
@@ -85,17 +69,11 @@ public struct SEISearchResponse: Sendable, Equatable {
     public var scoredImages: Int
     /// Tree nodes scored (all trapdoors together).
     public var scoredNodes: Int
-
-    /// Creates a response.
-    public init(results: [[SEIHit]], scoredImages: Int, scoredNodes: Int) {
-        self.results = results
-        self.scoredImages = scoredImages
-        self.scoredNodes = scoredNodes
-    }
 }
 
 /// What a registered user receives from the owner: `Abar`, `U`, the image key `k_ie` and the feature
 /// model (never `M`, `r`, `S`, `pi`).
+@MemberwiseInit(.public)
 public struct SEIUserCredentials: Sendable {
     /// `Abar` and `U`.
     public var grant: SecureKNNUserGrant
@@ -103,13 +81,6 @@ public struct SEIUserCredentials: Sendable {
     public var imageKey: [UInt8]
     /// The feature pipeline: extractor description, PCA and scale.
     public var model: SEIFeatureModel
-
-    /// Creates credentials.
-    public init(grant: SecureKNNUserGrant, imageKey: [UInt8], model: SEIFeatureModel) {
-        self.grant = grant
-        self.imageKey = imageKey
-        self.model = model
-    }
 }
 
 /// Sealed images (AES-256-GCM under `k_ie`, bound to their ids), uploaded by the owner or fetched by a user.
@@ -118,16 +89,12 @@ public struct SEISealedImages: Sendable, Equatable {
     public var images: [SealedImage]
 
     /// One sealed image.
+    @MemberwiseInit(.public)
     public struct SealedImage: Sendable, Equatable {
         /// The image id.
         public var id: String
         /// The sealed image (``SEIImageCipher``: MedSearchSealing's `"MSSL"` format).
         public var sealed: [UInt8]
-        /// Creates one.
-        public init(id: String, sealed: [UInt8]) {
-            self.id = id
-            self.sealed = sealed
-        }
     }
 
     /// Creates the message.

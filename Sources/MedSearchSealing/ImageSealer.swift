@@ -102,6 +102,7 @@ public enum ImageSealer {
 /// A sealed image as stored (``ImageSealer``): `"MSSL"` v1, the algorithm byte (1 = AES-256-GCM), the 12-byte
 /// nonce, then the ciphertext and the 16-byte GCM tag up to the end of the bytes. Parsing it needs no key;
 /// ``ImageSealer/open(_:imageID:key:)`` authenticates it.
+@MemberwiseInit(.public)
 public struct SealedImageEnvelope: WireMessage, Equatable {
     public static let magic = FormatMagic("MSSL")
     public static let version: UInt16 = 1
@@ -112,13 +113,6 @@ public struct SealedImageEnvelope: WireMessage, Equatable {
     public var nonce: [UInt8]
     /// The ciphertext followed by the tag (a slice of the decoded bytes: never copied).
     public var body: ArraySlice<UInt8>
-
-    /// Creates an envelope.
-    public init(algorithm: UInt8, nonce: [UInt8], body: ArraySlice<UInt8>) {
-        self.algorithm = algorithm
-        self.nonce = nonce
-        self.body = body
-    }
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(algorithm)

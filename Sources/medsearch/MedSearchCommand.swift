@@ -22,3 +22,12 @@ struct MedSearchCommand: AsyncParsableCommand {
                       IngestCommand.self, BenchCommand.self, CompareCommand.self]
     )
 }
+
+extension CommandConfiguration {
+    /// A command whose one-line abstract and `--help` discussion its library keeps (``CommandDocumentation``).
+    init(_ commandName: String, documentation: any CommandDocumentation.Type,
+         subcommands: [any ParsableCommand.Type] = []) {
+        self.init(commandName: commandName, abstract: documentation.abstract, discussion: documentation.discussion,
+                  subcommands: subcommands)
+    }
+}

@@ -23,7 +23,7 @@ import _MedSearchTestSupport
         configuration.cipher = cipher
         configuration.trials = 3
         configuration.rounds = 1
-        let report = try CipherStatsAnalysis(configuration).analyse(image, source: "gradient").body
+        let report = try CipherStatsAnalysis(configuration: configuration).analyse(image, source: "gradient").body
         #expect(report.onePixelChange.count == 3)
         #expect(report.onePixelChange[0].x == 128 && report.onePixelChange[0].y == 128)
         #expect(report.plain.correlation["horizontal"]! > 0.9, "a gradient is strongly correlated")
@@ -45,7 +45,7 @@ import _MedSearchTestSupport
         var configuration = CipherStatsAnalysis.Configuration()
         configuration.trials = 1
         configuration.rounds = 1
-        let report = try CipherStatsAnalysis(configuration).analyse(image, source: "tiny").body
+        let report = try CipherStatsAnalysis(configuration: configuration).analyse(image, source: "tiny").body
         #expect(report.thresholds == nil && report.pass == nil)
         #expect(report.thresholdsNote?.contains("16x8") == true)
         #expect(report.table.contains("cipher qmedshield on 16x8 8-bit"))

@@ -48,7 +48,7 @@ struct CompareTests {
         #expect(throws: BenchmarkError.self) { try configuration.apply(engines: nil, sizes: "100,x", ks: nil) }
         try configuration.apply(engines: "plaintext,nope", sizes: nil, ks: nil)
         configuration.progress = false
-        await #expect(throws: BenchmarkError.self) { _ = try await CompareBenchmark(configuration).run() }
+        await #expect(throws: BenchmarkError.self) { _ = try await CompareBenchmark(configuration: configuration).run() }
     }
 
     /// The `--quick` run: every engine on the same 80 images and 4 queries, every top-k equal to the engine's
@@ -59,7 +59,7 @@ struct CompareTests {
         configuration.progress = false
         configuration.seed = 7
         configuration.executable = TestData.medsearchExecutable
-        let report = try await CompareBenchmark(configuration).run()
+        let report = try await CompareBenchmark(configuration: configuration).run()
         #expect(report.engines.map(\.engine) == CompareBenchmark.engineNames)
         #expect(report.dataset.databaseSize == 80 && report.dataset.queryIDs.count == 4)
         #expect(Set(report.dataset.queryIDs).count == 4)

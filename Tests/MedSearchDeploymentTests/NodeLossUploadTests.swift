@@ -16,7 +16,7 @@ struct NodeLossUploadTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory.appendingPathComponent("cluster"),
                                                       nodeCount: 5, threshold: 3, nodeTimeout: .seconds(2))
-        do {
+        try await withCleanup {
             let tokenFile = directory.appendingPathComponent("owner.token")
             try OwnerOnlyFile.write(Array((cluster.tokens[.owner] ?? "").utf8), to: tokenFile)
             let keys = directory.appendingPathComponent("keys").path
@@ -57,10 +57,8 @@ struct NodeLossUploadTests {
             let rerun = try upload(20)
             #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
             #expect(rerun.stdout.contains("stored 10 image(s), 10 already stored, 0 not stored"), "\(rerun.stdout)")
-        } catch {
+        } cleanup: {
             await cluster.stop()
-            throw error
         }
-        await cluster.stop()
     }
 }

@@ -120,7 +120,7 @@ struct CrashSafeCLIUploadTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)))
         let cloud = try await SEICloud.launch(launcher, directory: directory.appendingPathComponent("cloud"))
-        do {
+        try await withCleanup {
             let total = Self.recordCount
             let files = try Self.imageFolder(directory, count: total)
             let ownerFile = directory.appendingPathComponent("owner.sei").path
@@ -158,11 +158,9 @@ struct CrashSafeCLIUploadTests {
             let delete = try Self.cli(["sei", "delete", "--owner", ownerFile] + server + ["up-0000"])
             #expect(delete.status == 0, "\(delete.stderr)")
             #expect(try await user.call(Routes.SEI.status, as: SEIServerStatus.self).indexed == 20 + total - 1)
-        } catch {
+        } cleanup: {
             await cloud.stop()
-            throw error
         }
-        await cloud.stop()
     }
 
     @Test func fnnUploadCutByAKillOfC1IsCompletedByARerun() async throws {
@@ -170,7 +168,7 @@ struct CrashSafeCLIUploadTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let launcher = RoleLauncher(mode: .childProcess(executable: try #require(TestData.medsearchExecutable)))
         let clouds = try await FNNClouds.launch(launcher, directory: directory.appendingPathComponent("clouds"))
-        do {
+        try await withCleanup {
             let total = Self.recordCount
             let files = try Self.imageFolder(directory, count: total)
             let keys = directory.appendingPathComponent("keys")
@@ -209,11 +207,9 @@ struct CrashSafeCLIUploadTests {
                 let hit = Self.line(query.stdout, "1  ")?.split(separator: " ", omittingEmptySubsequences: true)
                 #expect(hit?[2] == "0", "\(query.stdout)")
             }
-        } catch {
+        } cleanup: {
             await clouds.stop()
-            throw error
         }
-        await clouds.stop()
     }
 
     @Test func trustMedUploadCutByAKillOfTheMasterIsCompletedByARerun() async throws {
@@ -222,7 +218,7 @@ struct CrashSafeCLIUploadTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let cluster = try await TrustMedCluster.launch(executable: executable, directory: directory.appendingPathComponent("cluster"),
                                                       nodeCount: 3, threshold: 2, nodeTimeout: .seconds(15))
-        do {
+        try await withCleanup {
             let total = Self.recordCount
             let files = try Self.imageFolder(directory, count: total)
             let tokenFile = directory.appendingPathComponent("owner.token")
@@ -266,10 +262,8 @@ struct CrashSafeCLIUploadTests {
                     #expect(try item.result.get() == Array(try Data(contentsOf: file)))
                 }
             }
-        } catch {
+        } cleanup: {
             await cluster.stop()
-            throw error
         }
-        await cluster.stop()
     }
 }

@@ -27,11 +27,7 @@ struct CrashSafeUploadTests {
     @Test(.enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)))
     func postgresSurvivesAKillDuringAnUpload() async throws {
         let database = ReplicaDatabase()
-        do { try await killDuringUpload(database: database) } catch {
-            await database.drop()
-            throw error
-        }
-        await database.drop()
+        try await withCleanup { try await killDuringUpload(database: database) } cleanup: { await database.drop() }
     }
 
     @Test func edgeMasterSurvivesAKillDuringAnUpload() async throws {
@@ -41,11 +37,7 @@ struct CrashSafeUploadTests {
     @Test(.enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)))
     func edgeMasterOnPostgresSurvivesAKillDuringAnUpload() async throws {
         let database = ReplicaDatabase()
-        do { try await killMasterDuringUpload(database: database) } catch {
-            await database.drop()
-            throw error
-        }
-        await database.drop()
+        try await withCleanup { try await killMasterDuringUpload(database: database) } cleanup: { await database.drop() }
     }
 
     /// `kill -9` of a real edge master between and during upload requests: every record it lists afterwards has all
@@ -57,7 +49,7 @@ struct CrashSafeUploadTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let cluster = try await TrustMedCluster.launch(launcher, directory: directory, nodeCount: 3, threshold: 2,
                                                       nodeTimeout: .seconds(15), masterDatabase: database?.url)
-        do {
+        try await withCleanup {
             let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
                 hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))
             var rng = seededGenerator(4242)
@@ -107,11 +99,9 @@ struct CrashSafeUploadTests {
             let all = client.open(try await owner.fetch(FetchRequest(recordIDs: images.map(\.recordID))))
             #expect(all.count == total)
             for item in all { #expect(try item.result.get() == expected[item.recordID]) }
-        } catch {
+        } cleanup: {
             await cluster.stop()
-            throw error
         }
-        await cluster.stop()
     }
 
     /// How many batches the upload has sent.

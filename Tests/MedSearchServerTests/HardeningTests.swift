@@ -93,47 +93,52 @@ import _MedSearchTestSupport
         return router
     }
 
-    @Test("the caller's deadline reaches the server (504) and stops the handler's work")
-    func deadlinePropagatesAndCancels() async throws {
+    /// Sends `POST /test/slow-work` with the owner's token and `headers` over a raw connection to a live
+    /// ``slowRouter(tokens:ended:)``: `whileOpen` runs with the connection open (it is closed when `whileOpen`
+    /// returns), then `afterwards` with the server's URL and the token.
+    func slowWork(headers: String, whileOpen: (RawHTTPConnection, Ended) async throws -> Void,
+                  afterwards: (_ url: String, _ token: String, Ended) async throws -> Void) async throws {
         let (tokens, byRole) = AccessTokens.issue(roles: [.owner])
+        let token = try #require(byRole[.owner])
         let ended = Ended()
         try await withLiveServer(Self.slowRouter(tokens: tokens, ended: ended)) { url in
             let port = try #require(loopbackPort(of: url))
             do {
                 let connection = try RawHTTPConnection(port: port)
-                try connection.send("POST /test/slow-work HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(byRole[.owner]!)\r\n"
-                                    + "\(RequestDeadline.header): 300\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx")
-                #expect(await connection.status() == 504)
-            }
+                try connection.send("POST /test/slow-work HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                                    + headers + "Content-Length: 1\r\n\r\nx")
+                try await whileOpen(connection, ended)
+            }  // closed here
+            try await afterwards(url, token, ended)
+            try await Self.settle()
+        }
+    }
+
+    @Test("the caller's deadline reaches the server (504) and stops the handler's work")
+    func deadlinePropagatesAndCancels() async throws {
+        try await slowWork(headers: "\(RequestDeadline.header): 300\r\nConnection: close\r\n") { connection, _ in
+            #expect(await connection.status() == 504)
+        } afterwards: { url, token, ended in
             #expect(ended.value.withLock { $0 } == ["cancelled"])
             // The client sends its own budget, cut to an enclosing deadline.
-            let client = ServiceClient(baseURL: url, token: byRole[.owner]!, timeout: .seconds(60))
+            let client = ServiceClient(baseURL: url, token: token, timeout: .seconds(60))
             await #expect(throws: ServiceError.self) {
                 try await RequestDeadline.$current.withValue(.now + .milliseconds(300)) {
                     _ = try await client.call(Self.slow, body: [1])
                 }
             }
-            try await Self.settle()
         }
     }
 
     @Test("a caller that closes its connection stops the handler's work")
     func disconnectCancels() async throws {
-        let (tokens, byRole) = AccessTokens.issue(roles: [.owner])
-        let ended = Ended()
-        try await withLiveServer(Self.slowRouter(tokens: tokens, ended: ended)) { url in
-            let port = try #require(loopbackPort(of: url))
-            do {
-                let connection = try RawHTTPConnection(port: port)
-                try connection.send("POST /test/slow-work HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                    + "Authorization: Bearer \(byRole[.owner]!)\r\nContent-Length: 1\r\n\r\nx")
-                // Close only once the handler works (on a loaded machine it may take a while to be reached).
-                for _ in 0..<400 where !ended.started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
-                #expect(ended.started.withLock { $0 })
-            }  // closed here
+        try await slowWork(headers: "") { _, ended in
+            // Close only once the handler works (on a loaded machine it may take a while to be reached).
+            for _ in 0..<400 where !ended.started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(ended.started.withLock { $0 })
+        } afterwards: { _, _, ended in
             for _ in 0..<200 where ended.value.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(50)) }
             #expect(ended.value.withLock { $0 } == ["cancelled"])
-            try await Self.settle()
         }
     }
 

@@ -48,13 +48,11 @@ struct FreshStore: Sendable {
 /// Runs `body` with a fresh store place, cleaning up afterwards whatever happens.
 func withFreshStore(_ backend: Backend, _ body: (FreshStore) async throws -> Void) async throws {
     let fresh = FreshStore(backend)
-    do {
+    try await withCleanup {
         try await body(fresh)
-    } catch {
+    } cleanup: {
         await fresh.cleanUp()
-        throw error
     }
-    await fresh.cleanUp()
 }
 
 /// Whether `error` is the ``StoreError`` case `matching`.

@@ -72,13 +72,11 @@ struct WebEngineSearchTests {
     /// `body` throws).
     func withWebApp(serving engine: any WebEngine,
                     _ body: @escaping @Sendable (WebApplication, any TestClientProtocol) async throws -> Void) async throws {
-        do {
+        try await withCleanup {
             try await MedSearchWebTests.withWebApp(engines: [engine], body)
-        } catch {
+        } cleanup: {
             await engine.shutdown()
-            throw error
         }
-        await engine.shutdown()
     }
 
     @Test func fnnSearchReturnsThePlaintextExactTopK() async throws {

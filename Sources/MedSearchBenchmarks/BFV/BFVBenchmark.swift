@@ -5,6 +5,7 @@ import MedSearchHESearch
 
 /// `medsearch bench bfv`: BFV primitives at N = 8192 (q = 3 x 55 bits) beside Microsoft SEAL, and the encrypted
 /// Hamming top-10 over 100,000 encrypted 64-bit hashcodes end to end on every core.
+@MemberwiseInit(.public)
 public struct BFVBenchmark: Sendable {
     /// What to run.
     public struct Configuration: Sendable {
@@ -44,6 +45,8 @@ public struct BFVBenchmark: Sendable {
         }
     }
 
+    /// The command's one-line help.
+    public static let abstract = "Benchmark our BFV (N=8192, q=3x55) against SEAL and the encrypted Hamming top-k search."
     /// The description of the suite shown by `medsearch bench bfv --help`.
     public static let discussion = """
         Release builds only. Each primitive is measured over --rounds rounds after one warm-up (median, minimum \
@@ -58,16 +61,8 @@ public struct BFVBenchmark: Sendable {
         """
 
     let configuration: Configuration
-    let console: BenchConsole
-    let references: ReferenceRunner
-
-    /// Prepares a run.
-    public init(_ configuration: Configuration, console: BenchConsole = .standard,
-                references: ReferenceRunner = ReferenceRunner()) {
-        self.configuration = configuration
-        self.console = console
-        self.references = references
-    }
+    var console: BenchConsole = .standard
+    var references: ReferenceRunner = ReferenceRunner()
 
     /// Runs every figure and returns the report.
     public func run() async throws -> BenchmarkReport<Body> {
@@ -304,3 +299,5 @@ public struct BFVBenchmark: Sendable {
         ]
     }
 }
+
+extension BFVBenchmark: CommandDocumentation {}

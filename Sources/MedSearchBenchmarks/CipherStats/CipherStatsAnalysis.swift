@@ -5,6 +5,7 @@ import MedSearchImaging
 import MedSearchSealing
 
 /// `medsearch cipher-stats IMAGE`: randomness statistics of an image cipher on one 8-bit image.
+@MemberwiseInit(.public)
 public struct CipherStatsAnalysis: Sendable {
     /// The ciphers compared.
     public enum Cipher: String, Codable, Sendable, CaseIterable {
@@ -29,6 +30,8 @@ public struct CipherStatsAnalysis: Sendable {
         public init() {}
     }
 
+    /// The command's one-line help.
+    public static let abstract = "Entropy, NPCR, UACI, correlation and chi-square of an image cipher on one image."
     /// The description shown by `medsearch cipher-stats --help`.
     public static let discussion = """
         Reads IMAGE (PNG, JPEG, DICOM through the imaging layer, or a binary PGM), reduces it to 8-bit gray \
@@ -47,11 +50,6 @@ public struct CipherStatsAnalysis: Sendable {
         """
 
     let configuration: Configuration
-
-    /// Prepares an analysis.
-    public init(_ configuration: Configuration) {
-        self.configuration = configuration
-    }
 
     /// Reads an image file as 8-bit grey, optionally resized to `resize` x `resize`.
     public static func loadImage(path: String, resize: Int? = nil) throws -> Gray8Image {
@@ -312,3 +310,5 @@ public struct CipherStatsReport: BenchmarkBody, Equatable {
         return lines.joined(separator: "\n")
     }
 }
+
+extension CipherStatsAnalysis: CommandDocumentation {}

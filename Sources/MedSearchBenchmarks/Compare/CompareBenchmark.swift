@@ -8,6 +8,7 @@ import MedSearchTrustMed
 
 /// `medsearch compare`: the engines side by side on the same images and queries (quality through one evaluation
 /// path, latency, bytes on the wire, storage), growth with n on synthetic data, and what each server learns.
+@MemberwiseInit(.public)
 public struct CompareBenchmark {
     /// What to run (the options of `medsearch compare`).
     public struct Configuration: Sendable {
@@ -84,6 +85,8 @@ public struct CompareBenchmark {
     /// The engines `compare` knows.
     public static let engineNames = ["plaintext", "fnn", "sei", "trustmed", "trustmed-identifier"]
 
+    /// The command's one-line help.
+    public static let abstract = "Compare the engines on the same images: quality, latency, bytes, storage, leakage."
     /// The description shown by `medsearch compare --help`.
     public static let discussion = """
         Every engine indexes the same images of --data (those carrying one of the four paper findings) and runs the \
@@ -99,11 +102,6 @@ public struct CompareBenchmark {
 
     let configuration: Configuration
     let created = Date()
-
-    /// Prepares a run.
-    public init(_ configuration: Configuration) {
-        self.configuration = configuration
-    }
 
     var log: (String) -> Void {
         let enabled = configuration.progress, start = created
@@ -396,3 +394,5 @@ extension CompareReport {
         }.joined(separator: "\n")
     }
 }
+
+extension CompareBenchmark: CommandDocumentation {}

@@ -12,6 +12,7 @@ import MedSearchSharing
 /// Every figure is the median of `rounds` timed rounds after one warm-up (key generation: `keygenRounds`), on
 /// one thread, both wall clock and thread CPU time (the CPU time is robust to other processes on a shared
 /// machine; ratios and targets use it, and wall-clock figures are recorded beside).
+@MemberwiseInit(.public)
 public struct CryptoBenchmark: Sendable {
     /// What to run.
     public struct Configuration: Sendable {
@@ -45,6 +46,8 @@ public struct CryptoBenchmark: Sendable {
         }
     }
 
+    /// The command's one-line help.
+    public static let abstract = "Time Paillier (vs python-paillier), GMP, AES-GCM sealing, m-of-n sharing and QMedShield."
     /// The description of the suite shown by `medsearch bench crypto --help`.
     public static let discussion = """
         Every figure is the median of --rounds timed rounds after one warm-up (key generation: \
@@ -59,16 +62,8 @@ public struct CryptoBenchmark: Sendable {
         """
 
     let configuration: Configuration
-    let console: BenchConsole
-    let references: ReferenceRunner
-
-    /// Prepares a run.
-    public init(_ configuration: Configuration, console: BenchConsole = .standard,
-                references: ReferenceRunner = ReferenceRunner()) {
-        self.configuration = configuration
-        self.console = console
-        self.references = references
-    }
+    var console: BenchConsole = .standard
+    var references: ReferenceRunner = ReferenceRunner()
 
     /// python-paillier's figure for each of ours.
     static let referenceFigures = [
@@ -277,3 +272,5 @@ public struct CryptoBenchmark: Sendable {
         return (SecureRandom.bytes(7_200_356), "7200356 random bytes (RG1_UNCI.dcm not found)")
     }
 }
+
+extension CryptoBenchmark: CommandDocumentation {}

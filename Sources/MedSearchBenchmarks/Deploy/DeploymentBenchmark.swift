@@ -18,6 +18,8 @@ import NIOHTTP1
 /// 1,000 images) and SEI (n = 4,000 vectors), and the cost of setting up a connection (`/healthz` over a new
 /// connection each time against a kept one). Target: TLS adds under 10 % with connections reused.
 public enum DeploymentBenchmark {
+    /// The command's one-line help.
+    public static let abstract = "What TLS costs: TrustMedSearch and SEI query latency with and without TLS, connection set-up."
     /// The help text of `medsearch bench deploy`.
     public static let discussion = """
         Starts each deployment twice on loopback, over mutual TLS and over plain HTTP (every role its own \
@@ -261,3 +263,5 @@ public enum DeploymentBenchmark {
         return text.split(separator: " ").prefix(3).compactMap { Double($0) }
     }
 }
+
+extension DeploymentBenchmark: CommandDocumentation {}

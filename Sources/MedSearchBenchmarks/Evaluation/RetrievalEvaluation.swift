@@ -10,6 +10,7 @@ extension RetrievalReport: BenchmarkBody {
 
 /// `medsearch eval`: plaintext retrieval quality of a feature (P@k, R@k, F1, mAP@k with chance levels, computed
 /// by `RetrievalMetrics` through `RetrievalEvaluator`), as in the TrustMedSearch paper's Table III and Fig. 5.
+@MemberwiseInit(.public)
 public struct RetrievalEvaluation: Sendable {
     /// What to evaluate (the options of `medsearch eval`).
     public struct Configuration: Sendable {
@@ -52,13 +53,7 @@ public struct RetrievalEvaluation: Sendable {
     public static let paperClasses = ["Atelectasis", "Infiltration", "Cardiomegaly", "Effusion"]
 
     let configuration: Configuration
-    let console: BenchConsole
-
-    /// Prepares an evaluation.
-    public init(_ configuration: Configuration, console: BenchConsole = .standard) {
-        self.configuration = configuration
-        self.console = console
-    }
+    var console: BenchConsole = .standard
 
     /// Reads the data, builds (or uses) the feature model, encodes every image, ranks and scores.
     public func run() throws -> Outcome {
@@ -171,6 +166,8 @@ public struct RetrievalEvaluation: Sendable {
 }
 
 extension RetrievalEvaluation {
+    /// The command's one-line help.
+    public static let abstract = "Measure plaintext retrieval quality of a feature (P@k, R@k, F1, mAP@k, with chance levels)."
     /// The description shown by `medsearch eval --help`.
     public static let discussion = """
         DATA is a directory with images/ and labels.csv (columns id and labels, labels separated by |), or a \
@@ -185,3 +182,5 @@ extension RetrievalEvaluation {
         used), and cnn / pca when built in. Nothing here is encrypted: this is the plaintext reference.
         """
 }
+
+extension RetrievalEvaluation: CommandDocumentation {}

@@ -5,6 +5,7 @@ import MedSearchFNN
 
 /// `medsearch fnn bench`: reproduces the paper's Tables I/II (lower-bound time, reject ratio, search time per n)
 /// on real images for both back ends, checking every answer against plaintext exact search.
+@MemberwiseInit(.public)
 public struct FNNBenchmark: Sendable {
     /// What to run (the options of `medsearch fnn bench`).
     public struct Configuration: Sendable {
@@ -60,6 +61,8 @@ public struct FNNBenchmark: Sendable {
             + "LB 554.9..2745.1 ms, reject 31-42 %"
     }
 
+    /// The command's one-line help.
+    public static let abstract = "Benchmark FNN search (paper Tables I/II) on real images for both back ends."
     /// The description of the suite shown by `medsearch fnn bench --help`.
     public static let discussion = """
         Runs owner, user, C1 and C2 in one process (messages passed in memory, the same state machines the \
@@ -71,7 +74,7 @@ public struct FNNBenchmark: Sendable {
         """
 
     let configuration: Configuration
-    let console: BenchConsole
+    var console: BenchConsole = .standard
     var n: String { configuration.n }
     var side: Int { configuration.side }
     var backends: String { configuration.backends }
@@ -88,12 +91,6 @@ public struct FNNBenchmark: Sendable {
     var featuresPaillierN: Int { configuration.featuresPaillierN }
     var images: String? { configuration.images }
     var noVectors: Bool { !configuration.recoverVectors }
-
-    /// Prepares a run.
-    public init(_ configuration: Configuration, console: BenchConsole = .standard) {
-        self.configuration = configuration
-        self.console = console
-    }
 
     func parseList(_ text: String) throws -> [Int] {
         try text.split(separator: ",").map { part in
@@ -173,3 +170,5 @@ public struct FNNBenchmarkFailure: Error, CustomStringConvertible {
 
     public var description: String { reason }
 }
+
+extension FNNBenchmark: CommandDocumentation {}

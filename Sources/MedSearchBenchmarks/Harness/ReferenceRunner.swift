@@ -31,18 +31,12 @@ public struct ReferenceStatus: Codable, Equatable, Sendable {
 
 /// Runs the reference implementations under scripts/reference through scripts/reference/python.sh (which
 /// creates the virtual environment .venv-bench on first use) and reads the one JSON line each prints last.
+@MemberwiseInit(.public)
 public struct ReferenceRunner: Sendable {
     /// The repository root holding scripts/reference (nil when it could not be found).
-    public var repositoryRoot: URL?
+    public var repositoryRoot: URL? = DataLocator.repositoryRoot()
     /// Where progress lines go (standard error by default).
-    public var status: @Sendable (String) -> Void
-
-    /// A runner for the repository at `repositoryRoot`.
-    public init(repositoryRoot: URL? = DataLocator.repositoryRoot(),
-                status: @escaping @Sendable (String) -> Void = BenchConsole.standard.status) {
-        self.repositoryRoot = repositoryRoot
-        self.status = status
-    }
+    public var status: @Sendable (String) -> Void = BenchConsole.standard.status
 
     /// Runs `scripts/reference/<script>` with `arguments`; the run's figures, or why there are none.
     public func run(_ script: String, arguments: [String]) -> (ReferenceRun?, ReferenceStatus) {

@@ -3,6 +3,7 @@ import MedSearchCore
 import MedSearchImaging
 
 /// `medsearch bench imaging`: read + decode speed against pydicom (and Pillow for PNG), same run, same machine.
+@MemberwiseInit(.public)
 public struct ImagingBenchmark: Sendable {
     /// What to run.
     public struct Configuration: Sendable {
@@ -34,6 +35,8 @@ public struct ImagingBenchmark: Sendable {
         }
     }
 
+    /// The command's one-line help.
+    public static let abstract = "Time reading and decoding DICOM and PNG files against pydicom and Pillow."
     /// The description of the suite shown by `medsearch bench imaging --help`.
     public static let discussion = """
         Cases: RG1_UNCI.dcm (1955x1841 16-bit radiograph), emri_small_RLE.dcm (10-frame RLE MR), a 128x128 \
@@ -47,16 +50,8 @@ public struct ImagingBenchmark: Sendable {
     static let speedupTargets: [String: Double] = ["rg1_unci": 3, "emri_small_rle": 5]
 
     let configuration: Configuration
-    let console: BenchConsole
-    let references: ReferenceRunner
-
-    /// Prepares a run.
-    public init(_ configuration: Configuration, console: BenchConsole = .standard,
-                references: ReferenceRunner = ReferenceRunner()) {
-        self.configuration = configuration
-        self.console = console
-        self.references = references
-    }
+    var console: BenchConsole = .standard
+    var references: ReferenceRunner = ReferenceRunner()
 
     /// Runs every case, then the reference, and returns the report.
     public func run() throws -> BenchmarkReport<Body> {
@@ -165,3 +160,5 @@ public struct ImagingBenchmark: Sendable {
         return names.filter { $0.hasSuffix(".png") }.sorted().first.map { directory.appendingPathComponent($0).path }
     }
 }
+
+extension ImagingBenchmark: CommandDocumentation {}

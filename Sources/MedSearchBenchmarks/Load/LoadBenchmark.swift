@@ -10,6 +10,7 @@ import MedSearchTrustMed
 
 /// `medsearch bench load`: bounded `wrk` runs against every server role and the web application, each a separate
 /// process on loopback: requests per second, latency percentiles, errors and the role's peak resident memory.
+@MemberwiseInit(.public)
 public struct LoadBenchmark {
     /// What to run (the options of `medsearch bench load`).
     public struct Configuration: Sendable {
@@ -39,6 +40,8 @@ public struct LoadBenchmark {
         }
     }
 
+    /// The command's one-line help.
+    public static let abstract = "Load every role and the web application with wrk on loopback (writes JSON)."
     /// The description of the suite shown by `medsearch bench load --help`.
     public static let discussion = """
         Starts each role as its own process on 127.0.0.1 (fnn-c1 and fnn-c2; sei with a synthetic index of \
@@ -113,11 +116,6 @@ public struct LoadBenchmark {
     }
 
     let configuration: Configuration
-
-    /// Prepares a run.
-    public init(_ configuration: Configuration) {
-        self.configuration = configuration
-    }
 
     /// A role process under load: its base URL and process id.
     struct Target {
@@ -459,3 +457,5 @@ struct WRKRunner {
         }
     }
 }
+
+extension LoadBenchmark: CommandDocumentation {}

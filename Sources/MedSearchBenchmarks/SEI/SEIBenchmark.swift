@@ -8,6 +8,7 @@ import MedSearchSEI
 
 /// `medsearch sei bench`: accuracy (the paper's Table 5), timings as n grows (Figs. 8-11), tree recall, the
 /// n = 4000 and n = 1,000,000 speed targets, and the plaintext reference scan.
+@MemberwiseInit(.public)
 public struct SEIBenchmark: Sendable {
     /// What to run (the options of `medsearch sei bench`).
     public struct Configuration: Sendable {
@@ -41,6 +42,8 @@ public struct SEIBenchmark: Sendable {
         public var paper: SEIPaperFigures
     }
 
+    /// The command's one-line help.
+    public static let abstract = "Benchmark SEI: P@k for d = 32...256, wrong key, tree vs linear, timings as n grows, 1M-scale search."
     /// The description of the suite shown by `medsearch sei bench --help`.
     public static let discussion = """
         Accuracy uses a labelled image folder (default ../shared/data/cxr-public; a result is relevant when it \
@@ -51,13 +54,7 @@ public struct SEIBenchmark: Sendable {
         """
 
     let configuration: Configuration
-    let console: BenchConsole
-
-    /// Prepares a run.
-    public init(_ configuration: Configuration, console: BenchConsole = .standard) {
-        self.configuration = configuration
-        self.console = console
-    }
+    var console: BenchConsole = .standard
 
     /// Runs every figure and returns the report.
     public func run() async throws -> BenchmarkReport<Body> {
@@ -151,7 +148,7 @@ public struct SEIPrecisionRow: Codable, Equatable, Sendable {
 struct SEIBench {
     let harness: BenchHarness
     let quick: Bool
-    let console: BenchConsole
+    var console: BenchConsole = .standard
     private(set) var figures: [Figure] = []
     private(set) var precision: [SEIPrecisionTable] = []
     private(set) var notes: [String] = []
@@ -477,3 +474,5 @@ struct SEIBench {
                       parameters: ["n": .int(n)]))
     }
 }
+
+extension SEIBenchmark: CommandDocumentation {}

@@ -10,6 +10,7 @@ import MedSearchTrustMed
 
 /// `medsearch trustmed bench`: retrieval quality (P@k, R@k, F1 per finding, encrypted and plaintext), upload
 /// and query latency, node storage and node-failure behaviour of TrustMedSearch on real processes.
+@MemberwiseInit(.public)
 public struct TrustMedBenchmark: Sendable {
     /// What to run (the options of `medsearch trustmed bench`).
     public struct Configuration: Sendable {
@@ -57,6 +58,8 @@ public struct TrustMedBenchmark: Sendable {
         public var delete: TrustMedDeletion?
     }
 
+    /// The command's one-line help.
+    public static let abstract = "Benchmark TrustMedSearch end to end on loopback processes (accuracy, latency, storage, failures)."
     /// The description of the suite shown by `medsearch trustmed bench --help`.
     public static let discussion = """
         Starts n storage nodes and an edge master as separate processes, uploads the images of --data that \
@@ -75,13 +78,7 @@ public struct TrustMedBenchmark: Sendable {
     static let kMax = 100
 
     let configuration: Configuration
-    let console: BenchConsole
-
-    /// Prepares a run.
-    public init(_ configuration: Configuration, console: BenchConsole = .standard) {
-        self.configuration = configuration
-        self.console = console
-    }
+    var console: BenchConsole = .standard
 
     /// Runs every measurement and returns the report.
     public func run() async throws -> BenchmarkReport<Body> {
@@ -317,3 +314,5 @@ public struct TrustMedDeletion: Codable, Equatable, Sendable {
         case recordsLeft = "records_left"
     }
 }
+
+extension TrustMedBenchmark: CommandDocumentation {}

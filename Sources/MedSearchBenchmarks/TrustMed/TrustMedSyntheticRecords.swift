@@ -13,22 +13,16 @@ import MedSearchTrustMed
 /// upload blocks, the edge master splits each into n shares on the storage nodes, exactly as for a real image.
 /// Random hashcodes sit far (about `bits`/2) from real images' codes, so a real query's top-10 is mostly real images,
 /// but every synthetic record is searchable, ranked, and fetchable like any other.
+@MemberwiseInit(.public)
 public struct TrustMedSyntheticRecords: Sendable {
     /// The id prefix (no real image id starts with it).
     public static let idPrefix = "synthetic-"
     /// Hashcode bits.
     public var bits: Int
     /// Bytes of each synthetic image.
-    public var imageBytes: Int
+    public var imageBytes: Int = 1024
     /// The generator's seed.
-    public var seed: UInt64
-
-    /// Describes the records.
-    public init(bits: Int, imageBytes: Int = 1024, seed: UInt64 = 0x5EED_1000) {
-        self.bits = bits
-        self.imageBytes = imageBytes
-        self.seed = seed
-    }
+    public var seed: UInt64 = 0x5EED_1000
 
     /// Record `index`'s id.
     public func id(_ index: Int) -> String {

@@ -235,6 +235,8 @@ extension MediaType {
 }
 
 extension DICOMwebIngest {
+    /// The command's one-line help.
+    public static let abstract = "Index the studies of a PACS through DICOMweb (resumable)."
     /// The description shown by `medsearch ingest --help`.
     public static let discussion = """
         Finds studies on the PACS with QIDO-RS (--study, --since), fetches their instances with WADO-RS and \
@@ -244,3 +246,5 @@ extension DICOMwebIngest {
         summary: indexed, skipped, refused (with MedSearch's reason for each).
         """
 }
+
+extension DICOMwebIngest: CommandDocumentation {}

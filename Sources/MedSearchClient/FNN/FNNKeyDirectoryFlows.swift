@@ -160,6 +160,8 @@ extension FNNClientFlows {
 }
 
 extension FNNClientFlows {
+    /// The command's one-line help.
+    public static let abstract = "Exact nearest neighbours over encrypted image vectors with two non-colluding clouds (FNN)."
     /// The engine's security and flow, shown by `medsearch fnn --help`.
     public static let discussion = """
         Security: semantically secure as long as C1 and C2 do not collude (Paillier under DCR, or additive \
@@ -168,3 +170,5 @@ extension FNNClientFlows {
         Typical flow: keygen -> (start `medsearch serve fnn-c2` and `serve fnn-c1`) -> upload -> query.
         """
 }
+
+extension FNNClientFlows: CommandDocumentation {}

@@ -1,9 +1,11 @@
 import Foundation
+import MedSearchCore
 import MedSearchFeatures
 import MedSearchImaging
 
 /// How images become FNN's integer vectors: raw pixels quantised to 0...255 (the paper's choice) or any feature
 /// of the features target in fixed point (`round(x * scale)`, at most `maxAbs` in magnitude).
+@MemberwiseInit(.public)
 public struct FNNVectorizer: Codable, Equatable, Sendable {
     /// The feature name (`pixels`, `stats`, `lbp`, `hog`, ...).
     public var feature: String
@@ -13,14 +15,6 @@ public struct FNNVectorizer: Codable, Equatable, Sendable {
     public var scale: Int
     /// The largest coordinate magnitude.
     public var maxAbs: Int64
-
-    /// Creates a vectorizer.
-    public init(feature: String, side: Int, scale: Int, maxAbs: Int64) {
-        self.feature = feature
-        self.side = side
-        self.scale = scale
-        self.maxAbs = maxAbs
-    }
 
     /// The vectorizer's file name in a key directory.
     public static let fileName = "fnn-vectorizer.json"

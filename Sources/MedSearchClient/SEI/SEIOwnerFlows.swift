@@ -108,6 +108,8 @@ extension SEIClientFlows {
 }
 
 extension SEIClientFlows {
+    /// The command's one-line help.
+    public static let abstract = "SEI: similarity search over matrix-encrypted features in a hierarchical index tree."
     /// The engine's security and flow, shown by `medsearch sei --help`.
     public static let discussion = """
         SEI (Li et al., sei.md) encrypts PCA-reduced image features with an ASPE-style secret matrix, \
@@ -129,3 +131,5 @@ extension SEIClientFlows {
         add / delete change the index after it is built.
         """
 }
+
+extension SEIClientFlows: CommandDocumentation {}

@@ -147,6 +147,8 @@ public enum TrustMedClientFlows {
 }
 
 extension TrustMedClientFlows {
+    /// The command's one-line help.
+    public static let abstract = "TrustMedSearch: BFV-encrypted hashcode search on an edge master, images shared m-of-n on storage nodes."
     /// The engine's security and flow, shown by `medsearch trustmed --help`.
     public static let discussion = """
         Security: hashcodes and distances are encrypted under BFV (128-bit security, HomomorphicEncryption.org \
@@ -215,3 +217,5 @@ extension TrustMedClientFlows {
          "threshold m = \(status.threshold) of n = \(status.nodes.count): \(status.nodes.joined(separator: " "))"]
     }
 }
+
+extension TrustMedClientFlows: CommandDocumentation {}

@@ -1,6 +1,8 @@
 import Foundation
 import MedSearchCore
-/// One part of a `multipart/related` body.
+/// One part of a `multipart/related` body. The parser makes these; callers make them for a body that came whole
+/// (e.g. `application/dicom`).
+@MemberwiseInit(.public)
 public struct MultipartPart: Sendable, Equatable {
     /// Header fields with lower-cased names.
     public var headers: [String: String]
@@ -10,14 +12,6 @@ public struct MultipartPart: Sendable, Equatable {
     public var size: Int
     /// The part's position in the request, from 0.
     public var index: Int
-
-    /// A part (the parser makes these; callers make them for a body that came whole, e.g. `application/dicom`).
-    public init(headers: [String: String], body: [UInt8]?, size: Int, index: Int) {
-        self.headers = headers
-        self.body = body
-        self.size = size
-        self.index = index
-    }
 
     /// The part's media type (`Content-Type`), lower-cased essence.
     public var contentType: String? { headers["content-type"].flatMap(MediaType.init)?.essence }

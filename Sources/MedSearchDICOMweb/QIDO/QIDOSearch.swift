@@ -1,3 +1,4 @@
+import MedSearchCore
 import MedSearchImaging
 
 /// Runs QIDO-RS queries over a catalog of stored instances, each described by a data set of its attributes
@@ -8,14 +9,10 @@ import MedSearchImaging
 /// the matching instances in catalog order, each with the returned attributes of its first matching instance
 /// plus the computed ones: ModalitiesInStudy, NumberOfStudyRelatedSeries/-Instances,
 /// NumberOfSeriesRelatedInstances (counted over the whole catalog, not only the matches) and RetrieveURL.
+@MemberwiseInit(.public)
 public struct QIDOSearch: Sendable {
     /// The instances, in catalog order.
     public let records: [DICOMDataset]
-
-    /// A search over `records`.
-    public init(records: [DICOMDataset]) {
-        self.records = records
-    }
 
     /// One page of results: data sets ready for ``DICOMJSON/encode(_:bulkData:)``, and the number of results
     /// before `offset` and `limit` were applied.

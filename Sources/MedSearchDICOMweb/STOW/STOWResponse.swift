@@ -1,3 +1,4 @@
+import MedSearchCore
 import MedSearchImaging
 
 /// Why one instance of a STOW-RS request was not stored: the Failure Reason code (0008,1197) of PS3.18
@@ -49,8 +50,10 @@ public struct STOWFailure: Error, Sendable, Equatable, CustomStringConvertible {
 /// Each FailedSOPSequence item carries ReferencedSOPClassUID (0008,1150), ReferencedSOPInstanceUID
 /// (0008,1155), FailureReason (0008,1197, US) and the reason text in ErrorComment (0000,0902, LO), the
 /// attribute DICOM uses for a failure's free-text comment. A part that could not be read as DICOM has empty UIDs.
+@MemberwiseInit(.public)
 public struct STOWResponse: Sendable, Equatable {
     /// A stored instance.
+    @MemberwiseInit(.public)
     public struct Stored: Sendable, Equatable {
         /// SOP Class UID.
         public var sopClassUID: String
@@ -58,28 +61,14 @@ public struct STOWResponse: Sendable, Equatable {
         public var sopInstanceUID: String
         /// Where WADO-RS retrieves it.
         public var retrieveURL: String
-
-        /// A stored instance.
-        public init(sopClassUID: String, sopInstanceUID: String, retrieveURL: String) {
-            self.sopClassUID = sopClassUID
-            self.sopInstanceUID = sopInstanceUID
-            self.retrieveURL = retrieveURL
-        }
     }
 
     /// The study's RetrieveURL when the request addressed one study (or all stored instances share one).
-    public var studyRetrieveURL: String?
+    public var studyRetrieveURL: String? = nil
     /// Stored instances, in request order.
-    public var stored: [Stored]
+    public var stored: [Stored] = []
     /// Refused instances, in request order.
-    public var failed: [STOWFailure]
-
-    /// A response.
-    public init(studyRetrieveURL: String? = nil, stored: [Stored] = [], failed: [STOWFailure] = []) {
-        self.studyRetrieveURL = studyRetrieveURL
-        self.stored = stored
-        self.failed = failed
-    }
+    public var failed: [STOWFailure] = []
 
     /// ReferencedSOPSequence (0008,1199).
     public static let referencedSOPSequence = DICOMTag(0x0008, 0x1199)

@@ -1,5 +1,6 @@
 import Foundation
 import Crypto
+import MedSearchCore
 import MedSearchImaging
 
 /// Makes DICOM Secondary Capture Image instances (SOP Class 1.2.840.10008.5.1.4.1.1.7) from 8-bit grayscale
@@ -25,6 +26,7 @@ public enum SecondaryCapture {
     }
 
     /// Where one instance sits: study, series and its number.
+    @MemberwiseInit(.public)
     public struct Placement: Sendable, Equatable {
         /// Study Instance UID.
         public var studyUID: String
@@ -41,20 +43,7 @@ public enum SecondaryCapture {
         /// Instance Number.
         public var instanceNumber: Int
         /// Modality of the series.
-        public var modality: String
-
-        /// A placement.
-        public init(studyUID: String, seriesUID: String, sopInstanceUID: String, studyDate: String,
-                    studyDescription: String, accessionNumber: String, instanceNumber: Int, modality: String = "CR") {
-            self.studyUID = studyUID
-            self.seriesUID = seriesUID
-            self.sopInstanceUID = sopInstanceUID
-            self.studyDate = studyDate
-            self.studyDescription = studyDescription
-            self.accessionNumber = accessionNumber
-            self.instanceNumber = instanceNumber
-            self.modality = modality
-        }
+        public var modality: String = "CR"
     }
 
     /// A deterministic UID for `label`: `2.25.` and the decimal of the first 128 bits of SHA-256(label).

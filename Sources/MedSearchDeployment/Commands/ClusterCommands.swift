@@ -1,10 +1,13 @@
 import Foundation
+import MedSearchCore
 import MedSearchServer
 import MedSearchTransport
 import UnixSignals
 
 /// What `medsearch cluster up|status|down` and `medsearch serve --config` do with a deployment file.
 public enum ClusterCommands {
+    /// The command's one-line help.
+    public static let abstract = "Start, query or stop every role of a deployment file on this machine."
     /// The help text of `medsearch cluster`.
     public static let discussion = """
         A deployment file (YAML) names every role: its role, name, host and port, data directory, database, \
@@ -116,3 +119,5 @@ public enum ClusterCommands {
         return instance
     }
 }
+
+extension ClusterCommands: CommandDocumentation {}

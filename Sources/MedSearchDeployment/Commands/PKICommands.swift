@@ -1,9 +1,12 @@
 import Foundation
+import MedSearchCore
 import MedSearchServer
 import MedSearchTransport
 
 /// What `medsearch pki init|issue|revoke` does: each returns the lines the command prints.
 public enum PKICommands {
+    /// The command's one-line help.
+    public static let abstract = "Create the deployment CA; issue and revoke role certificates."
     /// The help text of `medsearch pki`.
     public static let discussion = """
         Every role and every client of a deployment trusts exactly one CA: the deployment's own, made by \
@@ -62,3 +65,5 @@ public enum PKICommands {
                 + "send SIGHUP to every role (or restart it) to apply"]
     }
 }
+
+extension PKICommands: CommandDocumentation {}

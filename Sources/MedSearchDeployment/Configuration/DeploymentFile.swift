@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 import MedSearchServer
 import MedSearchTransport
 import Yams
@@ -29,147 +30,95 @@ import Yams
 /// `<pki>/<name>.key`, `<pki>/ca.pem` and `<pki>/revoked.txt`; `insecure: true` instead serves plain HTTP
 /// (loopback addresses only). The edge master's node list is every storage node in file order, with
 /// threshold m = `trustmed.threshold`; C1's C2 is the file's `fnn-c2` role.
+@MemberwiseInit(.public)
 public struct DeploymentFile: Codable, Sendable, Equatable {
     /// One role of the deployment.
+    @MemberwiseInit(.public)
     public struct Role: Codable, Sendable, Equatable {
         /// The role.
         public var role: ServerRole
         /// Its unique name (certificate common name, log file name).
         public var name: String
         /// The address it binds (default 127.0.0.1).
-        public var host: String?
+        public var host: String? = nil
         /// The address the other roles and clients reach it at (default: ``host``).
-        public var address: String?
+        public var address: String? = nil
         /// Its port (fixed: the other roles need it).
         public var port: Int
         /// Its data directory.
         public var dataDirectory: String
         /// Its store (`postgres://...`); default its SQLite file. A password here is never logged; prefer
         /// `MEDSEARCH_DATABASE_URL` in the role's environment.
-        public var database: String?
+        public var database: String? = nil
         /// Its log level (default notice).
-        public var logLevel: String?
+        public var logLevel: String? = nil
         /// Its token table (default: the file's ``DeploymentFile/tokens``).
-        public var tokens: String?
+        public var tokens: String? = nil
         /// Its TLS files (default: from the file's ``DeploymentFile/pki`` by name).
-        public var tls: TLSFiles?
-
-        /// Creates an entry.
-        public init(role: ServerRole, name: String, host: String? = nil, address: String? = nil, port: Int,
-                    dataDirectory: String, database: String? = nil, logLevel: String? = nil, tokens: String? = nil,
-                    tls: TLSFiles? = nil) {
-            self.role = role
-            self.name = name
-            self.host = host
-            self.address = address
-            self.port = port
-            self.dataDirectory = dataDirectory
-            self.database = database
-            self.logLevel = logLevel
-            self.tokens = tokens
-            self.tls = tls
-        }
+        public var tls: TLSFiles? = nil
     }
 
     /// The clinicians' web application: serves browsers over HTTPS with its certificate (role `web`) and calls
     /// the engines' roles of this deployment with the same certificate as its client certificate.
+    @MemberwiseInit(.public)
     public struct Web: Codable, Sendable, Equatable {
         /// Its unique name (certificate common name, log file name).
         public var name: String
         /// The address it binds (default 127.0.0.1).
-        public var host: String?
+        public var host: String? = nil
         /// The address browsers reach it at (default: ``host``).
-        public var address: String?
+        public var address: String? = nil
         /// Its port.
         public var port: Int
         /// Accounts, audit log, sealed images and engine keys.
         public var dataDirectory: String
         /// Its store (`postgres://...`); default its SQLite file.
-        public var database: String?
+        public var database: String? = nil
         /// The engines it offers (fnn, sei, trustmed); default every engine whose roles the file has.
-        public var engines: [String]?
+        public var engines: [String]? = nil
         /// Largest file in MiB (1-1024): an upload, or a DICOMweb part.
-        public var maxFileMib: Int?
+        public var maxFileMib: Int? = nil
         /// JSON file of DICOMweb bearer tokens (`{"tokens": {"<token>": "<account>"}}`, mode 0600).
-        public var dicomwebTokens: String?
+        public var dicomwebTokens: String? = nil
         /// Its certificate for browsers and towards the engines' roles (default: from the file's
         /// ``DeploymentFile/pki`` by name).
-        public var tls: TLSFiles?
-
-        /// Creates an entry.
-        public init(name: String, host: String? = nil, address: String? = nil, port: Int, dataDirectory: String,
-                    database: String? = nil, engines: [String]? = nil, maxFileMib: Int? = nil,
-                    dicomwebTokens: String? = nil, tls: TLSFiles? = nil) {
-            self.name = name
-            self.host = host
-            self.address = address
-            self.port = port
-            self.dataDirectory = dataDirectory
-            self.database = database
-            self.engines = engines
-            self.maxFileMib = maxFileMib
-            self.dicomwebTokens = dicomwebTokens
-            self.tls = tls
-        }
+        public var tls: TLSFiles? = nil
     }
 
     /// TrustMedSearch's parameters.
+    @MemberwiseInit(.public)
     public struct TrustMed: Codable, Sendable, Equatable {
         /// m: shares needed to rebuild an image (1...n).
         public var threshold: Int
         /// How long the master waits for a storage node (ms).
-        public var nodeTimeoutMilliseconds: Int?
-
-        /// Creates parameters.
-        public init(threshold: Int, nodeTimeoutMilliseconds: Int? = nil) {
-            self.threshold = threshold
-            self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
-        }
+        public var nodeTimeoutMilliseconds: Int? = nil
     }
 
     /// FNN's parameters (C1).
+    @MemberwiseInit(.public)
     public struct FNN: Codable, Sendable, Equatable {
         /// Candidates per C1-C2 round.
-        public var batchSize: Int?
+        public var batchSize: Int? = nil
         /// `lowerBound` or `sequential`.
-        public var scanOrder: String?
-
-        /// Creates parameters.
-        public init(batchSize: Int? = nil, scanOrder: String? = nil) {
-            self.batchSize = batchSize
-            self.scanOrder = scanOrder
-        }
+        public var scanOrder: String? = nil
     }
 
     /// The deployment's name.
     public var name: String
     /// The PKI directory (``DeploymentCA`` layout); required unless ``insecure``.
-    public var pki: String?
+    public var pki: String? = nil
     /// Plain HTTP on loopback instead of TLS.
-    public var insecure: Bool?
+    public var insecure: Bool? = nil
     /// The token table every role accepts.
     public var tokens: String
     /// TrustMedSearch's parameters (required with an edge master).
-    public var trustmed: TrustMed?
+    public var trustmed: TrustMed? = nil
     /// FNN's parameters.
-    public var fnn: FNN?
+    public var fnn: FNN? = nil
     /// Every role.
     public var roles: [Role]
     /// The web application (optional).
-    public var web: Web?
-
-    /// Creates a description.
-    public init(name: String, pki: String? = nil, insecure: Bool? = nil, tokens: String, trustmed: TrustMed? = nil,
-                fnn: FNN? = nil, roles: [Role], web: Web? = nil) {
-        self.web = web
-        self.name = name
-        self.pki = pki
-        self.insecure = insecure
-        self.tokens = tokens
-        self.trustmed = trustmed
-        self.fnn = fnn
-        self.roles = roles
-    }
+    public var web: Web? = nil
 
     // MARK: Reading and writing
 

@@ -6,6 +6,7 @@ import MedSearchPaillier
 ///
 /// - Warning: secret. The shared back end's master seed (or the Paillier secret key) together with C1's
 ///   database reveals every vector; keep the file mode 0600.
+@MemberwiseInit(.public)
 public struct FNNOwnerKeys: Sendable {
     /// The public parameters.
     public let parameters: FNNParameters
@@ -17,16 +18,6 @@ public struct FNNOwnerKeys: Sendable {
     public let paillierSecretKey: PaillierPrivateKey?
     /// The public randomizer base `h` of ``FNNPaillierEncryptor`` (nil for the shared back end).
     public let randomizerBase: BigInt?
-
-    /// Assembles keys (use ``FNNOwner/generate(parameters:paillierBits:)`` to make fresh ones).
-    public init(parameters: FNNParameters, labelKey: [UInt8], sharedMaster: [UInt8]?,
-                paillierSecretKey: PaillierPrivateKey?, randomizerBase: BigInt?) {
-        self.parameters = parameters
-        self.labelKey = labelKey
-        self.sharedMaster = sharedMaster
-        self.paillierSecretKey = paillierSecretKey
-        self.randomizerBase = randomizerBase
-    }
 
     /// The row-mask key C2 holds (shared back end).
     public var rowMaskKey: [UInt8]? { sharedMaster.map { FNNKeystream.derive(master: $0, label: "fnn/row-mask") } }
@@ -43,6 +34,7 @@ public struct FNNOwnerKeys: Sendable {
 }
 
 /// What an authorised user holds: the public parameters, the label key and (Paillier) the public key.
+@MemberwiseInit(.public)
 public struct FNNUserCredentials: Sendable {
     /// The public parameters.
     public let parameters: FNNParameters
@@ -52,17 +44,10 @@ public struct FNNUserCredentials: Sendable {
     public let publicKey: PaillierPublicKey?
     /// The randomizer base (nil for the shared back end).
     public let randomizerBase: BigInt?
-
-    /// Assembles credentials.
-    public init(parameters: FNNParameters, labelKey: [UInt8], publicKey: PaillierPublicKey?, randomizerBase: BigInt?) {
-        self.parameters = parameters
-        self.labelKey = labelKey
-        self.publicKey = publicKey
-        self.randomizerBase = randomizerBase
-    }
 }
 
 /// What C1 is given at set-up: parameters and (Paillier) the public key.
+@MemberwiseInit(.public)
 public struct FNNC1Setup: Sendable {
     /// The public parameters.
     public let parameters: FNNParameters
@@ -70,18 +55,12 @@ public struct FNNC1Setup: Sendable {
     public let publicKey: PaillierPublicKey?
     /// The randomizer base (nil for the shared back end).
     public let randomizerBase: BigInt?
-
-    /// Assembles a set-up.
-    public init(parameters: FNNParameters, publicKey: PaillierPublicKey?, randomizerBase: BigInt?) {
-        self.parameters = parameters
-        self.publicKey = publicKey
-        self.randomizerBase = randomizerBase
-    }
 }
 
 /// What C2 is given at set-up: parameters and its secret (the Paillier secret key, or the row-mask key).
 ///
 /// - Warning: secret; C2 must never also hold C1's database.
+@MemberwiseInit(.public)
 public struct FNNC2Setup: Sendable {
     /// The public parameters.
     public let parameters: FNNParameters
@@ -91,12 +70,4 @@ public struct FNNC2Setup: Sendable {
     public let randomizerBase: BigInt?
     /// The row-mask key (nil for Paillier).
     public let rowMaskKey: [UInt8]?
-
-    /// Assembles a set-up.
-    public init(parameters: FNNParameters, secretKey: PaillierPrivateKey?, randomizerBase: BigInt?, rowMaskKey: [UInt8]?) {
-        self.parameters = parameters
-        self.secretKey = secretKey
-        self.randomizerBase = randomizerBase
-        self.rowMaskKey = rowMaskKey
-    }
 }

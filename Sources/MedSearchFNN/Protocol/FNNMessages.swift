@@ -28,6 +28,7 @@ public struct FNNQueryID: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The user's query as C1 receives it.
+@MemberwiseInit(.public)
 public struct FNNQueryForC1: Sendable, Equatable {
     /// The query id.
     public var queryID: FNNQueryID
@@ -36,7 +37,7 @@ public struct FNNQueryForC1: Sendable, Equatable {
     /// The back-end payload.
     public var payload: Payload
     /// Whether the user asks for the winners' vectors (the masked hand-over of FNN's `E(m_min + r)`).
-    public var wantsVectors: Bool
+    public var wantsVectors: Bool = false
 
     /// The encrypted or shared query.
     public enum Payload: Sendable, Equatable {
@@ -46,28 +47,15 @@ public struct FNNQueryForC1: Sendable, Equatable {
         case paillier(coordinates: [PaillierCiphertext], packed: [PaillierCiphertext], sum: PaillierCiphertext,
                       root: PaillierCiphertext)
     }
-
-    /// Creates a query message.
-    public init(queryID: FNNQueryID, k: Int, payload: Payload, wantsVectors: Bool = false) {
-        self.queryID = queryID
-        self.k = k
-        self.payload = payload
-        self.wantsVectors = wantsVectors
-    }
 }
 
 /// The user's share for C2 (shared back end only): a 32-byte seed from which C2 expands its share.
+@MemberwiseInit(.public)
 public struct FNNQueryForC2: Sendable, Equatable {
     /// The query id.
     public var queryID: FNNQueryID
     /// The share seed.
     public var seed: [UInt8]
-
-    /// Creates the message.
-    public init(queryID: FNNQueryID, seed: [UInt8]) {
-        self.queryID = queryID
-        self.seed = seed
-    }
 }
 
 /// Blinded values on their way to C2.
@@ -166,6 +154,7 @@ public struct FNNResultEntry: Sendable, Equatable {
 }
 
 /// C1's answer to the user.
+@MemberwiseInit(.public)
 public struct FNNC1Result: Sendable, Equatable {
     /// The query id.
     public var queryID: FNNQueryID
@@ -176,36 +165,23 @@ public struct FNNC1Result: Sendable, Equatable {
     /// Records rejected by the lower bound (never SSED'd).
     public var rejected: Int
 
-    /// Creates a result.
-    public init(queryID: FNNQueryID, entries: [FNNResultEntry], recordCount: Int, rejected: Int) {
-        self.queryID = queryID
-        self.entries = entries
-        self.recordCount = recordCount
-        self.rejected = rejected
-    }
-
     /// `rejected / recordCount`.
     public var rejectRatio: Double { recordCount == 0 ? 0 : Double(rejected) / Double(recordCount) }
 }
 
 /// C2's hand-over to the user: the winners' masked values, in C1's result order.
+@MemberwiseInit(.public)
 public struct FNNC2Handover: Sendable, Equatable {
     /// The query id.
     public var queryID: FNNQueryID
     /// `T + r` (Paillier) or C2's share of `T` (shared), per winner.
     public var masked: [UInt128]
     /// The winners' masked vectors, when the user asked for them.
-    public var vectors: FNNMaskedVectors?
-
-    /// Creates a hand-over.
-    public init(queryID: FNNQueryID, masked: [UInt128], vectors: FNNMaskedVectors? = nil) {
-        self.queryID = queryID
-        self.masked = masked
-        self.vectors = vectors
-    }
+    public var vectors: FNNMaskedVectors? = nil
 }
 
 /// What a user finally sees: id, label and exact squared distance, best first.
+@MemberwiseInit(.public)
 public struct FNNSearchHit: Sendable, Equatable {
     /// The record id.
     public var id: UInt64
@@ -214,15 +190,7 @@ public struct FNNSearchHit: Sendable, Equatable {
     /// The exact squared Euclidean distance.
     public var squaredDistance: Int64
     /// The record's vector, recovered from the masked hand-over (nil unless the query asked for vectors).
-    public var vector: [Int64]?
-
-    /// Creates a hit.
-    public init(id: UInt64, label: String, squaredDistance: Int64, vector: [Int64]? = nil) {
-        self.id = id
-        self.label = label
-        self.squaredDistance = squaredDistance
-        self.vector = vector
-    }
+    public var vector: [Int64]? = nil
 
     /// The hit as a ``FNNNeighbor``.
     public var neighbor: FNNNeighbor { FNNNeighbor(id: id, squaredDistance: squaredDistance) }

@@ -1,6 +1,8 @@
+import MedSearchCore
 import MedSearchPaillier
 
 /// A record as the owner has it in the clear: an id, its integer vector and a label (file name, finding...).
+@MemberwiseInit(.public)
 public struct FNNRecordInput: Sendable, Equatable {
     /// The record id (ties in distance are broken by ascending id).
     public var id: UInt64
@@ -8,13 +10,6 @@ public struct FNNRecordInput: Sendable, Equatable {
     public var vector: [Int64]
     /// A short label sealed for users (never readable by the servers).
     public var label: String
-
-    /// Creates a record.
-    public init(id: UInt64, vector: [Int64], label: String) {
-        self.id = id
-        self.vector = vector
-        self.label = label
-    }
 }
 
 /// The encrypted form of a record that C1 stores.
@@ -38,20 +33,16 @@ public struct FNNC1Record: Sendable, Equatable {
 }
 
 /// One correlation entry seed of the shared back end (C1's or C2's half).
+@MemberwiseInit(.public)
 public struct FNNPoolSeed: Sendable, Equatable {
     /// The entry number (each query consumes one).
     public var index: UInt64
     /// The 32-byte seed.
     public var seed: [UInt8]
-
-    /// Creates a seed.
-    public init(index: UInt64, seed: [UInt8]) {
-        self.index = index
-        self.seed = seed
-    }
 }
 
 /// C2's explicit per-record correlation values for one entry: `(s2_stats, s2_vector, w2_bound, w2_distance)`.
+@MemberwiseInit(.public)
 public struct FNNPoolRow: Sendable, Equatable {
     /// The entry number.
     public var entry: UInt64
@@ -59,25 +50,13 @@ public struct FNNPoolRow: Sendable, Equatable {
     public var id: UInt64
     /// The four values.
     public var values: [UInt128]
-
-    /// Creates a row.
-    public init(entry: UInt64, id: UInt64, values: [UInt128]) {
-        self.entry = entry
-        self.id = id
-        self.values = values
-    }
 }
 
 /// C2's half of a batch of correlation entries (seeds plus explicit rows).
+@MemberwiseInit(.public)
 public struct FNNSharedPoolC2: Sendable, Equatable {
     /// The entry seeds.
     public var entries: [FNNPoolSeed]
     /// The explicit rows, one per entry and record.
     public var rows: [FNNPoolRow]
-
-    /// Creates a pool batch.
-    public init(entries: [FNNPoolSeed], rows: [FNNPoolRow]) {
-        self.entries = entries
-        self.rows = rows
-    }
 }

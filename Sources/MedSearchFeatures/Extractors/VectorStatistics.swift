@@ -1,4 +1,7 @@
+import MedSearchCore
+
 /// Mean and population standard deviation of a vector (the `stats` feature and FNN's lower bound).
+@MemberwiseInit(.public)
 public struct VectorStatistics: Sendable, Equatable {
     /// Arithmetic mean.
     public var mean: Double
@@ -24,11 +27,5 @@ public struct VectorStatistics: Sendable, Equatable {
         }
         mean = m
         standardDeviation = (squares / Double(values.count)).squareRoot()
-    }
-
-    /// Creates statistics from known values.
-    public init(mean: Double, standardDeviation: Double) {
-        self.mean = mean
-        self.standardDeviation = standardDeviation
     }
 }

@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// The budget every decoder of this module checks a file's declared sizes against BEFORE it allocates.
 ///
 /// A compressed image or archive can declare a decoded size thousands of times its own (a 2 MB PNG of
@@ -124,6 +126,7 @@ public struct DecodeLimits: Sendable, Equatable, Hashable {
 /// ``DICOMError/limitExceeded(_:)``, ``JPEGError/limitExceeded(_:)``); ``find(in:)`` unwraps any of them, so a
 /// server can answer 413 for every format alike. Payloads are sizes and format names, never pixel or attribute
 /// values.
+@MemberwiseInit(.public)
 public struct DecodeLimitExceeded: Error, Sendable, Equatable, Hashable, CustomStringConvertible {
     /// Which limit was exceeded.
     public enum Limit: String, Sendable, Equatable, Hashable {
@@ -157,15 +160,6 @@ public struct DecodeLimitExceeded: Error, Sendable, Equatable, Hashable, CustomS
     public var declared: Int
     /// The limit in force.
     public var maximum: Int
-
-    /// Creates a value.
-    public init(format: String, limit: Limit, what: String, declared: Int, maximum: Int) {
-        self.format = format
-        self.limit = limit
-        self.what = what
-        self.declared = declared
-        self.maximum = maximum
-    }
 
     public var description: String {
         let size = declared == Int.max ? "more than \(Int.max)" : "\(declared)"

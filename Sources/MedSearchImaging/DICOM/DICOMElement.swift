@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// The value of a data element: raw bytes, nested items, or encapsulated pixel fragments.
 public enum DICOMValue: Sendable, Equatable {
     /// The value bytes as stored (in the data set's byte order); slices share the file's storage, no copy.
@@ -9,6 +11,7 @@ public enum DICOMValue: Sendable, Equatable {
 }
 
 /// One data element: tag, VR and value.
+@MemberwiseInit(.public)
 public struct DICOMElement: Sendable, Equatable {
     /// The attribute tag.
     public var tag: DICOMTag
@@ -16,13 +19,6 @@ public struct DICOMElement: Sendable, Equatable {
     public var vr: DICOMVR
     /// The value.
     public var value: DICOMValue
-
-    /// Creates an element.
-    public init(tag: DICOMTag, vr: DICOMVR, value: DICOMValue) {
-        self.tag = tag
-        self.vr = vr
-        self.value = value
-    }
 
     /// Creates a text element (padded to even length when written).
     public init(tag: DICOMTag, vr: DICOMVR, string: String) {

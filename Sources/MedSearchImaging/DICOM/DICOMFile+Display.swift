@@ -1,6 +1,8 @@
 import Foundation
+import MedSearchCore
 
 /// A VOI window (PS3.3 C.11.2.1.2): centre, width and the function that maps values inside it.
+@MemberwiseInit(.public)
 public struct VOIWindow: Sendable, Equatable {
     /// The VOI LUT function.
     public enum Function: String, Sendable, Equatable {
@@ -16,14 +18,7 @@ public struct VOIWindow: Sendable, Equatable {
     /// Window width (at least 1).
     public var width: Double
     /// The function.
-    public var function: Function
-
-    /// Creates a window.
-    public init(center: Double, width: Double, function: Function = .linear) {
-        self.center = center
-        self.width = width
-        self.function = function
-    }
+    public var function: Function = .linear
 
     /// Maps a modality value to 0...1.
     @inlinable public func apply(_ x: Double) -> Double {

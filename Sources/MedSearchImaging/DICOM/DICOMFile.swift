@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 
 /// A parsed DICOM file: file meta information (group 0002), the main data set and its transfer syntax.
 ///
@@ -9,6 +10,7 @@ import Foundation
 /// ```
 /// Reads Part 10 files with a preamble and meta group, and bare data sets without either (the transfer syntax
 /// is then guessed from the first element: explicit or implicit VR, little or big endian).
+@MemberwiseInit(.public)
 public struct DICOMFile: Sendable {
     /// The file meta information (empty when the file has none).
     public var meta: DICOMDataset
@@ -17,20 +19,10 @@ public struct DICOMFile: Sendable {
     /// The transfer syntax the data set was encoded with.
     public var transferSyntax: TransferSyntax
     /// Whether the file started with a 128-byte preamble and `DICM`.
-    public var hasPreamble: Bool
+    public var hasPreamble: Bool = true
     /// The budget pixel decoding checks this file's declared sizes against (``decodePixels()``,
     /// ``decodeFrame(_:)``, ``colorFrame(_:)``, ``grayImage(frame:window:)``).
-    public var limits: DecodeLimits
-
-    /// Creates a file from parts (for writing).
-    public init(meta: DICOMDataset, dataset: DICOMDataset, transferSyntax: TransferSyntax, hasPreamble: Bool = true,
-                limits: DecodeLimits = .default) {
-        self.meta = meta
-        self.dataset = dataset
-        self.transferSyntax = transferSyntax
-        self.hasPreamble = hasPreamble
-        self.limits = limits
-    }
+    public var limits: DecodeLimits = .default
 
     /// Reads and parses the file at `url` under `limits`.
     /// - Throws: ``DICOMError`` for malformed input; Foundation errors when the file cannot be read.

@@ -326,6 +326,8 @@ extension Deidentifier {
 }
 
 extension Deidentifier {
+    /// The command's one-line help.
+    public static let abstract = "Write a de-identified copy of a DICOM file (PS3.15 Annex E Basic Profile)."
     /// The description shown by `medsearch deid --help`.
     public static let discussion = """
         Removes or replaces patient-identifying attributes following the DICOM PS3.15 Annex E Basic \
@@ -339,3 +341,5 @@ extension Deidentifier {
         The output is Explicit VR Little Endian (compressed pixel data keeps its transfer syntax).
         """
 }
+
+extension Deidentifier: CommandDocumentation {}

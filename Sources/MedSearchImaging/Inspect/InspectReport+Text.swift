@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 
 extension InspectReport {
     /// The report as aligned lines for a person, headed by `file` (`-` for absent values).
@@ -32,6 +33,8 @@ extension ImageInspector {
 }
 
 extension ImageInspector {
+    /// The command's one-line help.
+    public static let abstract = "Show the format, header facts and first-frame pixel summary of a DICOM, PNG or JPEG file."
     /// The description shown by `medsearch inspect --help`.
     public static let discussion = """
         With --json prints one object with the keys format, transferSyntax, modality, rows, columns, frames, \
@@ -41,3 +44,5 @@ extension ImageInspector {
         ECG) have null pixel fields. A file that cannot be read exits non-zero with a one-line reason.
         """
 }
+
+extension ImageInspector: CommandDocumentation {}

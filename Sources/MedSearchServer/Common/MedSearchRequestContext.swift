@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MedSearchCore
 import MedSearchTransport
 import NIOCore
 
@@ -29,17 +30,13 @@ public struct MedSearchRequestContext: RequestContext {
 /// Checks the caller's TLS certificate on every request of a TLS server: its identity (read and verified at the
 /// handshake) is checked again against the deny list in force and its expiry, so that a revocation or an
 /// expiry reaches connections already open, and its role is put into the context for ``Router/authorize(_:context:)``.
-/// It wraps the role's whole router (``ServiceRunner/makeApplication(router:configuration:logger:onBound:)``).
+/// It wraps the role's whole router (``ServiceRunner/makeApplication(router:configuration:logger:onBound:)``);
+/// the deny list in force comes from `credentials`.
+@MemberwiseInit(.public)
 public struct PeerCertificateResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == MedSearchRequestContext {
     public typealias Context = MedSearchRequestContext
     let credentials: TLSCredentials
     let inner: Inner
-
-    /// Wraps `inner` for the role's credentials (the deny list in force comes from them).
-    public init(credentials: TLSCredentials, inner: Inner) {
-        self.credentials = credentials
-        self.inner = inner
-    }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         guard let peer = PeerIdentityHeaders.identity(in: request.headers) else {

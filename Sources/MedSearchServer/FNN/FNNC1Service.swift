@@ -13,7 +13,7 @@ public enum FNNC1Service {
     /// bumps the store's version in its transaction, and a replica whose state is older rebuilds it before it
     /// answers. A correlation entry is consumed in the store before its search starts; an entry a replica already
     /// consumed is refused there, marked consumed here and the next one taken.
-    public actor Node {
+    public actor Node: FNNCloudNode {
         let store: FNNC1Store
         let shared: Bool
         var database: FNNC1Database?
@@ -179,18 +179,10 @@ public enum FNNC1Service {
     /// The router of C1 (``Routes/FNNC1``).
     public static func router(node: Node, peer: any PeerTransport, tokens: AccessTokens) -> Router<MedSearchRequestContext> {
         let router = ServiceRunner.makeRouter(tokens: tokens, role: .fnnC1)
-        router.on(Routes.FNNC1.setup) { call in
-            try await FNNHTTP.mapped { try await node.setup(call.body) }
-            return .text("configured")
-        }
+        FNNHTTP.addCloudRoutes(to: router, node: node, setup: Routes.FNNC1.setup, pool: Routes.FNNC1.pool,
+                               deleteRecords: Routes.FNNC1.deleteRecords)
         router.on(Routes.FNNC1.addRecords) { call in
             .text("added \(try await FNNHTTP.mapped { try await node.addRecords(call.body) })")
-        }
-        router.on(Routes.FNNC1.deleteRecords) { call in
-            .text("deleted \(try await FNNHTTP.mapped { try await node.deleteRecords(call.body) })")
-        }
-        router.on(Routes.FNNC1.pool) { call in
-            .text("added \(try await FNNHTTP.mapped { try await node.addPool(call.body) }) correlation entries")
         }
         router.on(Routes.FNNC1.held) { call in .bytes(try await FNNHTTP.mapped { try await node.held(call.body) }) }
         router.on(Routes.FNNC1.status) { _ in try .json(await node.status()) }

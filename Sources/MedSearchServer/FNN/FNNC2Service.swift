@@ -9,7 +9,7 @@ import MedSearchTransport
 /// ``Routes/FNNC2``.
 public enum FNNC2Service {
     /// C2's state: the engine state restored from SQLite and the searches in progress.
-    public actor Node {
+    public actor Node: FNNCloudNode {
         let store: FNNC2Store
         var database: FNNC2Database?
         var searches: [FNNQueryID: FNNC2Search] = [:]
@@ -160,16 +160,8 @@ public enum FNNC2Service {
     /// The router of C2 (``Routes/FNNC2``).
     public static func router(node: Node, tokens: AccessTokens) -> Router<MedSearchRequestContext> {
         let router = ServiceRunner.makeRouter(tokens: tokens, role: .fnnC2)
-        router.on(Routes.FNNC2.setup) { call in
-            try await FNNHTTP.mapped { try await node.setup(call.body) }
-            return .text("configured")
-        }
-        router.on(Routes.FNNC2.pool) { call in
-            .text("added \(try await FNNHTTP.mapped { try await node.addPool(call.body) }) correlation entries")
-        }
-        router.on(Routes.FNNC2.deleteRecords) { call in
-            .text("deleted \(try await FNNHTTP.mapped { try await node.deleteRecords(call.body) })")
-        }
+        FNNHTTP.addCloudRoutes(to: router, node: node, setup: Routes.FNNC2.setup, pool: Routes.FNNC2.pool,
+                               deleteRecords: Routes.FNNC2.deleteRecords)
         router.on(Routes.FNNC2.share) { call in
             try await FNNHTTP.mapped { try await node.putShare(call.body) }
             return .text("stored")

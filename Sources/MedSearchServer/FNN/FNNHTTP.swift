@@ -3,6 +3,7 @@ import Hummingbird
 import MedSearchCore
 import MedSearchFNN
 import MedSearchStore
+import MedSearchTransport
 
 /// Maps FNN engine and store errors to HTTP statuses, and runs heavy protocol steps off Swift's cooperative pool.
 enum FNNHTTP {
@@ -50,6 +51,33 @@ enum FNNHTTP {
             DispatchQueue.global(qos: .userInitiated).async {
                 continuation.resume(with: Result { try work() })
             }
+        }
+    }
+}
+
+/// What both FNN clouds take alike: their set-up, correlation entries and record deletions (wire bytes in).
+protocol FNNCloudNode: Actor {
+    /// Stores the set-up (the same one again is accepted).
+    func setup(_ bytes: [UInt8]) async throws
+    /// Adds correlation entries; returns how many.
+    func addPool(_ bytes: [UInt8]) async throws -> Int
+    /// Deletes records; returns how many.
+    func deleteRecords(_ bytes: [UInt8]) async throws -> Int
+}
+
+extension FNNHTTP {
+    /// Registers the routes both clouds serve alike, each cloud with its own route table entries.
+    static func addCloudRoutes(to router: Router<MedSearchRequestContext>, node: some FNNCloudNode,
+                               setup: Route, pool: Route, deleteRecords: Route) {
+        router.on(setup) { call in
+            try await mapped { try await node.setup(call.body) }
+            return .text("configured")
+        }
+        router.on(pool) { call in
+            .text("added \(try await mapped { try await node.addPool(call.body) }) correlation entries")
+        }
+        router.on(deleteRecords) { call in
+            .text("deleted \(try await mapped { try await node.deleteRecords(call.body) })")
         }
     }
 }

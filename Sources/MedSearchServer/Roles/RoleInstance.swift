@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 import MedSearchStore
 import MedSearchTransport
 
@@ -11,48 +12,34 @@ import MedSearchTransport
 /// {"role": "fnn-c1", "name": "c1", "port": 9001, "dataDirectory": "c1", "tokenFile": "tokens.json",
 ///  "engine": {"batchSize": 4}, "peers": {"c2": "http://127.0.0.1:9002"}}
 /// ```
+@MemberwiseInit(.public)
 public struct RoleInstance: Codable, Sendable, Equatable {
     /// Knobs of the role's engine (each applies to one role; nil keeps the default).
+    @MemberwiseInit(.public)
     public struct EngineParameters: Codable, Sendable, Equatable {
         /// FNN C1: candidates per C1-C2 round, 1...4096 (default 1, which prunes most).
-        public var batchSize: Int?
+        public var batchSize: Int? = nil
         /// FNN C1: `lowerBound` (default) or `sequential`.
-        public var scanOrder: String?
+        public var scanOrder: String? = nil
         /// Edge master: skip a storage node that does not answer within this many milliseconds (10...600000,
         /// default 2000).
-        public var nodeTimeoutMilliseconds: Int?
+        public var nodeTimeoutMilliseconds: Int? = nil
         /// Search worker: the most threads one evaluation uses (1...1024; default: one per core).
-        public var threads: Int?
-
-        /// Creates parameters.
-        public init(batchSize: Int? = nil, scanOrder: String? = nil, nodeTimeoutMilliseconds: Int? = nil,
-                    threads: Int? = nil) {
-            self.batchSize = batchSize
-            self.scanOrder = scanOrder
-            self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
-            self.threads = threads
-        }
+        public var threads: Int? = nil
     }
 
     /// The other roles this one calls.
+    @MemberwiseInit(.public)
     public struct Peers: Codable, Sendable, Equatable {
         /// FNN C1: C2's base URL.
-        public var c2: String?
+        public var c2: String? = nil
         /// FNN C1: the token file holding C1's own token (role `fnn-c1`); default ``RoleInstance/tokenFile``.
-        public var peerTokenFile: String?
+        public var peerTokenFile: String? = nil
         /// Edge master: the storage-node list file (``TrustMedNodeList``); default: the list saved in the data
         /// directory by an earlier start.
-        public var nodeList: String?
+        public var nodeList: String? = nil
         /// Edge master: the search-worker list file (``TrustMedWorkerList``); nil: the master searches itself.
-        public var searchWorkers: String?
-
-        /// Creates peers.
-        public init(c2: String? = nil, peerTokenFile: String? = nil, nodeList: String? = nil, searchWorkers: String? = nil) {
-            self.c2 = c2
-            self.peerTokenFile = peerTokenFile
-            self.nodeList = nodeList
-            self.searchWorkers = searchWorkers
-        }
+        public var searchWorkers: String? = nil
     }
 
     /// The role.
@@ -60,9 +47,9 @@ public struct RoleInstance: Codable, Sendable, Equatable {
     /// A name unique in its deployment (`node3`, `c1`): log files and handles are named after it.
     public var name: String
     /// Address to bind (default 127.0.0.1).
-    public var host: String
+    public var host: String = "127.0.0.1"
     /// Port to bind; 0 picks a free port (the bound URL is announced).
-    public var port: Int
+    public var port: Int = 0
     /// The role's data directory (its SQLite database and files).
     public var dataDirectory: String
     /// The JSON token table of the tokens this role accepts.
@@ -70,36 +57,18 @@ public struct RoleInstance: Codable, Sendable, Equatable {
     /// Where the role keeps its state (a `StoreLocation`: `sqlite:PATH`, `memory` or `postgres://...`); nil: its
     /// SQLite file in ``dataDirectory``. It may hold a password: launchers pass it to a child in the environment
     /// (`MEDSEARCH_DATABASE_URL`), never on the command line.
-    public var database: String?
+    public var database: String? = nil
     /// Log level (trace, debug, info, notice, warning, error, critical).
-    public var logLevel: String
+    public var logLevel: String = "notice"
     /// Engine parameters.
-    public var engine: EngineParameters
+    public var engine: EngineParameters = .init()
     /// Peers.
-    public var peers: Peers
+    public var peers: Peers = .init()
     /// The role's TLS files (deployment CA, certificate, key, deny list): it then serves TLS 1.3 only, requires
     /// a client certificate of the deployment, and calls its peers over mutual TLS.
-    public var tls: TLSFiles?
+    public var tls: TLSFiles? = nil
     /// Serve plain HTTP (no ``tls``): allowed only on a loopback address.
-    public var insecure: Bool
-
-    /// Creates a description.
-    public init(role: ServerRole, name: String, host: String = "127.0.0.1", port: Int = 0, dataDirectory: String,
-                tokenFile: String, database: String? = nil, logLevel: String = "notice", engine: EngineParameters = .init(),
-                peers: Peers = .init(), tls: TLSFiles? = nil, insecure: Bool = false) {
-        self.role = role
-        self.name = name
-        self.host = host
-        self.port = port
-        self.dataDirectory = dataDirectory
-        self.tokenFile = tokenFile
-        self.database = database
-        self.logLevel = logLevel
-        self.engine = engine
-        self.peers = peers
-        self.tls = tls
-        self.insecure = insecure
-    }
+    public var insecure: Bool = false
 
     private enum CodingKeys: String, CodingKey {
         case role, name, host, port, dataDirectory, tokenFile, database, logLevel, engine, peers, tls, insecure

@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 
 extension StoreLocation {
     /// A location as `medsearch store migrate` takes it: `sqlite:PATH` where PATH may be a role's data
@@ -34,6 +35,8 @@ extension StoreCopy.Report {
 }
 
 extension StoreCopy {
+    /// The command's one-line help.
+    public static let abstract = "Copy a role's state to another store and verify it (row counts and checksums)."
     /// The description shown by `medsearch store migrate --help`.
     public static let discussion = """
         The way from the one-machine demo (a SQLite file per role) to a multi-machine deployment (roles and \
@@ -45,3 +48,5 @@ extension StoreCopy {
         out of the process list, or set PGPASSWORD.
         """
 }
+
+extension StoreCopy: CommandDocumentation {}

@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 
 /// The SQL dialect of a back end (DDL types and a few functions differ; statements are written once with `?`
 /// placeholders and `INSERT ... ON CONFLICT`, which both understand).
@@ -83,6 +84,7 @@ public struct StoreMigration: Sendable {
 }
 
 /// A role's schema: its name (the SQLite file name and the default PostgreSQL schema) and its migrations in order.
+@MemberwiseInit(.public)
 public struct StoreSchema: Sendable {
     /// The role's store name (`sei`, `fnn-c1`, `trustmed-master`, ...).
     public var name: String
@@ -90,13 +92,6 @@ public struct StoreSchema: Sendable {
     public var migrations: [StoreMigration]
     /// Tables copied and verified by `medsearch store migrate`, in an order that respects foreign keys.
     public var tables: [StoreTable]
-
-    /// Creates a schema.
-    public init(name: String, migrations: [StoreMigration], tables: [StoreTable]) {
-        self.name = name
-        self.migrations = migrations
-        self.tables = tables
-    }
 }
 
 /// A table of a schema as `store migrate` sees it: its columns and the columns that order its rows.

@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 
 /// C1's persistent state: the owner's set-up, the encrypted records and the correlation seeds with their consumed
 /// flags, so a restart loses nothing and never reuses a correlation entry.
@@ -8,7 +9,7 @@ import Foundation
 /// change of the set-up, the records or the pool bumps a version in its transaction, so a replica (another
 /// `serve fnn-c1` on the same PostgreSQL) sees that its in-memory state is stale; consuming a correlation entry
 /// does not (a replica learns it when its own `consume` of that entry is refused).
-public struct FNNC1Store: Sendable {
+public struct FNNC1Store: RoleStore {
     /// The database.
     public let database: any StoreDatabase
 
@@ -43,31 +44,18 @@ public struct FNNC1Store: Sendable {
     /// Wraps an open database.
     public init(database: any StoreDatabase) { self.database = database }
 
-    /// Opens (or creates) the store at `location`.
-    public static func open(_ location: StoreLocation) async throws -> FNNC1Store {
-        FNNC1Store(database: try await location.open(schema: schema))
-    }
-
     /// One stored record: its id and its wire bytes.
+    @MemberwiseInit(.public)
     public struct Record: Sendable, Equatable {
         public var id: UInt64
         public var payload: [UInt8]
-
-        public init(id: UInt64, payload: [UInt8]) {
-            self.id = id
-            self.payload = payload
-        }
     }
 
     /// A pool entry: its index and seed (nil once consumed).
+    @MemberwiseInit(.public)
     public struct PoolEntry: Sendable, Equatable {
         public var entry: UInt64
         public var seed: [UInt8]?
-
-        public init(entry: UInt64, seed: [UInt8]?) {
-            self.entry = entry
-            self.seed = seed
-        }
     }
 
     /// Everything C1 keeps, read in one snapshot, with its version.

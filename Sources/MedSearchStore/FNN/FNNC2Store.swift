@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 
 /// C2's persistent state: its set-up (secret), its half of the correlation pool with consumed flags, the users'
 /// query shares waiting for C1, and the hand-overs waiting for users.
@@ -6,7 +7,7 @@ import Foundation
 /// - Warning: the set-up holds C2's secret (the Paillier secret key or the row-mask key). On SQLite the database
 ///   file is created inside a 0700 data directory; on PostgreSQL it is as protected as the database's role and
 ///   backups (see docs/deployment.md).
-public struct FNNC2Store: Sendable {
+public struct FNNC2Store: RoleStore {
     /// The database.
     public let database: any StoreDatabase
 
@@ -39,22 +40,12 @@ public struct FNNC2Store: Sendable {
     /// Wraps an open database.
     public init(database: any StoreDatabase) { self.database = database }
 
-    /// Opens (or creates) the store at `location`.
-    public static func open(_ location: StoreLocation) async throws -> FNNC2Store {
-        FNNC2Store(database: try await location.open(schema: schema))
-    }
-
     /// One explicit pool row: the entry, the record and its 64 bytes.
+    @MemberwiseInit(.public)
     public struct PoolRow: Sendable, Equatable {
         public var entry: UInt64
         public var recordID: UInt64
         public var payload: [UInt8]
-
-        public init(entry: UInt64, recordID: UInt64, payload: [UInt8]) {
-            self.entry = entry
-            self.recordID = recordID
-            self.payload = payload
-        }
     }
 
     /// Saves the set-up once (the same bytes again are accepted).

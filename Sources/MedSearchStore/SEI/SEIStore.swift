@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 
 /// The SEI cloud's persistent state: the index skeleton (tree structure and encrypted node vectors), every image's
 /// encrypted vector with its leaf, and the sealed images, so a restart loses nothing.
@@ -7,7 +8,7 @@ import Foundation
 /// opaquely and never sees a plaintext. Every change of the index bumps a version number in the same
 /// transaction, so a replica (another `serve sei` on the same PostgreSQL) sees that its in-memory index is stale.
 /// Adds are idempotent per image id: the same entry again is a no-op, a different one under a stored id a conflict.
-public struct SEIStore: Sendable {
+public struct SEIStore: RoleStore {
     /// The database.
     public let database: any StoreDatabase
 
@@ -42,12 +43,8 @@ public struct SEIStore: Sendable {
     /// Wraps an open database.
     public init(database: any StoreDatabase) { self.database = database }
 
-    /// Opens (or creates) the store at `location`.
-    public static func open(_ location: StoreLocation) async throws -> SEIStore {
-        SEIStore(database: try await location.open(schema: schema))
-    }
-
     /// One stored index entry.
+    @MemberwiseInit(.public)
     public struct Entry: Sendable, Equatable {
         /// The image id.
         public var id: String
@@ -55,13 +52,6 @@ public struct SEIStore: Sendable {
         public var cluster: Int
         /// Its encrypted vector, as stored bytes (little-endian floats).
         public var vector: [UInt8]
-
-        /// Creates an entry.
-        public init(id: String, cluster: Int, vector: [UInt8]) {
-            self.id = id
-            self.cluster = cluster
-            self.vector = vector
-        }
     }
 
     /// The index as stored: its version, skeleton (nil before an upload) and entries ordered by id, read in one

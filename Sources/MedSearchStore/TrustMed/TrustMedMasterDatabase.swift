@@ -1,4 +1,5 @@
 import Foundation
+import MedSearchCore
 import Synchronization
 
 /// The TrustMedSearch edge master's metadata database: evaluation keys, upload idempotency keys, encrypted
@@ -7,11 +8,12 @@ import Synchronization
 /// A record row exists only once all n shares of its image are stored, which makes uploads atomic from the
 /// owner's view; `insertRecord` is a single `INSERT ... ON CONFLICT DO NOTHING`, so of two concurrent retries
 /// exactly one wins.
-public struct TrustMedMasterDatabase: Sendable {
+public struct TrustMedMasterDatabase: RoleStore {
     /// The underlying database.
     public let database: any StoreDatabase
 
     /// A stored record (plain values; the engine maps them to its own types).
+    @MemberwiseInit(.public)
     public struct Record: Sendable, Equatable {
         /// The owner's record id.
         public var recordID: String
@@ -29,33 +31,15 @@ public struct TrustMedMasterDatabase: Sendable {
         public var sealedSize: Int
         /// The total size of its shares.
         public var shareBytes: Int
-
-        /// Creates a record.
-        public init(recordID: String, blockID: String, slot: Int, contentTag: [UInt8], manifest: [UInt8],
-                    placements: [Placement], sealedSize: Int, shareBytes: Int) {
-            self.recordID = recordID
-            self.blockID = blockID
-            self.slot = slot
-            self.contentTag = contentTag
-            self.manifest = manifest
-            self.placements = placements
-            self.sealedSize = sealedSize
-            self.shareBytes = shareBytes
-        }
     }
 
     /// Where one share lives.
+    @MemberwiseInit(.public)
     public struct Placement: Sendable, Equatable {
         /// The storage node index.
         public var nodeIndex: Int
         /// The share id.
         public var shareID: String
-
-        /// Creates a placement.
-        public init(nodeIndex: Int, shareID: String) {
-            self.nodeIndex = nodeIndex
-            self.shareID = shareID
-        }
     }
 
     /// The schema.
@@ -172,11 +156,6 @@ public struct TrustMedMasterDatabase: Sendable {
 
     /// Wraps an open database.
     public init(database: any StoreDatabase) { self.database = database }
-
-    /// Opens (or creates) the store at `location`.
-    public static func open(_ location: StoreLocation) async throws -> TrustMedMasterDatabase {
-        TrustMedMasterDatabase(database: try await location.open(schema: schema))
-    }
 
     /// The registered evaluation keys (serialised), if any.
     public func keyRegistration() async throws -> [UInt8]? {

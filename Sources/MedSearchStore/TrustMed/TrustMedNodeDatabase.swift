@@ -1,7 +1,7 @@
 import Foundation
 
 /// A TrustMedSearch storage node's database: opaque share bytes by share id, nothing else.
-public struct TrustMedNodeDatabase: Sendable {
+public struct TrustMedNodeDatabase: RoleStore {
     /// The underlying database.
     public let database: any StoreDatabase
 
@@ -19,11 +19,6 @@ public struct TrustMedNodeDatabase: Sendable {
 
     /// Wraps an open database.
     public init(database: any StoreDatabase) { self.database = database }
-
-    /// Opens (or creates) the store at `location`.
-    public static func open(_ location: StoreLocation) async throws -> TrustMedNodeDatabase {
-        TrustMedNodeDatabase(database: try await location.open(schema: schema))
-    }
 
     /// Stores or overwrites a share.
     public func put(shareID: String, bytes: [UInt8]) async throws {

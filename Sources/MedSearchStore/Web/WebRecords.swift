@@ -1,6 +1,8 @@
 import Foundation
+import MedSearchCore
 
 /// An account of the clinicians' web application.
+@MemberwiseInit(.public)
 public struct WebUser: Codable, Sendable, Equatable {
     /// What an account may do.
     public enum Role: String, Codable, Sendable, CaseIterable {
@@ -17,67 +19,40 @@ public struct WebUser: Codable, Sendable, Equatable {
         case pending, approved, rejected, disabled
     }
 
-    public var id: Int64?
+    public var id: Int64? = nil
     public var username: String
     public var fullName: String
     public var passwordHash: String
     public var role: Role
     public var status: Status
-    public var failedLogins: Int
-    public var lockedUntil: Date?
-    public var createdAt: Date
-
-    public init(id: Int64? = nil, username: String, fullName: String, passwordHash: String, role: Role,
-                status: Status, failedLogins: Int = 0, lockedUntil: Date? = nil, createdAt: Date = Date()) {
-        self.id = id
-        self.username = username
-        self.fullName = fullName
-        self.passwordHash = passwordHash
-        self.role = role
-        self.status = status
-        self.failedLogins = failedLogins
-        self.lockedUntil = lockedUntil
-        self.createdAt = createdAt
-    }
+    public var failedLogins: Int = 0
+    public var lockedUntil: Date? = nil
+    public var createdAt: Date = Date()
 }
 
 /// A browser session. Only the SHA-256 of the cookie value is stored.
+@MemberwiseInit(.public)
 public struct WebSession: Codable, Sendable, Equatable {
     public var tokenHash: String
     public var userId: Int64?
     public var csrfToken: String
     public var createdAt: Date
     public var expiresAt: Date
-
-    public init(tokenHash: String, userId: Int64?, csrfToken: String, createdAt: Date, expiresAt: Date) {
-        self.tokenHash = tokenHash
-        self.userId = userId
-        self.csrfToken = csrfToken
-        self.createdAt = createdAt
-        self.expiresAt = expiresAt
-    }
 }
 
 /// One line of the audit log: logins, uploads, searches, key grants, refused access.
+@MemberwiseInit(.public)
 public struct AuditEntry: Codable, Sendable, Equatable {
-    public var id: Int64?
-    public var at: Date
+    public var id: Int64? = nil
+    public var at: Date = Date()
     public var username: String
     public var action: String
     public var outcome: String
     public var detail: String
-
-    public init(id: Int64? = nil, at: Date = Date(), username: String, action: String, outcome: String, detail: String) {
-        self.id = id
-        self.at = at
-        self.username = username
-        self.action = action
-        self.outcome = outcome
-        self.detail = detail
-    }
 }
 
 /// An image uploaded through the web application, and where it went.
+@MemberwiseInit(.public)
 public struct WebImageRecord: Codable, Sendable, Equatable {
     /// The repository id (never the file name, never a patient identifier).
     public var id: String
@@ -87,61 +62,32 @@ public struct WebImageRecord: Codable, Sendable, Equatable {
     public var modality: String?
     public var labels: String
     public var uploadedBy: String
-    public var uploadedAt: Date
+    public var uploadedAt: Date = Date()
     /// `stored` or `failed`.
     public var status: String
     /// Why it failed, or which engines hold it.
     public var detail: String
-
-    public init(id: String, displayName: String, format: String, modality: String?, labels: String,
-                uploadedBy: String, uploadedAt: Date = Date(), status: String, detail: String) {
-        self.id = id
-        self.displayName = displayName
-        self.format = format
-        self.modality = modality
-        self.labels = labels
-        self.uploadedBy = uploadedBy
-        self.uploadedAt = uploadedAt
-        self.status = status
-        self.detail = detail
-    }
 }
 
 /// A repository key an owner created for one engine.
+@MemberwiseInit(.public)
 public struct RepositoryKey: Codable, Sendable, Equatable {
-    public var id: Int64?
+    public var id: Int64? = nil
     public var engine: String
     public var name: String
     public var createdBy: String
-    public var createdAt: Date
-
-    public init(id: Int64? = nil, engine: String, name: String, createdBy: String, createdAt: Date = Date()) {
-        self.id = id
-        self.engine = engine
-        self.name = name
-        self.createdBy = createdBy
-        self.createdAt = createdAt
-    }
+    public var createdAt: Date = Date()
 }
 
 /// A clinician's access to a repository key (revoked when `revokedAt` is set).
+@MemberwiseInit(.public)
 public struct KeyGrant: Codable, Sendable, Equatable {
-    public var id: Int64?
+    public var id: Int64? = nil
     public var keyId: Int64
     public var userId: Int64
     public var grantedBy: String
-    public var grantedAt: Date
-    public var revokedAt: Date?
-
-    public init(id: Int64? = nil, keyId: Int64, userId: Int64, grantedBy: String, grantedAt: Date = Date(),
-                revokedAt: Date? = nil) {
-        self.id = id
-        self.keyId = keyId
-        self.userId = userId
-        self.grantedBy = grantedBy
-        self.grantedAt = grantedAt
-        self.revokedAt = revokedAt
-    }
+    public var grantedAt: Date = Date()
+    public var revokedAt: Date? = nil
 }
 
 extension WebUser {

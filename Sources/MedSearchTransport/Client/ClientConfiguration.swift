@@ -1,25 +1,19 @@
+import MedSearchCore
+
 /// How a ``ServiceClient`` connects and how long it waits: one value handed to every client of a deployment,
 /// so call sites never change when connection settings do. With ``tls`` every call goes over TLS 1.3 with the
 /// deployment's CA as the only trust root and the holder's role certificate presented (mutual TLS).
+@MemberwiseInit(.public)
 public struct ClientConfiguration: Sendable, Hashable {
     /// How long one call may take, from sending the request to the last byte of the answer, unless the call
     /// passes its own deadline.
-    public var timeout: Duration
+    public var timeout: Duration = .seconds(120)
     /// How long establishing a connection may take (bounded by ``timeout``).
-    public var connectTimeout: Duration
+    public var connectTimeout: Duration = .seconds(10)
     /// The largest answer accepted; a larger one is a ``ServiceError/badResponse(reason:)``.
-    public var maxResponseBytes: Int
+    public var maxResponseBytes: Int = 1 << 30
     /// The TLS credentials presented and trusted (nil: plain HTTP, which a base URL `https://` refuses).
-    public var tls: TLSCredentials?
-
-    /// Creates a configuration.
-    public init(timeout: Duration = .seconds(120), connectTimeout: Duration = .seconds(10),
-                maxResponseBytes: Int = 1 << 30, tls: TLSCredentials? = nil) {
-        self.timeout = timeout
-        self.connectTimeout = connectTimeout
-        self.maxResponseBytes = maxResponseBytes
-        self.tls = tls
-    }
+    public var tls: TLSCredentials? = nil
 
     /// The default: two minutes per call, ten seconds to connect, answers up to 1 GiB.
     public static let standard = ClientConfiguration()

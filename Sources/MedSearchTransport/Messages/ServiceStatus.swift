@@ -1,4 +1,7 @@
+import MedSearchCore
+
 /// The JSON status a FNN server reports (``Routes/FNNC1/status``, ``Routes/FNNC2/status``).
+@MemberwiseInit(.public)
 public struct FNNServerStatus: Codable, Sendable, Equatable {
     /// `"fnn-c1"` or `"fnn-c2"`.
     public var role: String
@@ -16,25 +19,13 @@ public struct FNNServerStatus: Codable, Sendable, Equatable {
     public var unusedEntries: [UInt64]
     /// The next entry number the owner should use when replenishing.
     public var nextEntry: UInt64
-
-    /// Creates a status.
-    public init(role: String, configured: Bool, backend: String?, dimension: Int?, records: Int, maxRecordID: UInt64?,
-                unusedEntries: [UInt64], nextEntry: UInt64) {
-        self.role = role
-        self.configured = configured
-        self.backend = backend
-        self.dimension = dimension
-        self.records = records
-        self.maxRecordID = maxRecordID
-        self.unusedEntries = unusedEntries
-        self.nextEntry = nextEntry
-    }
 }
 
 /// The SEI cloud's status (``Routes/SEI/status``).
+@MemberwiseInit(.public)
 public struct SEIServerStatus: Codable, Sendable, Equatable {
     /// Always `"sei"`.
-    public var role: String
+    public var role: String = "sei"
     /// Indexed images.
     public var indexed: Int
     /// Leaf clusters.
@@ -47,21 +38,10 @@ public struct SEIServerStatus: Codable, Sendable, Equatable {
     public var sealedImages: Int
     /// Bytes of encrypted vectors held in memory.
     public var vectorBytes: Int
-
-    /// Creates a status.
-    public init(role: String = "sei", indexed: Int, leaves: Int, treeHeight: Int, encryptedDimension: Int,
-                sealedImages: Int, vectorBytes: Int) {
-        self.role = role
-        self.indexed = indexed
-        self.leaves = leaves
-        self.treeHeight = treeHeight
-        self.encryptedDimension = encryptedDimension
-        self.sealedImages = sealedImages
-        self.vectorBytes = vectorBytes
-    }
 }
 
 /// The edge master's status (``Routes/EdgeMaster/status``).
+@MemberwiseInit(.public)
 public struct EdgeMasterStatus: Codable, Sendable, Equatable {
     /// Whether evaluation keys are registered.
     public var keysRegistered: Bool
@@ -75,28 +55,13 @@ public struct EdgeMasterStatus: Codable, Sendable, Equatable {
     public var threshold: Int
     /// The storage nodes' URLs.
     public var nodes: [String]
-
-    /// Creates a status.
-    public init(keysRegistered: Bool, records: Int, sealedBytes: Int, shareBytes: Int, threshold: Int, nodes: [String]) {
-        self.keysRegistered = keysRegistered
-        self.records = records
-        self.sealedBytes = sealedBytes
-        self.shareBytes = shareBytes
-        self.threshold = threshold
-        self.nodes = nodes
-    }
 }
 
 /// A storage node's usage figures (``Routes/StorageNode/usage``).
+@MemberwiseInit(.public)
 public struct StorageNodeUsage: Codable, Sendable, Equatable {
     /// Stored shares.
     public var shares: Int
     /// Stored bytes (share payloads).
     public var bytes: Int
-
-    /// Creates usage figures.
-    public init(shares: Int, bytes: Int) {
-        self.shares = shares
-        self.bytes = bytes
-    }
 }

@@ -5,7 +5,11 @@ import MedSearchCore
 /// `{"threshold": 3, "token": "<token the master presents to the nodes>", "nodes": ["http://127.0.0.1:9001", ...]}`.
 ///
 /// The file holds a bearer token, so it is written readable by its owner only.
-public struct TrustMedNodeList: Codable, Sendable, Equatable {
+@MemberwiseInit(.public)
+public struct TrustMedNodeList: OwnerOnlyJSONFile, Sendable, Equatable {
+    public static let fileKind = "node list"
+    public static let expectedForm = "is not JSON of the form {\"threshold\": m, \"token\": \"...\", \"nodes\": [urls]}"
+
     /// m: shares needed to rebuild an image.
     public var threshold: Int
     /// The token the master presents to every storage node (role `edge-master` in the nodes' token tables).
@@ -13,30 +17,10 @@ public struct TrustMedNodeList: Codable, Sendable, Equatable {
     /// The nodes' base URLs; the index is the node index.
     public var nodes: [String]
 
-    /// Creates a node list.
-    public init(threshold: Int, token: String, nodes: [String]) {
-        self.threshold = threshold
-        self.token = token
-        self.nodes = nodes
-    }
-
     /// Reads a node list, refusing a file that group or others can read (it holds a token).
     ///
     /// - Throws: ``ServiceError/configuration(_:)``.
     public static func load(from url: URL) throws(ServiceError) -> TrustMedNodeList {
-        let bytes: [UInt8]
-        do { bytes = try OwnerOnlyFile.read(from: url, maxBytes: 16 << 20) } catch {
-            throw .configuration("cannot use node list \(url.path): \(error)")
-        }
-        do { return try JSONDecoder().decode(TrustMedNodeList.self, from: Data(bytes)) } catch {
-            throw .configuration("node list \(url.path) is not JSON of the form {\"threshold\": m, \"token\": \"...\", \"nodes\": [urls]}")
-        }
-    }
-
-    /// Writes the list, readable by its owner only.
-    public func write(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try OwnerOnlyFile.write(try encoder.encode(self), to: url)
+        try decodeOwnerOnly(from: url)
     }
 }

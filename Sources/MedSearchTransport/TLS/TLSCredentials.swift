@@ -8,6 +8,7 @@ import X509
 
 /// Where a role's (or a client's) TLS files are: the deployment CA, its own certificate and key, and the deny
 /// list. Codable: a deployment file and a ``RoleInstance`` carry it.
+@MemberwiseInit(.public)
 public struct TLSFiles: Codable, Sendable, Hashable {
     /// The deployment CA certificate (`ca.pem`): the only trust root.
     public var ca: String
@@ -16,15 +17,7 @@ public struct TLSFiles: Codable, Sendable, Hashable {
     /// This holder's private key (PEM; refused when group or others can read it).
     public var key: String
     /// The deny list (``RevocationList``); nil: `revoked.txt` beside ``ca`` when it exists.
-    public var revoked: String?
-
-    /// Creates a description.
-    public init(ca: String, certificate: String, key: String, revoked: String? = nil) {
-        self.ca = ca
-        self.certificate = certificate
-        self.key = key
-        self.revoked = revoked
-    }
+    public var revoked: String? = nil
 
     /// The files of `name` issued into the PKI directory `directory` (`ca.pem`, `<name>.pem`, `<name>.key`).
     public static func issued(_ name: String, in directory: URL) -> TLSFiles {

@@ -5,7 +5,10 @@ import MedSearchCore
 ///
 /// Stored as JSON `{"tokens": {"<token>": "<role>"}}` in a file readable only by its owner. Tokens are
 /// 256-bit random values issued at set-up (``issue(roles:)``); they are compared in constant time.
-public struct AccessTokens: Sendable, Codable, Equatable {
+public struct AccessTokens: Sendable, OwnerOnlyJSONFile, Equatable {
+    public static let fileKind = "token file"
+    public static let expectedForm = "is not valid JSON of the form {\"tokens\": {\"<token>\": \"<role>\"}}"
+
     /// Token to role.
     public var tokens: [String: ServiceRole]
 
@@ -38,13 +41,7 @@ public struct AccessTokens: Sendable, Codable, Equatable {
     ///
     /// - Throws: ``ServiceError/configuration(_:)`` naming the file and the reason (never a token).
     public static func load(from url: URL) throws(ServiceError) -> AccessTokens {
-        let bytes: [UInt8]
-        do { bytes = try OwnerOnlyFile.read(from: url, maxBytes: 16 << 20) } catch {
-            throw .configuration("cannot use token file \(url.path): \(error)")
-        }
-        do { return try JSONDecoder().decode(AccessTokens.self, from: Data(bytes)) } catch {
-            throw .configuration("token file \(url.path) is not valid JSON of the form {\"tokens\": {\"<token>\": \"<role>\"}}")
-        }
+        try decodeOwnerOnly(from: url)
     }
 
     /// The first token of the table that grants `role`.
@@ -57,12 +54,6 @@ public struct AccessTokens: Sendable, Codable, Equatable {
         return token
     }
 
-    /// Writes the table as JSON, readable by its owner only (``OwnerOnlyFile``).
-    public func write(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try OwnerOnlyFile.write(try encoder.encode(self), to: url)
-    }
 }
 
 /// A file holding one bearer token (its first line), as `trustmed` commands take with `--token-file`.

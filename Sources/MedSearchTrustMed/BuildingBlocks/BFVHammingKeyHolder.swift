@@ -333,6 +333,7 @@ public final class BFVHammingEvaluator: TrustMedEvaluator {
 /// The public material a ``BFVHammingKeyHolder`` registers with the master (``KeyRegistration/evaluationKeys``):
 /// `"TMEK"` version 1, the parameter set's name, the code length, then HESearch's evaluation key (public and
 /// evaluation keys only). The master stores it with the registration.
+@MemberwiseInit(.public)
 public struct TrustMedEvaluationKeys: WireMessage, Equatable {
     public static let magic = FormatMagic("TMEK")
     public static let version: UInt16 = 1
@@ -343,13 +344,6 @@ public struct TrustMedEvaluationKeys: WireMessage, Equatable {
     public var hashBits: Int
     /// HESearch's serialised evaluation key.
     public var evaluationKey: [UInt8]
-
-    /// Creates the keys.
-    public init(parameterSet: String, hashBits: Int, evaluationKey: [UInt8]) {
-        self.parameterSet = parameterSet
-        self.hashBits = hashBits
-        self.evaluationKey = evaluationKey
-    }
 
     public func encode(to writer: inout ByteWriter) {
         writer.writeString(parameterSet)

@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// The client-side holder of the homomorphic secret key (the data owner and the clinicians it authorises).
 ///
 /// TrustMedSearch (schemes.md, "Key placement") keeps the BFV secret key on the client side: the client
@@ -42,18 +44,12 @@ public struct TrustMedEvaluatorBlock: Sendable {
 /// order) and the master's private resolver from the client's slot request to every requested
 /// `(block handle, slot, rank)` (the master orders them by rank, ties by record id). Keep the resolver on the master,
 /// use it once.
+@MemberwiseInit(.public)
 public struct TrustMedUnlinkableResult: Sendable {
     /// The response for the client.
     public var response: [UInt8]
     /// The resolver: request bytes -> the requested `(block handle, slot, rank)` triples.
     public var resolve: @Sendable ([UInt8]) throws(TrustMedError) -> [(handle: UInt64, slot: Int, rank: Int)]
-
-    /// Creates a result.
-    public init(response: [UInt8],
-                resolve: @escaping @Sendable ([UInt8]) throws(TrustMedError) -> [(handle: UInt64, slot: Int, rank: Int)]) {
-        self.response = response
-        self.resolve = resolve
-    }
 }
 
 /// The edge master's homomorphic evaluator: public and evaluation keys only, so it can compute but never

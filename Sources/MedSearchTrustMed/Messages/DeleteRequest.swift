@@ -21,6 +21,7 @@ public struct DeleteRequest: TrustMedMessage, Equatable {
 }
 
 /// Master -> owner: what a deletion achieved.
+@MemberwiseInit(.public)
 public struct DeleteReport: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMDR")
 
@@ -47,13 +48,6 @@ public struct DeleteReport: TrustMedMessage, Equatable {
     /// Share deletions still pending because a node was unreachable; retried on every later delete and
     /// re-sharing call.
     public var sharesPending: Int
-
-    /// Creates a report.
-    public init(outcomes: [Outcome], sharesDeleted: Int, sharesPending: Int) {
-        self.outcomes = outcomes
-        self.sharesDeleted = sharesDeleted
-        self.sharesPending = sharesPending
-    }
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(outcomes.count))

@@ -2,6 +2,7 @@ import Crypto
 import MedSearchCore
 
 /// Client -> master: the public and evaluation keys the master computes with (never the secret key).
+@MemberwiseInit(.public)
 public struct KeyRegistration: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMKR")
     /// Hashcode length in bits.
@@ -10,13 +11,6 @@ public struct KeyRegistration: TrustMedMessage, Equatable {
     public var recordsPerBlock: Int
     /// Serialised public and evaluation keys.
     public var evaluationKeys: [UInt8]
-
-    /// Creates a registration.
-    public init(hashBits: Int, recordsPerBlock: Int, evaluationKeys: [UInt8]) {
-        self.hashBits = hashBits
-        self.recordsPerBlock = recordsPerBlock
-        self.evaluationKeys = evaluationKeys
-    }
 
     /// SHA-256 of the evaluation keys: every upload and query names the keys it was made under.
     public var fingerprint: [UInt8] { Self.fingerprint(of: evaluationKeys) }

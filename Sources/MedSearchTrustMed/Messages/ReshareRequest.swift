@@ -2,18 +2,13 @@ import MedSearchCore
 
 /// Admin -> master: storage node `nodeIndex` was replaced (new, empty node at the same index); rebuild the
 /// shares it should hold from the other nodes.
+@MemberwiseInit(.public)
 public struct ReshareRequest: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMRQ")
     /// The replaced node's index (0-based).
     public var nodeIndex: Int
     /// The replacement node's base URL, or empty when the node was wiped and restarted at the same address.
-    public var newURL: String
-
-    /// Creates a request.
-    public init(nodeIndex: Int, newURL: String = "") {
-        self.nodeIndex = nodeIndex
-        self.newURL = newURL
-    }
+    public var newURL: String = ""
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(nodeIndex))

@@ -3,6 +3,7 @@ import MedSearchCore
 /// Client -> master: an encrypted query hashcode.
 ///
 /// Version 2 writes the search mode as a byte; version 1 (still read) wrote a trailing byte 1 in unlinkable mode only.
+@MemberwiseInit(.public)
 public struct SearchRequest: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMSQ")
     public static let version: UInt16 = 2
@@ -12,14 +13,7 @@ public struct SearchRequest: TrustMedMessage, Equatable {
     public var encryptedQuery: [UInt8]
     /// Unlinkable mode: the response carries no record ids (the client learns ids only for the slots it then
     /// fetches with the response's query handle).
-    public var unlinkable: Bool
-
-    /// Creates a request.
-    public init(keyFingerprint: [UInt8], encryptedQuery: [UInt8], unlinkable: Bool = false) {
-        self.keyFingerprint = keyFingerprint
-        self.encryptedQuery = encryptedQuery
-        self.unlinkable = unlinkable
-    }
+    public var unlinkable: Bool = false
 
     public func encode(to writer: inout ByteWriter) {
         writer.writeBytes(keyFingerprint)
@@ -51,22 +45,18 @@ public struct SearchRequest: TrustMedMessage, Equatable {
 ///
 /// Version 2 writes whether a query handle follows as a byte, then the unsearched list (possibly empty); version 1
 /// (still read) appended the handle and the unsearched list only when present.
+@MemberwiseInit(.public)
 public struct SearchResponse: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMSR")
     public static let version: UInt16 = 2
 
     /// A slot of a block and the record stored there.
+    @MemberwiseInit(.public)
     public struct Entry: Sendable, Equatable {
         /// The slot.
         public var slot: Int
         /// The record id.
         public var recordID: String
-
-        /// Creates an entry.
-        public init(slot: Int, recordID: String) {
-            self.slot = slot
-            self.recordID = recordID
-        }
     }
 
     /// The encrypted distances of one block.
@@ -81,17 +71,10 @@ public struct SearchResponse: TrustMedMessage, Equatable {
     public var blocks: [Block]
     /// Unlinkable mode: the 16-byte handle to fetch the chosen slots with (``FetchRequest/init(queryHandle:slotRequest:k:)``),
     /// valid once and for a limited time; empty otherwise.
-    public var queryHandle: [UInt8]
+    public var queryHandle: [UInt8] = []
     /// The records that were **not** searched (their search worker did not answer), sorted; empty when every record
     /// was searched.
-    public var unsearched: [String]
-
-    /// Creates a response.
-    public init(blocks: [Block], queryHandle: [UInt8] = [], unsearched: [String] = []) {
-        self.blocks = blocks
-        self.queryHandle = queryHandle
-        self.unsearched = unsearched
-    }
+    public var unsearched: [String] = []
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(blocks.count))

@@ -4,6 +4,7 @@ import MedSearchCore
 ///
 /// Shard `shardIndex` of `shardCount` is every searchable block whose sequence number is `shardIndex` modulo
 /// `shardCount`. The worker reads the blocks from the master's store at `minimumVersion` or later.
+@MemberwiseInit(.public)
 public struct ShardSearchRequest: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMWQ")
     /// The fingerprint of the evaluation keys the query was encrypted for.
@@ -16,15 +17,6 @@ public struct ShardSearchRequest: TrustMedMessage, Equatable {
     public var shardCount: Int
     /// The record-index version the master searched at: the worker answers from this version or a later one.
     public var minimumVersion: Int64
-
-    /// Creates a request.
-    public init(keyFingerprint: [UInt8], encryptedQuery: [UInt8], shardIndex: Int, shardCount: Int, minimumVersion: Int64) {
-        self.keyFingerprint = keyFingerprint
-        self.encryptedQuery = encryptedQuery
-        self.shardIndex = shardIndex
-        self.shardCount = shardCount
-        self.minimumVersion = minimumVersion
-    }
 
     /// The most search workers a master fans out to.
     public static let maxShards = 1024
@@ -54,6 +46,7 @@ public struct ShardSearchRequest: TrustMedMessage, Equatable {
 
 /// Search worker -> master: the shard's partial result (records named by block handle and slot; never sent to a
 /// client) and the record-index version it was computed at.
+@MemberwiseInit(.public)
 public struct ShardSearchResponse: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMWR")
     /// The version of the master's store the worker searched.
@@ -62,13 +55,6 @@ public struct ShardSearchResponse: TrustMedMessage, Equatable {
     public var recordCount: Int
     /// The partial result (``TrustMedEvaluator/searchPartial(query:blocks:version:)``).
     public var partial: [UInt8]
-
-    /// Creates a response.
-    public init(version: Int64, recordCount: Int, partial: [UInt8]) {
-        self.version = version
-        self.recordCount = recordCount
-        self.partial = partial
-    }
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(UInt64(bitPattern: version))

@@ -4,6 +4,7 @@ import MedSearchCore
 ///
 /// Retry-safe: resending the same request with the same ``idempotencyKey`` never stores anything twice; the
 /// master answers with the outcome of every image (stored now, stored earlier, or failed and not present).
+@MemberwiseInit(.public)
 public struct UploadRequest: TrustMedMessage, Equatable {
     public static let magic = FormatMagic("TMUQ")
 
@@ -29,14 +30,6 @@ public struct UploadRequest: TrustMedMessage, Equatable {
     public var encryptedBlock: [UInt8]
     /// The images.
     public var items: [Item]
-
-    /// Creates a request.
-    public init(idempotencyKey: [UInt8], keyFingerprint: [UInt8], encryptedBlock: [UInt8], items: [Item]) {
-        self.idempotencyKey = idempotencyKey
-        self.keyFingerprint = keyFingerprint
-        self.encryptedBlock = encryptedBlock
-        self.items = items
-    }
 
     public func encode(to writer: inout ByteWriter) {
         writer.writeBytes(idempotencyKey)

@@ -1,33 +1,26 @@
+import MedSearchCore
+
 /// Where a share of a record lives: a storage node index and the opaque share id the node knows it by.
+@MemberwiseInit(.public)
 public struct SharePlacement: Sendable, Equatable, Hashable {
     /// The storage node (0-based index into the master's node list).
     public var nodeIndex: Int
     /// The share id (32 random hex characters, unlinkable to the record id).
     public var shareID: String
-
-    /// Creates a placement.
-    public init(nodeIndex: Int, shareID: String) {
-        self.nodeIndex = nodeIndex
-        self.shareID = shareID
-    }
 }
 
 /// An encrypted hashcode block kept in the master's metadata database.
+@MemberwiseInit(.public)
 public struct StoredBlock: Sendable, Equatable {
     /// The block id (derived from the upload's idempotency key).
     public var id: String
     /// The encrypted hashcodes (opaque ciphertext bytes).
     public var ciphertext: [UInt8]
-
-    /// Creates a block.
-    public init(id: String, ciphertext: [UInt8]) {
-        self.id = id
-        self.ciphertext = ciphertext
-    }
 }
 
 /// A searchable record: all n shares stored. A record exists in the metadata database only once its upload
 /// completed, which is what makes uploads atomic from the owner's view.
+@MemberwiseInit(.public)
 public struct StoredRecord: Sendable, Equatable {
     /// The owner's record id.
     public var recordID: String
@@ -45,22 +38,10 @@ public struct StoredRecord: Sendable, Equatable {
     public var sealedSize: Int
     /// The total size of the shares in bytes.
     public var shareBytes: Int
-
-    /// Creates a record.
-    public init(recordID: String, blockID: String, slot: Int, contentTag: [UInt8], manifest: [UInt8],
-                placements: [SharePlacement], sealedSize: Int, shareBytes: Int) {
-        self.recordID = recordID
-        self.blockID = blockID
-        self.slot = slot
-        self.contentTag = contentTag
-        self.manifest = manifest
-        self.placements = placements
-        self.sealedSize = sealedSize
-        self.shareBytes = shareBytes
-    }
 }
 
 /// A block that holds at least one searchable record, as a search sees it.
+@MemberwiseInit(.public)
 public struct SearchableBlock: Sendable {
     /// The block.
     public var block: StoredBlock
@@ -69,27 +50,15 @@ public struct SearchableBlock: Sendable {
     public var sequence: UInt64
     /// Its searchable records by slot, sorted by slot.
     public var entries: [SearchResponse.Entry]
-
-    /// Creates a block.
-    public init(block: StoredBlock, sequence: UInt64, entries: [SearchResponse.Entry]) {
-        self.block = block
-        self.sequence = sequence
-        self.entries = entries
-    }
 }
 
 /// The searchable state at one version of the record index (every record change increases the version).
+@MemberwiseInit(.public)
 public struct SearchSnapshot: Sendable {
     /// The version.
     public var version: Int64
     /// Every block with at least one record, by sequence number.
     public var blocks: [SearchableBlock]
-
-    /// Creates a snapshot.
-    public init(version: Int64, blocks: [SearchableBlock]) {
-        self.version = version
-        self.blocks = blocks
-    }
 }
 
 /// Which blocks a search read returns: shard `shardIndex` of `shardCount` (blocks whose sequence number is

@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// A storage node's share store: opaque bytes by share id, nothing else (SQLite in the server).
 public protocol TrustMedShareStore: Sendable {
     /// Stores (or overwrites) a share.
@@ -11,15 +13,10 @@ public protocol TrustMedShareStore: Sendable {
 }
 
 /// A storage node's usage figures.
+@MemberwiseInit(.public)
 public struct ShareStoreUsage: Sendable, Equatable, Codable {
     /// Stored shares.
     public var shares: Int
     /// Stored bytes (share payloads).
     public var bytes: Int
-
-    /// Creates usage figures.
-    public init(shares: Int, bytes: Int) {
-        self.shares = shares
-        self.bytes = bytes
-    }
 }

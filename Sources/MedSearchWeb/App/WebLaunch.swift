@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MedSearchCore
 import MedSearchDeployment
 import MedSearchServer
 import MedSearchTransport
@@ -9,6 +10,7 @@ import MedSearchTransport
 /// up to date, serves until the application stops, and stops the engines' servers on the way out.
 public enum WebLaunch {
     /// The demo seeding of ``run(_:engines:launcher:demo:logger:status:onBound:)``.
+    @MemberwiseInit(.public)
     public struct Demo: Sendable {
         /// Directory of the demo images (images/ and labels.csv).
         public var data: URL
@@ -16,13 +18,6 @@ public enum WebLaunch {
         public var limit: Int?
         /// Password of the demo accounts.
         public var password: String
-
-        /// Creates the seeding options.
-        public init(data: URL, limit: Int?, password: String) {
-            self.data = data
-            self.limit = limit
-            self.password = password
-        }
     }
 
     /// A step worth reporting.
@@ -116,6 +111,8 @@ public enum WebLaunch {
 }
 
 extension WebLaunch {
+    /// The command's one-line help.
+    public static let abstract = "Run the clinicians' web application (register, approve, log in, upload, search, keys, audit)."
     /// The description shown by `medsearch serve web --help`.
     public static let discussion = """
         The web application runs on the hospital side: it holds the owners' and users' keys, de-identifies \
@@ -129,3 +126,5 @@ extension WebLaunch {
         demo-clinician, and ingests the embedded demo images, so a new user can log in and search at once.
         """
 }
+
+extension WebLaunch: CommandDocumentation {}

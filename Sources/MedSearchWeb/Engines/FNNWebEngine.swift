@@ -15,22 +15,15 @@ import MedSearchTransport
 /// server (`engines/fnn/records.json`, mode 0600) because fresh correlation entries need them.
 public actor FNNWebEngine: WebEngine, TurnTakingEngine {
     /// How the engine runs.
+    @MemberwiseInit(.public)
     public struct Options: Sendable {
         /// Arithmetic back end: `.shared` (fast, additive secret sharing with owner-dealt correlations) or
         /// `.paillier` (the paper's construction, minutes per search at this size in debug builds).
-        public var backend: FNNBackend
+        public var backend: FNNBackend = .shared
         /// How images become vectors (ignored when the engine's directory already holds one).
-        public var vectorizer: FNNVectorizer
+        public var vectorizer: FNNVectorizer = FNNVectorizer(feature: "pixels", side: 16, scale: 1, maxAbs: 255)
         /// Correlation entries dealt at a time (shared back end: every search consumes one).
-        public var poolSize: Int
-
-        public init(backend: FNNBackend = .shared,
-                    vectorizer: FNNVectorizer = FNNVectorizer(feature: "pixels", side: 16, scale: 1, maxAbs: 255),
-                    poolSize: Int = 8) {
-            self.backend = backend
-            self.vectorizer = vectorizer
-            self.poolSize = poolSize
-        }
+        public var poolSize: Int = 8
     }
 
     public nonisolated let name = "fnn"

@@ -16,26 +16,18 @@ import MedSearchTrustMed
 /// shares). A search ranks by encrypted Hamming distance and rebuilds each result's image from any m shares.
 public actor TrustMedWebEngine: WebEngine, WebImageSource, TurnTakingEngine {
     /// How the engine runs.
+    @MemberwiseInit(.public)
     public struct Options: Sendable {
         /// Storage nodes (n).
-        public var nodeCount: Int
+        public var nodeCount: Int = 5
         /// Shares needed to rebuild an image (m).
-        public var threshold: Int
+        public var threshold: Int = 3
         /// Images needed before the hash model is trained (more than the code length).
-        public var minimumImages: Int
+        public var minimumImages: Int = 24
         /// The base feature the ITQ hash is learnt on.
-        public var hashBase: String
+        public var hashBase: String = TrustMedHashing.defaultBase
         /// BFV parameter set (`n4096`: 128-bit security; `insecureN1024` for unit tests only).
-        public var parameterSet: String
-
-        public init(nodeCount: Int = 5, threshold: Int = 3, minimumImages: Int = 24, hashBase: String = TrustMedHashing.defaultBase,
-                    parameterSet: String = TrustMedDefaults.defaultParameterSet) {
-            self.nodeCount = nodeCount
-            self.threshold = threshold
-            self.minimumImages = minimumImages
-            self.hashBase = hashBase
-            self.parameterSet = parameterSet
-        }
+        public var parameterSet: String = TrustMedDefaults.defaultParameterSet
     }
 
     public nonisolated let name = "trustmed"

@@ -4,10 +4,7 @@ import MedSearchBenchmarks
 /// `medsearch bench bfv`: BFV primitives at N = 8192 (q = 3 x 55 bits) beside Microsoft SEAL, and the encrypted
 /// Hamming top-10 over 100,000 encrypted 64-bit hashcodes end to end on every core.
 struct BenchBFVCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bfv",
-        abstract: "Benchmark our BFV (N=8192, q=3x55) against SEAL and the encrypted Hamming top-k search.",
-        discussion: BFVBenchmark.discussion)
+    static let configuration = CommandConfiguration("bfv", documentation: BFVBenchmark.self)
 
     @Option(help: "Write every figure as JSON to this file.") var json: String?
     @Option(help: "Rounds per figure (median reported; at least 5).") var rounds: Int = 7
@@ -29,6 +26,6 @@ struct BenchBFVCommand: AsyncParsableCommand {
         (configuration.rounds, configuration.records, configuration.codeLength) = (rounds, records, codeLength)
         (configuration.searchRounds, configuration.searchParameters) = (searchRounds, searchParameters)
         (configuration.runReference, configuration.searchOnly) = (!noReference, searchOnly)
-        try BenchOutput.write(try await BFVBenchmark(configuration).run().json(), to: json, printOtherwise: true)
+        try BenchOutput.write(try await BFVBenchmark(configuration: configuration).run().json(), to: json, printOtherwise: true)
     }
 }

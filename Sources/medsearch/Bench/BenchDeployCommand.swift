@@ -4,8 +4,7 @@ import MedSearchBenchmarks
 
 /// `medsearch bench deploy`: query latency over mutual TLS against plain HTTP, and connection set-up cost.
 struct BenchDeployCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "deploy", abstract: "What TLS costs: TrustMedSearch and SEI query latency with and without TLS, connection set-up.",
-                                                    discussion: DeploymentBenchmark.discussion)
+    static let configuration = CommandConfiguration("deploy", documentation: DeploymentBenchmark.self)
     @Option(help: "Write the JSON report here (default: print it).") var json: String?
     @Option(help: "TrustMedSearch images (>= 10).") var trustmedImages = 1000
     @Option(help: "SEI records (>= 100).") var seiRecords = 4000

@@ -4,9 +4,7 @@ import MedSearchBenchmarks
 
 /// `medsearch bench load`: bounded wrk runs against every role and the web application (writes JSON).
 struct BenchLoadCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "load", abstract: "Load every role and the web application with wrk on loopback (writes JSON).",
-        discussion: LoadBenchmark.discussion)
+    static let configuration = CommandConfiguration("load", documentation: LoadBenchmark.self)
 
     @Option(help: "Seconds of each wrk run (1...20).") var seconds = 10
     @Option(help: "Open connections of each run.") var connections = 8
@@ -20,7 +18,7 @@ struct BenchLoadCommand: AsyncParsableCommand {
         configuration.connections = connections
         configuration.threads = threads
         configuration.records = records
-        let report = try await LoadBenchmark(configuration).run { line in
+        let report = try await LoadBenchmark(configuration: configuration).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         try BenchOutput.write(report, to: json, printOtherwise: true)

@@ -3,9 +3,7 @@ import MedSearchBenchmarks
 
 /// `medsearch compare`: every engine on the same images and queries; JSON, docs/RESULTS.md and SVG plots.
 struct CompareCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "compare", abstract: "Compare the engines on the same images: quality, latency, bytes, storage, leakage.",
-        discussion: CompareBenchmark.discussion)
+    static let configuration = CommandConfiguration("compare", documentation: CompareBenchmark.self)
 
     @Option(help: "Labelled image folder (default ../shared/data/cxr-public).") var data: String?
     @Option(help: "Engines, comma-separated (plaintext,fnn,sei,trustmed).") var engines: String?
@@ -25,7 +23,7 @@ struct CompareCommand: AsyncParsableCommand {
         configuration.queries = queries ?? configuration.queries
         configuration.seed = seed
         configuration.command = (["medsearch"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        let result = try await CompareBenchmark(configuration).run()
+        let result = try await CompareBenchmark(configuration: configuration).run()
         print(result.summary)
         for path in try CompareBenchmark.write(result, json: json, markdown: report, plots: plots) { print("wrote \(path)") }
         let differing = result.enginesDifferingFromReference

@@ -4,10 +4,7 @@ import MedSearchBenchmarks
 /// `medsearch bench crypto`: Paillier, raw GMP, AES-GCM sealing, m-of-n sharing and QMedShield timings, with
 /// python-paillier (phe + gmpy2) measured in the same run.
 struct BenchCryptoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "crypto",
-        abstract: "Time Paillier (vs python-paillier), GMP, AES-GCM sealing, m-of-n sharing and QMedShield.",
-        discussion: CryptoBenchmark.discussion)
+    static let configuration = CommandConfiguration("crypto", documentation: CryptoBenchmark.self)
 
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "Timed rounds per figure (at least 5).") var rounds = 7
@@ -25,6 +22,6 @@ struct BenchCryptoCommand: ParsableCommand {
         var configuration = CryptoBenchmark.Configuration()
         (configuration.rounds, configuration.keygenRounds, configuration.file) = (rounds, keygenRounds, file)
         configuration.runReference = !noReference
-        try BenchOutput.write(try CryptoBenchmark(configuration).run().json(), to: json)
+        try BenchOutput.write(try CryptoBenchmark(configuration: configuration).run().json(), to: json)
     }
 }

@@ -4,10 +4,7 @@ import MedSearchBenchmarks
 
 /// `medsearch cipher-stats IMAGE`: randomness statistics of an image cipher on one 8-bit image.
 struct CipherStatsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "cipher-stats",
-        abstract: "Entropy, NPCR, UACI, correlation and chi-square of an image cipher on one image.",
-        discussion: CipherStatsAnalysis.discussion)
+    static let configuration = CommandConfiguration("cipher-stats", documentation: CipherStatsAnalysis.self)
 
     @Argument(help: "The image (PNG, JPEG, DICOM or binary PGM).") var image: String
     @Option(help: "The cipher: aes-gcm or qmedshield.") var cipher: CipherStatsAnalysis.Cipher = .qmedshield
@@ -27,7 +24,7 @@ struct CipherStatsCommand: ParsableCommand {
         (configuration.cipher, configuration.trials, configuration.rounds) = (cipher, trials, rounds)
         configuration.seed = seed
         let gray = try CipherStatsAnalysis.loadImage(path: image, resize: resize)
-        let report = try CipherStatsAnalysis(configuration).analyse(gray, source: image)
+        let report = try CipherStatsAnalysis(configuration: configuration).analyse(gray, source: image)
         if json {
             print(String(decoding: try report.json(), as: UTF8.self))
         } else {

@@ -7,11 +7,7 @@ import MedSearchTransport
 
 /// `medsearch ingest --dicomweb URL`: pull a PACS's studies into MedSearch (QIDO-RS + WADO-RS in, STOW-RS out).
 struct IngestCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ingest",
-        abstract: "Index the studies of a PACS through DICOMweb (resumable).",
-        discussion: DICOMwebIngest.discussion
-    )
+    static let configuration = CommandConfiguration("ingest", documentation: DICOMwebIngest.self)
 
     @Option(name: .customLong("dicomweb"), help: "The PACS's DICOMweb root URL, e.g. http://pacs:8042/dicom-web.")
     var source: String

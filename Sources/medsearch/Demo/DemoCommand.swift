@@ -8,11 +8,7 @@ import MedSearchDeployment
 /// retrieval, then runs every engine end to end with its servers as separate processes on loopback and
 /// prints each engine's top-k beside the plaintext top-k for the same query.
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo",
-        abstract: "Run every engine end to end on the embedded demo data (servers on loopback).",
-        discussion: DemoRunner.discussion
-    )
+    static let configuration = CommandConfiguration("demo", documentation: DemoRunner.self)
 
     @Option(help: "Demo data directory (default: the embedded DemoData).") var data: String?
     @Option(name: .shortAndLong, help: "How many results to show.") var k: Int = 5

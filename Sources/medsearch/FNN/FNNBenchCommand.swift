@@ -4,10 +4,7 @@ import MedSearchBenchmarks
 /// `medsearch fnn bench`: reproduces the paper's Tables I/II (lower-bound time, reject ratio, search time per n)
 /// on real images for both back ends, checking every answer against plaintext exact search.
 struct FNNBenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmark FNN search (paper Tables I/II) on real images for both back ends.",
-        discussion: FNNBenchmark.discussion)
+    static let configuration = CommandConfiguration("bench", documentation: FNNBenchmark.self)
 
     @Option(help: "Database sizes for the shared back end (comma-separated).") var n: String = "100,200,300,400,500"
     @Option(help: "Image side (the paper: 256).") var side: Int = 256
@@ -47,7 +44,7 @@ struct FNNBenchCommand: AsyncParsableCommand {
         (configuration.featuresPaillierN, configuration.images) = (featuresPaillierN, images)
         configuration.recoverVectors = !noVectors
         do {
-            try BenchOutput.write(try await FNNBenchmark(configuration).run().json(), to: json)
+            try BenchOutput.write(try await FNNBenchmark(configuration: configuration).run().json(), to: json)
         } catch let failure as FNNBenchmarkFailure {
             try BenchOutput.write(try failure.report.json(), to: json)
             throw ValidationError(failure.reason)

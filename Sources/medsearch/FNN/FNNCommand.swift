@@ -7,9 +7,7 @@ import MedSearchTransport
 /// `medsearch fnn ...`: the FNN engine's owner and user commands and its benchmark.
 struct FNNCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fnn",
-        abstract: "Exact nearest neighbours over encrypted image vectors with two non-colluding clouds (FNN).",
-        discussion: FNNClientFlows.discussion,
+        "fnn", documentation: FNNClientFlows.self,
         subcommands: [FNNKeygenCommand.self, FNNUploadCommand.self, FNNAddCommand.self, FNNDeleteCommand.self,
                       FNNReplenishCommand.self, FNNQueryCommand.self, FNNBenchCommand.self])
 }

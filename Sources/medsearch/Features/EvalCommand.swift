@@ -6,11 +6,7 @@ import MedSearchFeatures
 /// `medsearch eval`: retrieval quality of a feature (P@k, R@k, F1, mAP@k with chance levels), as in the
 /// TrustMedSearch paper's Table III and Fig. 5.
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "eval",
-        abstract: "Measure plaintext retrieval quality of a feature (P@k, R@k, F1, mAP@k, with chance levels).",
-        discussion: RetrievalEvaluation.discussion
-    )
+    static let configuration = CommandConfiguration("eval", documentation: RetrievalEvaluation.self)
 
     @Option(help: "A directory with images/ and labels.csv, or a MedMNIST .npz file.") var data: String
     @Option(help: "Feature name (\(FeatureRegistry.names.joined(separator: ", "))).") var features: String = "pixels"
@@ -68,7 +64,7 @@ struct EvalCommand: ParsableCommand {
         if let loadModel {
             configuration.model = try FeatureModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: loadModel))))
         }
-        let outcome = try RetrievalEvaluation(configuration).run()
+        let outcome = try RetrievalEvaluation(configuration: configuration).run()
         if let saveModel { try Data(outcome.model.serialized()).write(to: URL(fileURLWithPath: saveModel)) }
         print(outcome.report.body.table())
         if let json { try outcome.report.json().write(to: URL(fileURLWithPath: json)) }

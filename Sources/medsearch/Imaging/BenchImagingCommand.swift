@@ -3,10 +3,7 @@ import MedSearchBenchmarks
 
 /// `medsearch bench imaging`: read + decode speed against pydicom (and Pillow for PNG), same run, same machine.
 struct BenchImagingCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "imaging",
-        abstract: "Time reading and decoding DICOM and PNG files against pydicom and Pillow.",
-        discussion: ImagingBenchmark.discussion)
+    static let configuration = CommandConfiguration("imaging", documentation: ImagingBenchmark.self)
 
     @Option(help: "The DICOM directory (default: ../shared/data/dicom).") var dicomDir: String?
     @Option(help: "The 128x128 PNG (default: the first image of ../shared/data/cxr-public/images).") var png: String?
@@ -22,6 +19,6 @@ struct BenchImagingCommand: ParsableCommand {
         var configuration = ImagingBenchmark.Configuration()
         (configuration.dicomDir, configuration.png, configuration.rounds) = (dicomDir, png, rounds)
         configuration.runReference = !noReference
-        try BenchOutput.write(try ImagingBenchmark(configuration).run().json(), to: json)
+        try BenchOutput.write(try ImagingBenchmark(configuration: configuration).run().json(), to: json)
     }
 }

@@ -4,10 +4,7 @@ import MedSearchImaging
 
 /// `medsearch deid IN OUT`: writes a de-identified copy of a DICOM file.
 struct DeidCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "deid",
-        abstract: "Write a de-identified copy of a DICOM file (PS3.15 Annex E Basic Profile).",
-        discussion: Deidentifier.discussion)
+    static let configuration = CommandConfiguration("deid", documentation: Deidentifier.self)
 
     @Argument(help: "The DICOM file to de-identify.") var input: String
     @Argument(help: "Where to write the de-identified file.") var output: String

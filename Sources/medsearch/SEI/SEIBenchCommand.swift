@@ -4,10 +4,7 @@ import MedSearchBenchmarks
 /// `medsearch sei bench`: accuracy (the paper's Table 5), timings as n grows (Figs. 8-11), tree recall, the
 /// n = 4000 and n = 1,000,000 speed targets, and the plaintext reference scan, written as JSON.
 struct SEIBenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmark SEI: P@k for d = 32...256, wrong key, tree vs linear, timings as n grows, 1M-scale search.",
-        discussion: SEIBenchmark.discussion)
+    static let configuration = CommandConfiguration("bench", documentation: SEIBenchmark.self)
 
     @Option(help: "Write every figure to this JSON file.") var json: String?
     @Option(help: "Labelled image folder for the accuracy table (images/ + labels.csv).") var data: String?
@@ -26,6 +23,6 @@ struct SEIBenchCommand: AsyncParsableCommand {
         var configuration = SEIBenchmark.Configuration()
         (configuration.data, configuration.feature, configuration.rounds) = (data, feature, rounds)
         (configuration.scaleN, configuration.quick) = (scaleN, quick)
-        try BenchOutput.write(try await SEIBenchmark(configuration).run().json(), to: json)
+        try BenchOutput.write(try await SEIBenchmark(configuration: configuration).run().json(), to: json)
     }
 }

@@ -8,13 +8,10 @@ import MedSearchTransport
 /// `medsearch sei`: the SEI engine's client side (owner and user) and its benchmark.
 struct SEICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sei",
-        abstract: "SEI: similarity search over matrix-encrypted features in a hierarchical index tree.",
-        discussion: SEIClientFlows.discussion,
+        "sei", documentation: SEIClientFlows.self,
         subcommands: [SEIKeygenCommand.self, SEIUserKeygenCommand.self, SEIRegisterCommand.self,
                       SEIIndexCommand.self, SEIQueryCommand.self, SEIAddCommand.self, SEIDeleteCommand.self,
-                      SEIBenchCommand.self]
-    )
+                      SEIBenchCommand.self])
 }
 
 /// Where the SEI cloud is.

@@ -6,8 +6,7 @@ import MedSearchServer
 /// `medsearch pki init|issue|revoke`: the deployment's own certificate authority and its role certificates.
 struct PKICommand: ParsableCommand {
     enum Action: String, ExpressibleByArgument, CaseIterable { case create = "init", issue, revoke }
-    static let configuration = CommandConfiguration(commandName: "pki", abstract: "Create the deployment CA; issue and revoke role certificates.",
-                                                    discussion: PKICommands.discussion)
+    static let configuration = CommandConfiguration("pki", documentation: PKICommands.self)
     @Argument(help: "init (a CA: ca.pem, ca.key, revoked.txt), issue (<name>.pem, <name>.key) or revoke (onto the deny list).") var action: Action
     @Option(help: "The PKI directory.") var dir = "pki"
     @Option(help: "init: the deployment's name (default: deployment); issue: the instance name, e.g. node3.") var name: String?
@@ -31,8 +30,7 @@ struct PKICommand: ParsableCommand {
 
 /// `medsearch cluster up|status|down --config deploy.yaml`: every role of a deployment file on this machine.
 struct ClusterCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Start, query or stop every role of a deployment file on this machine.",
-                                                    discussion: ClusterCommands.discussion)
+    static let configuration = CommandConfiguration("cluster", documentation: ClusterCommands.self)
     @Argument(help: "up (start and watch until SIGTERM or Ctrl-C), status (/healthz and /readyz of every role) or down.") var action: String
     @Option(help: "The deployment file.") var config: String
     @Option(help: "With up: start only these roles (comma-separated names).") var only: String?

@@ -12,10 +12,7 @@ struct StoreCommand: AsyncParsableCommand {
 
 /// `medsearch store migrate --from sqlite:PATH --to postgres://... --role ROLE`.
 struct StoreMigrateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "migrate",
-        abstract: "Copy a role's state to another store and verify it (row counts and checksums).",
-        discussion: StoreCopy.discussion)
+    static let configuration = CommandConfiguration("migrate", documentation: StoreCopy.self)
 
     @Option(help: "Source: sqlite:PATH (a .sqlite file, or the role's --data-dir) or postgres://...") var from: String
     @Option(help: "Destination: postgres://user@host:port/database[?schema=NAME] or sqlite:PATH (default: MEDSEARCH_DATABASE_URL).")

@@ -5,10 +5,7 @@ import MedSearchTrustMed
 /// `medsearch trustmed bench`: retrieval quality (P@k, R@k, F1 per finding, encrypted and plaintext), upload
 /// and query latency, node storage and node-failure behaviour of TrustMedSearch on real processes.
 struct TrustMedBenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmark TrustMedSearch end to end on loopback processes (accuracy, latency, storage, failures).",
-        discussion: TrustMedBenchmark.discussion)
+    static let configuration = CommandConfiguration("bench", documentation: TrustMedBenchmark.self)
 
     @Option(help: "Write every figure to this JSON file.") var json: String?
     @Option(help: "Dataset folder (images/ + labels.csv); default ../shared/data/cxr-public.") var data: String?
@@ -37,7 +34,7 @@ struct TrustMedBenchCommand: AsyncParsableCommand {
         (configuration.latencyImages, configuration.rounds) = (latencyImages, rounds)
         (configuration.maxQueries, configuration.qualityOnly) = (maxQueries, qualityOnly)
         configuration.parameterSet = parameterSet
-        let report = try await TrustMedBenchmark(configuration).run().json()
+        let report = try await TrustMedBenchmark(configuration: configuration).run().json()
         if let json { try BenchOutput.write(report, to: json) }
         print(String(decoding: report, as: UTF8.self))
     }

@@ -9,9 +9,7 @@ import MedSearchTrustMed
 /// `medsearch trustmed ...`: the client side of TrustMedSearch (owners and clinicians).
 struct TrustMedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "trustmed",
-        abstract: "TrustMedSearch: BFV-encrypted hashcode search on an edge master, images shared m-of-n on storage nodes.",
-        discussion: TrustMedClientFlows.discussion,
+        "trustmed", documentation: TrustMedClientFlows.self,
         subcommands: [Keygen.self, Register.self, Upload.self, Query.self, Delete.self, ReplaceNode.self, Status.self,
                       TrustMedBenchCommand.self])
 

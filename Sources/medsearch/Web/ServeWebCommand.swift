@@ -9,11 +9,7 @@ import MedSearchDeployment
 
 /// `medsearch serve web`: the clinicians' web application (the trusted, hospital-side client).
 struct ServeWebCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "web",
-        abstract: "Run the clinicians' web application (register, approve, log in, upload, search, keys, audit).",
-        discussion: WebLaunch.discussion
-    )
+    static let configuration = CommandConfiguration("web", documentation: WebLaunch.self)
 
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Port to bind (0 picks a free port; the URL is printed as MEDSEARCH_LISTENING <url>).")

@@ -21,7 +21,7 @@ import _MedSearchTestSupport
         #expect(features.count == 12 && features.allSatisfy { $0.count == model.dimension })
 
         let cloud = try await SEICloud.launch(RoleLauncher(mode: .inProcess), directory: directory)
-        do {
+        try await withCleanup {
             let ownerRemote = SEIRemote(service: try cloud.client(role: .owner))
             let userRemote = SEIRemote(service: try cloud.client(role: .user))
             var owner = try SEIOwner.generate(configuration: .init(dimension: 8))
@@ -55,11 +55,9 @@ import _MedSearchTestSupport
             status = try await ownerRemote.status()
             #expect(status.indexed == 12)
             #expect(SEIClientFlows.fileExtension(of: Array(try Data(contentsOf: indexed[0].url))) == "png")
-        } catch {
+        } cleanup: {
             await cloud.stop()
-            throw error
         }
-        await cloud.stop()
     }
 
     @Test func unreadableImagesAreNamed() throws {
