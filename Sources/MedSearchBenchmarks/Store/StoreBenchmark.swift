@@ -410,7 +410,8 @@ extension BenchmarkReport where Body == StoreBenchmark.Report {
                          median(workers.oneWorkerQueriesPerSecond), median(workers.twoWorkersQueriesPerSecond),
                          workers.twoOverOneWorkerQueriesPerSecond, workers.oneWorkerLatency.p50,
                          workers.twoWorkersLatency.p50, workers.loadAverageBefore.first ?? 0,
-                         workers.loadAverageAfter.first ?? 0) + (workers.resultsEqual ? "; results equal" : "; RESULTS DIFFER"))
+                         workers.loadAverageAfter.first ?? 0) + (workers.resultsEqual ? "; results equal" : "; RESULTS DIFFER")
+                         + (workers.sequentialPhases ? "; 1 worker's rounds, then 2 workers' (large run)" : ""))
         }
         if let query = body.queryLatency {
             lines.append(String(format: "query latency (edge master, %d records, %d queries): SQLite p50 %.1f / p99 %.1f ms, "

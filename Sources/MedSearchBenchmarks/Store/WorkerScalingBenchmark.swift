@@ -23,6 +23,10 @@ public enum WorkerScalingBenchmark {
         /// that finds a finished ingest of the same records and parameter set there reuses it (a 1,000,000-record
         /// ingest takes about 20 minutes): ingest once, measure on an idle machine later.
         public var keptDirectory: URL?
+        /// Up to this many records the rounds alternate between 1 and 2 workers (the machine's other load falls on
+        /// both alike); above it every round of 1 worker runs first and that worker is stopped before the rounds of 2,
+        /// as the three workers' shards would not fit in memory at once (about 10 KB per record held).
+        public var alternatingLimit = 250_000
 
         public init(records: Int = 100_000, queriesPerRound: Int = 8, rounds: Int = 5,
                     parameterSet: String? = nil, bits: Int = 64, keptDirectory: URL? = nil) {
@@ -55,6 +59,9 @@ public enum WorkerScalingBenchmark {
         public var twoOverOneWorkerQueriesPerSecond: Double
         /// The top-10 distances agreed in every round.
         public var resultsEqual: Bool
+        /// Whether the two configurations ran one after the other (a large run: see ``Options/alternatingLimit``)
+        /// rather than round by round; the ratio is then of the medians.
+        public var sequentialPhases: Bool = false
         public var loadAverageBefore: [Double]
         public var loadAverageAfter: [Double]
     }
@@ -122,46 +129,53 @@ public enum WorkerScalingBenchmark {
             let queries = try (0..<options.queriesPerRound).map { _ in
                 try client.searchRequest(hashcode: code(), unlinkable: true)
             }
-            // Warm-up: each worker's first search reads and prepares its whole shard (at 1,000,000 records that can
-            // outlast the master's wait for a worker; the worker keeps what it read, so a later search completes).
-            for (which, master) in masters.enumerated() {
-                var attempt = 1
-                while try await !master.search(queries[0]).unsearched.isEmpty {
-                    guard attempt < 10 else { throw BenchmarkError.wrongResult("the workers never answered a whole search") }
-                    progress("workers: warm-up of master \(which + 1): shards still loading (attempt \(attempt))")
-                    attempt += 1
-                }
-            }
-
+            // Each phase: the workers' first search (reading and packing their shard; minutes at 1,000,000 records,
+            // longer than a master waits for a worker) asked of them directly, one search through the master, then
+            // the timed rounds. Alternating: both configurations every round. Sequential (large runs): every round
+            // of one worker, that worker stopped (its memory freed), then every round of two.
+            let sequential = options.records > options.alternatingLimit
+            let phases: [[Int]] = sequential ? [[0], [1]] : [[0, 1]]
+            let workerSets = [[2], [0, 1]]
             var perSecond: [[Double]] = [[], []], latency: [[Double]] = [[], []]
-            var equal = true
-            for round in 0..<options.rounds {
-                var firstDistances: [[Int]] = []
-                for (which, master) in masters.enumerated() {
-                    let roundStart = ContinuousClock.now
-                    for (index, query) in queries.enumerated() {
-                        let start = ContinuousClock.now
-                        let response = try await master.search(query)
-                        latency[which].append(StoreBenchmark.milliseconds(ContinuousClock.now - start))
-                        guard response.unsearched.isEmpty else {
-                            throw BenchmarkError.wrongResult("\(response.unsearched.count) records not searched")
-                        }
-                        if index == 0 { firstDistances.append(try client.select(response, k: 10).distances) }
+            var firstDistances: [[[Int]]] = [[], []]
+            for phase in phases {
+                for which in phase {
+                    progress("workers: \(which + 1) worker(s): reading and packing their shards")
+                    try await warm(cluster.workers, workerSets[which], query: queries[0], cluster: cluster)
+                    guard try await masters[which].search(queries[0]).unsearched.isEmpty else {
+                        throw BenchmarkError.wrongResult("the workers did not answer a whole search")
                     }
-                    perSecond[which].append(Double(queries.count) / StoreBenchmark.seconds(ContinuousClock.now - roundStart))
                 }
-                equal = equal && firstDistances[0] == firstDistances[1]
-                progress(String(format: "workers: round %d: 1 worker %.2f queries/s, 2 workers %.2f queries/s",
-                                round + 1, perSecond[0].last ?? 0, perSecond[1].last ?? 0))
+                for round in 0..<options.rounds {
+                    for which in phase {
+                        let roundStart = ContinuousClock.now
+                        for (index, query) in queries.enumerated() {
+                            let start = ContinuousClock.now
+                            let response = try await masters[which].search(query)
+                            latency[which].append(StoreBenchmark.milliseconds(ContinuousClock.now - start))
+                            guard response.unsearched.isEmpty else {
+                                throw BenchmarkError.wrongResult("\(response.unsearched.count) records not searched")
+                            }
+                            if index == 0 { firstDistances[which].append(try client.select(response, k: 10).distances) }
+                        }
+                        perSecond[which].append(Double(queries.count) / StoreBenchmark.seconds(ContinuousClock.now - roundStart))
+                        progress(String(format: "workers: round %d: %d worker(s) %.2f queries/s", round + 1, which + 1,
+                                        perSecond[which].last ?? 0))
+                    }
+                }
+                if sequential, phase == [0] { await cluster.workers[2].stop() }
             }
-            let ratios = zip(perSecond[1], perSecond[0]).map { $0 / $1 }.sorted()
+            let equal = firstDistances[0] == firstDistances[1]
+            let ratios = sequential ? [median(perSecond[1]) / median(perSecond[0])]
+                : zip(perSecond[1], perSecond[0]).map { $0 / $1 }.sorted()
             let result = Result(
                 records: options.records, parameterSet: options.parameterSet, hashBits: options.bits, threadsPerWorker: 1,
                 ingestSeconds: ingestSeconds, ingestReused: reuse, ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
                 queriesPerRound: options.queriesPerRound, oneWorkerQueriesPerSecond: perSecond[0],
                 twoWorkersQueriesPerSecond: perSecond[1], oneWorkerLatency: .init(latency[0]),
                 twoWorkersLatency: .init(latency[1]), twoOverOneWorkerQueriesPerSecond: ratios[ratios.count / 2],
-                resultsEqual: equal, loadAverageBefore: loadBefore, loadAverageAfter: MachineDescription.currentLoadAverage())
+                resultsEqual: equal, sequentialPhases: sequential, loadAverageBefore: loadBefore,
+                loadAverageAfter: MachineDescription.currentLoadAverage())
             await single?.stop()
             await cluster.stop()
             return result
@@ -170,6 +184,29 @@ public enum WorkerScalingBenchmark {
             await cluster.stop()
             throw error
         }
+    }
+
+    /// Asks `workers` (by index in the cluster) directly, as the edge master would, to search their shards of
+    /// `indices.count` once, and waits as long as it takes.
+    static func warm(_ workers: [RunningRole], _ indices: [Int], query: SearchRequest,
+                     cluster: TrustMedCluster) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (shard, index) in indices.enumerated() {
+                let client = ServiceClient(baseURL: workers[index].url, token: cluster.tokens[.edgeMaster] ?? "",
+                                           configuration: cluster.clientConfiguration(.edgeMaster, timeout: .seconds(3600)))
+                let request = ShardSearchRequest(keyFingerprint: query.keyFingerprint, encryptedQuery: query.encryptedQuery,
+                                                 shardIndex: shard, shardCount: indices.count, minimumVersion: 0)
+                group.addTask {
+                    _ = try ShardSearchResponse(serialized: try await client.call(Routes.SearchWorker.search, body: request.serialized()))
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
     /// What a kept directory says of its ingest.
