@@ -123,13 +123,19 @@ struct HammingResponse: Sendable {
         }
         var ids: [UInt64] = []
         if !withholds {
+            // Read straight from the bytes (a coordinator reads one varint per record of the database per query).
             ids.reserveCapacity(positions.count)
+            let bytes = reader.bytes
+            let start = reader.offset
+            var offset = start
             var previous: UInt64 = 0
             for _ in positions {
                 var value: UInt64 = 0
                 var shift: UInt64 = 0
                 while true {
-                    let byte = try reader.heRead(UInt8.self)
+                    guard offset < bytes.count else { throw .malformed("identifiers truncated at offset \(offset)") }
+                    let byte = bytes[offset]
+                    offset += 1
                     guard shift < 64, shift < 63 || byte <= 1 else { throw .malformed("identifier varint too long") }
                     value |= UInt64(byte & 0x7F) << shift
                     if byte & 0x80 == 0 { break }
@@ -139,6 +145,7 @@ struct HammingResponse: Sendable {
                 previous = previous &+ UInt64(bitPattern: delta)
                 ids.append(previous)
             }
+            try reader.heSkip(offset - start)
         }
         let packedStart = reader.offset
         try reader.heSkip(2 * BitPacking.byteCount(count: n, bits: configuration.responseBits)

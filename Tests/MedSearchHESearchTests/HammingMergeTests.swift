@@ -1,5 +1,8 @@
+import MedSearchBFV
+import MedSearchCore
 @testable import MedSearchHESearch
 import Testing
+import _MedSearchTestSupport
 
 /// The coordinator's merge locates shelves instead of decoding them; its duplicate check has a bitmap path (dense
 /// identifiers, TrustMedSearch's `handle << 16 | slot`) and a hash-set path (sparse ones). Both must refuse a repeat.
@@ -27,6 +30,40 @@ import Testing
         try HammingResponse.checkDistinctIdentifiers(shelves)
         #expect(throws: HESearchError.duplicateIdentifier) {
             try HammingResponse.checkDistinctIdentifiers(shelves + [Self.shelf([39 << 16 | 4095])])
+        }
+    }
+
+    /// A real partial response with identifiers: located shelves carry exactly its identifiers, a merge of it decrypts
+    /// to the same distances, and every truncation of it is refused with a typed error (the identifier reader works
+    /// on the bytes directly).
+    @Test func locatingAPartialResponseKeepsItsIdentifiersAndRefusesEveryTruncation() async throws {
+        var rng = seededGenerator(31)
+        let config = try HammingSearchConfiguration(parameters: .insecureN256SmallT, codeLength: 16)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
+        let records = try (0..<300).map { i in
+            HammingRecord(id: UInt64(7 + i * 104_729), code: try randomCode(bits: 16, using: &rng))
+        }
+        let database = try encoder.encrypt(records, using: &rng)
+        let server = try HammingSearchServer(configuration: config)
+        let query = try randomCode(bits: 16, using: &rng)
+        let queryBytes = try client.encryptQuery(query, using: &rng)
+        let prepared = try await server.prepare(database)
+        let part = try await server.evaluate(queryBytes: queryBytes, prepared: prepared, shelves: 0..<prepared.shelfCount)
+        var reader = ByteReader(part)
+        let (withholds, count) = try HammingResponse.readHeader(&reader, configuration: config)
+        #expect(!withholds)
+        var ids: [UInt64] = []
+        for _ in 0..<count { ids += try HammingResponse.locateShelf(&reader, withholds: false, configuration: config).ids }
+        #expect(reader.isAtEnd && ids.sorted() == records.map(\.id).sorted())
+        let merged = try server.mergeUnlinkable([part])
+        let ranked = try client.nearestSlots(responseBytes: merged.response, k: 10)
+        let resolved = try merged.mapping.resolve(requestBytes: HammingSlotRequest(ranked).serialized(), k: 10)
+        let distanceOf = Dictionary(uniqueKeysWithValues: ranked.map { ($0.slot, $0.distance) })
+        #expect(resolved.map { HammingMatch(id: $0.id, distance: distanceOf[$0.slot] ?? -1) }
+            == plaintextHammingTopK(query: query, records: records, k: 10))
+        for length in stride(from: 0, to: part.count, by: max(1, part.count / 200)) {
+            #expect(throws: HESearchError.self) { try server.mergeUnlinkable([Array(part.prefix(length))]) }
         }
     }
 }
