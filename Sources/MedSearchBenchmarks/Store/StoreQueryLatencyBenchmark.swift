@@ -14,18 +14,12 @@ import MedSearchTrustMed
 /// latency is the unlinkable search request, and the top-10 distances of the same query must agree.
 public enum StoreQueryLatencyBenchmark {
     /// What to run.
+    @MemberwiseInit(.public)
     public struct Options: Sendable {
-        public var records: Int
-        public var queries: Int
-        public var parameterSet: String
-        public var bits: Int
-
-        public init(records: Int = 20_000, queries: Int = 40, parameterSet: String? = nil, bits: Int = 64) {
-            self.records = records
-            self.queries = queries
-            self.parameterSet = parameterSet ?? TrustMedDefaults.defaultParameterSet
-            self.bits = bits
-        }
+        public var records: Int = 20_000
+        public var queries: Int = 40
+        public var parameterSet: String = TrustMedDefaults.defaultParameterSet
+        public var bits: Int = 64
     }
 
     /// The figures.
