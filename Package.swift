@@ -223,7 +223,11 @@ var package = Package(
 
 // Fuzz targets (Fuzz/, libFuzzer). The harnesses are an ordinary target, so the imaging tests replay every
 // reproducer through them; the libFuzzer executables exist only with MEDSEARCH_FUZZ=1 and are built by
-// scripts/fuzz.sh with `-sanitize=fuzzer,address` into .build-fuzz, so ordinary builds never see them.
+// scripts/fuzz.sh into .build-fuzz, so ordinary builds never see them. The sanitizer flags are set here, on our
+// own Swift targets, and not with `-Xswiftc`: SwiftPM passes `-Xswiftc` to host tools as well, and the compiler
+// plugin MedSearchMacros linked with `-sanitize=fuzzer` gets libFuzzer's `main` (undefined
+// LLVMFuzzerTestOneInput). Dependencies are therefore not instrumented: coverage and AddressSanitizer checks are
+// of MedSearch's code, which is what the fuzz targets are for.
 if ProcessInfo.processInfo.environment["MEDSEARCH_FUZZ"] == "1" {
     package.targets += [
         .target(name: "CFuzzDriver", path: "Fuzz/Driver"),
@@ -235,5 +239,13 @@ if ProcessInfo.processInfo.environment["MEDSEARCH_FUZZ"] == "1" {
     for format in ["DICOM", "PNG", "JPEG", "NPZ"] {
         package.targets.append(.executableTarget(name: "Fuzz\(format)", dependencies: ["MedSearchFuzzEntry"],
                                                  path: "Fuzz/Targets/\(format)", swiftSettings: swiftSettings))
+    }
+    // Every Swift target of ours carries the package's `swiftSettings`; C targets carry none.
+    let sanitizers = ["-sanitize=fuzzer,address"]
+    for target in package.targets where [.regular, .executable].contains(target.type) && target.swiftSettings != nil {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitizers)]
+        if target.type == .executable {
+            target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(sanitizers)]
+        }
     }
 }

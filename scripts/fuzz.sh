@@ -2,8 +2,9 @@
 # Coverage-guided fuzzing of MedSearch's decoders with libFuzzer (Fuzz/, see docs/imaging.md "Fuzzing"): the
 # DICOM, PNG, JPEG and NPZ readers, and every binary wire decoder (target Wire, see docs/formats.md "Fuzzing").
 #
-# Builds one executable per target with `-sanitize=fuzzer,address` into .build-fuzz (never the ordinary .build;
-# the targets exist only with MEDSEARCH_FUZZ=1), then runs each for a bounded time from the committed seed corpus
+# Builds one executable per target into .build-fuzz (never the ordinary .build; the targets, and the
+# `-sanitize=fuzzer,address` flags on MedSearch's own Swift targets, exist only with MEDSEARCH_FUZZ=1: see the end of
+# Package.swift for why they are not passed with -Xswiftc), then runs each for a bounded time from the committed seed corpus
 # Fuzz/Corpus/<target> (read only; new inputs go to .build-fuzz/corpus/<target>, kept between local runs).
 # A crash, an AddressSanitizer report, an input slower than 10 s, or a process above the RSS limit (a
 # decompression bomb: every harness decodes under DecodeLimits of 64 MiB, so an input that honours its limits
@@ -27,14 +28,18 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(DICOM PNG JPEG NPZ Wire)
 rss="${MEDSEARCH_FUZZ_RSS_MB:-2048}"
 jobs="${MEDSEARCH_FUZZ_JOBS:-1}"
-flags=(--scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)
+flags=(--scratch-path .build-fuzz -Xswiftc -use-ld=lld)
 export MEDSEARCH_FUZZ=1
 
 start=$(date +%s)
+mkdir -p .build-fuzz
 for target in "${targets[@]}"; do
-  swift build "${flags[@]}" --product "Fuzz$target" 2>&1 | grep -v "Cannot export local symbol" \
-    | grep -E "error|warning: |Compiling Fuzz|Build of product" || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: build of Fuzz$target failed" >&2; exit 1; }
+  # The build's own status decides (a filter's status after `|| true` would hide a failed link).
+  build_status=0
+  swift build "${flags[@]}" --product "Fuzz$target" > .build-fuzz/build.log 2>&1 || build_status=$?
+  grep -v "Cannot export local symbol" .build-fuzz/build.log \
+    | grep -E "error:|Compiling Fuzz|Build of product" || true
+  [ "$build_status" -eq 0 ] || { echo "fuzz: build of Fuzz$target failed (exit $build_status), log .build-fuzz/build.log" >&2; exit 1; }
 done
 bin=$(swift build "${flags[@]}" --show-bin-path)
 echo "fuzz: built ${targets[*]} in $(( $(date +%s) - start )) s"
