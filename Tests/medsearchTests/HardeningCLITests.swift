@@ -3,6 +3,9 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 import _MedSearchTestSupport
 
 /// Issue 14 through the real binary: the web application refuses a decompression bomb upload with a 4xx in
@@ -88,6 +91,45 @@ import _MedSearchTestSupport
         }
         #expect(process.isRunning, "the web application exited early")
         #expect(text.contains("demo accounts: demo-admin, demo-owner, demo-clinician; password: demo-pass-1234"), "\(text)")
+    }
+
+    /// A role started by a launcher stops itself when the launcher dies without stopping it
+    /// (`ParentProcessWatch`): the web application, killed with SIGKILL, leaves no `serve sei` behind.
+    @Test func aRoleStopsWhenItsLauncherIsKilled() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-orphan-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (process, _) = try Self.startWebApplication(directory)
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        let web = process.processIdentifier
+        var children: [Int32] = []
+        for _ in 0..<600 where children.isEmpty {
+            children = Self.processes { $0.parent == web && $0.command.contains("serve") }
+            if children.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try #require(!children.isEmpty, "the web application started no role process")
+        kill(web, SIGKILL)
+        process.waitUntilExit()
+        var running = children
+        for _ in 0..<600 where !running.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            running = running.filter { pid in !Self.processes { $0.pid == pid && $0.state != "Z" }.isEmpty }
+        }
+        #expect(running.isEmpty, "role processes \(running) outlived their launcher by 60 s")
+        for pid in running { kill(pid, SIGKILL) }
+    }
+
+    /// The processes of this machine (from /proc/PID/stat) for which `include` holds.
+    static func processes(_ include: ((pid: Int32, parent: Int32, state: String, command: String)) -> Bool) -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?
+                .replacingOccurrences(of: "\0", with: " ") ?? ""
+            guard fields.count > 2, let parent = Int32(fields[1]) else { return false }
+            return include((pid, parent, String(fields[0]), command))
+        }
     }
 
     /// Generous for a debug web server at rest (about 60-120 MB) and one SEI engine; far below the 9.3 GB the

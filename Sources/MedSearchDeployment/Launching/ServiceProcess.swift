@@ -40,6 +40,8 @@ public final class ServiceProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         for key in unsetting { env[key] = nil }
         for (key, value) in environment { env[key] = value }
+        // The child stops itself if this process goes away without stopping it (ParentProcessWatch).
+        env[ParentProcessWatch.variable] = String(getpid())
         process.environment = env
         let log = logFile ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("medsearch-\(safeName(arguments.prefix(2).joined(separator: "-")))-\(UUID().uuidString).log")

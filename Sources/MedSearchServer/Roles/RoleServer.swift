@@ -72,6 +72,10 @@ public enum RoleServer {
                 if handleSignals, let tls {
                     group.addTask { await reloadOnHangup(tls, logger: eventLogger) }
                 }
+                // Started by a launcher (ServiceProcess): stop with it rather than run on as an orphan.
+                if handleSignals, let parent = ParentProcessWatch.expectedParent() {
+                    group.addTask { await ParentProcessWatch.stopWhenOrphaned(from: parent, logger: eventLogger) }
+                }
                 group.addTask {
                     if handleSignals { try await app.runService() } else { try await app.run() }
                 }
