@@ -31,8 +31,8 @@ public enum TestData {
 
     /// The built `medsearch` executable that tests start server roles from, or nil when it has not been built:
     /// `$MEDSEARCH_EXECUTABLE`, else the `medsearch` beside the test bundle (`swift build --build-tests` builds
-    /// it there), else `.build/debug/medsearch` in the repository. Tests that need it are
-    /// `.enabled(if: TestData.medsearchExecutable != nil)`.
+    /// it there), else `.build/debug/medsearch` in the repository. Tests that need it take the trait
+    /// `.needsMedsearchExecutable`.
     public static let medsearchExecutable: URL? = {
         let fileManager = FileManager.default
         if let path = ProcessInfo.processInfo.environment["MEDSEARCH_EXECUTABLE"], !path.isEmpty {

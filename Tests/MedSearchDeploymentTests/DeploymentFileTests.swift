@@ -148,89 +148,87 @@ func freePorts(_ count: Int) throws -> [Int] { try LoopbackPorts.free(count) }
 
 /// `cluster up` from a deployment file: a five-node TrustMedSearch deployment (m = 3) over mutual TLS, every role
 /// its own process, whose queries rank as the plaintext computation does.
-@Suite("Deployment file on real processes", .serialized,
-       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+@Suite("Deployment file on real processes", .serialized, .needsMedsearchExecutable)
 struct DeploymentClusterTests {
     @Test func clusterUpRunsAFiveNodeTrustMedDeploymentOverTLS() async throws {
         let executable = try #require(TestData.medsearchExecutable)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cluster-up-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try freePorts(6)
-        var yaml = "name: test\npki: pki\ntokens: tokens.json\ntrustmed: {threshold: 3, nodeTimeoutMilliseconds: 15000}\nroles:\n"
-        for index in 0..<5 {
-            yaml += "  - {role: storage-node, name: node\(index), port: \(ports[index]), dataDirectory: data/node\(index)}\n"
-        }
-        yaml += "  - {role: edge-master, name: master, port: \(ports[5]), dataDirectory: data/master}\n"
-        let file = directory.appendingPathComponent("deploy.yaml")
-        try Data(yaml.utf8).write(to: file)
-        _ = try LocalPKI.open(in: directory.appendingPathComponent("pki"), name: "test")
-        let tokens = try IssuedTokens.issue([.owner, .user, .admin, .edgeMaster], writingTo: directory.appendingPathComponent("tokens.json"))
-        let deployment = try DeploymentFile.load(file)
-        let cluster = try await DeploymentCluster.up(deployment, executable: executable)
-        do {
-            #expect(cluster.roles.count == 6)
-            #expect(cluster.roles.allSatisfy { $0.url.hasPrefix("https://127.0.0.1:") })
-            let statuses = await DeploymentCluster.status(deployment)
-            #expect(statuses.allSatisfy { $0.ready }, "\(statuses.map { "\($0.name): \($0.readiness)" })")
-
-            let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
-                hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))
-            var rng = seededGenerator(515)
-            let images = (0..<12).map { i in
-                TrustMedClient.Image(recordID: "rec-\(i)", bytes: SecureRandom.bytes(700 + 29 * i, using: &rng),
-                                     hashcode: (0..<32).map { _ in UInt8.random(in: 0...1, using: &rng) })
+        try await withTemporaryDirectory("cluster-up") { directory in
+            let ports = try freePorts(6)
+            var yaml = "name: test\npki: pki\ntokens: tokens.json\ntrustmed: {threshold: 3, nodeTimeoutMilliseconds: 15000}\nroles:\n"
+            for index in 0..<5 {
+                yaml += "  - {role: storage-node, name: node\(index), port: \(ports[index]), dataDirectory: data/node\(index)}\n"
             }
-            let timeout = ClientConfiguration.standard.timeout(.seconds(120))
-            let owner = try cluster.client("master", token: try tokens.token(.owner), as: .owner, configuration: timeout)
-            let user = try cluster.client("master", token: try tokens.token(.user), as: .user, configuration: timeout)
-            _ = try await owner.call(Routes.EdgeMaster.keys, body: client.registration.serialized())
-            for request in try client.uploadRequests(for: images) {
-                #expect(try UploadResponse(serialized: try await owner.call(Routes.EdgeMaster.upload, body: request.serialized())).allStored)
-            }
-            func query(_ hashcode: [UInt8]) async throws -> ([TrustMedClient.Ranked], [TrustMedClient.Retrieved]) {
-                let search = try SearchResponse(serialized: try await user.call(
-                    Routes.EdgeMaster.search, body: try client.searchRequest(hashcode: hashcode).serialized()))
-                let ranked = try client.rank(search, k: 4)
-                let fetched = try FetchResponse(serialized: try await user.call(
-                    Routes.EdgeMaster.fetch, body: FetchRequest(recordIDs: ranked.map(\.recordID)).serialized()))
-                return (ranked, client.open(fetched))
-            }
-            let probe = images[5].hashcode
-            let plaintext = TrustMedClient.topK(images.map { image in
-                .init(recordID: image.recordID, distance: zip(probe, image.hashcode).filter { $0 != $1 }.count)
-            }, k: 4)
-            var (ranked, opened) = try await query(probe)
-            #expect(ranked == plaintext)
-            #expect(try opened.map { try $0.result.get() } == plaintext.map { id in images.first { $0.recordID == id.recordID }!.bytes })
+            yaml += "  - {role: edge-master, name: master, port: \(ports[5]), dataDirectory: data/master}\n"
+            let file = directory.appendingPathComponent("deploy.yaml")
+            try Data(yaml.utf8).write(to: file)
+            _ = try LocalPKI.open(in: directory.appendingPathComponent("pki"), name: "test")
+            let tokens = try IssuedTokens.issue([.owner, .user, .admin, .edgeMaster], writingTo: directory.appendingPathComponent("tokens.json"))
+            let deployment = try DeploymentFile.load(file)
+            let cluster = try await DeploymentCluster.up(deployment, executable: executable)
+            do {
+                #expect(cluster.roles.count == 6)
+                #expect(cluster.roles.allSatisfy { $0.url.hasPrefix("https://127.0.0.1:") })
+                let statuses = await DeploymentCluster.status(deployment)
+                #expect(statuses.allSatisfy { $0.ready }, "\(statuses.map { "\($0.name): \($0.readiness)" })")
 
-            // A storage node replaced by one with a newly issued certificate (same name and address, new key and
-            // serial): the master reconnects to it and the images still open (3 of 5 shares suffice meanwhile).
-            let node = try #require(cluster.role("node2"))
-            let before = try TLSCredentials(files: try #require(node.instance.tls)).identity.serial
-            await node.stop()
-            let pki = try LocalPKI.open(in: directory.appendingPathComponent("pki"))
-            _ = try pki.files(role: .storageNode, name: "node2", renew: true)
-            try await node.restart()
-            let after = try TLSCredentials(files: try #require(node.instance.tls)).identity.serial
-            #expect(after != before)
-            (ranked, opened) = try await query(probe)
-            #expect(ranked == plaintext)
-            #expect(opened.allSatisfy { (try? $0.result.get()) != nil })
-            let usage = try await cluster.client("node2", token: try tokens.token(.admin), as: .admin)
-                .call(Routes.StorageNode.usage, as: StorageNodeUsage.self)
-            #expect(usage.shares == 12)
+                let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
+                    hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))
+                var rng = seededGenerator(515)
+                let images = (0..<12).map { i in
+                    TrustMedClient.Image(recordID: "rec-\(i)", bytes: SecureRandom.bytes(700 + 29 * i, using: &rng),
+                                         hashcode: (0..<32).map { _ in UInt8.random(in: 0...1, using: &rng) })
+                }
+                let timeout = ClientConfiguration.standard.timeout(.seconds(120))
+                let owner = try cluster.client("master", token: try tokens.token(.owner), as: .owner, configuration: timeout)
+                let user = try cluster.client("master", token: try tokens.token(.user), as: .user, configuration: timeout)
+                _ = try await owner.call(Routes.EdgeMaster.keys, body: client.registration.serialized())
+                for request in try client.uploadRequests(for: images) {
+                    #expect(try UploadResponse(serialized: try await owner.call(Routes.EdgeMaster.upload, body: request.serialized())).allStored)
+                }
+                func query(_ hashcode: [UInt8]) async throws -> ([TrustMedClient.Ranked], [TrustMedClient.Retrieved]) {
+                    let search = try SearchResponse(serialized: try await user.call(
+                        Routes.EdgeMaster.search, body: try client.searchRequest(hashcode: hashcode).serialized()))
+                    let ranked = try client.rank(search, k: 4)
+                    let fetched = try FetchResponse(serialized: try await user.call(
+                        Routes.EdgeMaster.fetch, body: FetchRequest(recordIDs: ranked.map(\.recordID)).serialized()))
+                    return (ranked, client.open(fetched))
+                }
+                let probe = images[5].hashcode
+                let plaintext = TrustMedClient.topK(images.map { image in
+                    .init(recordID: image.recordID, distance: zip(probe, image.hashcode).filter { $0 != $1 }.count)
+                }, k: 4)
+                var (ranked, opened) = try await query(probe)
+                #expect(ranked == plaintext)
+                #expect(try opened.map { try $0.result.get() } == plaintext.map { id in images.first { $0.recordID == id.recordID }!.bytes })
 
-            // Metrics over mutual TLS: the query latency histogram of the engine and the records stored.
-            let metrics = String(decoding: try await cluster.client("master", token: "", as: .admin).call(Routes.metrics),
-                                 as: UTF8.self)
-            #expect(metrics.contains("medsearch_query_duration_seconds_count{engine=\"trustmed\"}"))
-            #expect(metrics.contains("medsearch_records_stored{instance=\"master\"} 12"))
-        } catch {
+                // A storage node replaced by one with a newly issued certificate (same name and address, new key and
+                // serial): the master reconnects to it and the images still open (3 of 5 shares suffice meanwhile).
+                let node = try #require(cluster.role("node2"))
+                let before = try TLSCredentials(files: try #require(node.instance.tls)).identity.serial
+                await node.stop()
+                let pki = try LocalPKI.open(in: directory.appendingPathComponent("pki"))
+                _ = try pki.files(role: .storageNode, name: "node2", renew: true)
+                try await node.restart()
+                let after = try TLSCredentials(files: try #require(node.instance.tls)).identity.serial
+                #expect(after != before)
+                (ranked, opened) = try await query(probe)
+                #expect(ranked == plaintext)
+                #expect(opened.allSatisfy { (try? $0.result.get()) != nil })
+                let usage = try await cluster.client("node2", token: try tokens.token(.admin), as: .admin)
+                    .call(Routes.StorageNode.usage, as: StorageNodeUsage.self)
+                #expect(usage.shares == 12)
+
+                // Metrics over mutual TLS: the query latency histogram of the engine and the records stored.
+                let metrics = String(decoding: try await cluster.client("master", token: "", as: .admin).call(Routes.metrics),
+                                     as: UTF8.self)
+                #expect(metrics.contains("medsearch_query_duration_seconds_count{engine=\"trustmed\"}"))
+                #expect(metrics.contains("medsearch_records_stored{instance=\"master\"} 12"))
+            } catch {
+                await cluster.down()
+                throw error
+            }
             await cluster.down()
-            throw error
+            #expect(cluster.roles.allSatisfy { !$0.isRunning })
         }
-        await cluster.down()
-        #expect(cluster.roles.allSatisfy { !$0.isRunning })
     }
 }

@@ -104,7 +104,7 @@ private func roundTrip(_ role: RunningRole, tokens: IssuedTokens, shareID: Strin
         #expect(await !node.client(token: "").isHealthy())
     }
 
-    @Test(.enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+    @Test(.needsMedsearchExecutable)
     func childStorageNodeStopsKillsAndRestartsAtTheSamePort() async throws {
         let (instance, tokens, directory, security) = try storageNode("child0")
         defer { try? FileManager.default.removeItem(at: directory) }

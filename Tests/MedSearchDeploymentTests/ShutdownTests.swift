@@ -12,8 +12,7 @@ import Glibc
 
 /// A role stopped while requests are in flight (SIGTERM) or killed (SIGKILL) loses nothing it acknowledged: real
 /// `medsearch serve storage-node` processes over mutual TLS, restarted on the same data directory.
-@Suite("Graceful shutdown and rotation on real processes", .serialized,
-       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+@Suite("Graceful shutdown and rotation on real processes", .serialized, .needsMedsearchExecutable)
 struct ShutdownTests {
     struct Node {
         let role: RunningRole

@@ -7,8 +7,7 @@ import Testing
 import _MedSearchTestSupport
 
 /// TrustMedSearch on real processes: an edge master and five storage nodes (`medsearch serve ...`) on loopback.
-@Suite("TrustMedSearch on real processes", .serialized,
-       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+@Suite("TrustMedSearch on real processes", .serialized, .needsMedsearchExecutable)
 struct TrustMedClusterTests {
     struct Setup {
         let cluster: TrustMedCluster

@@ -25,13 +25,22 @@ struct FNNSharedBackendTests {
         }
     }
 
+    /// Searches record `queryIndex` of `count` random records from `seededGenerator(seed)` and expects the
+    /// plaintext answer.
+    func searchRecord(_ queryIndex: Int, of count: Int, dimension: Int, poolSize: UInt64, k: Int,
+                      seed: UInt64) throws -> FNNInProcess.Report {
+        var generator = seededGenerator(seed)
+        var deployment = try FNNTestDeployment(backend: .shared, randomRecords: count, dimension: dimension,
+                                               poolSize: poolSize, using: &generator)
+        let query = deployment.records[queryIndex].vector
+        let report = try deployment.search(query, k: k)
+        #expect(report.hits.map(\.neighbor) == deployment.expected(query, k: k))
+        return report
+    }
+
     @Test("the lower bound rejects candidates on clustered data")
     func rejects() throws {
-        var generator = seededGenerator(22)
-        let records = randomRecords(count: 80, dimension: 16, using: &generator)
-        var deployment = try FNNTestDeployment(backend: .shared, records: records, dimension: 16, poolSize: 2)
-        let report = try deployment.search(records[3].vector, k: 1)
-        #expect(report.hits.map(\.neighbor) == deployment.expected(records[3].vector, k: 1))
+        let report = try searchRecord(3, of: 80, dimension: 16, poolSize: 2, k: 1, seed: 22)
         #expect(report.result.rejected > 0)
     }
 
@@ -72,11 +81,7 @@ struct FNNSharedBackendTests {
 
     @Test("k larger than the database returns every record in order")
     func kAboveCount() throws {
-        var generator = seededGenerator(25)
-        let records = randomRecords(count: 5, dimension: 6, using: &generator)
-        var deployment = try FNNTestDeployment(backend: .shared, records: records, dimension: 6, poolSize: 1)
-        let report = try deployment.search(records[4].vector, k: 9)
-        #expect(report.hits.map(\.neighbor) == deployment.expected(records[4].vector, k: 9))
+        let report = try searchRecord(4, of: 5, dimension: 6, poolSize: 1, k: 9, seed: 25)
         #expect(report.hits.count == 5)
     }
 

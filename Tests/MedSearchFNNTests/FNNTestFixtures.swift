@@ -26,6 +26,14 @@ struct FNNTestDeployment {
         }
     }
 
+    /// Builds a deployment over `count` records from ``randomRecords(count:dimension:maxValue:using:)`` drawn
+    /// from `generator` (which the test then goes on using).
+    init(backend: FNNBackend, randomRecords count: Int, dimension: Int, poolSize: UInt64 = 8,
+         using generator: inout SeededRandomNumberGenerator) throws {
+        let records = MedSearchFNNTests.randomRecords(count: count, dimension: dimension, using: &generator)
+        try self.init(backend: backend, records: records, dimension: dimension, poolSize: poolSize)
+    }
+
     /// Runs one query in process.
     mutating func search(_ query: [Int64], k: Int, batchSize: Int = 1, order: FNNScanOrder = .lowerBound,
                          seed: UInt64 = 99, recoverVectors: Bool = false) throws -> FNNInProcess.Report {

@@ -8,9 +8,9 @@ struct FNNWireTests {
     @Test("every message of a shared search survives the wire and bad bytes are refused")
     func sharedRoundTrip() throws {
         var generator = seededGenerator(41)
-        let records = randomRecords(count: 12, dimension: 6, using: &generator)
-        var deployment = try FNNTestDeployment(backend: .shared, records: records, dimension: 6, poolSize: 2)
-        let prepared = try deployment.user.prepareQuery(records[1].vector, k: 2, using: &generator)
+        var deployment = try FNNTestDeployment(backend: .shared, randomRecords: 12, dimension: 6, poolSize: 2,
+                                               using: &generator)
+        let prepared = try deployment.user.prepareQuery(deployment.records[1].vector, k: 2, using: &generator)
         #expect(try FNNQueryForC1(serialized: prepared.forC1.serialized(context: nil), context: nil) == prepared.forC1)
         #expect(try FNNQueryForC2(serialized: prepared.forC2!.serialized()) == prepared.forC2!)
         // Drive the search through encode/decode at every hop.
@@ -33,7 +33,7 @@ struct FNNWireTests {
         }
         let handover = try FNNC2Handover(serialized: c2.handover!.serialized())
         let hits = try deployment.user.open(result: result!, handover: handover)
-        #expect(hits.map(\.neighbor) == deployment.expected(records[1].vector, k: 2))
+        #expect(hits.map(\.neighbor) == deployment.expected(deployment.records[1].vector, k: 2))
         // Truncation, foreign tags and trailing bytes are typed errors.
         let bytes = result!.serialized()
         #expect(throws: WireError.self) { try FNNC1Result(serialized: Array(bytes.dropLast())) }
@@ -75,9 +75,9 @@ struct FNNWireTests {
     @Test("messages out of order and for other queries are refused")
     func outOfOrder() throws {
         var generator = seededGenerator(43)
-        let records = randomRecords(count: 6, dimension: 3, using: &generator)
-        var deployment = try FNNTestDeployment(backend: .shared, records: records, dimension: 3, poolSize: 3)
-        let prepared = try deployment.user.prepareQuery(records[0].vector, k: 1, using: &generator)
+        var deployment = try FNNTestDeployment(backend: .shared, randomRecords: 6, dimension: 3, poolSize: 3,
+                                               using: &generator)
+        let prepared = try deployment.user.prepareQuery(deployment.records[0].vector, k: 1, using: &generator)
         var c1 = try FNNC1Search(database: deployment.c1, query: prepared.forC1, entry: try deployment.c1.takeEntry())
         let start = try c1.start()
         #expect(throws: FNNError.self) { try c1.handle(.done(queryID: prepared.forC1.queryID, winners: [0])) }

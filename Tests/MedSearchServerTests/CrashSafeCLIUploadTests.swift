@@ -18,8 +18,7 @@ import _MedSearchTestSupport
 /// upload without duplicates and says what it stored and what it skipped. 200 images each here (with 40, an idle
 /// machine's server sometimes finished the whole upload between two progress polls, so the kill landed after it);
 /// `MEDSEARCH_CRASH_RECORDS=1000` for the full run.
-@Suite("Crash-safe CLI uploads", .serialized,
-       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+@Suite("Crash-safe CLI uploads", .serialized, .needsMedsearchExecutable)
 struct CrashSafeCLIUploadTests {
     static var recordCount: Int {
         Int(ProcessInfo.processInfo.environment["MEDSEARCH_CRASH_RECORDS"] ?? "") ?? 200

@@ -13,8 +13,7 @@ import _MedSearchTestSupport
 /// `kill -9` of a real `medsearch serve sei` in the middle of an upload: after the restart every record is either
 /// fully present (index entry and sealed image) or absent, and re-sending the same upload completes it without
 /// duplicates. 120 records here; `MEDSEARCH_CRASH_RECORDS=1000` for the full run.
-@Suite("Crash-safe uploads", .serialized,
-       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+@Suite("Crash-safe uploads", .serialized, .needsMedsearchExecutable)
 struct CrashSafeUploadTests {
     static var recordCount: Int {
         Int(ProcessInfo.processInfo.environment["MEDSEARCH_CRASH_RECORDS"] ?? "") ?? 120

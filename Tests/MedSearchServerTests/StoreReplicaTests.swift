@@ -30,8 +30,7 @@ struct ReplicaDatabase {
 
 /// Two processes of the same role on one PostgreSQL serve the same data: real `medsearch serve ...` processes.
 @Suite("Replicas on one PostgreSQL", .serialized,
-       .enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)),
-       .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+       .enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)), .needsMedsearchExecutable)
 struct StoreReplicaTests {
     @Test func twoSEIServersServeOneIndex() async throws {
         let database = ReplicaDatabase()

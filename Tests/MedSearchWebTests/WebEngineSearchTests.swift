@@ -11,7 +11,7 @@ import _MedSearchTestSupport
 /// Router tests with the real engines: each starts its untrusted servers as `medsearch serve ...` processes on
 /// loopback, images are uploaded through the upload page, and a clinician with a grant searches through the
 /// search page. Exact engines (FNN, TrustMedSearch's Hamming ranking) must return the plaintext top-k.
-@Suite(.serialized, .enabled(if: TestData.medsearchExecutable != nil, "the medsearch executable is not built"))
+@Suite(.serialized, .needsMedsearchExecutable)
 struct WebEngineSearchTests {
     /// Starts every engine's servers as child processes of the built `medsearch`.
     let launcher = RoleLauncher(mode: .childProcess(executable: TestData.medsearchExecutable
