@@ -175,10 +175,7 @@ extension SEISearchRequest: WireMessage {
     public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let start = reader.offset
         let k = Int(try reader.read(UInt32.self))
-        let modeOffset = reader.offset
-        guard let mode = SEISearchMode(rawValue: try reader.read(UInt8.self)) else {
-            throw .invalidValue(offset: modeOffset, reason: "unknown search mode")
-        }
+        let mode = try reader.readTag(SEISearchMode.self, "unknown search mode")
         let strategyOffset = reader.offset
         let strategyByte = try reader.read(UInt8.self)
         guard strategyByte <= 1 else { throw .invalidValue(offset: strategyOffset, reason: "unknown tree strategy") }
@@ -278,9 +275,7 @@ extension SEIUserCredentials: WireMessage {
 
     public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let grant = try reader.readEmbedded(SecureKNNUserGrant.self, maxLength: SEIWireLimits.maxBlob)
-        let keyOffset = reader.offset
-        let key = try reader.readBytes(maxLength: 32)
-        guard key.count == 32 else { throw .invalidValue(offset: keyOffset, reason: "image key must be 32 bytes") }
+        let key = try reader.readBytes(exactly: 32, "image key must be 32 bytes")
         let modelOffset = reader.offset
         let model = try SEIFeatureModel.read(from: &reader)
         guard model.dimension == grant.abar.columns else {

@@ -1,17 +1,12 @@
 import Foundation
 @testable import MedSearchCore
 import Testing
+import _MedSearchTestSupport
 
 @Suite struct OwnerOnlyFileTests {
-    func scratch() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("owner-only-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
+    func scratch() throws -> URL { try TestData.scratchDirectory("owner-only") }
 
-    func mode(_ path: String) throws -> Int {
-        try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
-    }
+    func mode(_ path: String) throws -> Int { try #require(TestData.permissions(path)) }
 
     @Test func writesMode0600InNew0700DirectoriesAndRoundTrips() throws {
         let directory = try scratch()

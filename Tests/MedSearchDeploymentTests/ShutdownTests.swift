@@ -30,8 +30,7 @@ struct ShutdownTests {
 
     func start(_ name: String) async throws -> Node {
         let executable = try #require(TestData.medsearchExecutable)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shutdown-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try TestData.scratchDirectory("shutdown")
         let tokens = try IssuedTokens.issue([.edgeMaster, .admin], writingTo: directory.appendingPathComponent("tokens.json"))
         let security = try TransportSecurity.localTLS(in: directory)
         let launcher = RoleLauncher(mode: .childProcess(executable: executable), security: security)
@@ -76,28 +75,30 @@ struct ShutdownTests {
         }
     }
 
-    @Test func sigtermFinishesInFlightRequestsAndKeepsEverythingAcknowledged() async throws {
-        let node = try await start("term0")
+    /// Starts node `name`, uploads to it until `interrupt` ends its process, restarts it on the same data directory
+    /// and expects every share it acknowledged; returns its log file's text as the interruption left it.
+    func interruptedUpload(_ name: String,
+                           interrupt: @escaping @Sendable (RunningRole) async -> Void) async throws -> String {
+        let node = try await start(name)
         defer { try? FileManager.default.removeItem(at: node.directory) }
         let logFile = try #require(node.role.logFile)
-        let acknowledged = try await upload(to: node) { await node.role.stop(grace: .seconds(20)) }
+        let acknowledged = try await upload(to: node) { await interrupt(node.role) }
         #expect(acknowledged.count >= 60)
-        // The log says it stopped by itself (SIGTERM honoured, not SIGKILLed after the grace period).
         let log = try String(contentsOf: logFile, encoding: .utf8)
-        #expect(log.contains("\"message\":\"stopped\""))
         try await node.role.restart()
         try await verify(node, holds: acknowledged)
         await node.role.stop()
+        return log
+    }
+
+    @Test func sigtermFinishesInFlightRequestsAndKeepsEverythingAcknowledged() async throws {
+        let log = try await interruptedUpload("term0") { await $0.stop(grace: .seconds(20)) }
+        // The log says it stopped by itself (SIGTERM honoured, not SIGKILLed after the grace period).
+        #expect(log.contains("\"message\":\"stopped\""))
     }
 
     @Test func sigkillLosesNothingAcknowledged() async throws {
-        let node = try await start("kill0")
-        defer { try? FileManager.default.removeItem(at: node.directory) }
-        let acknowledged = try await upload(to: node) { await node.role.kill() }
-        #expect(acknowledged.count >= 60)
-        try await node.role.restart()
-        try await verify(node, holds: acknowledged)
-        await node.role.stop()
+        _ = try await interruptedUpload("kill0") { await $0.kill() }
     }
 
     @Test func sighupReloadsTheDenyListAndTheCertificateWithoutDroppingTheRole() async throws {

@@ -69,6 +69,15 @@ public struct ByteReader: Sendable {
         }
     }
 
+    /// Reads a one-byte tag of `T` (an enumeration whose raw values are bytes), refusing a byte `T` does not
+    /// define as ``WireError/invalidValue(offset:reason:)`` with `what` as the reason.
+    public mutating func readTag<T: RawRepresentable>(_: T.Type, _ what: String) throws(WireError) -> T
+    where T.RawValue == UInt8 {
+        let start = offset
+        guard let tag = T(rawValue: try read(UInt8.self)) else { throw .invalidValue(offset: start, reason: what) }
+        return tag
+    }
+
     /// Reads `count` raw bytes.
     public mutating func readRaw(count: Int) throws(WireError) -> [UInt8] {
         guard count >= 0, remaining >= count else {
@@ -98,6 +107,16 @@ public struct ByteReader: Sendable {
         let length = Int(try read(UInt32.self))
         guard length <= maxLength else { throw .lengthTooLarge(offset: start, length: length, limit: maxLength) }
         return try readRaw(count: length)
+    }
+
+    /// Reads a byte string that must hold exactly `count` bytes: a longer length is refused before anything is read
+    /// (as by ``readBytes(maxLength:)``), a shorter one as ``WireError/invalidValue(offset:reason:)`` at the length's
+    /// offset with `what` as the reason.
+    public mutating func readBytes(exactly count: Int, _ what: String) throws(WireError) -> [UInt8] {
+        let start = offset
+        let bytes = try readBytes(maxLength: count)
+        guard bytes.count == count else { throw .invalidValue(offset: start, reason: what) }
+        return bytes
     }
 
     /// Reads a UTF-8 string written by ``ByteWriter/writeString(_:)``.

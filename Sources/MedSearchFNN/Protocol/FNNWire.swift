@@ -316,10 +316,7 @@ extension FNNQueryForC2: WireMessage, FNNFormat {
 
     public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
         let id = try reader.readQueryID()
-        let seedOffset = reader.offset
-        let seed = try reader.readBytes(maxLength: 32)
-        guard seed.count == 32 else { throw .invalidValue(offset: seedOffset, reason: "share seeds are 32 bytes") }
-        self.init(queryID: id, seed: seed)
+        self.init(queryID: id, seed: try reader.readBytes(exactly: 32, "share seeds are 32 bytes"))
     }
 }
 
@@ -356,10 +353,7 @@ extension FNNC1Result: WireMessage, FNNFormat {
         let hasSeeds = version >= 2 ? try reader.readBool() : !reader.isAtEnd
         if hasSeeds {
             for index in entries.indices {
-                let seedOffset = reader.offset
-                let seed = try reader.readBytes(maxLength: 32)
-                guard seed.count == 32 else { throw .invalidValue(offset: seedOffset, reason: "vector mask seeds are 32 bytes") }
-                entries[index].vectorMaskSeed = seed
+                entries[index].vectorMaskSeed = try reader.readBytes(exactly: 32, "vector mask seeds are 32 bytes")
             }
         }
         self.init(queryID: id, entries: entries, recordCount: count, rejected: rejected)

@@ -1,3 +1,4 @@
+import MedSearchCore
 import MedSearchStore
 import MedSearchTrustMed
 import Synchronization
@@ -52,8 +53,7 @@ public struct TrustMedMasterMetadata: TrustMedMetadataStore {
     }
 
     public func searchSnapshot(_ scope: SearchScope) async throws -> SearchSnapshot {
-        let stored = try await database.searchSnapshot(.init(shardIndex: scope.shardIndex, shardCount: scope.shardCount,
-                                                             ciphertexts: scope.ciphertexts))
+        let stored = try await database.searchSnapshot(scope)
         if let cached = cache.mapped.withLock({ $0[scope] }), cached.version == stored.version { return cached }
         let snapshot = SearchSnapshot(version: stored.version, blocks: stored.blocks.map { block in
             SearchableBlock(block: StoredBlock(id: block.blockID, ciphertext: block.ciphertext),

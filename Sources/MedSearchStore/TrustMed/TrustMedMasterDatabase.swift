@@ -134,26 +134,6 @@ public struct TrustMedMasterDatabase: RoleStore {
         let state = Mutex<[SearchScope: (full: SearchSnapshot, view: SearchSnapshot)]>([:])
     }
 
-    /// Which blocks a search read returns: the shard `index` of `count` (blocks whose sequence number is `index`
-    /// modulo `count`), with or without their ciphertexts (a master that fans out to search workers needs only the
-    /// record index; a worker only its shard's ciphertexts).
-    public struct SearchScope: Sendable, Hashable {
-        public var shardIndex: Int
-        public var shardCount: Int
-        public var ciphertexts: Bool
-
-        public init(shardIndex: Int = 0, shardCount: Int = 1, ciphertexts: Bool = true) {
-            self.shardIndex = shardIndex
-            self.shardCount = max(1, shardCount)
-            self.ciphertexts = ciphertexts
-        }
-
-        /// Every block with its ciphertext.
-        public static let all = SearchScope()
-
-        func contains(_ seq: Int64) -> Bool { seq % Int64(shardCount) == Int64(shardIndex) }
-    }
-
     /// Wraps an open database.
     public init(database: any StoreDatabase) { self.database = database }
 

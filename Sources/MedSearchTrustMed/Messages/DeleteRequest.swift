@@ -64,11 +64,7 @@ public struct DeleteReport: TrustMedMessage, Equatable {
         var outcomes = [Outcome]()
         for _ in 0..<count {
             let id = try reader.readRecordID()
-            let offset = reader.offset
-            guard let status = Status(rawValue: try reader.read(UInt8.self)) else {
-                throw .invalidValue(offset: offset, reason: "delete status")
-            }
-            outcomes.append(Outcome(recordID: id, status: status))
+            outcomes.append(Outcome(recordID: id, status: try reader.readTag(Status.self, "delete status")))
         }
         self.outcomes = outcomes
         sharesDeleted = Int(try reader.read(UInt32.self))

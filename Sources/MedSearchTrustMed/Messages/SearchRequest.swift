@@ -22,9 +22,7 @@ public struct SearchRequest: TrustMedMessage, Equatable {
     }
 
     public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
-        let start = reader.offset
-        keyFingerprint = try reader.readBytes(maxLength: 32)
-        guard keyFingerprint.count == 32 else { throw .invalidValue(offset: start, reason: "key fingerprint") }
+        keyFingerprint = try reader.readBytes(exactly: 32, "key fingerprint")
         encryptedQuery = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
         if version >= 2 {
             unlinkable = try reader.readBool()
@@ -119,9 +117,7 @@ public struct SearchResponse: TrustMedMessage, Equatable {
             return
         }
         if try reader.readBool() {
-            let start = reader.offset
-            queryHandle = try reader.readBytes(maxLength: 16)
-            guard queryHandle.count == 16 else { throw .invalidValue(offset: start, reason: "query handle") }
+            queryHandle = try reader.readBytes(exactly: 16, "query handle")
         } else {
             queryHandle = []
         }

@@ -30,9 +30,7 @@ public struct ShardSearchRequest: TrustMedMessage, Equatable {
     }
 
     public init(from reader: inout ByteReader, version: UInt16) throws(WireError) {
-        let start = reader.offset
-        keyFingerprint = try reader.readBytes(maxLength: 32)
-        guard keyFingerprint.count == 32 else { throw .invalidValue(offset: start, reason: "key fingerprint") }
+        keyFingerprint = try reader.readBytes(exactly: 32, "key fingerprint")
         encryptedQuery = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
         let shardOffset = reader.offset
         shardIndex = Int(try reader.read(UInt32.self))

@@ -50,9 +50,7 @@ public struct UploadRequest: TrustMedMessage, Equatable {
         guard idempotencyKey.count >= 16 else {
             throw .invalidValue(offset: keyStart, reason: "idempotency key shorter than 16 bytes")
         }
-        let fingerprintStart = reader.offset
-        keyFingerprint = try reader.readBytes(maxLength: 32)
-        guard keyFingerprint.count == 32 else { throw .invalidValue(offset: fingerprintStart, reason: "key fingerprint") }
+        keyFingerprint = try reader.readBytes(exactly: 32, "key fingerprint")
         encryptedBlock = try reader.readBytes(maxLength: TrustMedLimits.maxCiphertextBytes)
         let count = try reader.readCount(limit: TrustMedLimits.maxItemsPerUpload)
         var items = [Item]()
@@ -60,9 +58,7 @@ public struct UploadRequest: TrustMedMessage, Equatable {
         for _ in 0..<count {
             let recordID = try reader.readRecordID()
             let slot = Int(try reader.read(UInt32.self))
-            let tagStart = reader.offset
-            let tag = try reader.readBytes(maxLength: 32)
-            guard tag.count == 32 else { throw .invalidValue(offset: tagStart, reason: "content tag") }
+            let tag = try reader.readBytes(exactly: 32, "content tag")
             let sealed = try reader.readBytes(maxLength: TrustMedLimits.maxImageBytes)
             items.append(Item(recordID: recordID, slot: slot, contentTag: tag, sealedImage: sealed))
         }
@@ -117,10 +113,7 @@ public struct UploadResponse: TrustMedMessage, Equatable {
         var outcomes = [Outcome]()
         for _ in 0..<count {
             let id = try reader.readRecordID()
-            let statusOffset = reader.offset
-            guard let status = Status(rawValue: try reader.read(UInt8.self)) else {
-                throw .invalidValue(offset: statusOffset, reason: "upload status")
-            }
+            let status = try reader.readTag(Status.self, "upload status")
             let reason = try reader.readString(maxLength: 4096)
             outcomes.append(Outcome(recordID: id, status: status, reason: reason))
         }

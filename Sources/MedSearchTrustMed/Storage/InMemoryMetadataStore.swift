@@ -1,3 +1,5 @@
+import MedSearchCore
+
 /// A metadata store in memory (tests, in-process runs); the server uses SQLite.
 public actor InMemoryMetadataStore: TrustMedMetadataStore {
     private var registration: KeyRegistration?

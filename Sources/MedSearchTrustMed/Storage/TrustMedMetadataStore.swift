@@ -61,33 +61,6 @@ public struct SearchSnapshot: Sendable {
     public var blocks: [SearchableBlock]
 }
 
-/// Which blocks a search read returns: shard `shardIndex` of `shardCount` (blocks whose sequence number is
-/// `shardIndex` modulo `shardCount`), with their ciphertexts or without (a master that fans out to search workers
-/// needs only the record index; a worker only its shard's ciphertexts).
-public struct SearchScope: Sendable, Hashable {
-    /// The shard.
-    public var shardIndex: Int
-    /// The number of shards.
-    public var shardCount: Int
-    /// Whether ciphertexts are read.
-    public var ciphertexts: Bool
-
-    /// Creates a scope.
-    public init(shardIndex: Int = 0, shardCount: Int = 1, ciphertexts: Bool = true) {
-        self.shardIndex = shardIndex
-        self.shardCount = max(1, shardCount)
-        self.ciphertexts = ciphertexts
-    }
-
-    /// Every block with its ciphertext.
-    public static let all = SearchScope()
-    /// Every block, record index only.
-    public static let recordIndex = SearchScope(ciphertexts: false)
-
-    /// Whether the block with this sequence number is in the shard.
-    public func contains(_ sequence: UInt64) -> Bool { sequence % UInt64(shardCount) == UInt64(shardIndex) }
-}
-
 /// The edge master's metadata database (SQLite in the server; an actor in tests).
 ///
 /// Implementations must make ``insertRecord(_:)`` atomic: of two concurrent inserts of one id, one wins.

@@ -50,13 +50,9 @@ struct KeyPages: WebPageGroup {
         try await store.user(id: userId)?.username ?? "\(userId)"
     }
 
+    /// The owner or administrator making this request (a refusal is audited).
     func requireOwner(_ context: WebRequestContext) async throws -> WebUser {
-        do {
-            return try context.requireRole(.owner, .administrator, toDo: "manage repository keys")
-        } catch let error as WebError where error != .notLoggedIn {
-            await store.audit(context.user?.username ?? "-", "keys page", "refused")
-            throw error
-        }
+        try await requireOwner(context, toDo: "manage repository keys", page: "keys page")
     }
 
     func keyValues() async throws -> [String: Any] {

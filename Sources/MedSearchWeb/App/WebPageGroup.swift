@@ -1,4 +1,5 @@
 import Hummingbird
+import MedSearchStore
 
 /// A group of the web application's pages or routes (accounts, keys, images, studies, DICOMweb): built over the
 /// application, it registers its handlers on the router, which reach the store and the templates through it.
@@ -15,4 +16,15 @@ extension WebPageGroup {
     var store: WebStore { app.store }
     /// The page templates.
     var renderer: PageRenderer { app.renderer }
+
+    /// The owner or administrator making this request, to do `action`; a logged-in user of another role is
+    /// refused and the refusal written to the audit log as `page` (a visitor not logged in is refused without).
+    func requireOwner(_ context: WebRequestContext, toDo action: String, page: String) async throws -> WebUser {
+        do {
+            return try context.requireRole(.owner, .administrator, toDo: action)
+        } catch let error as WebError where error != .notLoggedIn {
+            await store.audit(context.user?.username ?? "-", page, "refused")
+            throw error
+        }
+    }
 }

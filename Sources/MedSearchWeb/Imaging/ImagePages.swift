@@ -116,13 +116,9 @@ struct ImagePages: WebPageGroup {
             : String(format: "%.4g", score)
     }
 
+    /// The owner or administrator making this request (a refusal is audited).
     func requireOwner(_ context: WebRequestContext) async throws -> WebUser {
-        do {
-            return try context.requireRole(.owner, .administrator, toDo: "upload or manage images")
-        } catch let error as WebError where error != .notLoggedIn {
-            await store.audit(context.user?.username ?? "-", "upload page", "refused")
-            throw error
-        }
+        try await requireOwner(context, toDo: "upload or manage images", page: "upload page")
     }
 
     func searchableEngines(_ user: WebUser) async throws -> [[String: Any]] {
