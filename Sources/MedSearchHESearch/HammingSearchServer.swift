@@ -128,7 +128,7 @@ public struct HammingSearchServer: Sendable {
         var writer = HammingResponse.header(configuration: configuration, shelfCount: shelves.count, withholdsIdentifiers: true)
         for part in parts { writer.writeRaw(part) }
         return HammingUnlinkableResponse(response: writer.bytes,
-                                         mapping: HammingResponseMapping(ids: order.map { shelves[$0].ids }))
+                                         mapping: HammingResponseMapping(shelves: order.map { .dense(shelves[$0].ids) }))
     }
 
     /// Unlinkable mode on an unprepared database (see ``evaluateUnlinkable(queryBytes:prepared:)``).

@@ -51,11 +51,43 @@ public struct HammingSlotRequest: Sendable, Equatable {
 /// The master's secret of one unlinkable evaluation: which record sits in which slot. Keep it with the query
 /// (never send it); use it once to resolve the key holder's request.
 public struct HammingResponseMapping: Sendable {
-    /// Identifiers by response block and position (nil: deleted).
-    let ids: [[UInt64?]]
+    /// One response block's identifiers.
+    enum Shelf: Sendable, Equatable {
+        /// By position (nil: no live record), as a prepared database holds them (shared, not copied).
+        case dense([UInt64?])
+        /// The live positions in ascending order and their identifiers, as a partial response carries them: a
+        /// coordinator keeps what it decoded rather than spreading it over every position of every shelf per query.
+        case sparse(positions: [Int], ids: [UInt64])
+
+        /// The identifier at `position` (nil: none).
+        func id(at position: Int) -> UInt64? {
+            switch self {
+            case let .dense(ids):
+                return ids.indices.contains(position) ? ids[position] : nil
+            case let .sparse(positions, ids):
+                var low = 0, high = positions.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if positions[mid] < position { low = mid + 1 } else { high = mid }
+                }
+                return low < positions.count && positions[low] == position ? ids[low] : nil
+            }
+        }
+
+        /// The number of live records.
+        var liveCount: Int {
+            switch self {
+            case let .dense(ids): ids.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
+            case let .sparse(_, ids): ids.count
+            }
+        }
+    }
+
+    /// Identifiers by response block (the blocks in response order).
+    let shelves: [Shelf]
 
     /// The number of live records in the response.
-    public var recordCount: Int { ids.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == nil ? 0 : 1) } } }
+    public var recordCount: Int { shelves.reduce(0) { $0 + $1.liveCount } }
 
     /// Resolves the key holder's request to the `k` nearest records: orders the requested slots by rank, ties by
     /// identifier (the plaintext ranking rule), and returns `(slot, id)` pairs in that order.
@@ -78,8 +110,7 @@ public struct HammingResponseMapping: Sendable {
         var resolved: [(slot: HammingSlot, id: UInt64, rank: Int)] = []
         for entry in request.entries {
             let slot = entry.slot
-            guard ids.indices.contains(slot.block), ids[slot.block].indices.contains(slot.position),
-                  let id = ids[slot.block][slot.position] else {
+            guard shelves.indices.contains(slot.block), let id = shelves[slot.block].id(at: slot.position) else {
                 throw .malformed("slot \(slot.block)/\(slot.position) holds no record")
             }
             guard seen.insert(slot).inserted else { throw .malformed("duplicate slot") }

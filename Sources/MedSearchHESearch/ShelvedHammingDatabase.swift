@@ -162,17 +162,15 @@ extension HammingSearchServer {
         try HammingResponse.checkDistinctIdentifiers(located.map(\.shelf))
         let order = Self.randomPermutation(located.count)
         var writer = HammingResponse.header(configuration: configuration, shelfCount: located.count, withholdsIdentifiers: true)
-        var mapping: [[UInt64?]] = []
+        var mapping: [HammingResponseMapping.Shelf] = []
         mapping.reserveCapacity(located.count)
         for index in order {
             let (part, shelf) = located[index]
             writer.write(UInt16(shelf.span))
             writer.writeRaw(parts[part][shelf.bitmap])
             writer.writeRaw(parts[part][shelf.packed])
-            var ids = [UInt64?](repeating: nil, count: shelf.span)
-            for (position, id) in zip(shelf.positions, shelf.ids) { ids[position] = id }
-            mapping.append(ids)
+            mapping.append(.sparse(positions: shelf.positions, ids: shelf.ids))
         }
-        return HammingUnlinkableResponse(response: writer.bytes, mapping: HammingResponseMapping(ids: mapping))
+        return HammingUnlinkableResponse(response: writer.bytes, mapping: HammingResponseMapping(shelves: mapping))
     }
 }

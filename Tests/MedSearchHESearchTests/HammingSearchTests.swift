@@ -224,7 +224,7 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         // Fresh shelf order per query: two evaluations map slots differently (with overwhelming probability).
         let a = try await server.evaluateUnlinkable(queryBytes: queryBytes, database: database)
         let b = try await server.evaluateUnlinkable(queryBytes: queryBytes, database: database)
-        #expect(a.mapping.ids != b.mapping.ids)
+        #expect(a.mapping.shelves != b.mapping.shelves)
         // Bad requests are typed errors.
         let bogus = HammingSlotRequest(entries: [(HammingSlot(block: 10_000, position: 0), 0)])
         #expect(throws: HESearchError.self) { try a.mapping.resolve(bogus, k: 1) }
@@ -301,6 +301,19 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
             let distanceOf = Dictionary(uniqueKeysWithValues: ranked.map { ($0.slot, $0.distance) })
             #expect(resolved.map { HammingMatch(id: $0.id, distance: distanceOf[$0.slot]!) }
                 == plaintextHammingTopK(query: query, records: live, k: k))
+        }
+        // The merged mapping (kept sparse: live positions and their identifiers) names exactly the live slots: a
+        // position without a live record, or past the shelf, is refused.
+        let mergedOnce = try server.mergeUnlinkable(parts)
+        let liveSlots = Set(try client.nearestSlots(responseBytes: mergedOnce.response, k: live.count).map(\.slot))
+        #expect(liveSlots.count == live.count)
+        let n = config.parameters.polyDegree
+        for block in mergedOnce.mapping.shelves.indices {
+            for position in [0, 1, 2, 255, 256, n - 1, n, -1]
+            where !liveSlots.contains(HammingSlot(block: block, position: position)) {
+                let request = HammingSlotRequest(entries: [(HammingSlot(block: block, position: position), 0)])
+                #expect(throws: HESearchError.self) { try mergedOnce.mapping.resolve(request, k: 1) }
+            }
         }
         // A record in two parts, and a part without identifiers, are refused.
         #expect(throws: HESearchError.duplicateIdentifier) { try server.mergeUnlinkable([parts[0], parts[0]]) }

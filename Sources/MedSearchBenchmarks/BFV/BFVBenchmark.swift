@@ -215,6 +215,21 @@ public struct BFVBenchmark: Sendable {
             let resolved = try unlinkable.mapping.resolve(requestBytes: request.serialized(), k: 10)
             let v2 = watch.read()
             unlinkableMatch = unlinkableMatch && resolved.map(\.id) == expected.map(\.id)
+            // Two search workers' partial responses (each half of the shelves) joined by the coordinator (the edge
+            // master's per-query cost with workers), then resolved as the master resolves a client's request.
+            let half = prepared.shelfCount / 2
+            var parts: [[UInt8]] = []
+            for shelves in [0..<half, half..<prepared.shelfCount] {
+                parts.append(try await server.evaluate(queryBytes: queryBytes, prepared: prepared, shelves: shelves))
+            }
+            let m0 = watch.read()
+            let merged = try server.mergeUnlinkable(parts)
+            let m1 = watch.read()
+            let mergedRequest = HammingSlotRequest(try client.nearestSlots(responseBytes: merged.response, k: 10))
+            let m2 = watch.read()
+            let mergedResolved = try merged.mapping.resolve(requestBytes: mergedRequest.serialized(), k: 10)
+            let m3 = watch.read()
+            unlinkableMatch = unlinkableMatch && mergedResolved.map(\.id) == expected.map(\.id)
             if round < harness.warmUpRounds {
                 responseBytes = response.count
                 unlinkableBytes = unlinkable.response.count
@@ -224,6 +239,8 @@ public struct BFVBenchmark: Sendable {
             }
             watch.record("unlinkable_server", from: v0, to: v1)
             watch.record("unlinkable_client_resolve", from: v1, to: v2)
+            watch.record("coordinator_merge", from: m0, to: m1)
+            watch.record("coordinator_resolve", from: m2, to: m3)
             watch.record("end_to_end", from: t0, to: t3)
             watch.record("query_encryption", from: t0, to: t1)
             watch.record("server_prepared", from: t1, to: t2)
@@ -265,6 +282,11 @@ public struct BFVBenchmark: Sendable {
             unlinkableServer,
             timed("hamming_unlinkable_client_slots_and_resolution", "unlinkable_client_resolve",
                   note: "client decryption and top-10 slots (one thread) + slot request + master resolution"),
+            timed("hamming_two_shard_coordinator_merge", "coordinator_merge",
+                  note: "the edge master's join of two search workers' partial responses (each half of the shelves) "
+                      + "into one unlinkable response and its private slot mapping; the top-10 then resolved equals the plaintext one"),
+            timed("hamming_two_shard_coordinator_resolve", "coordinator_resolve",
+                  note: "the master resolving the client's slot request against the merged mapping"),
             Figure("hamming_query_size", value: Double(queryBytesCount), unit: "bytes", parameters: p,
                    note: "l seeded unscaled ciphertexts (c_0 + a 32-byte seed each)"),
             Figure("hamming_response_size_unlinkable", value: Double(unlinkableBytes), unit: "bytes", parameters: p,
