@@ -5,10 +5,7 @@ import Testing
 import _MedSearchTestSupport
 
 @Suite("Paillier fixed point, packing and randomizer pool")
-struct PaillierEncodingTests {
-    let sk = insecureTestKey512
-    var pk: PaillierPublicKey { sk.publicKey }
-
+struct PaillierEncodingTests: InsecureKeySuite {
     @Test("fixed-point values survive encryption, sums and products with the stated scale")
     func fixedPoint() throws {
         let codec = PaillierFixedPoint(scale: 1 << 16, publicKey: pk)

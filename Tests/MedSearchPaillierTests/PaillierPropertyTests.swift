@@ -10,11 +10,16 @@ let insecureTestKey512: PaillierPrivateKey = {
     return PaillierPrivateKey.generateInsecure(bits: 512, using: &rng)
 }()
 
-@Suite("Paillier homomorphic identities")
-struct PaillierPropertyTests {
-    let sk = insecureTestKey512
-    var pk: PaillierPublicKey { sk.publicKey }
+/// A suite over ``insecureTestKey512``: the secret key `sk` and its public key `pk`.
+protocol InsecureKeySuite {}
 
+extension InsecureKeySuite {
+    var sk: PaillierPrivateKey { insecureTestKey512 }
+    var pk: PaillierPublicKey { sk.publicKey }
+}
+
+@Suite("Paillier homomorphic identities")
+struct PaillierPropertyTests: InsecureKeySuite {
     func randomSigned(bits: Int, using rng: inout SeededRandomNumberGenerator) -> BigInt {
         let x = BigInt.random(bits: bits, using: &rng)
         return Bool.random(using: &rng) ? -x : x

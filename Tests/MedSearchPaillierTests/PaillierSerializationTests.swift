@@ -6,10 +6,7 @@ import Testing
 import _MedSearchTestSupport
 
 @Suite("Paillier serialisation and key files")
-struct PaillierSerializationTests {
-    let sk = insecureTestKey512
-    var pk: PaillierPublicKey { sk.publicKey }
-
+struct PaillierSerializationTests: InsecureKeySuite {
     @Test("keys and ciphertexts round-trip")
     func roundTrips() throws {
         #expect(try PaillierPublicKey(serialized: pk.serialized()) == pk)

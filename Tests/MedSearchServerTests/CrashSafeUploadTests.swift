@@ -25,8 +25,7 @@ struct CrashSafeUploadTests {
 
     @Test(.enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)))
     func postgresSurvivesAKillDuringAnUpload() async throws {
-        let database = ReplicaDatabase()
-        try await withCleanup { try await killDuringUpload(database: database) } cleanup: { await database.drop() }
+        try await ReplicaDatabase.with { try await killDuringUpload(database: $0) }
     }
 
     @Test func edgeMasterSurvivesAKillDuringAnUpload() async throws {
@@ -35,8 +34,7 @@ struct CrashSafeUploadTests {
 
     @Test(.enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipReason)))
     func edgeMasterOnPostgresSurvivesAKillDuringAnUpload() async throws {
-        let database = ReplicaDatabase()
-        try await withCleanup { try await killMasterDuringUpload(database: database) } cleanup: { await database.drop() }
+        try await ReplicaDatabase.with { try await killMasterDuringUpload(database: $0) }
     }
 
     /// `kill -9` of a real edge master between and during upload requests: every record it lists afterwards has all

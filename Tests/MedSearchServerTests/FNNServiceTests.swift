@@ -7,11 +7,19 @@ import MedSearchFNN
 import MedSearchStore
 import MedSearchTransport
 import Testing
+import _MedSearchTestSupport
 
 /// C1 reaching C2 in process (router-level test of C1, no socket between the servers).
 private struct InProcessPeer: FNNC1Service.PeerTransport {
     let node: FNNC2Service.Node
     func exchange(_ body: [UInt8]) async throws -> [UInt8] { try await FNNC2Service.exchange(body: body, node: node) }
+}
+
+/// An owner with an insecure 512-bit Paillier key generated from `seed` (fast; tests only).
+private func insecureOwner(_ backend: FNNBackend, dimension: Int, seed: UInt64) throws -> FNNOwner {
+    var generator = SeededRandomNumberGenerator(seed: seed)
+    let parameters = try FNNParameters(backend: backend, dimension: dimension, maxAbsCoordinate: 255)
+    return try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
 }
 
 private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInput] {
@@ -52,58 +60,56 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
     }
 
     @Test func liveSharedSearchMatchesPlaintextAndSurvivesRestart() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fnn-live-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (tokens, byRole) = AccessTokens.issue(roles: [.owner, .user, .fnnC1])
-        var generator = SeededRandomNumberGenerator(seed: 5)
-        let parameters = try FNNParameters(backend: .shared, dimension: 16, maxAbsCoordinate: 255)
-        let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
-        let user = try FNNUser(credentials: owner.userCredentials)
-        let data = records(count: 25, dimension: 16, seed: 6)
+        try await withTemporaryDirectory("fnn-live") { directory in
+            let (tokens, byRole) = AccessTokens.issue(roles: [.owner, .user, .fnnC1])
+            let owner = try insecureOwner(.shared, dimension: 16, seed: 5)
+            let user = try FNNUser(credentials: owner.userCredentials)
+            let data = records(count: 25, dimension: 16, seed: 6)
 
-        func query(_ c1URL: String, _ c2URL: String, _ vector: [Int64], k: Int, vectors: Bool = false) async throws -> [FNNSearchHit] {
-            let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
-            let prepared = try user.prepareQuery(vector, k: k, recoverVectors: vectors)
-            _ = try await c2.call(Routes.FNNC2.share, body: prepared.forC2!.serialized())
-            let result = try FNNC1Result(serialized: try await c1.call(Routes.FNNC1.query, body: prepared.forC1.serialized(context: nil)))
-            let handover = try FNNC2Handover(serialized: try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
-            return try user.open(result: result, handover: handover)
-        }
-
-        try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
-            let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
-            _ = try await c1.call(Routes.FNNC1.setup, body: owner.c1Setup.serialized())
-            _ = try await c2.call(Routes.FNNC2.setup, body: owner.c2Setup.serialized())
-            _ = try await c1.call(Routes.FNNC1.addRecords, body: FNNRecordBatch(try owner.encode(data)).serialized(context: nil))
-            _ = try await c2.call(Routes.FNNC2.pool, body: (try owner.poolForC2(entries: 0..<3, records: data)).serialized())
-            _ = try await c1.call(Routes.FNNC1.pool, body: FNNPoolSeeds(try owner.poolSeedsForC1(entries: 0..<3)).serialized())
-            let hits = try await query(c1URL, c2URL, data[4].vector, k: 3, vectors: true)
-            #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[4].vector, records: data.map { ($0.id, $0.vector) }, k: 3))
-            #expect(hits.first?.label == "image-5.png")
-            // The masked hand-over gives the user the stored vectors of the winners.
-            #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
-            // Roles are enforced: a user may not talk to C2 as C1, nor upload.
-            let userC2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
-            await #expect(throws: ServiceError.self) { try await userC2.call(Routes.FNNC2.exchange, body: [1, 2]) }
-            let userC1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!)
-            await #expect(throws: ServiceError.self) { try await userC1.call(Routes.FNNC1.addRecords, body: [1]) }
-            // Garbage is a 400, not a crash.
-            do {
-                _ = try await c1.call(Routes.FNNC1.addRecords, body: [9, 9, 9])
-                Issue.record("garbage accepted")
-            } catch {
-                guard case let .http(status, _)? = error as? ServiceError else { throw error }
-                #expect(status == 400)
+            func query(_ c1URL: String, _ c2URL: String, _ vector: [Int64], k: Int, vectors: Bool = false) async throws -> [FNNSearchHit] {
+                let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
+                let prepared = try user.prepareQuery(vector, k: k, recoverVectors: vectors)
+                _ = try await c2.call(Routes.FNNC2.share, body: prepared.forC2!.serialized())
+                let result = try FNNC1Result(serialized: try await c1.call(Routes.FNNC1.query, body: prepared.forC1.serialized(context: nil)))
+                let handover = try FNNC2Handover(serialized: try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
+                return try user.open(result: result, handover: handover)
             }
-        }
-        // Restart: both servers reopen their SQLite state; consumed entries stay consumed.
-        try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
-            let hits = try await query(c1URL, c2URL, data[9].vector, k: 2)
-            #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[9].vector, records: data.map { ($0.id, $0.vector) }, k: 2))
-            #expect(hits.allSatisfy { $0.vector == nil })
-            let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
-            let status = try await c1.call(Routes.FNNC1.status, as: FNNServerStatus.self)
-            #expect(status.records == 25 && status.unusedEntries == [2])
+
+            try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
+                let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
+                _ = try await c1.call(Routes.FNNC1.setup, body: owner.c1Setup.serialized())
+                _ = try await c2.call(Routes.FNNC2.setup, body: owner.c2Setup.serialized())
+                _ = try await c1.call(Routes.FNNC1.addRecords, body: FNNRecordBatch(try owner.encode(data)).serialized(context: nil))
+                _ = try await c2.call(Routes.FNNC2.pool, body: (try owner.poolForC2(entries: 0..<3, records: data)).serialized())
+                _ = try await c1.call(Routes.FNNC1.pool, body: FNNPoolSeeds(try owner.poolSeedsForC1(entries: 0..<3)).serialized())
+                let hits = try await query(c1URL, c2URL, data[4].vector, k: 3, vectors: true)
+                #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[4].vector, records: data.map { ($0.id, $0.vector) }, k: 3))
+                #expect(hits.first?.label == "image-5.png")
+                // The masked hand-over gives the user the stored vectors of the winners.
+                #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
+                // Roles are enforced: a user may not talk to C2 as C1, nor upload.
+                let userC2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
+                await #expect(throws: ServiceError.self) { try await userC2.call(Routes.FNNC2.exchange, body: [1, 2]) }
+                let userC1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!)
+                await #expect(throws: ServiceError.self) { try await userC1.call(Routes.FNNC1.addRecords, body: [1]) }
+                // Garbage is a 400, not a crash.
+                do {
+                    _ = try await c1.call(Routes.FNNC1.addRecords, body: [9, 9, 9])
+                    Issue.record("garbage accepted")
+                } catch {
+                    guard case let .http(status, _)? = error as? ServiceError else { throw error }
+                    #expect(status == 400)
+                }
+            }
+            // Restart: both servers reopen their SQLite state; consumed entries stay consumed.
+            try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
+                let hits = try await query(c1URL, c2URL, data[9].vector, k: 2)
+                #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: data[9].vector, records: data.map { ($0.id, $0.vector) }, k: 2))
+                #expect(hits.allSatisfy { $0.vector == nil })
+                let c1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
+                let status = try await c1.call(Routes.FNNC1.status, as: FNNServerStatus.self)
+                #expect(status.records == 25 && status.unusedEntries == [2])
+            }
         }
     }
 
@@ -135,9 +141,7 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
     }
 
     @Test func routerLevelPaillierSearchWithDelete() async throws {
-        var generator = SeededRandomNumberGenerator(seed: 8)
-        let parameters = try FNNParameters(backend: .paillier, dimension: 6, maxAbsCoordinate: 255)
-        let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
+        let owner = try insecureOwner(.paillier, dimension: 6, seed: 8)
         let user = try FNNUser(credentials: owner.userCredentials)
         var data = records(count: 10, dimension: 6, seed: 9)
         let c2 = try await FNNC2Service.Node(dataDirectory: nil)
@@ -160,31 +164,29 @@ private func records(count: Int, dimension: Int, seed: UInt64) -> [FNNRecordInpu
     }
 
     @Test func livePaillierSearchHandsOverVectors() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fnn-live-p-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (tokens, byRole) = AccessTokens.issue(roles: [.owner, .user, .fnnC1])
-        var generator = SeededRandomNumberGenerator(seed: 11)
-        // d = 30 with a 512-bit key: several packed groups per vector.
-        let parameters = try FNNParameters(backend: .paillier, dimension: 30, maxAbsCoordinate: 255)
-        let owner = try FNNOwner.generateInsecure(parameters: parameters, paillierBits: 512, using: &generator)
-        let user = try FNNUser(credentials: owner.userCredentials)
-        let pk = owner.keys.paillierSecretKey!.publicKey
-        let data = records(count: 9, dimension: 30, seed: 12)
-        try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
-            let ownerC1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
-            let ownerC2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
-            _ = try await ownerC1.call(Routes.FNNC1.setup, body: owner.c1Setup.serialized())
-            _ = try await ownerC2.call(Routes.FNNC2.setup, body: owner.c2Setup.serialized())
-            _ = try await ownerC1.call(Routes.FNNC1.addRecords, body: FNNRecordBatch(try owner.encode(data)).serialized(context: pk))
-            let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
-            let query = data[6].vector.map { min(255, $0 + 1) }
-            let prepared = try user.prepareQuery(query, k: 3, recoverVectors: true)
-            let result = try FNNC1Result(serialized: try await c1.call(Routes.FNNC1.query, body: prepared.forC1.serialized(context: pk)))
-            let handover = try FNNC2Handover(serialized: try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
-            let hits = try user.open(result: result, handover: handover)
-            #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: query, records: data.map { ($0.id, $0.vector) }, k: 3))
-            #expect(hits.allSatisfy { $0.vector != nil })
-            #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
+        try await withTemporaryDirectory("fnn-live-p") { directory in
+            let (tokens, byRole) = AccessTokens.issue(roles: [.owner, .user, .fnnC1])
+            // d = 30 with a 512-bit key: several packed groups per vector.
+            let owner = try insecureOwner(.paillier, dimension: 30, seed: 11)
+            let user = try FNNUser(credentials: owner.userCredentials)
+            let pk = owner.keys.paillierSecretKey!.publicKey
+            let data = records(count: 9, dimension: 30, seed: 12)
+            try await withServers(dataDirectory: directory, tokens: tokens, byRole: byRole) { c1URL, c2URL in
+                let ownerC1 = ServiceClient(baseURL: c1URL, token: byRole[.owner]!)
+                let ownerC2 = ServiceClient(baseURL: c2URL, token: byRole[.owner]!)
+                _ = try await ownerC1.call(Routes.FNNC1.setup, body: owner.c1Setup.serialized())
+                _ = try await ownerC2.call(Routes.FNNC2.setup, body: owner.c2Setup.serialized())
+                _ = try await ownerC1.call(Routes.FNNC1.addRecords, body: FNNRecordBatch(try owner.encode(data)).serialized(context: pk))
+                let c1 = ServiceClient(baseURL: c1URL, token: byRole[.user]!), c2 = ServiceClient(baseURL: c2URL, token: byRole[.user]!)
+                let query = data[6].vector.map { min(255, $0 + 1) }
+                let prepared = try user.prepareQuery(query, k: 3, recoverVectors: true)
+                let result = try FNNC1Result(serialized: try await c1.call(Routes.FNNC1.query, body: prepared.forC1.serialized(context: pk)))
+                let handover = try FNNC2Handover(serialized: try await c2.call(Routes.FNNC2.handover, prepared.forC1.queryID.description))
+                let hits = try user.open(result: result, handover: handover)
+                #expect(hits.map(\.neighbor) == FNNPlaintextSearch.topK(query: query, records: data.map { ($0.id, $0.vector) }, k: 3))
+                #expect(hits.allSatisfy { $0.vector != nil })
+                #expect(hits.map(\.vector) == hits.map { hit in data.first { $0.id == hit.id }?.vector })
+            }
         }
     }
 }

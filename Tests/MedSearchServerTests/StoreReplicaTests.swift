@@ -26,6 +26,12 @@ struct ReplicaDatabase {
         _ = try? await database.write { tx in try tx.execute("DROP SCHEMA \(name) CASCADE") }
         await database.close()
     }
+
+    /// Runs `body` with a new schema, then drops the schema whether `body` returned or threw.
+    static func with<T>(_ body: (ReplicaDatabase) async throws -> T) async throws -> T {
+        let database = ReplicaDatabase()
+        return try await withCleanup { try await body(database) } cleanup: { await database.drop() }
+    }
 }
 
 /// Two processes of the same role on one PostgreSQL serve the same data: real `medsearch serve ...` processes.

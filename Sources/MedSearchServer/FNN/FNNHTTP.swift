@@ -7,14 +7,11 @@ import MedSearchTransport
 
 /// Maps FNN engine and store errors to HTTP statuses, and runs heavy protocol steps off Swift's cooperative pool.
 enum FNNHTTP {
-    /// Runs a handler body, turning ``FNNError`` and ``StoreError`` into an `HTTPError` with its one-line text.
+    /// Runs a handler body, turning ``FNNError`` (a ``WireError`` as ``FNNError/wire(_:)``) and ``StoreError``
+    /// into an `HTTPError` with its one-line text.
     static func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await body()
-        } catch let error as FNNError {
-            throw HTTPError(status(for: error), message: error.description)
-        } catch let error as WireError {
-            throw HTTPError(.badRequest, message: FNNError.wire(error).description)
+            return try await FNNError.mappingToHTTP(body)
         } catch let error as StoreError {
             switch error {
             case .notFound: throw HTTPError(.notFound, message: error.description)
@@ -22,17 +19,6 @@ enum FNNHTTP {
             case .database: throw HTTPError(.serviceUnavailable, message: error.description)
             case .cannotOpen, .corrupt, .invalidLocation: throw HTTPError(.internalServerError, message: error.description)
             }
-        }
-    }
-
-    static func status(for error: FNNError) -> HTTPResponse.Status {
-        switch error {
-        case .wire, .backendMismatch, .dimensionMismatch, .valueOutOfRange, .parameterOverflow, .invalidParameter,
-             .malformed, .unexpectedMessage, .paillier, .labelAuthenticationFailed:
-            .badRequest
-        case .duplicateRecord: .conflict
-        case .unknownRecord, .unknownQuery: .notFound
-        case .correlationPoolExhausted: .serviceUnavailable
         }
     }
 
@@ -80,4 +66,19 @@ extension FNNHTTP {
             .text("deleted \(try await mapped { try await node.deleteRecords(call.body) })")
         }
     }
+}
+
+extension FNNError: EngineHTTPError {
+    var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .wire, .backendMismatch, .dimensionMismatch, .valueOutOfRange, .parameterOverflow, .invalidParameter,
+             .malformed, .unexpectedMessage, .paillier, .labelAuthenticationFailed:
+            .badRequest
+        case .duplicateRecord: .conflict
+        case .unknownRecord, .unknownQuery: .notFound
+        case .correlationPoolExhausted: .serviceUnavailable
+        }
+    }
+
+    init(malformed error: WireError) { self = .wire(error) }
 }

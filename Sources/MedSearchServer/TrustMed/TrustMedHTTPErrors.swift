@@ -2,22 +2,18 @@ import Hummingbird
 import MedSearchCore
 import MedSearchTrustMed
 
-/// Maps engine errors to HTTP statuses (the engine never imports Hummingbird).
+/// Maps TrustMedSearch's errors to HTTP statuses (the engine never imports Hummingbird).
 enum TrustMedHTTP {
-    /// Runs a handler body, turning a ``TrustMedError`` into an `HTTPError` with a fitting status and its
-    /// one-line description.
+    /// Runs a handler body, turning a ``TrustMedError`` (a ``WireError`` as ``TrustMedError/malformed(_:)``) into an
+    /// `HTTPError` with a fitting status and its one-line description.
     static func mapped<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as TrustMedError {
-            throw HTTPError(status(for: error), message: error.description)
-        } catch let error as WireError {
-            throw HTTPError(.badRequest, message: TrustMedError.malformed(error).description)
-        }
+        try await TrustMedError.mappingToHTTP(body)
     }
+}
 
-    static func status(for error: TrustMedError) -> HTTPResponse.Status {
-        switch error {
+extension TrustMedError: EngineHTTPError {
+    var httpStatus: HTTPResponse.Status {
+        switch self {
         case .malformed, .invalidParameter, .invalidRecordID, .invalidShareID, .homomorphic, .sealing: .badRequest
         case .keysNotRegistered, .keyMismatch, .idempotencyKeyReused, .recordConflict: .conflict
         case .unknownRecord, .unknownShare: .notFound
@@ -25,4 +21,6 @@ enum TrustMedHTTP {
         case .sharing, .storage: .internalServerError
         }
     }
+
+    init(malformed error: WireError) { self = .malformed(error) }
 }
