@@ -13,9 +13,7 @@ import _MedSearchTestSupport
     @Test(arguments: [4, 16, 40])
     func ciphertextsLieInADPlusOneSubspace(d: Int) throws {
         var generator = seededGenerator(UInt64(300 + d))
-        let owner = try SecureKNNOwnerKey.generate(dimension: d, using: &generator)
-        let secret = try SecureKNNUserSecret.generate(dimension: d, using: &generator)
-        let key = try SecureKNNQueryKey(grant: owner.register(secret.registrationRequest), secret: secret)
+        let (owner, key) = try registeredUser(dimension: d, using: &generator)
         var subspace = CiphertextSubspace(ambientDimension: owner.encryptedDimension)
         var encrypted = [[Float]]()
         var coordinates = [[Double]]()

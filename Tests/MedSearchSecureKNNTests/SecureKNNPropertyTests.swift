@@ -12,9 +12,7 @@ import _MedSearchTestSupport
     @Test(arguments: [1, 4, 16, 64])
     func scoreIsAffineInSquaredDistance(d: Int) throws {
         var generator = seededGenerator(UInt64(100 + d))
-        let owner = try SecureKNNOwnerKey.generate(dimension: d, using: &generator)
-        let secret = try SecureKNNUserSecret.generate(dimension: d, using: &generator)
-        let key = try SecureKNNQueryKey(grant: owner.register(secret.registrationRequest), secret: secret)
+        let (owner, key) = try registeredUser(dimension: d, using: &generator)
         let q = Self.randomVector(d, &generator)
         let gamma = 1.37
         let trapdoor = try key.trapdoor(for: q, gamma: gamma)
@@ -31,9 +29,7 @@ import _MedSearchTestSupport
     @Test func floatTableRanksLikeDouble() throws {
         var generator = seededGenerator(21)
         let d = 64
-        let owner = try SecureKNNOwnerKey.generate(dimension: d, using: &generator)
-        let secret = try SecureKNNUserSecret.generate(dimension: d, using: &generator)
-        let key = try SecureKNNQueryKey(grant: owner.register(secret.registrationRequest), secret: secret)
+        let (owner, key) = try registeredUser(dimension: d, using: &generator)
         var table = EncryptedVectorTable(dimension: owner.encryptedDimension)
         var encrypted = [[Double]]()
         for _ in 0..<300 {
@@ -62,9 +58,7 @@ import _MedSearchTestSupport
 
     @Test func freshGammaMakesTrapdoorsDiffer() throws {
         var generator = seededGenerator(22)
-        let owner = try SecureKNNOwnerKey.generate(dimension: 8, using: &generator)
-        let secret = try SecureKNNUserSecret.generate(dimension: 8, using: &generator)
-        let key = try SecureKNNQueryKey(grant: owner.register(secret.registrationRequest), secret: secret)
+        let (owner, key) = try registeredUser(dimension: 8, using: &generator)
         let q = Self.randomVector(8, &generator)
         let t1 = try key.trapdoor(for: q), t2 = try key.trapdoor(for: q)
         #expect(t1 != t2)
