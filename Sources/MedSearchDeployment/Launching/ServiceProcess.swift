@@ -1,6 +1,7 @@
 import Foundation
 import MedSearchServer
 import MedSearchTransport
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,8 @@ public final class ServiceProcess: @unchecked Sendable {
     // @unchecked: every stored property is a constant; `Process` itself is thread-safe (Foundation declares it
     // Sendable), and terminate() and kill() only call its idempotent members and send signals.
     private let process: Process
+    /// Set once the child's standard output reached its end and its readability handler was removed.
+    private let outputEnd: OutputEnd
     /// The base URL the child announced.
     public let url: String
     /// The file receiving the child's standard error.
@@ -21,8 +24,9 @@ public final class ServiceProcess: @unchecked Sendable {
     /// The child's process id.
     public var pid: Int32 { process.processIdentifier }
 
-    private init(process: Process, url: String, logFile: URL) {
+    private init(process: Process, outputEnd: OutputEnd, url: String, logFile: URL) {
         self.process = process
+        self.outputEnd = outputEnd
         self.url = url
         self.logFile = logFile
     }
@@ -58,10 +62,12 @@ public final class ServiceProcess: @unchecked Sendable {
 
         let announced = AsyncStream<String>.makeStream()
         let buffer = LineBuffer()
+        let outputEnd = OutputEnd()
         stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
                 handle.readabilityHandler = nil
+                outputEnd.reached.withLock { $0 = true }
                 announced.continuation.finish()
                 return
             }
@@ -94,7 +100,7 @@ public final class ServiceProcess: @unchecked Sendable {
                 .joined(separator: " | ") ?? ""
             throw ServiceError.launchFailed(command: command, reason: "no listening line (log: \(tail))")
         }
-        return ServiceProcess(process: process, url: url, logFile: log)
+        return ServiceProcess(process: process, outputEnd: outputEnd, url: url, logFile: log)
     }
 
     /// Whether the child is still running.
@@ -110,6 +116,7 @@ public final class ServiceProcess: @unchecked Sendable {
         }
         if process.isRunning { sendSignal(process.processIdentifier, SIGKILL) }
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        await waitForOutputEnd()
     }
 
     /// Kills the child at once (SIGKILL), as a crash would; used by failure tests.
@@ -117,7 +124,23 @@ public final class ServiceProcess: @unchecked Sendable {
         guard process.isRunning else { return }
         sendSignal(process.processIdentifier, SIGKILL)
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        await waitForOutputEnd()
     }
+
+    /// Waits (at most 5 s) until the child's standard output has reached its end and its readability handler is
+    /// gone, so that releasing this object afterwards never closes the pipe under a dispatch source still watching
+    /// it. The end comes as soon as the child and everything that inherited its output have exited.
+    private func waitForOutputEnd() async {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !outputEnd.reached.withLock({ $0 }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
+
+/// Whether a child's standard output has reached its end (set by its readability handler).
+private final class OutputEnd: Sendable {
+    let reached = Mutex(false)
 }
 
 /// Splits a byte stream into lines.
