@@ -153,10 +153,16 @@ struct HammingResponse: Sendable {
         return LocatedShelf(span: span, positions: positions, ids: ids, bitmap: bitmap, packed: packedStart..<reader.offset)
     }
 
-    /// Throws ``HESearchError/duplicateIdentifier`` when an identifier occurs twice among `shelves`. Dense
-    /// identifiers (TrustMedSearch's block handle and slot) are checked in a bitmap of the identifier range, at
-    /// most 32 bytes per identifier; sparse ones in a hash set.
+    /// Throws ``HESearchError/duplicateIdentifier`` when an identifier occurs twice among `shelves`.
+    ///
+    /// First, in one pass and without allocating per identifier: a shelf's identifiers, in position order, are cut
+    /// into runs of equal high part (`id >> 16`); when every run strictly increases and no high part starts two runs,
+    /// no identifier can repeat. TrustMedSearch's identifiers (`handle << 16 | slot`, a block's records side by side
+    /// in slot order) always pass this way: a 1,000,000-record merge checks 1,000,000 identifiers and ~4,000 runs,
+    /// where a bitmap of the identifier range was 32 MB to zero per query. Otherwise dense identifiers are checked
+    /// in a bitmap of the identifier range (at most 32 bytes per identifier) and sparse ones in a hash set.
     static func checkDistinctIdentifiers(_ shelves: [LocatedShelf]) throws(HESearchError) {
+        if increasingRunsHaveDistinctHighParts(shelves) { return }
         let count = shelves.reduce(0) { $0 + $1.ids.count }
         let largest = shelves.reduce(UInt64(0)) { max($0, $1.ids.max() ?? 0) }
         if largest >> 6 < UInt64(4 * count + 1024) {
@@ -174,6 +180,24 @@ struct HammingResponse: Sendable {
                 for id in shelf.ids { guard seen.insert(id).inserted else { throw .duplicateIdentifier } }
             }
         }
+    }
+
+    /// Whether the identifiers of `shelves` split into strictly increasing runs of equal high part (`id >> 16`)
+    /// whose high parts are all different: then they are distinct. False says nothing either way.
+    static func increasingRunsHaveDistinctHighParts(_ shelves: [LocatedShelf]) -> Bool {
+        var highParts = Set<UInt64>()
+        for shelf in shelves {
+            var previous: UInt64? = nil
+            for id in shelf.ids {
+                if let last = previous, last >> 16 == id >> 16 {
+                    guard id > last else { return false }
+                } else if !highParts.insert(id >> 16).inserted {
+                    return false
+                }
+                previous = id
+            }
+        }
+        return true
     }
 
     static func readHeader(_ reader: inout ByteReader,

@@ -4,8 +4,9 @@ import MedSearchCore
 import Testing
 import _MedSearchTestSupport
 
-/// The coordinator's merge locates shelves instead of decoding them; its duplicate check has a bitmap path (dense
-/// identifiers, TrustMedSearch's `handle << 16 | slot`) and a hash-set path (sparse ones). Both must refuse a repeat.
+/// The coordinator's merge locates shelves instead of decoding them; its duplicate check has a run path (increasing
+/// runs of distinct high parts, TrustMedSearch's `handle << 16 | slot`), a bitmap path (other dense identifiers) and a
+/// hash-set path (sparse ones). Each must refuse a repeat.
 @Suite struct HammingMergeTests {
     static func shelf(_ ids: [UInt64]) -> HammingResponse.LocatedShelf {
         HammingResponse.LocatedShelf(span: ids.count, positions: Array(ids.indices), ids: ids, bitmap: 0..<0, packed: 0..<0)
@@ -30,6 +31,49 @@ import _MedSearchTestSupport
         try HammingResponse.checkDistinctIdentifiers(shelves)
         #expect(throws: HESearchError.duplicateIdentifier) {
             try HammingResponse.checkDistinctIdentifiers(shelves + [Self.shelf([39 << 16 | 4095])])
+        }
+    }
+
+    /// The run check (one pass, no bitmap) proves TrustMedSearch's identifiers distinct; whatever the layout, the
+    /// answer equals a hash set's: random shelves of block runs, with repeats planted inside a run, across runs of
+    /// one high part and across shelves, and runs out of order.
+    @Test func theRunCheckAgreesWithAHashSetOnRandomLayouts() throws {
+        var rng = seededGenerator(2027)
+        // TrustMedSearch's layout: blocks of 256 slots side by side, handles spread over a wide range.
+        let blocks = (0..<64).map { UInt64($0 * 61 + 5) }
+        let trustMed = stride(from: 0, to: blocks.count, by: 16).map { first in
+            Self.shelf(blocks[first..<first + 16].flatMap { handle in (0..<256).map { handle << 16 | UInt64($0) } })
+        }
+        #expect(HammingResponse.increasingRunsHaveDistinctHighParts(trustMed))
+        try HammingResponse.checkDistinctIdentifiers(trustMed)
+        for trial in 0..<300 {
+            var shelves = trustMed.map { $0.ids }
+            switch trial % 5 {
+            case 0: // a repeat inside one run
+                let s = Int.random(in: 0..<shelves.count, using: &rng), i = Int.random(in: 1..<shelves[s].count, using: &rng)
+                shelves[s][i] = shelves[s][i - 1]
+            case 1: // a repeat in another shelf
+                let a = Int.random(in: 0..<shelves.count, using: &rng), b = (a + 1) % shelves.count
+                shelves[b].append(shelves[a][Int.random(in: 0..<shelves[a].count, using: &rng)])
+            case 2: // a second run of one high part, with new slots (distinct) or old ones (a repeat)
+                let handle = blocks[Int.random(in: 0..<blocks.count, using: &rng)]
+                let slot = UInt64(Int.random(in: 0..<512, using: &rng))
+                shelves[Int.random(in: 0..<shelves.count, using: &rng)].append(handle << 16 | slot)
+            case 3: // a run out of order (distinct)
+                let s = Int.random(in: 0..<shelves.count, using: &rng)
+                shelves[s].swapAt(Int.random(in: 0..<shelves[s].count, using: &rng), Int.random(in: 0..<shelves[s].count, using: &rng))
+            default: // sparse random identifiers, sometimes repeated
+                shelves = (0..<3).map { _ in (0..<50).map { _ in UInt64.random(in: 0..<2_000, using: &rng) << UInt64.random(in: 0...40, using: &rng) } }
+            }
+            let all = shelves.flatMap { $0 }
+            let distinct = Set(all).count == all.count
+            let located = shelves.map(Self.shelf)
+            if distinct {
+                try HammingResponse.checkDistinctIdentifiers(located)
+            } else {
+                #expect(!HammingResponse.increasingRunsHaveDistinctHighParts(located))
+                #expect(throws: HESearchError.duplicateIdentifier) { try HammingResponse.checkDistinctIdentifiers(located) }
+            }
         }
     }
 
