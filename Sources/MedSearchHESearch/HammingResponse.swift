@@ -23,10 +23,11 @@ struct HammingResponse: Sendable {
     /// Whether the server withheld the identifiers (unlinkable mode: shelves are in a fresh random order).
     let withholdsIdentifiers: Bool
 
-    /// The header (shelf count patched by ``finish(_:shelfCount:)``).
+    /// The header, in a writer with room for `bodyBytes` more (the shelves that follow: a response of a million
+    /// records is 8 MB, and growing it step by step would copy it and fault in fresh pages several times).
     static func header(configuration: HammingSearchConfiguration, shelfCount: Int,
-                       withholdsIdentifiers: Bool = false) -> ByteWriter {
-        var writer = ByteWriter()
+                       withholdsIdentifiers: Bool = false, bodyBytes: Int = 0) -> ByteWriter {
+        var writer = ByteWriter(capacity: 64 + bodyBytes)
         writer.writeHeader(magic: HESearchWire.response, version: HESearchWire.layoutVersion)
         configuration.write(to: &writer)
         writer.write(UInt8(withholdsIdentifiers ? 1 : 0))
@@ -232,7 +233,8 @@ struct HammingResponse: Sendable {
             total += count
             bodies.append(part[reader.offset...])
         }
-        var writer = header(configuration: configuration, shelfCount: total, withholdsIdentifiers: mode ?? false)
+        var writer = header(configuration: configuration, shelfCount: total, withholdsIdentifiers: mode ?? false,
+                            bodyBytes: bodies.reduce(0) { $0 + $1.count })
         for body in bodies { writer.writeRaw(body) }
         return writer.bytes
     }

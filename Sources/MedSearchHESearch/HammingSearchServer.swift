@@ -102,7 +102,8 @@ public struct HammingSearchServer: Sendable {
         let parts = try await evaluateConcurrently(count: shelves.count) { i, rng throws(HESearchError) in
             try self.evaluateShelf(all[lower + i], query: query, includeIdentifiers: true, using: &rng)
         }
-        var writer = HammingResponse.header(configuration: configuration, shelfCount: shelves.count)
+        var writer = HammingResponse.header(configuration: configuration, shelfCount: shelves.count,
+                                            bodyBytes: parts.reduce(0) { $0 + $1.count })
         for part in parts { writer.writeRaw(part) }
         return writer.bytes
     }
@@ -125,7 +126,8 @@ public struct HammingSearchServer: Sendable {
         let parts = try await evaluateConcurrently(count: shelves.count) { i, rng throws(HESearchError) in
             try self.evaluateShelf(shelves[order[i]], query: query, includeIdentifiers: false, using: &rng)
         }
-        var writer = HammingResponse.header(configuration: configuration, shelfCount: shelves.count, withholdsIdentifiers: true)
+        var writer = HammingResponse.header(configuration: configuration, shelfCount: shelves.count, withholdsIdentifiers: true,
+                                            bodyBytes: parts.reduce(0) { $0 + $1.count })
         for part in parts { writer.writeRaw(part) }
         return HammingUnlinkableResponse(response: writer.bytes,
                                          mapping: HammingResponseMapping(shelves: order.map { .dense(shelves[$0].ids) }))

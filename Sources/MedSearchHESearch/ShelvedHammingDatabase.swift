@@ -161,7 +161,8 @@ extension HammingSearchServer {
         }
         try HammingResponse.checkDistinctIdentifiers(located.map(\.shelf))
         let order = Self.randomPermutation(located.count)
-        var writer = HammingResponse.header(configuration: configuration, shelfCount: located.count, withholdsIdentifiers: true)
+        var writer = HammingResponse.header(configuration: configuration, shelfCount: located.count, withholdsIdentifiers: true,
+                                            bodyBytes: parts.reduce(0) { $0 + $1.count })
         var mapping: [HammingResponseMapping.Shelf] = []
         mapping.reserveCapacity(located.count)
         for index in order {

@@ -37,6 +37,8 @@ public enum TrustMedError: Error, Equatable, Sendable, CustomStringConvertible {
     case sealing(String)
     /// The metadata or share store failed.
     case storage(String)
+    /// The role is at its limit of work in progress (a search worker's queue of evaluations is full); retry later.
+    case busy(String)
 
     public var description: String {
         switch self {
@@ -57,6 +59,7 @@ public enum TrustMedError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .sharing(reason): "secret sharing: \(reason)"
         case let .sealing(reason): "image sealing: \(reason)"
         case let .storage(reason): "storage: \(reason)"
+        case let .busy(reason): "busy: \(reason)"
         }
     }
 }

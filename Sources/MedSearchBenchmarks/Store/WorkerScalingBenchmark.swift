@@ -19,6 +19,10 @@ public enum WorkerScalingBenchmark {
         public var rounds: Int
         public var parameterSet: String
         public var bits: Int
+        /// Queries in flight at once (each of this many clients sends its share of a round's queries one after
+        /// another): 1 measures one query's latency end to end, more measure throughput, where one query's
+        /// transport and merge overlap another's evaluation.
+        public var clients: Int
         /// Where the cluster's state is kept between runs (nil: a fresh directory, removed afterwards). A run
         /// that finds a finished ingest of the same records and parameter set there reuses it (a 1,000,000-record
         /// ingest takes about 20 minutes): ingest once, measure on an idle machine later.
@@ -29,8 +33,9 @@ public enum WorkerScalingBenchmark {
         public var alternatingLimit = 250_000
 
         public init(records: Int = 100_000, queriesPerRound: Int = 8, rounds: Int = 5,
-                    parameterSet: String? = nil, bits: Int = 64, keptDirectory: URL? = nil) {
+                    parameterSet: String? = nil, bits: Int = 64, keptDirectory: URL? = nil, clients: Int = 1) {
             self.keptDirectory = keptDirectory
+            self.clients = clients
             self.records = records
             self.queriesPerRound = queriesPerRound
             self.rounds = rounds
@@ -51,6 +56,8 @@ public enum WorkerScalingBenchmark {
         public var ingestReused: Bool
         public var ingestRecordsPerSecond: Double
         public var queriesPerRound: Int
+        /// Queries in flight at once (``Options/clients``).
+        public var clientsInFlight: Int = 1
         public var oneWorkerQueriesPerSecond: [Double]
         public var twoWorkersQueriesPerSecond: [Double]
         public var oneWorkerLatency: StoreBenchmark.Latency
@@ -149,15 +156,9 @@ public enum WorkerScalingBenchmark {
                 for round in 0..<options.rounds {
                     for which in phase {
                         let roundStart = ContinuousClock.now
-                        for (index, query) in queries.enumerated() {
-                            let start = ContinuousClock.now
-                            let response = try await masters[which].search(query)
-                            latency[which].append(StoreBenchmark.milliseconds(ContinuousClock.now - start))
-                            guard response.unsearched.isEmpty else {
-                                throw BenchmarkError.wrongResult("\(response.unsearched.count) records not searched")
-                            }
-                            if index == 0 { firstDistances[which].append(try client.select(response, k: 10).distances) }
-                        }
+                        let sent = try await send(queries, clients: options.clients, to: masters[which], client: client)
+                        latency[which] += sent.latencies
+                        firstDistances[which].append(sent.firstDistances)
                         perSecond[which].append(Double(queries.count) / StoreBenchmark.seconds(ContinuousClock.now - roundStart))
                         progress(String(format: "workers: round %d: %d worker(s) %.2f queries/s", round + 1, which + 1,
                                         perSecond[which].last ?? 0))
@@ -171,7 +172,7 @@ public enum WorkerScalingBenchmark {
             let result = Result(
                 records: options.records, parameterSet: options.parameterSet, hashBits: options.bits, threadsPerWorker: 1,
                 ingestSeconds: ingestSeconds, ingestReused: reuse, ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
-                queriesPerRound: options.queriesPerRound, oneWorkerQueriesPerSecond: perSecond[0],
+                queriesPerRound: options.queriesPerRound, clientsInFlight: options.clients, oneWorkerQueriesPerSecond: perSecond[0],
                 twoWorkersQueriesPerSecond: perSecond[1], oneWorkerLatency: .init(latency[0]),
                 twoWorkersLatency: .init(latency[1]), twoOverOneWorkerQueriesPerSecond: ratios[ratios.count / 2],
                 resultsEqual: equal, sequentialPhases: sequential, loadAverageBefore: loadBefore,
@@ -183,6 +184,37 @@ public enum WorkerScalingBenchmark {
             await single?.stop()
             await cluster.stop()
             throw error
+        }
+    }
+
+    /// Sends one round's queries through `master` from `clients` concurrent clients (client `c` sends queries `c`,
+    /// `c + clients`, ... one after another): every query's latency in milliseconds and the top-10 distances of the
+    /// first query.
+    static func send(_ queries: [SearchRequest], clients: Int, to master: TrustMedRemote,
+                     client: TrustMedClient) async throws -> (latencies: [Double], firstDistances: [Int]) {
+        let clients = max(1, min(clients, queries.count))
+        return try await withThrowingTaskGroup(of: (latencies: [Double], first: [Int]?).self) { group in
+            for c in 0..<clients {
+                group.addTask {
+                    var latencies: [Double] = [], first: [Int]?
+                    for index in stride(from: c, to: queries.count, by: clients) {
+                        let start = ContinuousClock.now
+                        let response = try await master.search(queries[index])
+                        latencies.append(StoreBenchmark.milliseconds(ContinuousClock.now - start))
+                        guard response.unsearched.isEmpty else {
+                            throw BenchmarkError.wrongResult("\(response.unsearched.count) records not searched")
+                        }
+                        if index == 0 { first = try client.select(response, k: 10).distances }
+                    }
+                    return (latencies, first)
+                }
+            }
+            var latencies: [Double] = [], first: [Int] = []
+            for try await part in group {
+                latencies += part.latencies
+                if let distances = part.first { first = distances }
+            }
+            return (latencies, first)
         }
     }
 

@@ -31,6 +31,10 @@ public protocol ContextualWireMessage: Sendable {
     /// Writes the body (everything after the header) at the current ``version``.
     func encode(to writer: inout ByteWriter, context: WireContext)
 
+    /// About how many bytes ``serialized(context:)`` writes, reserved up front (0: unknown, the writer grows). A
+    /// message carrying megabytes says so, sparing the copies and fresh pages of a buffer grown step by step.
+    var serializedSizeHint: Int { get }
+
     /// Reads a body of the given `version` (one of ``supportedVersions``), checking every length and value.
     ///
     /// The reader's offset is just past the header; the body must not read beyond itself (callers check for
@@ -90,6 +94,7 @@ public struct LegacyWireHeader: Sendable, Equatable {
 extension ContextualWireMessage {
     public static var supportedVersions: ClosedRange<UInt16> { 1...version }
     public static var legacyHeaders: [LegacyWireHeader] { [] }
+    public var serializedSizeHint: Int { 0 }
 
     /// `"TAG v1"`: the tag and the version this build writes.
     public static var formatName: String { "\(magic) v\(version)" }
@@ -109,7 +114,7 @@ extension ContextualWireMessage {
 
     /// The format's bytes: header, then body.
     public func serialized(context: WireContext) -> [UInt8] {
-        var writer = ByteWriter()
+        var writer = ByteWriter(capacity: serializedSizeHint)
         write(to: &writer, context: context)
         return writer.bytes
     }

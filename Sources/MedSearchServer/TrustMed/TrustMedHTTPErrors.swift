@@ -17,7 +17,7 @@ extension TrustMedError: EngineHTTPError {
         case .malformed, .invalidParameter, .invalidRecordID, .invalidShareID, .homomorphic, .sealing: .badRequest
         case .keysNotRegistered, .keyMismatch, .idempotencyKeyReused, .recordConflict: .conflict
         case .unknownRecord, .unknownShare: .notFound
-        case .notEnoughShares, .nodeFailure: .serviceUnavailable
+        case .notEnoughShares, .nodeFailure, .busy: .serviceUnavailable
         case .sharing, .storage: .internalServerError
         }
     }

@@ -74,6 +74,11 @@ public struct SearchResponse: TrustMedMessage, Equatable {
     /// was searched.
     public var unsearched: [String] = []
 
+    public var serializedSizeHint: Int {
+        64 + queryHandle.count + blocks.reduce(0) { $0 + 8 + $1.encryptedDistances.count + 40 * $1.entries.count }
+            + 40 * unsearched.count
+    }
+
     public func encode(to writer: inout ByteWriter) {
         writer.write(UInt32(blocks.count))
         for block in blocks {

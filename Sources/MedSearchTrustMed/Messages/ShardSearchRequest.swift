@@ -54,6 +54,8 @@ public struct ShardSearchResponse: TrustMedMessage, Equatable {
     /// The partial result (``TrustMedEvaluator/searchPartial(query:blocks:version:)``).
     public var partial: [UInt8]
 
+    public var serializedSizeHint: Int { 32 + partial.count }
+
     public func encode(to writer: inout ByteWriter) {
         writer.write(UInt64(bitPattern: version))
         writer.write(UInt64(recordCount))

@@ -63,7 +63,7 @@ public final class EdgeMaster: Sendable {
     /// The search workers a search fans out to (nil: the master evaluates every block itself).
     public let searchWorkers: (any TrustMedSearchWorkers)?
     /// The evaluator's view of the last snapshot (mapped once per version).
-    private let evaluatorBlocks = Mutex<(version: Int64, blocks: [TrustMedEvaluatorBlock])?>(nil)
+    private let evaluatorViews = EvaluatorViewCache()
 
     /// Creates a master.
     /// - Throws: ``TrustMedError/invalidParameter(_:)`` unless 2 <= m <= n <= 255.
@@ -392,19 +392,9 @@ public final class EdgeMaster: Sendable {
         return SearchResponse(blocks: out)
     }
 
-    /// The evaluator's view of a snapshot (block handle = sequence number, live slots), mapped once per version.
+    /// The evaluator's view of a snapshot of every block.
     private func evaluatorView(_ snapshot: SearchSnapshot) -> [TrustMedEvaluatorBlock] {
-        if let cached = evaluatorBlocks.withLock({ $0 }), cached.version == snapshot.version { return cached.blocks }
-        let blocks = Self.evaluatorBlocks(snapshot.blocks)
-        evaluatorBlocks.withLock { $0 = (snapshot.version, blocks) }
-        return blocks
-    }
-
-    static func evaluatorBlocks(_ blocks: [SearchableBlock]) -> [TrustMedEvaluatorBlock] {
-        blocks.map {
-            TrustMedEvaluatorBlock(id: $0.block.id, handle: $0.sequence, ciphertext: $0.block.ciphertext,
-                                   liveSlots: $0.entries.map(\.slot))
-        }
+        evaluatorViews.view(of: snapshot, scope: .all)
     }
 
     /// The record at `(handle, slot)` of a search's blocks (sorted by sequence number, entries by slot).

@@ -1,3 +1,4 @@
+import MedSearchCore
 import Synchronization
 
 /// The evaluator built from the registered keys, kept until other keys are registered (the edge master and the
@@ -22,6 +23,27 @@ final class EvaluatorCache: Sendable {
 
     /// Drops the cached evaluator (after other keys were registered).
     func clear() { cached.withLock { $0 = nil } }
+}
+
+/// The evaluator's view of the last snapshot searched (block handle = sequence number, live slots), mapped once per
+/// scope and version: at 1,000,000 records a view holds a million slots, not to be rebuilt for every query.
+final class EvaluatorViewCache: Sendable {
+    private let last = Mutex<(scope: SearchScope, version: Int64, blocks: [TrustMedEvaluatorBlock])?>(nil)
+
+    init() {}
+
+    /// The view of `snapshot`, read under `scope`.
+    func view(of snapshot: SearchSnapshot, scope: SearchScope) -> [TrustMedEvaluatorBlock] {
+        if let cached = last.withLock({ $0 }), cached.scope == scope, cached.version == snapshot.version {
+            return cached.blocks
+        }
+        let blocks = snapshot.blocks.map {
+            TrustMedEvaluatorBlock(id: $0.block.id, handle: $0.sequence, ciphertext: $0.block.ciphertext,
+                                   liveSlots: $0.entries.map(\.slot))
+        }
+        last.withLock { $0 = (scope, snapshot.version, blocks) }
+        return blocks
+    }
 }
 
 /// Runs a store call, mapping any error that is not a ``TrustMedError`` to ``TrustMedError/storage(_:)``.

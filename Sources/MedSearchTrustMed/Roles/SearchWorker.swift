@@ -21,22 +21,38 @@ public final class SearchWorker: Sendable {
     /// The master's store (read only).
     public let metadata: any TrustMedMetadataStore
     private let evaluators: EvaluatorCache
+    /// Evaluations run one at a time (each with the threads the evaluator is allowed), so concurrent queries never
+    /// use more threads or memory than one; at most ``maxWaitingSearches`` wait their turn.
+    let queue: EvaluationQueue
+    private let views = EvaluatorViewCache()
+
+    /// How many searches may wait for the one being evaluated before further ones are refused as busy.
+    public static let maxWaitingSearches = 32
 
     /// Creates a worker over the master's store; `evaluatorFactory` builds the evaluator from the registered keys
     /// (the server limits its threads there).
-    public init(metadata: any TrustMedMetadataStore, evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory) {
+    public init(metadata: any TrustMedMetadataStore, maxWaitingSearches: Int = SearchWorker.maxWaitingSearches,
+                evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory) {
         self.metadata = metadata
         evaluators = EvaluatorCache(factory: evaluatorFactory)
+        queue = EvaluationQueue(maxWaiting: maxWaitingSearches)
     }
 
     /// Evaluates the query over this request's shard.
     ///
     /// - Throws: ``TrustMedError/keysNotRegistered`` or ``TrustMedError/keyMismatch`` for keys the store does not
-    ///   hold; ``TrustMedError/storage(_:)`` when the store is behind the master's version (a lagging replica).
+    ///   hold; ``TrustMedError/storage(_:)`` when the store is behind the master's version (a lagging replica);
+    ///   ``TrustMedError/busy(_:)`` when ``maxWaitingSearches`` searches already wait for their turn.
     public func search(_ request: ShardSearchRequest) async throws(TrustMedError) -> ShardSearchResponse {
         guard let registration = try await store({ try await metadata.keyRegistration() }) else { throw .keysNotRegistered }
         guard constantTimeEquals(registration.fingerprint, request.keyFingerprint) else { throw .keyMismatch }
         let evaluator = try evaluators.evaluator(for: registration)
+        guard await queue.enter() else {
+            throw .busy("\(queue.maxWaiting) searches are already waiting for this search worker")
+        }
+        defer { queue.leave() }
+        // A caller that gave up while waiting (the master's deadline) no longer needs the answer.
+        guard !Task.isCancelled else { throw .busy("the search was cancelled while it waited for its turn") }
         let scope = SearchScope(shardIndex: request.shardIndex, shardCount: request.shardCount)
         var snapshot = try await store { try await metadata.searchSnapshot(scope) }
         if snapshot.version < request.minimumVersion {
@@ -46,7 +62,7 @@ public final class SearchWorker: Sendable {
             }
         }
         let partial = try await evaluator.searchPartial(query: request.encryptedQuery,
-                                                        blocks: EdgeMaster.evaluatorBlocks(snapshot.blocks),
+                                                        blocks: views.view(of: snapshot, scope: scope),
                                                         version: snapshot.version)
         return ShardSearchResponse(version: snapshot.version,
                                    recordCount: snapshot.blocks.reduce(0) { $0 + $1.entries.count }, partial: partial)

@@ -19,6 +19,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "Directory for the SQLite file.") var directory: String = FileManager.default.temporaryDirectory.path
     @Option(help: "Records for the search-worker scaling run (1 vs 2 workers of one thread; 0: skip).") var workerRecords = 100_000
     @Option(help: "Rounds (each: the same queries to 1, then 2 workers).") var workerRounds = 5
+    @Option(help: "Queries in flight at once in the search-worker run (1: one query's latency; more: throughput).")
+    var workerClients = 1
     @Option(help: "BFV parameter set of the search-worker run (default: TrustMedSearch's).") var workerParameterSet: String?
     @Option(help: "The medsearch binary the roles are started from (default: this one).") var rolesExecutable: String?
     @Option(help: "Keep the search-worker run's cluster here; a later run reuses its ingest.") var workerDirectory: String?
@@ -29,8 +31,9 @@ struct BenchStoreCommand: AsyncParsableCommand {
         guard (64...10_000_000).contains(records) else { throw ValidationError("--records must be 64...10000000") }
         guard (1...64).contains(clients) else { throw ValidationError("--clients must be 1...64") }
         guard (10...100_000).contains(operations) else { throw ValidationError("--operations must be 10...100000") }
-        guard (0...1_000_000).contains(workerRecords), (1...100).contains(workerRounds), (0...1_000_000).contains(queryRecords) else {
-            throw ValidationError("--worker-records and --query-records must be 0...1000000, --worker-rounds 1...100")
+        guard (0...1_000_000).contains(workerRecords), (1...100).contains(workerRounds), (0...1_000_000).contains(queryRecords),
+              (1...8).contains(workerClients) else {
+            throw ValidationError("--worker-records and --query-records must be 0...1000000, --worker-rounds 1...100, --worker-clients 1...8")
         }
     }
 
@@ -41,7 +44,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
             : (try rolesExecutable.map(URL.init(fileURLWithPath:)) ?? MedSearchExecutable.current(),
                workerRecords == 0 ? nil : WorkerScalingBenchmark.Options(
                    records: workerRecords, rounds: workerRounds, parameterSet: workerParameterSet,
-                   keptDirectory: workerDirectory.map(URL.init(fileURLWithPath:))),
+                   keptDirectory: workerDirectory.map(URL.init(fileURLWithPath:)), clients: workerClients),
                queryRecords == 0 ? nil : StoreQueryLatencyBenchmark.Options(records: queryRecords))
         let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory),
                                                       postgresURL: StoreBenchmark.postgresURL(postgres),
