@@ -23,7 +23,7 @@ public final class SearchWorker: Sendable {
     private let evaluators: EvaluatorCache
     /// Evaluations run one at a time (each with the threads the evaluator is allowed), so concurrent queries never
     /// use more threads or memory than one; at most ``maxWaitingSearches`` wait their turn.
-    let queue: EvaluationQueue
+    let queue: TurnQueue
     private let views = EvaluatorViewCache()
 
     /// How many searches may wait for the one being evaluated before further ones are refused as busy.
@@ -35,7 +35,7 @@ public final class SearchWorker: Sendable {
                 evaluatorFactory: @escaping EdgeMaster.EvaluatorFactory) {
         self.metadata = metadata
         evaluators = EvaluatorCache(factory: evaluatorFactory)
-        queue = EvaluationQueue(maxWaiting: maxWaitingSearches)
+        queue = TurnQueue(maxWaiting: maxWaitingSearches)
     }
 
     /// Evaluates the query over this request's shard.

@@ -43,7 +43,7 @@ public actor FNNWebEngine: WebEngine, TurnTakingEngine {
     private let userC2: ServiceClient
     private let poolSize: Int
     private var records: [FNNWebRecord]
-    var turns = WebEngineTurns()
+    let turns = TurnQueue(maxWaiting: .max)
 
     /// Starts C2 and C1 with `launcher` (data under `directory/c2` and `directory/c1`), loads or creates the owner
     /// keys and sends the set-ups the first time.

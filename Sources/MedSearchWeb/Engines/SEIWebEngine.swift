@@ -36,7 +36,7 @@ public actor SEIWebEngine: WebEngine, TurnTakingEngine {
     private var user: SEIUser?
     private var features: SEIWebFeatureStore
     private var indexedCount: Int
-    var turns = WebEngineTurns()
+    let turns = TurnQueue(maxWaiting: .max)
 
     /// Starts the SEI cloud with `launcher` (data under `directory/cloud`) and loads or creates the owner state.
     public static func start(directory: URL, launcher: RoleLauncher) async throws -> SEIWebEngine {

@@ -43,7 +43,7 @@ public actor TrustMedWebEngine: WebEngine, WebImageSource, TurnTakingEngine {
     private var model: FeatureModel?
     private var codes: [String: [UInt8]]
     private var pending: [WebIngestItem]
-    var turns = WebEngineTurns()
+    let turns = TurnQueue(maxWaiting: .max)
 
     /// Starts the storage nodes and the edge master with `launcher` (data under `directory/cluster`) and loads the client's keys
     /// and hash model if an earlier run created them.

@@ -3,8 +3,8 @@ import Synchronization
 import Testing
 import _MedSearchTestSupport
 
-@Suite("Evaluation queue (one at a time, bounded waiting)")
-struct EvaluationQueueTests {
+@Suite("Turn queue (one at a time, bounded waiting)")
+struct TurnQueueTests {
     /// What the admitted callers did, shared with their tasks.
     final class Admitted: Sendable {
         let order = Mutex<[Int]>([])
@@ -13,7 +13,7 @@ struct EvaluationQueueTests {
 
     @Test("waiters get their turn in arrival order, one at a time")
     func arrivalOrder() async throws {
-        let queue = EvaluationQueue(maxWaiting: 8)
+        let queue = TurnQueue(maxWaiting: 8)
         let log = Admitted()
         #expect(await queue.enter())
         var tasks: [Task<Void, Never>] = []
@@ -41,7 +41,7 @@ struct EvaluationQueueTests {
 
     @Test("a caller beyond maxWaiting is refused at once; a freed place is taken again")
     func bounded() async throws {
-        let queue = EvaluationQueue(maxWaiting: 2)
+        let queue = TurnQueue(maxWaiting: 2)
         #expect(await queue.enter())
         let waiters = (0..<2).map { _ in Task { () -> Bool in
             let admitted = await queue.enter()
@@ -53,7 +53,7 @@ struct EvaluationQueueTests {
         queue.leave()
         for waiter in waiters { #expect(await waiter.value) }
         #expect(queue.waitingCount == 0)
-        let none = EvaluationQueue(maxWaiting: 0)
+        let none = TurnQueue(maxWaiting: 0)
         #expect(await none.enter())
         #expect(await none.enter() == false)
         none.leave()

@@ -1,12 +1,13 @@
 import Synchronization
 
-/// Admits one evaluation at a time, in arrival order, with a bounded number waiting.
+/// Admits one operation at a time, in arrival order, with a bounded number waiting.
 ///
 /// A search worker told to use `--threads N` must not use more: each evaluation is limited to `N` threads, and this
 /// queue keeps concurrent requests from running their evaluations side by side (two at once would use `2N`
-/// threads and twice the memory, and finish no sooner). A request that finds `maxWaiting` others already waiting
-/// is refused at once rather than queued without limit.
-package final class EvaluationQueue: Sendable {
+/// threads and twice the memory, and finish no sooner); a request that finds `maxWaiting` others already waiting
+/// is refused at once rather than queued without limit. The web application's engines run their multi-step
+/// operations through one too (actors re-enter at every `await`), without a bound.
+package final class TurnQueue: Sendable {
     private struct State {
         var running = false
         var waiting: [CheckedContinuation<Void, Never>] = []
