@@ -201,7 +201,7 @@ var package = Package(
         tests("MedSearchSEI", ["MedSearchCore", "MedSearchFeatures", "MedSearchIndex", "MedSearchSecureKNN"], exclude: ["Golden"]),
         tests("MedSearchTrustMed", ["MedSearchCore"], exclude: ["Golden"]),
         tests("MedSearchStore", [grdb]),
-        tests("MedSearchTransport", ["MedSearchCore", x509], support: false),
+        tests("MedSearchTransport", ["MedSearchCore", x509, nioCore], support: false),
         tests("MedSearchServer", ["MedSearchCore", "MedSearchTransport", "MedSearchTrustMed", "MedSearchSEI", "MedSearchSecureKNN",
                                    "MedSearchFNN", "MedSearchStore", "MedSearchClient", "MedSearchDeployment", hummingbird,
                                    logging, httpClient, nioCore, nioSSL]),

@@ -117,6 +117,8 @@ public enum WireFuzzHarness {
             list += [wire(HammingEvaluationKey.self, hammingExpandingContext, variant: "expanding"),
                      wire(HammingQuery.self, hammingExpandingContext, variant: "expanding")]
         }
+        // Appended last: a decoder's selector byte is its index, and the seeds of the others keep theirs.
+        if let hammingContext { list.append(wire(HammingNTTQuery.self, hammingContext)) }
         return list
     }()
 

@@ -70,17 +70,29 @@ public final class HammingSearchClient: Sendable {
     /// one seeded ciphertext carrying `+-1` for bit `j` at coefficient `j`, which the server expands into the `l`
     /// unscaled constants; otherwise `l` *unscaled* (BGV-form) secret-key encryptions of the constants `+-1`, each
     /// seeded (half size). The server multiplies them with the blocks' bit slices modulo `q` without base extension.
-    public func encryptQuery(_ code: HammingCode) throws(HESearchError) -> [UInt8] {
+    ///
+    /// With `form: .ntt`, `l` unscaled encryptions in NTT form (``HammingNTTQuery``), which the server uses as they are.
+    public func encryptQuery(_ code: HammingCode, form: HammingQueryForm = .compact) throws(HESearchError) -> [UInt8] {
         var rng = ChaChaRandomGenerator()
-        return try encryptQuery(code, using: &rng)
+        return try encryptQuery(code, form: form, using: &rng)
     }
 
     /// Encrypts a query with randomness from `rng`.
-    public func encryptQuery(_ code: HammingCode, using rng: inout some RandomNumberGenerator) throws(HESearchError) -> [UInt8] {
+    public func encryptQuery(_ code: HammingCode, form: HammingQueryForm = .compact,
+                             using rng: inout some RandomNumberGenerator) throws(HESearchError) -> [UInt8] {
         guard code.bitCount == configuration.codeLength else {
             throw .invalidCode("\(code.bitCount) bits, configuration has \(configuration.codeLength)")
         }
         let sk = secretKey
+        if form == .ntt {
+            var ciphertexts: [BFVCiphertext] = []
+            for plaintext in try HammingLayout.queryPlaintexts(code, configuration: configuration, context: context) {
+                ciphertexts.append(try bfv { () throws(BFVError) in
+                    try context.encryptUnscaledInNTTForm(plaintext, secretKey: sk, using: &rng)
+                })
+            }
+            return HammingNTTQuery(ciphertexts: ciphertexts).serialized(context: wireContext)
+        }
         if configuration.expandsQueries {
             let values = HammingLayout.queryValues(code, configuration: configuration)
             let ciphertext = try bfv { () throws(BFVError) in try context.encryptForExpansion(values, secretKey: sk, using: &rng) }

@@ -186,6 +186,10 @@ public struct HammingSearchServer: Sendable {
     func prepareQuery(_ bytes: [UInt8]) throws(HESearchError) -> BFVInterleavedCiphertexts {
         let context = self.context
         let wireContext = HammingWireContext(configuration: configuration, bfv: context)
+        if HammingNTTQuery.isTagged(bytes) {
+            let query = try wire { () throws(WireError) in try HammingNTTQuery(serialized: bytes, context: wireContext) }
+            return try bfv { () throws(BFVError) in try context.interleave(query.ciphertexts, transforming: false) }
+        }
         let query = try wire { () throws(WireError) in try HammingQuery(serialized: bytes, context: wireContext) }
         var ciphertexts = query.ciphertexts
         if configuration.expandsQueries {

@@ -138,6 +138,52 @@ public struct HammingQuery: ContextualWireMessage {
     }
 }
 
+/// How a query is sent (``HammingSearchClient/encryptQuery(_:form:using:)``).
+public enum HammingQueryForm: String, Sendable, CaseIterable {
+    /// The configuration's own form (``HammingQuery``): for a set with a special prime one ciphertext the server
+    /// expands (30 KB at `N = 4096`), otherwise one ciphertext per bit in coefficient form.
+    case compact
+    /// One ciphertext per bit **in NTT form** (``HammingNTTQuery``): the server neither expands nor transforms
+    /// anything (about 30 KB per bit, 1.94 MB for 64 bits). For a sharded search, where every search worker would
+    /// otherwise repeat the expansion (35 ms at `n4096expand`, 64 bits) for each query.
+    case ntt
+}
+
+/// An encrypted query in NTT form (`"HSQN"` version 1): the configuration, the ciphertext count (UInt16, the code
+/// length), then one unscaled encryption of `+-1` per bit (``BFVContext/encryptUnscaledInNTTForm(_:secretKey:using:)``,
+/// `"BFVC"` inline, seeded, size 2, top level) whose polynomials are NTT-form values. Any configuration accepts it;
+/// no Galois key is needed.
+public struct HammingNTTQuery: ContextualWireMessage {
+    public static let magic = FormatMagic("HSQN")
+    public static let version: UInt16 = 1
+
+    /// The query's ciphertexts, one per bit, in NTT form.
+    public let ciphertexts: [BFVCiphertext]
+
+    /// Wraps the ciphertexts.
+    public init(ciphertexts: [BFVCiphertext]) { self.ciphertexts = ciphertexts }
+
+    /// Whether `bytes` start with this format's tag (the server tells the two query forms apart by it).
+    static func isTagged(_ bytes: [UInt8]) -> Bool { bytes.starts(with: magic.bytes) }
+
+    public func encode(to writer: inout ByteWriter, context: HammingWireContext) {
+        context.configuration.write(to: &writer)
+        writer.write(UInt16(ciphertexts.count))
+        for ciphertext in ciphertexts { ciphertext.write(to: &writer, context: context.bfv) }
+    }
+
+    public init(from reader: inout ByteReader, version: UInt16, context: HammingWireContext) throws(WireError) {
+        try context.configuration.readAndCheck(wire: &reader)
+        let countOffset = reader.offset
+        let count = Int(try reader.read(UInt16.self))
+        let expected = context.configuration.codeLength
+        guard count == expected else {
+            throw .invalidValue(offset: countOffset, reason: "\(count) query ciphertexts, expected \(expected)")
+        }
+        ciphertexts = try context.readFreshCiphertexts(expected, from: &reader)
+    }
+}
+
 /// The database (`"HSDB"` version 3, the bit-sliced layout; versions 1 and 2 are refused): the configuration, the
 /// block count (UInt32), then per block its record count (UInt16, 1...N), per record a live byte and the identifier
 /// (UInt64), then the block's `l` ciphertexts (`"BFVC"` inline, size 2, top level). Live identifiers are unique.

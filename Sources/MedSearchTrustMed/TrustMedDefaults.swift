@@ -1,5 +1,6 @@
 import MedSearchBFV
 import MedSearchCore
+import MedSearchHESearch
 
 /// The building blocks TrustMedSearch runs on by default: BFV Hamming search (MedSearchHESearch), AES-256-GCM
 /// sealing (MedSearchSealing) and verifiable m-of-n sharing (MedSearchSharing).
@@ -26,17 +27,32 @@ public enum TrustMedDefaults {
                                   sealingKey: SecretBytes(randomCount: 32), tagKey: SecretBytes(randomCount: 32))
     }
 
-    /// The client for a key file.
-    public static func client(keys: TrustMedClientKeys) throws(TrustMedError) -> TrustMedClient {
-        let holder = try RegisteredKeyHolder(
-            base: try BFVHammingKeyHolder(parameterSet: keys.parameterSet, hashBits: keys.hashBits, secretKey: keys.secretKey),
-            evaluationKeys: keys.evaluationKeys)
+    /// The client for a key file, sending its queries in `queryForm` (``BFVHammingKeyHolder/queryForm``).
+    public static func client(keys: TrustMedClientKeys, queryForm: TrustMedQueryForm = .compact) throws(TrustMedError) -> TrustMedClient {
+        var base = try BFVHammingKeyHolder(parameterSet: keys.parameterSet, hashBits: keys.hashBits, secretKey: keys.secretKey)
+        base.queryForm = queryForm
+        let holder = try RegisteredKeyHolder(base: base, evaluationKeys: keys.evaluationKeys)
         return try TrustMedClient(keyHolder: holder, sealer: try sealer(key: keys.sealingKey), tagKey: keys.tagKey)
     }
 
     /// Builds the master's evaluator from a registration.
     public static let evaluatorFactory: EdgeMaster.EvaluatorFactory = { registration throws(TrustMedError) in
         try BFVHammingEvaluator(registration: registration)
+    }
+}
+
+/// How a TrustMed client sends its encrypted queries (MedSearchHESearch's `HammingQueryForm`).
+public enum TrustMedQueryForm: String, Sendable, CaseIterable {
+    /// One ciphertext of about 30 KB that the evaluator (the master or each search worker) expands.
+    case compact
+    /// One ciphertext per hashcode bit in NTT form (1.94 MB for 64 bits), used as it is: for sharded searches.
+    case ntt
+
+    var hamming: HammingQueryForm {
+        switch self {
+        case .compact: .compact
+        case .ntt: .ntt
+        }
     }
 }
 

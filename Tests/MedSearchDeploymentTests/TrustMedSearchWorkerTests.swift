@@ -29,8 +29,11 @@ extension TrustMedClusterTests {
                                                       threshold: 2, nodeTimeout: .seconds(15),
                                                       searchWorkers: workers, workerThreads: 1)
         do {
-            let client = try TrustMedDefaults.client(keys: try TrustMedDefaults.generateClientKeys(
-                hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet))
+            let keys = try TrustMedDefaults.generateClientKeys(hashBits: 32, parameterSet: TrustMedDefaults.testParameterSet)
+            let client = try TrustMedDefaults.client(keys: keys)
+            // The same keys sending queries in NTT form (what a master with search workers is best sent).
+            let nttClient = try TrustMedDefaults.client(keys: keys, queryForm: .ntt)
+            #expect(nttClient.keyFingerprint == client.keyFingerprint)
             var rng = seededGenerator(1616)
             var images = (0..<12).map { i in
                 TrustMedClient.Image(recordID: "rec-\(i)", bytes: SecureRandom.bytes(200 + i, using: &rng),
@@ -56,6 +59,8 @@ extension TrustMedClusterTests {
                     let (ranked, unsearched) = try await Self.unlinkableQuery(cluster, client: client, hashcode: query, k: k)
                     #expect(ranked == plaintext(query, k: k) && unsearched.isEmpty, "\(workers) workers, k = \(k)")
                 }
+                let (ntt, nttUnsearched) = try await Self.unlinkableQuery(cluster, client: nttClient, hashcode: query, k: 12)
+                #expect(ntt == plaintext(query, k: 12) && nttUnsearched.isEmpty, "\(workers) workers, NTT-form query")
             }
             // A record added and one deleted: the workers follow the store (incremental reads).
             let added = TrustMedClient.Image(recordID: "rec-added", bytes: SecureRandom.bytes(300, using: &rng),

@@ -17,6 +17,11 @@ enum HESearchGolden {
         var rng = SeededRandomNumberGenerator(seed: 0x4E5_601E)
         return try! client.encryptQuery(code, using: &rng)
     }()
+    /// The same code as a query in NTT form (one ciphertext per bit, nothing for the server to transform).
+    static let nttQuery: [UInt8] = {
+        var rng = SeededRandomNumberGenerator(seed: 0x4E5_6023)
+        return try! client.encryptQuery(code, form: .ntt, using: &rng)
+    }()
     static let database: EncryptedHammingDatabase = {
         var rng = SeededRandomNumberGenerator(seed: 0x4E5_601F)
         let records = (0..<5).map { HammingRecord(id: UInt64(100 + $0 * 7), code: try! HammingCode(bits: (0..<16).map { ($0 + $0 / 3) % 2 == 0 })) }
@@ -65,6 +70,7 @@ enum HESearchGolden {
             .legacy(queryValue, version: 3, context: context),
             GoldenSample(try! HammingQuery(serialized: expandedQuery, context: expandingContext), variant: "expanded",
                          context: expandingContext),
+            GoldenSample(try! HammingNTTQuery(serialized: nttQuery, context: context), context: context),
             GoldenSample(database, context: context),
             GoldenSample(slotRequest),
             GoldenSample(typeName: "HammingResponse", magic: "HSRS", version: 3, encode: { response },

@@ -113,6 +113,66 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         #expect(try client.noiseBudget(responseBytes: fresh1) <= budget)
     }
 
+    /// A query in NTT form (one ciphertext per bit) gives the plaintext distances on every set, needs no Galois key
+    /// even where the compact query is expanded, merges across shards like the compact one, and leaves the product
+    /// a noise margin.
+    @Test(arguments: [(16, BFVParameters.insecureN256SmallT), (64, .insecureN256Expand), (64, .n4096expand)])
+    func nttFormQueryEqualsPlaintext(bits: Int, parameters: BFVParameters) async throws {
+        var rng = seededGenerator(UInt64(bits) &+ 7)
+        let config = try HammingSearchConfiguration(parameters: parameters, codeLength: bits)
+        let client = try HammingSearchClient(configuration: config, using: &rng)
+        let encoder = try HammingDatabaseEncoder(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
+        let query = try randomCode(bits: bits, using: &rng)
+        let records = try makeRecords(count: 2 * min(config.recordsPerBlock, 300) + 3, bits: bits, query: query, using: &rng)
+        let database = try encoder.encrypt(records, using: &rng)
+        let queryBytes = try client.encryptQuery(query, form: .ntt, using: &rng)
+        let decoded = try HammingNTTQuery(serialized: queryBytes, context: HammingWireContext(config))
+        #expect(decoded.ciphertexts.count == bits)
+        // A keyless server (no Galois keys, no public key) evaluates it: nothing is expanded.
+        var keyless = try HammingSearchServer(configuration: config)
+        keyless.floodsResults = false
+        let prepared = try await keyless.prepare(database)
+        let response = try await keyless.evaluate(queryBytes: queryBytes, prepared: prepared)
+        let expected = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.code.distance(to: query)) })
+        let all = try client.distances(responseBytes: response)
+        #expect(all.count == records.count)
+        for match in all { #expect(match.distance == expected[match.id]) }
+        let nttBudget = try client.noiseBudget(responseBytes: response)
+        // The same search with the compact query (expanded where the set expands queries) and with two shards.
+        let full = try HammingSearchServer(configuration: config, evaluationKeyBytes: try client.evaluationKeyBytes())
+        var quietFull = full
+        quietFull.floodsResults = false
+        let compact = try await quietFull.evaluate(queryBytes: try client.encryptQuery(query, using: &rng), prepared: prepared)
+        #expect(try client.distances(responseBytes: compact).sorted() == all.sorted())
+        let compactBudget = try client.noiseBudget(responseBytes: compact)
+        print("Hamming response noise budget before flooding (\(parameters.name), l=\(bits)): NTT-form query \(nttBudget) bits,"
+              + " compact query \(compactBudget) bits")
+        #expect(nttBudget >= 2, "the NTT-form query must leave the product a margin")
+        let shelves = prepared.shelfCount
+        let parts = [try await full.evaluate(queryBytes: queryBytes, prepared: prepared, shelves: 1..<shelves),
+                     try await full.evaluate(queryBytes: queryBytes, prepared: prepared, shelves: 0..<1)]
+        #expect(try client.topK(responseBytes: full.mergeResponses(parts), k: 10)
+                == plaintextHammingTopK(query: query, records: records, k: 10))
+        let unlinkable = try await full.evaluateUnlinkable(queryBytes: queryBytes, prepared: prepared)
+        let ranked = try client.nearestSlots(responseBytes: unlinkable.response, k: 10)
+        let distanceOf = Dictionary(uniqueKeysWithValues: ranked.map { ($0.slot, $0.distance) })
+        let resolved = try unlinkable.mapping.resolve(requestBytes: HammingSlotRequest(ranked).serialized(), k: 10)
+        #expect(resolved.map { HammingMatch(id: $0.id, distance: distanceOf[$0.slot]!) }
+                == plaintextHammingTopK(query: query, records: records, k: 10))
+        // Damaged: a truncated query, a wrong ciphertext count, another configuration's query.
+        await #expect(throws: HESearchError.self) {
+            _ = try await keyless.evaluate(queryBytes: Array(queryBytes.dropLast(9)), prepared: prepared)
+        }
+        var wrongCount = queryBytes
+        let countAt = HammingNTTQuery(ciphertexts: []).serialized(context: try HammingWireContext(config)).count - 2
+        wrongCount[countAt] ^= 1
+        await #expect(throws: HESearchError.self) { _ = try await keyless.evaluate(queryBytes: wrongCount, prepared: prepared) }
+        let other = try HammingSearchConfiguration(parameters: parameters, codeLength: bits == 16 ? 24 : 16)
+        let otherClient = try HammingSearchClient(configuration: other, using: &rng)
+        let otherQuery = try otherClient.encryptQuery(try randomCode(bits: other.codeLength, using: &rng), form: .ntt, using: &rng)
+        await #expect(throws: HESearchError.self) { _ = try await keyless.evaluate(queryBytes: otherQuery, prepared: prepared) }
+    }
+
     @Test func ownerEncryptedDatabaseDeletionAndAppend() async throws {
         var rng = seededGenerator(99)
         let config = try HammingSearchConfiguration(parameters: .insecureN512, codeLength: 32)
@@ -190,6 +250,13 @@ func perturbed(_ base: HammingCode, flips: Int, using rng: inout SeededRandomNum
         let budget = try client.noiseBudget(responseBytes: response)
         print("Hamming response noise budget (n4096expand, expanded query, l=256, 4096 records, flooded):", budget)
         #expect(budget >= 1)
+        // The same with the query in NTT form (one fresh ciphertext per bit, as n4096hamming's).
+        let nttResponse = try await server.evaluate(queryBytes: client.encryptQuery(query, form: .ntt, using: &rng), database: database)
+        let nttAll = try await client.distancesConcurrently(responseBytes: nttResponse)
+        #expect(nttAll.count == records.count && nttAll.allSatisfy { expected[$0.id] == $0.distance })
+        let nttBudget = try client.noiseBudget(responseBytes: nttResponse)
+        print("Hamming response noise budget (n4096expand, NTT-form query, l=256, 4096 records, flooded):", nttBudget)
+        #expect(nttBudget >= 1)
     }
 
     @Test func unlinkableModeResolvesTheTopKWithoutIdentifiers() async throws {

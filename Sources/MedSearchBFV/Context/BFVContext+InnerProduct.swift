@@ -22,8 +22,11 @@ extension BFVContext {
     /// (see ``BFVInterleavedCiphertexts``). Works for BFV ciphertexts and for unscaled ones
     /// (``encryptUnscaled(_:secretKey:using:)``) alike.
     ///
+    /// With `transforming: false` the ciphertexts are already in NTT form (``encryptUnscaledInNTTForm(_:secretKey:using:)``)
+    /// and are only interleaved.
+    ///
     /// - Throws: ``BFVError/shapeMismatch(_:)`` for an empty list, mixed levels or three-polynomial ciphertexts.
-    public func interleave(_ ciphertexts: [BFVCiphertext]) throws(BFVError) -> BFVInterleavedCiphertexts {
+    public func interleave(_ ciphertexts: [BFVCiphertext], transforming: Bool = true) throws(BFVError) -> BFVInterleavedCiphertexts {
         guard let first = ciphertexts.first else { throw .shapeMismatch("no ciphertext to interleave") }
         let level = first.level
         for c in ciphertexts {
@@ -42,7 +45,7 @@ extension BFVContext {
             for (j, c) in ciphertexts.enumerated() {
                 for which in 0..<2 {
                     c.polys[which].data.withUnsafeBufferPointer { scratch.update(from: $0.baseAddress!, count: level * n) }
-                    for l in 0..<level { tables[l].forward(scratch + l * n) }
+                    if transforming { for l in 0..<level { tables[l].forward(scratch + l * n) } }
                     var index = 2 * j + which
                     for r in 0..<level * n {
                         o[index] = scratch[r]

@@ -38,20 +38,44 @@ extension BFVContext {
         try check(plaintext)
         guard secretKey.parameters == parameters else { throw .parameterMismatch("secret key of \(secretKey.parameters.name)") }
         var (c0, a, seed) = seededMask(secretKey: secretKey, using: &rng)
+        c0.add(messagePlusScaledError(plaintext, using: &rng), moduli: moduli)
+        return BFVCiphertext(polys: [c0, a], seed: seed)
+    }
+
+    /// `m + t e` with `m` lifted to centred representatives and a fresh centred-binomial `e`, in coefficient form:
+    /// the part of an unscaled encryption that carries the message.
+    func messagePlusScaledError(_ plaintext: BFVPlaintext, using rng: inout some RandomNumberGenerator) -> PolyRq {
         let errors = BFVSampling.centeredBinomial(count: degree, using: &rng)
         let t = plainModulus
         let tValue = Int64(t.value)
         let n = degree
-        c0.data.withUnsafeMutableBufferPointer { x in
+        var out = PolyRq(degree: n, limbCount: moduli.count)
+        out.data.withUnsafeMutableBufferPointer { x in
             plaintext.coefficients.withUnsafeBufferPointer { m in
                 for (l, q) in moduli.enumerated() {
-                    for i in 0..<n {
-                        let v = tValue &* Int64(errors[i]) &+ t.centered(m[i])
-                        x[l * n + i] = q.add(x[l * n + i], q.reduce(signed: v))
-                    }
+                    for i in 0..<n { x[l * n + i] = q.reduce(signed: tValue &* Int64(errors[i]) &+ t.centered(m[i])) }
                 }
             }
         }
+        return out
+    }
+
+    /// ``encryptUnscaled(_:secretKey:using:)`` with both polynomials **in NTT form**: `a_1` is the seed's expansion
+    /// read as NTT-form values (a uniform polynomial is uniform in either form, so the seed still stands for it) and
+    /// `a_0 = NTT(m + t e) - a_1 * NTT(s)`. Same distribution as the coefficient form transformed, so just as secure;
+    /// the receiver skips the forward transforms (``interleave(_:transforming:)`` with `transforming: false`). The
+    /// ciphertext serialises like any seeded one; only the sender and receiver know its polynomials are in NTT form.
+    public func encryptUnscaledInNTTForm(_ plaintext: BFVPlaintext, secretKey: BFVSecretKey,
+                                         using rng: inout some RandomNumberGenerator) throws(BFVError) -> BFVCiphertext {
+        try check(plaintext)
+        guard secretKey.parameters == parameters else { throw .parameterMismatch("secret key of \(secretKey.parameters.name)") }
+        let seed = SecureRandom.bytes(32, using: &rng)
+        let a = BFVSampling.expand(seed: seed, domain: 0, moduli: moduli, degree: degree)
+        var c0 = messagePlusScaledError(plaintext, using: &rng)
+        c0.forwardNTT(nttTables)
+        var mask = a
+        mask.multiplyPointwise(secretKey.ntt, moduli: moduli)
+        c0.subtract(mask, moduli: moduli)
         return BFVCiphertext(polys: [c0, a], seed: seed)
     }
 

@@ -23,6 +23,9 @@ public enum WorkerScalingBenchmark {
         /// another): 1 measures one query's latency end to end, more measure throughput, where one query's
         /// transport and merge overlap another's evaluation.
         public var clients: Int
+        /// How the client sends its queries: `.compact` (one ciphertext each worker expands) or `.ntt` (one per bit,
+        /// in NTT form, which no worker expands or transforms).
+        public var queryForm: TrustMedQueryForm = .compact
         /// Where the cluster's state is kept between runs (nil: a fresh directory, removed afterwards). A run
         /// that finds a finished ingest of the same records and parameter set there reuses it (a 1,000,000-record
         /// ingest takes about 20 minutes): ingest once, measure on an idle machine later.
@@ -33,7 +36,9 @@ public enum WorkerScalingBenchmark {
         public var alternatingLimit = 250_000
 
         public init(records: Int = 100_000, queriesPerRound: Int = 8, rounds: Int = 5,
-                    parameterSet: String? = nil, bits: Int = 64, keptDirectory: URL? = nil, clients: Int = 1) {
+                    parameterSet: String? = nil, bits: Int = 64, keptDirectory: URL? = nil, clients: Int = 1,
+                    queryForm: TrustMedQueryForm = .compact) {
+            self.queryForm = queryForm
             self.keptDirectory = keptDirectory
             self.clients = clients
             self.records = records
@@ -58,6 +63,8 @@ public enum WorkerScalingBenchmark {
         public var queriesPerRound: Int
         /// Queries in flight at once (``Options/clients``).
         public var clientsInFlight: Int = 1
+        /// The queries' form (``Options/queryForm``).
+        public var queryForm: String = TrustMedQueryForm.compact.rawValue
         public var oneWorkerQueriesPerSecond: [Double]
         public var twoWorkersQueriesPerSecond: [Double]
         public var oneWorkerLatency: StoreBenchmark.Latency
@@ -94,7 +101,7 @@ public enum WorkerScalingBenchmark {
         do {
             let keys = reuse ? try TrustMedKeyFiles.readKeys(keysFile.path)
                 : try TrustMedDefaults.generateClientKeys(hashBits: options.bits, parameterSet: options.parameterSet)
-            let client = try TrustMedDefaults.client(keys: keys)
+            let client = try TrustMedDefaults.client(keys: keys, queryForm: options.queryForm)
             let owner = TrustMedRemote(service: cluster.masterClient(role: .owner))
             var generator = SecureRandomGenerator()
             func code() -> [UInt8] { (0..<options.bits).map { _ in UInt8.random(in: 0...1, using: &generator) } }
@@ -172,7 +179,8 @@ public enum WorkerScalingBenchmark {
             let result = Result(
                 records: options.records, parameterSet: options.parameterSet, hashBits: options.bits, threadsPerWorker: 1,
                 ingestSeconds: ingestSeconds, ingestReused: reuse, ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
-                queriesPerRound: options.queriesPerRound, clientsInFlight: options.clients, oneWorkerQueriesPerSecond: perSecond[0],
+                queriesPerRound: options.queriesPerRound, clientsInFlight: options.clients,
+                queryForm: options.queryForm.rawValue, oneWorkerQueriesPerSecond: perSecond[0],
                 twoWorkersQueriesPerSecond: perSecond[1], oneWorkerLatency: .init(latency[0]),
                 twoWorkersLatency: .init(latency[1]), twoOverOneWorkerQueriesPerSecond: ratios[ratios.count / 2],
                 resultsEqual: equal, sequentialPhases: sequential, loadAverageBefore: loadBefore,

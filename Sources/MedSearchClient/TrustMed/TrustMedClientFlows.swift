@@ -68,9 +68,11 @@ public enum TrustMedClientFlows {
         return GeneratedKeys(keys: keys, model: model, keyFile: keyFile)
     }
 
-    /// Reads `client.key` (refused when group or others can read it) and `hash.model` from `directory`.
-    public static func load(keys directory: String) throws -> KeyDirectory {
-        let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(directory + "/client.key"))
+    /// Reads `client.key` (refused when group or others can read it) and `hash.model` from `directory`; the client
+    /// sends its queries in `queryForm`.
+    public static func load(keys directory: String, queryForm: TrustMedQueryForm = .compact) throws -> KeyDirectory {
+        let client = try TrustMedDefaults.client(keys: try TrustMedKeyFiles.readKeys(directory + "/client.key"),
+                                                 queryForm: queryForm)
         let modelPath = directory + "/hash.model"
         guard let bytes = FileManager.default.contents(atPath: modelPath) else {
             throw MedSearchClientError.unreadableFile(path: modelPath, hint: "create one with `medsearch trustmed keygen`")

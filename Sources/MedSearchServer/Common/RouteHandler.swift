@@ -62,11 +62,12 @@ extension Router where Context == MedSearchRequestContext {
             if let declared = request.headers[.contentLength].flatMap(Int.init), declared > route.maxRequestBytes {
                 throw HTTPError(.contentTooLarge, message: "\(route.name) takes at most \(route.maxRequestBytes) bytes")
             }
-            let buffer: ByteBuffer
-            do { buffer = try await request.body.collect(upTo: route.maxRequestBytes) } catch is NIOTooManyBytesError {
+            do {
+                body = try await HTTPBodyBytes.read(request.body, declaredLength: request.headers[.contentLength].flatMap { Int($0) },
+                                                    limit: route.maxRequestBytes)
+            } catch is NIOTooManyBytesError {
                 throw HTTPError(.contentTooLarge, message: "\(route.name) takes at most \(route.maxRequestBytes) bytes")
             }
-            body = Array(buffer.readableBytesView)
         }
         // The handler stops at the caller's deadline and when the caller goes away (``RequestLifetime``).
         let call = RouteCall(route: route, body: body, role: context.role, context: context)

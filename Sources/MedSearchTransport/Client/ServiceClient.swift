@@ -125,13 +125,13 @@ public struct ServiceClient: Sendable {
         } catch {
             throw Self.mapped(error, url: url, reading: false)
         }
-        let collected: ByteBuffer
+        let bytes: [UInt8]
         do {
-            collected = try await response.body.collect(upTo: configuration.maxResponseBytes)
+            bytes = try await HTTPBodyBytes.read(response.body, declaredLength: response.headers.first(name: "Content-Length").flatMap { Int($0) },
+                                                 limit: configuration.maxResponseBytes)
         } catch {
             throw Self.mapped(error, url: url, reading: true)
         }
-        let bytes = Array(collected.readableBytesView)
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
             let message = String(decoding: bytes.prefix(1000), as: UTF8.self)

@@ -18,6 +18,9 @@ public struct BFVHammingKeyHolder: TrustMedKeyHolder {
     public let configuration: HammingSearchConfiguration
     /// The parameter set's name.
     public let parameterSet: String
+    /// How queries are sent: `.compact` (the default: one 30 KB ciphertext the evaluator expands) or `.ntt` (one
+    /// ciphertext per bit in NTT form, 1.94 MB for 64 bits, which no search worker has to expand or transform).
+    public var queryForm: TrustMedQueryForm = .compact
     private let client: HammingSearchClient
 
     /// Fresh keys from the system CSPRNG.
@@ -89,7 +92,7 @@ public struct BFVHammingKeyHolder: TrustMedKeyHolder {
     }
 
     public func encryptQuery(_ hashcode: [UInt8]) throws(TrustMedError) -> [UInt8] {
-        do { return try client.encryptQuery(try HammingCode(bits: hashcode.map { $0 == 1 })) } catch {
+        do { return try client.encryptQuery(try HammingCode(bits: hashcode.map { $0 == 1 }), form: queryForm.hamming) } catch {
             throw .homomorphic("encrypting a query: \(error)")
         }
     }

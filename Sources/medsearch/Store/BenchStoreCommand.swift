@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedSearchBenchmarks
 import MedSearchDeployment
+import MedSearchTrustMed
 
 /// `medsearch bench store`: the edge master's store on SQLite and PostgreSQL in one run.
 struct BenchStoreCommand: AsyncParsableCommand {
@@ -21,6 +22,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "Rounds (each: the same queries to 1, then 2 workers).") var workerRounds = 5
     @Option(help: "Queries in flight at once in the search-worker run (1: one query's latency; more: throughput).")
     var workerClients = 1
+    @Option(help: "How the search-worker run's client sends queries: compact (expanded by each worker) or ntt.")
+    var workerQueryForm: TrustMedQueryForm = .compact
     @Option(help: "BFV parameter set of the search-worker run (default: TrustMedSearch's).") var workerParameterSet: String?
     @Option(help: "The medsearch binary the roles are started from (default: this one).") var rolesExecutable: String?
     @Option(help: "Keep the search-worker run's cluster here; a later run reuses its ingest.") var workerDirectory: String?
@@ -44,7 +47,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
             : (try rolesExecutable.map(URL.init(fileURLWithPath:)) ?? MedSearchExecutable.current(),
                workerRecords == 0 ? nil : WorkerScalingBenchmark.Options(
                    records: workerRecords, rounds: workerRounds, parameterSet: workerParameterSet,
-                   keptDirectory: workerDirectory.map(URL.init(fileURLWithPath:)), clients: workerClients),
+                   keptDirectory: workerDirectory.map(URL.init(fileURLWithPath:)), clients: workerClients,
+                   queryForm: workerQueryForm),
                queryRecords == 0 ? nil : StoreQueryLatencyBenchmark.Options(records: queryRecords))
         let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory),
                                                       postgresURL: StoreBenchmark.postgresURL(postgres),

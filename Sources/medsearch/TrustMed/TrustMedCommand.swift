@@ -94,11 +94,14 @@ struct TrustMedCommand: AsyncParsableCommand {
         @Option(help: "The query image.") var image: String
         @Option(name: .short, help: "How many results.") var k: Int = 10
         @Option(help: "Write the retrieved images to this directory.") var out: String?
+        @Option(name: .customLong("query-form"),
+                help: "compact (30 KB, expanded by the evaluator) or ntt (1.94 MB for 64 bits, nothing to expand: for masters with search workers).")
+        var queryForm: TrustMedQueryForm = .compact
 
         func validate() throws { guard (1...1000).contains(k) else { throw ValidationError("-k must be 1...1000") } }
 
         func run() async throws {
-            let result = try await TrustMedClientFlows.query(try TrustMedClientFlows.load(keys: keys),
+            let result = try await TrustMedClientFlows.query(try TrustMedClientFlows.load(keys: keys, queryForm: queryForm),
                                                              image: URL(fileURLWithPath: image), k: k,
                                                              remote: try remote.client(), out: out.map(URL.init(fileURLWithPath:)))
             TrustMedClientFlows.lines(result).forEach { print($0) }
@@ -161,3 +164,5 @@ struct TrustMedMasterOptions: ParsableArguments {
                                               configuration: try tls.configuration(ClientConfiguration(timeout: .seconds(timeoutSeconds)))))
     }
 }
+
+extension TrustMedQueryForm: ExpressibleByArgument {}
