@@ -48,7 +48,7 @@ import Testing
         let latency = StoreBenchmark.Latency([400, 500, 600])
         let workers = WorkerScalingBenchmark.Result(
             records: 5000, parameterSet: "n4096hamming", hashBits: 64, threadsPerWorker: 1, ingestSeconds: 10, ingestReused: false,
-            ingestRecordsPerSecond: 500, queriesPerRound: 8, oneWorkerQueriesPerSecond: [2, 1, 3],
+            ingestRecordsPerSecond: 500, queriesPerRound: 8, queryForm: "ntt", warmupRounds: 3, oneWorkerQueriesPerSecond: [2, 1, 3],
             twoWorkersQueriesPerSecond: [3.6, 1.9, 5], oneWorkerLatency: latency, twoWorkersLatency: latency,
             twoOverOneWorkerQueriesPerSecond: 1.8, resultsEqual: true, loadAverageBefore: [4, 3, 2],
             loadAverageAfter: [5, 4, 3])
@@ -69,6 +69,8 @@ import Testing
         #expect(lines.count == 2)
         // Medians of the rounds: 2 and 3.6 queries/s.
         #expect(lines[1].contains("1 worker 2.00, 2 workers 3.60 queries/s (medians), 2/1 = 1.80x"), "\(lines[1])")
+        #expect(lines[1].contains("5000 records, ntt queries, 1 in flight, 3 warm-up rounds"), "\(lines[1])")
+        #expect(scaling["queryForm"] as? String == "ntt" && scaling["warmupRounds"] as? Int == 3)
         #expect(lines[1].contains("load 4.0 -> 5.0") && lines[1].hasSuffix("results equal"))
     }
 

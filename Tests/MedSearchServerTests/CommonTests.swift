@@ -162,6 +162,9 @@ extension ServiceError {
             let owner = ServiceClient(baseURL: url, token: byRole[.owner]!)
             let echoed = try await owner.call(Self.echo, "a-1", body: [1, 2, 3])
             #expect(echoed == Array("a-1".utf8) + [1, 2, 3])
+            // A reply larger than one piece (RouteReply.pieceBytes) arrives whole and in order.
+            let large = (0..<(3 * RouteReply.pieceBytes + 17)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+            #expect(try await owner.call(Self.echo, "big", body: large) == Array("big".utf8) + large)
             #expect(await owner.isHealthy(timeout: .seconds(30)))
             await #expect(throws: ServiceError.http(status: 400, message: "record 7 has 3 coordinates, expected 4")) {
                 _ = try await owner.call(Self.fail, body: [1])

@@ -404,9 +404,9 @@ extension BenchmarkReport where Body == StoreBenchmark.Report {
                          environment.loadAverageAtEnd?.first ?? 0))
         }
         if let workers = body.workers {
-            lines.append(String(format: "search workers (1 thread each), %d records, " + workers.queryForm + " queries, %d in flight: ingest %.0f records/s; 1 worker %.2f, "
+            lines.append(String(format: "search workers (1 thread each), %d records, " + workers.queryForm + " queries, %d in flight, %d warm-up rounds: ingest %.0f records/s; 1 worker %.2f, "
                          + "2 workers %.2f queries/s (medians), 2/1 = %.2fx (target >= 1.7x); p50 %.0f vs %.0f ms; "
-                         + "load %.1f -> %.1f", workers.records, workers.clientsInFlight,
+                         + "load %.1f -> %.1f", workers.records, workers.clientsInFlight, workers.warmupRounds,
                          workers.ingestRecordsPerSecond,
                          median(workers.oneWorkerQueriesPerSecond), median(workers.twoWorkersQueriesPerSecond),
                          workers.twoOverOneWorkerQueriesPerSecond, workers.oneWorkerLatency.p50,

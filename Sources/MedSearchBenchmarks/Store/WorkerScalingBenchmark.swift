@@ -26,6 +26,10 @@ public enum WorkerScalingBenchmark {
         /// How the client sends its queries: `.compact` (one ciphertext each worker expands) or `.ntt` (one per bit,
         /// in NTT form, which no worker expands or transforms).
         public var queryForm: TrustMedQueryForm = .compact
+        /// Untimed rounds of each configuration before its timed ones. Right after a phase's workers packed their
+        /// shards the first 2-3 rounds of 8 queries ran up to 40 % slower (1,000,000 records, 2026-12-06), which
+        /// decided the median of a 5-round run.
+        public var warmupRounds = 3
         /// Where the cluster's state is kept between runs (nil: a fresh directory, removed afterwards). A run
         /// that finds a finished ingest of the same records and parameter set there reuses it (a 1,000,000-record
         /// ingest takes about 20 minutes): ingest once, measure on an idle machine later.
@@ -37,8 +41,9 @@ public enum WorkerScalingBenchmark {
 
         public init(records: Int = 100_000, queriesPerRound: Int = 8, rounds: Int = 5,
                     parameterSet: String? = nil, bits: Int = 64, keptDirectory: URL? = nil, clients: Int = 1,
-                    queryForm: TrustMedQueryForm = .compact) {
+                    queryForm: TrustMedQueryForm = .compact, warmupRounds: Int = 3) {
             self.queryForm = queryForm
+            self.warmupRounds = warmupRounds
             self.keptDirectory = keptDirectory
             self.clients = clients
             self.records = records
@@ -65,6 +70,8 @@ public enum WorkerScalingBenchmark {
         public var clientsInFlight: Int = 1
         /// The queries' form (``Options/queryForm``).
         public var queryForm: String = TrustMedQueryForm.compact.rawValue
+        /// Untimed rounds of each configuration before the timed ones (``Options/warmupRounds``).
+        public var warmupRounds: Int = 0
         public var oneWorkerQueriesPerSecond: [Double]
         public var twoWorkersQueriesPerSecond: [Double]
         public var oneWorkerLatency: StoreBenchmark.Latency
@@ -160,6 +167,12 @@ public enum WorkerScalingBenchmark {
                         throw BenchmarkError.wrongResult("the workers did not answer a whole search")
                     }
                 }
+                for round in 0..<options.warmupRounds {
+                    for which in phase {
+                        _ = try await send(queries, clients: options.clients, to: masters[which], client: client)
+                        progress("workers: warm-up round \(round + 1) of \(options.warmupRounds): \(which + 1) worker(s)")
+                    }
+                }
                 for round in 0..<options.rounds {
                     for which in phase {
                         let roundStart = ContinuousClock.now
@@ -180,7 +193,7 @@ public enum WorkerScalingBenchmark {
                 records: options.records, parameterSet: options.parameterSet, hashBits: options.bits, threadsPerWorker: 1,
                 ingestSeconds: ingestSeconds, ingestReused: reuse, ingestRecordsPerSecond: Double(options.records) / ingestSeconds,
                 queriesPerRound: options.queriesPerRound, clientsInFlight: options.clients,
-                queryForm: options.queryForm.rawValue, oneWorkerQueriesPerSecond: perSecond[0],
+                queryForm: options.queryForm.rawValue, warmupRounds: options.warmupRounds, oneWorkerQueriesPerSecond: perSecond[0],
                 twoWorkersQueriesPerSecond: perSecond[1], oneWorkerLatency: .init(latency[0]),
                 twoWorkersLatency: .init(latency[1]), twoOverOneWorkerQueriesPerSecond: ratios[ratios.count / 2],
                 resultsEqual: equal, sequentialPhases: sequential, loadAverageBefore: loadBefore,

@@ -28,6 +28,23 @@ public struct RouteReply: Sendable {
     /// A binary wire message.
     public static func bytes(_ bytes: [UInt8]) -> RouteReply { RouteReply(bytes: bytes) }
 
+    /// The largest piece of a reply written at once (``responseBody``).
+    static let pieceBytes = 256 << 10
+
+    /// The bytes in pieces of at most ``pieceBytes``: a multi-megabyte reply (a search response) is copied into
+    /// buffers the allocator recycles instead of into one fresh buffer of its size, whose pages the kernel would
+    /// map and zero again for every reply.
+    var responseBody: ResponseBody {
+        let bytes = self.bytes
+        guard bytes.count > Self.pieceBytes else { return ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)) }
+        return ResponseBody(contentLength: bytes.count) { writer in
+            for start in stride(from: 0, to: bytes.count, by: Self.pieceBytes) {
+                try await writer.write(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + Self.pieceBytes)]))
+            }
+            try await writer.finish(nil)
+        }
+    }
+
     /// A one-line plain-text acknowledgement.
     public static func text(_ text: String) -> RouteReply { RouteReply(bytes: Array(text.utf8)) }
 
@@ -72,8 +89,7 @@ extension Router where Context == MedSearchRequestContext {
         // The handler stops at the caller's deadline and when the caller goes away (``RequestLifetime``).
         let call = RouteCall(route: route, body: body, role: context.role, context: context)
         let reply = try await RequestLifetime.run(request, channel: context.channel) { try await handler(call) }
-        return Response(status: .ok, headers: [.contentType: route.response.rawValue],
-                        body: .init(byteBuffer: ByteBuffer(bytes: reply.bytes)))
+        return Response(status: .ok, headers: [.contentType: route.response.rawValue], body: reply.responseBody)
     }
 
     /// The one authorisation decision of every MedSearch server: on a TLS server the role named in the caller's

@@ -106,7 +106,7 @@ public final class EdgeMaster: Sendable {
         guard let registration = try await store({ try await metadata.keyRegistration() }) else {
             throw .keysNotRegistered
         }
-        guard constantTimeEquals(registration.fingerprint, fingerprint) else { throw .keyMismatch }
+        guard constantTimeEquals(evaluators.fingerprint(of: registration), fingerprint) else { throw .keyMismatch }
         return registration
     }
 

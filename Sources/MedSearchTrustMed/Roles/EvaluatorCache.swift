@@ -5,16 +5,22 @@ import Synchronization
 /// search workers build it once per key fingerprint).
 final class EvaluatorCache: Sendable {
     private let factory: EdgeMaster.EvaluatorFactory
-    private let cached = Mutex<(fingerprint: [UInt8], evaluator: any TrustMedEvaluator)?>(nil)
+    private let cached = Mutex<(keys: [UInt8], fingerprint: [UInt8], evaluator: any TrustMedEvaluator)?>(nil)
 
     init(factory: @escaping EdgeMaster.EvaluatorFactory) { self.factory = factory }
 
-    /// The evaluator for `registration`, built on first use of its fingerprint.
+    /// The registration's fingerprint: the cached one when its keys are the cached evaluator's (a comparison of
+    /// the bytes instead of hashing 700 KB of keys for every query).
+    func fingerprint(of registration: KeyRegistration) -> [UInt8] {
+        if let cached = cached.withLock({ $0 }), cached.keys == registration.evaluationKeys { return cached.fingerprint }
+        return registration.fingerprint
+    }
+
+    /// The evaluator for `registration`, built on first use of its keys.
     func evaluator(for registration: KeyRegistration) throws(TrustMedError) -> any TrustMedEvaluator {
-        let fingerprint = registration.fingerprint
-        if let cached = cached.withLock({ $0 }), cached.fingerprint == fingerprint { return cached.evaluator }
+        if let cached = cached.withLock({ $0 }), cached.keys == registration.evaluationKeys { return cached.evaluator }
         let evaluator = try factory(registration)
-        cached.withLock { $0 = (fingerprint, evaluator) }
+        cached.withLock { $0 = (registration.evaluationKeys, registration.fingerprint, evaluator) }
         return evaluator
     }
 

@@ -45,7 +45,7 @@ public final class SearchWorker: Sendable {
     ///   ``TrustMedError/busy(_:)`` when ``maxWaitingSearches`` searches already wait for their turn.
     public func search(_ request: ShardSearchRequest) async throws(TrustMedError) -> ShardSearchResponse {
         guard let registration = try await store({ try await metadata.keyRegistration() }) else { throw .keysNotRegistered }
-        guard constantTimeEquals(registration.fingerprint, request.keyFingerprint) else { throw .keyMismatch }
+        guard constantTimeEquals(evaluators.fingerprint(of: registration), request.keyFingerprint) else { throw .keyMismatch }
         let evaluator = try evaluators.evaluator(for: registration)
         guard await queue.enter() else {
             throw .busy("\(queue.maxWaiting) searches are already waiting for this search worker")

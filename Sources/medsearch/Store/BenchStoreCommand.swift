@@ -24,6 +24,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
     var workerClients = 1
     @Option(help: "How the search-worker run's client sends queries: compact (expanded by each worker) or ntt.")
     var workerQueryForm: TrustMedQueryForm = .compact
+    @Option(help: "Untimed rounds of each search-worker configuration before its timed rounds.")
+    var workerWarmupRounds = 3
     @Option(help: "BFV parameter set of the search-worker run (default: TrustMedSearch's).") var workerParameterSet: String?
     @Option(help: "The medsearch binary the roles are started from (default: this one).") var rolesExecutable: String?
     @Option(help: "Keep the search-worker run's cluster here; a later run reuses its ingest.") var workerDirectory: String?
@@ -35,8 +37,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
         guard (1...64).contains(clients) else { throw ValidationError("--clients must be 1...64") }
         guard (10...100_000).contains(operations) else { throw ValidationError("--operations must be 10...100000") }
         guard (0...1_000_000).contains(workerRecords), (1...100).contains(workerRounds), (0...1_000_000).contains(queryRecords),
-              (1...8).contains(workerClients) else {
-            throw ValidationError("--worker-records and --query-records must be 0...1000000, --worker-rounds 1...100, --worker-clients 1...8")
+              (1...8).contains(workerClients), (0...100).contains(workerWarmupRounds) else {
+            throw ValidationError("--worker-records and --query-records must be 0...1000000, --worker-rounds 1...100, --worker-clients 1...8, --worker-warmup-rounds 0...100")
         }
     }
 
@@ -48,7 +50,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
                workerRecords == 0 ? nil : WorkerScalingBenchmark.Options(
                    records: workerRecords, rounds: workerRounds, parameterSet: workerParameterSet,
                    keptDirectory: workerDirectory.map(URL.init(fileURLWithPath:)), clients: workerClients,
-                   queryForm: workerQueryForm),
+                   queryForm: workerQueryForm, warmupRounds: workerWarmupRounds),
                queryRecords == 0 ? nil : StoreQueryLatencyBenchmark.Options(records: queryRecords))
         let report = try await StoreBenchmark.compare(directory: URL(fileURLWithPath: directory),
                                                       postgresURL: StoreBenchmark.postgresURL(postgres),
